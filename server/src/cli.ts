@@ -1,0 +1,131 @@
+/**
+ * The `ctxpipe` command: parses the command line and the environment, starts the chosen
+ * roles, and turns SIGTERM/SIGINT into a graceful shutdown. The only module that reads
+ * `process.env` (through parseConfig) and calls `process.exit`.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, parseConfig, type Config } from "./platform/config/config.js";
+import { isAppError } from "./platform/errors.js";
+import { createLogger, scrubSecrets, type Logger } from "./platform/logging.js";
+import { VERSION } from "./platform/version.js";
+import { startPlatform } from "./roles/platform.js";
+import { startRoles, type RoleName } from "./roles/run.js";
+
+const HELP = `ctxpipe ${VERSION} — context platform for AI coding agents
+
+Usage: ctxpipe <command> [options]
+
+Commands:
+  serve         Run every role in one process (default; what \`npm start\` runs)
+  server        Run the public HTTP role: web app, REST, auth, MCP, webhooks
+  worker        Run the background job role (private)
+  codesearch    Run the indexing role (private)
+  migrate       Apply database migrations, then exit
+
+Options:
+  -h, --help     Show this help
+  -v, --version  Print the version
+
+Configuration comes from the environment; see docs/configuration.md.
+With DATABASE_URL unset, an embedded Postgres runs in $CTXPIPE_DATA_DIR/postgres.
+`;
+
+const ROLE_COMMANDS: Record<string, RoleName[]> = {
+  serve: ["worker", "codesearch", "server"],
+  server: ["server"],
+  worker: ["worker"],
+  codesearch: ["codesearch"],
+};
+
+/** Prints a one-line error and exits non-zero. */
+function fail(message: string, logger?: Logger): never {
+  logger?.fatal({ message }, "start-up failed");
+  process.stderr.write(`ctxpipe: ${scrubSecrets(message)}\n`);
+  process.exit(1);
+}
+
+function loadConfigOrExit(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ctxpipe: ${err.message}\nSee docs/configuration.md.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Stops gracefully on the first SIGTERM/SIGINT; a second signal forces exit.
+ */
+function handleSignals(stop: () => Promise<void>, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    stop().then(
+      () => {
+        logger.info("shutdown complete");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } },
+  });
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const command = positionals[0] ?? "serve";
+  if (values.help || command === "help") {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command !== "migrate" && !(command in ROLE_COMMANDS)) {
+    process.stderr.write(`ctxpipe: unknown command "${command}"\n\n${HELP}`);
+    process.exit(2);
+  }
+
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel);
+
+  if (command === "migrate") {
+    try {
+      const platform = await startPlatform(config, logger, { applicationName: "ctxpipe-migrate", forceMigrate: true });
+      await platform.lifecycle.stop();
+      logger.info("migrations are up to date");
+      return;
+    } catch (err) {
+      fail(isAppError(err) ? err.message : `migration failed: ${(err as Error).message}`, logger);
+    }
+  }
+
+  const roles = ROLE_COMMANDS[command] ?? [];
+  try {
+    const running = await startRoles(config, logger, roles);
+    handleSignals(running.stop, logger);
+    logger.info({ roles, url: running.port !== undefined ? config.baseUrl : undefined }, "ctxpipe is ready");
+  } catch (err) {
+    fail(isAppError(err) && err.expose ? err.message : `start-up failed: ${(err as Error).message}`, logger);
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,106 @@
+/**
+ * The job queue: pg-boss on the system pool's database. Capabilities define jobs with
+ * `defineJob`; the worker roles register handlers with `work`; any role may `send`.
+ * A handler that throws an AppError with status < 500 fails terminally (no retry);
+ * anything else is retried with backoff per the job's options.
+ */
+import { PgBoss, type Job, type Queue } from "pg-boss";
+import { isAppError } from "../platform/errors.js";
+import type { Logger } from "../platform/logging.js";
+
+/** A job type: its queue name, queue options and typed handler. */
+export interface JobDefinition<T extends object> {
+  /** Queue name, `capability.verb` (e.g. `platform.heartbeat`). */
+  name: string;
+  queue?: Omit<Queue, "name">;
+  handler: (data: T, context: { jobId: string; logger: Logger }) => Promise<void>;
+}
+
+/** Declares a job type; a helper for type inference only. */
+export function defineJob<T extends object>(definition: JobDefinition<T>): JobDefinition<T> {
+  return definition;
+}
+
+/** The process's handle on the queue. */
+export interface JobQueue {
+  /** Enqueues a job; resolves to its id (null when a singleton/throttle policy dropped it). */
+  send<T extends object>(job: JobDefinition<T>, data: T, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>;
+  /** Starts processing a job type in this process. */
+  work<T extends object>(job: JobDefinition<T>, options?: { batchSize?: number; pollingIntervalSeconds?: number }): Promise<void>;
+  /** Stops fetching, waits for running handlers up to `timeoutMs`, then closes. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** Creates the pg-boss schema or brings it up to date (part of `ctxpipe migrate`). */
+export async function migrateJobQueue(url: string, logger: Logger): Promise<void> {
+  const boss = new PgBoss({ connectionString: url, migrate: true, supervise: false, schedule: false, max: 2 });
+  boss.on("error", (err) => logger.warn({ err }, "job queue error during migration"));
+  await boss.start();
+  await boss.stop({ graceful: false, close: true });
+}
+
+/**
+ * Connects to the installed queue (it never migrates: see migrateJobQueue).
+ * `maintain` enables pg-boss supervision (expiry, retention); worker roles set it.
+ */
+export async function startJobQueue(options: { url: string; logger: Logger; maintain: boolean }): Promise<JobQueue> {
+  const log = options.logger.child({ module: "jobs" });
+  const boss = new PgBoss({
+    connectionString: options.url,
+    migrate: false,
+    createSchema: false,
+    supervise: options.maintain,
+    schedule: options.maintain,
+    max: 4,
+    application_name: "ctxpipe-jobs",
+  });
+  boss.on("error", (err) => log.error({ err }, "job queue error"));
+  await boss.start();
+  const created = new Set<string>();
+  const working = new Set<string>();
+
+  const ensureQueue = async (job: JobDefinition<object>) => {
+    if (created.has(job.name)) return;
+    await boss.createQueue(job.name, job.queue);
+    created.add(job.name);
+  };
+
+  return {
+    async send(job, data, sendOptions) {
+      await ensureQueue(job as JobDefinition<object>);
+      return boss.send(job.name, data, sendOptions ?? {});
+    },
+    async work(job, workOptions) {
+      // Roles sharing a process (`serve`) may register the same job: one poller is enough.
+      if (working.has(job.name)) return;
+      working.add(job.name);
+      await ensureQueue(job as JobDefinition<object>);
+      await boss.work<object>(
+        job.name,
+        { batchSize: workOptions?.batchSize ?? 1, pollingIntervalSeconds: workOptions?.pollingIntervalSeconds ?? 1 },
+        async (jobs: Job<object>[]) => {
+          for (const item of jobs) {
+            const jobLog = log.child({ job: job.name, jobId: item.id });
+            const started = Date.now();
+            try {
+              await job.handler(item.data as never, { jobId: item.id, logger: jobLog });
+              jobLog.debug({ ms: Date.now() - started }, "job done");
+            } catch (err) {
+              if (isAppError(err) && err.status < 500) {
+                // A terminal failure: record it as done-with-error rather than retrying.
+                jobLog.warn({ err, ms: Date.now() - started }, "job failed terminally");
+                await boss.fail(job.name, item.id, { error: err.message, code: err.code, terminal: true });
+                continue;
+              }
+              jobLog.error({ err, ms: Date.now() - started }, "job failed; it will be retried if attempts remain");
+              throw err;
+            }
+          }
+        },
+      );
+    },
+    async stop(timeoutMs) {
+      await boss.stop({ graceful: true, close: true, timeout: Math.max(timeoutMs, 1) });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The environment variables ctxpipe reads, as one zod schema with a doc comment per variable.
+ * Parsed once at start-up by load-config.ts; no other module reads `process.env`.
+ * docs/configuration.md mirrors this file.
+ */
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Empty strings count as unset, so `FOO=` in an env file does not trip a validator. */
+const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
+
+/** A boolean written as true/false/1/0/yes/no. */
+const booleanFlag = z.preprocess(
+  (v) => (v === "" || v === undefined ? undefined : String(v).toLowerCase()),
+  z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
+).transform((v) => v === "true" || v === "1" || v === "yes");
+
+/** An http(s) URL that is a bare origin (no path, query or fragment). */
+const originUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: `must be an absolute URL such as https://ctxpipe.example.com (got "${value}")` });
+    return;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    ctx.addIssue({ code: "custom", message: `must use http or https (got "${url.protocol}")` });
+  } else if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
+    ctx.addIssue({ code: "custom", message: `must be an origin without a path, query or fragment (got "${value}")` });
+  } else if (url.username || url.password) {
+    ctx.addIssue({ code: "custom", message: "must not contain credentials" });
+  }
+});
+
+/** The raw environment schema. Cross-field rules live in load-config.ts. */
+export const envSchema = z.object({
+  /** Deployment mode: production makes AUTH_SECRET mandatory. */
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** TCP port of the public HTTP listener. 0 picks a free port (tests). */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface the HTTP listener binds to. */
+  HOST: z.string().min(1).default("0.0.0.0"),
+  /** The one public origin: browser UI, REST, auth, MCP and webhooks. Required with DATABASE_URL. */
+  AUTH_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), originUrl.optional()),
+  /** Must equal AUTH_BASE_URL's origin; kept for compatibility with the reference product. */
+  CTXPIPE_PUBLIC_APP_URL: z.preprocess((v) => (v === "" ? undefined : v), originUrl.optional()),
+  /** Comma-separated extra origins allowed by CORS. Never "*". */
+  AUTH_ALLOWED_ORIGINS: optionalString,
+  /** Signs sessions and tokens; at least 32 characters. Generated in embedded mode. */
+  AUTH_SECRET: optionalString,
+  /** 64 hex characters (32 bytes): encrypts connection secrets at rest. */
+  CONNECTION_SECRETS_ENCRYPTION_KEY: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters (32 bytes)").optional(),
+  ),
+  /** External Postgres. Unset: an embedded Postgres runs in CTXPIPE_DATA_DIR/postgres. */
+  DATABASE_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// URL").optional(),
+  ),
+  /** Connections per pool (the app pool and the system pool each get this many). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Where clones, the embedded database and generated secrets live. */
+  CTXPIPE_DATA_DIR: z.string().min(1).default("./.ctxpipe"),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  /** Largest accepted request body in bytes (413 beyond). */
+  CTXPIPE_HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  /** How long a shutdown waits for in-flight requests and jobs before forcing. */
+  CTXPIPE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  /** Seconds after which a silent worker makes /.status degraded. */
+  CTXPIPE_WORKER_STALE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** Apply migrations at start-up even with DATABASE_URL (embedded mode always does). */
+  CTXPIPE_MIGRATE_ON_START: booleanFlag,
+});
+
+/** The environment as parsed by `envSchema`. */
+export type RawEnv = z.infer<typeof envSchema>;
+export { LOG_LEVELS };

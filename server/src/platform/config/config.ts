@@ -1,0 +1,110 @@
+/**
+ * The typed configuration object every role receives, and the parser that builds it from the
+ * environment. Parsing is pure (no file system): secrets generated for embedded mode are
+ * resolved later by runtime-secrets.ts.
+ */
+import path from "node:path";
+import { envSchema, type RawEnv } from "./config.schema.js";
+
+/** Fully validated configuration. */
+export interface Config {
+  nodeEnv: RawEnv["NODE_ENV"];
+  http: { host: string; port: number; bodyLimitBytes: number };
+  /** The public origin, e.g. "https://ctxpipe.example.com" (no trailing slash). */
+  baseUrl: string;
+  /** Origins allowed by CORS: baseUrl plus AUTH_ALLOWED_ORIGINS. */
+  allowedOrigins: string[];
+  /** Undefined in embedded mode until runtime-secrets.ts fills it in. */
+  authSecret: string | undefined;
+  /** 32-byte key for secrets at rest, when configured. */
+  encryptionKey: Buffer | undefined;
+  database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
+  /** Absolute path of the data directory. */
+  dataDir: string;
+  logLevel: RawEnv["LOG_LEVEL"];
+  shutdownTimeoutMs: number;
+  workerStaleSeconds: number;
+}
+
+/** Thrown when the environment is invalid; `problems` names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const EMBEDDED_DEFAULT_BASE_URL = "http://localhost:3000";
+
+/**
+ * Parses and cross-checks the environment. Collects every problem before failing.
+ * @throws ConfigError listing each invalid or missing variable.
+ */
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  // Each variable is parsed on its own so that one message can list every problem,
+  // and the cross-field rules below still see the variables that did parse.
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(envSchema.shape)) {
+    const parsed = schema.safeParse(env[key]);
+    if (parsed.success) raw[key] = parsed.data;
+    else problems.push(`${key}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  }
+  const data = raw as Partial<RawEnv>;
+  const embedded = !env.DATABASE_URL;
+  const production = data.NODE_ENV === "production";
+
+  let baseUrl = data.AUTH_BASE_URL ? new URL(data.AUTH_BASE_URL).origin : undefined;
+  if (!baseUrl && !problems.some((p) => p.startsWith("AUTH_BASE_URL:"))) {
+    if (embedded) baseUrl = EMBEDDED_DEFAULT_BASE_URL;
+    else problems.push("AUTH_BASE_URL: required when DATABASE_URL is set (the public origin, e.g. https://ctxpipe.example.com)");
+  }
+  if (data.CTXPIPE_PUBLIC_APP_URL && baseUrl && new URL(data.CTXPIPE_PUBLIC_APP_URL).origin !== baseUrl) {
+    problems.push(
+      `CTXPIPE_PUBLIC_APP_URL: must equal the AUTH_BASE_URL origin (${baseUrl}); got ${new URL(data.CTXPIPE_PUBLIC_APP_URL).origin}`,
+    );
+  }
+
+  const allowedOrigins = baseUrl ? [baseUrl] : [];
+  for (const entry of (data.AUTH_ALLOWED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    if (entry === "*" || entry.includes("*")) {
+      problems.push('AUTH_ALLOWED_ORIGINS: "*" is not allowed; list each origin explicitly');
+      continue;
+    }
+    try {
+      const url = new URL(entry);
+      if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme");
+      if (!allowedOrigins.includes(url.origin)) allowedOrigins.push(url.origin);
+    } catch {
+      problems.push(`AUTH_ALLOWED_ORIGINS: "${entry}" is not an http(s) origin`);
+    }
+  }
+
+  if (data.AUTH_SECRET !== undefined && data.AUTH_SECRET.length < 32) {
+    problems.push("AUTH_SECRET: must be at least 32 characters (try `openssl rand -base64 32`)");
+  } else if (data.AUTH_SECRET === undefined && (!embedded || production)) {
+    problems.push(
+      `AUTH_SECRET: required when ${embedded ? "NODE_ENV=production" : "DATABASE_URL is set"} (at least 32 characters; try \`openssl rand -base64 32\`)`,
+    );
+  }
+
+  if (problems.length > 0 || !baseUrl) throw new ConfigError(problems);
+  const valid = data as RawEnv;
+  return {
+    nodeEnv: valid.NODE_ENV,
+    http: { host: valid.HOST, port: valid.PORT, bodyLimitBytes: valid.CTXPIPE_HTTP_BODY_LIMIT_BYTES },
+    baseUrl,
+    allowedOrigins,
+    authSecret: valid.AUTH_SECRET,
+    encryptionKey: valid.CONNECTION_SECRETS_ENCRYPTION_KEY ? Buffer.from(valid.CONNECTION_SECRETS_ENCRYPTION_KEY, "hex") : undefined,
+    database: {
+      url: valid.DATABASE_URL,
+      poolSize: valid.DATABASE_POOL_SIZE,
+      migrateOnStart: embedded || valid.CTXPIPE_MIGRATE_ON_START,
+    },
+    dataDir: path.resolve(cwd, valid.CTXPIPE_DATA_DIR),
+    logLevel: valid.LOG_LEVEL,
+    shutdownTimeoutMs: valid.CTXPIPE_SHUTDOWN_TIMEOUT_MS,
+    workerStaleSeconds: valid.CTXPIPE_WORKER_STALE_SECONDS,
+  };
+}

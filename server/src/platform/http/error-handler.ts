@@ -1,0 +1,39 @@
+/**
+ * Maps every thrown error to the one wire shape `{"error":{"code","message","requestId"}}`.
+ * AppErrors keep their code and status; Hono HTTP exceptions keep their status; anything
+ * else is a 500 whose details stay in the log.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { isAppError } from "../errors.js";
+import type { AppEnv } from "./app-env.js";
+
+/** The JSON error body. */
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string; details?: unknown };
+}
+
+/** Builds an error response in the standard shape. */
+export function errorResponse(c: Context<AppEnv>, status: number, code: string, message: string, details?: unknown) {
+  const body: ErrorBody = { error: { code, message, requestId: c.get("requestId") } };
+  if (details !== undefined) body.error.details = details;
+  c.header("x-request-id", c.get("requestId"));
+  return c.json(body, status as ContentfulStatusCode);
+}
+
+/** Hono `onError` handler. */
+export function handleError(err: Error, c: Context<AppEnv>) {
+  const log = c.get("logger");
+  if (isAppError(err)) {
+    if (err.status >= 500) log.error({ err, code: err.code }, "request error");
+    const message = err.expose ? err.message : "Internal error.";
+    return errorResponse(c, err.status, err.code, message, err.expose ? err.details : undefined);
+  }
+  if (err instanceof HTTPException) {
+    const code = err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthorized" : "http_error";
+    return errorResponse(c, err.status, code, err.message || "Request failed.");
+  }
+  log.error({ err }, "unhandled error");
+  return errorResponse(c, 500, "internal_error", `Internal error. Quote request id ${c.get("requestId")} when reporting it.`);
+}

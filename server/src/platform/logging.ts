@@ -1,0 +1,72 @@
+/**
+ * Structured JSON logging with pino. One root logger per process; modules take a child
+ * (`logger.child({ module: "jobs" })`), requests and jobs add their ids. Secrets are
+ * redacted by key, and connection strings are scrubbed from messages by `scrubSecrets`.
+ */
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+/** Keys whose values never reach a log line, wherever they appear (one or two levels deep). */
+const SECRET_KEYS = [
+  "authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+  "password",
+  "secret",
+  "token",
+  "accessToken",
+  "refreshToken",
+  "apiKey",
+  "authSecret",
+  "encryptionKey",
+  "privateKey",
+  "clientSecret",
+  "webhookSecret",
+  "connectionString",
+  "databaseUrl",
+  "credentials",
+];
+
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers["${k}"]`, `*.headers["${k}"]`]);
+
+/**
+ * Replaces credentials inside URLs (`scheme://user:pass@host`) and bearer tokens in free text.
+ * Used on error messages before they are logged or shown.
+ */
+export function scrubSecrets(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi, "$1$2:***@")
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)@/gi, "$1***@")
+    .replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1***");
+}
+
+/** Serialises errors with scrubbed messages and stacks. */
+function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const out: Record<string, unknown> = {
+    type: err.name,
+    message: scrubSecrets(err.message),
+    stack: err.stack ? scrubSecrets(err.stack) : undefined,
+  };
+  const code = (err as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  if (err.cause) out.cause = serializeError(err.cause);
+  return out;
+}
+
+/** Creates the process's root logger. `destination` lets tests capture lines. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "ctxpipe" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      serializers: { err: serializeError, error: serializeError },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * Starting a set of roles in one process: the shared platform, one job queue, then each
+ * role in dependency order (workers before the server, so the server's /.status is ok
+ * from its first answer). Used by the CLI and by tests.
+ */
+import type { Config } from "../platform/config/config.js";
+import { startJobQueue } from "../jobs/job-queue.js";
+import type { Logger } from "../platform/logging.js";
+import { startCodesearchRole } from "./codesearch.js";
+import { startPlatform, type Platform } from "./platform.js";
+import { startServerRole, type ServerRoleOptions } from "./server.js";
+import { startWorkerRole } from "./worker.js";
+
+/** The roles a process can run. */
+export type RoleName = "server" | "worker" | "codesearch";
+
+/** A running process: its platform, bound port (when it serves HTTP) and a stop function. */
+export interface RunningRoles {
+  platform: Platform;
+  port: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `roles` in this process. On a start-up failure everything started is stopped.
+ * @throws AppError with a one-line message.
+ */
+export async function startRoles(config: Config, logger: Logger, roles: RoleName[], options: ServerRoleOptions = {}): Promise<RunningRoles> {
+  const platform = await startPlatform(config, logger, {
+    applicationName: `ctxpipe-${roles.length > 1 ? "serve" : roles[0]}`,
+    requireMigrated: true,
+  });
+  try {
+    const maintain = roles.includes("worker") || roles.includes("codesearch");
+    const jobs = await startJobQueue({ url: platform.db.url, logger, maintain });
+    platform.lifecycle.onStop("jobs", () => jobs.stop(config.shutdownTimeoutMs));
+    if (roles.includes("worker")) await startWorkerRole(platform, jobs);
+    if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs);
+    let port: number | undefined;
+    if (roles.includes("server")) port = (await startServerRole(platform, jobs, options)).port;
+    return { platform, port, stop: () => platform.lifecycle.stop() };
+  } catch (err) {
+    await platform.lifecycle.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The server role (public): the HTTP app on AUTH_BASE_URL. Composition root for every
+ * route group; it starts no background work of its own.
+ */
+import type { Hono } from "hono";
+import { apiRootRoutes } from "../api/api-root.route.js";
+import type { JobQueue } from "../jobs/job-queue.js";
+import { createHttpApp } from "../platform/http/app.js";
+import type { AppEnv } from "../platform/http/app-env.js";
+import { startHttpServer } from "../platform/http/http-server.js";
+import { statusRoutes } from "../status/status.route.js";
+import type { Platform } from "./platform.js";
+
+/** Test and embedding hooks for the server role. */
+export interface ServerRoleOptions {
+  /** Extra route groups mounted after the built-in ones. */
+  extraRoutes?: Hono<AppEnv>[];
+  /** Web build location override. */
+  webDist?: string;
+}
+
+/** Builds the public app for a started platform (no socket). */
+export function buildServerApp(platform: Platform, _jobs: JobQueue, options: ServerRoleOptions = {}): Hono<AppEnv> {
+  const { config, db, logger } = platform;
+  return createHttpApp({
+    logger,
+    allowedOrigins: config.allowedOrigins,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    webDist: options.webDist,
+    routes: [
+      statusRoutes(db.app, { workerStaleSeconds: config.workerStaleSeconds }),
+      apiRootRoutes(),
+      ...(options.extraRoutes ?? []),
+    ],
+  });
+}
+
+/**
+ * Starts the server role and registers its graceful stop (drain first, before the
+ * worker and the database stop).
+ * @returns the bound port.
+ */
+export async function startServerRole(platform: Platform, jobs: JobQueue, options: ServerRoleOptions = {}): Promise<{ port: number }> {
+  const app = buildServerApp(platform, jobs, options);
+  const { host, port } = platform.config.http;
+  const server = await startHttpServer(app, { host, port, logger: platform.logger });
+  platform.lifecycle.onStop("http", () => server.close(platform.config.shutdownTimeoutMs));
+  return { port: server.port };
+}

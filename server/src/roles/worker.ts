@@ -1,0 +1,29 @@
+/**
+ * The worker role (private): runs background jobs and reports its liveness.
+ * Capabilities add their jobs here as they arrive (repository sync, webhooks, ...).
+ */
+import type { JobQueue } from "../jobs/job-queue.js";
+import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/heartbeat.job.js";
+import type { Platform } from "./platform.js";
+
+const FIRST_BEAT_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts the jobs every worker-type role runs plus its heartbeat, and waits until the first
+ * heartbeat went through the queue, so /.status is ok as soon as start-up returns.
+ */
+export async function startWorkerLoop(platform: Platform, jobs: JobQueue, role: WorkerRole): Promise<void> {
+  const logger = platform.logger.child({ role });
+  await jobs.work(heartbeatJob(platform.db.app));
+  const heartbeat = startHeartbeat({ queue: jobs, pool: platform.db.app, role, logger });
+  platform.lifecycle.onStop(`${role}-heartbeat`, async () => heartbeat.stop());
+  if (!(await heartbeat.firstBeat(FIRST_BEAT_TIMEOUT_MS))) {
+    logger.warn("the first heartbeat was not processed in time; /.status will show the worker as degraded");
+  }
+  logger.info({ workerId: heartbeat.workerId }, `${role} started`);
+}
+
+/** Starts the worker role on a started platform and job queue. */
+export async function startWorkerRole(platform: Platform, jobs: JobQueue): Promise<void> {
+  await startWorkerLoop(platform, jobs, "worker");
+}

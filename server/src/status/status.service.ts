@@ -1,0 +1,89 @@
+/**
+ * Computes the platform's health for GET /.status: the database answers, and each worker
+ * role has reported recently. Messages are generic: no hostnames, no driver errors.
+ */
+import type pg from "pg";
+import { VERSION } from "../platform/version.js";
+
+/** One check's outcome. */
+export interface CheckResult {
+  status: "ok" | "degraded" | "down";
+  latencyMs: number;
+  message?: string;
+  /** Seconds since the freshest heartbeat, for worker checks. */
+  lastSeenSecondsAgo?: number;
+}
+
+/** The /.status document. */
+export interface StatusReport {
+  status: "ok" | "degraded" | "down";
+  version: string;
+  checks: Record<string, CheckResult>;
+}
+
+const DATABASE_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timeout")), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function checkDatabase(pool: pg.Pool): Promise<CheckResult> {
+  const started = performance.now();
+  try {
+    await withTimeout(pool.query("select 1"), DATABASE_TIMEOUT_MS);
+    return { status: "ok", latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    const message = (err as Error).message === "timeout" ? "the database did not answer in time" : "the database is unreachable";
+    return { status: "down", latencyMs: Math.round(performance.now() - started), message };
+  }
+}
+
+async function checkWorkers(pool: pg.Pool, role: string, staleSeconds: number): Promise<CheckResult> {
+  const started = performance.now();
+  try {
+    const { rows } = await withTimeout(
+      pool.query<{ age: number | null }>(
+        "select extract(epoch from now() - max(last_seen_at))::float8 as age from worker_heartbeats where role = $1",
+        [role],
+      ),
+      DATABASE_TIMEOUT_MS,
+    );
+    const latencyMs = Math.round(performance.now() - started);
+    const age = rows[0]?.age;
+    if (age === null || age === undefined) return { status: "degraded", latencyMs, message: `no ${role} has reported yet` };
+    const lastSeenSecondsAgo = Math.max(0, Math.round(age));
+    if (age > staleSeconds) {
+      return { status: "degraded", latencyMs, lastSeenSecondsAgo, message: `no ${role} has reported for ${lastSeenSecondsAgo} s` };
+    }
+    return { status: "ok", latencyMs, lastSeenSecondsAgo };
+  } catch {
+    return { status: "degraded", latencyMs: Math.round(performance.now() - started), message: `${role} liveness unknown` };
+  }
+}
+
+/**
+ * Runs every check. Overall: down when the database is down, degraded when any other
+ * check is, ok otherwise.
+ */
+export async function readStatus(pool: pg.Pool, options: { workerStaleSeconds: number }): Promise<StatusReport> {
+  const database = await checkDatabase(pool);
+  const checks: Record<string, CheckResult> = { database };
+  if (database.status === "ok") {
+    const [worker, codesearch] = await Promise.all([
+      checkWorkers(pool, "worker", options.workerStaleSeconds),
+      checkWorkers(pool, "codesearch", options.workerStaleSeconds),
+    ]);
+    checks.worker = worker;
+    checks.codesearch = codesearch;
+  } else {
+    checks.worker = { status: "degraded", latencyMs: 0, message: "unknown while the database is down" };
+    checks.codesearch = { status: "degraded", latencyMs: 0, message: "unknown while the database is down" };
+  }
+  const values = Object.values(checks);
+  const status = database.status === "down" ? "down" : values.some((c) => c.status !== "ok") ? "degraded" : "ok";
+  return { status, version: VERSION, checks };
+}

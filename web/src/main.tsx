@@ -1,0 +1,15 @@
+/**
+ * Web app entry point: mounts the React tree. Features live in folders beside this file.
+ */
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app";
+import "./app.css";
+
+const root = document.getElementById("root");
+if (!root) throw new Error("missing #root element");
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
