@@ -4,9 +4,9 @@
  * A handler that throws an AppError with status < 500 fails terminally (no retry);
  * anything else is retried with backoff per the job's options.
  */
-import { PgBoss, type Job, type Queue } from "pg-boss";
+import { PgBoss, type Job, type JobResult, type Queue } from "pg-boss";
 import { isAppError } from "../platform/errors.js";
-import type { Logger } from "../platform/logging.js";
+import { scrubSecrets, type Logger } from "../platform/logging.js";
 
 /** A job type: its queue name, queue options and typed handler. */
 export interface JobDefinition<T extends object> {
@@ -77,25 +77,33 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
       await ensureQueue(job as JobDefinition<object>);
       await boss.work<object>(
         job.name,
-        { batchSize: workOptions?.batchSize ?? 1, pollingIntervalSeconds: workOptions?.pollingIntervalSeconds ?? 1 },
-        async (jobs: Job<object>[]) => {
+        {
+          batchSize: workOptions?.batchSize ?? 1,
+          pollingIntervalSeconds: workOptions?.pollingIntervalSeconds ?? 1,
+          perJobResults: true,
+        },
+        async (jobs: Job<object>[]): Promise<JobResult[]> => {
+          const results: JobResult[] = [];
           for (const item of jobs) {
             const jobLog = log.child({ job: job.name, jobId: item.id });
             const started = Date.now();
             try {
               await job.handler(item.data as never, { jobId: item.id, logger: jobLog });
               jobLog.debug({ ms: Date.now() - started }, "job done");
+              results.push({ id: item.id, status: "completed" });
             } catch (err) {
+              const output = { code: isAppError(err) ? err.code : "internal_error", message: scrubSecrets((err as Error).message) };
               if (isAppError(err) && err.status < 500) {
-                // A terminal failure: record it as done-with-error rather than retrying.
+                // Retrying cannot fix a bad input: fail terminally, skipping remaining retries.
                 jobLog.warn({ err, ms: Date.now() - started }, "job failed terminally");
-                await boss.fail(job.name, item.id, { error: err.message, code: err.code, terminal: true });
-                continue;
+                results.push({ id: item.id, status: "deadletter", output });
+              } else {
+                jobLog.error({ err, ms: Date.now() - started }, "job failed; it is retried while attempts remain");
+                results.push({ id: item.id, status: "failed", output });
               }
-              jobLog.error({ err, ms: Date.now() - started }, "job failed; it will be retried if attempts remain");
-              throw err;
             }
           }
+          return results;
         },
       );
     },

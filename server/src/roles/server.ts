@@ -24,6 +24,7 @@ export function buildServerApp(platform: Platform, _jobs: JobQueue, options: Ser
   const { config, db, logger } = platform;
   return createHttpApp({
     logger,
+    baseUrl: config.baseUrl,
     allowedOrigins: config.allowedOrigins,
     bodyLimitBytes: config.http.bodyLimitBytes,
     webDist: options.webDist,

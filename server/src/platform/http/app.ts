@@ -17,6 +17,8 @@ import { mountStaticWeb } from "./static-web.js";
 /** What the app needs from the configuration. */
 export interface HttpAppOptions {
   logger: Logger;
+  /** The public origin; HSTS is sent only when it is https. */
+  baseUrl: string;
   allowedOrigins: string[];
   bodyLimitBytes: number;
   /** Route groups, mounted in order at the root (each defines its own full paths). */
@@ -39,6 +41,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
       crossOriginOpenerPolicy: "same-origin",
       referrerPolicy: "strict-origin-when-cross-origin",
       xFrameOptions: "DENY",
+      strictTransportSecurity: options.baseUrl.startsWith("https:") ? "max-age=15552000; includeSubDomains" : false,
     }),
   );
   const corsMiddleware = cors({

@@ -1,0 +1,107 @@
+/**
+ * Configuration parsing: defaults, cross-field rules, and one message naming every problem.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError, parseConfig } from "./config.js";
+
+const SECRET = "0123456789abcdef0123456789abcdef";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env, "/srv");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err.problems;
+  }
+  assert.fail("expected the configuration to be refused");
+}
+
+describe("parseConfig", () => {
+  it("gives embedded-mode defaults with an empty environment", () => {
+    const config = parseConfig({}, "/srv");
+    assert.equal(config.baseUrl, "http://localhost:3000");
+    assert.equal(config.http.port, 3000);
+    assert.equal(config.dataDir, "/srv/.ctxpipe");
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.database.migrateOnStart, true);
+    assert.equal(config.authSecret, undefined);
+    assert.deepEqual(config.allowedOrigins, ["http://localhost:3000"]);
+  });
+
+  it("accepts a complete external-database configuration", () => {
+    const config = parseConfig(
+      {
+        DATABASE_URL: "postgres://u:p@db:5432/ctxpipe",
+        AUTH_BASE_URL: "https://ctx.example.com/",
+        CTXPIPE_PUBLIC_APP_URL: "https://ctx.example.com",
+        AUTH_SECRET: SECRET,
+        AUTH_ALLOWED_ORIGINS: "https://a.example.com, https://b.example.com:8443",
+        CONNECTION_SECRETS_ENCRYPTION_KEY: "ab".repeat(32),
+        PORT: "8080",
+        CTXPIPE_DATA_DIR: "/var/lib/ctxpipe",
+      },
+      "/srv",
+    );
+    assert.equal(config.baseUrl, "https://ctx.example.com");
+    assert.deepEqual(config.allowedOrigins, ["https://ctx.example.com", "https://a.example.com", "https://b.example.com:8443"]);
+    assert.equal(config.encryptionKey?.length, 32);
+    assert.equal(config.database.migrateOnStart, false);
+    assert.equal(config.http.port, 8080);
+    assert.equal(config.dataDir, "/var/lib/ctxpipe");
+  });
+
+  it("requires AUTH_BASE_URL and AUTH_SECRET with DATABASE_URL", () => {
+    const problems = problemsOf({ DATABASE_URL: "postgres://u:p@db/ctxpipe" });
+    assert.ok(problems.some((p) => p.startsWith("AUTH_BASE_URL: required when DATABASE_URL is set")));
+    assert.ok(problems.some((p) => p.startsWith("AUTH_SECRET: required when DATABASE_URL is set")));
+  });
+
+  it("requires AUTH_SECRET in production even when embedded", () => {
+    const problems = problemsOf({ NODE_ENV: "production" });
+    assert.deepEqual(problems.map((p) => p.split(":")[0]), ["AUTH_SECRET"]);
+  });
+
+  it("refuses a CTXPIPE_PUBLIC_APP_URL that differs from AUTH_BASE_URL", () => {
+    const problems = problemsOf({ AUTH_BASE_URL: "https://ctx.example.com", CTXPIPE_PUBLIC_APP_URL: "https://other.example.com" });
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] ?? "", /^CTXPIPE_PUBLIC_APP_URL: must equal the AUTH_BASE_URL origin \(https:\/\/ctx\.example\.com\)/);
+  });
+
+  it("refuses a wildcard or malformed allowed origin", () => {
+    const problems = problemsOf({ AUTH_ALLOWED_ORIGINS: "*, ftp://x.example.com, https://ok.example.com" });
+    assert.equal(problems.length, 2);
+    assert.match(problems[0] ?? "", /"\*" is not allowed/);
+    assert.match(problems[1] ?? "", /ftp:\/\/x\.example\.com" is not an http\(s\) origin/);
+  });
+
+  it("names every bad variable in one error", () => {
+    const problems = problemsOf({
+      PORT: "eighty",
+      AUTH_SECRET: "short",
+      CONNECTION_SECRETS_ENCRYPTION_KEY: "xyz",
+      DATABASE_URL: "mysql://db",
+      AUTH_BASE_URL: "https://ctx.example.com/app",
+      LOG_LEVEL: "loud",
+      CTXPIPE_HTTP_BODY_LIMIT_BYTES: "10",
+    });
+    const keys = problems.map((p) => p.split(":")[0]).sort();
+    assert.deepEqual(keys, [
+      "AUTH_BASE_URL",
+      "AUTH_SECRET",
+      "CONNECTION_SECRETS_ENCRYPTION_KEY",
+      "CTXPIPE_HTTP_BODY_LIMIT_BYTES",
+      "DATABASE_URL",
+      "LOG_LEVEL",
+      "PORT",
+    ]);
+    const message = new ConfigError(problems).message;
+    for (const key of keys) assert.ok(message.includes(`  - ${key}:`), `${key} missing from message`);
+  });
+
+  it("treats empty strings as unset", () => {
+    const config = parseConfig({ DATABASE_URL: "", AUTH_SECRET: "", AUTH_BASE_URL: "", PORT: "3001" }, "/srv");
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.http.port, 3001);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Starts real ctxpipe roles in the test process against a test database, on a random port.
+ * Configuration goes through the real parser, so tests exercise the same path as `ctxpipe`.
+ */
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Hono } from "hono";
+import { parseConfig } from "../../src/platform/config/config.js";
+import type { AppEnv } from "../../src/platform/http/app-env.js";
+import { createLogger, type Logger } from "../../src/platform/logging.js";
+import { startRoles, type RoleName, type RunningRoles } from "../../src/roles/run.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
+
+/** A running app under test. */
+export interface TestApp {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  running: RunningRoles;
+  db: TestDatabase;
+  dataDir: string;
+  /** Stops the roles, drops the database and removes the data directory. */
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  roles?: RoleName[];
+  /** Extra environment variables (strings, as in the real environment). */
+  env?: Record<string, string>;
+  extraRoutes?: Hono<AppEnv>[];
+  logger?: Logger;
+  /** Reuse an existing test database instead of creating one. */
+  db?: TestDatabase;
+}
+
+/** Starts the app (all roles by default). */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await createTestDatabase());
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-test-data-"));
+  const config = parseConfig({
+    DATABASE_URL: db.url,
+    AUTH_BASE_URL: "http://localhost:3000",
+    AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    CTXPIPE_DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    CTXPIPE_SHUTDOWN_TIMEOUT_MS: "5000",
+    DATABASE_POOL_SIZE: "4",
+    ...options.env,
+  });
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const running = await startRoles(config, logger, options.roles ?? ["worker", "codesearch", "server"], {
+    extraRoutes: options.extraRoutes,
+  });
+  return {
+    url: `http://127.0.0.1:${running.port ?? 0}`,
+    running,
+    db,
+    dataDir,
+    async stop() {
+      await running.stop();
+      if (!options.db) await db.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The job path end to end on pg-boss: a job enqueued by one handle runs in a worker;
+ * transient failures are retried, terminal (4xx AppError) failures are not.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { defineJob, startJobQueue, type JobQueue } from "../../src/jobs/job-queue.js";
+import { AppError } from "../../src/platform/errors.js";
+import { createLogger } from "../../src/platform/logging.js";
+import { heartbeatJob } from "../../src/status/heartbeat.job.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("timed out waiting");
+}
+
+describe("job queue", () => {
+  let app: TestApp;
+  let sender: JobQueue;
+  before(async () => {
+    app = await startTestApp({ roles: ["worker"] });
+    // A second, send-only handle: as the server role enqueues work for a worker process.
+    sender = await startJobQueue({ url: app.db.url, logger: createLogger("silent"), maintain: false });
+  });
+  after(async () => {
+    await sender.stop(1000);
+    await app.stop();
+  });
+
+  it("runs a heartbeat job enqueued from another handle", async () => {
+    const pool = app.running.platform.db.app;
+    await sender.send(heartbeatJob(pool), { workerId: "worker-from-test", role: "worker", startedAt: new Date().toISOString() });
+    const row = await waitFor(async () => {
+      const { rows } = await pool.query("select role from worker_heartbeats where worker_id = 'worker-from-test'");
+      return rows[0] as { role: string } | undefined;
+    });
+    assert.equal(row.role, "worker");
+  });
+
+  it("retries a transient failure and stops at a terminal one", async () => {
+    const attempts = { flaky: 0, terminal: 0 };
+    const flaky = defineJob<{ n: number }>({
+      name: "test.flaky",
+      queue: { retryLimit: 2, retryDelay: 0 },
+      async handler() {
+        attempts.flaky++;
+        if (attempts.flaky < 2) throw new Error("transient");
+      },
+    });
+    const terminal = defineJob<{ n: number }>({
+      name: "test.terminal",
+      queue: { retryLimit: 3, retryDelay: 0 },
+      async handler() {
+        attempts.terminal++;
+        throw new AppError("bad_repository", 400, "cannot be fixed by retrying");
+      },
+    });
+    const worker = await startJobQueue({ url: app.db.url, logger: createLogger("silent"), maintain: false });
+    try {
+      await worker.work(flaky, { pollingIntervalSeconds: 0.5 });
+      await worker.work(terminal, { pollingIntervalSeconds: 0.5 });
+      await sender.send(flaky, { n: 1 });
+      await sender.send(terminal, { n: 1 });
+      await waitFor(async () => (attempts.flaky >= 2 ? true : undefined));
+      const { rows } = await app.running.platform.db.unsafeSystem.query<{ name: string; state: string }>(
+        "select name, state from pgboss.job where name in ('test.flaky', 'test.terminal')",
+      );
+      await waitFor(async () => {
+        const r = await app.running.platform.db.unsafeSystem.query<{ state: string }>(
+          "select state from pgboss.job where name = 'test.terminal'",
+        );
+        return r.rows[0]?.state === "failed" ? true : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(attempts.terminal, 1, "a terminal failure is not retried");
+      assert.equal(attempts.flaky, 2);
+      assert.ok(rows.length >= 1);
+    } finally {
+      await worker.stop(1000);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The public HTTP app over a real socket: error shapes (400, 404, 413, 500), request ids,
+ * CORS, security headers and the static web app with its SPA fallback.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../../src/platform/http/app-env.js";
+import { readJsonBody } from "../../src/platform/http/json-body.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+
+/** Routes that exercise the shared error paths the way capability routes will. */
+const probeRoutes = new Hono<AppEnv>()
+  .post("/api/v1/probe/echo", async (c) => {
+    const body = await readJsonBody(c, z.object({ name: z.string().min(2).max(20), count: z.number().int().positive() }));
+    return c.json({ echoed: body });
+  })
+  .get("/api/v1/probe/crash", () => {
+    throw new Error("secret internals: postgres://u:hunter2@db");
+  });
+
+describe("HTTP app", () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ roles: ["server"], env: { AUTH_ALLOWED_ORIGINS: "https://ide.example.com", CTXPIPE_HTTP_BODY_LIMIT_BYTES: "2048" }, extraRoutes: [probeRoutes] });
+  });
+  after(() => app.stop());
+
+  const post = (path: string, body: string, headers: Record<string, string> = { "content-type": "application/json" }) =>
+    fetch(`${app.url}${path}`, { method: "POST", body, headers });
+
+  it("answers valid JSON", async () => {
+    const res = await post("/api/v1/probe/echo", JSON.stringify({ name: "ada", count: 2 }));
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { echoed: { name: "ada", count: 2 } });
+  });
+
+  it("answers malformed JSON with 400 bad_request in the standard shape", async () => {
+    const res = await post("/api/v1/probe/echo", "{ not json");
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+    assert.equal(body.error.code, "bad_request");
+    assert.equal(body.error.message, "The request body is not valid JSON.");
+    assert.equal(body.error.requestId, res.headers.get("x-request-id"));
+  });
+
+  it("lists each invalid field", async () => {
+    const res = await post("/api/v1/probe/echo", JSON.stringify({ name: "a", count: -1 }));
+    assert.equal(res.status, 400);
+    const body = (await res.json()) as { error: { code: string; details: { fields: { path: string }[] } } };
+    assert.equal(body.error.code, "invalid_input");
+    assert.deepEqual(body.error.details.fields.map((f) => f.path).sort(), ["count", "name"]);
+  });
+
+  it("refuses a body over the limit with 413", async () => {
+    const res = await post("/api/v1/probe/echo", JSON.stringify({ name: "x".repeat(5000), count: 1 }));
+    assert.equal(res.status, 413);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, "payload_too_large");
+    assert.match(body.error.message, /2048 bytes/);
+  });
+
+  it("answers unknown API routes with a JSON 404", async () => {
+    const res = await fetch(`${app.url}/api/v1/no-such-thing`);
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, "not_found");
+    assert.equal(body.error.message, "No route for GET /api/v1/no-such-thing.");
+  });
+
+  it("hides internals of unexpected errors behind a 500 with the request id", async () => {
+    const res = await fetch(`${app.url}/api/v1/probe/crash`, { headers: { "x-request-id": "trace-123" } });
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get("x-request-id"), "trace-123");
+    const text = await res.text();
+    assert.ok(!text.includes("hunter2") && !text.includes("secret internals"), text);
+    const body = JSON.parse(text) as { error: { code: string; requestId: string } };
+    assert.equal(body.error.code, "internal_error");
+    assert.equal(body.error.requestId, "trace-123");
+  });
+
+  it("replaces a malformed incoming request id", async () => {
+    const res = await fetch(`${app.url}/api/v1`, { headers: { "x-request-id": "bad id with spaces" } });
+    assert.match(res.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  });
+
+  it("allows CORS only for configured origins", async () => {
+    const allowed = await fetch(`${app.url}/api/v1`, { headers: { origin: "https://ide.example.com" } });
+    assert.equal(allowed.headers.get("access-control-allow-origin"), "https://ide.example.com");
+    assert.equal(allowed.headers.get("access-control-allow-credentials"), "true");
+    const base = await fetch(`${app.url}/api/v1`, { headers: { origin: "http://localhost:3000" } });
+    assert.equal(base.headers.get("access-control-allow-origin"), "http://localhost:3000");
+    const other = await fetch(`${app.url}/api/v1`, { headers: { origin: "https://evil.example.com" } });
+    assert.equal(other.headers.get("access-control-allow-origin"), null);
+  });
+
+  it("serves the web app with an SPA fallback and cache headers", async () => {
+    const root = await fetch(`${app.url}/`);
+    assert.equal(root.status, 200);
+    assert.equal(root.headers.get("cache-control"), "no-cache");
+    assert.equal(root.headers.get("x-frame-options"), "DENY");
+    assert.equal(root.headers.get("strict-transport-security"), null, "no HSTS on an http origin");
+    const html = await root.text();
+    assert.match(html, /<div id="root">/);
+
+    const deep = await fetch(`${app.url}/orgs/acme/repositories`, { headers: { accept: "text/html" } });
+    assert.equal(deep.status, 200);
+    assert.equal(await deep.text(), html);
+
+    const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    assert.ok(asset, "index.html references a hashed script");
+    const script = await fetch(`${app.url}${asset}`);
+    assert.equal(script.status, 200);
+    assert.equal(script.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    assert.match(script.headers.get("content-type") ?? "", /javascript/);
+
+    const missing = await fetch(`${app.url}/assets/nope.js`);
+    assert.equal(missing.status, 404);
+    const traversal = await fetch(`${app.url}/assets/..%2f..%2fpackage.json`);
+    assert.equal(traversal.status, 404);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Graceful shutdown in process: a request in flight completes, new connections are refused
+ * once the stop began, and the pools are closed afterwards.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Hono } from "hono";
+import type { AppEnv } from "../../src/platform/http/app-env.js";
+import { startTestApp } from "../harness/test-app.js";
+
+describe("shutdown", () => {
+  it("drains in-flight requests before closing", async () => {
+    let entered!: () => void;
+    const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    const slow = new Hono<AppEnv>().get("/api/v1/probe/slow", async (c) => {
+      entered();
+      await new Promise((r) => setTimeout(r, 700));
+      return c.json({ finished: true });
+    });
+    const app = await startTestApp({ extraRoutes: [slow] });
+    const pending = fetch(`${app.url}/api/v1/probe/slow`);
+    await inFlight;
+    const stopping = app.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    await assert.rejects(fetch(`${app.url}/.status`), "new connections are refused while draining");
+    const res = await pending;
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { finished: true });
+    await stopping;
+    assert.equal(app.running.platform.db.app.ended, true);
+    assert.equal(app.running.platform.db.unsafeSystem.ended, true);
+  });
+});
