@@ -4,8 +4,9 @@
  * `process.env` (through parseConfig) and calls `process.exit`.
  */
 import { parseArgs } from "node:util";
-import { ConfigError, parseConfig, type Config } from "./platform/config/config.js";
+import { ConfigError, parseConfig, type Config, type ConfigPurpose } from "./platform/config/config.js";
 import { isAppError } from "./platform/errors.js";
+import { Lifecycle } from "./platform/lifecycle.js";
 import { createLogger, scrubSecrets, type Logger } from "./platform/logging.js";
 import { VERSION } from "./platform/version.js";
 import { startPlatform } from "./roles/platform.js";
@@ -39,14 +40,15 @@ const ROLE_COMMANDS: Record<string, RoleName[]> = {
 
 /** Prints a one-line error and exits non-zero. */
 function fail(message: string, logger?: Logger): never {
-  logger?.fatal({ message }, "start-up failed");
-  process.stderr.write(`ctxpipe: ${scrubSecrets(message)}\n`);
+  const safe = scrubSecrets(message);
+  logger?.fatal({ message: safe }, "start-up failed");
+  process.stderr.write(`ctxpipe: ${safe}\n`);
   process.exit(1);
 }
 
-function loadConfigOrExit(): Config {
+function loadConfigOrExit(purpose: ConfigPurpose): Config {
   try {
-    return parseConfig(process.env);
+    return parseConfig(process.env, process.cwd(), purpose);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`ctxpipe: ${err.message}\nSee docs/configuration.md.\n`);
@@ -57,7 +59,8 @@ function loadConfigOrExit(): Config {
 }
 
 /**
- * Stops gracefully on the first SIGTERM/SIGINT; a second signal forces exit.
+ * Stops gracefully on the first SIGTERM/SIGINT, also in the middle of start-up (whatever
+ * started so far is stopped); a second signal forces exit.
  */
 function handleSignals(stop: () => Promise<void>, logger: Logger): void {
   let stopping = false;
@@ -104,13 +107,15 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
 
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit(command === "migrate" ? "maintenance" : "roles");
   const logger = createLogger(config.logLevel);
+  const lifecycle = new Lifecycle(logger, config.shutdownTimeoutMs + 60_000);
+  handleSignals(() => lifecycle.stop(), logger);
 
   if (command === "migrate") {
     try {
-      const platform = await startPlatform(config, logger, { applicationName: "ctxpipe-migrate", forceMigrate: true });
-      await platform.lifecycle.stop();
+      await startPlatform(config, logger, { applicationName: "ctxpipe-migrate", forceMigrate: true, lifecycle });
+      await lifecycle.stop();
       logger.info("migrations are up to date");
       return;
     } catch (err) {
@@ -120,8 +125,7 @@ async function main(argv: string[]): Promise<void> {
 
   const roles = ROLE_COMMANDS[command] ?? [];
   try {
-    const running = await startRoles(config, logger, roles);
-    handleSignals(running.stop, logger);
+    const running = await startRoles(config, logger, roles, { lifecycle });
     logger.info({ roles, url: running.port !== undefined ? config.baseUrl : undefined }, "ctxpipe is ready");
   } catch (err) {
     fail(isAppError(err) && err.expose ? err.message : `start-up failed: ${(err as Error).message}`, logger);

@@ -1,7 +1,7 @@
 /**
  * Ordered shutdown. Components register a stop step as they start; `stop` runs the steps in
- * reverse order (last started, first stopped), each bounded by the shutdown deadline, and
- * never throws. Signal handling lives in cli.ts.
+ * reverse order (last started, first stopped), each bounded by `stepTimeoutMs`, and never
+ * throws. Signal handling lives in cli.ts.
  */
 import type { Logger } from "./logging.js";
 
@@ -15,7 +15,14 @@ export class Lifecycle {
   private readonly steps: StopStep[] = [];
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly logger: Logger) {}
+  /**
+   * @param stepTimeoutMs upper bound for one step; a step still running then is abandoned
+   *   (logged) so that shutdown always finishes.
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly stepTimeoutMs = 70_000,
+  ) {}
 
   /** Registers a step to run at shutdown (after the steps registered later). */
   onStop(name: string, run: () => Promise<void>): void {
@@ -27,11 +34,17 @@ export class Lifecycle {
     this.stopping ??= (async () => {
       for (const step of [...this.steps].reverse()) {
         const started = Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`did not finish within ${this.stepTimeoutMs} ms`)), this.stepTimeoutMs);
+        });
         try {
-          await step.run();
+          await Promise.race([step.run(), deadline]);
           this.logger.debug({ step: step.name, ms: Date.now() - started }, "stopped");
         } catch (err) {
           this.logger.error({ err, step: step.name }, "stop step failed");
+        } finally {
+          clearTimeout(timer);
         }
       }
     })();

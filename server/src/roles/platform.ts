@@ -2,17 +2,17 @@
  * What every role starts first: the data directory, generated secrets (embedded mode),
  * the database (embedded or DATABASE_URL), its pools and its migrations.
  */
+import path from "node:path";
 import type { Config } from "../platform/config/config.js";
 import { loadGeneratedSecrets } from "../platform/config/runtime-secrets.js";
 import { prepareDataDir } from "../platform/data-dir.js";
-import { createDatabase, type Database } from "../platform/db/database.js";
+import { APP_ROLE, createDatabase, type Database } from "../platform/db/database.js";
 import { startEmbeddedPostgres } from "../platform/db/embedded-postgres.js";
 import { migrate, pendingMigrations } from "../platform/db/migrator.js";
 import { migrateJobQueue } from "../jobs/job-queue.js";
 import { AppError } from "../platform/errors.js";
 import { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
-import path from "node:path";
 
 /** The started platform a role builds on. */
 export interface Platform {
@@ -31,6 +31,8 @@ export interface StartPlatformOptions {
   forceMigrate?: boolean;
   /** Check that no migration is pending (roles); `migrate` itself skips the check. */
   requireMigrated?: boolean;
+  /** Register stop steps here instead of a new Lifecycle (lets the CLI stop a half-started process). */
+  lifecycle?: Lifecycle;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface StartPlatformOptions {
  * @throws AppError with a one-line message (data dir, database, pending migrations).
  */
 export async function startPlatform(config: Config, logger: Logger, options: StartPlatformOptions): Promise<Platform> {
-  const lifecycle = new Lifecycle(logger);
+  const lifecycle = options.lifecycle ?? new Lifecycle(logger, config.shutdownTimeoutMs + 60_000);
   try {
     await prepareDataDir(config.dataDir);
     let url = config.database.url;
@@ -84,9 +86,30 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
         );
       }
     }
+    if (options.requireMigrated || options.forceMigrate || config.database.migrateOnStart) await assertAppRole(db);
     return { config: { ...config, authSecret }, logger, db, lifecycle };
   } catch (err) {
     await lifecycle.stop();
     throw err;
+  }
+}
+
+/**
+ * Fails closed when the app pool does not run as the non-owner role: a connection pooler that
+ * drops start-up options would otherwise make every query bypass row-level security.
+ */
+async function assertAppRole(db: Database): Promise<void> {
+  const { rows } = await db.app.query<{ role: string; owner: boolean }>(
+    "select current_user as role, exists (select 1 from pg_tables where schemaname = 'public' and tableowner = current_user) as owner",
+  );
+  const row = rows[0];
+  if (row?.role !== APP_ROLE || row.owner) {
+    throw new AppError(
+      "database_role_unsafe",
+      500,
+      `Application connections run as "${row?.role}", not "${APP_ROLE}"; row-level security would not apply. ` +
+        "Connect directly or through a pooler that keeps start-up options (see docs/operations.md).",
+      { expose: true },
+    );
   }
 }

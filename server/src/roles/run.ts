@@ -5,6 +5,7 @@
  */
 import type { Config } from "../platform/config/config.js";
 import { startJobQueue } from "../jobs/job-queue.js";
+import type { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
 import { startCodesearchRole } from "./codesearch.js";
 import { startPlatform, type Platform } from "./platform.js";
@@ -25,10 +26,16 @@ export interface RunningRoles {
  * Starts `roles` in this process. On a start-up failure everything started is stopped.
  * @throws AppError with a one-line message.
  */
-export async function startRoles(config: Config, logger: Logger, roles: RoleName[], options: ServerRoleOptions = {}): Promise<RunningRoles> {
+export async function startRoles(
+  config: Config,
+  logger: Logger,
+  roles: RoleName[],
+  options: ServerRoleOptions & { lifecycle?: Lifecycle } = {},
+): Promise<RunningRoles> {
   const platform = await startPlatform(config, logger, {
     applicationName: `ctxpipe-${roles.length > 1 ? "serve" : roles[0]}`,
     requireMigrated: true,
+    lifecycle: options.lifecycle,
   });
   try {
     const maintain = roles.includes("worker") || roles.includes("codesearch");

@@ -1,6 +1,6 @@
 /**
  * The environment variables ctxpipe reads, as one zod schema with a doc comment per variable.
- * Parsed once at start-up by load-config.ts; no other module reads `process.env`.
+ * Parsed once at start-up by config.ts; no other module reads `process.env`.
  * docs/configuration.md mirrors this file.
  */
 import { z } from "zod";
@@ -34,14 +34,14 @@ const originUrl = z.string().superRefine((value, ctx) => {
   }
 });
 
-/** The raw environment schema. Cross-field rules live in load-config.ts. */
+/** The raw environment schema. Cross-field rules live in config.ts. */
 export const envSchema = z.object({
   /** Deployment mode: production makes AUTH_SECRET mandatory. */
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   /** TCP port of the public HTTP listener. 0 picks a free port (tests). */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Interface the HTTP listener binds to. */
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Interface the HTTP listener binds to. Default: 127.0.0.1 in embedded mode, 0.0.0.0 with DATABASE_URL. */
+  HOST: z.string().min(1).optional(),
   /** The one public origin: browser UI, REST, auth, MCP and webhooks. Required with DATABASE_URL. */
   AUTH_BASE_URL: z.preprocess((v) => (v === "" ? undefined : v), originUrl.optional()),
   /** Must equal AUTH_BASE_URL's origin; kept for compatibility with the reference product. */

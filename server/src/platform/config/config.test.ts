@@ -22,6 +22,7 @@ describe("parseConfig", () => {
     const config = parseConfig({}, "/srv");
     assert.equal(config.baseUrl, "http://localhost:3000");
     assert.equal(config.http.port, 3000);
+    assert.equal(config.http.host, "127.0.0.1", "embedded mode listens on loopback by default");
     assert.equal(config.dataDir, "/srv/.ctxpipe");
     assert.equal(config.database.url, undefined);
     assert.equal(config.database.migrateOnStart, true);
@@ -48,6 +49,7 @@ describe("parseConfig", () => {
     assert.equal(config.encryptionKey?.length, 32);
     assert.equal(config.database.migrateOnStart, false);
     assert.equal(config.http.port, 8080);
+    assert.equal(config.http.host, "0.0.0.0");
     assert.equal(config.dataDir, "/var/lib/ctxpipe");
   });
 
@@ -100,8 +102,19 @@ describe("parseConfig", () => {
   });
 
   it("treats empty strings as unset", () => {
-    const config = parseConfig({ DATABASE_URL: "", AUTH_SECRET: "", AUTH_BASE_URL: "", PORT: "3001" }, "/srv");
+    const config = parseConfig({ DATABASE_URL: "", AUTH_SECRET: "", AUTH_BASE_URL: "", PORT: "", HOST: "", LOG_LEVEL: "" }, "/srv");
     assert.equal(config.database.url, undefined);
-    assert.equal(config.http.port, 3001);
+    assert.equal(config.http.port, 3000);
+    assert.equal(config.logLevel, "info");
+  });
+
+  it("defaults the embedded origin to the configured port", () => {
+    assert.equal(parseConfig({ PORT: "4000" }, "/srv").baseUrl, "http://localhost:4000");
+  });
+
+  it("needs neither a public origin nor a secret for maintenance commands", () => {
+    const config = parseConfig({ DATABASE_URL: "postgres://u:p@db/ctxpipe" }, "/srv", "maintenance");
+    assert.equal(config.database.url, "postgres://u:p@db/ctxpipe");
+    assert.throws(() => parseConfig({ DATABASE_URL: "postgres://u:p@db/ctxpipe" }, "/srv", "roles"), ConfigError);
   });
 });

@@ -34,29 +34,33 @@ export class ConfigError extends Error {
   }
 }
 
-const EMBEDDED_DEFAULT_BASE_URL = "http://localhost:3000";
+/** What the configuration is for: `migrate` and admin commands need no public origin or secret. */
+export type ConfigPurpose = "roles" | "maintenance";
 
 /**
  * Parses and cross-checks the environment. Collects every problem before failing.
+ * Empty strings count as unset everywhere.
  * @throws ConfigError listing each invalid or missing variable.
  */
-export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd(), purpose: ConfigPurpose = "roles"): Config {
   // Each variable is parsed on its own so that one message can list every problem,
   // and the cross-field rules below still see the variables that did parse.
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(envSchema.shape)) {
-    const parsed = schema.safeParse(env[key]);
+    const parsed = schema.safeParse(env[key] === "" ? undefined : env[key]);
     if (parsed.success) raw[key] = parsed.data;
     else problems.push(`${key}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
   }
   const data = raw as Partial<RawEnv>;
   const embedded = !env.DATABASE_URL;
+  const maintenance = purpose === "maintenance";
   const production = data.NODE_ENV === "production";
 
   let baseUrl = data.AUTH_BASE_URL ? new URL(data.AUTH_BASE_URL).origin : undefined;
   if (!baseUrl && !problems.some((p) => p.startsWith("AUTH_BASE_URL:"))) {
-    if (embedded) baseUrl = EMBEDDED_DEFAULT_BASE_URL;
+    // Embedded mode defaults to this machine, on the configured port.
+    if (embedded || maintenance) baseUrl = `http://localhost:${data.PORT || 3000}`;
     else problems.push("AUTH_BASE_URL: required when DATABASE_URL is set (the public origin, e.g. https://ctxpipe.example.com)");
   }
   if (data.CTXPIPE_PUBLIC_APP_URL && baseUrl && new URL(data.CTXPIPE_PUBLIC_APP_URL).origin !== baseUrl) {
@@ -82,7 +86,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
 
   if (data.AUTH_SECRET !== undefined && data.AUTH_SECRET.length < 32) {
     problems.push("AUTH_SECRET: must be at least 32 characters (try `openssl rand -base64 32`)");
-  } else if (data.AUTH_SECRET === undefined && (!embedded || production)) {
+  } else if (data.AUTH_SECRET === undefined && (!embedded || production) && !maintenance) {
     problems.push(
       `AUTH_SECRET: required when ${embedded ? "NODE_ENV=production" : "DATABASE_URL is set"} (at least 32 characters; try \`openssl rand -base64 32\`)`,
     );
@@ -92,7 +96,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   const valid = data as RawEnv;
   return {
     nodeEnv: valid.NODE_ENV,
-    http: { host: valid.HOST, port: valid.PORT, bodyLimitBytes: valid.CTXPIPE_HTTP_BODY_LIMIT_BYTES },
+    http: { host: valid.HOST ?? (embedded ? "127.0.0.1" : "0.0.0.0"), port: valid.PORT, bodyLimitBytes: valid.CTXPIPE_HTTP_BODY_LIMIT_BYTES },
     baseUrl,
     allowedOrigins,
     authSecret: valid.AUTH_SECRET,
