@@ -9,6 +9,8 @@ import { isAppError } from "./platform/errors.js";
 import { Lifecycle } from "./platform/lifecycle.js";
 import { createLogger, scrubSecrets, type Logger } from "./platform/logging.js";
 import { VERSION } from "./platform/version.js";
+import { ADMIN_USAGE, runAdminCommand } from "./commands/admin.command.js";
+import { runSecretsCommand, SECRETS_USAGE } from "./commands/secrets.command.js";
 import { startPlatform } from "./roles/platform.js";
 import { startRoles, type RoleName } from "./roles/run.js";
 
@@ -22,6 +24,8 @@ Commands:
   worker        Run the background job role (private)
   codesearch    Run the indexing role (private)
   migrate       Apply database migrations, then exit
+${ADMIN_USAGE}
+${SECRETS_USAGE}
 
 Options:
   -h, --help     Show this help
@@ -102,24 +106,32 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  if (command !== "migrate" && !(command in ROLE_COMMANDS)) {
+  const maintenance = ["migrate", "admin", "secrets"].includes(command);
+  if (!maintenance && !(command in ROLE_COMMANDS)) {
     process.stderr.write(`ctxpipe: unknown command "${command}"\n\n${HELP}`);
     process.exit(2);
   }
 
-  const config = loadConfigOrExit(command === "migrate" ? "maintenance" : "roles");
+  const config = loadConfigOrExit(maintenance ? "maintenance" : "roles");
   const logger = createLogger(config.logLevel);
   const lifecycle = new Lifecycle(logger, config.shutdownTimeoutMs + 60_000);
   handleSignals(() => lifecycle.stop(), logger);
 
-  if (command === "migrate") {
+  if (maintenance) {
     try {
-      await startPlatform(config, logger, { applicationName: "ctxpipe-migrate", forceMigrate: true, lifecycle });
+      // Maintenance commands migrate first, so they work on a fresh database too.
+      const platform = await startPlatform(config, logger, { applicationName: `ctxpipe-${command}`, forceMigrate: true, lifecycle });
+      // Everything after the command word belongs to the sub-command (its own flags included).
+      const rest = argv.slice(argv.indexOf(command) + 1);
+      let output = "migrations are up to date";
+      if (command === "admin") output = await runAdminCommand(platform, rest);
+      if (command === "secrets") output = await runSecretsCommand(platform, rest);
       await lifecycle.stop();
-      logger.info("migrations are up to date");
+      process.stdout.write(`${output}\n`);
       return;
     } catch (err) {
-      fail(isAppError(err) ? err.message : `migration failed: ${(err as Error).message}`, logger);
+      await lifecycle.stop();
+      fail(isAppError(err) && err.expose ? err.message : `${command} failed: ${(err as Error).message}`, logger);
     }
   }
 

@@ -5,6 +5,7 @@
 import path from "node:path";
 import type { Config } from "../platform/config/config.js";
 import { loadGeneratedSecrets } from "../platform/config/runtime-secrets.js";
+import { SecretBox } from "../platform/crypto/secret-box.js";
 import { prepareDataDir } from "../platform/data-dir.js";
 import { APP_ROLE, createDatabase, type Database } from "../platform/db/database.js";
 import { startEmbeddedPostgres } from "../platform/db/embedded-postgres.js";
@@ -18,6 +19,8 @@ import type { Logger } from "../platform/logging.js";
 export interface Platform {
   /** Configuration with every secret resolved (authSecret is set). */
   config: Config & { authSecret: string };
+  /** Encrypts and decrypts secrets at rest; undefined when no key is configured (external mode). */
+  secretBox: SecretBox | undefined;
   logger: Logger;
   db: Database;
   lifecycle: Lifecycle;
@@ -45,9 +48,11 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
     await prepareDataDir(config.dataDir);
     let url = config.database.url;
     let authSecret = config.authSecret;
+    let encryptionKey = config.encryptionKey;
     if (!url) {
       const secrets = await loadGeneratedSecrets(config.dataDir, logger);
       authSecret ??= secrets.authSecret;
+      encryptionKey ??= Buffer.from(secrets.encryptionKey, "hex");
       const embedded = await startEmbeddedPostgres({
         clusterDir: path.join(config.dataDir, "postgres"),
         password: secrets.postgresPassword,
@@ -87,7 +92,8 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
       }
     }
     if (options.requireMigrated || options.forceMigrate || config.database.migrateOnStart) await assertAppRole(db);
-    return { config: { ...config, authSecret }, logger, db, lifecycle };
+    const secretBox = encryptionKey ? new SecretBox({ current: encryptionKey, previous: config.previousEncryptionKeys }) : undefined;
+    return { config: { ...config, authSecret, encryptionKey }, secretBox, logger, db, lifecycle };
   } catch (err) {
     await lifecycle.stop();
     throw err;

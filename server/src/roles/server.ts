@@ -3,7 +3,11 @@
  * route group; it starts no background work of its own.
  */
 import type { Hono } from "hono";
+import { createAccounts } from "../accounts/index.js";
 import { apiRootRoutes } from "../api/api-root.route.js";
+import { createMailer } from "../platform/email/mailer.js";
+import { ApiRouter } from "../platform/http/api-route.js";
+import { openApiRoutes } from "../platform/http/openapi.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import { createHttpApp } from "../platform/http/app.js";
 import type { AppEnv } from "../platform/http/app-env.js";
@@ -22,15 +26,25 @@ export interface ServerRoleOptions {
 /** Builds the public app for a started platform (no socket). */
 export function buildServerApp(platform: Platform, _jobs: JobQueue, options: ServerRoleOptions = {}): Hono<AppEnv> {
   const { config, db, logger } = platform;
+  const mailer = createMailer(config.email, logger);
+  platform.lifecycle.onStop("mailer", async () => mailer.close());
+  const accounts = createAccounts({ config, db, mailer, logger });
+  const router = new ApiRouter(accounts.guards);
+  accounts.registerApiRoutes(router);
   return createHttpApp({
     logger,
     baseUrl: config.baseUrl,
     allowedOrigins: config.allowedOrigins,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    trustedProxyHops: config.trustedProxyHops,
+    authenticate: accounts.authenticate,
     webDist: options.webDist,
     routes: [
       statusRoutes(db.app, { workerStaleSeconds: config.workerStaleSeconds }),
       apiRootRoutes(),
+      openApiRoutes(() => router.specs, config.baseUrl),
+      accounts.authRoutes,
+      router.hono,
       ...(options.extraRoutes ?? []),
     ],
   });

@@ -55,6 +55,25 @@ export const envSchema = z.object({
     (v) => (v === "" ? undefined : v),
     z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters (32 bytes)").optional(),
   ),
+  /** Earlier encryption keys (comma-separated, 64 hex each) that still decrypt until `ctxpipe secrets rotate`. */
+  CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS: optionalString,
+  /** SMTP server for invitation and password-reset e-mail, e.g. smtps://user:pass@smtp.example.com:465. */
+  SMTP_CONNECTION_URL: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().regex(/^smtps?:\/\/.+/, "must be an smtp:// or smtps:// URL").optional(),
+  ),
+  /** Sender of ctxpipe's e-mail, e.g. "ctx| <ctx@example.com>". Required with SMTP_CONNECTION_URL. */
+  EMAIL_FROM_ADDRESS: optionalString,
+  /** GitHub OAuth app for "Sign in with GitHub" (both or neither). */
+  AUTH_GITHUB_CLIENT_ID: optionalString,
+  AUTH_GITHUB_CLIENT_SECRET: optionalString,
+  /** Google OAuth client for "Sign in with Google" (both or neither). */
+  AUTH_GOOGLE_CLIENT_ID: optionalString,
+  AUTH_GOOGLE_CLIENT_SECRET: optionalString,
+  /** Reverse proxies in front of ctxpipe whose X-Forwarded-For entries are trusted (0: use the socket address). */
+  CTXPIPE_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
+  /** How long an invitation link stays valid. */
+  CTXPIPE_INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(168),
   /** External Postgres. Unset: an embedded Postgres runs in CTXPIPE_DATA_DIR/postgres. */
   DATABASE_URL: z.preprocess(
     (v) => (v === "" ? undefined : v),

@@ -16,8 +16,16 @@ export interface Config {
   allowedOrigins: string[];
   /** Undefined in embedded mode until runtime-secrets.ts fills it in. */
   authSecret: string | undefined;
-  /** 32-byte key for secrets at rest, when configured. */
+  /** 32-byte key for secrets at rest; generated in embedded mode when unset. */
   encryptionKey: Buffer | undefined;
+  /** Earlier keys that still decrypt (rotation). */
+  previousEncryptionKeys: Buffer[];
+  /** Outgoing e-mail; undefined when SMTP is not configured. */
+  email: { smtpUrl: string; from: string } | undefined;
+  /** Social sign-in providers that are configured. */
+  socialProviders: { github?: { clientId: string; clientSecret: string }; google?: { clientId: string; clientSecret: string } };
+  trustedProxyHops: number;
+  invitationTtlHours: number;
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
   /** Absolute path of the data directory. */
   dataDir: string;
@@ -92,6 +100,22 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     );
   }
 
+  const previousKeys: Buffer[] = [];
+  for (const entry of (data.CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    if (/^[0-9a-fA-F]{64}$/.test(entry)) previousKeys.push(Buffer.from(entry, "hex"));
+    else problems.push("CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS: each entry must be 64 hexadecimal characters");
+  }
+  if (data.SMTP_CONNECTION_URL && !data.EMAIL_FROM_ADDRESS) {
+    problems.push("EMAIL_FROM_ADDRESS: required when SMTP_CONNECTION_URL is set");
+  }
+  for (const provider of ["GITHUB", "GOOGLE"] as const) {
+    const id = data[`AUTH_${provider}_CLIENT_ID`];
+    const secret = data[`AUTH_${provider}_CLIENT_SECRET`];
+    if (Boolean(id) !== Boolean(secret)) {
+      problems.push(`AUTH_${provider}_CLIENT_${id ? "SECRET" : "ID"}: set both AUTH_${provider}_CLIENT_ID and AUTH_${provider}_CLIENT_SECRET, or neither`);
+    }
+  }
+
   if (problems.length > 0 || !baseUrl) throw new ConfigError(problems);
   const valid = data as RawEnv;
   return {
@@ -101,6 +125,18 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     allowedOrigins,
     authSecret: valid.AUTH_SECRET,
     encryptionKey: valid.CONNECTION_SECRETS_ENCRYPTION_KEY ? Buffer.from(valid.CONNECTION_SECRETS_ENCRYPTION_KEY, "hex") : undefined,
+    previousEncryptionKeys: previousKeys,
+    email: valid.SMTP_CONNECTION_URL && valid.EMAIL_FROM_ADDRESS ? { smtpUrl: valid.SMTP_CONNECTION_URL, from: valid.EMAIL_FROM_ADDRESS } : undefined,
+    socialProviders: {
+      ...(valid.AUTH_GITHUB_CLIENT_ID && valid.AUTH_GITHUB_CLIENT_SECRET
+        ? { github: { clientId: valid.AUTH_GITHUB_CLIENT_ID, clientSecret: valid.AUTH_GITHUB_CLIENT_SECRET } }
+        : {}),
+      ...(valid.AUTH_GOOGLE_CLIENT_ID && valid.AUTH_GOOGLE_CLIENT_SECRET
+        ? { google: { clientId: valid.AUTH_GOOGLE_CLIENT_ID, clientSecret: valid.AUTH_GOOGLE_CLIENT_SECRET } }
+        : {}),
+    },
+    trustedProxyHops: valid.CTXPIPE_TRUSTED_PROXY_HOPS,
+    invitationTtlHours: valid.CTXPIPE_INVITATION_TTL_HOURS,
     database: {
       url: valid.DATABASE_URL,
       poolSize: valid.DATABASE_POOL_SIZE,

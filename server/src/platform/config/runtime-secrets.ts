@@ -11,6 +11,8 @@ import type { Logger } from "../logging.js";
 interface GeneratedSecrets {
   authSecret: string;
   postgresPassword: string;
+  /** 64 hex characters; used when CONNECTION_SECRETS_ENCRYPTION_KEY is unset. */
+  encryptionKey: string;
 }
 
 /** File name, inside the data directory, of the generated secrets (mode 0600). */
@@ -25,7 +27,12 @@ export async function loadGeneratedSecrets(dataDir: string, logger: Logger): Pro
   try {
     const parsed = JSON.parse(await fs.readFile(file, "utf8")) as Partial<GeneratedSecrets>;
     if (typeof parsed.authSecret === "string" && typeof parsed.postgresPassword === "string") {
-      return { authSecret: parsed.authSecret, postgresPassword: parsed.postgresPassword };
+      if (typeof parsed.encryptionKey === "string") return parsed as GeneratedSecrets;
+      // Written by an older version: add the encryption key, keep everything else.
+      const upgraded = { ...parsed, encryptionKey: randomBytes(32).toString("hex") } as GeneratedSecrets;
+      await fs.writeFile(`${file}.tmp`, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
+      await fs.rename(`${file}.tmp`, file);
+      return upgraded;
     }
     throw new Error(`${file} is incomplete; move it away to regenerate (sessions will be signed out)`);
   } catch (err) {
@@ -34,6 +41,7 @@ export async function loadGeneratedSecrets(dataDir: string, logger: Logger): Pro
   const secrets: GeneratedSecrets = {
     authSecret: randomBytes(32).toString("base64url"),
     postgresPassword: randomBytes(24).toString("base64url"),
+    encryptionKey: randomBytes(32).toString("hex"),
   };
   // "wx": if another process created it meanwhile, read theirs instead of overwriting.
   try {
@@ -42,6 +50,6 @@ export async function loadGeneratedSecrets(dataDir: string, logger: Logger): Pro
     if ((err as NodeJS.ErrnoException).code === "EEXIST") return loadGeneratedSecrets(dataDir, logger);
     throw err;
   }
-  logger.info({ file }, "generated AUTH_SECRET and the embedded database password; they are kept in the data directory");
+  logger.info({ file }, "generated AUTH_SECRET, the secrets encryption key and the embedded database password; they are kept in the data directory");
   return secrets;
 }

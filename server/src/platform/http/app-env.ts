@@ -1,7 +1,32 @@
 /**
- * Typed request variables shared by every route and middleware.
+ * Typed request variables shared by every route and middleware, including who is calling
+ * (set by the accounts capability's authentication middleware) and, on org routes, which
+ * organisation the request acts in.
  */
 import type { Logger } from "../logging.js";
+
+/** A member's role in an organisation, weakest first. */
+export const ORG_ROLES = ["member", "admin", "owner"] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+/** The authenticated principal of a request. */
+export interface Caller {
+  /** How the request authenticated: a browser session cookie or an API key. */
+  type: "session" | "api_key";
+  userId: string;
+  email: string;
+  name: string;
+  /** Set for API keys: the one organisation the key is valid for. */
+  apiKey?: { id: string; orgId: string };
+}
+
+/** The organisation an org-scoped request acts in, and the caller's role there. */
+export interface OrgContext {
+  orgId: string;
+  slug: string;
+  name: string;
+  role: OrgRole;
+}
 
 /** Hono environment of the public app. */
 export interface AppEnv {
@@ -10,5 +35,11 @@ export interface AppEnv {
     requestId: string;
     /** Request-scoped logger carrying the request id. */
     logger: Logger;
+    /** Client IP (socket address, or the forwarded one behind a trusted proxy). */
+    clientIp: string;
+    /** Set when the request carries valid credentials. */
+    caller?: Caller;
+    /** Set on /api/v1/orgs/{orgSlug}/... routes after the membership check. */
+    org?: OrgContext;
   };
 }

@@ -3,13 +3,14 @@
  * MCP (/mcp) and webhooks. Middleware order: request context → security headers → CORS →
  * body limit → routes → static web app → JSON 404.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
 import { payloadTooLarge } from "../errors.js";
 import type { Logger } from "../logging.js";
 import type { AppEnv } from "./app-env.js";
+import { clientIp } from "./client-ip.js";
 import { errorResponse, handleError } from "./error-handler.js";
 import { requestContext } from "./request-context.js";
 import { mountStaticWeb } from "./static-web.js";
@@ -21,6 +22,10 @@ export interface HttpAppOptions {
   baseUrl: string;
   allowedOrigins: string[];
   bodyLimitBytes: number;
+  /** X-Forwarded-For hops to trust when resolving the client IP. */
+  trustedProxyHops: number;
+  /** Middleware that identifies the caller (accounts capability); runs on every request. */
+  authenticate?: MiddlewareHandler<AppEnv>;
   /** Route groups, mounted in order at the root (each defines its own full paths). */
   routes: Hono<AppEnv>[];
   /** Override the web build location (tests). */
@@ -34,6 +39,7 @@ const API_PREFIXES = ["/api/", "/.auth/", "/mcp", "/.well-known/"];
 export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", requestContext(options.logger));
+  app.use("*", clientIp(options.trustedProxyHops));
   app.use(
     "*",
     secureHeaders({
@@ -61,6 +67,9 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
       },
     }),
   );
+  if (options.authenticate) {
+    for (const prefix of ["/api/*", "/mcp"]) app.use(prefix, options.authenticate);
+  }
   for (const routes of options.routes) app.route("/", routes);
   mountStaticWeb(app, options.webDist);
   app.notFound((c) => {

@@ -27,6 +27,8 @@ export function handleError(err: Error, c: Context<AppEnv>) {
   const log = c.get("logger");
   if (isAppError(err)) {
     if (err.status >= 500) log.error({ err, code: err.code }, "request error");
+    const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (err.status === 429 && retryAfter) c.header("Retry-After", String(retryAfter));
     const message = err.expose ? err.message : "Internal error.";
     return errorResponse(c, err.status, err.code, message, err.expose ? err.details : undefined);
   }

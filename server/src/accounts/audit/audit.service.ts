@@ -1,0 +1,76 @@
+/**
+ * The per-organisation audit log: who did what, when, from where. Written in the same
+ * transaction as the change it records; read by admins.
+ */
+import type { Database } from "../../platform/db/database.js";
+import { withTenant, withUserScope, type Queryable } from "../../platform/db/tenant.js";
+import type { OrgActor } from "../actor.js";
+
+/** What happened. Actions are past tense: `member.role_changed`. */
+export interface AuditEntry {
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** An audit event as returned by the API. */
+export interface AuditEvent {
+  id: string;
+  action: string;
+  actorType: string;
+  actorUserId: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  details: Record<string, unknown>;
+  ip: string | null;
+  createdAt: string;
+}
+
+/** Records one event inside the caller's org-scoped transaction. */
+export async function recordAudit(tx: Queryable, actor: Pick<OrgActor, "orgId" | "userId" | "actorType" | "ip">, entry: AuditEntry): Promise<void> {
+  await tx.query(
+    `insert into audit_events (org_id, actor_user_id, actor_type, action, target_type, target_id, details, ip)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [actor.orgId, actor.userId, actor.actorType, entry.action, entry.targetType ?? null, entry.targetId ?? null, entry.details ?? {}, actor.ip || null],
+  );
+}
+
+/** Records a sign-in in every organisation the user belongs to. */
+export async function recordSignIn(db: Database, userId: string, ip: string | null | undefined): Promise<void> {
+  const orgIds = await withUserScope(db, userId, async (tx) => {
+    const { rows } = await tx.query<{ org_id: string }>("select org_id from org_members where user_id = $1", [userId]);
+    return rows.map((r) => r.org_id);
+  });
+  for (const orgId of orgIds) {
+    await withTenant(db, { orgId, userId }, (tx) =>
+      recordAudit(tx, { orgId, userId, actorType: "user", ip: ip ?? "" }, { action: "user.signed_in", targetType: "user", targetId: userId }),
+    );
+  }
+}
+
+/** Lists events newest first; `before` is the id cursor from the previous page. */
+export async function listAuditEvents(db: Database, actor: OrgActor, page: { limit: number; before?: string }): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
+  return withTenant(db, actor, async (tx) => {
+    const { rows } = await tx.query<{
+      id: string; action: string; actor_type: string; actor_user_id: string | null; target_type: string | null;
+      target_id: string | null; details: Record<string, unknown>; ip: string | null; created_at: Date;
+    }>(
+      `select id::text, action, actor_type, actor_user_id, target_type, target_id, details, ip, created_at
+       from audit_events where ($1::bigint is null or id < $1::bigint) order by id desc limit $2`,
+      [page.before ?? null, page.limit + 1],
+    );
+    const events = rows.slice(0, page.limit).map((r) => ({
+      id: r.id,
+      action: r.action,
+      actorType: r.actor_type,
+      actorUserId: r.actor_user_id,
+      targetType: r.target_type,
+      targetId: r.target_id,
+      details: r.details,
+      ip: r.ip,
+      createdAt: r.created_at.toISOString(),
+    }));
+    return { events, nextCursor: rows.length > page.limit ? (events.at(-1)?.id ?? null) : null };
+  });
+}

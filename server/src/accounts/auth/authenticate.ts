@@ -1,0 +1,110 @@
+/**
+ * Identifies the caller of /api and /mcp requests and provides the access guards that
+ * routes declare. Credentials, in order: an API key (`x-api-key`, or `Authorization: Bearer
+ * ctx_...`), then the browser session cookie. A presented but invalid key is a 401; it never
+ * falls back to the cookie. Cookie-authenticated mutations must come from an allowed Origin.
+ */
+import { createHash } from "node:crypto";
+import { createMiddleware } from "hono/factory";
+import type { Database } from "../../platform/db/database.js";
+import { AppError, forbidden, notFound, unauthorized } from "../../platform/errors.js";
+import type { AccessGuards } from "../../platform/http/api-route.js";
+import type { AppEnv, Caller, OrgRole } from "../../platform/http/app-env.js";
+import { hasRole } from "../roles.js";
+import type { Auth } from "./better-auth.js";
+
+/** Prefix of every ctxpipe API key. */
+export const API_KEY_PREFIX = "ctx_";
+
+const SLUG = /^[a-z0-9][a-z0-9-]{1,31}$/;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** sha256 hex of an API key, as stored. */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+/** Reads an API key from x-api-key or a Bearer header carrying the ctx_ prefix. */
+export function readApiKey(headers: Headers): string | undefined {
+  const header = headers.get("x-api-key")?.trim();
+  if (header) return header;
+  const bearer = headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  return bearer?.startsWith(API_KEY_PREFIX) ? bearer : undefined;
+}
+
+async function callerFromApiKey(db: Database, key: string): Promise<Caller> {
+  if (key.length > 200 || !key.startsWith(API_KEY_PREFIX)) throw new AppError("invalid_api_key", 401, "The API key is not valid.");
+  const { rows } = await db.app.query<{ key_id: string; org_id: string; user_id: string; email: string; name: string }>(
+    `select k.key_id, k.org_id, k.user_id, u."email" as email, u."name" as name
+     from ctxpipe_authenticate_api_key($1) k join auth."user" u on u."id" = k.user_id`,
+    [hashApiKey(key)],
+  );
+  const row = rows[0];
+  if (!row) throw new AppError("invalid_api_key", 401, "The API key is not valid, expired or revoked.");
+  return { type: "api_key", userId: row.user_id, email: row.email, name: row.name, apiKey: { id: row.key_id, orgId: row.org_id } };
+}
+
+/** The authentication middleware and the guards built on it. */
+export function createAuthentication(deps: { auth: Auth; db: Database; allowedOrigins: string[] }) {
+  const { auth, db } = deps;
+
+  const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+    const key = readApiKey(c.req.raw.headers);
+    if (key) {
+      c.set("caller", await callerFromApiKey(db, key));
+      return next();
+    }
+    if (c.req.header("authorization")) {
+      // A bearer credential that is not ours: never fall back to the cookie.
+      throw new AppError("invalid_token", 401, "The bearer token is not valid.");
+    }
+    if (c.req.header("cookie")) {
+      const session = await auth.api.getSession({ headers: c.req.raw.headers });
+      if (session) {
+        if (!SAFE_METHODS.has(c.req.method)) assertSameOrigin(c.req.raw.headers, deps.allowedOrigins);
+        c.set("caller", { type: "session", userId: session.user.id, email: session.user.email, name: session.user.name });
+      }
+    }
+    return next();
+  });
+
+  const requireCaller = createMiddleware<AppEnv>(async (c, next) => {
+    if (!c.get("caller")) throw unauthorized();
+    return next();
+  });
+
+  const requireSession = createMiddleware<AppEnv>(async (c, next) => {
+    const caller = c.get("caller");
+    if (!caller) throw unauthorized();
+    if (caller.type !== "session") throw new AppError("session_required", 403, "This action needs a signed-in user, not an API key.");
+    return next();
+  });
+
+  const requireOrg = (minRole: OrgRole) =>
+    createMiddleware<AppEnv>(async (c, next) => {
+      const caller = c.get("caller");
+      if (!caller) throw unauthorized();
+      const slug = c.req.param("orgSlug") ?? "";
+      if (!SLUG.test(slug)) throw notFound("organization");
+      const { rows } = await db.app.query<{ org_id: string; org_slug: string; org_name: string; role: OrgRole }>(
+        "select * from ctxpipe_find_membership($1, $2)",
+        [slug, caller.userId],
+      );
+      const membership = rows[0];
+      // Not a member, no such org, or an API key of another org: all look the same.
+      if (!membership || (caller.apiKey && caller.apiKey.orgId !== membership.org_id)) throw notFound("organization");
+      if (!hasRole(membership.role, minRole)) throw forbidden(`This needs the ${minRole} role or higher.`);
+      c.set("org", { orgId: membership.org_id, slug: membership.org_slug, name: membership.org_name, role: membership.role });
+      return next();
+    });
+
+  const guards: AccessGuards = { requireCaller, requireSession, requireOrg };
+  return { authenticate, guards };
+}
+
+/** CSRF defence for cookie-authenticated mutations: the Origin must be one of ours. */
+function assertSameOrigin(headers: Headers, allowedOrigins: string[]): void {
+  const origin = headers.get("origin");
+  if (origin ? allowedOrigins.includes(origin) : headers.get("sec-fetch-site") === "same-origin") return;
+  throw new AppError("csrf_failed", 403, "Cross-site request refused: send it from the ctxpipe origin, or use an API key.");
+}

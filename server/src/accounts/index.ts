@@ -1,0 +1,73 @@
+/**
+ * The accounts capability: sign-in (Better Auth at /.auth), organisations, members,
+ * invitations, API keys and the audit log. Other capabilities use only what this file
+ * exports: the authentication middleware, the access guards and the route registration.
+ */
+import type { Hono, MiddlewareHandler } from "hono";
+import type { Config } from "../platform/config/config.js";
+import type { Database } from "../platform/db/database.js";
+import type { Mailer } from "../platform/email/mailer.js";
+import type { AccessGuards, ApiRouter } from "../platform/http/api-route.js";
+import type { AppEnv } from "../platform/http/app-env.js";
+import type { Logger } from "../platform/logging.js";
+import { registerApiKeyRoutes } from "./api-keys/api-key.route.js";
+import { registerAuditRoutes } from "./audit/audit.route.js";
+import { recordSignIn } from "./audit/audit.service.js";
+import { authRoutes } from "./auth/auth.route.js";
+import { createAuthentication } from "./auth/authenticate.js";
+import { createAuth, type Auth } from "./auth/better-auth.js";
+import { registerInvitationRoutes } from "./invitations/invitation.route.js";
+import { registerMeRoute } from "./me.route.js";
+import { registerMemberRoutes } from "./members/member.route.js";
+import { registerOrgRoutes } from "./orgs/org.route.js";
+
+export type { Auth } from "./auth/better-auth.js";
+export { createOrg } from "./orgs/org.service.js";
+export { hasRole, canManageRole } from "./roles.js";
+export { orgActorOf, type OrgActor } from "./actor.js";
+
+/** The assembled capability. */
+export interface Accounts {
+  auth: Auth;
+  /** Identifies the caller on /api and /mcp. */
+  authenticate: MiddlewareHandler<AppEnv>;
+  guards: AccessGuards;
+  /** The /.auth route group. */
+  authRoutes: Hono<AppEnv>;
+  /** Adds the /api/v1 accounts routes to `router`. */
+  registerApiRoutes(router: ApiRouter): void;
+}
+
+export interface AccountsDependencies {
+  config: Config & { authSecret: string };
+  db: Database;
+  mailer: Mailer;
+  logger: Logger;
+}
+
+/** Builds the accounts capability. Call after migrations. */
+export function createAccounts(deps: AccountsDependencies): Accounts {
+  const { config, db, mailer } = deps;
+  const auth = createAuth({
+    config,
+    db,
+    mailer,
+    logger: deps.logger,
+    onSessionCreated: (session) => recordSignIn(db, session.userId, session.ipAddress),
+  });
+  const { authenticate, guards } = createAuthentication({ auth, db, allowedOrigins: config.allowedOrigins });
+  return {
+    auth,
+    authenticate,
+    guards,
+    authRoutes: authRoutes({ auth, pool: db.app, emailEnabled: mailer.enabled, socialProviders: Object.keys(config.socialProviders) }),
+    registerApiRoutes(router) {
+      registerMeRoute(router, db);
+      registerOrgRoutes(router, db);
+      registerMemberRoutes(router, db);
+      registerInvitationRoutes(router, { db, mailer, config });
+      registerApiKeyRoutes(router, db);
+      registerAuditRoutes(router, db);
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Outgoing e-mail over SMTP (nodemailer). When SMTP is not configured the mailer is disabled:
+ * callers check `enabled` and degrade (invitation links are shown to the inviter instead,
+ * password reset reports itself unavailable). Message bodies are never logged: they carry
+ * one-time links.
+ */
+import nodemailer from "nodemailer";
+import type { Logger } from "../logging.js";
+
+/** One message. */
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
+
+/** Sends e-mail, or says it cannot. */
+export interface Mailer {
+  enabled: boolean;
+  /** @throws Error when disabled or when the SMTP server refuses the message. */
+  send(message: EmailMessage): Promise<void>;
+  close(): void;
+}
+
+/** Creates the mailer for `settings` (undefined: disabled). */
+export function createMailer(settings: { smtpUrl: string; from: string } | undefined, logger: Logger): Mailer {
+  if (!settings) {
+    return {
+      enabled: false,
+      async send() {
+        throw new Error("e-mail is not configured (set SMTP_CONNECTION_URL and EMAIL_FROM_ADDRESS)");
+      },
+      close() {},
+    };
+  }
+  const transport = nodemailer.createTransport(settings.smtpUrl, { from: settings.from });
+  const log = logger.child({ module: "email" });
+  return {
+    enabled: true,
+    async send(message) {
+      const info = await transport.sendMail({ from: settings.from, ...message });
+      log.info({ messageId: info.messageId, subject: message.subject }, "e-mail sent");
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Declarative REST routes. Each route states its path, access level, zod schemas and
+ * responses once; `ApiRouter` registers it with Hono (validation and access guards run before
+ * the handler) and keeps the spec for the OpenAPI document (openapi.ts). Handlers therefore
+ * receive validated input and never re-check authentication themselves.
+ */
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { invalidInput } from "../errors.js";
+import type { AppEnv, OrgRole } from "./app-env.js";
+import { readJsonBody, toFieldProblems } from "./json-body.js";
+
+/** Who may call a route: anyone, any signed-in caller, or a member of the org in the path. */
+export type Access = "public" | "user" | "org";
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+/** A route declaration. Paths use OpenAPI syntax: /api/v1/orgs/{orgSlug}. */
+export interface ApiRouteSpec<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> {
+  method: "get" | "post" | "patch" | "put" | "delete";
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  access: Access;
+  /** Minimum org role (access "org" only). Default: member. */
+  minRole?: OrgRole;
+  /** Rejected for API keys (e.g. creating an organisation). */
+  sessionOnly?: boolean;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Documented responses by status; `schema` describes the JSON body. */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handler: (
+    c: Context<AppEnv>,
+    input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> },
+  ) => Response | Promise<Response>;
+}
+
+/** Guards supplied by the accounts capability. */
+export interface AccessGuards {
+  requireCaller: MiddlewareHandler<AppEnv>;
+  requireSession: MiddlewareHandler<AppEnv>;
+  requireOrg: (minRole: OrgRole) => MiddlewareHandler<AppEnv>;
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields = toFieldProblems(parsed.error).map((f) => ({ ...f, path: f.path ? `${where}.${f.path}` : where }));
+  throw invalidInput(`Invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join("; ")}`, { fields });
+}
+
+/** Collects route specs and mounts them on a Hono app. */
+export class ApiRouter {
+  readonly hono = new Hono<AppEnv>();
+  readonly specs: ApiRouteSpec[] = [];
+
+  constructor(private readonly guards: AccessGuards) {}
+
+  /** Registers a route. */
+  add<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(spec: ApiRouteSpec<P, Q, B>): this {
+    this.specs.push(spec as unknown as ApiRouteSpec);
+    const honoPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
+    const chain: MiddlewareHandler<AppEnv>[] = [];
+    if (spec.access !== "public") chain.push(spec.sessionOnly ? this.guards.requireSession : this.guards.requireCaller);
+    if (spec.access === "org") chain.push(this.guards.requireOrg(spec.minRole ?? "member"));
+    const handler = async (c: Context<AppEnv>) => {
+      const params = spec.params ? parseOrThrow(spec.params, c.req.param(), "path") : {};
+      const query = spec.query ? parseOrThrow(spec.query, c.req.query(), "query") : {};
+      const body = spec.body ? await readJsonBody(c, spec.body) : undefined;
+      return spec.handler(c, { params, query, body } as never);
+    };
+    this.hono.on([spec.method.toUpperCase()], [honoPath], ...chain, handler);
+    return this;
+  }
+}
