@@ -1,0 +1,72 @@
+/**
+ * Sign-in protections: per-account rate limits with 429 + Retry-After, the /.auth/config
+ * document, and session cookie attributes.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { AUTH_RATE_LIMITS } from "../../src/accounts/auth/auth.route.js";
+import { signIn, signUp, uniqueEmail } from "../harness/http-client.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+
+describe("auth endpoints", () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ roles: ["server"] });
+  });
+  after(() => app.stop());
+
+  it("describes the enabled sign-in methods", async () => {
+    const res = await fetch(`${app.url}/.auth/config`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      emailAndPassword: { enabled: true, minPasswordLength: 10 },
+      passwordReset: false,
+      invitationEmails: false,
+      socialProviders: [],
+    });
+  });
+
+  it("sets an httpOnly, SameSite=Lax session cookie", async () => {
+    const res = await fetch(`${app.url}/.auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://localhost:3000" },
+      body: JSON.stringify({ email: uniqueEmail(), password: "long enough password", name: "C" }),
+    });
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith("ctxpipe.session_token="));
+    assert.ok(cookie, "session cookie set");
+    assert.match(cookie, /HttpOnly/i);
+    assert.match(cookie, /SameSite=Lax/i);
+    assert.doesNotMatch(cookie, /Secure/i, "not Secure on an http origin");
+  });
+
+  it("refuses short passwords", async () => {
+    const res = await fetch(`${app.url}/.auth/sign-up/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://localhost:3000" },
+      body: JSON.stringify({ email: uniqueEmail(), password: "short", name: "S" }),
+    });
+    assert.equal(res.status, 400);
+  });
+
+  it("limits sign-in attempts per account with 429 and Retry-After", async () => {
+    const user = await signUp(app);
+    const limit = AUTH_RATE_LIMITS.signInPerAccount.max;
+    for (let i = 0; i < limit; i++) {
+      const attempt = await signIn(app, user.email, `wrong password ${i}`);
+      assert.equal(attempt.status, 401, `attempt ${i + 1}`);
+    }
+    const blocked = await fetch(`${app.url}/.auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://localhost:3000" },
+      body: JSON.stringify({ email: user.email.toUpperCase(), password: user.password }),
+    });
+    assert.equal(blocked.status, 429);
+    const retryAfter = Number(blocked.headers.get("retry-after"));
+    assert.ok(retryAfter > 0 && retryAfter <= AUTH_RATE_LIMITS.signInPerAccount.windowSeconds, `Retry-After ${retryAfter}`);
+    const body = (await blocked.json()) as { error: { code: string } };
+    assert.equal(body.error.code, "rate_limited");
+    // Another account from the same IP is not blocked by this account's limit.
+    const other = await signUp(app);
+    assert.equal((await signIn(app, other.email, other.password)).status, 200);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Row-level security as the second wall: the app role owns no table, a query that forgets
+ * its scope sees nothing, another org's scope sees nothing, and the identity tables are off
+ * limits beyond public profile columns.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { withTenant, withUserScope } from "../../src/platform/db/tenant.js";
+import { createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+
+const ORG_OWNED_TABLES = ["orgs", "org_members", "org_invitations", "api_keys", "org_secrets", "audit_events"];
+
+describe("row-level security", () => {
+  let app: TestApp;
+  let alice: TestUser;
+  let orgA: { id: string; slug: string };
+  let orgB: { id: string; slug: string };
+  before(async () => {
+    app = await startTestApp({ roles: ["server"] });
+    alice = await signUp(app);
+    const bob = await signUp(app);
+    orgA = await createOrgAs(app, alice);
+    orgB = await createOrgAs(app, bob);
+  });
+  after(() => app.stop());
+
+  it("runs application queries as a role that owns no table", async () => {
+    const db = app.running.platform.db;
+    const { rows } = await db.app.query("select current_user as role, (select rolbypassrls from pg_roles where rolname = current_user) as bypass");
+    assert.deepEqual(rows[0], { role: "ctxpipe_app", bypass: false });
+    const owned = await db.app.query("select tablename from pg_tables where tableowner = current_user");
+    assert.equal(owned.rowCount, 0);
+  });
+
+  it("enables a policy on every org-owned table", async () => {
+    const { rows } = await app.running.platform.db.unsafeSystem.query<{ relname: string; relrowsecurity: boolean; policies: number }>(
+      `select c.relname, c.relrowsecurity, (select count(*)::int from pg_policy p where p.polrelid = c.oid) as policies
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = 'public' and c.relkind = 'r' and exists (
+         select 1 from information_schema.columns col where col.table_schema = 'public' and col.table_name = c.relname and col.column_name = 'org_id')`,
+    );
+    const byName = new Map(rows.map((r) => [r.relname, r]));
+    for (const table of ORG_OWNED_TABLES.filter((t) => t !== "orgs")) {
+      assert.equal(byName.get(table)?.relrowsecurity, true, `${table} has RLS`);
+      assert.ok((byName.get(table)?.policies ?? 0) > 0, `${table} has a policy`);
+    }
+    for (const row of rows) assert.ok(row.relrowsecurity && row.policies > 0, `every table with org_id has RLS: ${row.relname}`);
+  });
+
+  it("returns nothing to a query run without the org scope", async () => {
+    const db = app.running.platform.db;
+    for (const table of ORG_OWNED_TABLES) {
+      const unscoped = await db.app.query(`select count(*)::int as n from ${table}`);
+      assert.equal(unscoped.rows[0].n, 0, `${table} without scope`);
+    }
+    const owner = await db.unsafeSystem.query("select count(*)::int as n from org_members");
+    assert.ok(owner.rows[0].n >= 2, "the rows exist");
+  });
+
+  it("shows one org's rows only to that org's scope", async () => {
+    const db = app.running.platform.db;
+    const seen = await withTenant(db, { orgId: orgA.id }, async (tx) => (await tx.query("select org_id from org_members")).rows);
+    assert.ok(seen.length > 0 && seen.every((r) => r.org_id === orgA.id));
+    const updated = await withTenant(db, { orgId: orgA.id }, (tx) => tx.query("update orgs set name = 'hijacked' where id = $1", [orgB.id]));
+    assert.equal(updated.rowCount, 0, "cannot update another org");
+    await assert.rejects(
+      withTenant(db, { orgId: orgA.id }, (tx) => tx.query("insert into audit_events (org_id, actor_type, action) values ($1, 'system', 'x')", [orgB.id])),
+      /row-level security/,
+      "cannot write into another org",
+    );
+  });
+
+  it("lets a user scope see only their own memberships", async () => {
+    const db = app.running.platform.db;
+    const rows = await withUserScope(db, alice.id, async (tx) => (await tx.query("select o.slug from orgs o")).rows);
+    assert.deepEqual(rows.map((r) => r.slug), [orgA.slug]);
+  });
+
+  it("keeps sessions, accounts and password hashes away from the app role", async () => {
+    const db = app.running.platform.db;
+    for (const table of ['auth."session"', 'auth."account"', 'auth."verification"']) {
+      await assert.rejects(db.app.query(`select * from ${table} limit 1`), /permission denied/, table);
+    }
+    await assert.rejects(db.app.query('select "emailVerified" from auth."user" limit 1'), /permission denied/);
+    const profile = await db.app.query('select "id", "email" from auth."user" where "id" = $1', [alice.id]);
+    assert.equal(profile.rowCount, 1);
+  });
+});
