@@ -120,7 +120,7 @@ async function main(argv: string[]): Promise<void> {
   if (maintenance) {
     try {
       // Maintenance commands migrate first, so they work on a fresh database too.
-      const platform = await startPlatform(config, logger, { applicationName: `ctxpipe-${command}`, forceMigrate: true, lifecycle });
+      const platform = await startPlatform(config, logger, { applicationName: `ctxpipe-${command}`, forceMigrate: true, maintenance: true, lifecycle });
       // Everything after the command word belongs to the sub-command (its own flags included).
       const rest = argv.slice(argv.indexOf(command) + 1);
       let output = "migrations are up to date";

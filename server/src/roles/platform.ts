@@ -2,6 +2,7 @@
  * What every role starts first: the data directory, generated secrets (embedded mode),
  * the database (embedded or DATABASE_URL), its pools and its migrations.
  */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Config } from "../platform/config/config.js";
 import { loadGeneratedSecrets } from "../platform/config/runtime-secrets.js";
@@ -34,6 +35,8 @@ export interface StartPlatformOptions {
   forceMigrate?: boolean;
   /** Check that no migration is pending (roles); `migrate` itself skips the check. */
   requireMigrated?: boolean;
+  /** A maintenance command (migrate, admin, secrets): AUTH_SECRET is optional. */
+  maintenance?: boolean;
   /** Register stop steps here instead of a new Lifecycle (lets the CLI stop a half-started process). */
   lifecycle?: Lifecycle;
 }
@@ -66,7 +69,11 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
       lifecycle.onStop("embedded-postgres", () => embedded.stop());
       url = embedded.url;
     }
-    if (!authSecret) throw new AppError("config_invalid", 500, "AUTH_SECRET is not set.", { expose: true });
+    if (!authSecret) {
+      // Maintenance commands (migrate, admin, secrets) sign nothing that outlives them.
+      if (!options.maintenance) throw new AppError("config_invalid", 500, "AUTH_SECRET is not set.", { expose: true });
+      authSecret = randomBytes(32).toString("base64url");
+    }
 
     const db = createDatabase({ url, poolSize: config.database.poolSize, logger, applicationName: options.applicationName });
     lifecycle.onStop("database", () => db.close());
