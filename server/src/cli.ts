@@ -4,6 +4,7 @@
  * `process.env` (through parseConfig) and calls `process.exit`.
  */
 import { parseArgs } from "node:util";
+import { pino } from "pino";
 import { ConfigError, parseConfig, type Config, type ConfigPurpose } from "./platform/config/config.js";
 import { isAppError } from "./platform/errors.js";
 import { Lifecycle } from "./platform/lifecycle.js";
@@ -113,7 +114,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const config = loadConfigOrExit(maintenance ? "maintenance" : "roles");
-  const logger = createLogger(config.logLevel);
+  // Maintenance commands print their result on stdout, so their logs go to stderr.
+  const logger = createLogger(config.logLevel, maintenance ? pino.destination(2) : undefined);
   const lifecycle = new Lifecycle(logger, config.shutdownTimeoutMs + 60_000);
   handleSignals(() => lifecycle.stop(), logger);
 

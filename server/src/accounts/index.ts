@@ -21,8 +21,10 @@ import { registerMeRoute } from "./me.route.js";
 import { registerMemberRoutes } from "./members/member.route.js";
 import { registerOrgRoutes } from "./orgs/org.route.js";
 
-export type { Auth } from "./auth/better-auth.js";
+export { createAuth, type Auth } from "./auth/better-auth.js";
 export { createOrg } from "./orgs/org.service.js";
+export { createApiKey } from "./api-keys/api-key.service.js";
+export { orgNameSchema, orgSlugSchema } from "./schemas.js";
 export { hasRole, canManageRole } from "./roles.js";
 export { orgActorOf, type OrgActor } from "./actor.js";
 

@@ -1,6 +1,14 @@
 /**
- * `ctxpipe admin ...`: headless set-up (placeholder; being implemented).
+ * `ctxpipe admin ...`: headless set-up against the configured database, whether or not the
+ * server runs: create a user (through Better Auth, so the password hash is the real one), an
+ * organisation, and an API key. Each command prints only its result (an id, or the key).
  */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { isAPIError } from "better-auth/api";
+import { createApiKey, createAuth, createOrg, orgNameSchema, orgSlugSchema, type OrgActor } from "../accounts/index.js";
+import { createMailer } from "../platform/email/mailer.js";
+import { AppError } from "../platform/errors.js";
+import type { OrgRole } from "../platform/http/app-env.js";
 import type { Platform } from "../roles/platform.js";
 
 /** Usage text of the admin commands. */
@@ -8,10 +16,119 @@ export const ADMIN_USAGE = `  admin create-user --email E --password P [--name N
   admin create-org --slug S --name N --owner E
   admin create-api-key --email E --org S [--name N]`;
 
+/** Recorded as the client IP of audit events written by the CLI. */
+const CLI_IP = "cli";
+
+type Flags = Record<string, string | undefined>;
+
+interface AdminCommand {
+  usage: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  required: string[];
+  run(platform: Platform, flags: Flags): Promise<string>;
+}
+
+const text = { type: "string" } as const;
+
+const invalid = (message: string, usage: string) =>
+  new AppError("invalid_arguments", 400, `${message}; usage: ctxpipe admin ${usage}`, { expose: true });
+
+const failure = (code: string, status: number, message: string) => new AppError(code, status, message, { expose: true });
+
+/** The user id for an e-mail address (case-insensitive), if any. */
+async function findUserId(platform: Platform, email: string): Promise<string | undefined> {
+  const { rows } = await platform.db.unsafeSystem.query<{ id: string }>(`select "id" from auth."user" where lower("email") = lower($1)`, [email]);
+  return rows[0]?.id;
+}
+
+async function requireUserId(platform: Platform, email: string): Promise<string> {
+  const id = await findUserId(platform, email);
+  if (!id) throw failure("not_found", 404, `no user with e-mail ${email}`);
+  return id;
+}
+
+async function createUser(platform: Platform, flags: Flags): Promise<string> {
+  const email = flags.email as string;
+  if (await findUserId(platform, email)) throw failure("conflict", 409, `a user with e-mail ${email} exists`);
+  const auth = createAuth({ config: platform.config, db: platform.db, mailer: createMailer(undefined, platform.logger), logger: platform.logger });
+  try {
+    const result = await auth.api.signUpEmail({ body: { email, password: flags.password as string, name: flags.name ?? email.split("@")[0] ?? email } });
+    // Sign-up also signs the user in; the CLI needs no session.
+    if (result.token) await platform.db.unsafeSystem.query(`delete from auth."session" where "token" = $1`, [result.token]);
+    return result.user.id;
+  } catch (err) {
+    if (isAPIError(err)) throw failure("sign_up_failed", 400, `cannot create the user: ${err.body?.message ?? err.message}`);
+    throw err;
+  }
+}
+
+async function createOrganisation(platform: Platform, flags: Flags): Promise<string> {
+  const slug = orgSlugSchema.safeParse(flags.slug);
+  if (!slug.success) throw invalid(`--slug: ${slug.error.issues[0]?.message}`, COMMANDS["create-org"]!.usage);
+  const name = orgNameSchema.safeParse(flags.name);
+  if (!name.success) throw invalid(`--name: ${name.error.issues[0]?.message}`, COMMANDS["create-org"]!.usage);
+  const userId = await requireUserId(platform, flags.owner as string);
+  const org = await createOrg(platform.db, { userId, ip: CLI_IP }, { slug: slug.data, name: name.data });
+  return org.id;
+}
+
+async function createKey(platform: Platform, flags: Flags): Promise<string> {
+  const email = flags.email as string;
+  const name = (flags.name ?? "admin CLI").trim();
+  if (name.length < 1 || name.length > 100) throw invalid("--name: 1-100 characters", COMMANDS["create-api-key"]!.usage);
+  const userId = await requireUserId(platform, email);
+  // Named cross-tenant lookup: the operator may tell "no such org" from "not a member".
+  const { rows } = await platform.db.unsafeSystem.query<{ id: string; role: OrgRole | null }>(
+    "select o.id, m.role from orgs o left join org_members m on m.org_id = o.id and m.user_id = $2 where o.slug = $1",
+    [flags.org, userId],
+  );
+  const org = rows[0];
+  if (!org) throw failure("not_found", 404, `no organisation with slug ${flags.org}`);
+  if (!org.role) throw failure("not_a_member", 400, `${email} is not a member of ${flags.org}`);
+  const actor: OrgActor = { orgId: org.id, userId, role: org.role, actorType: "user", ip: CLI_IP };
+  return (await createApiKey(platform.db, actor, { name })).key;
+}
+
+const COMMANDS: Record<string, AdminCommand> = {
+  "create-user": {
+    usage: "create-user --email E --password P [--name N]",
+    options: { email: text, password: text, name: text },
+    required: ["email", "password"],
+    run: createUser,
+  },
+  "create-org": {
+    usage: "create-org --slug S --name N --owner E",
+    options: { slug: text, name: text, owner: text },
+    required: ["slug", "name", "owner"],
+    run: createOrganisation,
+  },
+  "create-api-key": {
+    usage: "create-api-key --email E --org S [--name N]",
+    options: { email: text, org: text, name: text },
+    required: ["email", "org"],
+    run: createKey,
+  },
+};
+
 /**
  * Runs one admin sub-command against a started platform; returns what to print on stdout.
  * @throws AppError with a one-line message on bad arguments or failures.
  */
-export async function runAdminCommand(_platform: Platform, _args: string[]): Promise<string> {
-  throw new Error("not implemented yet");
+export async function runAdminCommand(platform: Platform, args: string[]): Promise<string> {
+  const [name, ...rest] = args;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    const known = Object.keys(COMMANDS).join(", ");
+    throw new AppError("invalid_arguments", 400, `${name ? `unknown admin command "${name}"` : "missing admin command"}; use one of: ${known}`, { expose: true });
+  }
+  let flags: Flags;
+  try {
+    flags = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }).values as Flags;
+  } catch (err) {
+    // node's messages run on with advice about positionals: keep the first sentence.
+    throw invalid((err as Error).message.split(/\.\s|\n/)[0] ?? "bad arguments", command.usage);
+  }
+  const missing = command.required.filter((flag) => !flags[flag]?.trim());
+  if (missing.length > 0) throw invalid(`missing ${missing.map((f) => `--${f}`).join(", ")}`, command.usage);
+  return command.run(platform, flags);
 }
