@@ -64,8 +64,10 @@ export class ApiRouter {
     this.specs.push(spec as unknown as ApiRouteSpec);
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ":$1");
     const chain: MiddlewareHandler<AppEnv>[] = [];
-    if (spec.access !== "public") chain.push(spec.sessionOnly ? this.guards.requireSession : this.guards.requireCaller);
+    // Membership before anything else, so that another org's routes answer 404 uniformly.
+    if (spec.access !== "public") chain.push(this.guards.requireCaller);
     if (spec.access === "org") chain.push(this.guards.requireOrg(spec.minRole ?? "member"));
+    if (spec.access !== "public" && spec.sessionOnly) chain.push(this.guards.requireSession);
     const handler = async (c: Context<AppEnv>) => {
       const params = spec.params ? parseOrThrow(spec.params, c.req.param(), "path") : {};
       const query = spec.query ? parseOrThrow(spec.query, c.req.query(), "query") : {};

@@ -1,0 +1,140 @@
+/**
+ * The tenant-isolation suite. It enumerates every org-scoped route from the live OpenAPI
+ * document (so a new endpoint is covered, or this suite fails until it is described here)
+ * and checks, over real HTTP:
+ * - a member of org A, by cookie and by API key, gets 404 for org B's routes;
+ * - an API key of org A is refused on org B's routes even when its user belongs to B;
+ * - org B's resource ids used under org A's slug answer 404 and change nothing.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { call, createOrgAs, signUp, type As, type TestUser } from "../harness/http-client.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+
+/** A valid body for each mutating org route, so that only the tenant check can refuse it. */
+const BODIES: Record<string, unknown> = {
+  "patch /api/v1/orgs/{orgSlug}": { name: "Renamed by intruder" },
+  "patch /api/v1/orgs/{orgSlug}/members/{userId}": { role: "admin" },
+  "post /api/v1/orgs/{orgSlug}/invitations": { email: "intruder@example.test", role: "member" },
+  "post /api/v1/orgs/{orgSlug}/invitations/{invitationId}/resend": undefined,
+  "post /api/v1/orgs/{orgSlug}/api-keys": { name: "intruder key" },
+};
+const MUTATING = new Set(["post", "patch", "put", "delete"]);
+
+interface OrgFixture {
+  slug: string;
+  owner: TestUser;
+  /** Resource ids by path-parameter name. */
+  ids: Record<string, string>;
+}
+
+describe("tenant isolation", () => {
+  let app: TestApp;
+  let routes: { method: string; path: string }[];
+  let orgA: OrgFixture;
+  let orgB: OrgFixture;
+  let alice: TestUser;
+  let carol: TestUser;
+  let aliceKeyA: string;
+  let carolKeyA: string;
+  let bobKeyB: string;
+
+  before(async () => {
+    app = await startTestApp({ roles: ["server"] });
+    const bob = await signUp(app, { name: "Bob" });
+    [alice, carol] = await Promise.all([signUp(app, { name: "Alice" }), signUp(app, { name: "Carol" })]);
+    const a = await createOrgAs(app, alice);
+    const b = await createOrgAs(app, bob);
+    // Carol belongs to both organisations.
+    for (const [org, owner] of [[a, alice], [b, bob]] as const) {
+      const invite = await call(app, "POST", `/api/v1/orgs/${org.slug}/invitations`, { as: owner, body: { email: carol.email, role: "member" } });
+      assert.equal(invite.status, 201, invite.text);
+      const token = new URL(invite.json.inviteUrl).searchParams.get("token");
+      const accepted = await call(app, "POST", "/api/v1/invitations/accept", { as: carol, body: { token } });
+      assert.equal(accepted.status, 200, accepted.text);
+    }
+    const key = async (user: TestUser, slug: string) => {
+      const res = await call(app, "POST", `/api/v1/orgs/${slug}/api-keys`, { as: user, body: { name: "k" } });
+      assert.equal(res.status, 201, res.text);
+      return res.json as { key: string; apiKey: { id: string } };
+    };
+    aliceKeyA = (await key(alice, a.slug)).key;
+    carolKeyA = (await key(carol, a.slug)).key;
+    const bobKey = await key(bob, b.slug);
+    bobKeyB = bobKey.key;
+    const pending = await call(app, "POST", `/api/v1/orgs/${b.slug}/invitations`, { as: bob, body: { email: "pending@example.test" } });
+    assert.equal(pending.status, 201, pending.text);
+    orgA = { slug: a.slug, owner: alice, ids: {} };
+    orgB = { slug: b.slug, owner: bob, ids: { userId: bob.id, keyId: bobKey.apiKey.id, invitationId: pending.json.invitation.id } };
+
+    const doc = (await (await fetch(`${app.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    routes = Object.entries(doc.paths)
+      .filter(([path]) => path.includes("{orgSlug}"))
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method, path })));
+  });
+  after(() => app.stop());
+
+  function urlFor(route: { path: string }, slug: string, ids: Record<string, string>): string {
+    return route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+      if (name === "orgSlug") return slug;
+      const id = ids[name];
+      if (!id) throw new Error(`the isolation suite has no org B resource for {${name}} in ${route.path}: add one`);
+      return id;
+    });
+  }
+
+  function bodyFor(route: { method: string; path: string }): unknown {
+    const key = `${route.method} ${route.path}`;
+    if (MUTATING.has(route.method) && route.method !== "delete" && !(key in BODIES)) {
+      throw new Error(`the isolation suite has no body for ${key}: add one to BODIES`);
+    }
+    return BODIES[key];
+  }
+
+  it("covers every org-scoped route of the API", () => {
+    assert.ok(routes.length >= 13, `found ${routes.length} org routes`);
+  });
+
+  for (const [label, credential] of [
+    ["a member's cookie", () => ({ cookie: alice.cookie }) as As],
+    ["a member's API key (x-api-key)", () => ({ apiKey: aliceKeyA }) as As],
+    ["a member's API key (Bearer)", () => ({ apiKey: aliceKeyA, header: "bearer" }) as As],
+    ["an org A key whose user also belongs to B", () => ({ apiKey: carolKeyA }) as As],
+  ] as const) {
+    it(`answers 404 to ${label} on every org B route`, async () => {
+      for (const route of routes) {
+        const res = await call(app, route.method.toUpperCase(), urlFor(route, orgB.slug, orgB.ids), { as: credential(), body: bodyFor(route) });
+        assert.equal(res.status, 404, `${route.method} ${route.path}: ${res.status} ${res.text}`);
+        assert.equal(res.json?.error?.code, "not_found");
+      }
+    });
+  }
+
+  it("lets Carol's cookie into B (so the key's 404 comes from its binding to A)", async () => {
+    assert.equal((await call(app, "GET", `/api/v1/orgs/${orgB.slug}`, { as: carol })).status, 200);
+  });
+
+  it("answers 404 to org B's resource ids under org A's slug, and changes nothing", async () => {
+    for (const route of routes.filter((r) => /\{(?!orgSlug)\w+\}/.test(r.path))) {
+      const res = await call(app, route.method.toUpperCase(), urlFor(route, orgA.slug, orgB.ids), { as: alice, body: bodyFor(route) });
+      assert.equal(res.status, 404, `${route.method} ${route.path}: ${res.status} ${res.text}`);
+    }
+    // Org B is untouched: its key works, its invitation is pending, Bob is still owner.
+    const me = await call(app, "GET", "/api/v1/me", { as: { apiKey: bobKeyB } });
+    assert.equal(me.status, 200);
+    const invitations = await call(app, "GET", `/api/v1/orgs/${orgB.slug}/invitations`, { as: orgB.owner });
+    const pending = invitations.json.invitations.find((i: { id: string }) => i.id === orgB.ids.invitationId);
+    assert.equal(pending.status, "pending");
+    const members = await call(app, "GET", `/api/v1/orgs/${orgB.slug}/members`, { as: orgB.owner });
+    assert.equal(members.json.members.find((m: { userId: string }) => m.userId === orgB.owner.id).role, "owner");
+    const org = await call(app, "GET", `/api/v1/orgs/${orgB.slug}`, { as: orgB.owner });
+    assert.notEqual(org.json.name, "Renamed by intruder");
+  });
+
+  it("lists only the caller's organisations", async () => {
+    const mine = await call(app, "GET", "/api/v1/orgs", { as: alice });
+    assert.deepEqual(mine.json.orgs.map((o: { slug: string }) => o.slug), [orgA.slug]);
+    const keyView = await call(app, "GET", "/api/v1/orgs", { as: { apiKey: carolKeyA } });
+    assert.deepEqual(keyView.json.orgs.map((o: { slug: string }) => o.slug), [orgA.slug], "a key sees only its org");
+  });
+});
