@@ -62,14 +62,19 @@ export function createDatabase(options: DatabaseOptions): Database {
   };
 }
 
+/** Transaction options. `snapshot`: one read-only snapshot for every statement (repeatable read). */
+export interface TransactionOptions {
+  snapshot?: boolean;
+}
+
 /**
  * Runs `fn` inside a transaction on a client from `pool`, committing on success and
  * rolling back on any error (which is rethrown).
  */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query("begin");
+    await client.query(options.snapshot ? "begin isolation level repeatable read read only" : "begin");
     const result = await fn(client);
     await client.query("commit");
     return result;

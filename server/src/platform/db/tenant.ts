@@ -9,7 +9,7 @@
  */
 import type pg from "pg";
 import type { Database } from "./database.js";
-import { withTransaction } from "./database.js";
+import { withTransaction, type TransactionOptions } from "./database.js";
 
 /** Who a query acts for. `orgId` selects the tenant; `userId` the caller inside it. */
 export interface TenantScope {
@@ -28,11 +28,15 @@ async function setScope(client: pg.PoolClient, orgId: string, userId: string): P
  * Runs `fn` in a transaction scoped to one organisation. Row-level security limits every
  * org-owned table to that org's rows.
  */
-export function withTenant<T>(db: Database, scope: TenantScope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  return withTransaction(db.app, async (client) => {
-    await setScope(client, scope.orgId, scope.userId ?? "");
-    return fn(client);
-  });
+export function withTenant<T>(db: Database, scope: TenantScope, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  return withTransaction(
+    db.app,
+    async (client) => {
+      await setScope(client, scope.orgId, scope.userId ?? "");
+      return fn(client);
+    },
+    options,
+  );
 }
 
 /**

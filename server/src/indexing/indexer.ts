@@ -1,0 +1,227 @@
+/**
+ * One index run of a repository at a commit. Compares the commit's tree with the files of
+ * the published generation, so only added, changed, renamed and deleted paths are written
+ * (and a blob indexed before, under any path or repository of the org, is never re-read).
+ * New blobs are streamed from git, checked (binary, generated), chunked and parsed for
+ * symbols, then the next generation is staged and published in the same transaction:
+ * searches see the previous complete state until the commit.
+ */
+import type { Database } from "../platform/db/database.js";
+import { withTenant, type Queryable } from "../platform/db/tenant.js";
+import { chunkText, sanitizeText, type Chunk } from "./chunker.js";
+import {
+  collectGarbage,
+  existingBlobs,
+  extractedSymbolBlobs,
+  generationTotals,
+  insertChunks,
+  insertSymbols,
+  lockOrgIndex,
+  stageFiles,
+  type FileRow,
+  type SymbolRow,
+} from "./index-writer.js";
+import { detectLanguage, isBinary, isLikelyGenerated, isVendoredPath } from "./languages/language-detect.js";
+import type { SymbolExtractor } from "./symbols/symbol-extractor.js";
+
+/** What the indexer reads from git (implemented by the repositories capability's clone cache). */
+export interface IndexSource {
+  listTree(commit: string): Promise<{ path: string; mode: string; oid: string; size: number }[]>;
+  readBlobs(oids: string[]): AsyncIterable<{ oid: string; content: Buffer }>;
+  readAttributes(commit: string, paths: string[]): Promise<{ path: string; generated?: boolean; vendored?: boolean }[]>;
+}
+
+/** Why a file was left out of the index. */
+export type SkipReason = "too_large" | "vendored" | "generated" | "binary" | "symlink";
+
+/** Progress of a run, for the repository's status. */
+export interface IndexProgress {
+  key: "list" | "content" | "publish";
+  label: string;
+  done?: number;
+  of?: number;
+}
+
+/** What a run needs. */
+export interface IndexRunInput {
+  db: Database;
+  orgId: string;
+  repositoryId: string;
+  source: IndexSource;
+  commit: string;
+  branch: string;
+  extractor: SymbolExtractor;
+  maxFileBytes: number;
+  onProgress?: (progress: IndexProgress) => Promise<void> | void;
+}
+
+/** What a run did. */
+export interface IndexRunResult {
+  generation: number;
+  files: number;
+  bytes: number;
+  languages: Record<string, number>;
+  skipped: Partial<Record<SkipReason, number>>;
+  changed: { added: number; updated: number; removed: number; blobsRead: number; bytesRead: number };
+}
+
+/** Flush chunk inserts at about this many characters. */
+const INSERT_BATCH_CHARS = 4 * 1024 * 1024;
+
+interface Candidate {
+  path: string;
+  oid: string;
+  size: number;
+}
+
+/**
+ * Runs the index for `commit` and publishes it as the repository's next generation.
+ * @throws whatever git or the database throws; nothing is published then.
+ */
+export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
+  const { db, orgId, repositoryId, source, commit } = input;
+  const skipped: Partial<Record<SkipReason, number>> = {};
+  const skip = (reason: SkipReason) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
+
+  await input.onProgress?.({ key: "list", label: "Listing files" });
+  const tree = await source.listTree(commit);
+  const candidates: Candidate[] = [];
+  for (const entry of tree) {
+    if (entry.mode === "120000") skip("symlink");
+    else if (isVendoredPath(entry.path)) skip("vendored");
+    else if (entry.size > input.maxFileBytes) skip("too_large");
+    else candidates.push({ path: entry.path, oid: entry.oid, size: entry.size });
+  }
+  const attributes = await source.readAttributes(commit, candidates.map((c) => c.path));
+  const excluded = new Map(attributes.filter((a) => a.generated || a.vendored).map((a) => [a.path, a.generated ? "generated" : "vendored"] as const));
+  const wanted = candidates.filter((c) => {
+    const reason = excluded.get(c.path);
+    if (reason) skip(reason);
+    return !reason;
+  });
+
+  const result = await withTenant(db, { orgId }, async (tx) => {
+    await lockOrgIndex(tx, orgId, "run");
+    const { rows } = await tx.query<{ generation: number }>("select generation from repositories where id = $1 for update", [repositoryId]);
+    const current = rows[0]?.generation ?? 0;
+    const next = current + 1;
+    const live = await liveFiles(tx, repositoryId);
+    const changedFiles = wanted.filter((c) => live.get(c.path) !== c.oid);
+    const wantedPaths = new Set(wanted.map((c) => c.path));
+    const removals = [...live.keys()].filter((p) => !wantedPaths.has(p));
+
+    const known = await existingBlobs(tx, orgId, [...new Set(changedFiles.map((c) => c.oid))]);
+    const toRead = [...new Set(changedFiles.filter((c) => !known.has(c.oid)).map((c) => c.oid))];
+    const pathsByOid = new Map<string, Candidate[]>();
+    for (const c of changedFiles) (pathsByOid.get(c.oid) ?? pathsByOid.set(c.oid, []).get(c.oid)!).push(c);
+
+    const rejected = new Set<string>();
+    const firstLines = new Map<string, string>();
+    const symbolDone = await extractedSymbolBlobs(tx, orgId, [...pathsByOid.keys()]);
+    let pending: { oid: string; chunks: Chunk[] }[] = [];
+    let pendingChars = 0;
+    const pendingSymbols: { oid: string; language: string; symbols: SymbolRow[] }[] = [];
+    let blobsRead = 0;
+    let bytesRead = 0;
+    await input.onProgress?.({ key: "content", label: "Indexing file contents", done: 0, of: toRead.length });
+
+    for await (const blob of source.readBlobs(toRead)) {
+      blobsRead++;
+      bytesRead += blob.content.length;
+      const files = pathsByOid.get(blob.oid) ?? [];
+      if (isBinary(blob.content)) {
+        rejected.add(blob.oid);
+        files.forEach(() => skip("binary"));
+        continue;
+      }
+      const text = sanitizeText(blob.content.toString("utf8"));
+      const head = text.slice(0, 4096);
+      if (files.every((f) => isLikelyGenerated(f.path, head))) {
+        rejected.add(blob.oid);
+        files.forEach(() => skip("generated"));
+        continue;
+      }
+      firstLines.set(blob.oid, head.split("\n", 1)[0] ?? "");
+      const chunks = chunkText(text);
+      pending.push({ oid: blob.oid, chunks });
+      pendingChars += text.length;
+      for (const language of new Set(files.map((f) => detectLanguage(f.path, firstLines.get(blob.oid))))) {
+        if (!language || !input.extractor.supports(language) || symbolDone.has(`${blob.oid}\u0000${language}`)) continue;
+        const symbols = await input.extractor.extract(language, text);
+        pendingSymbols.push({ oid: blob.oid, language, symbols });
+        symbolDone.add(`${blob.oid}\u0000${language}`);
+      }
+      if (pendingChars >= INSERT_BATCH_CHARS) {
+        await insertChunks(tx, orgId, pending);
+        await insertSymbols(tx, orgId, pendingSymbols.splice(0));
+        pending = [];
+        pendingChars = 0;
+        await input.onProgress?.({ key: "content", label: "Indexing file contents", done: blobsRead, of: toRead.length });
+      }
+    }
+    await insertChunks(tx, orgId, pending);
+    await insertSymbols(tx, orgId, pendingSymbols.splice(0));
+
+    // Known blobs whose symbols were never extracted for this language (e.g. a renamed extension).
+    const missingSymbols = changedFiles.filter((c) => {
+      const language = detectLanguage(c.path);
+      return known.has(c.oid) && language && input.extractor.supports(language) && !symbolDone.has(`${c.oid}\u0000${language}`);
+    });
+    if (missingSymbols.length > 0) {
+      const texts = await blobTexts(tx, orgId, [...new Set(missingSymbols.map((c) => c.oid))]);
+      for (const c of missingSymbols) {
+        const language = detectLanguage(c.path)!;
+        if (symbolDone.has(`${c.oid}\u0000${language}`)) continue;
+        pendingSymbols.push({ oid: c.oid, language, symbols: await input.extractor.extract(language, texts.get(c.oid) ?? "") });
+        symbolDone.add(`${c.oid}\u0000${language}`);
+      }
+      await insertSymbols(tx, orgId, pendingSymbols.splice(0));
+    }
+
+    await input.onProgress?.({ key: "publish", label: "Publishing the new index" });
+    const upserts: FileRow[] = changedFiles
+      .filter((c) => !rejected.has(c.oid))
+      .map((c) => ({ path: c.path, blobOid: c.oid, size: c.size, language: detectLanguage(c.path, firstLines.get(c.oid)) ?? null }));
+    // A path whose new content was rejected (now binary or generated) leaves the index.
+    const rejectedPaths = changedFiles.filter((c) => rejected.has(c.oid) && live.has(c.path)).map((c) => c.path);
+    await stageFiles(tx, { orgId, repositoryId }, next, { upserts, removals: [...removals, ...rejectedPaths] });
+    const totals = await generationTotals(tx, repositoryId, next);
+    await tx.query(
+      `update repositories set generation = $2, indexed_commit = $3, indexed_branch = $4, indexed_at = now(),
+         file_count = $5, byte_count = $6, languages = $7, skipped = $8, updated_at = now()
+       where id = $1`,
+      [repositoryId, next, commit, input.branch, totals.files, totals.bytes, totals.languages, skipped],
+    );
+    const added = upserts.filter((u) => !live.has(u.path)).length;
+    return {
+      generation: next,
+      files: totals.files,
+      bytes: totals.bytes,
+      languages: totals.languages,
+      skipped,
+      changed: { added, updated: upserts.length - added, removed: removals.length + rejectedPaths.length, blobsRead, bytesRead },
+    };
+  });
+
+  await withTenant(db, { orgId }, (tx) => collectGarbage(tx, { orgId, repositoryId }, result.generation));
+  return result;
+}
+
+/** path → blob of the files live in the newest staged generation. */
+async function liveFiles(tx: Queryable, repositoryId: string): Promise<Map<string, string>> {
+  const { rows } = await tx.query<{ path: string; blob_oid: string }>(
+    "select path, blob_oid from index_files where repository_id = $1 and valid_to is null",
+    [repositoryId],
+  );
+  return new Map(rows.map((r) => [r.path, r.blob_oid]));
+}
+
+/** Reassembles stored blobs' text from their chunks. */
+async function blobTexts(tx: Queryable, orgId: string, oids: string[]): Promise<Map<string, string>> {
+  const { rows } = await tx.query<{ blob_oid: string; text: string }>(
+    `select blob_oid, string_agg(content, E'\\n' order by chunk_no) as text from index_chunks
+     where org_id = $1 and blob_oid = any($2::text[]) group by blob_oid`,
+    [orgId, oids],
+  );
+  return new Map(rows.map((r) => [r.blob_oid, r.text]));
+}

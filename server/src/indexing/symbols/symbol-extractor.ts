@@ -1,0 +1,276 @@
+/**
+ * Symbol extraction with tree-sitter (web-tree-sitter + the grammars of tree-sitter-wasms).
+ *
+ * For a supported language, parses the source, runs the language's definition query
+ * (queries/*.query.ts) and returns the named definitions in document order, each with its
+ * kind, nearest container (class, struct, impl type, module, namespace, Go receiver), 1-based
+ * line range and a one-line signature. Grammars load on first use and stay cached; one parser
+ * is reused and every tree is deleted after use. Bad input never throws: unparsable, oversized
+ * or timed-out sources give [].
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { Language, Parser, Query, type Node, type QueryMatch } from "web-tree-sitter";
+import { CONTAINER_KINDS, LANGUAGE_SPECS, type LanguageSpec } from "./queries/language-specs.js";
+
+/** What a symbol is. */
+export type SymbolKind =
+  | "function"
+  | "method"
+  | "class"
+  | "interface"
+  | "type"
+  | "enum"
+  | "struct"
+  | "trait"
+  | "module"
+  | "constant"
+  | "variable"
+  | "field"
+  | "property"
+  | "namespace";
+
+/** One named definition found in a source file. */
+export interface ExtractedSymbol {
+  name: string;
+  kind: SymbolKind;
+  /** Name of the nearest enclosing class/struct/impl type/module/namespace, or null at top level. */
+  container: string | null;
+  /** 1-based first line of the definition, including `export`, decorators and `template<>`. */
+  startLine: number;
+  /** 1-based last line of the definition. */
+  endLine: number;
+  /** The line on which the name appears, trimmed, at most 200 characters. */
+  signature: string;
+}
+
+/** Size guards for one file. */
+export interface ExtractorLimits {
+  /** Larger sources (UTF-8 bytes) give []. Default 1 MiB. */
+  maxBytes: number;
+  /** Sources with more lines give []. Default 50,000. */
+  maxLines: number;
+  /** At most this many symbols are returned (the first in document order). Default 5,000. */
+  maxSymbols: number;
+  /** A parse (or query run) taking longer than this is cancelled and gives []. Default 5,000 ms. */
+  parseTimeoutMs: number;
+}
+
+/** The limits used unless `SymbolExtractor.create` is given others. */
+export const DEFAULT_EXTRACTOR_LIMITS: Readonly<ExtractorLimits> = Object.freeze({
+  maxBytes: 1024 * 1024,
+  maxLines: 50_000,
+  maxSymbols: 5_000,
+  parseTimeoutMs: 5_000,
+});
+
+const MAX_SIGNATURE_LENGTH = 200;
+const MAX_NAME_LENGTH = 200;
+const GRAMMAR_DIR = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("tree-sitter-wasms/package.json")),
+  "out",
+);
+
+let runtimeReady: Promise<void> | undefined;
+
+/** A grammar with its compiled definition query. */
+interface LoadedLanguage {
+  language: Language;
+  query: Query;
+}
+
+/** A definition found by the query, before containers are resolved. */
+interface Candidate {
+  kind: SymbolKind | "scope";
+  name: string;
+  nameNode: Node;
+  definition: Node;
+  receiver: Node | undefined;
+  patternIndex: number;
+}
+
+/** Extracts symbols from source files. Create one per process (or worker) and reuse it. */
+export class SymbolExtractor {
+  private readonly loaded = new Map<string, Promise<LoadedLanguage>>();
+
+  private constructor(
+    private readonly parser: Parser,
+    private readonly limits: ExtractorLimits,
+  ) {}
+
+  /** Initialises the tree-sitter runtime. Grammars are loaded later, when first needed. */
+  static async create(limits: Partial<ExtractorLimits> = {}): Promise<SymbolExtractor> {
+    runtimeReady ??= Parser.init().catch((error: unknown) => {
+      runtimeReady = undefined;
+      throw error;
+    });
+    await runtimeReady;
+    return new SymbolExtractor(new Parser(), { ...DEFAULT_EXTRACTOR_LIMITS, ...limits });
+  }
+
+  /** True when `language` (an id from detectLanguage) has a grammar and query here. */
+  supports(language: string): boolean {
+    return LANGUAGE_SPECS.has(language);
+  }
+
+  /**
+   * The symbols defined in `source`, in document order. Unsupported languages, sources over
+   * the limits and parse failures give []. Rejects only when a grammar cannot be loaded.
+   */
+  async extract(language: string, source: string): Promise<ExtractedSymbol[]> {
+    const spec = LANGUAGE_SPECS.get(language);
+    if (!spec || typeof source !== "string" || this.exceedsLimits(source)) return [];
+    const { language: grammar, query } = await this.load(language, spec);
+    // Everything below is synchronous, so concurrent calls never share the parser mid-parse.
+    const deadline = performance.now() + this.limits.parseTimeoutMs;
+    let tree;
+    try {
+      this.parser.setLanguage(grammar);
+      tree = this.parser.parse(source, null, { progressCallback: () => performance.now() >= deadline });
+    } catch {
+      this.parser.reset();
+      return [];
+    }
+    if (!tree) {
+      this.parser.reset();
+      return [];
+    }
+    try {
+      const matches = query.matches(tree.rootNode, { timeoutMicros: this.limits.parseTimeoutMs * 1000 });
+      return this.collect(matches, spec, source);
+    } catch {
+      return [];
+    } finally {
+      tree.delete();
+    }
+  }
+
+  /** Frees the parser and compiled queries. The extractor must not be used afterwards. */
+  async dispose(): Promise<void> {
+    for (const loading of this.loaded.values()) {
+      await loading.then((loaded) => loaded.query.delete(), () => undefined);
+    }
+    this.loaded.clear();
+    this.parser.delete();
+  }
+
+  private exceedsLimits(source: string): boolean {
+    const { maxBytes, maxLines } = this.limits;
+    if (source.length > maxBytes || Buffer.byteLength(source, "utf8") > maxBytes) return true;
+    let lines = 1;
+    for (let at = source.indexOf("\n"); at !== -1; at = source.indexOf("\n", at + 1)) {
+      if (++lines > maxLines) return true;
+    }
+    return false;
+  }
+
+  private load(id: string, spec: LanguageSpec): Promise<LoadedLanguage> {
+    let loading = this.loaded.get(id);
+    if (!loading) {
+      loading = Language.load(path.join(GRAMMAR_DIR, `tree-sitter-${spec.grammar}.wasm`)).then((language) => ({
+        language,
+        query: new Query(language, spec.query),
+      }));
+      loading.catch(() => this.loaded.delete(id));
+      this.loaded.set(id, loading);
+    }
+    return loading;
+  }
+
+  /** Turns query matches into symbols: dedupe by name node, resolve containers, shape output. */
+  private collect(matches: QueryMatch[], spec: LanguageSpec, source: string): ExtractedSymbol[] {
+    const byName = new Map<number, Candidate>();
+    for (const match of matches) {
+      const candidate = toCandidate(match);
+      if (!candidate) continue;
+      const existing = byName.get(candidate.nameNode.id);
+      if (!existing || candidate.patternIndex < existing.patternIndex) byName.set(candidate.nameNode.id, candidate);
+    }
+    const candidates = [...byName.values()].sort((a, b) => a.nameNode.startIndex - b.nameNode.startIndex);
+    const byDefinition = new Map<number, Candidate>();
+    for (const candidate of candidates) {
+      if (!byDefinition.has(candidate.definition.id)) byDefinition.set(candidate.definition.id, candidate);
+    }
+
+    const lines = source.split("\n");
+    const symbols: ExtractedSymbol[] = [];
+    for (const candidate of candidates) {
+      if (candidate.kind === "scope") continue;
+      const symbol = this.resolve(candidate, byDefinition, spec, lines);
+      if (symbol) symbols.push(symbol);
+      if (symbols.length >= this.limits.maxSymbols) break;
+    }
+    return symbols;
+  }
+
+  private resolve(
+    candidate: Candidate,
+    byDefinition: Map<number, Candidate>,
+    spec: LanguageSpec,
+    lines: string[],
+  ): ExtractedSymbol | undefined {
+    let kind = candidate.kind as SymbolKind;
+    let nearest: Candidate | undefined;
+    let container: string | null = null;
+    for (let node = candidate.definition.parent; node; node = node.parent) {
+      const enclosing = byDefinition.get(node.id);
+      if (!enclosing) continue;
+      nearest ??= enclosing;
+      if (CONTAINER_KINDS.has(enclosing.kind)) {
+        container = enclosing.name;
+        break;
+      }
+    }
+    const insideFunction = nearest?.kind === "function" || nearest?.kind === "method";
+    if ((kind === "variable" || kind === "constant") && insideFunction) return undefined;
+    if (kind === "function" && nearest && spec.methodScopes.has(nearest.kind)) kind = "method";
+    if (candidate.receiver) container = typeName(candidate.receiver.text) || container;
+
+    let start = candidate.definition;
+    while (start.parent && spec.rangeWrappers.has(start.parent.type)) start = start.parent;
+    const line = lines[candidate.nameNode.startPosition.row] ?? "";
+    return {
+      name: candidate.name,
+      kind,
+      container,
+      startLine: start.startPosition.row + 1,
+      endLine: lastLine(candidate.definition),
+      signature: line.trim().slice(0, MAX_SIGNATURE_LENGTH),
+    };
+  }
+}
+
+/** Reads the captures of one match following the conventions of language-specs.ts. */
+function toCandidate(match: QueryMatch): Candidate | undefined {
+  let kind: Candidate["kind"] | undefined;
+  let definition: Node | undefined;
+  let nameNode: Node | undefined;
+  let receiver: Node | undefined;
+  for (const capture of match.captures) {
+    if (capture.name === "name") nameNode = capture.node;
+    else if (capture.name === "receiver") receiver = capture.node;
+    else if (capture.name === "scope") [kind, definition] = ["scope", capture.node];
+    else if (capture.name.startsWith("definition.")) {
+      [kind, definition] = [capture.name.slice("definition.".length) as SymbolKind, capture.node];
+    }
+  }
+  if (!kind || !definition || !nameNode) return undefined;
+  const name = kind === "scope" ? typeName(nameNode.text) : nameNode.text.replace(/\s+/g, " ");
+  if (name === "") return undefined;
+  return { kind, name: name.slice(0, MAX_NAME_LENGTH), nameNode, definition, receiver, patternIndex: match.patternIndex };
+}
+
+/** 1-based last line of a node, not counting a trailing newline it includes (`#define`). */
+function lastLine(node: Node): number {
+  const { row, column } = node.endPosition;
+  return column === 0 && row > node.startPosition.row ? row : row + 1;
+}
+
+/** `*Stack[T]` → `Stack`, `crate::geo::Point<T>` → `Point`, `&mut dyn Trait` → `Trait`. */
+function typeName(text: string): string {
+  const bare = text
+    .replace(/^(?:[\s&*]|mut\s|dyn\s|impl\s)+/, "")
+    .split(/[<[(]/, 1)[0]!
+    .trim();
+  return bare.split(/::|\.|\\/).pop()!.trim().slice(0, MAX_NAME_LENGTH);
+}

@@ -1,0 +1,78 @@
+/**
+ * The query language: patterns, filters, or-groups, negation, and error offsets.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseQuery, QueryError } from "./query-parser.js";
+
+function errorOf(input: string): QueryError {
+  try {
+    parseQuery(input);
+  } catch (err) {
+    assert.ok(err instanceof QueryError);
+    return err;
+  }
+  assert.fail(`expected ${input} to be refused`);
+}
+
+describe("parseQuery", () => {
+  it("treats words as ANDed literals", () => {
+    const q = parseQuery("useState effect");
+    assert.deepEqual(q.groups, [[{ kind: "literal", value: "useState", negated: false }, { kind: "literal", value: "effect", negated: false }]]);
+    assert.equal(q.caseSensitive, false);
+  });
+
+  it("keeps regex metacharacters literal outside slashes", () => {
+    assert.deepEqual(parseQuery("a.b(c)*").groups[0], [{ kind: "literal", value: "a.b(c)*", negated: false }]);
+  });
+
+  it("parses quoted phrases with escapes, and regexes", () => {
+    const q = parseQuery('"hello world" /fo+\\/bar/ "say \\"hi\\""');
+    assert.deepEqual(q.groups[0], [
+      { kind: "literal", value: "hello world", negated: false },
+      { kind: "regex", value: "fo+\\/bar", negated: false },
+      { kind: "literal", value: 'say "hi"', negated: false },
+    ]);
+  });
+
+  it("parses filters, negated filters and case", () => {
+    const q = parseQuery("repo:acme/api -file:test lang:TypeScript -lang:js file:\\.ts$ case:yes sym:parseQuery token");
+    assert.deepEqual(q.repos, ["acme/api"]);
+    assert.deepEqual(q.excludeFiles, ["test"]);
+    assert.deepEqual(q.files, ["\\.ts$"]);
+    assert.deepEqual(q.langs, ["typescript"]);
+    assert.deepEqual(q.excludeLangs, ["js"]);
+    assert.deepEqual(q.symbols, ["parseQuery"]);
+    assert.equal(q.caseSensitive, true);
+    assert.deepEqual(q.groups, [[{ kind: "literal", value: "token", negated: false }]]);
+  });
+
+  it("splits or-groups and keeps negated patterns", () => {
+    const q = parseQuery("foo -bar or baz");
+    assert.deepEqual(q.groups, [
+      [{ kind: "literal", value: "foo", negated: false }, { kind: "literal", value: "bar", negated: true }],
+      [{ kind: "literal", value: "baz", negated: false }],
+    ]);
+  });
+
+  it("accepts a query with only sym: or file:", () => {
+    assert.deepEqual(parseQuery("sym:Foo").symbols, ["Foo"]);
+    assert.deepEqual(parseQuery("file:README").files, ["README"]);
+  });
+
+  it("points at the problem", () => {
+    assert.equal(errorOf('foo "bar').offset, 4);
+    assert.match(errorOf("foo /ba(r/").message, /^invalid regex/);
+    assert.equal(errorOf("foo /ba(r/").offset, 4);
+    assert.match(errorOf("/(?=x)y/").message, /lookaround/);
+    assert.match(errorOf("or foo").message, /both sides/);
+    assert.match(errorOf("foo or").message, /both sides/);
+    assert.match(errorOf("-foo").message, /not negated/);
+    assert.match(errorOf("case:maybe x").message, /case: takes/);
+    assert.match(errorOf("repo: x").message, /needs a value/);
+    assert.match(errorOf("").message, /no pattern/);
+    assert.match(errorOf("x".repeat(1001)).message, /longer than/);
+    assert.match(errorOf(Array.from({ length: 21 }, (_, i) => `t${i}`).join(" ")).message, /more than 20 terms/);
+    assert.equal(errorOf("file:a( x").offset, 0);
+  });
+});

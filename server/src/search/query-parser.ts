@@ -1,0 +1,195 @@
+/**
+ * The search query language (docs/search-syntax.md), parsed into a small AST:
+ *
+ *   query   := group ("or" group)*
+ *   group   := item+                       items of a group are ANDed
+ *   item    := ["-"] (filter | pattern)
+ *   filter  := ("repo"|"file"|"lang"|"sym"|"case") ":" value
+ *   pattern := word | "quoted phrase" | /regex/
+ *
+ * Patterns are literal text unless written as /regex/. Filters apply to the whole query.
+ * Errors carry the character offset so the API can point at the problem.
+ */
+
+/** One content pattern. */
+export interface Pattern {
+  kind: "literal" | "regex";
+  value: string;
+  negated: boolean;
+}
+
+/** A parsed query. `groups` are ORed; the patterns inside a group are ANDed. */
+export interface SearchQuery {
+  groups: Pattern[][];
+  repos: string[];
+  excludeRepos: string[];
+  files: string[];
+  excludeFiles: string[];
+  langs: string[];
+  excludeLangs: string[];
+  /** Symbol-name patterns (sym:): results are definitions, not lines. */
+  symbols: string[];
+  caseSensitive: boolean;
+}
+
+/** A query that cannot be parsed; `offset` is where in the input. */
+export class QueryError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = "QueryError";
+  }
+}
+
+/** Longest query accepted, and the most patterns/filters in one query. */
+export const MAX_QUERY_LENGTH = 1000;
+export const MAX_TERMS = 20;
+
+const FILTERS = new Set(["repo", "file", "path", "lang", "language", "sym", "case", "r", "f", "l"]);
+
+interface Token {
+  text: string;
+  kind: "word" | "quoted" | "regex";
+  negated: boolean;
+  offset: number;
+  /** For filter tokens: the filter name. */
+  filter?: string;
+}
+
+function tokenize(input: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < input.length) {
+    while (i < input.length && /\s/.test(input[i]!)) i++;
+    if (i >= input.length) break;
+    const start = i;
+    let negated = false;
+    if (input[i] === "-" && i + 1 < input.length && !/\s/.test(input[i + 1]!)) {
+      negated = true;
+      i++;
+    }
+    // filter:value (value may be quoted or a regex)
+    const filterMatch = /^([a-z]+):/.exec(input.slice(i));
+    let filter: string | undefined;
+    if (filterMatch && FILTERS.has(filterMatch[1]!)) {
+      filter = filterMatch[1];
+      i += filterMatch[0].length;
+    }
+    const ch = input[i];
+    if (ch === '"') {
+      let value = "";
+      i++;
+      while (i < input.length && input[i] !== '"') {
+        if (input[i] === "\\" && i + 1 < input.length) {
+          value += input[i + 1];
+          i += 2;
+        } else value += input[i++];
+      }
+      if (i >= input.length) throw new QueryError("unterminated quoted phrase: add the closing \"", start);
+      i++;
+      tokens.push({ text: value, kind: "quoted", negated, offset: start, filter });
+    } else if (ch === "/" && !filter) {
+      let value = "";
+      i++;
+      while (i < input.length && input[i] !== "/") {
+        if (input[i] === "\\" && i + 1 < input.length) {
+          value += input[i]! + input[i + 1]!;
+          i += 2;
+        } else value += input[i++];
+      }
+      if (i >= input.length) throw new QueryError("unterminated /regex/: add the closing /", start);
+      i++;
+      tokens.push({ text: value, kind: "regex", negated, offset: start, filter });
+    } else {
+      let value = "";
+      while (i < input.length && !/\s/.test(input[i]!)) value += input[i++];
+      tokens.push({ text: value, kind: "word", negated, offset: start, filter });
+    }
+  }
+  return tokens;
+}
+
+/** Checks that `source` compiles as a JavaScript and a Postgres-compatible regex. */
+export function assertValidRegex(source: string, offset: number): void {
+  if (source.length === 0) throw new QueryError("empty /regex/", offset);
+  if (/\(\?<?[=!]/.test(source)) throw new QueryError("lookaround (?= (?! (?<= (?<! is not supported", offset);
+  if (/\\[1-9]/.test(source)) throw new QueryError("backreferences (\\1) are not supported", offset);
+  try {
+    new RegExp(source, "u");
+  } catch (err) {
+    throw new QueryError(`invalid regex: ${(err as Error).message.replace(/^Invalid regular expression: /, "")}`, offset);
+  }
+}
+
+/**
+ * Parses a query string.
+ * @throws QueryError with the offset of the problem.
+ */
+export function parseQuery(input: string): SearchQuery {
+  if (input.length > MAX_QUERY_LENGTH) throw new QueryError(`query longer than ${MAX_QUERY_LENGTH} characters`, MAX_QUERY_LENGTH);
+  const query: SearchQuery = {
+    groups: [[]],
+    repos: [],
+    excludeRepos: [],
+    files: [],
+    excludeFiles: [],
+    langs: [],
+    excludeLangs: [],
+    symbols: [],
+    caseSensitive: false,
+  };
+  let terms = 0;
+  for (const token of tokenize(input)) {
+    if (++terms > MAX_TERMS) throw new QueryError(`more than ${MAX_TERMS} terms`, token.offset);
+    if (token.filter) {
+      const value = token.text;
+      if (!value) throw new QueryError(`${token.filter}: needs a value`, token.offset);
+      switch (token.filter) {
+        case "repo":
+        case "r":
+          assertValidRegex(value, token.offset);
+          (token.negated ? query.excludeRepos : query.repos).push(value);
+          break;
+        case "file":
+        case "path":
+        case "f":
+          assertValidRegex(value, token.offset);
+          (token.negated ? query.excludeFiles : query.files).push(value);
+          break;
+        case "lang":
+        case "language":
+        case "l":
+          (token.negated ? query.excludeLangs : query.langs).push(value.toLowerCase());
+          break;
+        case "sym":
+          if (token.negated) throw new QueryError("-sym: is not supported", token.offset);
+          query.symbols.push(value);
+          break;
+        case "case":
+          if (!["yes", "no"].includes(value)) throw new QueryError('case: takes "yes" or "no"', token.offset);
+          query.caseSensitive = value === "yes";
+          break;
+      }
+      continue;
+    }
+    if (token.kind === "word" && token.text === "or" && !token.negated) {
+      if (query.groups.at(-1)!.length === 0) throw new QueryError('"or" needs a pattern on both sides', token.offset);
+      query.groups.push([]);
+      continue;
+    }
+    if (token.kind === "regex") assertValidRegex(token.text, token.offset);
+    if (token.kind === "quoted" && token.text.length === 0) throw new QueryError("empty quoted phrase", token.offset);
+    query.groups.at(-1)!.push({ kind: token.kind === "regex" ? "regex" : "literal", value: token.text, negated: token.negated });
+  }
+  if (query.groups.length > 1 && query.groups.at(-1)!.length === 0) throw new QueryError('"or" needs a pattern on both sides', input.length);
+  query.groups = query.groups.filter((g) => g.length > 0);
+  for (const group of query.groups) {
+    if (group.every((p) => p.negated)) throw new QueryError("a query needs at least one pattern that is not negated", 0);
+  }
+  if (query.groups.length === 0 && query.symbols.length === 0 && query.files.length === 0) {
+    throw new QueryError("the query has no pattern: type some text, a /regex/, file: or sym:", 0);
+  }
+  return query;
+}

@@ -1,0 +1,44 @@
+/**
+ * Ranking signals order files as documented.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { rank, scoreFile, type RankSignals } from "./ranking.js";
+
+const base: RankSignals = {
+  repoName: "r",
+  path: "src/a.ts",
+  definesQuerySymbol: false,
+  symbolFilterMatch: false,
+  fileNameMatch: false,
+  pathMatch: false,
+  matchingLines: 1,
+  wordMatches: 0,
+  exactCaseMatches: 0,
+};
+
+describe("ranking", () => {
+  it("puts definitions above path matches above plain matches", () => {
+    const def = scoreFile({ ...base, definesQuerySymbol: true });
+    const name = scoreFile({ ...base, fileNameMatch: true, matchingLines: 30 });
+    const many = scoreFile({ ...base, matchingLines: 50, wordMatches: 1, exactCaseMatches: 1 });
+    assert.ok(def > name && name > many);
+  });
+
+  it("prefers whole words, then more lines, and demotes tests", () => {
+    assert.ok(scoreFile({ ...base, wordMatches: 1 }) > scoreFile({ ...base, matchingLines: 10 }));
+    assert.ok(scoreFile({ ...base, matchingLines: 5 }) > scoreFile({ ...base, matchingLines: 2 }));
+    assert.ok(scoreFile(base) > scoreFile({ ...base, path: "src/a.test.ts" }));
+    assert.ok(scoreFile(base) > scoreFile({ ...base, path: "test/a.ts" }));
+  });
+
+  it("breaks ties by repository and path", () => {
+    const items = [
+      { score: 1, repoName: "b", path: "x" },
+      { score: 1, repoName: "a", path: "y" },
+      { score: 2, repoName: "z", path: "z" },
+      { score: 1, repoName: "a", path: "b" },
+    ];
+    assert.deepEqual(rank(items).map((i) => `${i.repoName}/${i.path}`), ["z/z", "a/b", "a/y", "b/x"]);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * Ranks matching files. Signals, strongest first: the file defines a symbol named like the
+ * query, the file name or path contains it, then match quality (whole-word and exact-case
+ * matches, how many lines match). Test and fixture paths rank lower. Ties break on
+ * repository name and path, so the order is deterministic.
+ */
+
+/** What ranking needs to know about one candidate file. */
+export interface RankSignals {
+  repoName: string;
+  path: string;
+  definesQuerySymbol: boolean;
+  symbolFilterMatch: boolean;
+  fileNameMatch: boolean;
+  pathMatch: boolean;
+  matchingLines: number;
+  wordMatches: number;
+  exactCaseMatches: number;
+}
+
+const TEST_PATH = /(^|\/)(tests?|__tests__|spec|specs|fixtures?|testdata|examples?)(\/|$)|[._-](test|spec)\.[a-z0-9]+$/i;
+
+/** Score of one file; higher ranks first. */
+export function scoreFile(s: RankSignals): number {
+  let score = 0;
+  if (s.definesQuerySymbol) score += 1000;
+  if (s.symbolFilterMatch) score += 300;
+  if (s.fileNameMatch) score += 200;
+  else if (s.pathMatch) score += 80;
+  score += Math.min(s.matchingLines, 50) * 2;
+  if (s.wordMatches > 0) score += 40;
+  if (s.exactCaseMatches > 0) score += 10;
+  if (TEST_PATH.test(s.path)) score -= 60;
+  score -= s.path.split("/").length;
+  return score;
+}
+
+/** Sorts candidates by score (desc), then repository name and path. */
+export function rank<T extends { score: number; repoName: string; path: string }>(items: T[]): T[] {
+  return items.sort((a, b) => b.score - a.score || a.repoName.localeCompare(b.repoName) || a.path.localeCompare(b.path));
+}

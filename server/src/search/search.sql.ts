@@ -1,0 +1,226 @@
+/**
+ * SQL of code search over the index tables. Every query runs in the caller's org-scoped
+ * transaction, and reads only the file rows of each repository's published generation.
+ * Pattern conditions use the trigram indexes: ILIKE or LIKE for literals, "~*" or "~" for regexes in
+ * newline-sensitive mode ((?n): "." and "^$" stay within a line, like grep).
+ */
+import type { Queryable } from "../platform/db/tenant.js";
+import type { Pattern, SearchQuery } from "./query-parser.js";
+
+/** A repository readers can search: its id, name and published generation. */
+export interface SearchableRepo {
+  id: string;
+  name: string;
+  generation: number;
+  commit: string;
+}
+
+/** A visible file. */
+export interface VisibleFile {
+  repositoryId: string;
+  path: string;
+  blobOid: string;
+  language: string | null;
+}
+
+/** A chunk returned for line matching. */
+export interface ChunkRow {
+  blobOid: string;
+  chunkNo: number;
+  startLine: number;
+  content: string;
+}
+
+/** Collects positional parameters while building a statement. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, "\\$&");
+}
+
+/** The SQL condition for one pattern on `column`. */
+function patternCondition(column: string, pattern: Pattern, caseSensitive: boolean, params: Params): string {
+  if (pattern.kind === "literal") {
+    return `${column} ${caseSensitive ? "like" : "ilike"} ${params.add(`%${escapeLike(pattern.value)}%`)}`;
+  }
+  return `${column} ${caseSensitive ? "~" : "~*"} ${params.add(`(?n)${pattern.value}`)}`;
+}
+
+/** The published, indexed repositories of the org, filtered by repo: patterns. */
+export async function searchableRepos(tx: Queryable, query: Pick<SearchQuery, "repos" | "excludeRepos">): Promise<SearchableRepo[]> {
+  const params = new Params();
+  const where = ["generation > 0", "indexed_commit is not null"];
+  for (const r of query.repos) where.push(`name ~* ${params.add(r)}`);
+  for (const r of query.excludeRepos) where.push(`name !~* ${params.add(r)}`);
+  const { rows } = await tx.query<{ id: string; name: string; generation: number; indexed_commit: string }>(
+    `select id, name, generation, indexed_commit from repositories where ${where.join(" and ")} order by name`,
+    params.values,
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, generation: r.generation, commit: r.indexed_commit }));
+}
+
+/** `with visible as (...)`: the live files of `repos` after file: and lang: filters. */
+function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Params): string {
+  const where = ["f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
+  for (const f of query.files) where.push(`f.path ~* ${params.add(f)}`);
+  for (const f of query.excludeFiles) where.push(`f.path !~* ${params.add(f)}`);
+  if (query.langs.length) where.push(`f.language = any(${params.add(query.langs)}::text[])`);
+  if (query.excludeLangs.length) where.push(`(f.language is null or not f.language = any(${params.add(query.excludeLangs)}::text[]))`);
+  return `visible as (
+    select f.repository_id, f.path, f.blob_oid, f.language
+    from index_files f
+    join unnest(${params.add(repos.map((r) => r.id))}::uuid[], ${params.add(repos.map((r) => r.generation))}::int[]) as r(id, gen)
+      on r.id = f.repository_id
+    where ${where.join(" and ")}
+  )`;
+}
+
+/**
+ * Blobs (among visible files) in which every positive pattern of `group` matches and no
+ * negative one does. `limit` bounds the work; hitting it makes the result partial.
+ */
+export async function matchingBlobs(tx: Queryable, orgId: string, repos: SearchableRepo[], query: SearchQuery, group: Pattern[], limit: number): Promise<string[]> {
+  const params = new Params();
+  const cte = visibleFilesCte(repos, query, params);
+  const org = params.add(orgId);
+  const positive = group.filter((p) => !p.negated);
+  const negative = group.filter((p) => p.negated);
+  const selects = positive.map(
+    (p) => `select c.blob_oid from index_chunks c where c.org_id = ${org} and ${patternCondition("c.content", p, query.caseSensitive, params)}
+            and c.blob_oid in (select blob_oid from visible)`,
+  );
+  let sql = `with ${cte}, hits as (${selects.join(" intersect ")})
+    select distinct h.blob_oid from hits h`;
+  if (negative.length) {
+    sql += ` where not exists (select 1 from index_chunks n where n.org_id = ${org} and n.blob_oid = h.blob_oid and (${negative
+      .map((p) => patternCondition("n.content", p, query.caseSensitive, params))
+      .join(" or ")}))`;
+  }
+  sql += ` limit ${params.add(limit)}`;
+  const { rows } = await tx.query<{ blob_oid: string }>(sql, params.values);
+  return rows.map((r) => r.blob_oid);
+}
+
+/** Visible files whose path matches the single positive literal of a group. */
+export async function pathMatches(tx: Queryable, repos: SearchableRepo[], query: SearchQuery, pattern: Pattern, limit: number): Promise<VisibleFile[]> {
+  const params = new Params();
+  const cte = visibleFilesCte(repos, query, params);
+  const cond = patternCondition("v.path", pattern, query.caseSensitive, params);
+  const { rows } = await tx.query<{ repository_id: string; path: string; blob_oid: string; language: string | null }>(
+    `with ${cte} select * from visible v where ${cond} limit ${params.add(limit)}`,
+    params.values,
+  );
+  return rows.map((r) => ({ repositoryId: r.repository_id, path: r.path, blobOid: r.blob_oid, language: r.language }));
+}
+
+/** Visible files (after file:/lang: filters) holding any of `blobs`, or all when `blobs` is undefined. */
+export async function visibleFiles(tx: Queryable, repos: SearchableRepo[], query: SearchQuery, blobs: string[] | undefined, limit: number): Promise<VisibleFile[]> {
+  const params = new Params();
+  const cte = visibleFilesCte(repos, query, params);
+  const filter = blobs ? `where v.blob_oid = any(${params.add(blobs)}::text[])` : "";
+  const { rows } = await tx.query<{ repository_id: string; path: string; blob_oid: string; language: string | null }>(
+    `with ${cte} select * from visible v ${filter} order by v.path limit ${params.add(limit)}`,
+    params.values,
+  );
+  return rows.map((r) => ({ repositoryId: r.repository_id, path: r.path, blobOid: r.blob_oid, language: r.language }));
+}
+
+/** The chunks of `blobs` in which any of `patterns` matches. */
+export async function matchingChunks(tx: Queryable, orgId: string, blobs: string[], patterns: Pattern[], caseSensitive: boolean): Promise<ChunkRow[]> {
+  if (blobs.length === 0 || patterns.length === 0) return [];
+  const params = new Params();
+  const conds = patterns.map((p) => patternCondition("content", p, caseSensitive, params));
+  const { rows } = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(
+    `select blob_oid, chunk_no, start_line, content from index_chunks
+     where org_id = ${params.add(orgId)} and blob_oid = any(${params.add(blobs)}::text[]) and (${conds.join(" or ")})
+     order by blob_oid, chunk_no`,
+    params.values,
+  );
+  return rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
+}
+
+/** Specific chunks, for context lines that cross a chunk boundary. */
+export async function chunksByNumber(tx: Queryable, orgId: string, wanted: { blobOid: string; chunkNo: number }[]): Promise<ChunkRow[]> {
+  if (wanted.length === 0) return [];
+  const { rows } = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(
+    `select c.blob_oid, c.chunk_no, c.start_line, c.content from index_chunks c
+     join unnest($2::text[], $3::int[]) as w(oid, no) on w.oid = c.blob_oid and w.no = c.chunk_no
+     where c.org_id = $1`,
+    [orgId, wanted.map((w) => w.blobOid), wanted.map((w) => w.chunkNo)],
+  );
+  return rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
+}
+
+/** A symbol definition. */
+export interface SymbolHit {
+  blobOid: string;
+  language: string;
+  name: string;
+  kind: string;
+  container: string | null;
+  startLine: number;
+  endLine: number;
+  signature: string;
+}
+
+/** Definitions in `blobs` whose name equals one of `names` (case-insensitive). */
+export async function definitionsIn(tx: Queryable, orgId: string, blobs: string[], names: string[]): Promise<SymbolHit[]> {
+  if (blobs.length === 0 || names.length === 0) return [];
+  const { rows } = await tx.query<{ blob_oid: string; language: string; name: string; kind: string; container: string | null; start_line: number; end_line: number; signature: string }>(
+    `select blob_oid, language, name, kind, container, start_line, end_line, signature from index_symbols
+     where org_id = $1 and blob_oid = any($2::text[]) and lower(name) = any($3::text[])`,
+    [orgId, blobs, names.map((n) => n.toLowerCase())],
+  );
+  return rows.map(toSymbolHit);
+}
+
+function toSymbolHit(r: { blob_oid: string; language: string; name: string; kind: string; container: string | null; start_line: number; end_line: number; signature: string }): SymbolHit {
+  return { blobOid: r.blob_oid, language: r.language, name: r.name, kind: r.kind, container: r.container, startLine: r.start_line, endLine: r.end_line, signature: r.signature };
+}
+
+/** How a symbol name is compared. */
+export type NameMatch = "exact" | "prefix" | "substring" | "fuzzy";
+
+/**
+ * Symbol definitions among visible files, by name. `exact` and `prefix` ignore case; `fuzzy`
+ * uses trigram similarity. Ordered exact first, then shorter names.
+ */
+export async function findSymbols(
+  tx: Queryable,
+  orgId: string,
+  repos: SearchableRepo[],
+  query: SearchQuery,
+  name: string,
+  options: { match: NameMatch; kinds?: string[]; limit: number },
+): Promise<(SymbolHit & VisibleFile)[]> {
+  const params = new Params();
+  const cte = visibleFilesCte(repos, query, params);
+  const lowered = name.toLowerCase();
+  const nameCond =
+    options.match === "exact"
+      ? `lower(s.name) = ${params.add(lowered)}`
+      : options.match === "prefix"
+        ? `lower(s.name) like ${params.add(`${escapeLike(lowered)}%`)}`
+        : options.match === "substring"
+          ? `s.name ilike ${params.add(`%${escapeLike(name)}%`)}`
+          : `s.name % ${params.add(name)}`;
+  const where = [`s.org_id = ${params.add(orgId)}`, nameCond, "s.language = coalesce(v.language, s.language)"];
+  if (options.kinds?.length) where.push(`s.kind = any(${params.add(options.kinds)}::text[])`);
+  const exactParam = params.add(lowered);
+  const { rows } = await tx.query(
+    `with ${cte}
+     select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.signature, v.repository_id, v.path
+     from index_symbols s join visible v on v.blob_oid = s.blob_oid
+     where ${where.join(" and ")}
+     order by (lower(s.name) = ${exactParam}) desc, length(s.name), v.path, s.start_line
+     limit ${params.add(options.limit)}`,
+    params.values,
+  );
+  return rows.map((r) => ({ ...toSymbolHit(r), repositoryId: r.repository_id, path: r.path, language: r.language }));
+}
