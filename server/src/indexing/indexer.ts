@@ -102,7 +102,10 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
 
   const result = await withTenant(db, { orgId }, async (tx) => {
     await lockOrgIndex(tx, orgId, "run");
-    const { rows } = await tx.query<{ generation: number }>("select generation from repositories where id = $1 for update", [repositoryId]);
+    // One run per repository at a time. An advisory lock, not a row lock: progress updates
+    // write the repository row from other connections while this transaction runs.
+    await tx.query("select pg_advisory_xact_lock(hashtextextended('ctxpipe.repository:' || $1, 0))", [repositoryId]);
+    const { rows } = await tx.query<{ generation: number }>("select generation from repositories where id = $1", [repositoryId]);
     const current = rows[0]?.generation ?? 0;
     const next = current + 1;
     const live = await liveFiles(tx, repositoryId);

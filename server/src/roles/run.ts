@@ -5,6 +5,7 @@
  */
 import type { Config } from "../platform/config/config.js";
 import { startJobQueue } from "../jobs/job-queue.js";
+import { createRepositories } from "../repositories/index.js";
 import type { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
 import { startCodesearchRole } from "./codesearch.js";
@@ -41,10 +42,11 @@ export async function startRoles(
     const maintain = roles.includes("worker") || roles.includes("codesearch");
     const jobs = await startJobQueue({ url: platform.db.url, logger, maintain });
     platform.lifecycle.onStop("jobs", () => jobs.stop(config.shutdownTimeoutMs));
-    if (roles.includes("worker")) await startWorkerRole(platform, jobs);
-    if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs);
+    const repositories = createRepositories(platform);
+    if (roles.includes("worker")) await startWorkerRole(platform, jobs, repositories);
+    if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs, repositories);
     let port: number | undefined;
-    if (roles.includes("server")) port = (await startServerRole(platform, jobs, options)).port;
+    if (roles.includes("server")) port = (await startServerRole(platform, jobs, repositories, options)).port;
     return { platform, port, stop: () => platform.lifecycle.stop() };
   } catch (err) {
     await platform.lifecycle.stop();

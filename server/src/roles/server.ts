@@ -5,6 +5,8 @@
 import type { Hono } from "hono";
 import { createAccounts } from "../accounts/index.js";
 import { apiRootRoutes } from "../api/api-root.route.js";
+import type { Repositories } from "../repositories/index.js";
+import { registerSearchRoutes } from "../search/index.js";
 import { createMailer } from "../platform/email/mailer.js";
 import { ApiRouter } from "../platform/http/api-route.js";
 import { openApiRoutes } from "../platform/http/openapi.js";
@@ -24,13 +26,15 @@ export interface ServerRoleOptions {
 }
 
 /** Builds the public app for a started platform (no socket). */
-export function buildServerApp(platform: Platform, _jobs: JobQueue, options: ServerRoleOptions = {}): Hono<AppEnv> {
+export function buildServerApp(platform: Platform, jobs: JobQueue, repositories: Repositories, options: ServerRoleOptions = {}): Hono<AppEnv> {
   const { config, db, logger } = platform;
   const mailer = createMailer(config.email, logger);
   platform.lifecycle.onStop("mailer", async () => mailer.close());
   const accounts = createAccounts({ config, db, mailer, logger });
   const router = new ApiRouter(accounts.guards);
   accounts.registerApiRoutes(router);
+  repositories.registerRoutes(router, jobs);
+  registerSearchRoutes(router, db);
   return createHttpApp({
     logger,
     baseUrl: config.baseUrl,
@@ -55,8 +59,8 @@ export function buildServerApp(platform: Platform, _jobs: JobQueue, options: Ser
  * worker and the database stop).
  * @returns the bound port.
  */
-export async function startServerRole(platform: Platform, jobs: JobQueue, options: ServerRoleOptions = {}): Promise<{ port: number }> {
-  const app = buildServerApp(platform, jobs, options);
+export async function startServerRole(platform: Platform, jobs: JobQueue, repositories: Repositories, options: ServerRoleOptions = {}): Promise<{ port: number }> {
+  const app = buildServerApp(platform, jobs, repositories, options);
   const { host, port } = platform.config.http;
   const server = await startHttpServer(app, { host, port, logger: platform.logger });
   platform.lifecycle.onStop("http", () => server.close(platform.config.shutdownTimeoutMs));

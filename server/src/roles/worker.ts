@@ -3,6 +3,7 @@
  * Capabilities add their jobs here as they arrive (repository sync, webhooks, ...).
  */
 import type { JobQueue } from "../jobs/job-queue.js";
+import type { Repositories } from "../repositories/index.js";
 import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/heartbeat.job.js";
 import type { Platform } from "./platform.js";
 
@@ -23,7 +24,8 @@ export async function startWorkerLoop(platform: Platform, jobs: JobQueue, role: 
   logger.info({ workerId: heartbeat.workerId }, `${role} started`);
 }
 
-/** Starts the worker role on a started platform and job queue. */
-export async function startWorkerRole(platform: Platform, jobs: JobQueue): Promise<void> {
+/** Starts the worker role on a started platform and job queue: deletions and housekeeping. */
+export async function startWorkerRole(platform: Platform, jobs: JobQueue, repositories: Repositories): Promise<void> {
+  await jobs.work(repositories.jobs.delete);
   await startWorkerLoop(platform, jobs, "worker");
 }

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { SecretBoxError, type SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
-import { unsafeAcrossTenants, withTenant, type TenantScope } from "../platform/db/tenant.js";
+import { unsafeAcrossTenants, withTenant, type Queryable, type TenantScope } from "../platform/db/tenant.js";
 import { AppError, invalidInput, notFound } from "../platform/errors.js";
 import type { Logger } from "../platform/logging.js";
 
@@ -65,16 +65,18 @@ function parseId(id: string): string {
  * Encrypts and stores a secret for the scope's org.
  * @throws AppError invalid_input (sizes), encryption_key_missing (no key configured).
  */
-export async function storeSecret(db: Database, box: SecretBox | undefined, scope: TenantScope, input: SecretInput): Promise<{ id: string }> {
+export async function storeSecret(db: Database, box: SecretBox | undefined, scope: TenantScope, input: SecretInput, tx?: Queryable): Promise<{ id: string }> {
   const sealer = requireBox(box);
   const { purpose, plaintext } = parseInput(inputSchema, input);
   const id = randomUUID();
   const ciphertext = sealer.encrypt(plaintext, boundTo(scope.orgId, id));
-  await withTenant(db, scope, (tx) =>
-    tx.query("insert into org_secrets (id, org_id, purpose, ciphertext, key_id) values ($1, $2, $3, $4, $5)", [
+  // Inside the caller's org-scoped transaction when given (the row commits with its owner).
+  const insert = (q: Queryable) =>
+    q.query("insert into org_secrets (id, org_id, purpose, ciphertext, key_id) values ($1, $2, $3, $4, $5)", [
       id, scope.orgId, purpose, ciphertext, sealer.currentKeyId,
-    ]),
-  );
+    ]);
+  if (tx) await insert(tx);
+  else await withTenant(db, scope, insert);
   return { id };
 }
 

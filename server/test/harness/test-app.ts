@@ -46,6 +46,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     CTXPIPE_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     CTXPIPE_SHUTDOWN_TIMEOUT_MS: "5000",
+    CONNECTION_SECRETS_ENCRYPTION_KEY: "0f".repeat(32),
     DATABASE_POOL_SIZE: "4",
     ...options.env,
   });

@@ -18,6 +18,15 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/orgs/{orgSlug}/invitations": { email: "intruder@example.test", role: "member" },
   "post /api/v1/orgs/{orgSlug}/invitations/{invitationId}/resend": undefined,
   "post /api/v1/orgs/{orgSlug}/api-keys": { name: "intruder key" },
+  "post /api/v1/orgs/{orgSlug}/repositories": { url: "https://github.com/intruder/repo.git" },
+  "post /api/v1/orgs/{orgSlug}/repositories/{repositoryId}/reindex": undefined,
+};
+/** Valid query strings for routes that need one, so that only the tenant check can refuse them. */
+const QUERIES: Record<string, string> = {
+  "get /api/v1/orgs/{orgSlug}/search": "?q=secret",
+  "get /api/v1/orgs/{orgSlug}/symbols": "?name=secret",
+  "get /api/v1/orgs/{orgSlug}/references": "?name=secret",
+  "get /api/v1/orgs/{orgSlug}/repositories/{repositoryId}/file": "?path=README.md",
 };
 const MUTATING = new Set(["post", "patch", "put", "delete"]);
 
@@ -40,7 +49,7 @@ describe("tenant isolation", () => {
   let bobKeyB: string;
 
   before(async () => {
-    app = await startTestApp({ roles: ["server"] });
+    app = await startTestApp({ roles: ["server"], env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" } });
     const bob = await signUp(app, { name: "Bob" });
     [alice, carol] = await Promise.all([signUp(app, { name: "Alice" }), signUp(app, { name: "Carol" })]);
     const a = await createOrgAs(app, alice);
@@ -64,8 +73,14 @@ describe("tenant isolation", () => {
     bobKeyB = bobKey.key;
     const pending = await call(app, "POST", `/api/v1/orgs/${b.slug}/invitations`, { as: bob, body: { email: "pending@example.test" } });
     assert.equal(pending.status, 201, pending.text);
+    const repoB = await call(app, "POST", `/api/v1/orgs/${b.slug}/repositories`, { as: bob, body: { url: "/srv/git/b-private" } });
+    assert.equal(repoB.status, 201, repoB.text);
     orgA = { slug: a.slug, owner: alice, ids: {} };
-    orgB = { slug: b.slug, owner: bob, ids: { userId: bob.id, keyId: bobKey.apiKey.id, invitationId: pending.json.invitation.id } };
+    orgB = {
+      slug: b.slug,
+      owner: bob,
+      ids: { userId: bob.id, keyId: bobKey.apiKey.id, invitationId: pending.json.invitation.id, repositoryId: repoB.json.id },
+    };
 
     const doc = (await (await fetch(`${app.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
     routes = Object.entries(doc.paths)
@@ -74,13 +89,13 @@ describe("tenant isolation", () => {
   });
   after(() => app.stop());
 
-  function urlFor(route: { path: string }, slug: string, ids: Record<string, string>): string {
-    return route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+  function urlFor(route: { method: string; path: string }, slug: string, ids: Record<string, string>): string {
+    return `${route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
       if (name === "orgSlug") return slug;
       const id = ids[name];
       if (!id) throw new Error(`the isolation suite has no org B resource for {${name}} in ${route.path}: add one`);
       return id;
-    });
+    })}${QUERIES[`${route.method} ${route.path}`] ?? ""}`;
   }
 
   function bodyFor(route: { method: string; path: string }): unknown {
@@ -92,7 +107,7 @@ describe("tenant isolation", () => {
   }
 
   it("covers every org-scoped route of the API", () => {
-    assert.ok(routes.length >= 13, `found ${routes.length} org routes`);
+    assert.ok(routes.length >= 22, `found ${routes.length} org routes`);
   });
 
   for (const [label, credential] of [
@@ -129,6 +144,8 @@ describe("tenant isolation", () => {
     assert.equal(members.json.members.find((m: { userId: string }) => m.userId === orgB.owner.id).role, "owner");
     const org = await call(app, "GET", `/api/v1/orgs/${orgB.slug}`, { as: orgB.owner });
     assert.notEqual(org.json.name, "Renamed by intruder");
+    const repo = await call(app, "GET", `/api/v1/orgs/${orgB.slug}/repositories/${orgB.ids.repositoryId}`, { as: orgB.owner });
+    assert.equal(repo.json.status, "queued", "org B's repository was neither deleted nor re-indexed");
   });
 
   it("lists only the caller's organisations", async () => {

@@ -74,6 +74,18 @@ export const envSchema = z.object({
   CTXPIPE_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   /** How long an invitation link stays valid. */
   CTXPIPE_INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(168),
+  /** Accept file:// and local-path repositories (single-machine installs and tests only). */
+  CTXPIPE_ALLOW_LOCAL_REPOSITORIES: booleanFlag,
+  /** Hosts that may resolve to internal addresses (an internal GitLab, GitHub Enterprise); comma-separated, `*.suffix` allowed. */
+  CTXPIPE_GIT_ALLOWED_HOSTS: optionalString,
+  /** Largest file indexed, in bytes; larger files are skipped. */
+  CTXPIPE_MAX_FILE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Largest repository clone, in bytes; a larger repository fails with a clear error. */
+  CTXPIPE_MAX_REPOSITORY_BYTES: z.coerce.number().int().min(1024 * 1024).max(1024 * 1024 * 1024 * 1024).default(4 * 1024 * 1024 * 1024),
+  /** Deadline of one git clone or fetch, in seconds. */
+  CTXPIPE_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(900),
+  /** Most repositories one organisation may add. */
+  CTXPIPE_MAX_REPOSITORIES_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** External Postgres. Unset: an embedded Postgres runs in CTXPIPE_DATA_DIR/postgres. */
   DATABASE_URL: z.preprocess(
     (v) => (v === "" ? undefined : v),

@@ -26,6 +26,14 @@ export interface Config {
   socialProviders: { github?: { clientId: string; clientSecret: string }; google?: { clientId: string; clientSecret: string } };
   trustedProxyHops: number;
   invitationTtlHours: number;
+  repositories: {
+    allowLocal: boolean;
+    allowedHosts: string[];
+    maxFileBytes: number;
+    maxRepositoryBytes: number;
+    gitTimeoutMs: number;
+    maxPerOrg: number;
+  };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
   /** Absolute path of the data directory. */
   dataDir: string;
@@ -136,6 +144,14 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
         : {}),
     },
     trustedProxyHops: valid.CTXPIPE_TRUSTED_PROXY_HOPS,
+    repositories: {
+      allowLocal: valid.CTXPIPE_ALLOW_LOCAL_REPOSITORIES,
+      allowedHosts: (valid.CTXPIPE_GIT_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
+      maxFileBytes: valid.CTXPIPE_MAX_FILE_BYTES,
+      maxRepositoryBytes: valid.CTXPIPE_MAX_REPOSITORY_BYTES,
+      gitTimeoutMs: valid.CTXPIPE_GIT_TIMEOUT_SECONDS * 1000,
+      maxPerOrg: valid.CTXPIPE_MAX_REPOSITORIES_PER_ORG,
+    },
     invitationTtlHours: valid.CTXPIPE_INVITATION_TTL_HOURS,
     database: {
       url: valid.DATABASE_URL,

@@ -1,0 +1,101 @@
+/**
+ * REST: /api/v1/orgs/{orgSlug}/repositories: add, list, read, re-index, delete.
+ */
+import { z } from "zod";
+import { orgActorOf } from "../accounts/index.js";
+import type { ApiRouter } from "../platform/http/api-route.js";
+import { addRepository, deleteRepository, getRepository, listRepositories, requestReindex, type RepositoryDependencies } from "./repository.service.js";
+
+const orgParams = z.object({ orgSlug: z.string() });
+const repoParams = orgParams.extend({ repositoryId: z.string().uuid("must be a repository id (UUID)") });
+
+const credentialsSchema = z.union([
+  z.object({ token: z.string().min(1).max(4096), username: z.string().min(1).max(200).optional() }).strict(),
+  z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(4096) }).strict(),
+]);
+
+/** The repository wire format. */
+export const repositorySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  branch: z.string().nullable(),
+  status: z.enum(["queued", "running", "ready", "failed", "complete_with_issues", "unindexing"]),
+  step: z.object({ key: z.string(), index: z.number(), total: z.number(), label: z.string(), done: z.number().optional(), of: z.number().optional() }).nullable(),
+  indexedCommit: z.string().nullable(),
+  indexedBranch: z.string().nullable(),
+  indexedAt: z.string().nullable(),
+  fileCount: z.number(),
+  byteCount: z.number(),
+  languages: z.record(z.string(), z.number()),
+  skipped: z.record(z.string(), z.number()),
+  error: z.string().nullable(),
+  hasCredentials: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** Registers the repository routes. */
+export function registerRepositoryRoutes(router: ApiRouter, deps: RepositoryDependencies): void {
+  router
+    .add({
+      method: "post",
+      path: "/api/v1/orgs/{orgSlug}/repositories",
+      summary: "Add a repository; its first index run is queued",
+      description: "URLs: https://, ssh:// or scp-style git@host:path. Credentials (a token, or username and password) are stored encrypted.",
+      tags: ["Repositories"],
+      access: "org",
+      minRole: "admin",
+      params: orgParams,
+      body: z.object({
+        url: z.string().min(1).max(2048),
+        name: z.string().trim().min(1).max(200).optional(),
+        branch: z.string().min(1).max(255).optional(),
+        credentials: credentialsSchema.optional(),
+      }),
+      responses: { 201: { description: "Added and queued", schema: repositorySchema }, 409: { description: "Name taken or limit reached" } },
+      handler: async (c, { body }) => c.json(await addRepository(deps, orgActorOf(c), body), 201),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/repositories",
+      summary: "List repositories with their index status",
+      tags: ["Repositories"],
+      access: "org",
+      params: orgParams,
+      responses: { 200: { description: "Repositories", schema: z.object({ repositories: z.array(repositorySchema) }) } },
+      handler: async (c) => c.json({ repositories: await listRepositories(deps.db, orgActorOf(c)) }),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repositoryId}",
+      summary: "Read a repository and its index status",
+      tags: ["Repositories"],
+      access: "org",
+      params: repoParams,
+      responses: { 200: { description: "The repository", schema: repositorySchema } },
+      handler: async (c, { params }) => c.json(await getRepository(deps.db, orgActorOf(c), params.repositoryId)),
+    })
+    .add({
+      method: "post",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repositoryId}/reindex",
+      summary: "Queue a re-index (fetches new commits; unchanged files are not re-read)",
+      tags: ["Repositories"],
+      access: "org",
+      minRole: "admin",
+      params: repoParams,
+      responses: { 202: { description: "Queued", schema: repositorySchema } },
+      handler: async (c, { params }) => c.json(await requestReindex(deps, orgActorOf(c), params.repositoryId), 202),
+    })
+    .add({
+      method: "delete",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repositoryId}",
+      summary: "Delete a repository: its index rows and clone are purged",
+      tags: ["Repositories"],
+      access: "org",
+      minRole: "admin",
+      params: repoParams,
+      responses: { 202: { description: "Deletion queued", schema: repositorySchema } },
+      handler: async (c, { params }) => c.json(await deleteRepository(deps, orgActorOf(c), params.repositoryId), 202),
+    });
+}

@@ -1,0 +1,182 @@
+/**
+ * Repositories of an organisation: add (URL checked, credentials encrypted), list, read,
+ * request a re-index, delete. Indexing itself runs in the `repository.sync` job
+ * (sync.job.ts); this module records what users asked for and what the job reports.
+ */
+import type { OrgActor } from "../accounts/index.js";
+import { recordAudit } from "../accounts/audit/audit.service.js";
+import type { Config } from "../platform/config/config.js";
+import type { SecretBox } from "../platform/crypto/secret-box.js";
+import type { Database } from "../platform/db/database.js";
+import { withTenant, type Queryable } from "../platform/db/tenant.js";
+import { AppError, conflict, notFound } from "../platform/errors.js";
+import { storeSecret } from "../secrets/index.js";
+import { parseRepoUrl } from "./git/repo-url.js";
+
+/** The lifecycle states of a repository. */
+export type RepositoryStatus = "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
+
+/** A repository as the API shows it. */
+export interface Repository {
+  id: string;
+  name: string;
+  url: string;
+  branch: string | null;
+  status: RepositoryStatus;
+  step: { key: string; index: number; total: number; label: string; done?: number; of?: number } | null;
+  indexedCommit: string | null;
+  indexedBranch: string | null;
+  indexedAt: string | null;
+  fileCount: number;
+  byteCount: number;
+  languages: Record<string, number>;
+  skipped: Record<string, number>;
+  error: string | null;
+  hasCredentials: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Credentials for a private repository: a token, or a username and password. */
+export type RepositoryCredentials = { token: string; username?: string } | { username: string; password: string };
+
+/** What adding a repository takes. */
+export interface AddRepositoryInput {
+  url: string;
+  name?: string;
+  branch?: string;
+  credentials?: RepositoryCredentials;
+}
+
+interface RepositoryRow {
+  id: string;
+  name: string;
+  url: string;
+  branch: string | null;
+  status: RepositoryStatus;
+  step: Repository["step"];
+  indexed_commit: string | null;
+  indexed_branch: string | null;
+  indexed_at: Date | null;
+  file_count: number;
+  byte_count: string;
+  languages: Record<string, number>;
+  skipped: Record<string, number>;
+  error: string | null;
+  credentials_secret_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Presents a row. */
+export function presentRepository(r: RepositoryRow): Repository {
+  return {
+    id: r.id,
+    name: r.name,
+    url: r.url,
+    branch: r.branch,
+    status: r.status,
+    step: r.step,
+    indexedCommit: r.indexed_commit,
+    indexedBranch: r.indexed_branch,
+    indexedAt: r.indexed_at?.toISOString() ?? null,
+    fileCount: r.file_count,
+    byteCount: Number(r.byte_count),
+    languages: r.languages,
+    skipped: r.skipped,
+    error: r.error,
+    hasCredentials: r.credentials_secret_id !== null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/** What the service needs besides the database. */
+export interface RepositoryDependencies {
+  db: Database;
+  secretBox: SecretBox | undefined;
+  config: Pick<Config, "repositories">;
+  /** Enqueues a sync (or delete) run; deduplicated per repository by the queue. */
+  enqueue: (job: "sync" | "delete", payload: { orgId: string; repositoryId: string }) => Promise<void>;
+}
+
+async function findRow(tx: Queryable, id: string): Promise<RepositoryRow> {
+  const { rows } = await tx.query<RepositoryRow>("select * from repositories where id = $1", [id]);
+  if (!rows[0]) throw notFound("repository");
+  return rows[0];
+}
+
+/**
+ * Adds a repository and queues its first index run.
+ * @throws invalid_repository_url (400, with the refusal reason), conflict (name taken),
+ *   repository_limit (409).
+ */
+export async function addRepository(deps: RepositoryDependencies, actor: OrgActor, input: AddRepositoryInput): Promise<Repository> {
+  const parsed = parseRepoUrl(input.url, { allowLocal: deps.config.repositories.allowLocal });
+  const name = input.name ?? parsed.displayName;
+  const repo = await withTenant(deps.db, actor, async (tx) => {
+    const { rows: count } = await tx.query<{ n: number }>("select count(*)::int as n from repositories");
+    if ((count[0]?.n ?? 0) >= deps.config.repositories.maxPerOrg) {
+      throw new AppError("repository_limit", 409, `This organisation already has ${deps.config.repositories.maxPerOrg} repositories.`);
+    }
+    const { rows: taken } = await tx.query("select 1 from repositories where name = $1", [name]);
+    if (taken.length) throw conflict(`A repository named "${name}" already exists; give this one another name.`);
+    let secretId: string | null = null;
+    if (input.credentials) {
+      const { id } = await storeSecret(deps.db, deps.secretBox, actor, { purpose: "repository-credentials", plaintext: JSON.stringify(input.credentials) }, tx);
+      secretId = id;
+    }
+    const { rows } = await tx.query<RepositoryRow>(
+      `insert into repositories (org_id, name, url, url_kind, branch, credentials_secret_id)
+       values ($1, $2, $3, $4, $5, $6) returning *`,
+      [actor.orgId, name, parsed.url, parsed.kind === "http" ? "https" : parsed.kind, input.branch ?? null, secretId],
+    );
+    const row = rows[0]!;
+    await recordAudit(tx, actor, { action: "repository.added", targetType: "repository", targetId: row.id, details: { name, url: parsed.url } });
+    return row;
+  });
+  await deps.enqueue("sync", { orgId: actor.orgId, repositoryId: repo.id });
+  return presentRepository(repo);
+}
+
+/** The organisation's repositories by name. */
+export async function listRepositories(db: Database, actor: OrgActor): Promise<Repository[]> {
+  return withTenant(db, actor, async (tx) => {
+    const { rows } = await tx.query<RepositoryRow>("select * from repositories order by name");
+    return rows.map(presentRepository);
+  });
+}
+
+/** One repository (404 when not in the actor's org). */
+export async function getRepository(db: Database, actor: OrgActor, id: string): Promise<Repository> {
+  return withTenant(db, actor, async (tx) => presentRepository(await findRow(tx, id)));
+}
+
+/** Queues a re-index (a run already queued absorbs it). */
+export async function requestReindex(deps: RepositoryDependencies, actor: OrgActor, id: string): Promise<Repository> {
+  const repo = await withTenant(deps.db, actor, async (tx) => {
+    const row = await findRow(tx, id);
+    if (row.status === "unindexing") throw new AppError("repository_unindexing", 409, "The repository is being deleted.");
+    const { rows } = await tx.query<RepositoryRow>(
+      `update repositories set status = case when status = 'running' then status else 'queued' end, updated_at = now()
+       where id = $1 returning *`,
+      [id],
+    );
+    await recordAudit(tx, actor, { action: "repository.reindex_requested", targetType: "repository", targetId: id });
+    return rows[0]!;
+  });
+  await deps.enqueue("sync", { orgId: actor.orgId, repositoryId: id });
+  return presentRepository(repo);
+}
+
+/** Marks the repository for deletion and queues the purge of its index and clone. */
+export async function deleteRepository(deps: RepositoryDependencies, actor: OrgActor, id: string): Promise<Repository> {
+  const repo = await withTenant(deps.db, actor, async (tx) => {
+    await findRow(tx, id);
+    const { rows } = await tx.query<RepositoryRow>("update repositories set status = 'unindexing', step = null, updated_at = now() where id = $1 returning *", [id]);
+    await recordAudit(tx, actor, { action: "repository.deleted", targetType: "repository", targetId: id, details: { name: rows[0]!.name } });
+    return rows[0]!;
+  });
+  await deps.enqueue("delete", { orgId: actor.orgId, repositoryId: id });
+  return presentRepository(repo);
+}

@@ -1,0 +1,139 @@
+/**
+ * The index runs of repositories, as jobs. `repository.sync` fetches the branch into the clone
+ * cache and runs the indexer; the queue keeps one active and one queued run per repository
+ * (policy "stately"), retries transient failures with backoff, and picks a run up again when
+ * its worker dies (heartbeats). `repository.delete` purges the index rows and the clone.
+ */
+import type { SecretBox } from "../platform/crypto/secret-box.js";
+import type { Config } from "../platform/config/config.js";
+import type { Database } from "../platform/db/database.js";
+import { withTenant } from "../platform/db/tenant.js";
+import { AppError, isAppError } from "../platform/errors.js";
+import type { Logger } from "../platform/logging.js";
+import { defineJob } from "../jobs/job-queue.js";
+import { collectGarbage } from "../indexing/index-writer.js";
+import { runIndex, type IndexProgress } from "../indexing/indexer.js";
+import type { SymbolExtractor } from "../indexing/symbols/symbol-extractor.js";
+import { readSecret } from "../secrets/index.js";
+import type { GitCache } from "./git/git-cache.js";
+import { GitError, type GitCredentials } from "./git/git-runner.js";
+import { parseRepoUrl, RepoUrlError } from "./git/repo-url.js";
+import type { RepositoryCredentials } from "./repository.service.js";
+
+/** Payload of both jobs. */
+export interface RepositoryJobData {
+  orgId: string;
+  repositoryId: string;
+}
+
+/** What the jobs need. */
+export interface RepositoryJobDependencies {
+  db: Database;
+  secretBox: SecretBox | undefined;
+  gitCache: GitCache;
+  extractor: () => Promise<SymbolExtractor>;
+  config: Pick<Config, "repositories">;
+  logger: Logger;
+}
+
+const STEPS = { fetch: [1, "Fetching from the remote"], list: [2, "Listing files"], content: [3, "Indexing file contents"], publish: [4, "Publishing the new index"] } as const;
+const TOTAL_STEPS = 4;
+
+/** Git failures that retrying may fix. */
+const TRANSIENT = new Set(["timeout", "unreachable", "failed"]);
+
+async function setState(db: Database, data: RepositoryJobData, fields: { status?: string; step?: unknown; error?: string | null }): Promise<void> {
+  await withTenant(db, { orgId: data.orgId }, (tx) =>
+    tx.query(
+      `update repositories set
+         status = coalesce($2, status),
+         step = case when $3::boolean then $4::jsonb else step end,
+         error = case when $5::boolean then $6 else error end,
+         updated_at = now()
+       where id = $1 and status <> 'unindexing'`,
+      [data.repositoryId, fields.status ?? null, "step" in fields, JSON.stringify(fields.step ?? null), "error" in fields, fields.error ?? null],
+    ),
+  );
+}
+
+function progressStep(p: IndexProgress | { key: "fetch"; label: string }) {
+  const [index, label] = STEPS[p.key];
+  return { key: p.key, index, total: TOTAL_STEPS, label, ...("done" in p && p.done !== undefined ? { done: p.done, of: p.of } : {}) };
+}
+
+function toGitCredentials(c: RepositoryCredentials): GitCredentials {
+  return "token" in c ? { username: c.username, password: c.token } : { username: c.username, password: c.password };
+}
+
+/** The `repository.sync` job. */
+export function syncJob(deps: RepositoryJobDependencies) {
+  return defineJob<RepositoryJobData>({
+    name: "repository.sync",
+    queue: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 6 * 3600, heartbeatSeconds: 30 },
+    async handler(data, { logger }) {
+      const { db } = deps;
+      const repo = await withTenant(db, { orgId: data.orgId }, async (tx) => {
+        const { rows } = await tx.query<{ url: string; branch: string | null; credentials_secret_id: string | null; status: string }>(
+          "select url, branch, credentials_secret_id, status from repositories where id = $1",
+          [data.repositoryId],
+        );
+        return rows[0];
+      });
+      if (!repo || repo.status === "unindexing") return; // deleted meanwhile
+      try {
+        await setState(db, data, { status: "running", step: progressStep({ key: "fetch", label: "" }), error: null });
+        const url = parseRepoUrl(repo.url, { allowLocal: deps.config.repositories.allowLocal });
+        const credentials = repo.credentials_secret_id
+          ? toGitCredentials(JSON.parse(await readSecret(db, deps.secretBox, { orgId: data.orgId }, repo.credentials_secret_id)) as RepositoryCredentials)
+          : undefined;
+        const synced = await deps.gitCache.sync(data.repositoryId, url, repo.branch ?? undefined, credentials);
+        const extractor = await deps.extractor();
+        const result = await runIndex({
+          db,
+          orgId: data.orgId,
+          repositoryId: data.repositoryId,
+          commit: synced.commit,
+          branch: synced.branch,
+          extractor,
+          maxFileBytes: deps.config.repositories.maxFileBytes,
+          source: {
+            listTree: (commit) => deps.gitCache.listTree(data.repositoryId, commit),
+            readBlobs: (oids) => deps.gitCache.readBlobs(data.repositoryId, oids),
+            readAttributes: (commit, paths) => deps.gitCache.readAttributes(data.repositoryId, commit, paths),
+          },
+          onProgress: (p) => setState(db, data, { step: progressStep(p) }),
+        });
+        const tooLarge = result.skipped.too_large ?? 0;
+        await setState(db, data, {
+          status: tooLarge > 0 ? "complete_with_issues" : "ready",
+          step: null,
+          error: tooLarge > 0 ? `${tooLarge} file(s) over the size limit were not indexed.` : null,
+        });
+        logger.info({ repositoryId: data.repositoryId, commit: synced.commit, ...result.changed, files: result.files }, "repository indexed");
+      } catch (err) {
+        const message = isAppError(err) && err.expose ? err.message : "Indexing failed because of an internal error; it will be retried.";
+        await setState(db, data, { status: "failed", step: null, error: message }).catch(() => {});
+        const transient = (err instanceof GitError && TRANSIENT.has(err.kind)) || !isAppError(err);
+        if (transient) throw err; // retried by the queue while attempts remain
+        // Bad URL, refused host, wrong credentials, missing or too large repository: terminal.
+        throw err instanceof RepoUrlError || err instanceof GitError ? new AppError(err.code, 400, err.message, { expose: true }) : err;
+      }
+    },
+  });
+}
+
+/** The `repository.delete` job: purge index rows and the clone, then the repository. */
+export function deleteJob(deps: RepositoryJobDependencies) {
+  return defineJob<RepositoryJobData>({
+    name: "repository.delete",
+    queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true },
+    async handler(data, { logger }) {
+      await deps.gitCache.remove(data.repositoryId);
+      await withTenant(deps.db, { orgId: data.orgId }, async (tx) => {
+        await tx.query("delete from repositories where id = $1 and status = 'unindexing'", [data.repositoryId]);
+      });
+      await withTenant(deps.db, { orgId: data.orgId }, (tx) => collectGarbage(tx, { orgId: data.orgId }));
+      logger.info({ repositoryId: data.repositoryId }, "repository deleted");
+    },
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * Code navigation over the published index: list a repository's files (glob), read a file or
+ * a line range, find symbol definitions, find references. Paths are looked up in the index
+ * only, so nothing outside the indexed tree can be read.
+ */
+import type { Database } from "../platform/db/database.js";
+import { withTenant, type Queryable, type TenantScope } from "../platform/db/tenant.js";
+import { AppError, invalidInput, notFound } from "../platform/errors.js";
+import { globToRegexSource } from "./glob.js";
+import { escapeRegex, rangesIn } from "./line-matcher.js";
+import type { SearchQuery } from "./query-parser.js";
+import * as sql from "./search.sql.js";
+
+/** Most lines one read returns. */
+export const MAX_READ_LINES = 2000;
+/** Most files one listing returns. */
+export const MAX_LIST_FILES = 1000;
+
+const EMPTY_QUERY: SearchQuery = { groups: [], repos: [], excludeRepos: [], files: [], excludeFiles: [], langs: [], excludeLangs: [], symbols: [], caseSensitive: false };
+
+/** The published state of one repository (404 when missing or not in the org). */
+async function publishedRepo(tx: Queryable, repositoryId: string): Promise<sql.SearchableRepo & { status: string }> {
+  const { rows } = await tx.query<{ id: string; name: string; generation: number; indexed_commit: string | null; status: string }>(
+    "select id, name, generation, indexed_commit, status from repositories where id = $1",
+    [repositoryId],
+  );
+  const row = rows[0];
+  if (!row) throw notFound("repository");
+  if (row.generation === 0 || !row.indexed_commit) {
+    throw new AppError("not_indexed", 409, `The repository ${row.name} has no index yet (status: ${row.status}); try again when it is ready.`);
+  }
+  return { id: row.id, name: row.name, generation: row.generation, commit: row.indexed_commit, status: row.status };
+}
+
+/** Resolves repositories by id or exact name among the org's indexed ones. */
+export async function resolveRepositories(tx: Queryable, ref: string | undefined): Promise<sql.SearchableRepo[]> {
+  const repos = await sql.searchableRepos(tx, { repos: [], excludeRepos: [] });
+  if (!ref) return repos;
+  const found = repos.filter((r) => r.id === ref || r.name.toLowerCase() === ref.toLowerCase());
+  if (found.length === 0) throw notFound("repository");
+  return found;
+}
+
+/** A page of file paths. */
+export interface FileList {
+  repository: { id: string; name: string; commit: string };
+  files: { path: string; language: string | null; size: number }[];
+  nextCursor: string | null;
+}
+
+/**
+ * Lists indexed files of a repository, optionally filtered by a glob, in path order.
+ * @throws not_found, not_indexed (409), invalid_input (bad glob).
+ */
+export async function listFiles(db: Database, scope: TenantScope, input: { repositoryId: string; glob?: string; limit: number; cursor?: string }): Promise<FileList> {
+  let regex: string | undefined;
+  try {
+    regex = input.glob ? globToRegexSource(input.glob) : undefined;
+  } catch (err) {
+    throw invalidInput(`Invalid glob: ${(err as Error).message}`, { fields: [{ path: "glob", message: (err as Error).message }] });
+  }
+  return withTenant(db, scope, async (tx) => {
+    const repo = await publishedRepo(tx, input.repositoryId);
+    const { rows } = await tx.query<{ path: string; language: string | null; size: number }>(
+      `select path, language, size from index_files
+       where repository_id = $1 and valid_from <= $2 and (valid_to is null or valid_to > $2)
+         and ($3::text is null or path ~ $3) and ($4::text is null or path > $4)
+       order by path limit $5`,
+      [repo.id, repo.generation, regex ?? null, input.cursor ? Buffer.from(input.cursor, "base64url").toString() : null, input.limit + 1],
+    );
+    const files = rows.slice(0, input.limit);
+    const next = rows.length > input.limit ? Buffer.from(files.at(-1)!.path).toString("base64url") : null;
+    return { repository: { id: repo.id, name: repo.name, commit: repo.commit }, files, nextCursor: next };
+  }, { snapshot: true });
+}
+
+/** A file or a range of its lines. */
+export interface FileContent {
+  repository: { id: string; name: string; commit: string };
+  path: string;
+  language: string | null;
+  totalLines: number;
+  startLine: number;
+  endLine: number;
+  lines: { line: number; text: string }[];
+}
+
+/**
+ * Reads lines `startLine`..`endLine` (1-based, inclusive; at most MAX_READ_LINES) of an
+ * indexed file.
+ * @throws not_found (repository or path), not_indexed (409), invalid_input (bad range).
+ */
+export async function readFile(db: Database, scope: TenantScope, input: { repositoryId: string; path: string; startLine?: number; endLine?: number }): Promise<FileContent> {
+  const start = input.startLine ?? 1;
+  const end = input.endLine ?? start + MAX_READ_LINES - 1;
+  if (end < start) throw invalidInput("endLine must not be before startLine", { fields: [{ path: "endLine", message: "before startLine" }] });
+  const last = Math.min(end, start + MAX_READ_LINES - 1);
+  return withTenant(db, scope, async (tx) => {
+    const repo = await publishedRepo(tx, input.repositoryId);
+    const { rows: files } = await tx.query<{ blob_oid: string; language: string | null }>(
+      `select blob_oid, language from index_files
+       where repository_id = $1 and path = $2 and valid_from <= $3 and (valid_to is null or valid_to > $3)`,
+      [repo.id, input.path, repo.generation],
+    );
+    const file = files[0];
+    if (!file) throw notFound("file");
+    const { rows: chunks } = await tx.query<{ start_line: number; line_count: number; content: string }>(
+      `select start_line, line_count, content from index_chunks
+       where org_id = $1 and blob_oid = $2 and start_line <= $4 and start_line + line_count > $3 order by chunk_no`,
+      [scope.orgId, file.blob_oid, start, last],
+    );
+    const { rows: total } = await tx.query<{ n: number }>(
+      "select coalesce(max(start_line + line_count - 1), 0)::int as n from index_chunks where org_id = $1 and blob_oid = $2",
+      [scope.orgId, file.blob_oid],
+    );
+    const lines: { line: number; text: string }[] = [];
+    for (const chunk of chunks) {
+      chunk.content.split("\n").forEach((text, i) => {
+        const n = chunk.start_line + i;
+        if (n >= start && n <= last) lines.push({ line: n, text: text.replace(/\r$/, "") });
+      });
+    }
+    const totalLines = total[0]?.n ?? 0;
+    return {
+      repository: { id: repo.id, name: repo.name, commit: repo.commit },
+      path: input.path,
+      language: file.language,
+      totalLines,
+      startLine: lines[0]?.line ?? start,
+      endLine: lines.at(-1)?.line ?? Math.min(last, totalLines),
+      lines,
+    };
+  }, { snapshot: true });
+}
+
+/** A symbol definition with its location. */
+export interface SymbolLocation {
+  name: string;
+  kind: string;
+  container: string | null;
+  language: string;
+  repository: { id: string; name: string; commit: string };
+  path: string;
+  startLine: number;
+  endLine: number;
+  signature: string;
+}
+
+/** Finds definitions by name (exact, prefix, fuzzy), filterable by kind, repository and language. */
+export async function findSymbols(
+  db: Database,
+  scope: TenantScope,
+  input: { name: string; match: sql.NameMatch; kinds?: string[]; repository?: string; language?: string; limit: number },
+): Promise<SymbolLocation[]> {
+  return withTenant(db, scope, async (tx) => {
+    const repos = await resolveRepositories(tx, input.repository);
+    if (repos.length === 0) return [];
+    const query = { ...EMPTY_QUERY, langs: input.language ? [input.language.toLowerCase()] : [] };
+    const hits = await sql.findSymbols(tx, scope.orgId, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit });
+    const byId = new Map(repos.map((r) => [r.id, r]));
+    return hits.map((h) => {
+      const repo = byId.get(h.repositoryId)!;
+      return {
+        name: h.name,
+        kind: h.kind,
+        container: h.container,
+        language: h.language,
+        repository: { id: repo.id, name: repo.name, commit: repo.commit },
+        path: h.path,
+        startLine: h.startLine,
+        endLine: h.endLine,
+        signature: h.signature,
+      };
+    });
+  }, { snapshot: true });
+}
+
+/** A reference: a line using the name as a whole word that is not its definition. */
+export interface Reference {
+  repository: { id: string; name: string; commit: string };
+  path: string;
+  line: number;
+  text: string;
+  ranges: [number, number][];
+}
+
+/** Finds whole-word uses of `name`, definitions excluded. */
+export async function findReferences(db: Database, scope: TenantScope, input: { name: string; repository?: string; limit: number }): Promise<{ references: Reference[]; partial: boolean }> {
+  if (!/^[\p{L}_$][\p{L}\p{N}_$]{0,199}$/u.test(input.name)) {
+    throw invalidInput("name must be an identifier", { fields: [{ path: "name", message: "letters, digits, _ and $ only" }] });
+  }
+  return withTenant(db, scope, async (tx) => {
+    const repos = await resolveRepositories(tx, input.repository);
+    if (repos.length === 0) return { references: [], partial: false };
+    const pattern = { kind: "literal" as const, value: input.name, negated: false };
+    const query = { ...EMPTY_QUERY, caseSensitive: true };
+    const blobs = await sql.matchingBlobs(tx, scope.orgId, repos, query, [pattern], 500);
+    const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
+    const chunks = await sql.matchingChunks(tx, scope.orgId, blobs, [pattern], true);
+    const defs = await sql.definitionsIn(tx, scope.orgId, blobs, [input.name]);
+    const defLines = new Set(defs.filter((d) => d.name === input.name).map((d) => `${d.blobOid}:${d.startLine}`));
+    const word = new RegExp(`(?<![\\p{L}\\p{N}_$])${escapeRegex(input.name)}(?![\\p{L}\\p{N}_$])`, "gu");
+    const linesByBlob = new Map<string, { line: number; text: string; ranges: [number, number][] }[]>();
+    for (const chunk of chunks) {
+      chunk.content.split("\n").forEach((raw, i) => {
+        const text = raw.replace(/\r$/, "").slice(0, 500);
+        const line = chunk.startLine + i;
+        const ranges = rangesIn(text, [word]);
+        if (ranges.length === 0) return;
+        // A definition's own line is not a reference (the name may sit on a later line of it).
+        if (defLines.has(`${chunk.blobOid}:${line}`) || defs.some((d) => d.blobOid === chunk.blobOid && d.name === input.name && d.signature === text.trim())) return;
+        (linesByBlob.get(chunk.blobOid) ?? linesByBlob.set(chunk.blobOid, []).get(chunk.blobOid)!).push({ line, text, ranges });
+      });
+    }
+    const byId = new Map(repos.map((r) => [r.id, r]));
+    const references: Reference[] = [];
+    for (const file of files.sort((a, b) => byId.get(a.repositoryId)!.name.localeCompare(byId.get(b.repositoryId)!.name) || a.path.localeCompare(b.path))) {
+      const repo = byId.get(file.repositoryId)!;
+      for (const l of linesByBlob.get(file.blobOid) ?? []) {
+        references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });
+      }
+    }
+    return { references: references.slice(0, input.limit), partial: blobs.length >= 500 || references.length > input.limit };
+  }, { snapshot: true });
+}

@@ -1,0 +1,7 @@
+/**
+ * The search capability: the query language, code search, symbols, references and file
+ * reading over the published index. REST routes here; the MCP tools call the same services.
+ */
+export { searchCode, type SearchInput, type SearchResponse, type SearchResult } from "./search.service.js";
+export { findReferences, findSymbols, listFiles, readFile, resolveRepositories } from "./code-nav.service.js";
+export { registerSearchRoutes } from "./search.route.js";
