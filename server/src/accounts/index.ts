@@ -8,7 +8,7 @@ import type { Config } from "../platform/config/config.js";
 import type { Database } from "../platform/db/database.js";
 import type { Mailer } from "../platform/email/mailer.js";
 import type { AccessGuards, ApiRouter } from "../platform/http/api-route.js";
-import type { AppEnv } from "../platform/http/app-env.js";
+import type { AppEnv, Caller, OrgContext } from "../platform/http/app-env.js";
 import type { Logger } from "../platform/logging.js";
 import { registerApiKeyRoutes } from "./api-keys/api-key.route.js";
 import { registerAuditRoutes } from "./audit/audit.route.js";
@@ -34,6 +34,10 @@ export interface Accounts {
   /** Identifies the caller on /api and /mcp. */
   authenticate: MiddlewareHandler<AppEnv>;
   guards: AccessGuards;
+  /** The caller of a raw request (for transports with their own error format, like MCP). */
+  identify: (request: Request) => Promise<Caller | undefined>;
+  /** The caller's membership in an org by slug (404 AppError otherwise). */
+  resolveOrg: (caller: Caller, slug: string) => Promise<OrgContext>;
   /** The /.auth route group. */
   authRoutes: Hono<AppEnv>;
   /** Adds the /api/v1 accounts routes to `router`. */
@@ -57,11 +61,13 @@ export function createAccounts(deps: AccountsDependencies): Accounts {
     logger: deps.logger,
     onSessionCreated: (session) => recordSignIn(db, session.userId, session.ipAddress),
   });
-  const { authenticate, guards } = createAuthentication({ auth, db, allowedOrigins: config.allowedOrigins });
+  const { authenticate, guards, identify, resolveOrg } = createAuthentication({ auth, db, allowedOrigins: config.allowedOrigins });
   return {
     auth,
     authenticate,
     guards,
+    identify,
+    resolveOrg,
     authRoutes: authRoutes({ auth, pool: db.app, emailEnabled: mailer.enabled, socialProviders: Object.keys(config.socialProviders) }),
     registerApiRoutes(router) {
       registerMeRoute(router, db);

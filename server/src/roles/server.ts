@@ -7,6 +7,7 @@ import { createAccounts } from "../accounts/index.js";
 import { apiRootRoutes } from "../api/api-root.route.js";
 import type { Repositories } from "../repositories/index.js";
 import { registerSearchRoutes } from "../search/index.js";
+import { mcpRoutes, registerMcpUsageRoute } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
 import { ApiRouter } from "../platform/http/api-route.js";
 import { openApiRoutes } from "../platform/http/openapi.js";
@@ -35,6 +36,7 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
   accounts.registerApiRoutes(router);
   repositories.registerRoutes(router, jobs);
   registerSearchRoutes(router, db);
+  registerMcpUsageRoute(router, db);
   return createHttpApp({
     logger,
     baseUrl: config.baseUrl,
@@ -48,6 +50,7 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
       apiRootRoutes(),
       openApiRoutes(() => router.specs, config.baseUrl),
       accounts.authRoutes,
+      mcpRoutes({ db, accounts, baseUrl: config.baseUrl, allowedOrigins: config.allowedOrigins }),
       router.hono,
       ...(options.extraRoutes ?? []),
     ],

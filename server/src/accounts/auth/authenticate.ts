@@ -9,7 +9,7 @@ import { createMiddleware } from "hono/factory";
 import type { Database } from "../../platform/db/database.js";
 import { AppError, forbidden, notFound, unauthorized } from "../../platform/errors.js";
 import type { AccessGuards } from "../../platform/http/api-route.js";
-import type { AppEnv, Caller, OrgRole } from "../../platform/http/app-env.js";
+import type { AppEnv, Caller, OrgContext, OrgRole } from "../../platform/http/app-env.js";
 import { hasRole } from "../roles.js";
 import type { Auth } from "./better-auth.js";
 
@@ -48,23 +48,30 @@ async function callerFromApiKey(db: Database, key: string): Promise<Caller> {
 export function createAuthentication(deps: { auth: Auth; db: Database; allowedOrigins: string[] }) {
   const { auth, db } = deps;
 
-  const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-    const key = readApiKey(c.req.raw.headers);
-    if (key) {
-      c.set("caller", await callerFromApiKey(db, key));
-      return next();
-    }
-    if (c.req.header("authorization")) {
+  /**
+   * The caller of a request, or undefined without credentials.
+   * @throws AppError 401 (invalid key or token), 403 csrf_failed.
+   */
+  const identify = async (request: Request): Promise<Caller | undefined> => {
+    const key = readApiKey(request.headers);
+    if (key) return callerFromApiKey(db, key);
+    if (request.headers.get("authorization")) {
       // A bearer credential that is not ours: never fall back to the cookie.
       throw new AppError("invalid_token", 401, "The bearer token is not valid.");
     }
-    if (c.req.header("cookie")) {
-      const session = await auth.api.getSession({ headers: c.req.raw.headers });
+    if (request.headers.get("cookie")) {
+      const session = await auth.api.getSession({ headers: request.headers });
       if (session) {
-        if (!SAFE_METHODS.has(c.req.method)) assertSameOrigin(c.req.raw.headers, deps.allowedOrigins);
-        c.set("caller", { type: "session", userId: session.user.id, email: session.user.email, name: session.user.name });
+        if (!SAFE_METHODS.has(request.method)) assertSameOrigin(request.headers, deps.allowedOrigins);
+        return { type: "session", userId: session.user.id, email: session.user.email, name: session.user.name };
       }
     }
+    return undefined;
+  };
+
+  const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+    const caller = await identify(c.req.raw);
+    if (caller) c.set("caller", caller);
     return next();
   });
 
@@ -80,26 +87,34 @@ export function createAuthentication(deps: { auth: Auth; db: Database; allowedOr
     return next();
   });
 
+  /**
+   * The caller's membership in the org `slug`.
+   * @throws not_found when there is no such org, the caller is not a member, or an API key
+   *   belongs to another org (all look the same).
+   */
+  const resolveOrg = async (caller: Caller, slug: string): Promise<OrgContext> => {
+    if (!SLUG.test(slug)) throw notFound("organization");
+    const { rows } = await db.app.query<{ org_id: string; org_slug: string; org_name: string; role: OrgRole }>(
+      "select * from ctxpipe_find_membership($1, $2)",
+      [slug, caller.userId],
+    );
+    const membership = rows[0];
+    if (!membership || (caller.apiKey && caller.apiKey.orgId !== membership.org_id)) throw notFound("organization");
+    return { orgId: membership.org_id, slug: membership.org_slug, name: membership.org_name, role: membership.role };
+  };
+
   const requireOrg = (minRole: OrgRole) =>
     createMiddleware<AppEnv>(async (c, next) => {
       const caller = c.get("caller");
       if (!caller) throw unauthorized();
-      const slug = c.req.param("orgSlug") ?? "";
-      if (!SLUG.test(slug)) throw notFound("organization");
-      const { rows } = await db.app.query<{ org_id: string; org_slug: string; org_name: string; role: OrgRole }>(
-        "select * from ctxpipe_find_membership($1, $2)",
-        [slug, caller.userId],
-      );
-      const membership = rows[0];
-      // Not a member, no such org, or an API key of another org: all look the same.
-      if (!membership || (caller.apiKey && caller.apiKey.orgId !== membership.org_id)) throw notFound("organization");
-      if (!hasRole(membership.role, minRole)) throw forbidden(`This needs the ${minRole} role or higher.`);
-      c.set("org", { orgId: membership.org_id, slug: membership.org_slug, name: membership.org_name, role: membership.role });
+      const org = await resolveOrg(caller, c.req.param("orgSlug") ?? "");
+      if (!hasRole(org.role, minRole)) throw forbidden(`This needs the ${minRole} role or higher.`);
+      c.set("org", org);
       return next();
     });
 
   const guards: AccessGuards = { requireCaller, requireSession, requireOrg };
-  return { authenticate, guards };
+  return { authenticate, guards, identify, resolveOrg };
 }
 
 /** CSRF defence for cookie-authenticated mutations: the Origin must be one of ours. */

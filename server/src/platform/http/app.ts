@@ -24,7 +24,7 @@ export interface HttpAppOptions {
   bodyLimitBytes: number;
   /** X-Forwarded-For hops to trust when resolving the client IP. */
   trustedProxyHops: number;
-  /** Middleware that identifies the caller (accounts capability); runs on every request. */
+  /** Middleware that identifies the caller (accounts capability) on /api; MCP authenticates itself. */
   authenticate?: MiddlewareHandler<AppEnv>;
   /** Route groups, mounted in order at the root (each defines its own full paths). */
   routes: Hono<AppEnv>[];
@@ -68,7 +68,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
     }),
   );
   if (options.authenticate) {
-    for (const prefix of ["/api/*", "/mcp"]) app.use(prefix, options.authenticate);
+    app.use("/api/*", options.authenticate);
   }
   for (const routes of options.routes) app.route("/", routes);
   mountStaticWeb(app, options.webDist);

@@ -29,6 +29,8 @@ export function handleError(err: Error, c: Context<AppEnv>) {
     if (err.status >= 500) log.error({ err, code: err.code }, "request error");
     const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
     if (err.status === 429 && retryAfter) c.header("Retry-After", String(retryAfter));
+    // The unread rest of an oversized body must not be parsed as the next request.
+    if (err.status === 413) c.header("Connection", "close");
     const message = err.expose ? err.message : "Internal error.";
     return errorResponse(c, err.status, err.code, message, err.expose ? err.details : undefined);
   }

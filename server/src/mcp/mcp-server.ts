@@ -1,0 +1,44 @@
+/**
+ * Builds an MCP server (official SDK) for one request: the tools bound to the caller's org
+ * scope. Tool failures become MCP tool errors with a message an agent can act on; internal
+ * errors are masked and logged.
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { isAppError } from "../platform/errors.js";
+import type { Logger } from "../platform/logging.js";
+import { VERSION } from "../platform/version.js";
+import type { ToolContext } from "./tools/context.js";
+import { TOOLS } from "./tools/index.js";
+
+/** Called after each tool call, for logs and usage counts. */
+export type ToolCallObserver = (call: { tool: string; ok: boolean; ms: number }) => void;
+
+const INSTRUCTIONS =
+  "ctxpipe serves this organisation's indexed source code. Start with list_repositories, then search_code " +
+  "(literal text, /regex/, sym:NAME, file:, lang:, repo:), read_file for more lines, find_symbol and " +
+  "find_references to navigate. Cite results as repo@commit:path:line.";
+
+/** A server exposing the tools for `ctx`. */
+export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCallObserver): McpServer {
+  const server = new McpServer({ name: "ctxpipe", version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
+  for (const tool of TOOLS) {
+    server.registerTool(
+      tool.name,
+      { description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: { readOnlyHint: true, openWorldHint: false } },
+      async (args: unknown) => {
+        const started = performance.now();
+        try {
+          const result = await tool.run(ctx, args ?? {});
+          observe({ tool: tool.name, ok: true, ms: performance.now() - started });
+          return { content: [{ type: "text" as const, text: result.text }], structuredContent: result.structured };
+        } catch (err) {
+          observe({ tool: tool.name, ok: false, ms: performance.now() - started });
+          const message = isAppError(err) && err.expose ? err.message : "The tool failed because of an internal error; try again later.";
+          if (!isAppError(err) || !err.expose) logger.error({ err, tool: tool.name }, "MCP tool failed");
+          return { isError: true, content: [{ type: "text" as const, text: message }] };
+        }
+      },
+    );
+  }
+  return server;
+}

@@ -1,0 +1,106 @@
+/**
+ * The MCP endpoint, POST {AUTH_BASE_URL}/mcp?orgSlug=<slug>: Streamable HTTP (stateless; JSON
+ * responses) with the official SDK's web-standard transport. Checks, in order: Origin
+ * (DNS-rebinding defence), orgSlug, credentials (401 with WWW-Authenticate pointing at the
+ * protected-resource metadata), membership (404). GET and DELETE answer 405: no server-sent
+ * streams and no sessions.
+ */
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { Hono, type Context } from "hono";
+import type { Accounts } from "../accounts/index.js";
+import type { Database } from "../platform/db/database.js";
+import { withTenant } from "../platform/db/tenant.js";
+import { isAppError } from "../platform/errors.js";
+import type { AppEnv, Caller } from "../platform/http/app-env.js";
+import { buildMcpServer } from "./mcp-server.js";
+
+/** Path of the RFC 9728 protected-resource metadata for /mcp. */
+export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource/mcp";
+
+function rpcError(c: Context<AppEnv>, status: 400 | 401 | 403 | 404 | 405, code: number, message: string, headers: Record<string, string> = {}) {
+  for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  return c.json({ jsonrpc: "2.0", error: { code, message }, id: null }, status);
+}
+
+/** Dependencies of the MCP route. */
+export interface McpDependencies {
+  db: Database;
+  accounts: Pick<Accounts, "identify" | "resolveOrg">;
+  baseUrl: string;
+  allowedOrigins: string[];
+}
+
+/** The /mcp route group and its protected-resource metadata. */
+export function mcpRoutes(deps: McpDependencies) {
+  const resourceMetadata = `${deps.baseUrl}${PROTECTED_RESOURCE_PATH}`;
+  const challenge = (error?: string) => ({
+    "WWW-Authenticate": `Bearer resource_metadata="${resourceMetadata}"${error ? `, error="${error}"` : ""}`,
+  });
+  const metadata = {
+    resource: `${deps.baseUrl}/mcp`,
+    resource_name: "ctxpipe",
+    bearer_methods_supported: ["header"],
+    resource_documentation: `${deps.baseUrl}/api/v1/docs`,
+  };
+
+  return new Hono<AppEnv>()
+    .get(PROTECTED_RESOURCE_PATH, (c) => c.json(metadata))
+    .get("/.well-known/oauth-protected-resource", (c) => c.json(metadata))
+    .on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", (c) => rpcError(c, 405, -32000, "Method not allowed: this server answers POST only (no server-sent streams, no sessions).", { Allow: "POST" }))
+    .post("/mcp", async (c) => {
+      const origin = c.req.header("origin");
+      if (origin && !deps.allowedOrigins.includes(origin)) {
+        return rpcError(c, 403, -32000, `Origin ${origin} is not allowed to use this MCP endpoint.`);
+      }
+      const slug = c.req.query("orgSlug");
+      if (!slug) {
+        return rpcError(c, 400, -32600, `Missing orgSlug: connect to ${deps.baseUrl}/mcp?orgSlug=<your organisation's slug>.`);
+      }
+      let caller: Caller | undefined;
+      try {
+        caller = await deps.accounts.identify(c.req.raw);
+      } catch (err) {
+        if (isAppError(err) && err.status === 401) return rpcError(c, 401, -32001, err.message, challenge("invalid_token"));
+        throw err;
+      }
+      if (!caller) return rpcError(c, 401, -32001, "Authentication required: send an API key (Authorization: Bearer ctx_...) or sign in with OAuth.", challenge());
+      let org;
+      try {
+        org = await deps.accounts.resolveOrg(caller, slug);
+      } catch (err) {
+        if (isAppError(err) && err.status === 404) return rpcError(c, 404, -32001, `No organisation "${slug}" for this account.`);
+        throw err;
+      }
+      const log = c.get("logger").child({ orgId: org.orgId, authType: caller.type });
+      const scope = { orgId: org.orgId, userId: caller.userId };
+      const calls: { tool: string; ok: boolean; ms: number }[] = [];
+      const server = buildMcpServer({ db: deps.db, scope }, log, (call) => calls.push(call));
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      await server.connect(transport);
+      try {
+        const started = performance.now();
+        const response = await transport.handleRequest(c.req.raw);
+        for (const call of calls) {
+          log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
+        }
+        log.debug({ status: response.status, ms: Math.round(performance.now() - started) }, "mcp request");
+        if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
+        return response;
+      } finally {
+        await server.close().catch(() => {});
+      }
+    });
+}
+
+/** Counts tool calls per org, day and tool. */
+async function recordUsage(db: Database, orgId: string, calls: { tool: string; ok: boolean; ms: number }[]): Promise<void> {
+  await withTenant(db, { orgId }, async (tx) => {
+    for (const call of calls) {
+      await tx.query(
+        `insert into mcp_usage_daily (org_id, day, tool, calls, errors, total_ms) values ($1, current_date, $2, 1, $3, $4)
+         on conflict (org_id, day, tool) do update set calls = mcp_usage_daily.calls + 1, errors = mcp_usage_daily.errors + $3, total_ms = mcp_usage_daily.total_ms + $4`,
+        [orgId, call.tool, call.ok ? 0 : 1, Math.round(call.ms)],
+      );
+    }
+  });
+}

@@ -1,0 +1,22 @@
+/**
+ * What every MCP tool receives: the database, the org scope of the request, and a helper
+ * that reports repositories still indexing (so answers can say they may be incomplete).
+ */
+import type { Database } from "../../platform/db/database.js";
+import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
+
+/** Per-request context of the tools. */
+export interface ToolContext {
+  db: Database;
+  scope: TenantScope;
+}
+
+/** A one-line note about repositories not (yet) searchable or being re-indexed, or "". */
+export async function indexingNote(ctx: ToolContext): Promise<string> {
+  const rows = await withTenant(ctx.db, ctx.scope, async (tx) =>
+    (await tx.query<{ name: string; status: string; generation: number }>("select name, status, generation from repositories where status in ('queued', 'running', 'failed') order by name limit 20")).rows,
+  );
+  if (rows.length === 0) return "";
+  const parts = rows.map((r) => `${r.name} (${r.status}${r.generation === 0 ? ", not searchable yet" : ", older index in use"})`);
+  return `Note: ${parts.join(", ")}.`;
+}

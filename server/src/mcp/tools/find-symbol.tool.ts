@@ -1,0 +1,37 @@
+/**
+ * find_symbol: definitions by name with kind, container and signature.
+ */
+import { z } from "zod";
+import { findSymbols } from "../../search/index.js";
+import { cite, clip, fitLines } from "../budget.js";
+import type { ToolContext } from "./context.js";
+import type { ToolDefinition } from "./tool.js";
+
+const input = z.object({
+  name: z.string().min(1).max(200).describe("Symbol name."),
+  match: z.enum(["exact", "prefix", "fuzzy"]).optional().describe("Name matching (default exact, case-insensitive)."),
+  kind: z.string().max(50).optional().describe("function, method, class, interface, type, enum, struct, trait, module, constant..."),
+  repo: z.string().max(200).optional().describe("Repository name or id."),
+  language: z.string().max(50).optional().describe("e.g. typescript, python, go."),
+});
+
+/** The tool. */
+export const findSymbolTool: ToolDefinition<z.infer<typeof input>> = {
+  name: "find_symbol",
+  description: "Find where a function, class, type or other symbol is defined. Returns signatures with repo@commit:path:line.",
+  inputSchema: input,
+  outputSchema: z.object({ symbols: z.array(z.object({ citation: z.string(), name: z.string(), kind: z.string(), container: z.string().nullable(), signature: z.string(), endLine: z.number() })) }),
+  async run(ctx: ToolContext, args) {
+    const hits = await findSymbols(ctx.db, ctx.scope, { name: args.name, match: args.match ?? "exact", kinds: args.kind ? [args.kind] : undefined, repository: args.repo, language: args.language, limit: 50 });
+    const symbols = hits.map((h) => ({
+      citation: cite(h.repository.name, h.repository.commit, h.path, h.startLine),
+      name: h.name,
+      kind: h.kind,
+      container: h.container,
+      signature: clip(h.signature),
+      endLine: h.endLine,
+    }));
+    const fitted = fitLines(symbols.map((s) => `${s.citation}  ${s.kind}${s.container ? ` in ${s.container}` : ""}  ${s.signature}`));
+    return { text: fitted.text || `No definition of "${args.name}" found.${args.match ? "" : ' Try match: "prefix" or "fuzzy".'}`, structured: { symbols } };
+  },
+};

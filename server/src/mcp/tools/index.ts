@@ -1,0 +1,13 @@
+/**
+ * The MCP tool set, in the order clients list it.
+ */
+import { findReferencesTool } from "./find-references.tool.js";
+import { findSymbolTool } from "./find-symbol.tool.js";
+import { listFilesTool } from "./list-files.tool.js";
+import { listRepositoriesTool } from "./list-repositories.tool.js";
+import { readFileTool } from "./read-file.tool.js";
+import { searchCodeTool } from "./search-code.tool.js";
+import type { ToolDefinition } from "./tool.js";
+
+/** Every tool ctxpipe serves over MCP. */
+export const TOOLS: ToolDefinition<any>[] = [listRepositoriesTool, searchCodeTool, readFileTool, listFilesTool, findSymbolTool, findReferencesTool];

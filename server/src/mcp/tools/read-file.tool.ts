@@ -1,0 +1,51 @@
+/**
+ * read_file: numbered lines of an indexed file, bounded; says how to read on.
+ */
+import { z } from "zod";
+import { readFile, resolveRepositories } from "../../search/index.js";
+import { withTenant } from "../../platform/db/tenant.js";
+import { cite, clip, fitLines } from "../budget.js";
+import type { ToolContext } from "./context.js";
+import type { ToolDefinition } from "./tool.js";
+
+/** Most lines per call. */
+const MAX_LINES = 400;
+
+const input = z.object({
+  repo: z.string().min(1).max(200).describe("Repository name (from list_repositories) or id."),
+  path: z.string().min(1).max(4096).describe("File path inside the repository."),
+  startLine: z.number().int().min(1).optional().describe("First line (1-based, default 1)."),
+  endLine: z.number().int().min(1).optional().describe(`Last line (at most ${MAX_LINES} lines per call).`),
+});
+
+/** The tool. */
+export const readFileTool: ToolDefinition<z.infer<typeof input>> = {
+  name: "read_file",
+  description: `Read an indexed file with line numbers, up to ${MAX_LINES} lines per call.`,
+  inputSchema: input,
+  outputSchema: z.object({ citation: z.string(), totalLines: z.number(), startLine: z.number(), endLine: z.number(), lines: z.array(z.object({ line: z.number(), text: z.string() })), nextStartLine: z.number().nullable() }),
+  async run(ctx: ToolContext, args) {
+    const [repo] = await withTenant(ctx.db, ctx.scope, (tx) => resolveRepositories(tx, args.repo));
+    const start = args.startLine ?? 1;
+    const end = Math.min(args.endLine ?? start + MAX_LINES - 1, start + MAX_LINES - 1);
+    const file = await readFile(ctx.db, ctx.scope, { repositoryId: repo!.id, path: args.path, startLine: start, endLine: end });
+    const width = String(file.endLine).length;
+    const fitted = fitLines(file.lines.map((l) => `${String(l.line).padStart(width)}  ${clip(l.text, 1000)}`));
+    const shownEnd = file.lines[fitted.text.split("\n").length - 1]?.line ?? file.endLine;
+    const lastShown = fitted.truncated ? shownEnd : file.endLine;
+    const next = lastShown < file.totalLines ? lastShown + 1 : null;
+    const header = `${cite(file.repository.name, file.repository.commit, file.path, file.startLine)}-${lastShown} of ${file.totalLines} lines`;
+    const footer = next ? `More: read_file with startLine ${next}.` : "";
+    return {
+      text: [header, fitted.text, footer].filter(Boolean).join("\n"),
+      structured: {
+        citation: cite(file.repository.name, file.repository.commit, file.path),
+        totalLines: file.totalLines,
+        startLine: file.startLine,
+        endLine: lastShown,
+        lines: file.lines.filter((l) => l.line <= lastShown),
+        nextStartLine: next,
+      },
+    };
+  },
+};
