@@ -5,7 +5,6 @@
  * protected-resource metadata), membership (404). GET and DELETE answer 405: no server-sent
  * streams and no sessions.
  */
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono, type Context } from "hono";
 import type { Accounts } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
@@ -13,11 +12,12 @@ import { withTenant } from "../platform/db/tenant.js";
 import { isAppError } from "../platform/errors.js";
 import type { AppEnv, Caller } from "../platform/http/app-env.js";
 import { buildMcpServer } from "./mcp-server.js";
+import { handleMcpRequest, methodNotAllowed } from "./transport.js";
 
 /** Path of the RFC 9728 protected-resource metadata for /mcp. */
 export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource/mcp";
 
-function rpcError(c: Context<AppEnv>, status: 400 | 401 | 403 | 404 | 405, code: number, message: string, headers: Record<string, string> = {}) {
+function rpcError(c: Context<AppEnv>, status: 400 | 401 | 403 | 404, code: number, message: string, headers: Record<string, string> = {}) {
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
   return c.json({ jsonrpc: "2.0", error: { code, message }, id: null }, status);
 }
@@ -46,7 +46,7 @@ export function mcpRoutes(deps: McpDependencies) {
   return new Hono<AppEnv>()
     .get(PROTECTED_RESOURCE_PATH, (c) => c.json(metadata))
     .get("/.well-known/oauth-protected-resource", (c) => c.json(metadata))
-    .on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", (c) => rpcError(c, 405, -32000, "Method not allowed: this server answers POST only (no server-sent streams, no sessions).", { Allow: "POST" }))
+    .on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", () => methodNotAllowed())
     .post("/mcp", async (c) => {
       const origin = c.req.header("origin");
       if (origin && !deps.allowedOrigins.includes(origin)) {
@@ -75,20 +75,10 @@ export function mcpRoutes(deps: McpDependencies) {
       const scope = { orgId: org.orgId, userId: caller.userId };
       const calls: { tool: string; ok: boolean; ms: number }[] = [];
       const server = buildMcpServer({ db: deps.db, scope }, log, (call) => calls.push(call));
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      await server.connect(transport);
-      try {
-        const started = performance.now();
-        const response = await transport.handleRequest(c.req.raw);
-        for (const call of calls) {
-          log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
-        }
-        log.debug({ status: response.status, ms: Math.round(performance.now() - started) }, "mcp request");
-        if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
-        return response;
-      } finally {
-        await server.close().catch(() => {});
-      }
+      const response = await handleMcpRequest(c.req.raw, server);
+      for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
+      if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
+      return response;
     });
 }
 
