@@ -293,9 +293,16 @@ async function withContext(
       language: candidate.file.language,
       score,
       pathMatch: candidate.pathMatch,
-      definitions: [...defs, ...candidate.symbolHits].map((d) => ({ name: d.name, kind: d.kind, line: d.startLine, container: d.container })),
+      definitions: dedupeDefinitions([...defs, ...candidate.symbolHits]),
       lines: [...out.values()].sort((a, b) => a.line - b.line),
       moreLines: Math.max(0, lines.length - shown.length),
     };
   });
+}
+
+/** One entry per (name, line): a definition can be both a query-literal and a sym: match. */
+function dedupeDefinitions(hits: sql.SymbolHit[]): SearchResult["definitions"] {
+  const seen = new Map<string, SearchResult["definitions"][number]>();
+  for (const d of hits) seen.set(`${d.name}\u0000${d.startLine}`, { name: d.name, kind: d.kind, line: d.startLine, container: d.container });
+  return [...seen.values()].sort((a, b) => a.line - b.line);
 }
