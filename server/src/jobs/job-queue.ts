@@ -8,12 +8,22 @@ import { PgBoss, type Job, type JobResult, type Queue } from "pg-boss";
 import { isAppError } from "../platform/errors.js";
 import { scrubSecrets, type Logger } from "../platform/logging.js";
 
+/** What a handler learns about the run it is in. */
+export interface JobContext {
+  jobId: string;
+  logger: Logger;
+  /** 0 for the first attempt. */
+  attempt: number;
+  /** True when a failure now will not be retried. */
+  finalAttempt: boolean;
+}
+
 /** A job type: its queue name, queue options and typed handler. */
 export interface JobDefinition<T extends object> {
   /** Queue name, `capability.verb` (e.g. `platform.heartbeat`). */
   name: string;
   queue?: Omit<Queue, "name">;
-  handler: (data: T, context: { jobId: string; logger: Logger }) => Promise<void>;
+  handler: (data: T, context: JobContext) => Promise<void>;
 }
 
 /** Declares a job type; a helper for type inference only. */
@@ -88,7 +98,8 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
             const jobLog = log.child({ job: job.name, jobId: item.id });
             const started = Date.now();
             try {
-              await job.handler(item.data as never, { jobId: item.id, logger: jobLog });
+              const finalAttempt = item.retryCount >= (job.queue?.retryLimit ?? 0);
+              await job.handler(item.data as never, { jobId: item.id, logger: jobLog, attempt: item.retryCount, finalAttempt });
               jobLog.debug({ ms: Date.now() - started }, "job done");
               results.push({ id: item.id, status: "completed" });
             } catch (err) {

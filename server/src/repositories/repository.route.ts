@@ -42,7 +42,7 @@ export function registerRepositoryRoutes(router: ApiRouter, deps: RepositoryDepe
       method: "post",
       path: "/api/v1/orgs/{orgSlug}/repositories",
       summary: "Add a repository; its first index run is queued",
-      description: "URLs: https://, ssh:// or scp-style git@host:path. Credentials (a token, or username and password) are stored encrypted.",
+      description: "URLs: https:// (public, or private with credentials: a token, or username and password, stored encrypted). ssh:// and scp-style git@host:path are accepted for anonymous access only (no SSH keys yet). Hosts resolving to internal addresses are refused unless allow-listed.",
       tags: ["Repositories"],
       access: "org",
       minRole: "admin",

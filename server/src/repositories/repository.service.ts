@@ -11,7 +11,8 @@ import type { Database } from "../platform/db/database.js";
 import { withTenant, type Queryable } from "../platform/db/tenant.js";
 import { AppError, conflict, notFound } from "../platform/errors.js";
 import { storeSecret } from "../secrets/index.js";
-import { parseRepoUrl } from "./git/repo-url.js";
+import { checkHost } from "./git/host-guard.js";
+import { parseRepoUrl, RepoUrlError } from "./git/repo-url.js";
 
 /** The lifecycle states of a repository. */
 export type RepositoryStatus = "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
@@ -113,6 +114,13 @@ async function findRow(tx: Queryable, id: string): Promise<RepositoryRow> {
  */
 export async function addRepository(deps: RepositoryDependencies, actor: OrgActor, input: AddRepositoryInput): Promise<Repository> {
   const parsed = parseRepoUrl(input.url, { allowLocal: deps.config.repositories.allowLocal });
+  if (parsed.kind !== "local") {
+    // Early feedback for internal addresses; the sync job checks again (and pins) at clone time.
+    // A name that does not resolve now is left for the job to report.
+    await checkHost(parsed.host, deps.config.repositories.allowedHosts).catch((err: unknown) => {
+      if (err instanceof RepoUrlError) throw err;
+    });
+  }
   const name = input.name ?? parsed.displayName;
   const repo = await withTenant(deps.db, actor, async (tx) => {
     const { rows: count } = await tx.query<{ n: number }>("select count(*)::int as n from repositories");

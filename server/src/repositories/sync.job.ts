@@ -70,7 +70,7 @@ export function syncJob(deps: RepositoryJobDependencies) {
   return defineJob<RepositoryJobData>({
     name: "repository.sync",
     queue: { policy: "stately", retryLimit: 3, retryDelay: 30, retryBackoff: true, expireInSeconds: 6 * 3600, heartbeatSeconds: 30 },
-    async handler(data, { logger }) {
+    async handler(data, { logger, finalAttempt }) {
       const { db } = deps;
       const repo = await withTenant(db, { orgId: data.orgId }, async (tx) => {
         const { rows } = await tx.query<{ url: string; branch: string | null; credentials_secret_id: string | null; status: string }>(
@@ -111,9 +111,11 @@ export function syncJob(deps: RepositoryJobDependencies) {
         });
         logger.info({ repositoryId: data.repositoryId, commit: synced.commit, ...result.changed, files: result.files }, "repository indexed");
       } catch (err) {
-        const message = isAppError(err) && err.expose ? err.message : "Indexing failed because of an internal error; it will be retried.";
-        await setState(db, data, { status: "failed", step: null, error: message }).catch(() => {});
         const transient = (err instanceof GitError && TRANSIENT.has(err.kind)) || !isAppError(err);
+        const message = isAppError(err) && err.expose ? err.message : "Indexing failed because of an internal error.";
+        // Between retries the repository stays queued; only the last failure is final.
+        const retrying = transient && !finalAttempt;
+        await setState(db, data, { status: retrying ? "queued" : "failed", step: null, error: retrying ? `${message} Retrying.` : message }).catch(() => {});
         if (transient) throw err; // retried by the queue while attempts remain
         // Bad URL, refused host, wrong credentials, missing or too large repository: terminal.
         throw err instanceof RepoUrlError || err instanceof GitError ? new AppError(err.code, 400, err.message, { expose: true }) : err;

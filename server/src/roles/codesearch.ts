@@ -8,8 +8,9 @@ import type { Repositories } from "../repositories/index.js";
 import type { Platform } from "./platform.js";
 import { startWorkerLoop } from "./worker.js";
 
-/** Starts the codesearch role on a started platform and job queue: index runs. */
+/** Starts the codesearch role: index runs and repository deletions (it owns the clone cache). */
 export async function startCodesearchRole(platform: Platform, jobs: JobQueue, repositories: Repositories): Promise<void> {
   await jobs.work(repositories.jobs.sync);
+  await jobs.work(repositories.jobs.delete);
   await startWorkerLoop(platform, jobs, "codesearch");
 }

@@ -24,8 +24,7 @@ export async function startWorkerLoop(platform: Platform, jobs: JobQueue, role: 
   logger.info({ workerId: heartbeat.workerId }, `${role} started`);
 }
 
-/** Starts the worker role on a started platform and job queue: deletions and housekeeping. */
-export async function startWorkerRole(platform: Platform, jobs: JobQueue, repositories: Repositories): Promise<void> {
-  await jobs.work(repositories.jobs.delete);
+/** Starts the worker role on a started platform and job queue (housekeeping; connectors later). */
+export async function startWorkerRole(platform: Platform, jobs: JobQueue, _repositories: Repositories): Promise<void> {
   await startWorkerLoop(platform, jobs, "worker");
 }

@@ -76,3 +76,11 @@ describe("parseQuery", () => {
     assert.equal(errorOf("file:a( x").offset, 0);
   });
 });
+
+describe("regex dialect", () => {
+  it("refuses constructs Postgres does not have, and -case:", () => {
+    assert.match(errorOf("/(?<word>x)/").message, /named groups/);
+    assert.match(errorOf("/\\p{L}/").message, /Unicode property/);
+    assert.match(errorOf("-case:yes x").message, /-case: is not supported/);
+  });
+});

@@ -116,6 +116,8 @@ export function assertValidRegex(source: string, offset: number): void {
   if (source.length === 0) throw new QueryError("empty /regex/", offset);
   if (/\(\?<?[=!]/.test(source)) throw new QueryError("lookaround (?= (?! (?<= (?<! is not supported", offset);
   if (/\\[1-9]/.test(source)) throw new QueryError("backreferences (\\1) are not supported", offset);
+  if (/\(\?<[A-Za-z]/.test(source)) throw new QueryError("named groups (?<name>...) are not supported; use (...)", offset);
+  if (/\\[pP]\{/.test(source)) throw new QueryError("Unicode property escapes (\\p{...}) are not supported", offset);
   try {
     new RegExp(source, "u");
   } catch (err) {
@@ -168,6 +170,7 @@ export function parseQuery(input: string): SearchQuery {
           query.symbols.push(value);
           break;
         case "case":
+          if (token.negated) throw new QueryError('-case: is not supported; use case:yes or case:no', token.offset);
           if (!["yes", "no"].includes(value)) throw new QueryError('case: takes "yes" or "no"', token.offset);
           query.caseSensitive = value === "yes";
           break;

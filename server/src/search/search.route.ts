@@ -123,7 +123,7 @@ export function registerSearchRoutes(router: ApiRouter, db: Database): void {
         startLine: z.coerce.number().int().min(1).optional(),
         endLine: z.coerce.number().int().min(1).optional(),
       }),
-      responses: { 200: { description: "Numbered lines", schema: z.object({ path: z.string(), totalLines: z.number(), startLine: z.number(), endLine: z.number(), lines: z.array(z.object({ line: z.number(), text: z.string() })) }) } },
+      responses: { 200: { description: "Numbered lines", schema: z.object({ repository: z.object({ id: z.string(), name: z.string(), commit: z.string() }), path: z.string(), language: z.string().nullable(), totalLines: z.number(), startLine: z.number(), endLine: z.number(), lines: z.array(z.object({ line: z.number(), text: z.string() })) }) } },
       handler: async (c, { params, query }) => c.json(await readFile(db, orgActorOf(c), { repositoryId: params.repositoryId, path: query.path, startLine: query.startLine, endLine: query.endLine })),
     });
 }

@@ -49,13 +49,30 @@ function patternCondition(column: string, pattern: Pattern, caseSensitive: boole
   if (pattern.kind === "literal") {
     return `${column} ${caseSensitive ? "like" : "ilike"} ${params.add(`%${escapeLike(pattern.value)}%`)}`;
   }
-  return `${column} ${caseSensitive ? "~" : "~*"} ${params.add(`(?n)${pattern.value}`)}`;
+  return `${column} ${caseSensitive ? "~" : "~*"} ${params.add(`(?n)${toPostgresRegex(pattern.value)}`)}`;
+}
+
+/**
+ * Rewrites the JavaScript regex escapes whose meaning differs in Postgres: a word boundary
+ * is \y in Postgres (\b there is a backspace), and \B is \Y.
+ */
+export function toPostgresRegex(source: string): string {
+  let out = "";
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (ch === "\\" && i + 1 < source.length) {
+      const next = source[i + 1]!;
+      out += next === "b" ? "\\y" : next === "B" ? "\\Y" : `\\${next}`;
+      i++;
+    } else out += ch;
+  }
+  return out;
 }
 
 /** The published, indexed repositories of the org, filtered by repo: patterns. */
 export async function searchableRepos(tx: Queryable, query: Pick<SearchQuery, "repos" | "excludeRepos">): Promise<SearchableRepo[]> {
   const params = new Params();
-  const where = ["generation > 0", "indexed_commit is not null"];
+  const where = ["generation > 0", "indexed_commit is not null", "status <> 'unindexing'"];
   for (const r of query.repos) where.push(`name ~* ${params.add(r)}`);
   for (const r of query.excludeRepos) where.push(`name !~* ${params.add(r)}`);
   const { rows } = await tx.query<{ id: string; name: string; generation: number; indexed_commit: string }>(

@@ -74,6 +74,8 @@ describe("repository lifecycle", () => {
     assert.deepEqual(first.results[0].definitions.map((d: { name: string; kind: string }) => [d.name, d.kind]), [["startServer", "function"]]);
     assert.deepEqual(first.results[0].lines[0], { line: 1, text: "export function startServer(port: number) {", ranges: [[16, 27]] });
     assert.equal((await search("vendoredThing")).results.length, 0);
+    assert.deepEqual((await search("/\\bstartServer\\b/")).results.map((r: { path: string }) => r.path), ["src/server.ts", "README.md"], "\\b is a word boundary");
+    assert.equal((await search("/\\bstartServ\\b/")).results.length, 0);
 
     // Push: modify, add, delete and rename.
     await commitFiles(repoDir, { "src/server.ts": "export function startServer(port: number, host = 'localhost') {\n  return listen(port, host);\n}\n", "src/new-file.go": "package main\n\nfunc freshlyAdded() {}\n", "src/remove-me.py": null }, "change");

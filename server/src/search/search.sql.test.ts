@@ -1,0 +1,15 @@
+/**
+ * JavaScript-to-Postgres regex escapes.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { toPostgresRegex } from "./search.sql.js";
+
+describe("toPostgresRegex", () => {
+  it("turns word boundaries into Postgres' \\y and \\Y", () => {
+    assert.equal(toPostgresRegex("\\bfoo\\B"), "\\yfoo\\Y");
+  });
+  it("keeps escaped backslashes and other escapes", () => {
+    assert.equal(toPostgresRegex("a\\\\b\\d+\\.x"), "a\\\\b\\d+\\.x");
+  });
+});
