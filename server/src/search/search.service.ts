@@ -98,6 +98,13 @@ export function parseOrThrow(text: string): SearchQuery {
 }
 
 const WORD = /[\p{L}\p{N}_]/u;
+const IDENTIFIER = /^[\p{L}_$][\p{L}\p{N}_$]*$/u;
+
+/** The identifier a pattern names, if it is one (`foo`, or the regex `\bfoo\b`): for definitions. */
+function identifierOf(pattern: Pattern): string | undefined {
+  const value = pattern.kind === "regex" ? pattern.value.replace(/^\\b|\\b$/g, "") : pattern.value;
+  return IDENTIFIER.test(value) ? value : undefined;
+}
 
 function isWordMatch(text: string, [start, end]: [number, number]): boolean {
   return !WORD.test(text[start - 1] ?? " ") && !WORD.test(text[end] ?? " ");
@@ -202,7 +209,7 @@ async function rankAndPresent(
   const chunks = await sql.matchingChunks(tx, orgId, blobs, allPatterns, query.caseSensitive);
   const chunksByBlob = new Map<string, sql.ChunkRow[]>();
   for (const chunk of chunks) (chunksByBlob.get(chunk.blobOid) ?? chunksByBlob.set(chunk.blobOid, []).get(chunk.blobOid)!).push(chunk);
-  const literalNames = [...new Set(allPatterns.filter((p) => p.kind === "literal" && /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(p.value)).map((p) => p.value))];
+  const literalNames = [...new Set(allPatterns.map(identifierOf).filter((n): n is string => n !== undefined))];
   const definitions = await sql.definitionsIn(tx, orgId, blobs, literalNames);
   const defsByBlob = new Map<string, sql.SymbolHit[]>();
   for (const d of definitions) (defsByBlob.get(d.blobOid) ?? defsByBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);

@@ -153,9 +153,11 @@ describe("repository lifecycle", () => {
     assert.match(wrong.error, /authentication|credentials/i);
     assert.ok(!wrong.error.includes("nope"));
 
-    const unreachable = await add({ url: "http://127.0.0.1:1/nothing.git", name: "unreachable" });
-    assert.equal(unreachable.status, "failed");
-    assert.match(unreachable.error, /reach|connect/i);
+    // A transient failure keeps the repository queued while the queue retries it.
+    const res = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories`, { as: owner, body: { url: "http://127.0.0.1:1/nothing.git", name: "unreachable" } });
+    const unreachable = await waitForRepository(app, owner, org.slug, res.json.id, (r) => r.error !== null);
+    assert.equal(unreachable.status, "queued");
+    assert.match(unreachable.error, /could not be reached\. Retrying\.$/);
 
     const big = await add({ url: git.url("big"), name: "big", credentials: AUTH });
     assert.equal(big.status, "failed");
