@@ -61,6 +61,9 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
     createSchema: false,
     supervise: options.maintain,
     schedule: options.maintain,
+    // Find runs whose worker died (missed heartbeats) within seconds, not pg-boss' default minute.
+    superviseIntervalSeconds: 10,
+    monitorIntervalSeconds: 10,
     max: 4,
     application_name: "ctxpipe-jobs",
   });

@@ -10,6 +10,7 @@ const base: RankSignals = {
   path: "src/a.ts",
   definesQuerySymbol: false,
   symbolFilterMatch: false,
+  symbolExactMatch: false,
   fileNameMatch: false,
   pathMatch: false,
   matchingLines: 1,
@@ -23,6 +24,10 @@ describe("ranking", () => {
     const name = scoreFile({ ...base, fileNameMatch: true, matchingLines: 30 });
     const many = scoreFile({ ...base, matchingLines: 50, wordMatches: 1, exactCaseMatches: 1 });
     assert.ok(def > name && name > many);
+  });
+
+  it("prefers an exact sym: name to a longer one", () => {
+    assert.ok(scoreFile({ ...base, symbolFilterMatch: true, symbolExactMatch: true, path: "a/b/c/d.go" }) > scoreFile({ ...base, symbolFilterMatch: true }));
   });
 
   it("prefers whole words, then more lines, and demotes tests", () => {

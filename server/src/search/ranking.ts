@@ -1,6 +1,6 @@
 /**
  * Ranks matching files. Signals, strongest first: the file defines a symbol named like the
- * query, the file name or path contains it, then match quality (whole-word and exact-case
+ * query (for sym:, an exact name beats a longer one), the file name or path contains it, then match quality (whole-word and exact-case
  * matches, how many lines match). Test and fixture paths rank lower. Ties break on
  * repository name and path, so the order is deterministic.
  */
@@ -11,6 +11,8 @@ export interface RankSignals {
   path: string;
   definesQuerySymbol: boolean;
   symbolFilterMatch: boolean;
+  /** A sym: hit whose name equals the sym: value (ignoring case). */
+  symbolExactMatch: boolean;
   fileNameMatch: boolean;
   pathMatch: boolean;
   matchingLines: number;
@@ -25,6 +27,7 @@ export function scoreFile(s: RankSignals): number {
   let score = 0;
   if (s.definesQuerySymbol) score += 1000;
   if (s.symbolFilterMatch) score += 300;
+  if (s.symbolExactMatch) score += 150;
   if (s.fileNameMatch) score += 200;
   else if (s.pathMatch) score += 80;
   score += Math.min(s.matchingLines, 50) * 2;

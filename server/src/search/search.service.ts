@@ -240,6 +240,7 @@ async function rankAndPresent(
       path: c.file.path,
       definesQuerySymbol: defs.length > 0,
       symbolFilterMatch: c.symbolHits.length > 0,
+      symbolExactMatch: c.symbolHits.some((h) => query.symbols.some((name) => name.toLowerCase() === h.name.toLowerCase())),
       fileNameMatch,
       pathMatch: c.pathMatch,
       matchingLines: lines.length,
