@@ -1,6 +1,6 @@
 /**
- * The accounts capability: sign-in (Better Auth at /.auth), organisations, members,
- * invitations, API keys and the audit log. Other capabilities use only what this file
+ * The accounts capability: sign-in (Better Auth at /.auth), the OAuth authorisation server
+ * for MCP clients, organisations, members, invitations, API keys and the audit log. Other capabilities use only what this file
  * exports: the authentication middleware, the access guards and the route registration.
  */
 import type { Hono, MiddlewareHandler } from "hono";
@@ -14,14 +14,16 @@ import { registerApiKeyRoutes } from "./api-keys/api-key.route.js";
 import { registerAuditRoutes } from "./audit/audit.route.js";
 import { recordSignIn } from "./audit/audit.service.js";
 import { authRoutes } from "./auth/auth.route.js";
-import { createAuthentication } from "./auth/authenticate.js";
+import { createAuthentication, type IdentifyOptions } from "./auth/authenticate.js";
 import { createAuth, type Auth } from "./auth/better-auth.js";
 import { registerInvitationRoutes } from "./invitations/invitation.route.js";
 import { registerMeRoute } from "./me.route.js";
 import { registerMemberRoutes } from "./members/member.route.js";
+import { registerOAuthAppRoutes } from "./oauth/oauth-app.route.js";
 import { registerOrgRoutes } from "./orgs/org.route.js";
 
-export { createAuth, type Auth } from "./auth/better-auth.js";
+export { createAuth, mcpResource, OAUTH_SCOPES, oauthIssuer, type Auth } from "./auth/better-auth.js";
+export type { IdentifyOptions } from "./auth/authenticate.js";
 export { createOrg } from "./orgs/org.service.js";
 export { createApiKey } from "./api-keys/api-key.service.js";
 export { orgNameSchema, orgSlugSchema } from "./schemas.js";
@@ -34,8 +36,11 @@ export interface Accounts {
   /** Identifies the caller on /api and /mcp. */
   authenticate: MiddlewareHandler<AppEnv>;
   guards: AccessGuards;
-  /** The caller of a raw request (for transports with their own error format, like MCP). */
-  identify: (request: Request) => Promise<Caller | undefined>;
+  /**
+   * The caller of a raw request (for transports with their own error format, like MCP).
+   * `{ oauth: true }` also accepts OAuth access tokens for the MCP resource.
+   */
+  identify: (request: Request, options?: IdentifyOptions) => Promise<Caller | undefined>;
   /** The caller's membership in an org by slug (404 AppError otherwise). */
   resolveOrg: (caller: Caller, slug: string) => Promise<OrgContext>;
   /** The /.auth route group. */
@@ -61,16 +66,17 @@ export function createAccounts(deps: AccountsDependencies): Accounts {
     logger: deps.logger,
     onSessionCreated: (session) => recordSignIn(db, session.userId, session.ipAddress),
   });
-  const { authenticate, guards, identify, resolveOrg } = createAuthentication({ auth, db, allowedOrigins: config.allowedOrigins });
+  const { authenticate, guards, identify, resolveOrg } = createAuthentication({ auth, db, allowedOrigins: config.allowedOrigins, baseUrl: config.baseUrl });
   return {
     auth,
     authenticate,
     guards,
     identify,
     resolveOrg,
-    authRoutes: authRoutes({ auth, pool: db.app, emailEnabled: mailer.enabled, socialProviders: Object.keys(config.socialProviders) }),
+    authRoutes: authRoutes({ auth, pool: db.app, emailEnabled: mailer.enabled, socialProviders: Object.keys(config.socialProviders), logger: deps.logger }),
     registerApiRoutes(router) {
       registerMeRoute(router, db);
+      registerOAuthAppRoutes(router, db);
       registerOrgRoutes(router, db);
       registerMemberRoutes(router, db);
       registerInvitationRoutes(router, { db, mailer, config });

@@ -6,7 +6,7 @@
  * streams and no sessions.
  */
 import { Hono, type Context } from "hono";
-import type { Accounts } from "../accounts/index.js";
+import { mcpResource, OAUTH_SCOPES, oauthIssuer, type Accounts } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import { withTenant } from "../platform/db/tenant.js";
 import { isAppError } from "../platform/errors.js";
@@ -36,9 +36,12 @@ export function mcpRoutes(deps: McpDependencies) {
   const challenge = (error?: string) => ({
     "WWW-Authenticate": `Bearer resource_metadata="${resourceMetadata}"${error ? `, error="${error}"` : ""}`,
   });
+  // RFC 9728: clients discover the authorisation server (and the scopes to ask for) here.
   const metadata = {
-    resource: `${deps.baseUrl}/mcp`,
+    resource: mcpResource(deps.baseUrl),
     resource_name: "ctxpipe",
+    authorization_servers: [oauthIssuer(deps.baseUrl)],
+    scopes_supported: [...OAUTH_SCOPES],
     bearer_methods_supported: ["header"],
     resource_documentation: `${deps.baseUrl}/api/v1/docs`,
   };
@@ -58,7 +61,7 @@ export function mcpRoutes(deps: McpDependencies) {
       }
       let caller: Caller | undefined;
       try {
-        caller = await deps.accounts.identify(c.req.raw);
+        caller = await deps.accounts.identify(c.req.raw, { oauth: true });
       } catch (err) {
         if (isAppError(err) && err.status === 401) return rpcError(c, 401, -32001, err.message, challenge("invalid_token"));
         throw err;

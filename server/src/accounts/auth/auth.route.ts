@@ -1,13 +1,21 @@
 /**
  * /.auth/*: Better Auth's endpoints (sign-up, sign-in, sign-out, password reset, social
- * sign-in callbacks, session), behind ctxpipe's own rate limits, plus GET /.auth/config
- * which tells the web app which sign-in methods are on.
+ * sign-in callbacks, session, and the OAuth authorisation server: register, authorize,
+ * consent, token, revoke, device), behind ctxpipe's own rate limits, plus GET /.auth/config
+ * which tells the web app which sign-in methods are on, and the RFC 8414 / OpenID discovery
+ * documents under /.well-known. Browser navigations to the OAuth pages (/.auth/sign-in,
+ * /.auth/consent, /.auth/device) fall through to the web app.
  */
-import { Hono, type Context } from "hono";
+import { oauthProviderAuthServerMetadata, oauthProviderOpenIdConfigMetadata } from "@better-auth/oauth-provider";
+import { Hono, type Context, type Next } from "hono";
 import type pg from "pg";
-import { AppError } from "../../platform/errors.js";
+import { AppError, notFound } from "../../platform/errors.js";
 import type { AppEnv } from "../../platform/http/app-env.js";
 import { consumeRateLimit, type RateLimit } from "../../platform/http/rate-limit.js";
+import { isSpaAuthPage } from "../../platform/http/static-web.js";
+import type { Logger } from "../../platform/logging.js";
+import { sweepUnusedOAuthClients } from "../oauth/oauth-app.service.js";
+import { preferNativeClient } from "../oauth/client-registration.js";
 import { CLIENT_IP_HEADER, MIN_PASSWORD_LENGTH, type Auth } from "./better-auth.js";
 
 /** Limits on the endpoints that guess or send things. Per IP, and per account where known. */
@@ -17,7 +25,30 @@ export const AUTH_RATE_LIMITS = {
   signUpPerIp: { name: "sign-up-ip", max: 10, windowSeconds: 3600 },
   resetPerIp: { name: "reset-ip", max: 10, windowSeconds: 3600 },
   resetPerAccount: { name: "reset-account", max: 3, windowSeconds: 3600 },
+  oauthRegisterPerIp: { name: "oauth-register-ip", max: 20, windowSeconds: 3600 },
+  oauthTokenPerIp: { name: "oauth-token-ip", max: 120, windowSeconds: 60 },
+  deviceCodePerIp: { name: "device-code-ip", max: 30, windowSeconds: 600 },
+  deviceVerifyPerIp: { name: "device-verify-ip", max: 30, windowSeconds: 600 },
 } satisfies Record<string, RateLimit>;
+
+/**
+ * Better Auth endpoints we do not expose: session-to-JWT minting (/token), the first-party
+ * device grant that would turn a device code into a session (/device/token), and client
+ * CRUD (clients register through /oauth2/register; users manage grants at /api/v1/me/oauth-apps).
+ */
+const BLOCKED_PATHS = new Set([
+  "/.auth/token",
+  "/.auth/device/token",
+  "/.auth/oauth2/create-client",
+  "/.auth/oauth2/get-client",
+  "/.auth/oauth2/get-clients",
+  "/.auth/oauth2/update-client",
+  "/.auth/oauth2/delete-client",
+  "/.auth/oauth2/client/rotate-secret",
+]);
+
+/** Discovery documents are public: any origin may read them (browser-based MCP clients). */
+const METADATA_HEADERS = { "Access-Control-Allow-Origin": "*" };
 
 /** Reads `email` from a JSON body without consuming the request. */
 async function peekEmail(c: Context<AppEnv>): Promise<string> {
@@ -30,16 +61,28 @@ async function peekEmail(c: Context<AppEnv>): Promise<string> {
 }
 
 /** The /.auth route group. */
-export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: boolean; socialProviders: string[] }) {
+export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: boolean; socialProviders: string[]; logger: Logger }) {
   const { auth, pool } = deps;
-  const forward = (c: Context<AppEnv>) => {
+  const log = deps.logger.child({ module: "auth" });
+  const forward = (c: Context<AppEnv>, body?: string) => {
     // Better Auth reads the client IP only from our header, which we overwrite here.
     const headers = new Headers(c.req.raw.headers);
     headers.set(CLIENT_IP_HEADER, c.get("clientIp"));
-    return auth.handler(new Request(c.req.raw, { headers }));
+    if (body === undefined) return auth.handler(new Request(c.req.raw, { headers }));
+    headers.delete("content-length");
+    return auth.handler(new Request(c.req.raw, { headers, body }));
   };
+  const authServerMetadata = oauthProviderAuthServerMetadata(auth, { headers: METADATA_HEADERS });
+  const openIdMetadata = oauthProviderOpenIdConfigMetadata(auth, { headers: METADATA_HEADERS });
 
   return new Hono<AppEnv>()
+    // RFC 8414 (issuer {base}/.auth: the path-suffixed form first, then the lenient ones) and OIDC discovery.
+    .get("/.well-known/oauth-authorization-server/.auth", (c) => authServerMetadata(c.req.raw))
+    .get("/.well-known/oauth-authorization-server", (c) => authServerMetadata(c.req.raw))
+    .get("/.auth/.well-known/oauth-authorization-server", (c) => authServerMetadata(c.req.raw))
+    .get("/.well-known/openid-configuration/.auth", (c) => openIdMetadata(c.req.raw))
+    .get("/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
+    .get("/.auth/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
     .get("/.auth/config", (c) =>
       c.json({
         emailAndPassword: { enabled: true, minPasswordLength: MIN_PASSWORD_LENGTH },
@@ -66,5 +109,42 @@ export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: bool
       await consumeRateLimit(pool, AUTH_RATE_LIMITS.resetPerAccount, [await peekEmail(c)]);
       return forward(c);
     })
-    .on(["GET", "POST"], "/.auth/*", forward);
+    .post("/.auth/oauth2/register", async (c) => {
+      await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthRegisterPerIp, [c.get("clientIp")]);
+      // Housekeeping rides on registration: unused clients expire after 24 h.
+      await sweepUnusedOAuthClients({ app: pool }).then(
+        (n) => n > 0 && log.info({ deleted: n }, "expired unused OAuth clients"),
+        (err: unknown) => log.warn({ err }, "could not sweep unused OAuth clients"),
+      );
+      // MCP clients are native apps that often omit application_type (client-registration.ts).
+      if (!(c.req.header("content-type") ?? "").includes("application/json")) return forward(c);
+      const text = await c.req.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return forward(c, text);
+      }
+      return forward(c, JSON.stringify(preferNativeClient(body)));
+    })
+    .post("/.auth/oauth2/token", async (c) => {
+      await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthTokenPerIp, [c.get("clientIp")]);
+      return forward(c);
+    })
+    .post("/.auth/device/code", async (c) => {
+      await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceCodePerIp, [c.get("clientIp")]);
+      return forward(c);
+    })
+    .get("/.auth/device", async (c, next) => {
+      if (isSpaAuthPage(c.req.method, c.req.path, c.req.header("accept"))) return next();
+      // The JSON lookup by user code (which also claims it for the signed-in user): guessable codes, so limited.
+      await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceVerifyPerIp, [c.get("clientIp")]);
+      return forward(c);
+    })
+    .on(["GET", "POST"], "/.auth/*", (c: Context<AppEnv>, next: Next) => {
+      if (BLOCKED_PATHS.has(c.req.path)) throw notFound("endpoint");
+      // The web app's OAuth pages (sign-in, consent, device): on to the SPA fallback.
+      if (isSpaAuthPage(c.req.method, c.req.path, c.req.header("accept"))) return next();
+      return forward(c);
+    });
 }

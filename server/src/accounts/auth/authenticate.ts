@@ -1,8 +1,10 @@
 /**
  * Identifies the caller of /api and /mcp requests and provides the access guards that
  * routes declare. Credentials, in order: an API key (`x-api-key`, or `Authorization: Bearer
- * ctx_...`), then the browser session cookie. A presented but invalid key is a 401; it never
- * falls back to the cookie. Cookie-authenticated mutations must come from an allowed Origin.
+ * ctx_...`), then any other bearer token as an OAuth access token (only where the caller
+ * allows it: /mcp, the token's audience), then the browser session cookie. A presented but
+ * invalid key or token is a 401; it never falls back to the cookie. Cookie-authenticated
+ * mutations must come from an allowed Origin.
  */
 import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
@@ -11,6 +13,7 @@ import { AppError, forbidden, notFound, unauthorized } from "../../platform/erro
 import type { AccessGuards } from "../../platform/http/api-route.js";
 import type { AppEnv, Caller, OrgContext, OrgRole } from "../../platform/http/app-env.js";
 import { hasRole } from "../roles.js";
+import { createOAuthTokenVerifier } from "../oauth/oauth-token.js";
 import type { Auth } from "./better-auth.js";
 
 /** Prefix of every ctxpipe API key. */
@@ -44,20 +47,31 @@ async function callerFromApiKey(db: Database, key: string): Promise<Caller> {
   return { type: "api_key", userId: row.user_id, email: row.email, name: row.name, apiKey: { id: row.key_id, orgId: row.org_id } };
 }
 
+/** What `identify` accepts beyond API keys and the session cookie. */
+export interface IdentifyOptions {
+  /** Accept OAuth access tokens (issued for the MCP resource): true on /mcp only. */
+  oauth?: boolean;
+}
+
 /** The authentication middleware and the guards built on it. */
-export function createAuthentication(deps: { auth: Auth; db: Database; allowedOrigins: string[] }) {
+export function createAuthentication(deps: { auth: Auth; db: Database; allowedOrigins: string[]; baseUrl: string }) {
   const { auth, db } = deps;
+  const verifyOAuthAccessToken = createOAuthTokenVerifier({ auth, db, baseUrl: deps.baseUrl });
 
   /**
    * The caller of a request, or undefined without credentials.
    * @throws AppError 401 (invalid key or token), 403 csrf_failed.
    */
-  const identify = async (request: Request): Promise<Caller | undefined> => {
+  const identify = async (request: Request, options: IdentifyOptions = {}): Promise<Caller | undefined> => {
     const key = readApiKey(request.headers);
     if (key) return callerFromApiKey(db, key);
-    if (request.headers.get("authorization")) {
-      // A bearer credential that is not ours: never fall back to the cookie.
-      throw new AppError("invalid_token", 401, "The bearer token is not valid.");
+    const authorization = request.headers.get("authorization");
+    if (authorization) {
+      // A bearer credential that is not an API key: an OAuth access token where allowed,
+      // otherwise refused. Never fall back to the cookie.
+      const token = authorization.match(/^Bearer\s+(\S+)$/i)?.[1];
+      if (token && options.oauth) return verifyOAuthAccessToken(token);
+      throw new AppError("invalid_token", 401, options.oauth ? "The bearer token is not valid." : "The bearer token is not valid here: OAuth access tokens are for /mcp; use an API key.");
     }
     if (request.headers.get("cookie")) {
       const session = await auth.api.getSession({ headers: request.headers });

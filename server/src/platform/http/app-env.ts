@@ -11,13 +11,15 @@ export type OrgRole = (typeof ORG_ROLES)[number];
 
 /** The authenticated principal of a request. */
 export interface Caller {
-  /** How the request authenticated: a browser session cookie or an API key. */
-  type: "session" | "api_key";
+  /** How the request authenticated: a browser session cookie, an API key, or an OAuth access token (MCP only). */
+  type: "session" | "api_key" | "oauth";
   userId: string;
   email: string;
   name: string;
   /** Set for API keys: the one organisation the key is valid for. */
   apiKey?: { id: string; orgId: string };
+  /** Set for OAuth access tokens: the client (app) the user authorised and the granted scopes. */
+  oauth?: { clientId: string; scopes: string[] };
 }
 
 /** The organisation an org-scoped request acts in, and the caller's role there. */

@@ -1,0 +1,111 @@
+/**
+ * The OAuth pages in a real browser: an authorisation request lands on /.auth/sign-in, signing
+ * in continues to /.auth/consent, which names the client and the user's organisation, and
+ * Allow sends the browser back to the client's loopback redirect with a code. The device page
+ * sends a signed-out user through sign-in and back, names the client and approves the code.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Browser } from "playwright-core";
+import { launchBrowser } from "../harness/browser.js";
+import { createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
+import type { TestApp } from "../harness/test-app.js";
+import { pkce, registerClient, startOAuthTestApp } from "./oauth-helpers.js";
+
+describe("OAuth pages in a browser", () => {
+  let app: TestApp;
+  let browser: Browser;
+  let user: TestUser;
+
+  before(async () => {
+    app = await startOAuthTestApp();
+    browser = await launchBrowser();
+    user = await signUp(app);
+    await createOrgAs(app, user, "browser-org");
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it("signs in, shows the consent page with the client's name, and returns a code on Allow", async () => {
+    const redirectUri = "http://127.0.0.1:45999/callback";
+    const client = await registerClient(app, {
+      client_name: "Cursor (test)",
+      redirect_uris: [redirectUri],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+    });
+    const authorize = new URL(`${app.url}/.auth/oauth2/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: "code",
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      scope: "openid offline_access",
+      state: "browser-state",
+      code_challenge: pkce().challenge,
+      code_challenge_method: "S256",
+      resource: `${app.url}/mcp`,
+    }).toString();
+
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    let callback: URL | undefined;
+    await page.route(`${redirectUri}**`, async (route) => {
+      callback = new URL(route.request().url());
+      await route.fulfill({ contentType: "text/html", body: "<p>You can close this window.</p>" });
+    });
+
+    await page.goto(authorize.toString());
+    await page.waitForURL((u) => u.pathname === "/.auth/sign-in");
+    await page.getByLabel("E-mail").fill(user.email);
+    await page.getByLabel("Password").fill(user.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+
+    await page.waitForURL((u) => u.pathname === "/.auth/consent");
+    await page.getByRole("heading", { name: "Allow access?" }).waitFor();
+    const name = page.getByTestId("client-name");
+    await name.filter({ hasNotText: "Loading…" }).waitFor();
+    assert.equal(await name.textContent(), "Cursor (test)");
+    const allow = page.getByRole("button", { name: "Allow" });
+    assert.equal(await allow.isVisible(), true);
+    await page.getByRole("combobox", { name: "The agent will work in" }).waitFor();
+    assert.match((await page.locator("code").textContent()) ?? "", /\/mcp\?orgSlug=browser-org$/);
+
+    await allow.click();
+    await page.waitForURL((u) => u.toString().startsWith(redirectUri));
+    assert.ok(callback?.searchParams.get("code"), "an authorization code");
+    assert.equal(callback?.searchParams.get("state"), "browser-state");
+    assert.deepEqual(errors, []);
+  });
+
+  it("approves a device code on /.auth/device after signing in", async () => {
+    const client = await registerClient(app, {
+      client_name: "Headless (test)",
+      grant_types: ["urn:ietf:params:oauth:grant-type:device_code"],
+      response_types: [],
+    });
+    const res = await fetch(`${app.url}/.auth/device/code`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: client.client_id, scope: "openid", resource: `${app.url}/mcp` }).toString(),
+    });
+    const code = (await res.json()) as { user_code: string; device_code: string; verification_uri_complete: string };
+
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    await page.goto(code.verification_uri_complete);
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByLabel("E-mail").fill(user.email);
+    await page.getByLabel("Password").fill(user.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL((u) => u.pathname === "/.auth/device" && u.searchParams.get("user_code") === code.user_code);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByTestId("client-name").filter({ hasText: "Headless (test)" }).waitFor();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("status").filter({ hasText: "Approved" }).waitFor();
+    assert.deepEqual(errors, []);
+  });
+});
