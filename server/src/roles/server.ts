@@ -32,6 +32,13 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
   const mailer = createMailer(config.email, logger);
   platform.lifecycle.onStop("mailer", async () => mailer.close());
   const accounts = createAccounts({ config, db, mailer, logger });
+  // Better Auth initialises asynchronously (plugins read and write the database): the pools
+  // must outlive that, even when start-up fails right after this point.
+  const authReady = accounts.auth.$context.then(
+    () => undefined,
+    (err: unknown) => logger.error({ err }, "auth initialisation failed"),
+  );
+  platform.lifecycle.onStop("auth-init", () => authReady);
   const router = new ApiRouter(accounts.guards);
   accounts.registerApiRoutes(router);
   repositories.registerRoutes(router, jobs);
