@@ -194,7 +194,7 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
     if (repos.length === 0) return { references: [], partial: false };
     const pattern = { kind: "literal" as const, value: input.name, negated: false };
     const query = { ...EMPTY_QUERY, caseSensitive: true };
-    const blobs = await sql.matchingBlobs(tx, scope.orgId, repos, query, [pattern], 500);
+    const { blobs, capped } = await sql.matchingBlobs(tx, scope.orgId, repos, query, [pattern], 500);
     const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
     const chunks = await sql.matchingChunks(tx, scope.orgId, blobs, [pattern], true);
     const defs = await sql.definitionsIn(tx, scope.orgId, blobs, [input.name]);
@@ -220,6 +220,6 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
         references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });
       }
     }
-    return { references: references.slice(0, input.limit), partial: blobs.length >= 500 || references.length > input.limit };
+    return { references: references.slice(0, input.limit), partial: capped || blobs.length >= 500 || references.length > input.limit };
   }, { snapshot: true });
 }

@@ -142,8 +142,8 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
 
     for (const group of query.groups) {
       const positive = group.filter((p) => !p.negated);
-      const blobs = await sql.matchingBlobs(tx, scope.orgId, repos, query, group, MAX_CANDIDATE_BLOBS);
-      if (blobs.length >= MAX_CANDIDATE_BLOBS) partialReason = "too_many_matches";
+      const { blobs, capped } = await sql.matchingBlobs(tx, scope.orgId, repos, query, group, MAX_CANDIDATE_BLOBS);
+      if (capped || blobs.length >= MAX_CANDIDATE_BLOBS) partialReason = "too_many_matches";
       for (const file of await sql.visibleFiles(tx, repos, query, blobs, MAX_CANDIDATE_BLOBS * 4)) add(file, positive, false);
       if (positive.length === 1 && group.length === 1 && positive[0]!.kind === "literal") {
         for (const file of await sql.pathMatches(tx, repos, query, positive[0]!, 100)) add(file, positive, true);

@@ -98,30 +98,54 @@ function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Pa
   )`;
 }
 
+/** The mode and bound pattern of `ctxpipe_search_blobs` for one pattern. */
+function searchMode(pattern: Pattern, caseSensitive: boolean): { mode: string; value: string } {
+  if (pattern.kind === "literal") return { mode: caseSensitive ? "like" : "ilike", value: `%${escapeLike(pattern.value)}%` };
+  return { mode: caseSensitive ? "regex" : "iregex", value: `(?n)${toPostgresRegex(pattern.value)}` };
+}
+
+/** Most chunks examined per pattern; more makes the search partial. */
+export const MAX_CHUNKS_PER_PATTERN = 20_000;
+
 /**
  * Blobs (among visible files) in which every positive pattern of `group` matches and no
- * negative one does. `limit` bounds the work; hitting it makes the result partial.
+ * negative one does. The trigram scans go through ctxpipe_search_blobs (see its migration:
+ * under RLS the index could not be used). `limit` bounds the result; reaching it, or the
+ * per-pattern chunk limit, makes the result partial.
  */
-export async function matchingBlobs(tx: Queryable, orgId: string, repos: SearchableRepo[], query: SearchQuery, group: Pattern[], limit: number): Promise<string[]> {
+export async function matchingBlobs(
+  tx: Queryable,
+  orgId: string,
+  repos: SearchableRepo[],
+  query: SearchQuery,
+  group: Pattern[],
+  limit: number,
+): Promise<{ blobs: string[]; capped: boolean }> {
   const params = new Params();
   const cte = visibleFilesCte(repos, query, params);
-  const org = params.add(orgId);
   const positive = group.filter((p) => !p.negated);
   const negative = group.filter((p) => p.negated);
-  const selects = positive.map(
-    (p) => `select c.blob_oid from index_chunks c where c.org_id = ${org} and ${patternCondition("c.content", p, query.caseSensitive, params)}
-            and c.blob_oid in (select blob_oid from visible)`,
-  );
-  let sql = `with ${cte}, hits as (${selects.join(" intersect ")})
-    select distinct h.blob_oid from hits h`;
+  const chunkLimit = `${params.add(MAX_CHUNKS_PER_PATTERN)}::int`;
+  const scans = positive.map((p, i) => {
+    const { mode, value } = searchMode(p, query.caseSensitive);
+    return `p${i} as (select blob_oid, chunks from ctxpipe_search_blobs(${params.add(mode)}, ${params.add(value)}, ${chunkLimit}))`;
+  });
+  const intersect = positive.map((_, i) => `select blob_oid from p${i}`).join(" intersect ");
+  const capped = positive.map((_, i) => `(select coalesce(sum(chunks), 0) from p${i}) >= ${chunkLimit}`).join(" or ");
+  let filter = "h.blob_oid in (select blob_oid from visible)";
   if (negative.length) {
-    sql += ` where not exists (select 1 from index_chunks n where n.org_id = ${org} and n.blob_oid = h.blob_oid and (${negative
+    filter += ` and not exists (select 1 from index_chunks n where n.org_id = ${params.add(orgId)}::uuid and n.blob_oid = h.blob_oid and (${negative
       .map((p) => patternCondition("n.content", p, query.caseSensitive, params))
       .join(" or ")}))`;
   }
-  sql += ` limit ${params.add(limit)}`;
-  const { rows } = await tx.query<{ blob_oid: string }>(sql, params.values);
-  return rows.map((r) => r.blob_oid);
+  const { rows } = await tx.query<{ blob_oid: string | null; capped: boolean }>(
+    `with ${cte}, ${scans.join(", ")},
+       hits as (select h.blob_oid from (${intersect}) h where ${filter} limit ${params.add(limit)})
+     select blob_oid, (${capped}) as capped from hits
+     union all select null, (${capped}) where not exists (select 1 from hits)`,
+    params.values,
+  );
+  return { blobs: rows.filter((r) => r.blob_oid !== null).map((r) => r.blob_oid!), capped: rows[0]?.capped ?? false };
 }
 
 /** Visible files whose path matches the single positive literal of a group. */
@@ -206,11 +230,12 @@ export type NameMatch = "exact" | "prefix" | "substring" | "fuzzy";
 
 /**
  * Symbol definitions among visible files, by name. `exact` and `prefix` ignore case; `fuzzy`
- * uses trigram similarity. Ordered exact first, then shorter names.
+ * uses trigram similarity (through ctxpipe_search_symbols, for the indexes). Ordered exact
+ * first, then shorter names.
  */
 export async function findSymbols(
   tx: Queryable,
-  orgId: string,
+  _orgId: string,
   repos: SearchableRepo[],
   query: SearchQuery,
   name: string,
@@ -219,21 +244,16 @@ export async function findSymbols(
   const params = new Params();
   const cte = visibleFilesCte(repos, query, params);
   const lowered = name.toLowerCase();
-  const nameCond =
-    options.match === "exact"
-      ? `lower(s.name) = ${params.add(lowered)}`
-      : options.match === "prefix"
-        ? `lower(s.name) like ${params.add(`${escapeLike(lowered)}%`)}`
-        : options.match === "substring"
-          ? `s.name ilike ${params.add(`%${escapeLike(name)}%`)}`
-          : `s.name % ${params.add(name)}`;
-  const where = [`s.org_id = ${params.add(orgId)}`, nameCond, "s.language = coalesce(v.language, s.language)"];
+  const where = ["s.language = coalesce(v.language, s.language)"];
   if (options.kinds?.length) where.push(`s.kind = any(${params.add(options.kinds)}::text[])`);
   const exactParam = params.add(lowered);
+  // Candidates first (bounded), then visibility: a symbol of a file outside the published
+  // generations or filters is dropped here.
   const { rows } = await tx.query(
     `with ${cte}
      select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.signature, v.repository_id, v.path
-     from index_symbols s join visible v on v.blob_oid = s.blob_oid
+     from ctxpipe_search_symbols(${params.add(options.match)}, ${params.add(name)}, ${params.add(Math.max(options.limit * 20, 1000))}) s
+     join visible v on v.blob_oid = s.blob_oid
      where ${where.join(" and ")}
      order by (lower(s.name) = ${exactParam}) desc, length(s.name), v.path, s.start_line
      limit ${params.add(options.limit)}`,
