@@ -9,7 +9,7 @@ import { withTenant, withUserScope } from "../../src/platform/db/tenant.js";
 import { createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
-const ORG_OWNED_TABLES = ["orgs", "org_members", "org_invitations", "api_keys", "org_secrets", "audit_events"];
+const ORG_OWNED_TABLES = ["orgs", "org_members", "org_invitations", "api_keys", "org_secrets", "audit_events", "repositories", "index_files", "index_chunks", "index_symbols", "index_symbol_blobs", "mcp_usage_daily"];
 
 describe("row-level security", () => {
   let app: TestApp;
@@ -51,6 +51,7 @@ describe("row-level security", () => {
   it("returns nothing to a query run without the org scope", async () => {
     const db = app.running.platform.db;
     for (const table of ORG_OWNED_TABLES) {
+      // Every org-owned table answers nothing without a scope.
       const unscoped = await db.app.query(`select count(*)::int as n from ${table}`);
       assert.equal(unscoped.rows[0].n, 0, `${table} without scope`);
     }
@@ -75,6 +76,30 @@ describe("row-level security", () => {
     const db = app.running.platform.db;
     const rows = await withUserScope(db, alice.id, async (tx) => (await tx.query("select o.slug from orgs o")).rows);
     assert.deepEqual(rows.map((r) => r.slug), [orgA.slug]);
+  });
+
+  it("scopes the search functions like RLS: nothing without a scope, one org with one", async () => {
+    const db = app.running.platform.db;
+    await db.unsafeSystem.query(
+      `insert into index_chunks (org_id, blob_oid, chunk_no, start_line, line_count, content)
+       values ($1, 'blob-a', 0, 1, 1, 'shared needle in a'), ($2, 'blob-b', 0, 1, 1, 'shared needle in b')`,
+      [orgA.id, orgB.id],
+    );
+    await db.unsafeSystem.query(
+      `insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, signature)
+       values ($1, 'blob-a', 'go', 'SharedNeedle', 'function', null, 1, 1, 'func SharedNeedle()'),
+              ($2, 'blob-b', 'go', 'SharedNeedle', 'function', null, 1, 1, 'func SharedNeedle()')`,
+      [orgA.id, orgB.id],
+    );
+    const unscoped = await db.app.query("select * from ctxpipe_search_blobs('ilike', '%needle%', 100)");
+    assert.equal(unscoped.rowCount, 0);
+    assert.equal((await db.app.query("select * from ctxpipe_search_symbols('exact', 'sharedneedle', 100)")).rowCount, 0);
+    const scoped = await withTenant(db, { orgId: orgA.id }, async (tx) => ({
+      blobs: (await tx.query("select blob_oid from ctxpipe_search_blobs('ilike', '%needle%', 100)")).rows.map((r) => r.blob_oid),
+      symbols: (await tx.query("select blob_oid from ctxpipe_search_symbols('substring', 'needle', 100)")).rows.map((r) => r.blob_oid),
+    }));
+    assert.deepEqual(scoped, { blobs: ["blob-a"], symbols: ["blob-a"] });
+    await assert.rejects(withTenant(db, { orgId: orgA.id }, (tx) => tx.query("select * from ctxpipe_search_blobs('drop table', 'x', 1)")), /unknown search mode/);
   });
 
   it("keeps sessions, accounts and password hashes away from the app role", async () => {
