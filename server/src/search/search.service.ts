@@ -140,9 +140,10 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       }
     };
 
+    const within = query.groups.length > 0 ? await sql.filteredBlobs(tx, repos, query) : undefined;
     for (const group of query.groups) {
       const positive = group.filter((p) => !p.negated);
-      const { blobs, capped } = await sql.matchingBlobs(tx, scope.orgId, repos, query, group, MAX_CANDIDATE_BLOBS);
+      const { blobs, capped } = await sql.matchingBlobs(tx, scope.orgId, repos, query, group, MAX_CANDIDATE_BLOBS, within);
       if (capped || blobs.length >= MAX_CANDIDATE_BLOBS) partialReason = "too_many_matches";
       for (const file of await sql.visibleFiles(tx, repos, query, blobs, MAX_CANDIDATE_BLOBS * 4)) add(file, positive, false);
       if (positive.length === 1 && group.length === 1 && positive[0]!.kind === "literal") {

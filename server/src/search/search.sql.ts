@@ -107,11 +107,39 @@ function searchMode(pattern: Pattern, caseSensitive: boolean): { mode: string; v
 /** Most chunks examined per pattern; more makes the search partial. */
 export const MAX_CHUNKS_PER_PATTERN = 20_000;
 
+/** `exists (...)`: blob `alias.blob_oid` is held by a visible file (file: and lang: applied). */
+function visibleBlobCondition(alias: string, orgParam: string, repos: SearchableRepo[], query: SearchQuery, params: Params): string {
+  const where = [`f.org_id = ${orgParam}`, `f.blob_oid = ${alias}.blob_oid`, "f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
+  for (const f of query.files) where.push(`f.path ~* ${params.add(f)}`);
+  for (const f of query.excludeFiles) where.push(`f.path !~* ${params.add(f)}`);
+  if (query.langs.length) where.push(`f.language = any(${params.add(query.langs)}::text[])`);
+  if (query.excludeLangs.length) where.push(`(f.language is null or not f.language = any(${params.add(query.excludeLangs)}::text[]))`);
+  return `exists (select 1 from index_files f
+    join unnest(${params.add(repos.map((r) => r.id))}::uuid[], ${params.add(repos.map((r) => r.generation))}::int[]) as r(id, gen) on r.id = f.repository_id
+    where ${where.join(" and ")})`;
+}
+
+/** Most blobs a file:/lang: filter may select before the trigram scan is restricted to them. */
+export const MAX_FILTER_BLOBS = 20_000;
+
+/**
+ * The blobs of visible files when file: or lang: filters are set and select few enough
+ * (undefined otherwise): the trigram scan is then restricted to them, so a common word in a
+ * narrow filter is found completely instead of hitting the chunk limit elsewhere.
+ */
+export async function filteredBlobs(tx: Queryable, repos: SearchableRepo[], query: SearchQuery): Promise<string[] | undefined> {
+  if (query.files.length + query.langs.length === 0) return undefined;
+  const params = new Params();
+  const cte = visibleFilesCte(repos, query, params);
+  const { rows } = await tx.query<{ blob_oid: string }>(`with ${cte} select distinct blob_oid from visible limit ${params.add(MAX_FILTER_BLOBS + 1)}`, params.values);
+  return rows.length > MAX_FILTER_BLOBS ? undefined : rows.map((r) => r.blob_oid);
+}
+
 /**
  * Blobs (among visible files) in which every positive pattern of `group` matches and no
  * negative one does. The trigram scans go through ctxpipe_search_blobs (see its migration:
- * under RLS the index could not be used). `limit` bounds the result; reaching it, or the
- * per-pattern chunk limit, makes the result partial.
+ * under RLS the index could not be used), restricted to `within` when given. `limit` bounds
+ * the result; reaching it, or the per-pattern chunk limit, makes the result partial.
  */
 export async function matchingBlobs(
   tx: Queryable,
@@ -120,26 +148,28 @@ export async function matchingBlobs(
   query: SearchQuery,
   group: Pattern[],
   limit: number,
+  within?: string[],
 ): Promise<{ blobs: string[]; capped: boolean }> {
   const params = new Params();
-  const cte = visibleFilesCte(repos, query, params);
+  const org = `${params.add(orgId)}::uuid`;
   const positive = group.filter((p) => !p.negated);
   const negative = group.filter((p) => p.negated);
   const chunkLimit = `${params.add(MAX_CHUNKS_PER_PATTERN)}::int`;
+  const restrict = within ? `${params.add(within)}::text[]` : "null::text[]";
   const scans = positive.map((p, i) => {
     const { mode, value } = searchMode(p, query.caseSensitive);
-    return `p${i} as (select blob_oid, chunks from ctxpipe_search_blobs(${params.add(mode)}, ${params.add(value)}, ${chunkLimit}))`;
+    return `p${i} as (select blob_oid, chunks from ctxpipe_search_blobs(${params.add(mode)}, ${params.add(value)}, ${chunkLimit}, ${restrict}))`;
   });
   const intersect = positive.map((_, i) => `select blob_oid from p${i}`).join(" intersect ");
   const capped = positive.map((_, i) => `(select coalesce(sum(chunks), 0) from p${i}) >= ${chunkLimit}`).join(" or ");
-  let filter = "h.blob_oid in (select blob_oid from visible)";
+  let filter = visibleBlobCondition("h", org, repos, query, params);
   if (negative.length) {
-    filter += ` and not exists (select 1 from index_chunks n where n.org_id = ${params.add(orgId)}::uuid and n.blob_oid = h.blob_oid and (${negative
+    filter += ` and not exists (select 1 from index_chunks n where n.org_id = ${org} and n.blob_oid = h.blob_oid and (${negative
       .map((p) => patternCondition("n.content", p, query.caseSensitive, params))
       .join(" or ")}))`;
   }
   const { rows } = await tx.query<{ blob_oid: string | null; capped: boolean }>(
-    `with ${cte}, ${scans.join(", ")},
+    `with ${scans.join(", ")},
        hits as (select h.blob_oid from (${intersect}) h where ${filter} limit ${params.add(limit)})
      select blob_oid, (${capped}) as capped from hits
      union all select null, (${capped}) where not exists (select 1 from hits)`,

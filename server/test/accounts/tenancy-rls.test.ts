@@ -91,15 +91,15 @@ describe("row-level security", () => {
               ($2, 'blob-b', 'go', 'SharedNeedle', 'function', null, 1, 1, 'func SharedNeedle()')`,
       [orgA.id, orgB.id],
     );
-    const unscoped = await db.app.query("select * from ctxpipe_search_blobs('ilike', '%needle%', 100)");
+    const unscoped = await db.app.query("select * from ctxpipe_search_blobs('ilike', '%needle%', 100, null)");
     assert.equal(unscoped.rowCount, 0);
     assert.equal((await db.app.query("select * from ctxpipe_search_symbols('exact', 'sharedneedle', 100)")).rowCount, 0);
     const scoped = await withTenant(db, { orgId: orgA.id }, async (tx) => ({
-      blobs: (await tx.query("select blob_oid from ctxpipe_search_blobs('ilike', '%needle%', 100)")).rows.map((r) => r.blob_oid),
+      blobs: (await tx.query("select blob_oid from ctxpipe_search_blobs('ilike', '%needle%', 100, null)")).rows.map((r) => r.blob_oid),
       symbols: (await tx.query("select blob_oid from ctxpipe_search_symbols('substring', 'needle', 100)")).rows.map((r) => r.blob_oid),
     }));
     assert.deepEqual(scoped, { blobs: ["blob-a"], symbols: ["blob-a"] });
-    await assert.rejects(withTenant(db, { orgId: orgA.id }, (tx) => tx.query("select * from ctxpipe_search_blobs('drop table', 'x', 1)")), /unknown search mode/);
+    await assert.rejects(withTenant(db, { orgId: orgA.id }, (tx) => tx.query("select * from ctxpipe_search_blobs('drop table', 'x', 1, null)")), /unknown search mode/);
   });
 
   it("keeps sessions, accounts and password hashes away from the app role", async () => {
