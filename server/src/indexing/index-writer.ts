@@ -170,18 +170,30 @@ export async function generationTotals(tx: Queryable, repositoryId: string, gene
 
 /**
  * Drops what no reader can see any more: file rows that left the published generation, and
- * chunks and symbols of blobs that no file of the org refers to.
+ * chunks and symbols of `candidates` (the blobs a run or a deletion unlinked) that no file of
+ * the org refers to any more. Checking only the candidates keeps this proportional to the
+ * change, not to the organisation's index.
  */
-export async function collectGarbage(tx: Queryable, scope: { orgId: string; repositoryId?: string }, published?: number): Promise<void> {
+export async function collectGarbage(tx: Queryable, scope: { orgId: string; repositoryId?: string }, candidates: string[], published?: number): Promise<void> {
   await lockOrgIndex(tx, scope.orgId, "collect");
   if (scope.repositoryId && published !== undefined) {
     await tx.query("delete from index_files where repository_id = $1 and valid_to is not null and valid_to <= $2", [scope.repositoryId, published]);
   }
+  if (candidates.length === 0) return;
+  const { rows } = await tx.query<{ blob_oid: string }>(
+    `select c.oid as blob_oid from unnest($2::text[]) as c(oid)
+     where not exists (select 1 from index_files f where f.org_id = $1 and f.blob_oid = c.oid)`,
+    [scope.orgId, [...new Set(candidates)]],
+  );
+  const orphans = rows.map((r) => r.blob_oid);
+  if (orphans.length === 0) return;
   for (const table of ["index_chunks", "index_symbols", "index_symbol_blobs"]) {
-    await tx.query(
-      `delete from ${table} t where t.org_id = $1
-       and not exists (select 1 from index_files f where f.org_id = t.org_id and f.blob_oid = t.blob_oid)`,
-      [scope.orgId],
-    );
+    await tx.query(`delete from ${table} where org_id = $1 and blob_oid = any($2::text[])`, [scope.orgId, orphans]);
   }
+}
+
+/** The blobs a repository's file rows refer to (the candidates when it is deleted). */
+export async function repositoryBlobs(tx: Queryable, repositoryId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ blob_oid: string }>("select distinct blob_oid from index_files where repository_id = $1", [repositoryId]);
+  return rows.map((r) => r.blob_oid);
 }

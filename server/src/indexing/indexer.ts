@@ -196,7 +196,11 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
       [repositoryId, next, commit, input.branch, totals.files, totals.bytes, totals.languages, skipped],
     );
     const added = upserts.filter((u) => !live.has(u.path)).length;
+    // Blobs whose rows this run closed: the only ones that may have lost their last file.
+    const closed = new Set([...removals, ...rejectedPaths, ...changedFiles.map((c) => c.path)]);
+    const unlinked = [...closed].map((p) => live.get(p)).filter((oid): oid is string => oid !== undefined);
     return {
+      unlinked,
       generation: next,
       files: totals.files,
       bytes: totals.bytes,
@@ -206,8 +210,9 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     };
   });
 
-  await withTenant(db, { orgId }, (tx) => collectGarbage(tx, { orgId, repositoryId }, result.generation));
-  return result;
+  await withTenant(db, { orgId }, (tx) => collectGarbage(tx, { orgId, repositoryId }, result.unlinked, result.generation));
+  const { unlinked: _unlinked, ...summary } = result;
+  return summary;
 }
 
 /** path → blob of the files live in the newest staged generation. */

@@ -11,7 +11,7 @@ import { withTenant } from "../platform/db/tenant.js";
 import { AppError, isAppError } from "../platform/errors.js";
 import type { Logger } from "../platform/logging.js";
 import { defineJob } from "../jobs/job-queue.js";
-import { collectGarbage } from "../indexing/index-writer.js";
+import { collectGarbage, repositoryBlobs } from "../indexing/index-writer.js";
 import { runIndex, type IndexProgress } from "../indexing/indexer.js";
 import type { SymbolExtractor } from "../indexing/symbols/symbol-extractor.js";
 import { readSecret } from "../secrets/index.js";
@@ -131,10 +131,12 @@ export function deleteJob(deps: RepositoryJobDependencies) {
     queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true },
     async handler(data, { logger }) {
       await deps.gitCache.remove(data.repositoryId);
-      await withTenant(deps.db, { orgId: data.orgId }, async (tx) => {
+      const blobs = await withTenant(deps.db, { orgId: data.orgId }, async (tx) => {
+        const held = await repositoryBlobs(tx, data.repositoryId);
         await tx.query("delete from repositories where id = $1 and status = 'unindexing'", [data.repositoryId]);
+        return held;
       });
-      await withTenant(deps.db, { orgId: data.orgId }, (tx) => collectGarbage(tx, { orgId: data.orgId }));
+      await withTenant(deps.db, { orgId: data.orgId }, (tx) => collectGarbage(tx, { orgId: data.orgId }, blobs));
       logger.info({ repositoryId: data.repositoryId }, "repository deleted");
     },
   });

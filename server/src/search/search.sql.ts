@@ -178,13 +178,21 @@ export async function matchingBlobs(
   return { blobs: rows.filter((r) => r.blob_oid !== null).map((r) => r.blob_oid!), capped: rows[0]?.capped ?? false };
 }
 
-/** Visible files whose path matches the single positive literal of a group. */
+/** Visible files whose path matches the single positive literal of a group (trigram index). */
 export async function pathMatches(tx: Queryable, repos: SearchableRepo[], query: SearchQuery, pattern: Pattern, limit: number): Promise<VisibleFile[]> {
   const params = new Params();
-  const cte = visibleFilesCte(repos, query, params);
-  const cond = patternCondition("v.path", pattern, query.caseSensitive, params);
+  const where = ["f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
+  for (const f of query.files) where.push(`f.path ~* ${params.add(f)}`);
+  for (const f of query.excludeFiles) where.push(`f.path !~* ${params.add(f)}`);
+  if (query.langs.length) where.push(`f.language = any(${params.add(query.langs)}::text[])`);
+  if (query.excludeLangs.length) where.push(`(f.language is null or not f.language = any(${params.add(query.excludeLangs)}::text[]))`);
+  const mode = query.caseSensitive ? "like" : "ilike";
   const { rows } = await tx.query<{ repository_id: string; path: string; blob_oid: string; language: string | null }>(
-    `with ${cte} select * from visible v where ${cond} limit ${params.add(limit)}`,
+    `select f.repository_id, f.path, f.blob_oid, f.language
+     from ctxpipe_search_paths(${params.add(mode)}, ${params.add(`%${escapeLike(pattern.value)}%`)}, ${params.add(limit * 20)}::int) f
+     join unnest(${params.add(repos.map((r) => r.id))}::uuid[], ${params.add(repos.map((r) => r.generation))}::int[]) as r(id, gen) on r.id = f.repository_id
+     where ${where.join(" and ")}
+     limit ${params.add(limit)}`,
     params.values,
   );
   return rows.map((r) => ({ repositoryId: r.repository_id, path: r.path, blobOid: r.blob_oid, language: r.language }));

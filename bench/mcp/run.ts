@@ -1,0 +1,114 @@
+/**
+ * `npm run bench:mcp`: latency and response size of the MCP tools over the search benchmark's
+ * corpus (bench-corpus/repo, built by bench/search/corpus.ts). Starts embedded Postgres and
+ * `ctxpipe serve`, indexes the corpus through the REST API, then calls search_code and
+ * read_file through the official MCP SDK client with an API key (1 warm-up + N measured calls
+ * each). Reports p50/p95 per tool and the typical response size in tokens (characters / 4),
+ * into bench-corpus/results/mcp-latest.md and stdout.
+ *
+ * Options: --runs N (default 10), --smoke (the small corpus in bench-corpus/smoke).
+ */
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { PACKAGES, prepareCorpus } from "../search/corpus.js";
+import { ApiClient, makeWorkDir, REPO_ROOT, sleep, startDatabase, startServe } from "../search/pipeline.js";
+
+const { values: opts } = parseArgs({ options: { runs: { type: "string", default: "10" }, smoke: { type: "boolean", default: false } } });
+const RUNS = Math.max(1, Number.parseInt(opts.runs!, 10) || 10);
+const SLUG = "bench";
+const CORPUS_ROOT = path.join(REPO_ROOT, "bench-corpus");
+const CORPUS = opts.smoke ? path.join(CORPUS_ROOT, "smoke") : CORPUS_ROOT;
+const SMOKE_PACKAGES = PACKAGES.filter((p) => ["lodash", "rxjs", "node-gyp", "leveldown", "@babel/core"].includes(p.name));
+const t0 = Date.now();
+const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
+
+/** The calls measured: typical agent requests. */
+const SEARCHES = ["getBoundingClientRect", "useState useEffect", "sym:createRoot", "/^import .* from 'react'/", "lang:python import", "XMLHttpRequest file:\\.ts$"];
+
+interface Sample {
+  ms: number;
+  chars: number;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+async function timeCall(client: Client, name: string, args: Record<string, unknown>): Promise<Sample> {
+  const started = performance.now();
+  const result = await client.callTool({ name, arguments: args });
+  const ms = performance.now() - started;
+  const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
+  if (result.isError) throw new Error(`${name} ${JSON.stringify(args)} failed: ${text}`);
+  return { ms, chars: text.length + JSON.stringify(result.structuredContent ?? {}).length };
+}
+
+async function main(): Promise<void> {
+  const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0 } : {});
+  const workDir = await makeWorkDir();
+  const db = await startDatabase(workDir);
+  const serve = await startServe({ databaseUrl: db.url, dataDir: path.join(workDir, "data"), logFile: path.join(workDir, "serve.log") });
+  try {
+    const api = new ApiClient(serve.baseUrl);
+    await api.setUp(SLUG);
+    const repo = await api.call<{ id: string }>("POST", `/api/v1/orgs/${SLUG}/repositories`, { url: paths.repo, name: "corpus" }, 201);
+    const started = Date.now();
+    for (;;) {
+      const view = await api.call<{ status: string; error: string | null }>("GET", `/api/v1/orgs/${SLUG}/repositories/${repo.id}`);
+      if (view.status === "ready" || view.status === "complete_with_issues") break;
+      if (view.status === "failed") throw new Error(`indexing failed: ${view.error}`);
+      await sleep(1000);
+    }
+    log(`indexed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const client = new Client({ name: "ctxpipe-bench", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${serve.baseUrl}/mcp?orgSlug=${SLUG}`), { requestInit: { headers: { Authorization: `Bearer ${api.key}` } } }));
+
+    const search: Sample[] = [];
+    for (const query of SEARCHES) {
+      await timeCall(client, "search_code", { query, limit: 10 });
+      for (let i = 0; i < RUNS; i++) search.push(await timeCall(client, "search_code", { query, limit: 10 }));
+    }
+    const files = await client.callTool({ name: "list_files", arguments: { glob: "*.{ts,js,py,go,cc}", limit: 200 } });
+    const picked = ((files.structuredContent as { files: { path: string }[] }).files ?? []).filter((_, i) => i % 20 === 0).slice(0, 8);
+    const read: Sample[] = [];
+    for (const file of picked) {
+      await timeCall(client, "read_file", { repo: "corpus", path: file.path, startLine: 1, endLine: 200 });
+      for (let i = 0; i < RUNS; i++) read.push(await timeCall(client, "read_file", { repo: "corpus", path: file.path, startLine: 1, endLine: 200 }));
+    }
+    await client.close();
+
+    const row = (tool: string, samples: Sample[]) => {
+      const ms = samples.map((s) => s.ms);
+      const tokens = samples.map((s) => s.chars / 4);
+      return `| ${tool} | ${samples.length} | ${percentile(ms, 50).toFixed(1)} ms | ${percentile(ms, 95).toFixed(1)} ms | ${Math.round(percentile(tokens, 50))} | ${Math.round(percentile(tokens, 95))} |`;
+    };
+    const report = [
+      `MCP tools over the benchmark corpus (${opts.smoke ? "smoke" : "full"}), ${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}.`,
+      "",
+      "| tool | calls | p50 | p95 | tokens p50 | tokens p95 |",
+      "| --- | ---: | ---: | ---: | ---: | ---: |",
+      row("search_code", search),
+      row("read_file (200 lines)", read),
+      "",
+      `search_code queries: ${SEARCHES.map((q) => `\`${q}\``).join(", ")} (limit 10). read_file: ${picked.length} files, lines 1-200. Latency is the whole round trip of the SDK client (HTTP, auth, tool, JSON). Tokens are characters of text plus structured content, divided by 4.`,
+    ].join("\n");
+    await fs.mkdir(path.join(CORPUS, "results"), { recursive: true });
+    await fs.writeFile(path.join(CORPUS, "results", "mcp-latest.md"), `${report}\n`);
+    process.stdout.write(`${report}\n`);
+  } finally {
+    await serve.stop();
+    await db.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,237 @@
+/**
+ * The benchmark corpus: a fixed list of pinned npm package tarballs (real JavaScript,
+ * TypeScript, C/C++ and Python sources), fetched with `npm pack`, extracted under
+ * bench-corpus/src/<name> and committed (fixed author and date) into the git repository
+ * bench-corpus/repo as packages/<name>/..., which the real git-based pipeline indexes.
+ * Idempotent: tarballs, extractions and the repository are reused when already there.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { isBinary, isLikelyGenerated, isVendoredPath } from "../../server/src/indexing/languages/language-detect.js";
+
+const execFileAsync = promisify(execFile);
+
+/** One pinned package. */
+export interface CorpusPackage {
+  name: string;
+  version: string;
+  /** Why it is in the corpus (languages, shape). */
+  note: string;
+}
+
+/**
+ * The corpus, in a fixed order. Chosen so that most of the text survives the indexer's
+ * vendored/generated/size rules (language-detect.ts, CTXPIPE_MAX_FILE_BYTES = 1 MiB).
+ */
+export const PACKAGES: readonly CorpusPackage[] = [
+  { name: "aws-sdk", version: "2.1692.0", note: "JS + large .d.ts clients, JSON API models" },
+  { name: "@elastic/eui", version: "97.3.0", note: "React components (JS, .d.ts), 9k files" },
+  { name: "devextreme", version: "24.1.6", note: "JS widgets (esm, cjs), .d.ts" },
+  { name: "highcharts", version: "11.4.8", note: "JS (es-modules, .src.js), .d.ts" },
+  { name: "monaco-editor", version: "0.52.0", note: "VS Code editor, esm JS" },
+  { name: "rocksdb", version: "5.2.1", note: "C++ (RocksDB, LevelDB, snappy sources)" },
+  { name: "@mui/icons-material", version: "6.1.6", note: "32k tiny JS/.d.ts files" },
+  { name: "@cesium/engine", version: "12.0.0", note: "JS sources, GLSL shaders" },
+  { name: "@angular/core", version: "18.2.10", note: "fesm JS, .d.ts" },
+  { name: "@fluentui/react", version: "8.121.0", note: "JS (lib, lib-commonjs, lib-amd), .d.ts" },
+  { name: "@angular/material", version: "18.2.10", note: "JS, .d.ts, SCSS" },
+  { name: "date-fns", version: "4.1.0", note: "5k small JS/.d.ts files" },
+  { name: "@aws-sdk/client-ec2", version: "3.687.0", note: "generated-style TS client (dist-es, dist-types)" },
+  { name: "three", version: "0.170.0", note: "JS sources and examples" },
+  { name: "typeorm", version: "0.3.20", note: "JS, .d.ts, TS sources" },
+  { name: "@mui/material", version: "6.1.6", note: "React components" },
+  { name: "effect", version: "3.10.0", note: "TypeScript sources (src/)" },
+  { name: "playwright-core", version: "1.48.2", note: "JS" },
+  { name: "@angular/compiler", version: "18.2.10", note: "fesm JS, .d.ts" },
+  { name: "webpack", version: "5.96.1", note: "JS, .d.ts" },
+  { name: "@material-ui/core", version: "4.12.4", note: "React components (v4)" },
+  { name: "eslint", version: "9.14.0", note: "JS" },
+  { name: "react-dom", version: "18.3.1", note: "JS (cjs, umd)" },
+  { name: "moment", version: "2.30.1", note: "JS, locales" },
+  { name: "typescript", version: "5.6.3", note: "lib .d.ts (the compiler bundles are over 1 MiB)" },
+  { name: "node-sass", version: "4.14.1", note: "C++ (libsass)" },
+  { name: "node-gyp", version: "10.2.0", note: "Python (gyp)" },
+  { name: "@babel/types", version: "7.26.0", note: "JS, .d.ts" },
+  { name: "@babel/parser", version: "7.26.2", note: "JS" },
+  { name: "@babel/traverse", version: "7.25.9", note: "JS" },
+  { name: "@babel/generator", version: "7.26.2", note: "JS" },
+  { name: "@babel/core", version: "7.26.0", note: "JS" },
+  { name: "lodash", version: "4.17.21", note: "JS, 1k small files" },
+  { name: "leveldown", version: "6.1.1", note: "C++ (LevelDB, snappy)" },
+  { name: "core-js", version: "3.39.0", note: "3.5k small JS files" },
+  { name: "rxjs", version: "7.8.1", note: "TypeScript sources (src/)" },
+];
+
+/** Corpus text must reach this many bytes (binary files not counted). */
+export const MIN_TEXT_BYTES = 300 * 1000 * 1000;
+
+/** Files and folders of the corpus under the root folder (bench-corpus/). */
+export interface CorpusPaths {
+  root: string;
+  tarballs: string;
+  src: string;
+  state: string;
+  repo: string;
+}
+
+/** What is in the corpus. */
+export interface CorpusStats {
+  files: number;
+  bytes: number;
+  textFiles: number;
+  textBytes: number;
+  /** What the indexer's rules should keep (estimate; the real number comes from the index). */
+  expectedIndexable: { files: number; bytes: number };
+  perPackage: { name: string; version: string; files: number; bytes: number; textBytes: number; expectedIndexableBytes: number }[];
+  commit: string;
+}
+
+/** The layout under `root`. */
+export function corpusPaths(root: string, tarballs = path.join(root, "tarballs")): CorpusPaths {
+  return { root, tarballs, src: path.join(root, "src"), state: path.join(root, "state"), repo: path.join(root, "repo") };
+}
+
+/** `@babel/types@7.26.0` → `babel-types-7.26.0.tgz`, as `npm pack` names it. */
+function tarballName(p: CorpusPackage): string {
+  return `${p.name.replace(/^@/, "").replace("/", "-")}-${p.version}.tgz`;
+}
+
+const exists = (file: string) => fs.stat(file).then(() => true, () => false);
+
+async function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const { stdout } = await execFileAsync(cmd, args, { ...options, maxBuffer: 256 * 1024 * 1024 });
+  return stdout;
+}
+
+/** Downloads and extracts every package that is not there yet. */
+async function fetchPackages(paths: CorpusPaths, packages: readonly CorpusPackage[], log: (line: string) => void): Promise<void> {
+  await fs.mkdir(paths.tarballs, { recursive: true });
+  await fs.mkdir(paths.state, { recursive: true });
+  for (const p of packages) {
+    const tarball = path.join(paths.tarballs, tarballName(p));
+    if (!(await exists(tarball))) {
+      log(`npm pack ${p.name}@${p.version}`);
+      await run("npm", ["pack", `${p.name}@${p.version}`, "--pack-destination", paths.tarballs, "--silent"]);
+      if (!(await exists(tarball))) throw new Error(`npm pack did not produce ${tarball}`);
+    }
+    const marker = path.join(paths.state, `${tarballName(p)}.extracted`);
+    const dest = path.join(paths.src, p.name);
+    if ((await exists(marker)) && (await exists(dest))) continue;
+    log(`extract ${p.name}@${p.version}`);
+    await fs.rm(dest, { recursive: true, force: true });
+    await fs.mkdir(dest, { recursive: true });
+    // npm tarballs have one top folder (usually package/).
+    await run("tar", ["-xzf", tarball, "-C", dest, "--strip-components=1", "--no-same-owner"]);
+    await run("chmod", ["-R", "u+rwX,go+rX", dest]);
+    await fs.writeFile(marker, `${p.name}@${p.version}\n`);
+  }
+}
+
+/** Walks the extracted packages: sizes, text bytes and what the indexer should keep. */
+async function measure(paths: CorpusPaths, packages: readonly CorpusPackage[]): Promise<Omit<CorpusStats, "commit">> {
+  const stats: Omit<CorpusStats, "commit"> = { files: 0, bytes: 0, textFiles: 0, textBytes: 0, expectedIndexable: { files: 0, bytes: 0 }, perPackage: [] };
+  for (const p of packages) {
+    const dir = path.join(paths.src, p.name);
+    const row = { name: p.name, version: p.version, files: 0, bytes: 0, textBytes: 0, expectedIndexableBytes: 0 };
+    for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile()) continue;
+      const full = path.join(e.parentPath, e.name);
+      const rel = `packages/${p.name}/${path.relative(dir, full)}`;
+      const content = await fs.readFile(full);
+      row.files++;
+      row.bytes += content.length;
+      if (isBinary(content)) continue;
+      stats.textFiles++;
+      row.textBytes += content.length;
+      if (isVendoredPath(rel) || content.length > 1024 * 1024) continue;
+      if (isLikelyGenerated(rel, content.toString("utf8", 0, Math.min(content.length, 16384)).slice(0, 4096))) continue;
+      stats.expectedIndexable.files++;
+      row.expectedIndexableBytes += content.length;
+    }
+    stats.files += row.files;
+    stats.bytes += row.bytes;
+    stats.textBytes += row.textBytes;
+    stats.expectedIndexable.bytes += row.expectedIndexableBytes;
+    stats.perPackage.push(row);
+  }
+  return stats;
+}
+
+/** Environment of git commands that write commits: a fixed author and date. */
+export function gitCommitEnv(date = "2026-01-01T00:00:00Z"): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: "ctxpipe bench",
+    GIT_AUTHOR_EMAIL: "bench@example.invalid",
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_NAME: "ctxpipe bench",
+    GIT_COMMITTER_EMAIL: "bench@example.invalid",
+    GIT_COMMITTER_DATE: date,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+  };
+}
+
+/** The tag of the corpus commit; runs reset the repository to it. */
+export const BASE_TAG = "bench-base";
+
+/**
+ * Builds (or resets) bench-corpus/repo: packages/<name>/ hard-linked from src/, one commit.
+ * A repository built from the same package list is reset to its base commit instead.
+ */
+async function buildRepo(paths: CorpusPaths, packages: readonly CorpusPackage[], log: (line: string) => void): Promise<string> {
+  const manifest = createHash("sha256").update(JSON.stringify({ v: 1, packages })).digest("hex");
+  const manifestFile = path.join(paths.state, "repo.manifest");
+  const env = gitCommitEnv();
+  const git = (...args: string[]) => run("git", args, { cwd: paths.repo, env });
+  if ((await exists(path.join(paths.repo, ".git"))) && (await fs.readFile(manifestFile, "utf8").catch(() => "")) === manifest) {
+    const base = (await git("rev-parse", "--verify", "-q", `refs/tags/${BASE_TAG}^{commit}`).catch(() => "")).trim();
+    if (base) {
+      // Undo a previous run's incremental commit (git rewrites files, so src/ stays intact).
+      await git("checkout", "-q", "-B", "main", base);
+      await git("reset", "-q", "--hard", base);
+      await git("clean", "-qfdx");
+      return base;
+    }
+  }
+  log("building the git repository (one commit; a few minutes)");
+  await fs.rm(paths.repo, { recursive: true, force: true });
+  await fs.mkdir(paths.repo, { recursive: true });
+  await git("init", "-q", "-b", "main");
+  // Hard links: no second copy of the corpus. Git replaces files on checkout, never edits them.
+  await run("cp", ["-al", paths.src, path.join(paths.repo, "packages")]);
+  await git("add", "--all", "--force", ".");
+  await git("commit", "-q", "--no-verify", "-m", `bench corpus: ${packages.length} npm packages`);
+  await git("tag", BASE_TAG);
+  // A served repository is packed; an unpacked one would make every clone compress it again.
+  log("packing the repository");
+  await git("repack", "-a", "-d", "-q");
+  await git("prune");
+  await fs.writeFile(manifestFile, manifest);
+  return (await git("rev-parse", "HEAD")).trim();
+}
+
+/**
+ * Makes sure the corpus is there (download, extract, repository) and returns its statistics.
+ * `options` select a smaller corpus (the --smoke run of run.ts).
+ * @throws when the corpus text is under `minTextBytes` (default MIN_TEXT_BYTES).
+ */
+export async function prepareCorpus(
+  root: string,
+  log: (line: string) => void,
+  options: { packages?: readonly CorpusPackage[]; minTextBytes?: number; tarballs?: string } = {},
+): Promise<{ paths: CorpusPaths; stats: CorpusStats }> {
+  const paths = corpusPaths(root, options.tarballs);
+  const packages = options.packages ?? PACKAGES;
+  const minTextBytes = options.minTextBytes ?? MIN_TEXT_BYTES;
+  await fetchPackages(paths, packages, log);
+  const measured = await measure(paths, packages);
+  if (measured.textBytes < minTextBytes) {
+    throw new Error(`corpus text is ${measured.textBytes} bytes, under ${minTextBytes}: add packages to PACKAGES`);
+  }
+  const commit = await buildRepo(paths, packages, log);
+  return { paths, stats: { ...measured, commit } };
+}

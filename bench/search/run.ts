@@ -1,0 +1,345 @@
+/**
+ * `npm run bench:search`: the reproducible code-search benchmark (see bench/README.md).
+ *
+ * 1. Corpus: pinned npm packages → bench-corpus/repo (corpus.ts).
+ * 2. Pipeline: embedded Postgres, `ctxpipe serve` as a child; a user, an organisation, an API
+ *    key and the repository through the REST API; time to ready, throughput, peak RSS, CPU,
+ *    index size (pipeline.ts).
+ * 3. Queries: each through REST and through ripgrep over the same files (queries.ts).
+ * 4. Incremental: one changed file, POST reindex, time until search finds the new string.
+ * Results go to bench-corpus/results/ (JSON and Markdown) and stdout.
+ *
+ * Options: --runs N (measured runs per query, default 10), --no-explain, --profile-index
+ * (second, in-process index run split into git / symbols / SQL), --cpu-prof (V8 profile of
+ * the server process), --corpus-only, --smoke (a small corpus in bench-corpus/smoke), --keep
+ * (leave the database running after the run, for psql, until SIGTERM or SIGINT).
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { BASE_TAG, gitCommitEnv, PACKAGES, prepareCorpus } from "./corpus.js";
+import { ApiClient, cpuOf, indexSize, makeWorkDir, memoryOf, postgresCpu, REPO_ROOT, sleep, startDatabase, startServe, type BenchDatabase, type ServeProcess } from "./pipeline.js";
+import { explainSearch, profileIndex, summariseCpuProfile } from "./profile.js";
+import { QUERIES, rgOnce, searchOnce, summarise, type RgSpec } from "./queries.js";
+import { describeMachine, targets, toMarkdown, type BenchResults, type QueryResult } from "./report.js";
+
+const execFileAsync = promisify(execFile);
+const { values: opts } = parseArgs({
+  options: {
+    runs: { type: "string", default: "10" },
+    "no-explain": { type: "boolean", default: false },
+    "profile-index": { type: "boolean", default: false },
+    "cpu-prof": { type: "boolean", default: false },
+    "corpus-only": { type: "boolean", default: false },
+    smoke: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+  },
+});
+const RUNS = Math.max(1, Number.parseInt(opts.runs!, 10) || 10);
+const SLUG = "bench";
+const CORPUS_ROOT = path.join(REPO_ROOT, "bench-corpus");
+/** --smoke: a few small packages in bench-corpus/smoke, to check the harness in a minute. */
+const SMOKE_PACKAGES = PACKAGES.filter((p) => ["lodash", "rxjs", "node-gyp", "leveldown", "@babel/core"].includes(p.name));
+const CORPUS = opts.smoke ? path.join(CORPUS_ROOT, "smoke") : CORPUS_ROOT;
+const RESULTS = path.join(CORPUS, "results");
+const INCREMENTAL_FILE = "packages/lodash/chunk.js";
+
+const t0 = Date.now();
+const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
+const seconds = (from: number, to: number) => (to - from) / 1000;
+
+function rgCommand(spec: RgSpec): string {
+  const flags = ["rg --no-ignore --hidden --count", spec.fixed ? "-F" : "", spec.ignoreCase ? "-i" : "", ...(spec.iglobs ?? []).map((g) => `--iglob '${g}'`), spec.type ? `-t ${spec.type}` : ""];
+  const base = flags.filter(Boolean).join(" ");
+  if (spec.patterns.length === 1) return `${base} -e '${spec.patterns[0]}' .`;
+  return `${base.replace("--count", "-l")} -e '${spec.patterns[0]}' . | xargs ${base} -e '${spec.patterns.slice(1).join("' then -e '")}'`;
+}
+
+/** Repository status as the API reports it. */
+interface RepoView {
+  id: string;
+  status: string;
+  step: { key: string } | null;
+  fileCount: number;
+  byteCount: number;
+  languages: Record<string, number>;
+  skipped: Record<string, number>;
+  error: string | null;
+}
+
+/** Polls a repository until it is ready; records when it started running and each step. */
+async function waitForRun(api: ApiClient, repoId: string, requestedAt: number, serve: ServeProcess, onSample?: () => Promise<void>) {
+  let runningAt: number | undefined;
+  const phases: { key: string; at: number }[] = [];
+  for (;;) {
+    const repo = await api.call<RepoView>("GET", `/api/v1/orgs/${SLUG}/repositories/${repoId}`);
+    const now = Date.now();
+    if (repo.status === "running" && runningAt === undefined) runningAt = now;
+    const key = repo.step?.key;
+    if (key && phases.at(-1)?.key !== key) {
+      phases.push({ key, at: now });
+      log(`  step ${key}`);
+    }
+    if (repo.status === "ready" || repo.status === "complete_with_issues") {
+      return { repo, runningAt: runningAt ?? requestedAt, readyAt: now, phases: phases.map((p, i) => ({ key: p.key, seconds: seconds(p.at, phases[i + 1]?.at ?? now) })) };
+    }
+    if (repo.status === "failed") throw new Error(`index run failed: ${repo.error}; see ${serve.logFile}`);
+    await onSample?.();
+    await sleep(200);
+  }
+}
+
+async function indexedLog(logFile: string): Promise<{ blobsRead: number; bytesRead: number } | null> {
+  const text = await fs.readFile(logFile, "utf8").catch(() => "");
+  for (const line of text.split("\n").reverse()) {
+    if (!line.includes('"repository indexed"')) continue;
+    try {
+      const entry = JSON.parse(line) as { blobsRead: number; bytesRead: number };
+      return { blobsRead: entry.blobsRead, bytesRead: entry.bytesRead };
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** Hard links of exactly the indexed files, for ripgrep. */
+async function mirrorIndexedFiles(db: BenchDatabase, repoDir: string, dest: string): Promise<number> {
+  await fs.rm(dest, { recursive: true, force: true });
+  const { rows } = await db.pool.query<{ path: string }>("select path from index_files where valid_to is null order by path");
+  const dirs = new Set<string>();
+  for (const { path: p } of rows) {
+    const target = path.join(dest, p);
+    const dir = path.dirname(target);
+    if (!dirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      dirs.add(dir);
+    }
+    await fs.link(path.join(repoDir, p), target);
+  }
+  return rows.length;
+}
+
+async function jobSeconds(db: BenchDatabase): Promise<number | null> {
+  try {
+    const { rows } = await db.pool.query<{ s: number }>(
+      "select extract(epoch from completed_on - started_on)::float8 as s from pgboss.job where name = 'repository.sync' and completed_on is not null order by created_on limit 1",
+    );
+    return rows[0]?.s ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const machine = await describeMachine();
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}`);
+  const { paths, stats } = await prepareCorpus(
+    CORPUS,
+    log,
+    opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0, tarballs: path.join(CORPUS_ROOT, "tarballs") } : {},
+  );
+  log(`corpus: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB (${(stats.textBytes / 1e6).toFixed(1)} MB text; ~${(stats.expectedIndexable.bytes / 1e6).toFixed(1)} MB indexable)`);
+  if (opts["corpus-only"]) return;
+
+  await fs.mkdir(RESULTS, { recursive: true });
+  const stamp = startedAt.replace(/[:.]/g, "-");
+  const workDir = await makeWorkDir();
+  let db: BenchDatabase | undefined;
+  let serve: ServeProcess | undefined;
+  const cleanup = async () => {
+    await serve?.stop().catch(() => {});
+    await db?.stop().catch(() => {});
+    await fs.rm(workDir, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
+  try {
+    log("starting Postgres and migrating");
+    db = await startDatabase(workDir);
+    machine.postgres = (await db.pool.query<{ v: string }>("select current_setting('server_version') as v")).rows[0]!.v;
+    const cpuProfDir = path.join(RESULTS, `cpuprof-${stamp}`);
+    serve = await startServe({
+      databaseUrl: db.url,
+      dataDir: path.join(workDir, "data"),
+      logFile: path.join(RESULTS, `serve-${stamp}.log`),
+      nodeArgs: opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : undefined,
+    });
+    log(`ctxpipe serve running (pid ${serve.pid}) at ${serve.baseUrl}`);
+    const api = new ApiClient(serve.baseUrl);
+    await api.setUp(SLUG);
+    const orgId = (await db.pool.query<{ id: string }>("select id from orgs where slug = $1", [SLUG])).rows[0]!.id;
+
+    // ---- full index -------------------------------------------------------------------
+    const baseline = await memoryOf(serve.pid);
+    const cpuBefore = { serve: await cpuOf(serve.pid), pg: await postgresCpu(db.clusterDir) };
+    log("adding the repository (full index)");
+    const requestedAt = Date.now();
+    const added = await api.call<RepoView>("POST", `/api/v1/orgs/${SLUG}/repositories`, { url: paths.repo, name: "corpus" }, 201);
+    const run = await waitForRun(api, added.id, requestedAt, serve);
+    const peak = await memoryOf(serve.pid);
+    const cpuAfter = { serve: await cpuOf(serve.pid), pg: await postgresCpu(db.clusterDir) };
+    const runSeconds = seconds(run.runningAt, run.readyAt);
+    log(`indexed ${run.repo.fileCount} files, ${(run.repo.byteCount / 1e6).toFixed(1)} MB in ${runSeconds.toFixed(1)} s; peak RSS ${(peak.peakRss / 1e6).toFixed(0)} MB`);
+    const read = await indexedLog(serve.logFile);
+
+    const afterRun = await indexSize(db.pool);
+    log("VACUUM ANALYZE of the index tables");
+    const vacuumStart = Date.now();
+    await db.pool.query("vacuum (analyze) index_chunks, index_files, index_symbols, index_symbol_blobs");
+    const vacuumSeconds = seconds(vacuumStart, Date.now());
+    const afterVacuum = await indexSize(db.pool);
+
+    // ---- queries ----------------------------------------------------------------------
+    const mirror = path.join(CORPUS, "indexed");
+    const mirrored = await mirrorIndexedFiles(db, paths.repo, mirror);
+    log(`mirrored ${mirrored} indexed files for rg; running ${QUERIES.length} queries × (1 + ${RUNS})`);
+    const queries: QueryResult[] = [];
+    const pooled: number[] = [];
+    for (const query of QUERIES) {
+      await searchOnce(api, SLUG, query.q);
+      const samples = [];
+      for (let i = 0; i < RUNS; i++) samples.push(await searchOnce(api, SLUG, query.q));
+      await rgOnce(query.rg, mirror);
+      const rgSamples = [];
+      for (let i = 0; i < RUNS; i++) rgSamples.push(await rgOnce(query.rg, mirror));
+      const c = summarise(samples.map((s) => s.ms));
+      const g = summarise(rgSamples.map((s) => s.ms));
+      pooled.push(...samples.map((s) => s.ms));
+      const last = samples.at(-1)!;
+      queries.push({
+        id: query.id,
+        what: query.what,
+        q: query.q,
+        rgCommand: rgCommand(query.rg),
+        ctxpipe: { ...c, serverMedian: summarise(samples.map((s) => s.serverMs)).median, matchedFiles: last.matchedFiles, returned: last.returned, partial: last.partial ? (last.partialReason ?? "yes") : null },
+        rg: { ...g, files: rgSamples.at(-1)!.files, lines: rgSamples.at(-1)!.lines },
+        speedup: g.median / c.median,
+      });
+      log(`  ${query.id.padEnd(13)} ctxpipe ${c.median.toFixed(1)} ms (p95 ${c.p95.toFixed(1)}), rg ${g.median.toFixed(1)} ms, ×${(g.median / c.median).toFixed(2)}, files ${last.matchedFiles}${last.partial ? ` partial:${last.partialReason}` : ""} / ${rgSamples.at(-1)!.files}`);
+    }
+    const overall = summarise(pooled);
+
+    let explain: BenchResults["explain"];
+    if (!opts["no-explain"]) {
+      log("explaining the queries (statement timings and plans)");
+      explain = await explainSearch(db.url, orgId, QUERIES, path.join(RESULTS, `explain-${stamp}`));
+    }
+
+    // ---- incremental ------------------------------------------------------------------
+    log("incremental: one changed file");
+    const token = `ctxpipeBench${randomBytes(6).toString("hex")}`;
+    const file = path.join(paths.repo, INCREMENTAL_FILE);
+    const content = await fs.readFile(file, "utf8");
+    await fs.writeFile(`${file}.tmp`, `${content}\n// ${token}\n`);
+    await fs.rename(`${file}.tmp`, file); // a new inode: the hard-linked copy in src/ stays as it was
+    const env = gitCommitEnv("2026-01-02T00:00:00Z");
+    await execFileAsync("git", ["add", INCREMENTAL_FILE], { cwd: paths.repo, env });
+    await execFileAsync("git", ["commit", "-q", "--no-verify", "-m", "bench: incremental change"], { cwd: paths.repo, env });
+    const reindexAt = Date.now();
+    await api.call("POST", `/api/v1/orgs/${SLUG}/repositories/${added.id}/reindex`, undefined, 202);
+    let foundAt: number | undefined;
+    let foundSearchStartedAt: number | undefined;
+    let searches = 0;
+    const finder = (async () => {
+      while (foundAt === undefined && Date.now() - reindexAt < 600_000) {
+        const startedSearch = Date.now();
+        const r = await searchOnce(api, SLUG, token);
+        searches++;
+        if (r.returned > 0) {
+          foundAt = Date.now();
+          foundSearchStartedAt = startedSearch;
+        } else await sleep(50);
+      }
+    })();
+    const rerun = await waitForRun(api, added.id, reindexAt, serve);
+    await finder;
+    const incremental = {
+      file: INCREMENTAL_FILE,
+      requestToSearchableSeconds: seconds(reindexAt, foundAt ?? Date.now()),
+      requestToRunningSeconds: seconds(reindexAt, rerun.runningAt),
+      runSeconds: seconds(rerun.runningAt, rerun.readyAt),
+      requestToReadySeconds: seconds(reindexAt, rerun.readyAt),
+      foundBySearchStartedAfterSeconds: seconds(reindexAt, foundSearchStartedAt ?? Date.now()),
+      searches,
+      phases: rerun.phases,
+    };
+    log(`  searchable after ${incremental.requestToSearchableSeconds.toFixed(2)} s (job ran ${incremental.runSeconds.toFixed(2)} s)`);
+    await execFileAsync("git", ["reset", "-q", "--hard", BASE_TAG], { cwd: paths.repo, env });
+
+    const jobs = await jobSeconds(db);
+    await serve.stop();
+    serve = undefined;
+    let cpuProfile: unknown;
+    if (opts["cpu-prof"]) cpuProfile = await summariseCpuProfile(cpuProfDir);
+
+    const results: BenchResults = {
+      startedAt,
+      durationSeconds: seconds(t0, Date.now()),
+      machine,
+      corpus: { packages: stats.perPackage, files: stats.files, bytes: stats.bytes, textFiles: stats.textFiles, textBytes: stats.textBytes, commit: stats.commit },
+      indexing: {
+        indexedFiles: run.repo.fileCount,
+        indexedBytes: run.repo.byteCount,
+        blobsRead: read?.blobsRead ?? null,
+        bytesRead: read?.bytesRead ?? null,
+        languages: run.repo.languages,
+        skipped: run.repo.skipped,
+        status: run.repo.status,
+        requestToRunningSeconds: seconds(requestedAt, run.runningAt),
+        runSeconds,
+        requestToReadySeconds: seconds(requestedAt, run.readyAt),
+        jobSeconds: jobs,
+        phases: run.phases,
+        mbPerSecond: run.repo.byteCount / 1e6 / runSeconds,
+        peakRssBytes: peak.peakRss,
+        baselineRssBytes: baseline.peakRss,
+        cpuSeconds: {
+          serveProcess: cpuAfter.serve.self - cpuBefore.serve.self,
+          gitChildren: cpuAfter.serve.children - cpuBefore.serve.children,
+          postgres: cpuAfter.pg - cpuBefore.pg,
+        },
+        vacuumSeconds,
+      },
+      indexSize: { afterRun, afterVacuum, ratio: afterVacuum.total / run.repo.byteCount, ratioAfterRun: afterRun.total / run.repo.byteCount },
+      queries,
+      overall: { p50: overall.median, p95: overall.p95, samples: overall.n },
+      incremental,
+      explain,
+      cpuProfile,
+    };
+    const save = async () => {
+      await fs.writeFile(path.join(RESULTS, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+      await fs.writeFile(path.join(RESULTS, `${stamp}.md`), `${toMarkdown(results)}\n`);
+      await fs.copyFile(path.join(RESULTS, `${stamp}.json`), path.join(RESULTS, "latest.json"));
+      await fs.copyFile(path.join(RESULTS, `${stamp}.md`), path.join(RESULTS, "latest.md"));
+    };
+    await save();
+    process.stdout.write(`${toMarkdown(results)}\n`);
+    if (opts["profile-index"]) {
+      // After the results are saved: a diagnostic, it does not change the measured numbers.
+      log("profiling a second, in-process index run into a new organisation (git / symbols / SQL)");
+      results.indexProfile = await profileIndex(db.url, paths.repo, path.join(workDir, "profile-repos"));
+      log(`  ${JSON.stringify(results.indexProfile)}`);
+      await save();
+    }
+    const missed = targets(results).filter((t) => !t.ok).length;
+    log(`done in ${((Date.now() - t0) / 60000).toFixed(1)} min; ${missed} target(s) missed; results in ${path.relative(REPO_ROOT, RESULTS)}/${stamp}.{json,md}`);
+    if (opts.keep) {
+      log(`--keep: Postgres stays up until SIGTERM/SIGINT to pid ${process.pid}: psql '${db.url}'`);
+      const alive = setInterval(() => {}, 60_000); // signal listeners alone do not keep Node running
+      await new Promise<void>((resolve) => {
+        process.removeAllListeners("SIGINT");
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+      clearInterval(alive);
+    }
+  } finally {
+    await cleanup();
+  }
+}
+
+await main();
