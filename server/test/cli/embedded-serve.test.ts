@@ -11,6 +11,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import http from "node:http";
 import { after, before, describe, it } from "node:test";
 
 const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
@@ -56,6 +57,19 @@ async function waitForStatus(url: string, proc: Proc, want: string, timeoutMs = 
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`/.status never became ${want}:\n${proc.output()}`);
+}
+
+/** GET over a new connection (no keep-alive reuse). */
+function freshGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on("error", reject);
+  });
 }
 
 function postgresRunning(clusterDir: string): boolean {
@@ -108,9 +122,11 @@ describe("ctxpipe serve with embedded Postgres", () => {
 
       const asPostgres = process.getuid?.() === 0 ? { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()) } : {};
       execFileSync(PG_CTL, ["stop", "-D", clusterDir, "-m", "immediate"], { ...asPostgres, stdio: "ignore" });
-      const res = await fetch(`${url}/.status`);
+      // A new connection: the synchronous pg_ctl call may have outlasted the keep-alive of the
+      // last one, and undici would then reuse a socket the server is closing.
+      const res = await freshGet(`${url}/.status`);
       assert.equal(res.status, 503);
-      const down = (await res.json()) as { status: string; checks: { database: { status: string; message: string } } };
+      const down = JSON.parse(res.body) as { status: string; checks: { database: { status: string; message: string } } };
       assert.equal(down.status, "down");
       assert.equal(down.checks.database.status, "down");
       assert.equal(down.checks.database.message, "the database is unreachable");
