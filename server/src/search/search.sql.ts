@@ -82,13 +82,20 @@ export async function searchableRepos(tx: Queryable, query: Pick<SearchQuery, "r
   return rows.map((r) => ({ id: r.id, name: r.name, generation: r.generation, commit: r.indexed_commit }));
 }
 
-/** `with visible as (...)`: the live files of `repos` after file: and lang: filters. */
-function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Params): string {
-  const where = ["f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
+/** The file: and lang: conditions on the file rows aliased `f`. */
+function fileFilterConditions(query: SearchQuery, params: Params): string[] {
+  const where: string[] = [];
   for (const f of query.files) where.push(`f.path ~* ${params.add(f)}`);
   for (const f of query.excludeFiles) where.push(`f.path !~* ${params.add(f)}`);
   if (query.langs.length) where.push(`f.language = any(${params.add(query.langs)}::text[])`);
   if (query.excludeLangs.length) where.push(`(f.language is null or not f.language = any(${params.add(query.excludeLangs)}::text[]))`);
+  return where;
+}
+
+/** `with visible as (...)`: the live files of `repos` after file: and lang: filters. */
+function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Params): string {
+  const where = ["f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
+  where.push(...fileFilterConditions(query, params));
   return `visible as (
     select f.repository_id, f.path, f.blob_oid, f.language
     from index_files f
@@ -110,10 +117,7 @@ export const MAX_CHUNKS_PER_PATTERN = 20_000;
 /** `exists (...)`: blob `alias.blob_oid` is held by a visible file (file: and lang: applied). */
 function visibleBlobCondition(alias: string, orgParam: string, repos: SearchableRepo[], query: SearchQuery, params: Params): string {
   const where = [`f.org_id = ${orgParam}`, `f.blob_oid = ${alias}.blob_oid`, "f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
-  for (const f of query.files) where.push(`f.path ~* ${params.add(f)}`);
-  for (const f of query.excludeFiles) where.push(`f.path !~* ${params.add(f)}`);
-  if (query.langs.length) where.push(`f.language = any(${params.add(query.langs)}::text[])`);
-  if (query.excludeLangs.length) where.push(`(f.language is null or not f.language = any(${params.add(query.excludeLangs)}::text[]))`);
+  where.push(...fileFilterConditions(query, params));
   return `exists (select 1 from index_files f
     join unnest(${params.add(repos.map((r) => r.id))}::uuid[], ${params.add(repos.map((r) => r.generation))}::int[]) as r(id, gen) on r.id = f.repository_id
     where ${where.join(" and ")})`;
@@ -182,10 +186,7 @@ export async function matchingBlobs(
 export async function pathMatches(tx: Queryable, repos: SearchableRepo[], query: SearchQuery, pattern: Pattern, limit: number): Promise<VisibleFile[]> {
   const params = new Params();
   const where = ["f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
-  for (const f of query.files) where.push(`f.path ~* ${params.add(f)}`);
-  for (const f of query.excludeFiles) where.push(`f.path !~* ${params.add(f)}`);
-  if (query.langs.length) where.push(`f.language = any(${params.add(query.langs)}::text[])`);
-  if (query.excludeLangs.length) where.push(`(f.language is null or not f.language = any(${params.add(query.excludeLangs)}::text[]))`);
+  where.push(...fileFilterConditions(query, params));
   const mode = query.caseSensitive ? "like" : "ilike";
   const { rows } = await tx.query<{ repository_id: string; path: string; blob_oid: string; language: string | null }>(
     `select f.repository_id, f.path, f.blob_oid, f.language
