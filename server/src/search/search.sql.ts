@@ -4,6 +4,7 @@
  * Pattern conditions use the trigram indexes: ILIKE or LIKE for literals, "~*" or "~" for regexes in
  * newline-sensitive mode ((?n): "." and "^$" stay within a line, like grep).
  */
+import type { SymbolRow } from "../indexing/index-writer.js";
 import type { Queryable } from "../platform/db/tenant.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
 
@@ -237,16 +238,10 @@ export async function chunksByNumber(tx: Queryable, orgId: string, wanted: { blo
   return rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
 }
 
-/** A symbol definition. */
-export interface SymbolHit {
+/** A symbol definition as stored, with the blob and language it belongs to. */
+export interface SymbolHit extends SymbolRow {
   blobOid: string;
   language: string;
-  name: string;
-  kind: string;
-  container: string | null;
-  startLine: number;
-  endLine: number;
-  signature: string;
 }
 
 /** Definitions in `blobs` whose name equals one of `names` (case-insensitive). */

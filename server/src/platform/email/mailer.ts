@@ -40,7 +40,8 @@ export function createMailer(settings: { smtpUrl: string; from: string } | undef
     enabled: true,
     async send(message) {
       const info = await transport.sendMail({ from: settings.from, ...message });
-      log.info({ messageId: info.messageId, subject: message.subject }, "e-mail sent");
+      // Neither recipient nor subject: they carry personal data (names, addresses).
+      log.info({ messageId: info.messageId }, "e-mail sent");
     },
     close: () => transport.close(),
   };
