@@ -11,7 +11,8 @@
  *
  * Options: --runs N (measured runs per query, default 10), --no-explain, --profile-index
  * (second, in-process index run split into git / symbols / SQL), --cpu-prof (V8 profile of
- * the server process), --corpus-only, --smoke (a small corpus in bench-corpus/smoke), --keep
+ * the server process), --corpus-only, --index-only (full index run and index size only: no
+ * queries, no incremental run), --smoke (a small corpus in bench-corpus/smoke), --keep
  * (leave the database running after the run, for psql, until SIGTERM or SIGINT).
  */
 import { execFile } from "node:child_process";
@@ -33,6 +34,7 @@ const { values: opts } = parseArgs({
     "profile-index": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
     "corpus-only": { type: "boolean", default: false },
+    "index-only": { type: "boolean", default: false },
     smoke: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
@@ -133,6 +135,83 @@ async function jobSeconds(db: BenchDatabase): Promise<number | null> {
   }
 }
 
+/** Each query through REST and through rg over hard links to the indexed files. */
+async function runQueries(api: ApiClient, db: BenchDatabase, repoDir: string): Promise<{ queries: QueryResult[]; overall: BenchResults["overall"] }> {
+  const mirror = path.join(CORPUS, "indexed");
+  const mirrored = await mirrorIndexedFiles(db, repoDir, mirror);
+  log(`mirrored ${mirrored} indexed files for rg; running ${QUERIES.length} queries × (1 + ${RUNS})`);
+  const queries: QueryResult[] = [];
+  const pooled: number[] = [];
+  for (const query of QUERIES) {
+    await searchOnce(api, SLUG, query.q);
+    const samples = [];
+    for (let i = 0; i < RUNS; i++) samples.push(await searchOnce(api, SLUG, query.q));
+    await rgOnce(query.rg, mirror);
+    const rgSamples = [];
+    for (let i = 0; i < RUNS; i++) rgSamples.push(await rgOnce(query.rg, mirror));
+    const c = summarise(samples.map((s) => s.ms));
+    const g = summarise(rgSamples.map((s) => s.ms));
+    pooled.push(...samples.map((s) => s.ms));
+    const last = samples.at(-1)!;
+    queries.push({
+      id: query.id,
+      what: query.what,
+      q: query.q,
+      rgCommand: rgCommand(query.rg),
+      ctxpipe: { ...c, serverMedian: summarise(samples.map((s) => s.serverMs)).median, matchedFiles: last.matchedFiles, returned: last.returned, partial: last.partial ? (last.partialReason ?? "yes") : null },
+      rg: { ...g, files: rgSamples.at(-1)!.files, lines: rgSamples.at(-1)!.lines },
+      speedup: g.median / c.median,
+    });
+    log(`  ${query.id.padEnd(13)} ctxpipe ${c.median.toFixed(1)} ms (p95 ${c.p95.toFixed(1)}), rg ${g.median.toFixed(1)} ms, ×${(g.median / c.median).toFixed(2)}, files ${last.matchedFiles}${last.partial ? ` partial:${last.partialReason}` : ""} / ${rgSamples.at(-1)!.files}`);
+  }
+  const overall = summarise(pooled);
+  return { queries, overall: { p50: overall.median, p95: overall.p95, samples: overall.n } };
+}
+
+/** One changed file, POST reindex, and how long until search finds the new string. */
+async function runIncremental(api: ApiClient, repoId: string, repoDir: string, serve: ServeProcess): Promise<NonNullable<BenchResults["incremental"]>> {
+  log("incremental: one changed file");
+  const token = `ctxpipeBench${randomBytes(6).toString("hex")}`;
+  const file = path.join(repoDir, INCREMENTAL_FILE);
+  const content = await fs.readFile(file, "utf8");
+  await fs.writeFile(`${file}.tmp`, `${content}\n// ${token}\n`);
+  await fs.rename(`${file}.tmp`, file); // a new inode: the hard-linked copy in src/ stays as it was
+  const env = gitCommitEnv("2026-01-02T00:00:00Z");
+  await execFileAsync("git", ["add", INCREMENTAL_FILE], { cwd: repoDir, env });
+  await execFileAsync("git", ["commit", "-q", "--no-verify", "-m", "bench: incremental change"], { cwd: repoDir, env });
+  const reindexAt = Date.now();
+  await api.call("POST", `/api/v1/orgs/${SLUG}/repositories/${repoId}/reindex`, undefined, 202);
+  let foundAt: number | undefined;
+  let foundSearchStartedAt: number | undefined;
+  let searches = 0;
+  const finder = (async () => {
+    while (foundAt === undefined && Date.now() - reindexAt < 600_000) {
+      const startedSearch = Date.now();
+      const r = await searchOnce(api, SLUG, token);
+      searches++;
+      if (r.returned > 0) {
+        foundAt = Date.now();
+        foundSearchStartedAt = startedSearch;
+      } else await sleep(50);
+    }
+  })();
+  const rerun = await waitForRun(api, repoId, reindexAt, serve);
+  await finder;
+  const incremental = {
+    file: INCREMENTAL_FILE,
+    requestToSearchableSeconds: seconds(reindexAt, foundAt ?? Date.now()),
+    requestToRunningSeconds: seconds(reindexAt, rerun.runningAt),
+    runSeconds: seconds(rerun.runningAt, rerun.readyAt),
+    requestToReadySeconds: seconds(reindexAt, rerun.readyAt),
+    foundBySearchStartedAfterSeconds: seconds(reindexAt, foundSearchStartedAt ?? Date.now()),
+    searches,
+    phases: rerun.phases,
+  };
+  log(`  searchable after ${incremental.requestToSearchableSeconds.toFixed(2)} s (job ran ${incremental.runSeconds.toFixed(2)} s)`);
+  await execFileAsync("git", ["reset", "-q", "--hard", BASE_TAG], { cwd: repoDir, env });
+  return incremental;
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = await describeMachine();
@@ -192,82 +271,18 @@ async function main(): Promise<void> {
     const vacuumSeconds = seconds(vacuumStart, Date.now());
     const afterVacuum = await indexSize(db.pool);
 
-    // ---- queries ----------------------------------------------------------------------
-    const mirror = path.join(CORPUS, "indexed");
-    const mirrored = await mirrorIndexedFiles(db, paths.repo, mirror);
-    log(`mirrored ${mirrored} indexed files for rg; running ${QUERIES.length} queries × (1 + ${RUNS})`);
-    const queries: QueryResult[] = [];
-    const pooled: number[] = [];
-    for (const query of QUERIES) {
-      await searchOnce(api, SLUG, query.q);
-      const samples = [];
-      for (let i = 0; i < RUNS; i++) samples.push(await searchOnce(api, SLUG, query.q));
-      await rgOnce(query.rg, mirror);
-      const rgSamples = [];
-      for (let i = 0; i < RUNS; i++) rgSamples.push(await rgOnce(query.rg, mirror));
-      const c = summarise(samples.map((s) => s.ms));
-      const g = summarise(rgSamples.map((s) => s.ms));
-      pooled.push(...samples.map((s) => s.ms));
-      const last = samples.at(-1)!;
-      queries.push({
-        id: query.id,
-        what: query.what,
-        q: query.q,
-        rgCommand: rgCommand(query.rg),
-        ctxpipe: { ...c, serverMedian: summarise(samples.map((s) => s.serverMs)).median, matchedFiles: last.matchedFiles, returned: last.returned, partial: last.partial ? (last.partialReason ?? "yes") : null },
-        rg: { ...g, files: rgSamples.at(-1)!.files, lines: rgSamples.at(-1)!.lines },
-        speedup: g.median / c.median,
-      });
-      log(`  ${query.id.padEnd(13)} ctxpipe ${c.median.toFixed(1)} ms (p95 ${c.p95.toFixed(1)}), rg ${g.median.toFixed(1)} ms, ×${(g.median / c.median).toFixed(2)}, files ${last.matchedFiles}${last.partial ? ` partial:${last.partialReason}` : ""} / ${rgSamples.at(-1)!.files}`);
-    }
-    const overall = summarise(pooled);
-
+    let queries: QueryResult[] = [];
+    let overall = { p50: Number.NaN, p95: Number.NaN, samples: 0 };
     let explain: BenchResults["explain"];
-    if (!opts["no-explain"]) {
-      log("explaining the queries (statement timings and plans)");
-      explain = await explainSearch(db.url, orgId, QUERIES, path.join(RESULTS, `explain-${stamp}`));
-    }
-
-    // ---- incremental ------------------------------------------------------------------
-    log("incremental: one changed file");
-    const token = `ctxpipeBench${randomBytes(6).toString("hex")}`;
-    const file = path.join(paths.repo, INCREMENTAL_FILE);
-    const content = await fs.readFile(file, "utf8");
-    await fs.writeFile(`${file}.tmp`, `${content}\n// ${token}\n`);
-    await fs.rename(`${file}.tmp`, file); // a new inode: the hard-linked copy in src/ stays as it was
-    const env = gitCommitEnv("2026-01-02T00:00:00Z");
-    await execFileAsync("git", ["add", INCREMENTAL_FILE], { cwd: paths.repo, env });
-    await execFileAsync("git", ["commit", "-q", "--no-verify", "-m", "bench: incremental change"], { cwd: paths.repo, env });
-    const reindexAt = Date.now();
-    await api.call("POST", `/api/v1/orgs/${SLUG}/repositories/${added.id}/reindex`, undefined, 202);
-    let foundAt: number | undefined;
-    let foundSearchStartedAt: number | undefined;
-    let searches = 0;
-    const finder = (async () => {
-      while (foundAt === undefined && Date.now() - reindexAt < 600_000) {
-        const startedSearch = Date.now();
-        const r = await searchOnce(api, SLUG, token);
-        searches++;
-        if (r.returned > 0) {
-          foundAt = Date.now();
-          foundSearchStartedAt = startedSearch;
-        } else await sleep(50);
+    let incremental: BenchResults["incremental"] = null;
+    if (!opts["index-only"]) {
+      ({ queries, overall } = await runQueries(api, db, paths.repo));
+      if (!opts["no-explain"]) {
+        log("explaining the queries (statement timings and plans)");
+        explain = await explainSearch(db.url, orgId, QUERIES, path.join(RESULTS, `explain-${stamp}`));
       }
-    })();
-    const rerun = await waitForRun(api, added.id, reindexAt, serve);
-    await finder;
-    const incremental = {
-      file: INCREMENTAL_FILE,
-      requestToSearchableSeconds: seconds(reindexAt, foundAt ?? Date.now()),
-      requestToRunningSeconds: seconds(reindexAt, rerun.runningAt),
-      runSeconds: seconds(rerun.runningAt, rerun.readyAt),
-      requestToReadySeconds: seconds(reindexAt, rerun.readyAt),
-      foundBySearchStartedAfterSeconds: seconds(reindexAt, foundSearchStartedAt ?? Date.now()),
-      searches,
-      phases: rerun.phases,
-    };
-    log(`  searchable after ${incremental.requestToSearchableSeconds.toFixed(2)} s (job ran ${incremental.runSeconds.toFixed(2)} s)`);
-    await execFileAsync("git", ["reset", "-q", "--hard", BASE_TAG], { cwd: paths.repo, env });
+      incremental = await runIncremental(api, added.id, paths.repo, serve);
+    }
 
     const jobs = await jobSeconds(db);
     await serve.stop();
@@ -305,7 +320,7 @@ async function main(): Promise<void> {
       },
       indexSize: { afterRun, afterVacuum, ratio: afterVacuum.total / run.repo.byteCount, ratioAfterRun: afterRun.total / run.repo.byteCount },
       queries,
-      overall: { p50: overall.median, p95: overall.p95, samples: overall.n },
+      overall,
       incremental,
       explain,
       cpuProfile,
