@@ -8,7 +8,8 @@ import { withTenant, type Queryable, type TenantScope } from "../platform/db/ten
 import { AppError, invalidInput, notFound } from "../platform/errors.js";
 import { globToRegexSource } from "./glob.js";
 import { escapeRegex, rangesIn } from "./line-matcher.js";
-import type { SearchQuery } from "./query-parser.js";
+import { GroupScan } from "./group-scan.js";
+import type { Pattern, SearchQuery } from "./query-parser.js";
 import * as sql from "./search.sql.js";
 
 /** Most lines one read returns. */
@@ -194,9 +195,9 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
     if (repos.length === 0) return { references: [], partial: false };
     const pattern = { kind: "literal" as const, value: input.name, negated: false };
     const query = { ...EMPTY_QUERY, caseSensitive: true };
-    const { blobs, capped } = await sql.matchingBlobs(tx, scope.orgId, repos, query, [pattern], 500);
+    const { chunks, capped } = await scanReferences(tx, pattern);
+    const blobs = [...new Set(chunks.map((c) => c.blobOid))];
     const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
-    const chunks = await sql.matchingChunks(tx, scope.orgId, blobs, [pattern], true);
     const defs = await sql.definitionsIn(tx, scope.orgId, blobs, [input.name]);
     const defLines = new Set(defs.filter((d) => d.name === input.name).map((d) => `${d.blobOid}:${d.startLine}`));
     const word = new RegExp(`(?<![\\p{L}\\p{N}_$])${escapeRegex(input.name)}(?![\\p{L}\\p{N}_$])`, "gu");
@@ -220,6 +221,28 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
         references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });
       }
     }
-    return { references: references.slice(0, input.limit), partial: capped || blobs.length >= 500 || references.length > input.limit };
+    return { references: references.slice(0, input.limit), partial: capped || references.length > input.limit };
   }, { snapshot: true });
+}
+
+/** Most blobs whose lines findReferences reads. */
+const MAX_REFERENCE_BLOBS = 500;
+
+/** The chunks holding `pattern` (case-sensitive), from at most MAX_REFERENCE_BLOBS blobs. */
+async function scanReferences(tx: Queryable, pattern: Pattern): Promise<{ chunks: sql.ChunkRow[]; capped: boolean }> {
+  const scan = await GroupScan.open(tx, [pattern], true);
+  const chunks: sql.ChunkRow[] = [];
+  const blobs = new Set<string>();
+  try {
+    for (let batch = await scan.next(); batch; batch = await scan.next()) {
+      for (const [blob, rows] of batch) {
+        if (!blobs.has(blob) && blobs.size >= MAX_REFERENCE_BLOBS) return { chunks, capped: true };
+        blobs.add(blob);
+        chunks.push(...rows);
+      }
+    }
+    return { chunks, capped: false };
+  } finally {
+    await scan.close();
+  }
 }

@@ -7,15 +7,16 @@
 import type { Database } from "../platform/db/database.js";
 import { withTenant, type TenantScope } from "../platform/db/tenant.js";
 import { AppError } from "../platform/errors.js";
-import { compilePattern, matchLines, rangesIn, type LineMatch } from "./line-matcher.js";
+import { GroupScan } from "./group-scan.js";
+import { compilePattern, escapeRegex, matchLines, rangesIn, type LineMatch } from "./line-matcher.js";
 import { parseQuery, QueryError, type Pattern, type SearchQuery } from "./query-parser.js";
 import { rank, scoreFile } from "./ranking.js";
 import * as sql from "./search.sql.js";
 
-/** Most candidate blobs examined per or-group. */
-export const MAX_CANDIDATE_BLOBS = 500;
 /** Most lines shown per file. */
 export const MAX_LINES_PER_FILE = 20;
+/** Most matching chunks read per file of a page (moreLines counts the matches in them). */
+const PAGE_CHUNKS_PER_FILE = 16;
 
 /** Input of a search. */
 export interface SearchInput {
@@ -111,6 +112,49 @@ function isWordMatch(text: string, [start, end]: [number, number]): boolean {
 }
 
 /**
+ * How many candidate files a search collects before it stops reading matches and ranks them:
+ * three pages' worth. Depends on `limit` only, so every page of one query ranks the same set.
+ */
+export function candidateTarget(limit: number): number {
+  return Math.min(Math.max(limit * 3, 30), MAX_CANDIDATE_FILES);
+}
+
+/** Most candidate files of one search. */
+export const MAX_CANDIDATE_FILES = 1000;
+/** Most definitions of a query literal added as candidates (found by name, not by the scan). */
+const MAX_DEFINITION_FILES = 50;
+/** Matching chunks read per definition file before ranking (the page reads more). */
+const DEFINITION_CHUNKS_PER_FILE = 4;
+
+/** Candidate files by repository and path, plus every chunk read per blob. */
+class Candidates {
+  readonly byKey = new Map<string, Candidate>();
+  readonly chunks = new Map<string, Map<number, sql.ChunkRow>>();
+  /** Blobs whose matching chunks may not all have been read (a scan or a read was cut). */
+  readonly truncated = new Set<string>();
+  constructor(private readonly repoById: Map<string, sql.SearchableRepo>) {}
+
+  add(file: sql.VisibleFile, patterns: Pattern[], pathMatch: boolean): void {
+    const key = `${file.repositoryId}\u0000${file.path}`;
+    const existing = this.byKey.get(key);
+    if (existing) {
+      existing.patterns.push(...patterns.filter((p) => !existing.patterns.includes(p)));
+      existing.pathMatch ||= pathMatch;
+    } else {
+      this.byKey.set(key, { file, repo: this.repoById.get(file.repositoryId)!, patterns: [...patterns], pathMatch, symbolHits: [] });
+    }
+  }
+
+  keepChunks(rows: Iterable<sql.ChunkRow>): void {
+    for (const row of rows) (this.chunks.get(row.blobOid) ?? this.chunks.set(row.blobOid, new Map()).get(row.blobOid)!).set(row.chunkNo, row);
+  }
+
+  chunksOf(blob: string): sql.ChunkRow[] {
+    return [...(this.chunks.get(blob)?.values() ?? [])].sort((a, b) => a.chunkNo - b.chunkNo);
+  }
+}
+
+/**
  * Runs a search in the caller's organisation.
  * @throws AppError invalid_query / invalid_cursor (400); a Postgres regex the database rejects
  *   is reported as invalid_query too.
@@ -119,8 +163,8 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
   const started = performance.now();
   const query = parseOrThrow(input.query);
   const offset = decodeCursor(input.cursor);
+  const deadline = started + input.budgetMs * 0.8;
   let partialReason: SearchResponse["partialReason"];
-  const candidates = new Map<string, Candidate>();
   let searchedRepositories = 0;
 
   const run = withTenant(db, scope, async (tx) => {
@@ -128,49 +172,23 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
     const repos = await sql.searchableRepos(tx, query);
     searchedRepositories = repos.length;
     if (repos.length === 0) return;
-    const repoById = new Map(repos.map((r) => [r.id, r]));
-    const add = (file: sql.VisibleFile, patterns: Pattern[], pathMatch: boolean) => {
-      const key = `${file.repositoryId}\u0000${file.path}`;
-      const existing = candidates.get(key);
-      if (existing) {
-        existing.patterns.push(...patterns.filter((p) => !existing.patterns.includes(p)));
-        existing.pathMatch ||= pathMatch;
-      } else {
-        candidates.set(key, { file, repo: repoById.get(file.repositoryId)!, patterns: [...patterns], pathMatch, symbolHits: [] });
-      }
-    };
-
-    const within = query.groups.length > 0 ? await sql.filteredBlobs(tx, repos, query) : undefined;
-    for (const group of query.groups) {
-      const positive = group.filter((p) => !p.negated);
-      const { blobs, capped } = await sql.matchingBlobs(tx, scope.orgId, repos, query, group, MAX_CANDIDATE_BLOBS, within);
-      if (capped || blobs.length >= MAX_CANDIDATE_BLOBS) partialReason = "too_many_matches";
-      for (const file of await sql.visibleFiles(tx, repos, query, blobs, MAX_CANDIDATE_BLOBS * 4)) add(file, positive, false);
-      if (positive.length === 1 && group.length === 1 && positive[0]!.kind === "literal") {
-        for (const file of await sql.pathMatches(tx, repos, query, positive[0]!, 100)) add(file, positive, true);
-      }
-    }
+    const found = new Candidates(new Map(repos.map((r) => [r.id, r])));
+    const target = candidateTarget(input.limit);
 
     if (query.symbols.length > 0) {
-      const contentKeys = query.groups.length > 0 ? new Set(candidates.keys()) : undefined;
-      const bySymbol = new Map<string, Candidate>();
-      for (const name of query.symbols) {
-        for (const hit of await sql.findSymbols(tx, scope.orgId, repos, query, name, { match: "substring", limit: MAX_CANDIDATE_BLOBS })) {
-          const key = `${hit.repositoryId}\u0000${hit.path}`;
-          if (contentKeys && !contentKeys.has(key)) continue;
-          const candidate = candidates.get(key) ?? { file: hit, repo: repoById.get(hit.repositoryId)!, patterns: [], pathMatch: false, symbolHits: [] };
-          candidate.symbolHits.push(hit);
-          bySymbol.set(key, candidate);
-        }
+      await collectSymbolMatches(tx, scope.orgId, repos, query, found);
+    } else if (query.groups.length > 0) {
+      const within = await sql.filteredBlobs(tx, repos, query);
+      for (const group of query.groups) {
+        const outcome = await collectGroup(tx, repos, query, group, found, { target, deadline, within });
+        partialReason ??= outcome.partialReason;
+        await addNamedMatches(tx, scope.orgId, repos, query, group, found);
       }
-      // With sym:, only files that define a matching symbol are results.
-      candidates.clear();
-      for (const [key, c] of bySymbol) candidates.set(key, c);
-    } else if (query.groups.length === 0) {
-      for (const file of await sql.visibleFiles(tx, repos, query, undefined, MAX_CANDIDATE_BLOBS)) add(file, [], true);
-      if (candidates.size >= MAX_CANDIDATE_BLOBS) partialReason = "too_many_matches";
+    } else {
+      for (const file of await sql.visibleFiles(tx, repos, query, undefined, target)) found.add(file, [], true);
+      if (found.byKey.size >= target) partialReason = "too_many_matches";
     }
-    return rankAndPresent(tx, scope.orgId, query, [...candidates.values()], offset, input);
+    return rankAndPresent(tx, scope.orgId, query, found, offset, input);
     // One snapshot for every statement: a generation published (and old rows collected)
     // while this search runs cannot change what it sees.
   }, { snapshot: true });
@@ -197,32 +215,122 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
   };
 }
 
-async function rankAndPresent(
-  tx: Parameters<Parameters<typeof withTenant>[2]>[0],
-  orgId: string,
+type Tx = Parameters<Parameters<typeof withTenant>[2]>[0];
+
+/**
+ * Reads the matches of one or-group until `target` files are held, the deadline passes or
+ * the matches run out. Stopping early makes the result partial.
+ */
+async function collectGroup(
+  tx: Tx,
+  repos: sql.SearchableRepo[],
   query: SearchQuery,
-  candidates: Candidate[],
-  offset: number,
-  input: SearchInput,
-) {
+  group: Pattern[],
+  found: Candidates,
+  limits: { target: number; deadline: number; within?: string[] },
+): Promise<{ partialReason?: SearchResponse["partialReason"] }> {
+  const positive = group.filter((p) => !p.negated);
+  const seen = new Set<string>();
+  let files = 0;
+  const scan = await GroupScan.open(tx, group, query.caseSensitive, limits.within);
+  let last: string[] = [];
+  const stop = (partialReason: SearchResponse["partialReason"]) => {
+    // The scan was cut inside (at most) the blobs of its last batch.
+    last.forEach((b) => found.truncated.add(b));
+    return { partialReason };
+  };
+  try {
+    for (let batch = await scan.next(); batch; batch = await scan.next()) {
+      found.keepChunks([...batch.values()].flat());
+      last = [...batch.keys()];
+      const fresh = last.filter((b) => !seen.has(b));
+      fresh.forEach((b) => seen.add(b));
+      if (fresh.length > 0) {
+        for (const file of await sql.visibleFiles(tx, repos, query, fresh, fresh.length * 20)) {
+          found.add(file, positive, false);
+          files++;
+        }
+      }
+      if (scan.exhausted) break;
+      if (files >= limits.target) return stop("too_many_matches");
+      if (performance.now() > limits.deadline) return stop("timeout");
+    }
+    return scan.checkCapped ? { partialReason: "too_many_matches" } : {};
+  } finally {
+    scan.truncated.forEach((b) => found.truncated.add(b));
+    await scan.close();
+  }
+}
+
+/**
+ * Adds the files that match a single-literal group by name rather than by content: paths
+ * containing the literal, and files that define a symbol named exactly like it. These rank
+ * first, so they are found even when the content scan stopped early.
+ */
+async function addNamedMatches(tx: Tx, orgId: string, repos: sql.SearchableRepo[], query: SearchQuery, group: Pattern[], found: Candidates): Promise<void> {
+  if (group.length !== 1 || group[0]!.kind !== "literal") return;
+  const literal = group[0]!;
+  for (const file of await sql.pathMatches(tx, repos, query, literal, 100)) found.add(file, group, true);
+  const name = identifierOf(literal);
+  if (!name) return;
+  const defs = (await sql.findSymbols(tx, orgId, repos, query, name, { match: "exact", limit: MAX_DEFINITION_FILES }))
+    .filter((d) => !query.caseSensitive || d.name === name);
+  const missing = [...new Set(defs.map((d) => d.blobOid))].filter((b) => !found.chunks.has(b));
+  const { chunks } = await sql.chunksMatching(tx, literal, query.caseSensitive, missing, { perBlob: DEFINITION_CHUNKS_PER_FILE, cap: MAX_CANDIDATE_FILES });
+  found.keepChunks(chunks);
+  missing.forEach((b) => found.truncated.add(b));
+  for (const d of defs) found.add(d, group, false);
+}
+
+/**
+ * sym: queries: files defining a matching symbol; with content patterns too, only those whose
+ * content matches a group (checked within the symbols' blobs).
+ */
+async function collectSymbolMatches(tx: Tx, orgId: string, repos: sql.SearchableRepo[], query: SearchQuery, found: Candidates): Promise<void> {
+  const hits: (sql.SymbolHit & sql.VisibleFile)[] = [];
+  for (const name of query.symbols) hits.push(...(await sql.findSymbols(tx, orgId, repos, query, name, { match: "substring", limit: MAX_CANDIDATE_FILES })));
+  const blobs = [...new Set(hits.map((h) => h.blobOid))];
+  const patternsByBlob = new Map<string, Pattern[]>();
+  for (const group of query.groups) {
+    const scan = await GroupScan.open(tx, group, query.caseSensitive, blobs);
+    try {
+      for (let batch = await scan.next(); batch; batch = await scan.next()) {
+        found.keepChunks([...batch.values()].flat());
+        for (const blob of batch.keys()) patternsByBlob.set(blob, [...(patternsByBlob.get(blob) ?? []), ...group.filter((p) => !p.negated)]);
+      }
+    } finally {
+      await scan.close();
+    }
+  }
+  for (const hit of hits) {
+    if (query.groups.length > 0 && !patternsByBlob.has(hit.blobOid)) continue;
+    found.add(hit, [...new Set(patternsByBlob.get(hit.blobOid) ?? [])], false);
+    found.byKey.get(`${hit.repositoryId}\u0000${hit.path}`)!.symbolHits.push(hit);
+  }
+}
+
+/** The matching lines of a candidate in the chunks held for its blob, plus its sym: hits. */
+function linesOf(c: Candidate, chunks: sql.ChunkRow[], caseSensitive: boolean): LineMatch[] {
+  const matchers = c.patterns.map((p) => compilePattern(p, caseSensitive));
+  const lines: LineMatch[] = [];
+  if (matchers.length > 0) for (const chunk of chunks) lines.push(...matchLines(chunk.content, chunk.startLine, matchers));
+  for (const hit of c.symbolHits) {
+    if (!lines.some((l) => l.line === hit.startLine)) lines.push({ line: hit.startLine, text: hit.signature, ranges: rangesIn(hit.signature, [new RegExp(escapeRegex(hit.name), "g")]) });
+  }
+  return lines.sort((a, b) => a.line - b.line);
+}
+
+async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, found: Candidates, offset: number, input: SearchInput) {
+  const candidates = [...found.byKey.values()];
   const blobs = [...new Set(candidates.map((c) => c.file.blobOid))];
   const allPatterns = [...new Set(candidates.flatMap((c) => c.patterns))];
-  const chunks = await sql.matchingChunks(tx, orgId, blobs, allPatterns, query.caseSensitive);
-  const chunksByBlob = new Map<string, sql.ChunkRow[]>();
-  for (const chunk of chunks) (chunksByBlob.get(chunk.blobOid) ?? chunksByBlob.set(chunk.blobOid, []).get(chunk.blobOid)!).push(chunk);
   const literalNames = [...new Set(allPatterns.map(identifierOf).filter((n): n is string => n !== undefined))];
   const definitions = await sql.definitionsIn(tx, orgId, blobs, literalNames);
   const defsByBlob = new Map<string, sql.SymbolHit[]>();
   for (const d of definitions) (defsByBlob.get(d.blobOid) ?? defsByBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
 
   const scored = candidates.map((c) => {
-    const matchers = c.patterns.map((p) => compilePattern(p, query.caseSensitive));
-    const lines: LineMatch[] = [];
-    for (const chunk of chunksByBlob.get(c.file.blobOid) ?? []) lines.push(...matchLines(chunk.content, chunk.startLine, matchers));
-    for (const hit of c.symbolHits) {
-      if (!lines.some((l) => l.line === hit.startLine)) lines.push({ line: hit.startLine, text: hit.signature, ranges: rangesIn(hit.signature, [new RegExp(hit.name.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&"), "g")]) });
-    }
-    lines.sort((a, b) => a.line - b.line);
+    const lines = linesOf(c, found.chunksOf(c.file.blobOid), query.caseSensitive);
     const defs = (defsByBlob.get(c.file.blobOid) ?? []).filter((d) => d.language === (c.file.language ?? d.language));
     const fileName = c.file.path.split("/").at(-1) ?? c.file.path;
     const lowerName = query.caseSensitive ? fileName : fileName.toLowerCase();
@@ -254,9 +362,24 @@ async function rankAndPresent(
   // unless its path or a symbol matched.
   const kept = rank(scored.filter((s) => s.lines.length > 0 || s.candidate.pathMatch || s.candidate.symbolHits.length > 0));
   const pageItems = kept.slice(offset, offset + input.limit);
-  const results = await withContext(tx, orgId, pageItems, chunksByBlob, input.context);
+  await completeLines(tx, query, found, pageItems);
+  const results = await withContext(tx, orgId, pageItems, found, input.context);
   const next = offset + input.limit < kept.length ? encodeCursor(offset + input.limit) : null;
   return { results, nextCursor: next, total: kept.length };
+}
+
+/**
+ * A page file whose matching chunks may not all have been read (its blob is `truncated`) gets
+ * them now, up to PAGE_CHUNKS_PER_FILE, and its lines are recomputed. Its rank does not change.
+ */
+async function completeLines(tx: Tx, query: SearchQuery, found: Candidates, items: { candidate: Candidate; lines: LineMatch[] }[]): Promise<void> {
+  const open = items.filter((i) => found.truncated.has(i.candidate.file.blobOid));
+  const patterns = [...new Set(open.flatMap((i) => i.candidate.patterns))];
+  const blobs = [...new Set(open.map((i) => i.candidate.file.blobOid))];
+  for (const pattern of patterns) {
+    found.keepChunks((await sql.chunksMatching(tx, pattern, query.caseSensitive, blobs, { perBlob: PAGE_CHUNKS_PER_FILE, cap: PAGE_CHUNKS_PER_FILE * blobs.length })).chunks);
+  }
+  for (const item of open) item.lines = linesOf(item.candidate, found.chunksOf(item.candidate.file.blobOid), query.caseSensitive);
 }
 
 /** Shapes results: caps lines per file and adds context lines around matches. */
@@ -264,7 +387,7 @@ async function withContext(
   tx: Parameters<Parameters<typeof withTenant>[2]>[0],
   orgId: string,
   items: { candidate: Candidate; lines: LineMatch[]; defs: sql.SymbolHit[]; score: number }[],
-  chunksByBlob: Map<string, sql.ChunkRow[]>,
+  found: Candidates,
   context: number,
 ): Promise<SearchResult[]> {
   // Lines of every chunk we hold, by blob; fetch neighbours when context crosses a boundary.
@@ -273,11 +396,12 @@ async function withContext(
     const map = lineText.get(chunk.blobOid) ?? lineText.set(chunk.blobOid, new Map()).get(chunk.blobOid)!;
     chunk.content.split("\n").forEach((t, i) => map.set(chunk.startLine + i, t.replace(/\r$/, "")));
   };
-  for (const list of chunksByBlob.values()) list.forEach(remember);
+  const pageBlobs = new Set(items.map((i) => i.candidate.file.blobOid));
+  for (const blob of pageBlobs) found.chunksOf(blob).forEach(remember);
   if (context > 0) {
     const wanted: { blobOid: string; chunkNo: number }[] = [];
-    for (const item of items) {
-      for (const chunk of chunksByBlob.get(item.candidate.file.blobOid) ?? []) {
+    for (const blob of pageBlobs) {
+      for (const chunk of found.chunksOf(blob)) {
         wanted.push({ blobOid: chunk.blobOid, chunkNo: chunk.chunkNo - 1 }, { blobOid: chunk.blobOid, chunkNo: chunk.chunkNo + 1 });
       }
     }

@@ -45,14 +45,6 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, "\\$&");
 }
 
-/** The SQL condition for one pattern on `column`. */
-function patternCondition(column: string, pattern: Pattern, caseSensitive: boolean, params: Params): string {
-  if (pattern.kind === "literal") {
-    return `${column} ${caseSensitive ? "like" : "ilike"} ${params.add(`%${escapeLike(pattern.value)}%`)}`;
-  }
-  return `${column} ${caseSensitive ? "~" : "~*"} ${params.add(`(?n)${toPostgresRegex(pattern.value)}`)}`;
-}
-
 /**
  * Rewrites the JavaScript regex escapes whose meaning differs in Postgres: a word boundary
  * is \y in Postgres (\b there is a backspace), and \B is \Y.
@@ -93,35 +85,32 @@ function fileFilterConditions(query: SearchQuery, params: Params): string[] {
   return where;
 }
 
-/** `with visible as (...)`: the live files of `repos` after file: and lang: filters. */
-function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Params): string {
+/** Most file rows a file: filter reads through the path index. */
+const MAX_PATH_MATCHES = 200_000;
+
+/**
+ * `with visible as (...)`: the live files of `repos` after file: and lang: filters. With
+ * `blobs`, only files holding them (through the blob index); otherwise, when file: is set,
+ * the candidates come from the path trigram index (ctxpipe_match_paths).
+ */
+function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Params, blobs?: string[]): string {
   const where = ["f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
   where.push(...fileFilterConditions(query, params));
+  if (blobs) where.push(`f.blob_oid = any(${params.add(blobs)}::text[])`);
+  const source = !blobs && query.files.length > 0 ? `ctxpipe_match_paths(${params.add(query.files)}::text[], ${params.add(MAX_PATH_MATCHES)}::int)` : "index_files";
   return `visible as (
     select f.repository_id, f.path, f.blob_oid, f.language
-    from index_files f
+    from ${source} f
     join unnest(${params.add(repos.map((r) => r.id))}::uuid[], ${params.add(repos.map((r) => r.generation))}::int[]) as r(id, gen)
       on r.id = f.repository_id
     where ${where.join(" and ")}
   )`;
 }
 
-/** The mode and bound pattern of `ctxpipe_search_blobs` for one pattern. */
+/** The mode and bound pattern of `ctxpipe_open_chunk_scan` for one pattern. */
 function searchMode(pattern: Pattern, caseSensitive: boolean): { mode: string; value: string } {
   if (pattern.kind === "literal") return { mode: caseSensitive ? "like" : "ilike", value: `%${escapeLike(pattern.value)}%` };
   return { mode: caseSensitive ? "regex" : "iregex", value: `(?n)${toPostgresRegex(pattern.value)}` };
-}
-
-/** Most chunks examined per pattern; more makes the search partial. */
-export const MAX_CHUNKS_PER_PATTERN = 20_000;
-
-/** `exists (...)`: blob `alias.blob_oid` is held by a visible file (file: and lang: applied). */
-function visibleBlobCondition(alias: string, orgParam: string, repos: SearchableRepo[], query: SearchQuery, params: Params): string {
-  const where = [`f.org_id = ${orgParam}`, `f.blob_oid = ${alias}.blob_oid`, "f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
-  where.push(...fileFilterConditions(query, params));
-  return `exists (select 1 from index_files f
-    join unnest(${params.add(repos.map((r) => r.id))}::uuid[], ${params.add(repos.map((r) => r.generation))}::int[]) as r(id, gen) on r.id = f.repository_id
-    where ${where.join(" and ")})`;
 }
 
 /** Most blobs a file:/lang: filter may select before the trigram scan is restricted to them. */
@@ -141,46 +130,68 @@ export async function filteredBlobs(tx: Queryable, repos: SearchableRepo[], quer
 }
 
 /**
- * Blobs (among visible files) in which every positive pattern of `group` matches and no
- * negative one does. The trigram scans go through ctxpipe_search_blobs (see its migration:
- * under RLS the index could not be used), restricted to `within` when given. `limit` bounds
- * the result; reaching it, or the per-pattern chunk limit, makes the result partial.
+ * An open scan of the org's chunks that match one pattern, in index order: a cursor opened
+ * by ctxpipe_open_chunk_scan (see its migration: under RLS the trigram index could not be used
+ * by the app role). Read it in batches with `fetch`, and `close` it when done (it also closes
+ * with the transaction).
  */
-export async function matchingBlobs(
+export interface ChunkScan {
+  /** The next `count` matching chunks; fewer means the scan is exhausted. */
+  fetch(count: number): Promise<ChunkRow[]>;
+  close(): Promise<void>;
+}
+
+/** Where a chunk scan looks: the whole org, some blobs, or the first matching chunks of each blob. */
+export interface ScanScope {
+  within?: string[];
+  /** With `within`: read at most this many matching chunks per blob, in line order. */
+  perBlob?: number;
+}
+
+/** Opens a scan of the chunks matching `pattern`. */
+export async function openChunkScan(tx: Queryable, pattern: Pattern, caseSensitive: boolean, scope: ScanScope = {}): Promise<ChunkScan> {
+  const { mode, value } = searchMode(pattern, caseSensitive);
+  const { rows } = await tx.query<{ cursor: string }>("select ctxpipe_open_chunk_scan($1, $2, $3::text[], $4::int) as cursor", [
+    mode,
+    value,
+    scope.within ?? null,
+    scope.within && scope.perBlob ? scope.perBlob : null,
+  ]);
+  const name = `"${rows[0]!.cursor.replaceAll('"', '""')}"`;
+  let open = true;
+  return {
+    async fetch(count) {
+      if (!open) return [];
+      const res = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(`fetch forward ${Math.max(1, Math.floor(count))} from ${name}`);
+      return res.rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
+    },
+    async close() {
+      if (open) await tx.query(`close ${name}`);
+      open = false;
+    },
+  };
+}
+
+/**
+ * The first `perBlob` chunks of each of `blobs` that match `pattern`, at most `cap` in all
+ * (`capped` when there may be more). For the few blobs a search already holds: a second
+ * pattern of an AND, a negation, the lines of a page.
+ */
+export async function chunksMatching(
   tx: Queryable,
-  orgId: string,
-  repos: SearchableRepo[],
-  query: SearchQuery,
-  group: Pattern[],
-  limit: number,
-  within?: string[],
-): Promise<{ blobs: string[]; capped: boolean }> {
-  const params = new Params();
-  const org = `${params.add(orgId)}::uuid`;
-  const positive = group.filter((p) => !p.negated);
-  const negative = group.filter((p) => p.negated);
-  const chunkLimit = `${params.add(MAX_CHUNKS_PER_PATTERN)}::int`;
-  const restrict = within ? `${params.add(within)}::text[]` : "null::text[]";
-  const scans = positive.map((p, i) => {
-    const { mode, value } = searchMode(p, query.caseSensitive);
-    return `p${i} as (select blob_oid, chunks from ctxpipe_search_blobs(${params.add(mode)}, ${params.add(value)}, ${chunkLimit}, ${restrict}))`;
-  });
-  const intersect = positive.map((_, i) => `select blob_oid from p${i}`).join(" intersect ");
-  const capped = positive.map((_, i) => `(select coalesce(sum(chunks), 0) from p${i}) >= ${chunkLimit}`).join(" or ");
-  let filter = visibleBlobCondition("h", org, repos, query, params);
-  if (negative.length) {
-    filter += ` and not exists (select 1 from index_chunks n where n.org_id = ${org} and n.blob_oid = h.blob_oid and (${negative
-      .map((p) => patternCondition("n.content", p, query.caseSensitive, params))
-      .join(" or ")}))`;
+  pattern: Pattern,
+  caseSensitive: boolean,
+  blobs: string[],
+  limits: { perBlob: number; cap: number },
+): Promise<{ chunks: ChunkRow[]; capped: boolean }> {
+  if (blobs.length === 0) return { chunks: [], capped: false };
+  const scan = await openChunkScan(tx, pattern, caseSensitive, { within: blobs, perBlob: limits.perBlob });
+  try {
+    const chunks = await scan.fetch(limits.cap + 1);
+    return { chunks: chunks.slice(0, limits.cap), capped: chunks.length > limits.cap };
+  } finally {
+    await scan.close();
   }
-  const { rows } = await tx.query<{ blob_oid: string | null; capped: boolean }>(
-    `with ${scans.join(", ")},
-       hits as (select h.blob_oid from (${intersect}) h where ${filter} limit ${params.add(limit)})
-     select blob_oid, (${capped}) as capped from hits
-     union all select null, (${capped}) where not exists (select 1 from hits)`,
-    params.values,
-  );
-  return { blobs: rows.filter((r) => r.blob_oid !== null).map((r) => r.blob_oid!), capped: rows[0]?.capped ?? false };
 }
 
 /** Visible files whose path matches the single positive literal of a group (trigram index). */
@@ -203,27 +214,12 @@ export async function pathMatches(tx: Queryable, repos: SearchableRepo[], query:
 /** Visible files (after file:/lang: filters) holding any of `blobs`, or all when `blobs` is undefined. */
 export async function visibleFiles(tx: Queryable, repos: SearchableRepo[], query: SearchQuery, blobs: string[] | undefined, limit: number): Promise<VisibleFile[]> {
   const params = new Params();
-  const cte = visibleFilesCte(repos, query, params);
-  const filter = blobs ? `where v.blob_oid = any(${params.add(blobs)}::text[])` : "";
+  const cte = visibleFilesCte(repos, query, params, blobs);
   const { rows } = await tx.query<{ repository_id: string; path: string; blob_oid: string; language: string | null }>(
-    `with ${cte} select * from visible v ${filter} order by v.path limit ${params.add(limit)}`,
+    `with ${cte} select * from visible v order by v.path limit ${params.add(limit)}`,
     params.values,
   );
   return rows.map((r) => ({ repositoryId: r.repository_id, path: r.path, blobOid: r.blob_oid, language: r.language }));
-}
-
-/** The chunks of `blobs` in which any of `patterns` matches. */
-export async function matchingChunks(tx: Queryable, orgId: string, blobs: string[], patterns: Pattern[], caseSensitive: boolean): Promise<ChunkRow[]> {
-  if (blobs.length === 0 || patterns.length === 0) return [];
-  const params = new Params();
-  const conds = patterns.map((p) => patternCondition("content", p, caseSensitive, params));
-  const { rows } = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(
-    `select blob_oid, chunk_no, start_line, content from index_chunks
-     where org_id = ${params.add(orgId)} and blob_oid = any(${params.add(blobs)}::text[]) and (${conds.join(" or ")})
-     order by blob_oid, chunk_no`,
-    params.values,
-  );
-  return rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
 }
 
 /** Specific chunks, for context lines that cross a chunk boundary. */
@@ -244,13 +240,21 @@ export interface SymbolHit extends SymbolRow {
   language: string;
 }
 
-/** Definitions in `blobs` whose name equals one of `names` (case-insensitive). */
-export async function definitionsIn(tx: Queryable, orgId: string, blobs: string[], names: string[]): Promise<SymbolHit[]> {
+/** Most definitions of one name read to find those in a search's blobs. */
+const MAX_DEFINITIONS_PER_NAME = 20_000;
+
+/**
+ * Definitions in `blobs` whose name equals one of `names` (case-insensitive): every definition
+ * of the name through the name index (ctxpipe_search_symbols), then kept if in `blobs`.
+ */
+export async function definitionsIn(tx: Queryable, _orgId: string, blobs: string[], names: string[]): Promise<SymbolHit[]> {
   if (blobs.length === 0 || names.length === 0) return [];
   const { rows } = await tx.query<{ blob_oid: string; language: string; name: string; kind: string; container: string | null; start_line: number; end_line: number; signature: string }>(
-    `select blob_oid, language, name, kind, container, start_line, end_line, signature from index_symbols
-     where org_id = $1 and blob_oid = any($2::text[]) and lower(name) = any($3::text[])`,
-    [orgId, blobs, names.map((n) => n.toLowerCase())],
+    `select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.signature
+     from unnest($2::text[]) as n(name)
+     cross join lateral ctxpipe_search_symbols('exact', n.name, $3) s
+     where s.blob_oid = any($1::text[])`,
+    [blobs, names, MAX_DEFINITIONS_PER_NAME],
   );
   return rows.map(toSymbolHit);
 }
@@ -276,19 +280,26 @@ export async function findSymbols(
   options: { match: NameMatch; kinds?: string[]; limit: number },
 ): Promise<(SymbolHit & VisibleFile)[]> {
   const params = new Params();
-  const cte = visibleFilesCte(repos, query, params);
-  const lowered = name.toLowerCase();
-  const where = ["s.language = coalesce(v.language, s.language)"];
-  if (options.kinds?.length) where.push(`s.kind = any(${params.add(options.kinds)}::text[])`);
-  const exactParam = params.add(lowered);
-  // Candidates first (bounded), then visibility: a symbol of a file outside the published
-  // generations or filters is dropped here.
+  const where = ["f.blob_oid = b.blob_oid", "f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)", "b.language = coalesce(f.language, b.language)"];
+  where.push(...fileFilterConditions(query, params));
+  const kinds = options.kinds?.length ? `where s.kind = any(${params.add(options.kinds)}::text[])` : "";
+  const exactParam = params.add(name.toLowerCase());
+  // Candidates first (bounded), then each one's visible files through the blob index: a
+  // symbol of a file outside the published generations or filters is dropped here.
   const { rows } = await tx.query(
-    `with ${cte}
+    `with s as materialized (
+       select * from ctxpipe_search_symbols(${params.add(options.match)}, ${params.add(name)}, ${params.add(Math.max(options.limit * 20, 1000))}) s ${kinds}
+     ),
+     v as (
+       select b.blob_oid, b.language, f.repository_id, f.path from (select distinct blob_oid, language from s) b
+       cross join lateral (
+         select f.repository_id, f.path from index_files f
+         join unnest(${params.add(repos.map((r) => r.id))}::uuid[], ${params.add(repos.map((r) => r.generation))}::int[]) as r(id, gen) on r.id = f.repository_id
+         where ${where.join(" and ")}
+       ) f
+     )
      select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.signature, v.repository_id, v.path
-     from ctxpipe_search_symbols(${params.add(options.match)}, ${params.add(name)}, ${params.add(Math.max(options.limit * 20, 1000))}) s
-     join visible v on v.blob_oid = s.blob_oid
-     where ${where.join(" and ")}
+     from s join v on v.blob_oid = s.blob_oid and v.language = s.language
      order by (lower(s.name) = ${exactParam}) desc, length(s.name), v.path, s.start_line
      limit ${params.add(options.limit)}`,
     params.values,

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { withTenant, withUserScope } from "../../src/platform/db/tenant.js";
+import { withTransaction } from "../../src/platform/db/database.js";
+import { withTenant, withUserScope, type Queryable } from "../../src/platform/db/tenant.js";
 import { createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
@@ -91,15 +92,33 @@ describe("row-level security", () => {
               ($2, 'blob-b', 'go', 'SharedNeedle', 'function', null, 1, 1, 'func SharedNeedle()')`,
       [orgA.id, orgB.id],
     );
-    const unscoped = await db.app.query("select * from ctxpipe_search_blobs('ilike', '%needle%', 100, null)");
-    assert.equal(unscoped.rowCount, 0);
+    await db.unsafeSystem.query(
+      `with r as (insert into repositories (org_id, name, url, url_kind) select o, 'needle', '/srv/needle', 'local' from unnest($1::uuid[]) as o returning id, org_id)
+       insert into index_files (org_id, repository_id, path, blob_oid, language, size, valid_from)
+       select r.org_id, r.id, 'src/needle.go', case when r.org_id = $2 then 'blob-a' else 'blob-b' end, 'go', 18, 1 from r`,
+      [[orgA.id, orgB.id], orgA.id],
+    );
+    /** Opens a chunk scan (a cursor) and reads it, in one transaction. */
+    const scan = (tx: Queryable, mode: string, within: string[] | null, perBlob: number | null) =>
+      tx
+        .query("select ctxpipe_open_chunk_scan($1, '%needle%', $2, $3) as c", [mode, within, perBlob])
+        .then(async ({ rows }) => (await tx.query(`fetch all from "${rows[0].c}"`)).rows.map((r) => r.blob_oid));
+    const unscoped = await withTransaction(db.app, async (tx) => ({
+      chunks: await scan(tx, "ilike", null, null),
+      within: await scan(tx, "ilike", ["blob-a", "blob-b"], 1),
+      paths: (await tx.query("select * from ctxpipe_match_paths(array['needle'], 10)")).rowCount,
+    }));
+    assert.deepEqual(unscoped, { chunks: [], within: [], paths: 0 });
     assert.equal((await db.app.query("select * from ctxpipe_search_symbols('exact', 'sharedneedle', 100)")).rowCount, 0);
     const scoped = await withTenant(db, { orgId: orgA.id }, async (tx) => ({
-      blobs: (await tx.query("select blob_oid from ctxpipe_search_blobs('ilike', '%needle%', 100, null)")).rows.map((r) => r.blob_oid),
+      chunks: await scan(tx, "ilike", null, null),
+      within: await scan(tx, "ilike", ["blob-a", "blob-b"], null),
+      perBlob: await scan(tx, "ilike", ["blob-a", "blob-b"], 1),
+      paths: (await tx.query("select blob_oid from ctxpipe_match_paths(array['needle', '\\.go$'], 10)")).rows.map((r) => r.blob_oid),
       symbols: (await tx.query("select blob_oid from ctxpipe_search_symbols('substring', 'needle', 100)")).rows.map((r) => r.blob_oid),
     }));
-    assert.deepEqual(scoped, { blobs: ["blob-a"], symbols: ["blob-a"] });
-    await assert.rejects(withTenant(db, { orgId: orgA.id }, (tx) => tx.query("select * from ctxpipe_search_blobs('drop table', 'x', 1, null)")), /unknown search mode/);
+    assert.deepEqual(scoped, { chunks: ["blob-a"], within: ["blob-a"], perBlob: ["blob-a"], paths: ["blob-a"], symbols: ["blob-a"] });
+    await assert.rejects(withTenant(db, { orgId: orgA.id }, (tx) => scan(tx, "drop table", null, null)), /unknown search mode/);
   });
 
   it("keeps sessions, accounts and password hashes away from the app role", async () => {
