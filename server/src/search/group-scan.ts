@@ -9,9 +9,10 @@ import type { Queryable } from "../platform/db/tenant.js";
 import type { Pattern } from "./query-parser.js";
 import * as sql from "./search.sql.js";
 
-/** First batch of the driving scan; later batches double up to MAX_BATCH. */
+/** First batch of the driving scan; later batches are sized by the caller, up to MAX_BATCH. */
 const FIRST_BATCH = 64;
 const MAX_BATCH = 1024;
+const MIN_BATCH = 16;
 /** Matching chunks of another pattern read per blob when checking it (enough to rank on). */
 const CHECK_CHUNKS_PER_BLOB = 4;
 /** Most matching chunks of another pattern read per batch of new blobs. */
@@ -37,7 +38,8 @@ export class GroupScan {
   checkCapped = false;
   /** Blobs whose chunks of another pattern were cut at CHECK_CHUNKS_PER_BLOB. */
   readonly truncated = new Set<string>();
-  private batch = FIRST_BATCH;
+  /** Chunks of the driving pattern read so far. */
+  chunksRead = 0;
   private readonly accepted = new Set<string>();
   private readonly rejected = new Set<string>();
 
@@ -58,14 +60,16 @@ export class GroupScan {
   }
 
   /**
-   * The next batch: newly confirmed blobs with all their matching chunks so far, plus more
-   * chunks of blobs confirmed earlier. Undefined once the scan is exhausted.
+   * The next batch of about `size` driving chunks (FIRST_BATCH at first): newly confirmed
+   * blobs with all their matching chunks so far, plus more chunks of blobs confirmed earlier.
+   * Undefined once the scan is exhausted.
    */
-  async next(): Promise<BlobChunks | undefined> {
+  async next(size = this.chunksRead === 0 ? FIRST_BATCH : MAX_BATCH): Promise<BlobChunks | undefined> {
     if (this.exhausted) return undefined;
-    const rows = await this.scan.fetch(this.batch);
-    if (rows.length < this.batch) this.exhausted = true;
-    this.batch = Math.min(this.batch * 2, MAX_BATCH);
+    const batch = Math.min(Math.max(Math.ceil(size), MIN_BATCH), MAX_BATCH);
+    const rows = await this.scan.fetch(batch);
+    this.chunksRead += rows.length;
+    if (rows.length < batch) this.exhausted = true;
     const out: BlobChunks = new Map();
     const fresh: string[] = [];
     for (const row of rows) {

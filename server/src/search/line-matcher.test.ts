@@ -36,4 +36,20 @@ describe("line matcher", () => {
     const re = compilePattern({ kind: "literal", value: "a", negated: false }, false);
     assert.equal(matchLines("a\r\nb", 1, [re])[0]!.text, "a");
   });
+
+  it("finds the same lines by sweeping the chunk as by matching every line", () => {
+    const chunk = ["const a = useEffect(() => {", "  useLayoutEffect(x);", "}, []);", "function useEffectOnce() {}", "", "^start $end", "x".repeat(600) + " useEffect"].join("\n");
+    const patterns = [
+      compilePattern({ kind: "regex", value: "use[A-Z]\\w+Effect", negated: false }, true),
+      compilePattern({ kind: "regex", value: "^function", negated: false }, false),
+      compilePattern({ kind: "regex", value: "\\)$", negated: false }, false),
+      compilePattern({ kind: "literal", value: "useeffect", negated: false }, false),
+      compilePattern({ kind: "regex", value: "a\\s+b|\\[\\]", negated: false }, false),
+    ];
+    for (const re of patterns) {
+      const perLine = chunk.split("\n").flatMap((line, i) => (rangesIn(line, [re]).length > 0 ? [i + 5] : []));
+      assert.deepEqual(matchLines(chunk, 5, [re]).map((m) => m.line), perLine, re.source);
+    }
+    assert.deepEqual(matchLines("a\nb\nc", 1, [compilePattern({ kind: "regex", value: "x*", negated: false }, false)]), []);
+  });
 });

@@ -51,16 +51,75 @@ export function rangesIn(text: string, matchers: RegExp[]): [number, number][] {
   return merged;
 }
 
-/** The lines of a chunk that match any of `matchers`. */
+/** The line's match, or undefined: ranges over the whole line, text and ranges cut at MAX_LINE_CHARS. */
+function matchLine(full: string, line: number, matchers: RegExp[]): LineMatch | undefined {
+  const ranges = rangesIn(full, matchers);
+  if (ranges.length === 0) return undefined;
+  const text = full.length > MAX_LINE_CHARS ? full.slice(0, MAX_LINE_CHARS) : full;
+  return { line, text, ranges: ranges.filter((r) => r[0] < text.length).map((r) => [r[0], Math.min(r[1], text.length)]) };
+}
+
+const multilineVariants = new WeakMap<RegExp, RegExp>();
+
+/** `re` with the m flag, so ^ and $ match at line boundaries of a whole chunk. */
+function multiline(re: RegExp): RegExp {
+  let variant = multilineVariants.get(re);
+  if (!variant) {
+    variant = re.flags.includes("m") ? re : new RegExp(re.source, `${re.flags}m`);
+    multilineVariants.set(re, variant);
+  }
+  return variant;
+}
+
+/** Most matches looked at per matcher when sweeping one chunk. */
+const MAX_SWEEP_MATCHES = 20_000;
+
+/**
+ * The lines of a chunk that match any of `matchers`. Each matcher sweeps the whole chunk once
+ * to find the lines where it matches (start to end of each match); only those lines are then
+ * matched one by one, which gives the same lines and ranges as matching every line.
+ * Chunks with carriage returns are matched line by line ($ would not see line ends there).
+ */
 export function matchLines(content: string, startLine: number, matchers: RegExp[]): LineMatch[] {
-  const out: LineMatch[] = [];
   const lines = content.split("\n");
+  if (content.includes("\r")) return matchEachLine(lines, startLine, matchers);
+  const lineStarts: number[] = [0];
+  for (let i = content.indexOf("\n"); i !== -1; i = content.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  const lineOf = (offset: number) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const marked = new Set<number>();
+  for (const re of matchers) {
+    const sweep = multiline(re);
+    sweep.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    for (let n = 0; (m = sweep.exec(content)) !== null && n < MAX_SWEEP_MATCHES; n++) {
+      const first = lineOf(m.index);
+      const last = m[0].length > 0 ? lineOf(m.index + m[0].length - 1) : first;
+      for (let l = first; l <= last; l++) marked.add(l);
+      if (m[0].length === 0) sweep.lastIndex++;
+    }
+  }
+  const out: LineMatch[] = [];
+  for (const i of [...marked].sort((a, b) => a - b)) {
+    const match = matchLine(lines[i]!, startLine + i, matchers);
+    if (match) out.push(match);
+  }
+  return out;
+}
+
+function matchEachLine(lines: string[], startLine: number, matchers: RegExp[]): LineMatch[] {
+  const out: LineMatch[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const full = lines[i]!.replace(/\r$/, "");
-    const ranges = rangesIn(full, matchers);
-    if (ranges.length === 0) continue;
-    const text = full.length > MAX_LINE_CHARS ? full.slice(0, MAX_LINE_CHARS) : full;
-    out.push({ line: startLine + i, text, ranges: ranges.filter((r) => r[0] < text.length).map((r) => [r[0], Math.min(r[1], text.length)]) });
+    const match = matchLine(lines[i]!.replace(/\r$/, ""), startLine + i, matchers);
+    if (match) out.push(match);
   }
   return out;
 }

@@ -16,7 +16,7 @@ import * as sql from "./search.sql.js";
 /** Most lines shown per file. */
 export const MAX_LINES_PER_FILE = 20;
 /** Most matching chunks read per file of a page (moreLines counts the matches in them). */
-const PAGE_CHUNKS_PER_FILE = 16;
+const PAGE_CHUNKS_PER_FILE = 8;
 
 /** Input of a search. */
 export interface SearchInput {
@@ -240,7 +240,10 @@ async function collectGroup(
     return { partialReason };
   };
   try {
-    for (let batch = await scan.next(); batch; batch = await scan.next()) {
+    // Each later batch is sized to what should complete the target at the files-per-chunk
+    // rate seen so far (plus a margin), so a scan reads little past what it needs.
+    const nextSize = () => (limits.target - files) / Math.max(files / Math.max(scan.chunksRead, 1), 0.02) * 1.25;
+    for (let batch = await scan.next(); batch; batch = await scan.next(nextSize())) {
       found.keepChunks([...batch.values()].flat());
       last = [...batch.keys()];
       const fresh = last.filter((b) => !seen.has(b));
@@ -278,7 +281,7 @@ async function addNamedMatches(tx: Tx, orgId: string, repos: sql.SearchableRepo[
   const missing = [...new Set(defs.map((d) => d.blobOid))].filter((b) => !found.chunks.has(b));
   const { chunks } = await sql.chunksMatching(tx, literal, query.caseSensitive, missing, { perBlob: DEFINITION_CHUNKS_PER_FILE, cap: MAX_CANDIDATE_FILES });
   found.keepChunks(chunks);
-  missing.forEach((b) => found.truncated.add(b));
+  for (const blob of missing) if ((found.chunks.get(blob)?.size ?? 0) >= DEFINITION_CHUNKS_PER_FILE) found.truncated.add(blob);
   for (const d of defs) found.add(d, group, false);
 }
 
@@ -373,7 +376,7 @@ async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, found: 
  * them now, up to PAGE_CHUNKS_PER_FILE, and its lines are recomputed. Its rank does not change.
  */
 async function completeLines(tx: Tx, query: SearchQuery, found: Candidates, items: { candidate: Candidate; lines: LineMatch[] }[]): Promise<void> {
-  const open = items.filter((i) => found.truncated.has(i.candidate.file.blobOid));
+  const open = items.filter((i) => found.truncated.has(i.candidate.file.blobOid) && i.lines.length < MAX_LINES_PER_FILE);
   const patterns = [...new Set(open.flatMap((i) => i.candidate.patterns))];
   const blobs = [...new Set(open.map((i) => i.candidate.file.blobOid))];
   for (const pattern of patterns) {
