@@ -113,10 +113,10 @@ function isWordMatch(text: string, [start, end]: [number, number]): boolean {
 
 /**
  * How many candidate files a search collects before it stops reading matches and ranks them:
- * three pages' worth. Depends on `limit` only, so every page of one query ranks the same set.
+ * two pages' worth. Depends on `limit` only, so every page of one query ranks the same set.
  */
 export function candidateTarget(limit: number): number {
-  return Math.min(Math.max(limit * 3, 30), MAX_CANDIDATE_FILES);
+  return Math.min(Math.max(limit * 2, 20), MAX_CANDIDATE_FILES);
 }
 
 /** Most candidate files of one search. */
