@@ -13,6 +13,8 @@ import * as sql from "./search.sql.js";
 const FIRST_BATCH = 64;
 const MAX_BATCH = 1024;
 const MIN_BATCH = 16;
+/** Longest `within` list that is read blob by blob rather than through the trigram index. */
+const MAX_BLOBS_BY_KEY = 1000;
 /** Matching chunks of another pattern read per blob when checking it (enough to rank on). */
 const CHECK_CHUNKS_PER_BLOB = 4;
 /** Most matching chunks of another pattern read per batch of new blobs. */
@@ -55,7 +57,10 @@ export class GroupScan {
   static async open(tx: Queryable, group: Pattern[], caseSensitive: boolean, within?: string[]): Promise<GroupScan> {
     const positive = group.filter((p) => !p.negated);
     const driver = drivingPattern(positive);
-    const scan = await sql.openChunkScan(tx, driver, caseSensitive, { within });
+    // A short list of blobs is read blob by blob through the primary key (cheaper than a
+    // trigram bitmap over the whole org); a long one through the trigram index.
+    const perBlob = within && within.length <= MAX_BLOBS_BY_KEY ? 2_147_483_647 : undefined;
+    const scan = await sql.openChunkScan(tx, driver, caseSensitive, { within, perBlob });
     return new GroupScan(tx, scan, positive.filter((p) => p !== driver), group.filter((p) => p.negated), caseSensitive);
   }
 

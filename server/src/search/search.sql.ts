@@ -125,7 +125,7 @@ export async function filteredBlobs(tx: Queryable, repos: SearchableRepo[], quer
   if (query.files.length + query.langs.length === 0) return undefined;
   const params = new Params();
   const cte = visibleFilesCte(repos, query, params);
-  const { rows } = await tx.query<{ blob_oid: string }>(`with ${cte} select distinct blob_oid from visible limit ${params.add(MAX_FILTER_BLOBS + 1)}`, params.values);
+  const { rows } = await tx.query<{ blob_oid: string }>(`with ${cte} select distinct blob_oid from visible order by blob_oid limit ${params.add(MAX_FILTER_BLOBS + 1)}`, params.values);
   return rows.length > MAX_FILTER_BLOBS ? undefined : rows.map((r) => r.blob_oid);
 }
 
