@@ -400,8 +400,8 @@ async function withContext(
     chunk.content.split("\n").forEach((t, i) => map.set(chunk.startLine + i, t.replace(/\r$/, "")));
   };
   const pageBlobs = new Set(items.map((i) => i.candidate.file.blobOid));
-  for (const blob of pageBlobs) found.chunksOf(blob).forEach(remember);
   if (context > 0) {
+    for (const blob of pageBlobs) found.chunksOf(blob).forEach(remember);
     const wanted: { blobOid: string; chunkNo: number }[] = [];
     for (const blob of pageBlobs) {
       for (const chunk of found.chunksOf(blob)) {
