@@ -44,48 +44,83 @@ export async function existingBlobs(tx: Queryable, orgId: string, oids: string[]
   return new Set(rows.map((r) => r.blob_oid));
 }
 
-/** Stores the chunks of many blobs in one statement. Existing blobs are left alone. */
-export async function insertChunks(tx: Queryable, orgId: string, blobs: { oid: string; chunks: Chunk[] }[]): Promise<void> {
-  const oid: string[] = [];
-  const no: number[] = [];
-  const start: number[] = [];
-  const count: number[] = [];
-  const content: string[] = [];
-  for (const blob of blobs) {
-    for (const chunk of blob.chunks) {
-      oid.push(blob.oid);
-      no.push(chunk.chunkNo);
-      start.push(chunk.startLine);
-      count.push(chunk.lineCount);
-      content.push(chunk.content);
-    }
-  }
-  if (oid.length === 0) return;
-  await tx.query(
-    `insert into index_chunks (org_id, blob_oid, chunk_no, start_line, line_count, content)
-     select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
-     on conflict do nothing`,
-    [orgId, oid, no, start, count, content],
-  );
+/** A blob's chunks, as written. */
+export interface BlobChunks {
+  oid: string;
+  chunks: Chunk[];
+}
+
+/** A blob's symbols for one language, as written. */
+export interface BlobSymbols {
+  oid: string;
+  language: string;
+  symbols: SymbolRow[];
 }
 
 /** Stores the symbols of blobs (for one language each) and marks them extracted. */
-export async function insertSymbols(
-  tx: Queryable,
-  orgId: string,
-  blobs: { oid: string; language: string; symbols: SymbolRow[] }[],
-): Promise<void> {
-  if (blobs.length === 0) return;
-  const done = await tx.query<{ blob_oid: string; language: string }>(
-    `insert into index_symbol_blobs (org_id, blob_oid, language)
-     select $1, * from unnest($2::text[], $3::text[]) on conflict do nothing returning blob_oid, language`,
-    [orgId, blobs.map((b) => b.oid), blobs.map((b) => b.language)],
+export async function insertSymbols(tx: Queryable, orgId: string, blobs: BlobSymbols[]): Promise<void> {
+  await insertContent(tx, orgId, [], blobs);
+}
+
+/**
+ * Stores chunks and symbols of many blobs in one statement, so a batch costs one round trip
+ * and Postgres never waits for Node between its parts. Existing chunks are left alone.
+ * Symbols are stored only for the (blob, language) pairs this statement marks extracted: a
+ * blob extracted earlier (or concurrently) already has them. They keep document order.
+ */
+export async function insertContent(tx: Queryable, orgId: string, chunks: BlobChunks[], blobSymbols: BlobSymbols[]): Promise<void> {
+  const c = chunkColumns(chunks);
+  const symbols = firstPerBlobAndLanguage(blobSymbols);
+  if (c.oid.length === 0 && symbols.length === 0) return;
+  const s = symbolColumns(symbols);
+  await tx.query(
+    `with new_chunks as (
+       insert into index_chunks (org_id, blob_oid, chunk_no, start_line, line_count, content)
+       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
+       on conflict do nothing
+     ), marked as (
+       insert into index_symbol_blobs (org_id, blob_oid, language)
+       select $1, * from unnest($7::text[], $8::text[]) on conflict do nothing returning blob_oid, language
+     )
+     insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, signature)
+     select $1, s.oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.signature
+     from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[])
+       with ordinality as s(oid, language, name, kind, container, start_line, end_line, signature, ord)
+     where exists (select 1 from marked m where m.blob_oid = s.oid and m.language = s.language)
+     order by s.ord`,
+    [orgId, c.oid, c.no, c.start, c.count, c.content, symbols.map((b) => b.oid), symbols.map((b) => b.language),
+      s.oid, s.lang, s.name, s.kind, s.container, s.start, s.end, s.sig],
   );
-  // Only blobs marked now get rows: a blob extracted earlier (or concurrently) already has them.
-  const fresh = new Set(done.rows.map((r) => `${r.blob_oid}\u0000${r.language}`));
+}
+
+/** Of several entries for the same blob and language, the first. */
+function firstPerBlobAndLanguage(blobs: BlobSymbols[]): BlobSymbols[] {
+  const seen = new Set<string>();
+  return blobs.filter((b) => {
+    const key = `${b.oid}\u0000${b.language}`;
+    return !seen.has(key) && Boolean(seen.add(key));
+  });
+}
+
+/** The chunk rows as parameter arrays (one per column). */
+function chunkColumns(blobs: BlobChunks[]) {
+  const cols = { oid: [] as string[], no: [] as number[], start: [] as number[], count: [] as number[], content: [] as string[] };
+  for (const blob of blobs) {
+    for (const chunk of blob.chunks) {
+      cols.oid.push(blob.oid);
+      cols.no.push(chunk.chunkNo);
+      cols.start.push(chunk.startLine);
+      cols.count.push(chunk.lineCount);
+      cols.content.push(chunk.content);
+    }
+  }
+  return cols;
+}
+
+/** The symbol rows as parameter arrays (one per column). */
+function symbolColumns(blobs: BlobSymbols[]) {
   const cols = { oid: [] as string[], lang: [] as string[], name: [] as string[], kind: [] as string[], container: [] as (string | null)[], start: [] as number[], end: [] as number[], sig: [] as string[] };
   for (const blob of blobs) {
-    if (!fresh.has(`${blob.oid}\u0000${blob.language}`)) continue;
     for (const s of blob.symbols) {
       cols.oid.push(blob.oid);
       cols.lang.push(blob.language);
@@ -97,12 +132,7 @@ export async function insertSymbols(
       cols.sig.push(s.signature);
     }
   }
-  if (cols.oid.length === 0) return;
-  await tx.query(
-    `insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, signature)
-     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[])`,
-    [orgId, cols.oid, cols.lang, cols.name, cols.kind, cols.container, cols.start, cols.end, cols.sig],
-  );
+  return cols;
 }
 
 /** Of (oid, language) pairs, those whose symbols were already extracted. */

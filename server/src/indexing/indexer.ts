@@ -8,19 +8,19 @@
  */
 import type { Database } from "../platform/db/database.js";
 import { withTenant, type Queryable } from "../platform/db/tenant.js";
-import { chunkText, sanitizeText, type Chunk } from "./chunker.js";
+import { chunkText, sanitizeText } from "./chunker.js";
 import {
   collectGarbage,
   existingBlobs,
   extractedSymbolBlobs,
   generationTotals,
-  insertChunks,
   insertSymbols,
   lockOrgIndex,
   stageFiles,
+  type BlobSymbols,
   type FileRow,
-  type SymbolRow,
 } from "./index-writer.js";
+import { ContentWriter } from "./content-writer.js";
 import { detectLanguage, isBinary, isLikelyGenerated, isVendoredPath } from "./languages/language-detect.js";
 import type { SymbolExtractor } from "./symbols/symbol-extractor.js";
 
@@ -65,8 +65,18 @@ export interface IndexRunResult {
   changed: { added: number; updated: number; removed: number; blobsRead: number; bytesRead: number };
 }
 
-/** Flush chunk inserts at about this many characters. */
-const INSERT_BATCH_CHARS = 4 * 1024 * 1024;
+/**
+ * Send a batch of chunks and symbols at about this many characters of chunk text. A few
+ * batches are written while the next is built, and each is held a few times over while it is
+ * sent (rows, parameter arrays, the serialised statement), so this bounds the run's memory.
+ */
+const INSERT_BATCH_CHARS = 1024 * 1024;
+/** Batches queued for Postgres while the next is built. */
+const BATCHES_IN_FLIGHT = 3;
+/** Longest first line kept for language detection. */
+const MAX_SHEBANG_CHARS = 256;
+/** Let I/O (the statement in flight, git's output) through at least this often. */
+const BREATHE_EVERY_MS = 20;
 
 interface Candidate {
   path: string;
@@ -119,11 +129,10 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     for (const c of changedFiles) (pathsByOid.get(c.oid) ?? pathsByOid.set(c.oid, []).get(c.oid)!).push(c);
 
     const rejected = new Set<string>();
-    const firstLines = new Map<string, string>();
+    const shebangs = new Map<string, string>();
     const symbolDone = await extractedSymbolBlobs(tx, orgId, [...pathsByOid.keys()]);
-    let pending: { oid: string; chunks: Chunk[] }[] = [];
-    let pendingChars = 0;
-    const pendingSymbols: { oid: string; language: string; symbols: SymbolRow[] }[] = [];
+    const writer = new ContentWriter(tx, orgId, INSERT_BATCH_CHARS, BATCHES_IN_FLIGHT);
+    const breathe = eventLoopBreather(BREATHE_EVERY_MS);
     let blobsRead = 0;
     let bytesRead = 0;
     await input.onProgress?.({ key: "content", label: "Indexing file contents", done: 0, of: toRead.length });
@@ -144,26 +153,21 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
         files.forEach(() => skip("generated"));
         continue;
       }
-      firstLines.set(blob.oid, head.split("\n", 1)[0] ?? "");
-      const chunks = chunkText(text);
-      pending.push({ oid: blob.oid, chunks });
-      pendingChars += text.length;
-      for (const language of new Set(files.map((f) => detectLanguage(f.path, firstLines.get(blob.oid))))) {
+      const shebang = shebangOf(head);
+      if (shebang) shebangs.set(blob.oid, shebang);
+      writer.addChunks(blob.oid, chunkText(text));
+      for (const language of new Set(files.map((f) => detectLanguage(f.path, shebang)))) {
         if (!language || !input.extractor.supports(language) || symbolDone.has(`${blob.oid}\u0000${language}`)) continue;
-        const symbols = await input.extractor.extract(language, text);
-        pendingSymbols.push({ oid: blob.oid, language, symbols });
+        writer.addSymbols(blob.oid, language, await input.extractor.extract(language, text));
         symbolDone.add(`${blob.oid}\u0000${language}`);
       }
-      if (pendingChars >= INSERT_BATCH_CHARS) {
-        await insertChunks(tx, orgId, pending);
-        await insertSymbols(tx, orgId, pendingSymbols.splice(0));
-        pending = [];
-        pendingChars = 0;
+      if (writer.full) {
+        await writer.send();
         await input.onProgress?.({ key: "content", label: "Indexing file contents", done: blobsRead, of: toRead.length });
       }
+      await breathe();
     }
-    await insertChunks(tx, orgId, pending);
-    await insertSymbols(tx, orgId, pendingSymbols.splice(0));
+    await writer.flush();
 
     // Known blobs whose symbols were never extracted for this language (e.g. a renamed extension).
     const missingSymbols = changedFiles.filter((c) => {
@@ -172,19 +176,20 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     });
     if (missingSymbols.length > 0) {
       const texts = await blobTexts(tx, orgId, [...new Set(missingSymbols.map((c) => c.oid))]);
+      const extracted: BlobSymbols[] = [];
       for (const c of missingSymbols) {
         const language = detectLanguage(c.path)!;
         if (symbolDone.has(`${c.oid}\u0000${language}`)) continue;
-        pendingSymbols.push({ oid: c.oid, language, symbols: await input.extractor.extract(language, texts.get(c.oid) ?? "") });
+        extracted.push({ oid: c.oid, language, symbols: await input.extractor.extract(language, texts.get(c.oid) ?? "") });
         symbolDone.add(`${c.oid}\u0000${language}`);
       }
-      await insertSymbols(tx, orgId, pendingSymbols.splice(0));
+      await insertSymbols(tx, orgId, extracted);
     }
 
     await input.onProgress?.({ key: "publish", label: "Publishing the new index" });
     const upserts: FileRow[] = changedFiles
       .filter((c) => !rejected.has(c.oid))
-      .map((c) => ({ path: c.path, blobOid: c.oid, size: c.size, language: detectLanguage(c.path, firstLines.get(c.oid)) ?? null }));
+      .map((c) => ({ path: c.path, blobOid: c.oid, size: c.size, language: detectLanguage(c.path, shebangs.get(c.oid)) ?? null }));
     // A path whose new content was rejected (now binary or generated) leaves the index.
     const rejectedPaths = changedFiles.filter((c) => rejected.has(c.oid) && live.has(c.path)).map((c) => c.path);
     await stageFiles(tx, { orgId, repositoryId }, next, { upserts, removals: [...removals, ...rejectedPaths] });
@@ -213,6 +218,29 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
   await withTenant(db, { orgId }, (tx) => collectGarbage(tx, { orgId, repositoryId }, result.unlinked, result.generation));
   const { unlinked: _unlinked, ...summary } = result;
   return summary;
+}
+
+/**
+ * A function that yields to the event loop when `everyMs` have passed since it last did, so
+ * that a long stretch of parsing does not hold up the statement being sent to Postgres.
+ */
+function eventLoopBreather(everyMs: number): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < everyMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
+
+/**
+ * The first line of `text` when it is a shebang (all `detectLanguage` reads of it), as a copy:
+ * a slice would keep the whole text alive for as long as the run keeps the line.
+ */
+function shebangOf(text: string): string | undefined {
+  const end = text.indexOf("\n");
+  const line = (end < 0 ? text : text.slice(0, end)).slice(0, MAX_SHEBANG_CHARS);
+  return line.trimStart().startsWith("#!") ? Buffer.from(line, "utf8").toString("utf8") : undefined;
 }
 
 /** path → blob of the files live in the newest staged generation. */
