@@ -4,10 +4,17 @@
  * at most CHUNK_MAX_BYTES characters. Line numbers are 1-based.
  */
 
-/** Most lines in one chunk. */
-export const CHUNK_MAX_LINES = 64;
-/** Target size of one chunk in characters (a longer single line makes a bigger chunk). */
-export const CHUNK_MAX_BYTES = 8 * 1024;
+/**
+ * Most lines in one chunk. Larger chunks mean fewer rows and a smaller trigram index (a
+ * trigram repeated on nearby lines is indexed once per chunk) and let Postgres compress the
+ * text (rows over ~2 KB); smaller ones mean less text to recheck per candidate chunk.
+ */
+export const CHUNK_MAX_LINES = 256;
+/**
+ * Target size of one chunk in characters (a longer single line makes a bigger chunk). Once
+ * compressed, a chunk of this size still fits in its heap page (no TOAST lookup to read it).
+ */
+export const CHUNK_MAX_BYTES = 16 * 1024;
 
 /** One chunk of a file. */
 export interface Chunk {
