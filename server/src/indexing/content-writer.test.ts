@@ -14,7 +14,7 @@ import { chunkText } from "./chunker.js";
 import { ContentWriter } from "./content-writer.js";
 import type { SymbolRow } from "./index-writer.js";
 
-const symbol = (name: string, line: number): SymbolRow => ({ name, kind: "function", container: null, startLine: line, endLine: line, signature: `function ${name}()` });
+const symbol = (name: string, line: number): SymbolRow => ({ name, kind: "function", container: null, startLine: line, endLine: line, nameLine: line });
 
 describe("ContentWriter", () => {
   let testDb: TestDatabase;

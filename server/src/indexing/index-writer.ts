@@ -14,7 +14,8 @@ export interface SymbolRow {
   container: string | null;
   startLine: number;
   endLine: number;
-  signature: string;
+  /** The line that holds the name (the signature shown is read from the chunk there). */
+  nameLine: number;
 }
 
 /** One file of a generation. */
@@ -82,14 +83,14 @@ export async function insertContent(tx: Queryable, orgId: string, chunks: BlobCh
        insert into index_symbol_blobs (org_id, blob_oid, language)
        select $1, * from unnest($7::text[], $8::text[]) on conflict do nothing returning blob_oid, language
      )
-     insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, signature)
-     select $1, s.oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.signature
-     from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::text[])
-       with ordinality as s(oid, language, name, kind, container, start_line, end_line, signature, ord)
+     insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, name_line)
+     select $1, s.oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line
+     from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::int[])
+       with ordinality as s(oid, language, name, kind, container, start_line, end_line, name_line, ord)
      where exists (select 1 from marked m where m.blob_oid = s.oid and m.language = s.language)
      order by s.ord`,
     [orgId, c.oid, c.no, c.start, c.count, c.content, symbols.map((b) => b.oid), symbols.map((b) => b.language),
-      s.oid, s.lang, s.name, s.kind, s.container, s.start, s.end, s.sig],
+      s.oid, s.lang, s.name, s.kind, s.container, s.start, s.end, s.nameLine],
   );
 }
 
@@ -119,7 +120,7 @@ function chunkColumns(blobs: BlobChunks[]) {
 
 /** The symbol rows as parameter arrays (one per column). */
 function symbolColumns(blobs: BlobSymbols[]) {
-  const cols = { oid: [] as string[], lang: [] as string[], name: [] as string[], kind: [] as string[], container: [] as (string | null)[], start: [] as number[], end: [] as number[], sig: [] as string[] };
+  const cols = { oid: [] as string[], lang: [] as string[], name: [] as string[], kind: [] as string[], container: [] as (string | null)[], start: [] as number[], end: [] as number[], nameLine: [] as number[] };
   for (const blob of blobs) {
     for (const s of blob.symbols) {
       cols.oid.push(blob.oid);
@@ -129,7 +130,7 @@ function symbolColumns(blobs: BlobSymbols[]) {
       cols.container.push(s.container);
       cols.start.push(s.startLine);
       cols.end.push(s.endLine);
-      cols.sig.push(s.signature);
+      cols.nameLine.push(s.nameLine);
     }
   }
   return cols;

@@ -157,7 +157,7 @@ export async function findSymbols(
     const repos = await resolveRepositories(tx, input.repository);
     if (repos.length === 0) return [];
     const query = { ...EMPTY_QUERY, langs: input.language ? [input.language.toLowerCase()] : [] };
-    const hits = await sql.findSymbols(tx, scope.orgId, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit });
+    const hits = await sql.withSignatures(tx, await sql.findSymbols(tx, scope.orgId, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }));
     const byId = new Map(repos.map((r) => [r.id, r]));
     return hits.map((h) => {
       const repo = byId.get(h.repositoryId)!;
@@ -199,7 +199,7 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
     const blobs = [...new Set(chunks.map((c) => c.blobOid))];
     const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
     const defs = await sql.definitionsIn(tx, scope.orgId, blobs, [input.name]);
-    const defLines = new Set(defs.filter((d) => d.name === input.name).map((d) => `${d.blobOid}:${d.startLine}`));
+    const defLines = new Set(defs.filter((d) => d.name === input.name).flatMap((d) => [`${d.blobOid}:${d.startLine}`, `${d.blobOid}:${d.nameLine}`]));
     const word = new RegExp(`(?<![\\p{L}\\p{N}_$])${escapeRegex(input.name)}(?![\\p{L}\\p{N}_$])`, "gu");
     const linesByBlob = new Map<string, { line: number; text: string; ranges: [number, number][] }[]>();
     for (const chunk of chunks) {
@@ -209,7 +209,7 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
         const ranges = rangesIn(text, [word]);
         if (ranges.length === 0) return;
         // A definition's own line is not a reference (the name may sit on a later line of it).
-        if (defLines.has(`${chunk.blobOid}:${line}`) || defs.some((d) => d.blobOid === chunk.blobOid && d.name === input.name && d.signature === text.trim())) return;
+        if (defLines.has(`${chunk.blobOid}:${line}`)) return;
         (linesByBlob.get(chunk.blobOid) ?? linesByBlob.set(chunk.blobOid, []).get(chunk.blobOid)!).push({ line, text, ranges });
       });
     }

@@ -292,6 +292,7 @@ async function addNamedMatches(tx: Tx, orgId: string, repos: sql.SearchableRepo[
 async function collectSymbolMatches(tx: Tx, orgId: string, repos: sql.SearchableRepo[], query: SearchQuery, found: Candidates): Promise<void> {
   const hits: (sql.SymbolHit & sql.VisibleFile)[] = [];
   for (const name of query.symbols) hits.push(...(await sql.findSymbols(tx, orgId, repos, query, name, { match: "substring", limit: MAX_CANDIDATE_FILES })));
+  await sql.withSignatures(tx, hits);
   const blobs = [...new Set(hits.map((h) => h.blobOid))];
   const patternsByBlob = new Map<string, Pattern[]>();
   for (const group of query.groups) {

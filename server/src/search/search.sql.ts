@@ -235,9 +235,38 @@ export async function chunksByNumber(tx: Queryable, orgId: string, wanted: { blo
 }
 
 /** A symbol definition as stored, with the blob and language it belongs to. */
-export interface SymbolHit extends SymbolRow {
+export interface SymbolHit extends Omit<SymbolRow, "signature"> {
   blobOid: string;
   language: string;
+  /** The line that holds the name (1-based). */
+  nameLine: number;
+  /** That line, trimmed: empty until withSignatures fills it. */
+  signature: string;
+}
+
+/** Longest signature returned. */
+export const MAX_SIGNATURE_CHARS = 200;
+
+/**
+ * Fills each hit's `signature` with its name line, read from the chunk that holds it (the
+ * index stores the line number only).
+ */
+export async function withSignatures<T extends SymbolHit>(tx: Queryable, hits: T[]): Promise<T[]> {
+  const wanted = [...new Map(hits.map((h) => [`${h.blobOid}:${h.nameLine}`, h])).values()];
+  if (wanted.length === 0) return hits;
+  const { rows } = await tx.query<{ blob_oid: string; line: number; text: string }>(
+    `select w.blob as blob_oid, w.line, split_part(c.content, E'\\n', w.line - c.start_line + 1) as text
+     from unnest($1::text[], $2::int[]) as w(blob, line)
+     cross join lateral (
+       select c.start_line, c.content from index_chunks c
+       where c.org_id = ctxpipe_current_org() and c.blob_oid = w.blob and c.start_line <= w.line
+       order by c.chunk_no desc limit 1
+     ) c`,
+    [wanted.map((h) => h.blobOid), wanted.map((h) => h.nameLine)],
+  );
+  const text = new Map(rows.map((r) => [`${r.blob_oid}:${r.line}`, r.text.replace(/\r$/, "").trim().slice(0, MAX_SIGNATURE_CHARS)]));
+  for (const h of hits) h.signature = text.get(`${h.blobOid}:${h.nameLine}`) ?? "";
+  return hits;
 }
 
 /** Most definitions of one name read to find those in a search's blobs. */
@@ -249,8 +278,8 @@ const MAX_DEFINITIONS_PER_NAME = 20_000;
  */
 export async function definitionsIn(tx: Queryable, _orgId: string, blobs: string[], names: string[]): Promise<SymbolHit[]> {
   if (blobs.length === 0 || names.length === 0) return [];
-  const { rows } = await tx.query<{ blob_oid: string; language: string; name: string; kind: string; container: string | null; start_line: number; end_line: number; signature: string }>(
-    `select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.signature
+  const { rows } = await tx.query<SymbolRecord>(
+    `select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line
      from unnest($2::text[]) as n(name)
      cross join lateral ctxpipe_search_symbols('exact', n.name, $3) s
      where s.blob_oid = any($1::text[])`,
@@ -259,8 +288,20 @@ export async function definitionsIn(tx: Queryable, _orgId: string, blobs: string
   return rows.map(toSymbolHit);
 }
 
-function toSymbolHit(r: { blob_oid: string; language: string; name: string; kind: string; container: string | null; start_line: number; end_line: number; signature: string }): SymbolHit {
-  return { blobOid: r.blob_oid, language: r.language, name: r.name, kind: r.kind, container: r.container, startLine: r.start_line, endLine: r.end_line, signature: r.signature };
+/** A row of ctxpipe_search_symbols. */
+interface SymbolRecord {
+  blob_oid: string;
+  language: string;
+  name: string;
+  kind: string;
+  container: string | null;
+  start_line: number;
+  end_line: number;
+  name_line: number;
+}
+
+function toSymbolHit(r: SymbolRecord): SymbolHit {
+  return { blobOid: r.blob_oid, language: r.language, name: r.name, kind: r.kind, container: r.container, startLine: r.start_line, endLine: r.end_line, nameLine: r.name_line, signature: "" };
 }
 
 /** How a symbol name is compared. */
@@ -298,7 +339,7 @@ export async function findSymbols(
          where ${where.join(" and ")}
        ) f
      )
-     select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.signature, v.repository_id, v.path
+     select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line, v.repository_id, v.path
      from s join v on v.blob_oid = s.blob_oid and v.language = s.language
      order by (lower(s.name) = ${exactParam}) desc, length(s.name), v.path, s.start_line
      limit ${params.add(options.limit)}`,

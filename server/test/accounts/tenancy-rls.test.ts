@@ -87,9 +87,9 @@ describe("row-level security", () => {
       [orgA.id, orgB.id],
     );
     await db.unsafeSystem.query(
-      `insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, signature)
-       values ($1, 'blob-a', 'go', 'SharedNeedle', 'function', null, 1, 1, 'func SharedNeedle()'),
-              ($2, 'blob-b', 'go', 'SharedNeedle', 'function', null, 1, 1, 'func SharedNeedle()')`,
+      `insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, name_line)
+       values ($1, 'blob-a', 'go', 'SharedNeedle', 'function', null, 1, 1, 1),
+              ($2, 'blob-b', 'go', 'SharedNeedle', 'function', null, 1, 1, 1)`,
       [orgA.id, orgB.id],
     );
     await db.unsafeSystem.query(

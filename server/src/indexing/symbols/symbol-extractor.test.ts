@@ -612,6 +612,7 @@ describe("SymbolExtractor", () => {
       startLine: 21,
       endLine: 24,
       signature: "async find(id: UserId): Promise<User | undefined> {",
+      nameLine: 21,
     });
     const parseUser = symbols.find((s) => s.name === "parseUser")!;
     assert.equal(parseUser.endLine, 30);
@@ -621,7 +622,7 @@ describe("SymbolExtractor", () => {
   it("includes decorators and templates in the range, and signs with the name's line", async () => {
     const [cls, method] = await extractor.extract("python", "class A:\n    @property\n    def b(self):\n        return 1\n");
     assert.equal(cls?.name, "A");
-    assert.deepEqual(method, { name: "b", kind: "method", container: "A", startLine: 2, endLine: 4, signature: "def b(self):" });
+    assert.deepEqual(method, { name: "b", kind: "method", container: "A", startLine: 2, endLine: 4, signature: "def b(self):", nameLine: 3 });
     const [define] = await extractor.extract("c", "#define LIMIT 10\nint x;\n");
     assert.deepEqual([define?.startLine, define?.endLine], [1, 1]);
   });
@@ -685,7 +686,7 @@ describe("SymbolExtractor", () => {
 
   it("handles CRLF line endings and long lines", async () => {
     const [fn] = await extractor.extract("javascript", "// x\r\nfunction crlf(a) {\r\n  return a;\r\n}\r\n");
-    assert.deepEqual(fn, { name: "crlf", kind: "function", container: null, startLine: 2, endLine: 4, signature: "function crlf(a) {" });
+    assert.deepEqual(fn, { name: "crlf", kind: "function", container: null, startLine: 2, endLine: 4, signature: "function crlf(a) {", nameLine: 2 });
     const long = `function wide(${Array.from({ length: 100 }, (_, i) => `arg${i}`).join(", ")}) {}`;
     const [wide] = await extractor.extract("javascript", long);
     assert.equal(wide?.signature.length, 200);

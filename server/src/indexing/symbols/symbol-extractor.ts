@@ -42,6 +42,8 @@ export interface ExtractedSymbol {
   endLine: number;
   /** The line on which the name appears, trimmed, at most 200 characters. */
   signature: string;
+  /** 1-based number of that line (what the index stores; readers take the text from the chunk). */
+  nameLine: number;
 }
 
 /** Size guards for one file. */
@@ -236,6 +238,7 @@ export class SymbolExtractor {
       startLine: start.startPosition.row + 1,
       endLine: lastLine(candidate.definition),
       signature: line.trim().slice(0, MAX_SIGNATURE_LENGTH),
+      nameLine: candidate.nameNode.startPosition.row + 1,
     };
   }
 }
