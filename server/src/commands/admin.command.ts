@@ -12,21 +12,30 @@ import type { OrgRole } from "../platform/http/app-env.js";
 import type { Platform } from "../roles/platform.js";
 
 /** Usage text of the admin commands. */
-export const ADMIN_USAGE = `  admin create-user --email E --password P [--name N]
+export const ADMIN_USAGE = `  admin create-user --email E (--password-stdin | --password P) [--name N]
   admin create-org --slug S --name N --owner E
   admin create-api-key --email E --org S [--name N]`;
 
 /** Recorded as the client IP of audit events written by the CLI. */
 const CLI_IP = "cli";
 
-type Flags = Record<string, string | undefined>;
+type Flags = Record<string, string | boolean | undefined> & { name?: string };
+
+/** Where a command reads what is not passed as an argument. */
+export interface AdminInput {
+  /** All of standard input, as text. */
+  readStdin(): Promise<string>;
+}
 
 interface AdminCommand {
   usage: string;
   options: NonNullable<ParseArgsConfig["options"]>;
   required: string[];
-  run(platform: Platform, flags: Flags): Promise<string>;
+  run(platform: Platform, flags: Flags, input: AdminInput): Promise<string>;
 }
+
+/** Longest password read from standard input. */
+const MAX_STDIN_PASSWORD = 1024;
 
 const text = { type: "string" } as const;
 
@@ -47,12 +56,31 @@ async function requireUserId(platform: Platform, email: string): Promise<string>
   return id;
 }
 
-async function createUser(platform: Platform, flags: Flags): Promise<string> {
+/**
+ * The password of create-user: the first line of standard input with --password-stdin (kept
+ * out of the process list and shell history), or --password.
+ */
+async function passwordOf(flags: Flags, input: AdminInput): Promise<string> {
+  const usage = COMMANDS["create-user"]!.usage;
+  if (flags["password-stdin"] && flags.password !== undefined) throw invalid("pass either --password or --password-stdin, not both", usage);
+  if (!flags["password-stdin"]) {
+    if (typeof flags.password !== "string" || !flags.password.trim()) throw invalid("missing --password or --password-stdin", usage);
+    return flags.password;
+  }
+  const text = await input.readStdin();
+  if (text.length > MAX_STDIN_PASSWORD) throw invalid(`--password-stdin: at most ${MAX_STDIN_PASSWORD} characters`, usage);
+  const password = text.split(/\r?\n/, 1)[0] ?? "";
+  if (!password) throw invalid("--password-stdin: standard input is empty", usage);
+  return password;
+}
+
+async function createUser(platform: Platform, flags: Flags, input: AdminInput): Promise<string> {
   const email = flags.email as string;
+  const password = await passwordOf(flags, input);
   if (await findUserId(platform, email)) throw failure("conflict", 409, `a user with e-mail ${email} exists`);
   const auth = createAuth({ config: platform.config, db: platform.db, mailer: createMailer(undefined, platform.logger), logger: platform.logger });
   try {
-    const result = await auth.api.signUpEmail({ body: { email, password: flags.password as string, name: flags.name ?? email.split("@")[0] ?? email } });
+    const result = await auth.api.signUpEmail({ body: { email, password, name: flags.name ?? email.split("@")[0] ?? email } });
     // Sign-up also signs the user in; the CLI needs no session.
     if (result.token) await platform.db.unsafeSystem.query(`delete from auth."session" where "token" = $1`, [result.token]);
     return result.user.id;
@@ -91,9 +119,9 @@ async function createKey(platform: Platform, flags: Flags): Promise<string> {
 
 const COMMANDS: Record<string, AdminCommand> = {
   "create-user": {
-    usage: "create-user --email E --password P [--name N]",
-    options: { email: text, password: text, name: text },
-    required: ["email", "password"],
+    usage: "create-user --email E (--password-stdin | --password P) [--name N]",
+    options: { email: text, password: text, "password-stdin": { type: "boolean" }, name: text },
+    required: ["email"],
     run: createUser,
   },
   "create-org": {
@@ -114,7 +142,7 @@ const COMMANDS: Record<string, AdminCommand> = {
  * Runs one admin sub-command against a started platform; returns what to print on stdout.
  * @throws AppError with a one-line message on bad arguments or failures.
  */
-export async function runAdminCommand(platform: Platform, args: string[]): Promise<string> {
+export async function runAdminCommand(platform: Platform, args: string[], input: AdminInput = { readStdin: readAllStdin }): Promise<string> {
   const [name, ...rest] = args;
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {
@@ -128,7 +156,17 @@ export async function runAdminCommand(platform: Platform, args: string[]): Promi
     // node's messages run on with advice about positionals: keep the first sentence.
     throw invalid((err as Error).message.split(/\.\s|\n/)[0] ?? "bad arguments", command.usage);
   }
-  const missing = command.required.filter((flag) => !flags[flag]?.trim());
+  const missing = command.required.filter((flag) => typeof flags[flag] !== "string" || !(flags[flag] as string).trim());
   if (missing.length > 0) throw invalid(`missing ${missing.map((f) => `--${f}`).join(", ")}`, command.usage);
-  return command.run(platform, flags);
+  return command.run(platform, flags, input);
+}
+
+/** Reads standard input to its end (bounded: a little past MAX_STDIN_PASSWORD is enough to refuse). */
+async function readAllStdin(): Promise<string> {
+  let text = "";
+  for await (const chunk of process.stdin) {
+    text += chunk.toString();
+    if (text.length > MAX_STDIN_PASSWORD) break;
+  }
+  return text;
 }

@@ -24,15 +24,16 @@ interface Result {
   stderr: string;
 }
 
-/** Runs `ctxpipe admin <args>` to completion. */
-function admin(args: string[], env: Record<string, string>): Promise<Result> {
+/** Runs `ctxpipe admin <args>` to completion, with `stdin` as standard input (empty by default). */
+function admin(args: string[], env: Record<string, string>, stdin = ""): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [BIN, "admin", ...args],
       { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "silent", AUTH_SECRET, ...env }, timeout: 120_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
+    child.stdin?.end(stdin);
   });
 }
 
@@ -105,6 +106,19 @@ describe("ctxpipe admin against DATABASE_URL", () => {
     assert.match(assertOneLineError(shortPassword), /cannot create the user: .*password/i);
   });
 
+  it("reads the password from standard input with --password-stdin", async () => {
+    const email = uniqueEmail("stdin");
+    const created = await admin(["create-user", "--email", email, "--password-stdin"], env, `${PASSWORD}\n`);
+    assert.equal(created.code, 0, created.stderr);
+    const app = await startTestApp({ db, roles: ["server"] });
+    try {
+      assert.equal((await signIn(app, email, PASSWORD)).status, 200, "the first line is the password");
+      assert.equal((await signIn(app, email, `${PASSWORD}\n`)).status, 401, "the newline is not part of it");
+    } finally {
+      await app.stop();
+    }
+  });
+
   it("refuses a key for a user outside the organisation", async () => {
     const owner = uniqueEmail("owner");
     const outsider = uniqueEmail("outsider");
@@ -116,7 +130,9 @@ describe("ctxpipe admin against DATABASE_URL", () => {
 
   it("answers bad arguments with exit 1 and one line of usage", async () => {
     const cases = [
-      { args: ["create-user", "--email", "x@example.test"], want: /missing --password; usage: ctxpipe admin create-user --email E --password P/ },
+      { args: ["create-user", "--email", "x@example.test"], want: /missing --password or --password-stdin; usage: ctxpipe admin create-user --email E \(--password-stdin \| --password P\)/ },
+      { args: ["create-user", "--email", "x@example.test", "--password", "p", "--password-stdin"], want: /either --password or --password-stdin, not both/ },
+      { args: ["create-user", "--email", "x@example.test", "--password-stdin"], want: /--password-stdin: standard input is empty/ },
       { args: ["create-org", "--slug", "ok-slug", "--name", "N", "--owner", "a@b.c", "--colour", "red"], want: /Unknown option '--colour'; usage: ctxpipe admin create-org/ },
       { args: ["create-org", "--slug", "Bad Slug", "--name", "N", "--owner", "a@b.c"], want: /--slug: .*; usage: ctxpipe admin create-org/ },
       { args: ["create-api-key", "stray", "--email", "a@b.c", "--org", "x"], want: /Unexpected argument 'stray'; usage: ctxpipe admin create-api-key/ },
