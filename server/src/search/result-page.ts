@@ -1,0 +1,216 @@
+/**
+ * Turns candidates into a page of results: matching lines from the chunks held (plus more for
+ * page files whose reads were cut), ranking (search/ranking.ts), the page cut, context lines
+ * and the cursor of the next page.
+ */
+import { AppError } from "../platform/errors.js";
+import { identifierOf, type Candidate, type Candidates, type Tx } from "./candidates.js";
+import { compilePattern, escapeRegex, matchLines, rangesIn, type LineMatch } from "./line-matcher.js";
+import type { SearchQuery } from "./query-parser.js";
+import { rank, scoreFile } from "./ranking.js";
+import * as sql from "./search.sql.js";
+
+/** Most lines shown per file. */
+export const MAX_LINES_PER_FILE = 20;
+/** Most matching chunks read per file of a page (moreLines counts the matches in them). */
+const PAGE_CHUNKS_PER_FILE = 8;
+
+/** Input of a search. */
+export interface SearchInput {
+  query: string;
+  limit: number;
+  cursor?: string;
+  /** Context lines before and after each match (0-10). */
+  context: number;
+  /** Time budget in milliseconds. */
+  budgetMs: number;
+}
+
+/** A line in a result: a match (with ranges) or context. */
+export interface ResultLine {
+  line: number;
+  text: string;
+  ranges?: [number, number][];
+  context?: true;
+}
+
+/** One matching file. */
+export interface SearchResult {
+  repository: { id: string; name: string };
+  commit: string;
+  path: string;
+  language: string | null;
+  score: number;
+  pathMatch: boolean;
+  definitions: { name: string; kind: string; line: number; container: string | null }[];
+  lines: ResultLine[];
+  /** Matching lines beyond those shown. */
+  moreLines: number;
+}
+
+/** A page of results. */
+export interface SearchResponse {
+  results: SearchResult[];
+  nextCursor: string | null;
+  partial: boolean;
+  partialReason?: "too_many_matches" | "timeout";
+  stats: { matchedFiles: number; searchedRepositories: number; durationMs: number };
+}
+
+/** The cursor of the page that starts at `offset`. */
+export function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
+}
+
+/**
+ * The offset a cursor points at (0 without one).
+ * @throws AppError invalid_cursor (400).
+ */
+export function decodeCursor(cursor: string | undefined): number {
+  if (!cursor) return 0;
+  try {
+    const { o } = JSON.parse(Buffer.from(cursor, "base64url").toString()) as { o: unknown };
+    if (typeof o === "number" && Number.isInteger(o) && o >= 0 && o <= 100_000) return o;
+  } catch {
+    // fall through
+  }
+  throw new AppError("invalid_cursor", 400, "The cursor is not valid: pass nextCursor from the previous page.");
+}
+
+const WORD = /[\p{L}\p{N}_]/u;
+
+function isWordMatch(text: string, [start, end]: [number, number]): boolean {
+  return !WORD.test(text[start - 1] ?? " ") && !WORD.test(text[end] ?? " ");
+}
+
+/** The matching lines of a candidate in the chunks held for its blob, plus its sym: hits. */
+function linesOf(c: Candidate, chunks: sql.ChunkRow[], caseSensitive: boolean): LineMatch[] {
+  const matchers = c.patterns.map((p) => compilePattern(p, caseSensitive));
+  const lines: LineMatch[] = [];
+  if (matchers.length > 0) for (const chunk of chunks) lines.push(...matchLines(chunk.content, chunk.startLine, matchers));
+  for (const hit of c.symbolHits) {
+    if (!lines.some((l) => l.line === hit.startLine)) lines.push({ line: hit.startLine, text: hit.signature, ranges: rangesIn(hit.signature, [new RegExp(escapeRegex(hit.name), "g")]) });
+  }
+  return lines.sort((a, b) => a.line - b.line);
+}
+
+/** Ranks the candidates and returns the page at `offset`, with the total and the next cursor. */
+export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, found: Candidates, offset: number, input: SearchInput) {
+  const candidates = [...found.byKey.values()];
+  const blobs = [...new Set(candidates.map((c) => c.file.blobOid))];
+  const allPatterns = [...new Set(candidates.flatMap((c) => c.patterns))];
+  const literalNames = [...new Set(allPatterns.map(identifierOf).filter((n): n is string => n !== undefined))];
+  const definitions = await sql.definitionsIn(tx, orgId, blobs, literalNames);
+  const defsByBlob = new Map<string, sql.SymbolHit[]>();
+  for (const d of definitions) (defsByBlob.get(d.blobOid) ?? defsByBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
+
+  const scored = candidates.map((c) => {
+    const lines = linesOf(c, found.chunksOf(c.file.blobOid), query.caseSensitive);
+    const defs = (defsByBlob.get(c.file.blobOid) ?? []).filter((d) => d.language === (c.file.language ?? d.language));
+    const fileName = c.file.path.split("/").at(-1) ?? c.file.path;
+    const lowerName = query.caseSensitive ? fileName : fileName.toLowerCase();
+    const fileNameMatch = c.patterns.some((p) => p.kind === "literal" && lowerName.includes(query.caseSensitive ? p.value : p.value.toLowerCase()));
+    let wordMatches = 0;
+    let exactCaseMatches = 0;
+    for (const l of lines) {
+      for (const r of l.ranges) {
+        if (isWordMatch(l.text, r)) wordMatches++;
+        const matched = l.text.slice(r[0], r[1]);
+        if (c.patterns.some((p) => p.kind === "literal" && p.value === matched)) exactCaseMatches++;
+      }
+    }
+    const score = scoreFile({
+      repoName: c.repo.name,
+      path: c.file.path,
+      definesQuerySymbol: defs.length > 0,
+      symbolFilterMatch: c.symbolHits.length > 0,
+      symbolExactMatch: c.symbolHits.some((h) => query.symbols.some((name) => name.toLowerCase() === h.name.toLowerCase())),
+      fileNameMatch,
+      pathMatch: c.pathMatch,
+      matchingLines: lines.length,
+      wordMatches,
+      exactCaseMatches,
+    });
+    return { candidate: c, lines, defs, score, repoName: c.repo.name, path: c.file.path };
+  });
+  // A content candidate whose lines did not match (the pattern spanned chunks) is dropped,
+  // unless its path or a symbol matched.
+  const kept = rank(scored.filter((s) => s.lines.length > 0 || s.candidate.pathMatch || s.candidate.symbolHits.length > 0));
+  const pageItems = kept.slice(offset, offset + input.limit);
+  await completeLines(tx, query, found, pageItems);
+  const results = await withContext(tx, orgId, pageItems, found, input.context);
+  const next = offset + input.limit < kept.length ? encodeCursor(offset + input.limit) : null;
+  return { results, nextCursor: next, total: kept.length };
+}
+
+/**
+ * A page file whose matching chunks may not all have been read (its blob is `truncated`) gets
+ * them now, up to PAGE_CHUNKS_PER_FILE, and its lines are recomputed. Its rank does not change.
+ */
+async function completeLines(tx: Tx, query: SearchQuery, found: Candidates, items: { candidate: Candidate; lines: LineMatch[] }[]): Promise<void> {
+  const open = items.filter((i) => found.truncated.has(i.candidate.file.blobOid) && i.lines.length < MAX_LINES_PER_FILE);
+  const patterns = [...new Set(open.flatMap((i) => i.candidate.patterns))];
+  const blobs = [...new Set(open.map((i) => i.candidate.file.blobOid))];
+  for (const pattern of patterns) {
+    found.keepChunks((await sql.chunksMatching(tx, pattern, query.caseSensitive, blobs, { perBlob: PAGE_CHUNKS_PER_FILE, cap: PAGE_CHUNKS_PER_FILE * blobs.length })).chunks);
+  }
+  for (const item of open) item.lines = linesOf(item.candidate, found.chunksOf(item.candidate.file.blobOid), query.caseSensitive);
+}
+
+/** Shapes results: caps lines per file and adds context lines around matches. */
+async function withContext(
+  tx: Tx,
+  orgId: string,
+  items: { candidate: Candidate; lines: LineMatch[]; defs: sql.SymbolHit[]; score: number }[],
+  found: Candidates,
+  context: number,
+): Promise<SearchResult[]> {
+  // Lines of every chunk we hold, by blob; fetch neighbours when context crosses a boundary.
+  const lineText = new Map<string, Map<number, string>>();
+  const remember = (chunk: sql.ChunkRow) => {
+    const map = lineText.get(chunk.blobOid) ?? lineText.set(chunk.blobOid, new Map()).get(chunk.blobOid)!;
+    chunk.content.split("\n").forEach((t, i) => map.set(chunk.startLine + i, t.replace(/\r$/, "")));
+  };
+  const pageBlobs = new Set(items.map((i) => i.candidate.file.blobOid));
+  if (context > 0) {
+    for (const blob of pageBlobs) found.chunksOf(blob).forEach(remember);
+    const wanted: { blobOid: string; chunkNo: number }[] = [];
+    for (const blob of pageBlobs) {
+      for (const chunk of found.chunksOf(blob)) {
+        wanted.push({ blobOid: chunk.blobOid, chunkNo: chunk.chunkNo - 1 }, { blobOid: chunk.blobOid, chunkNo: chunk.chunkNo + 1 });
+      }
+    }
+    (await sql.chunksByNumber(tx, orgId, wanted.filter((w) => w.chunkNo >= 0))).forEach(remember);
+  }
+  return items.map(({ candidate, lines, defs, score }) => {
+    const shown = lines.slice(0, MAX_LINES_PER_FILE);
+    const out = new Map<number, ResultLine>();
+    const texts = lineText.get(candidate.file.blobOid);
+    for (const m of shown) {
+      for (let n = m.line - context; n <= m.line + context; n++) {
+        if (n === m.line || out.has(n)) continue;
+        const t = texts?.get(n);
+        if (t !== undefined) out.set(n, { line: n, text: t.slice(0, 500), context: true });
+      }
+    }
+    for (const m of shown) out.set(m.line, { line: m.line, text: m.text, ranges: m.ranges });
+    return {
+      repository: { id: candidate.repo.id, name: candidate.repo.name },
+      commit: candidate.repo.commit,
+      path: candidate.file.path,
+      language: candidate.file.language,
+      score,
+      pathMatch: candidate.pathMatch,
+      definitions: dedupeDefinitions([...defs, ...candidate.symbolHits]),
+      lines: [...out.values()].sort((a, b) => a.line - b.line),
+      moreLines: Math.max(0, lines.length - shown.length),
+    };
+  });
+}
+
+/** One entry per (name, line): a definition can be both a query-literal and a sym: match. */
+function dedupeDefinitions(hits: sql.SymbolHit[]): SearchResult["definitions"] {
+  const seen = new Map<string, SearchResult["definitions"][number]>();
+  for (const d of hits) seen.set(`${d.name}\u0000${d.startLine}`, { name: d.name, kind: d.kind, line: d.startLine, container: d.container });
+  return [...seen.values()].sort((a, b) => a.line - b.line);
+}
