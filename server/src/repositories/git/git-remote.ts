@@ -1,0 +1,152 @@
+/**
+ * The network steps of a sync: checking the host and building the run options of a step
+ * (transport allow-list, credentials, DNS pinning), looking up the default branch, checking
+ * a branch name, cloning, fetching one branch and prefetching the blobs of a tree.
+ *
+ * The host is checked first (host-guard) and the connection pinned to the checked addresses
+ * (`http.curloptResolve`, ssh `HostName`). Credentials go only into the run options, which
+ * git-runner turns into environment variables of the child; they never reach argv, URLs or
+ * repository config. Branch names are checked so they cannot be read as options.
+ */
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import { isIP } from "node:net";
+import path from "node:path";
+import { invalidInput } from "../../platform/errors.js";
+import { GitError, runGit, type GitCredentials, type GitRunOptions } from "./git-runner.js";
+import { checkHost } from "./host-guard.js";
+import { offlineOptions } from "./offline-git.js";
+import { RepoUrlError, type ParsedRepoUrl } from "./repo-url.js";
+import { withSizeLimit } from "./size-watchdog.js";
+
+/** What the network steps need from the cache: its root, limits and host policy. */
+export interface RemotePolicy {
+  /** The cache root: clones are staged in it and ssh host keys are recorded in it. */
+  root: string;
+  /** Largest allowed clone directory, in bytes. */
+  maxRepoBytes: number;
+  /** Deadline per git command. */
+  timeoutMs: number;
+  /** Accept `local` and `http` URLs (development and tests only). */
+  allowLocal: boolean;
+  /** Hosts exempt from the internal-address check (exact or `*.suffix`). */
+  allowedHosts: string[];
+}
+
+/** Run options and `-c` arguments for one network step (transport, credentials, pinning). */
+export interface NetworkStep {
+  run: GitRunOptions;
+  config: string[];
+}
+
+const DEFAULT_PORT = { https: 443, http: 80 } as const;
+
+/**
+ * Checks the host and returns run options (transport, credentials, pinning) plus `-c` args.
+ * @throws RepoUrlError when the URL kind or host is refused.
+ */
+export async function networkOptions(
+  policy: RemotePolicy,
+  url: ParsedRepoUrl,
+  credentials?: GitCredentials,
+): Promise<NetworkStep> {
+  const base = { timeoutMs: policy.timeoutMs };
+  if (url.kind === "local" || url.kind === "http") {
+    const reason = url.kind === "local" ? "local_path" : "unsupported_scheme";
+    if (!policy.allowLocal) throw new RepoUrlError(reason, "Local and http:// repositories are not allowed.");
+  }
+  if (url.kind === "local") return { run: { ...base, protocols: ["file"] }, config: [] };
+  const addresses = await checkHost(url.host, policy.allowedHosts);
+  const literal = isIP(url.host) !== 0;
+  if (url.kind === "ssh") {
+    const ssh = literal ? {} : { hostName: addresses[0], hostKeyAlias: url.host };
+    const knownHostsFile = path.join(policy.root, ".known_hosts");
+    return { run: { ...base, protocols: ["ssh"], ssh: { ...ssh, knownHostsFile } }, config: [] };
+  }
+  const run: GitRunOptions = { ...base, protocols: [url.kind], credentials };
+  if (literal) return { run, config: [] };
+  const port = url.port ?? DEFAULT_PORT[url.kind];
+  const pinned = addresses.map((a) => (a.includes(":") ? `[${a}]` : a)).join(",");
+  return { run, config: ["-c", `http.curloptResolve=${url.host}:${port}:${pinned}`] };
+}
+
+/** The remote's default branch (`ls-remote --symref <url> HEAD`), checked like a given one. */
+export async function defaultBranch(policy: RemotePolicy, url: ParsedRepoUrl, net: NetworkStep): Promise<string> {
+  const args = [...net.config, "ls-remote", "--symref", "--", url.url, "HEAD"];
+  const { stdout } = await runGit(args, { ...net.run, maxOutputBytes: 1024 * 1024 });
+  const branch = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(stdout.toString("utf8"))?.[1];
+  if (!branch) throw new GitError("not_found", "The repository has no default branch (is it empty?).");
+  await checkBranchName(policy, branch);
+  return branch;
+}
+
+/**
+ * Refuses a branch name that could be read as an option or is not a valid ref name.
+ * @throws AppError("invalid_input").
+ */
+export async function checkBranchName(policy: RemotePolicy, branch: string): Promise<void> {
+  const bad = () => invalidInput("Invalid branch name.");
+  if (branch.startsWith("-") || branch.length > 255) throw bad();
+  const format = runGit(["check-ref-format", `refs/heads/${branch}`], { timeoutMs: policy.timeoutMs, protocols: [] });
+  await format.catch(() => Promise.reject(bad()));
+}
+
+/**
+ * Clones `branch` into a temporary sibling under the size limit and renames it into place,
+ * so `dir` is never half-made.
+ */
+export async function cloneBranch(
+  policy: RemotePolicy,
+  dir: string,
+  url: ParsedRepoUrl,
+  branch: string,
+  net: NetworkStep,
+): Promise<void> {
+  const tmp = path.join(policy.root, `.tmp-${path.basename(dir)}-${randomBytes(4).toString("hex")}`);
+  try {
+    const args = [...net.config, "clone", "--bare", "--template=", "--filter=blob:none", "--no-tags", "--single-branch"];
+    args.push("--branch", branch);
+    if (url.kind === "local") args.push("--no-local");
+    await withSizeLimit(tmp, policy.maxRepoBytes, (signal) => runGit([...args, "--", url.url, tmp], { ...net.run, signal }));
+    await fs.rename(tmp, dir);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Fetches `branch` into the existing clone `dir` and points HEAD at it. */
+export async function fetchBranch(
+  policy: RemotePolicy,
+  dir: string,
+  url: ParsedRepoUrl,
+  branch: string,
+  net: NetworkStep,
+  signal: AbortSignal,
+): Promise<void> {
+  // The URL may have changed since the clone; it is stored without credentials.
+  await runGit(["config", "remote.origin.url", url.url], offlineOptions(dir, policy.timeoutMs));
+  const ref = `refs/heads/${branch}`;
+  const fetchArgs = ["fetch", "--filter=blob:none", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"];
+  await runGit([...net.config, ...fetchArgs, "origin", `+${ref}:${ref}`], { ...net.run, cwd: dir, signal });
+  await runGit(["symbolic-ref", "HEAD", ref], offlineOptions(dir, policy.timeoutMs));
+}
+
+/** Fetches, in one request, the blobs of `commit`'s tree that the partial clone lacks. */
+export async function prefetchTree(
+  policy: RemotePolicy,
+  dir: string,
+  commit: string,
+  net: NetworkStep,
+  signal: AbortSignal,
+): Promise<void> {
+  const { stdout } = await runGit(["rev-list", "--objects", "--no-object-names", "--missing=print", `${commit}^{tree}`], {
+    ...offlineOptions(dir, policy.timeoutMs),
+    maxOutputBytes: 256 * 1024 * 1024,
+  });
+  const missing = stdout.toString("utf8").split("\n").filter((l) => l.startsWith("?")).map((l) => l.slice(1));
+  if (missing.length === 0) return;
+  // What git itself runs for a lazy fetch, but for all of them at once.
+  const args = [...net.config, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--no-tags", "--no-write-fetch-head"];
+  args.push("--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin");
+  await runGit(args, { ...net.run, cwd: dir, signal, stdin: missing.join("\n") + "\n" });
+}
