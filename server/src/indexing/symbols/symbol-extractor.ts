@@ -194,11 +194,12 @@ export class SymbolExtractor {
       if (!byDefinition.has(candidate.definition.id)) byDefinition.set(candidate.definition.id, candidate);
     }
 
+    const enclosing = enclosingDefinitions([...byDefinition.values()]);
     const lines = source.split("\n");
     const symbols: ExtractedSymbol[] = [];
     for (const candidate of candidates) {
       if (candidate.kind === "scope") continue;
-      const symbol = this.resolve(candidate, byDefinition, spec, lines);
+      const symbol = this.resolve(candidate, enclosing ?? parentWalk(byDefinition), spec, lines);
       if (symbol) symbols.push(symbol);
       if (symbols.length >= this.limits.maxSymbols) break;
     }
@@ -207,17 +208,14 @@ export class SymbolExtractor {
 
   private resolve(
     candidate: Candidate,
-    byDefinition: Map<number, Candidate>,
+    enclosingOf: (candidate: Candidate) => Candidate | undefined,
     spec: LanguageSpec,
     lines: string[],
   ): ExtractedSymbol | undefined {
     let kind = candidate.kind as SymbolKind;
-    let nearest: Candidate | undefined;
+    const nearest = enclosingOf(candidate);
     let container: string | null = null;
-    for (let node = candidate.definition.parent; node; node = node.parent) {
-      const enclosing = byDefinition.get(node.id);
-      if (!enclosing) continue;
-      nearest ??= enclosing;
+    for (let enclosing = nearest; enclosing; enclosing = enclosingOf(enclosing)) {
       if (CONTAINER_KINDS.has(enclosing.kind)) {
         container = enclosing.name;
         break;
@@ -229,7 +227,7 @@ export class SymbolExtractor {
     if (candidate.receiver) container = typeName(candidate.receiver.text) || container;
 
     let start = candidate.definition;
-    while (start.parent && spec.rangeWrappers.has(start.parent.type)) start = start.parent;
+    for (let parent = wrapperParent(start, spec); parent; parent = wrapperParent(parent, spec)) start = parent;
     const line = lines[candidate.nameNode.startPosition.row] ?? "";
     return {
       name: candidate.name,
@@ -241,6 +239,47 @@ export class SymbolExtractor {
       nameLine: candidate.nameNode.startPosition.row + 1,
     };
   }
+}
+
+/** The parent of `node` when it belongs to the definition's line range (`export`, ...). */
+function wrapperParent(node: Node, spec: LanguageSpec): Node | undefined {
+  if (spec.rangeWrappers.size === 0) return undefined;
+  const parent = node.parent;
+  return parent && spec.rangeWrappers.has(parent.type) ? parent : undefined;
+}
+
+/**
+ * The nearest enclosing definition of each definition (the first of the candidates sharing
+ * it), from byte ranges: tree-sitter ranges nest like the tree, and asking tree-sitter for a
+ * node's parent walks down from the root each time. Undefined when two definitions span the
+ * same range (then only the tree tells which encloses the other): use `parentWalk`.
+ */
+function enclosingDefinitions(definitions: Candidate[]): ((candidate: Candidate) => Candidate | undefined) | undefined {
+  const spans = definitions
+    .map((candidate) => ({ candidate, start: candidate.definition.startIndex, end: candidate.definition.endIndex }))
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+  const parentOf = new Map<number, Candidate | undefined>();
+  const open: typeof spans = [];
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
+    const previous = spans[i - 1];
+    if (span.end <= span.start || (previous && previous.start === span.start && previous.end === span.end)) return undefined;
+    while (open.length > 0 && open.at(-1)!.end < span.end) open.pop();
+    parentOf.set(span.candidate.definition.id, open.at(-1)?.candidate);
+    open.push(span);
+  }
+  return (candidate) => parentOf.get(candidate.definition.id);
+}
+
+/** The nearest enclosing definition, found by walking up the tree (slow: see enclosingDefinitions). */
+function parentWalk(byDefinition: Map<number, Candidate>): (candidate: Candidate) => Candidate | undefined {
+  return (candidate) => {
+    for (let node = candidate.definition.parent; node; node = node.parent) {
+      const enclosing = byDefinition.get(node.id);
+      if (enclosing) return enclosing;
+    }
+    return undefined;
+  };
 }
 
 /** Reads the captures of one match following the conventions of language-specs.ts. */
