@@ -35,6 +35,16 @@ export async function lockOrgIndex(tx: Queryable, orgId: string, mode: "run" | "
   await tx.query(`select ${fn}(hashtextextended('ctxpipe.index:' || $1, 0))`, [orgId]);
 }
 
+/**
+ * Gives this transaction more memory for merging GIN pending-list entries into the trigram
+ * indexes (an insert that fills a pending list merges it with `work_mem`), so a large run
+ * merges in fewer, larger steps. The pending lists keep their size (a larger one would stay
+ * allocated in the index file as empty pages).
+ */
+export async function useBulkMergeMemory(tx: Queryable): Promise<void> {
+  await tx.query("select set_config('work_mem', '64MB', true)");
+}
+
 /** Of `oids`, the blobs whose chunks are already stored for the org. */
 export async function existingBlobs(tx: Queryable, orgId: string, oids: string[]): Promise<Set<string>> {
   if (oids.length === 0) return new Set();

@@ -19,6 +19,7 @@ import {
   stageFiles,
   type BlobSymbols,
   type FileRow,
+  useBulkMergeMemory,
 } from "./index-writer.js";
 import { ContentWriter } from "./content-writer.js";
 import { detectLanguage, isBinary, isLikelyGenerated, isVendoredPath } from "./languages/language-detect.js";
@@ -73,6 +74,8 @@ export interface IndexRunResult {
 const INSERT_BATCH_CHARS = 1024 * 1024;
 /** Batches queued for Postgres while the next is built. */
 const BATCHES_IN_FLIGHT = 3;
+/** A run reading at least this many new blobs merges index entries with more memory. */
+const BULK_RUN_BLOBS = 1000;
 /** Longest first line kept for language detection. */
 const MAX_SHEBANG_CHARS = 256;
 /** Let I/O (the statement in flight, git's output) through at least this often. */
@@ -131,6 +134,7 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     const rejected = new Set<string>();
     const shebangs = new Map<string, string>();
     const symbolDone = await extractedSymbolBlobs(tx, orgId, [...pathsByOid.keys()]);
+    if (toRead.length >= BULK_RUN_BLOBS) await useBulkMergeMemory(tx);
     const writer = new ContentWriter(tx, orgId, INSERT_BATCH_CHARS, BATCHES_IN_FLIGHT);
     const breathe = eventLoopBreather(BREATHE_EVERY_MS);
     let blobsRead = 0;
