@@ -39,7 +39,7 @@ function labelOf(sql: string): string {
     [/select blob_oid, chunk_no, start_line, content from index_chunks/, "matchingChunks (line fetch)"],
     [/join unnest\(\$2::text\[\], \$3::int\[\]\) as w/, "chunksByNumber"],
     [/from index_symbols where .*lower\(name\)/, "definitionsIn"],
-    [/^with new_chunks as \(insert into index_chunks/, "insert content (index_chunks + index_symbols + index_symbol_blobs)"],
+    [/^with new_chunks as \( ?insert into index_chunks/, "insert content (index_chunks + index_symbols + index_symbol_blobs)"],
     [/^insert into index_chunks/, "insert index_chunks"],
     [/^insert into index_symbol_blobs/, "insert index_symbol_blobs"],
     [/^insert into index_symbols/, "insert index_symbols"],
