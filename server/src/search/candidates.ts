@@ -91,10 +91,8 @@ export async function collectGroup(
   const seen = new Set<string>();
   let files = 0;
   const scan = await GroupScan.open(tx, group, query.caseSensitive, limits.within);
-  let last: string[] = [];
   const stop = (partialReason: PartialReason) => {
-    // The scan was cut inside (at most) the blobs of its last batch.
-    last.forEach((b) => found.truncated.add(b));
+    if (scan.lastBlob) found.truncated.add(scan.lastBlob);
     return { partialReason };
   };
   try {
@@ -103,8 +101,7 @@ export async function collectGroup(
     const nextSize = () => (limits.target - files) / Math.max(files / Math.max(scan.chunksRead, 1), 0.02) * 1.25;
     for (let batch = await scan.next(); batch; batch = await scan.next(nextSize())) {
       found.keepChunks([...batch.values()].flat());
-      last = [...batch.keys()];
-      const fresh = last.filter((b) => !seen.has(b));
+      const fresh = [...batch.keys()].filter((b) => !seen.has(b));
       fresh.forEach((b) => seen.add(b));
       if (fresh.length > 0) {
         for (const file of await sql.visibleFiles(tx, repos, query, fresh, fresh.length * 20)) {

@@ -42,6 +42,12 @@ export class GroupScan {
   readonly truncated = new Set<string>();
   /** Chunks of the driving pattern read so far. */
   chunksRead = 0;
+  /**
+   * The blob of the last chunk read. The scan returns a blob's chunks together (they are
+   * written together, in order), so if the scan stops now, only this blob may have matching
+   * chunks left unread.
+   */
+  lastBlob: string | undefined;
   private readonly accepted = new Set<string>();
   private readonly rejected = new Set<string>();
 
@@ -74,6 +80,7 @@ export class GroupScan {
     const batch = Math.min(Math.max(Math.ceil(size), MIN_BATCH), MAX_BATCH);
     const rows = await this.scan.fetch(batch);
     this.chunksRead += rows.length;
+    this.lastBlob = rows.at(-1)?.blobOid ?? this.lastBlob;
     if (rows.length < batch) this.exhausted = true;
     const out: BlobChunks = new Map();
     const fresh: string[] = [];
