@@ -50,6 +50,7 @@ export class Candidates {
   readonly chunks = new Map<string, Map<number, sql.ChunkRow>>();
   /** Blobs whose matching chunks may not all have been read (a scan or a read was cut). */
   readonly truncated = new Set<string>();
+  private readonly definitions = new Map<string, sql.SymbolHit[]>();
   constructor(private readonly repoById: Map<string, sql.SearchableRepo>) {}
 
   add(file: sql.VisibleFile, patterns: Pattern[], pathMatch: boolean): void {
@@ -65,6 +66,16 @@ export class Candidates {
 
   keepChunks(rows: Iterable<sql.ChunkRow>): void {
     for (const row of rows) (this.chunks.get(row.blobOid) ?? this.chunks.set(row.blobOid, new Map()).get(row.blobOid)!).set(row.chunkNo, row);
+  }
+
+  /** Definitions named like one of `names` (ignoring case), read once per search and name. */
+  async definitionsOf(tx: Tx, names: string[]): Promise<sql.SymbolHit[]> {
+    const missing = [...new Set(names.map((n) => n.toLowerCase()))].filter((n) => !this.definitions.has(n));
+    if (missing.length > 0) {
+      missing.forEach((n) => this.definitions.set(n, []));
+      for (const d of await sql.definitionsNamed(tx, missing)) this.definitions.get(d.name.toLowerCase())?.push(d);
+    }
+    return names.flatMap((n) => this.definitions.get(n.toLowerCase()) ?? []);
   }
 
   chunksOf(blob: string): sql.ChunkRow[] {
@@ -125,14 +136,21 @@ export async function collectGroup(
  * containing the literal, and files that define a symbol named exactly like it. These rank
  * first, so they are found even when the content scan stopped early.
  */
-export async function addNamedMatches(tx: Tx, orgId: string, repos: sql.SearchableRepo[], query: SearchQuery, group: Pattern[], found: Candidates): Promise<void> {
+export async function addNamedMatches(tx: Tx, repos: sql.SearchableRepo[], query: SearchQuery, group: Pattern[], found: Candidates): Promise<void> {
   if (group.length !== 1 || group[0]!.kind !== "literal") return;
   const literal = group[0]!;
   for (const file of await sql.pathMatches(tx, repos, query, literal, 100)) found.add(file, group, true);
   const name = identifierOf(literal);
   if (!name) return;
-  const defs = (await sql.findSymbols(tx, orgId, repos, query, name, { match: "exact", limit: MAX_DEFINITION_FILES }))
-    .filter((d) => !query.caseSensitive || d.name === name);
+  const named = (await found.definitionsOf(tx, [name])).filter((d) => !query.caseSensitive || d.name === name);
+  const byBlob = new Map<string, sql.SymbolHit[]>();
+  for (const d of named) (byBlob.get(d.blobOid) ?? byBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
+  // The visible files (filters applied) that hold a definition in their own language; the
+  // closest names first (exact case, then shorter), then by path.
+  const defs = (await sql.visibleFiles(tx, repos, query, [...byBlob.keys()], byBlob.size * 20))
+    .flatMap((file) => (byBlob.get(file.blobOid) ?? []).filter((d) => d.language === (file.language ?? d.language)).map((d) => ({ ...d, ...file, language: d.language })))
+    .sort((a, b) => Number(b.name === name) - Number(a.name === name) || a.name.length - b.name.length || a.path.localeCompare(b.path) || a.startLine - b.startLine)
+    .slice(0, MAX_DEFINITION_FILES);
   const missing = [...new Set(defs.map((d) => d.blobOid))].filter((b) => !found.chunks.has(b));
   const { chunks } = await sql.chunksMatching(tx, literal, query.caseSensitive, missing, { perBlob: DEFINITION_CHUNKS_PER_FILE, cap: MAX_CANDIDATE_FILES });
   found.keepChunks(chunks);

@@ -198,7 +198,8 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
     const { chunks, capped } = await scanReferences(tx, pattern);
     const blobs = [...new Set(chunks.map((c) => c.blobOid))];
     const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
-    const defs = await sql.definitionsIn(tx, scope.orgId, blobs, [input.name]);
+    const held = new Set(blobs);
+    const defs = (await sql.definitionsNamed(tx, [input.name])).filter((d) => held.has(d.blobOid));
     const defLines = new Set(defs.filter((d) => d.name === input.name).flatMap((d) => [`${d.blobOid}:${d.startLine}`, `${d.blobOid}:${d.nameLine}`]));
     const word = new RegExp(`(?<![\\p{L}\\p{N}_$])${escapeRegex(input.name)}(?![\\p{L}\\p{N}_$])`, "gu");
     const linesByBlob = new Map<string, { line: number; text: string; ranges: [number, number][] }[]>();

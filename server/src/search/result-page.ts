@@ -100,7 +100,8 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   const blobs = [...new Set(candidates.map((c) => c.file.blobOid))];
   const allPatterns = [...new Set(candidates.flatMap((c) => c.patterns))];
   const literalNames = [...new Set(allPatterns.map(identifierOf).filter((n): n is string => n !== undefined))];
-  const definitions = await sql.definitionsIn(tx, orgId, blobs, literalNames);
+  const held = new Set(blobs);
+  const definitions = (await found.definitionsOf(tx, literalNames)).filter((d) => held.has(d.blobOid));
   const defsByBlob = new Map<string, sql.SymbolHit[]>();
   for (const d of definitions) (defsByBlob.get(d.blobOid) ?? defsByBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
 

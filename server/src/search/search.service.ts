@@ -58,7 +58,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       for (const group of query.groups) {
         const outcome = await collectGroup(tx, repos, query, group, found, { target, deadline, within });
         partialReason ??= outcome.partialReason;
-        await addNamedMatches(tx, scope.orgId, repos, query, group, found);
+        await addNamedMatches(tx, repos, query, group, found);
       }
     } else {
       for (const file of await sql.visibleFiles(tx, repos, query, undefined, target)) found.add(file, [], true);

@@ -273,17 +273,17 @@ export async function withSignatures<T extends SymbolHit>(tx: Queryable, hits: T
 const MAX_DEFINITIONS_PER_NAME = 20_000;
 
 /**
- * Definitions in `blobs` whose name equals one of `names` (case-insensitive): every definition
- * of the name through the name index (ctxpipe_search_symbols), then kept if in `blobs`.
+ * Every definition whose name equals one of `names` (case-insensitive, at most
+ * MAX_DEFINITIONS_PER_NAME each), through the name index (ctxpipe_search_symbols). Callers
+ * keep those of the blobs they hold.
  */
-export async function definitionsIn(tx: Queryable, _orgId: string, blobs: string[], names: string[]): Promise<SymbolHit[]> {
-  if (blobs.length === 0 || names.length === 0) return [];
+export async function definitionsNamed(tx: Queryable, names: string[]): Promise<SymbolHit[]> {
+  if (names.length === 0) return [];
   const { rows } = await tx.query<SymbolRecord>(
     `select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line
-     from unnest($2::text[]) as n(name)
-     cross join lateral ctxpipe_search_symbols('exact', n.name, $3) s
-     where s.blob_oid = any($1::text[])`,
-    [blobs, names, MAX_DEFINITIONS_PER_NAME],
+     from unnest($1::text[]) as n(name)
+     cross join lateral ctxpipe_search_symbols('exact', n.name, $2) s`,
+    [names, MAX_DEFINITIONS_PER_NAME],
   );
   return rows.map(toSymbolHit);
 }
