@@ -34,21 +34,32 @@ export function sanitizeText(text: string): string {
  * Chunk contents joined with "\n" give back the text (minus a final newline).
  */
 export function chunkText(text: string): Chunk[] {
-  const lines = text.split("\n");
-  if (lines.length > 0 && lines.at(-1) === "") lines.pop();
+  if (text === "") return [];
+  // Scans for line ends instead of splitting into lines: a chunk's content is one slice of
+  // `text`, and no array of every line is built (a large run chunks hundreds of MB).
+  const end = text.endsWith("\n") ? text.length - 1 : text.length;
   const chunks: Chunk[] = [];
+  let startLine = 1;
   let start = 0;
-  while (start < lines.length) {
-    let end = start;
-    let size = 0;
-    while (end < lines.length && end - start < CHUNK_MAX_LINES) {
-      const lineSize = lines[end]!.length + 1;
-      if (end > start && size + lineSize > CHUNK_MAX_BYTES) break;
-      size += lineSize;
-      end++;
+  for (let last = false; !last; ) {
+    let lines = 0;
+    let contentEnd = start;
+    for (let lineStart = start; lines < CHUNK_MAX_LINES; lineStart = contentEnd + 1) {
+      const lineEnd = nextLineEnd(text, lineStart, end);
+      if (lines > 0 && lineEnd + 1 - start > CHUNK_MAX_BYTES) break;
+      lines++;
+      contentEnd = lineEnd;
+      if ((last = lineEnd >= end)) break;
     }
-    chunks.push({ chunkNo: chunks.length, startLine: start + 1, lineCount: end - start, content: lines.slice(start, end).join("\n") });
-    start = end;
+    chunks.push({ chunkNo: chunks.length, startLine, lineCount: lines, content: text.slice(start, contentEnd) });
+    startLine += lines;
+    start = contentEnd + 1;
   }
   return chunks;
+}
+
+/** Index of the "\n" ending the line that starts at `from`, or `end` for the last line. */
+function nextLineEnd(text: string, from: number, end: number): number {
+  const at = text.indexOf("\n", from);
+  return at < 0 || at > end ? end : at;
 }

@@ -195,11 +195,10 @@ export class SymbolExtractor {
     }
 
     const enclosing = enclosingDefinitions([...byDefinition.values()]);
-    const lines = source.split("\n");
     const symbols: ExtractedSymbol[] = [];
     for (const candidate of candidates) {
       if (candidate.kind === "scope") continue;
-      const symbol = this.resolve(candidate, enclosing ?? parentWalk(byDefinition), spec, lines);
+      const symbol = this.resolve(candidate, enclosing ?? parentWalk(byDefinition), spec, source);
       if (symbol) symbols.push(symbol);
       if (symbols.length >= this.limits.maxSymbols) break;
     }
@@ -210,7 +209,7 @@ export class SymbolExtractor {
     candidate: Candidate,
     enclosingOf: (candidate: Candidate) => Candidate | undefined,
     spec: LanguageSpec,
-    lines: string[],
+    source: string,
   ): ExtractedSymbol | undefined {
     let kind = candidate.kind as SymbolKind;
     const nearest = enclosingOf(candidate);
@@ -228,7 +227,7 @@ export class SymbolExtractor {
 
     let start = candidate.definition;
     for (let parent = wrapperParent(start, spec); parent; parent = wrapperParent(parent, spec)) start = parent;
-    const line = lines[candidate.nameNode.startPosition.row] ?? "";
+    const line = lineAround(source, candidate.nameNode.startIndex);
     return {
       name: candidate.name,
       kind,
@@ -300,6 +299,16 @@ function toCandidate(match: QueryMatch): Candidate | undefined {
   const name = kind === "scope" ? typeName(nameNode.text) : nameNode.text.replace(/\s+/g, " ");
   if (name === "") return undefined;
   return { kind, name: name.slice(0, MAX_NAME_LENGTH), nameNode, definition, receiver, patternIndex: match.patternIndex };
+}
+
+/**
+ * The line of `source` holding the character at `index` (tree-sitter indexes are UTF-16 code
+ * units here, like JavaScript's), without splitting the whole source into lines.
+ */
+function lineAround(source: string, index: number): string {
+  const start = index > 0 ? source.lastIndexOf("\n", index - 1) + 1 : 0;
+  const end = source.indexOf("\n", index);
+  return source.slice(start, end < 0 ? source.length : end);
 }
 
 /** 1-based last line of a node, not counting a trailing newline it includes (`#define`). */
