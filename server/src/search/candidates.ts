@@ -108,9 +108,11 @@ export async function collectGroup(
   };
   try {
     // Each later batch is sized to what should complete the target at the files-per-chunk
-    // rate seen so far (plus a margin), so a scan reads little past what it needs.
-    const nextSize = () => (limits.target - files) / Math.max(files / Math.max(scan.chunksRead, 1), 0.02) * 1.25;
-    for (let batch = await scan.next(); batch; batch = await scan.next(nextSize())) {
+    // rate seen so far (plus a margin), so a scan reads little past what it needs; at most
+    // twice what was read so far, as the rate of a small sample is rough.
+    const nextSize = () => Math.min(((limits.target - files) / Math.max(files / Math.max(scan.chunksRead, 1), 0.02)) * 1.25, scan.chunksRead * 2);
+    // The first batch assumes about one new file per chunk, and stays a little under the target.
+    for (let batch = await scan.next(limits.target * 0.8); batch; batch = await scan.next(nextSize())) {
       found.keepChunks([...batch.values()].flat());
       const fresh = [...batch.keys()].filter((b) => !seen.has(b));
       fresh.forEach((b) => seen.add(b));
