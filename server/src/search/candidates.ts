@@ -42,7 +42,7 @@ export const MAX_CANDIDATE_FILES = 1000;
 /** Most definitions of a query literal added as candidates (found by name, not by the scan). */
 const MAX_DEFINITION_FILES = 50;
 /** Matching chunks read per definition file before ranking (the page reads more). */
-const DEFINITION_CHUNKS_PER_FILE = 4;
+const DEFINITION_CHUNKS_PER_FILE = 2;
 
 /** Candidate files by repository and path, plus every chunk read per blob. */
 export class Candidates {

@@ -16,7 +16,7 @@ const MIN_BATCH = 16;
 /** Longest `within` list that is read blob by blob rather than through the trigram index. */
 const MAX_BLOBS_BY_KEY = 1000;
 /** Matching chunks of another pattern read per blob when checking it (enough to rank on). */
-const CHECK_CHUNKS_PER_BLOB = 4;
+const CHECK_CHUNKS_PER_BLOB = 2;
 /** Most matching chunks of another pattern read per batch of new blobs. */
 const MAX_CHECK_CHUNKS = 20_000;
 

@@ -13,7 +13,7 @@ import * as sql from "./search.sql.js";
 /** Most lines shown per file. */
 export const MAX_LINES_PER_FILE = 20;
 /** Most matching chunks read per file of a page (moreLines counts the matches in them). */
-const PAGE_CHUNKS_PER_FILE = 8;
+const PAGE_CHUNKS_PER_FILE = 4;
 
 /** Input of a search. */
 export interface SearchInput {
