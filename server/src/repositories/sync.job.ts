@@ -12,6 +12,7 @@ import { AppError, isAppError } from "../platform/errors.js";
 import type { Logger } from "../platform/logging.js";
 import { defineJob } from "../jobs/job-queue.js";
 import { collectGarbage, repositoryBlobs } from "../indexing/index-writer.js";
+import { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "../indexing/index-statistics.js";
 import { runIndex, type IndexProgress } from "../indexing/indexer.js";
 import type { SymbolExtractor } from "../indexing/symbols/symbol-extractor.js";
 import { readSecret } from "../secrets/index.js";
@@ -103,6 +104,9 @@ export function syncJob(deps: RepositoryJobDependencies) {
           },
           onProgress: (p) => setState(db, data, { step: progressStep(p) }),
         });
+        if (result.changed.blobsRead >= ANALYZE_AFTER_BLOBS) {
+          await refreshIndexStatistics(db).catch((err: unknown) => logger.warn({ err }, "could not refresh the index statistics"));
+        }
         const tooLarge = result.skipped.too_large ?? 0;
         await setState(db, data, {
           status: tooLarge > 0 ? "complete_with_issues" : "ready",
