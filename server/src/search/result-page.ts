@@ -4,9 +4,9 @@
  * and the cursor of the next page.
  */
 import { AppError } from "../platform/errors.js";
-import { identifierOf, type Candidate, type Candidates, type Tx } from "./candidates.js";
+import { identifierOf, type Candidate, type Candidates, type PartialReason, type Tx } from "./candidates.js";
 import { compilePattern, escapeRegex, matchLines, rangesIn, type LineMatch } from "./line-matcher.js";
-import type { SearchQuery } from "./query-parser.js";
+import type { Pattern, SearchQuery } from "./query-parser.js";
 import { rank, scoreFile } from "./ranking.js";
 import * as sql from "./search.sql.js";
 
@@ -53,7 +53,7 @@ export interface SearchResponse {
   results: SearchResult[];
   nextCursor: string | null;
   partial: boolean;
-  partialReason?: "too_many_matches" | "timeout";
+  partialReason?: PartialReason;
   stats: { matchedFiles: number; searchedRepositories: number; durationMs: number };
 }
 
@@ -83,13 +83,19 @@ function isWordMatch(text: string, [start, end]: [number, number]): boolean {
   return !WORD.test(text[start - 1] ?? " ") && !WORD.test(text[end] ?? " ");
 }
 
+/** Compiles each pattern once per search (matchLines also caches per RegExp). */
+function patternCompiler(caseSensitive: boolean): (pattern: Pattern) => RegExp {
+  const compiled = new Map<Pattern, RegExp>();
+  return (pattern) => compiled.get(pattern) ?? compiled.set(pattern, compilePattern(pattern, caseSensitive)).get(pattern)!;
+}
+
 /** The matching lines of a candidate in the chunks held for its blob, plus its sym: hits. */
-function linesOf(c: Candidate, chunks: sql.ChunkRow[], caseSensitive: boolean): LineMatch[] {
-  const matchers = c.patterns.map((p) => compilePattern(p, caseSensitive));
+function linesOf(c: Candidate, chunks: sql.ChunkRow[], compile: (pattern: Pattern) => RegExp): LineMatch[] {
+  const matchers = c.patterns.map(compile);
   const lines: LineMatch[] = [];
   if (matchers.length > 0) for (const chunk of chunks) lines.push(...matchLines(chunk.content, chunk.startLine, matchers));
   for (const hit of c.symbolHits) {
-    if (!lines.some((l) => l.line === hit.startLine)) lines.push({ line: hit.startLine, text: hit.signature, ranges: rangesIn(hit.signature, [new RegExp(escapeRegex(hit.name), "g")]) });
+    if (!lines.some((l) => l.line === hit.nameLine)) lines.push({ line: hit.nameLine, text: hit.signature, ranges: rangesIn(hit.signature, [new RegExp(escapeRegex(hit.name), "g")]) });
   }
   return lines.sort((a, b) => a.line - b.line);
 }
@@ -105,8 +111,9 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   const defsByBlob = new Map<string, sql.SymbolHit[]>();
   for (const d of definitions) (defsByBlob.get(d.blobOid) ?? defsByBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
 
+  const compile = patternCompiler(query.caseSensitive);
   const scored = candidates.map((c) => {
-    const lines = linesOf(c, found.chunksOf(c.file.blobOid), query.caseSensitive);
+    const lines = linesOf(c, found.chunksOf(c.file.blobOid), compile);
     const defs = (defsByBlob.get(c.file.blobOid) ?? []).filter((d) => d.language === (c.file.language ?? d.language));
     const fileName = c.file.path.split("/").at(-1) ?? c.file.path;
     const lowerName = query.caseSensitive ? fileName : fileName.toLowerCase();
@@ -138,7 +145,7 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   // unless its path or a symbol matched.
   const kept = rank(scored.filter((s) => s.lines.length > 0 || s.candidate.pathMatch || s.candidate.symbolHits.length > 0));
   const pageItems = kept.slice(offset, offset + input.limit);
-  await completeLines(tx, query, found, pageItems);
+  await completeLines(tx, query, found, pageItems, compile);
   const results = await withContext(tx, orgId, pageItems, found, input.context);
   const next = offset + input.limit < kept.length ? encodeCursor(offset + input.limit) : null;
   return { results, nextCursor: next, total: kept.length };
@@ -148,14 +155,20 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
  * A page file whose matching chunks may not all have been read (its blob is `truncated`) gets
  * them now, up to PAGE_CHUNKS_PER_FILE, and its lines are recomputed. Its rank does not change.
  */
-async function completeLines(tx: Tx, query: SearchQuery, found: Candidates, items: { candidate: Candidate; lines: LineMatch[] }[]): Promise<void> {
+async function completeLines(
+  tx: Tx,
+  query: SearchQuery,
+  found: Candidates,
+  items: { candidate: Candidate; lines: LineMatch[] }[],
+  compile: (pattern: Pattern) => RegExp,
+): Promise<void> {
   const open = items.filter((i) => found.truncated.has(i.candidate.file.blobOid) && i.lines.length < MAX_LINES_PER_FILE);
   const patterns = [...new Set(open.flatMap((i) => i.candidate.patterns))];
   const blobs = [...new Set(open.map((i) => i.candidate.file.blobOid))];
   for (const pattern of patterns) {
     found.keepChunks((await sql.chunksMatching(tx, pattern, query.caseSensitive, blobs, { perBlob: PAGE_CHUNKS_PER_FILE, cap: PAGE_CHUNKS_PER_FILE * blobs.length })).chunks);
   }
-  for (const item of open) item.lines = linesOf(item.candidate, found.chunksOf(item.candidate.file.blobOid), query.caseSensitive);
+  for (const item of open) item.lines = linesOf(item.candidate, found.chunksOf(item.candidate.file.blobOid), compile);
 }
 
 /** Shapes results: caps lines per file and adds context lines around matches. */

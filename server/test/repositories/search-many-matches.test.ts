@@ -31,6 +31,7 @@ function corpus(): Record<string, string> {
   const filler = Array.from({ length: 1500 }, (_, i) => `// filler line ${i}`);
   files["docs/far-apart.js"] = ["// alpha at the top", ...filler, "// beta at the bottom", ""].join("\n");
   files["docs/alpha-only.js"] = "// alpha alone\n";
+  files["py/gizmo.py"] = "@cached\ndef make_gizmo():\n    return 1\n";
   return files;
 }
 
@@ -45,7 +46,7 @@ describe("search with many matches", () => {
     const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/search?q=${encodeURIComponent(q)}${extra}`, { as: owner });
     assert.equal(res.status, 200, `${q}: ${res.text}`);
     return res.json as {
-      results: { path: string; lines: { line: number; ranges?: unknown }[]; definitions: { name: string }[] }[];
+      results: { path: string; lines: { line: number; text: string; ranges?: unknown }[]; definitions: { name: string }[] }[];
       partial: boolean;
       partialReason?: string;
       nextCursor: string | null;
@@ -107,6 +108,12 @@ describe("search with many matches", () => {
     const res = await search("alpha beta");
     assert.deepEqual(res.results.map((r) => r.path), ["docs/far-apart.js"]);
     assert.deepEqual(res.results[0]!.lines.filter((l) => l.ranges).map((l) => l.line), [1, 1502]);
+  });
+
+  it("shows a sym: hit on the line that holds the name, not on its decorator", async () => {
+    const res = await search("sym:make_gizmo");
+    assert.deepEqual(res.results.map((r) => r.path), ["py/gizmo.py"]);
+    assert.deepEqual(res.results[0]!.lines.filter((l) => l.ranges).map((l) => [l.line, l.text]), [[2, "def make_gizmo():"]]);
   });
 
   it("drops files that hold a negated term", async () => {
