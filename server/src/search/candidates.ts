@@ -51,7 +51,17 @@ export class Candidates {
   /** Blobs whose matching chunks may not all have been read (a scan or a read was cut). */
   readonly truncated = new Set<string>();
   private readonly definitions = new Map<string, sql.SymbolHit[]>();
-  constructor(private readonly repoById: Map<string, sql.SearchableRepo>) {}
+  private readonly within?: Set<string>;
+  /**
+   * @param within the blobs a file:/lang: filter selects (sql.filteredBlobs), when it does:
+   *   definitions outside them are dropped as soon as they are read.
+   */
+  constructor(
+    private readonly repoById: Map<string, sql.SearchableRepo>,
+    within?: string[],
+  ) {
+    if (within) this.within = new Set(within);
+  }
 
   add(file: sql.VisibleFile, patterns: Pattern[], pathMatch: boolean): void {
     const key = `${file.repositoryId}\u0000${file.path}`;
@@ -68,12 +78,17 @@ export class Candidates {
     for (const row of rows) (this.chunks.get(row.blobOid) ?? this.chunks.set(row.blobOid, new Map()).get(row.blobOid)!).set(row.chunkNo, row);
   }
 
-  /** Definitions named like one of `names` (ignoring case), read once per search and name. */
+  /**
+   * Definitions named like one of `names` (ignoring case), read once per search and name;
+   * only those in the filtered blobs when the search has file:/lang: filters.
+   */
   async definitionsOf(tx: Tx, names: string[]): Promise<sql.SymbolHit[]> {
     const missing = [...new Set(names.map((n) => n.toLowerCase()))].filter((n) => !this.definitions.has(n));
     if (missing.length > 0) {
       missing.forEach((n) => this.definitions.set(n, []));
-      for (const d of await sql.definitionsNamed(tx, missing)) this.definitions.get(d.name.toLowerCase())?.push(d);
+      for (const d of await sql.definitionsNamed(tx, missing)) {
+        if (!this.within || this.within.has(d.blobOid)) this.definitions.get(d.name.toLowerCase())?.push(d);
+      }
     }
     return names.flatMap((n) => this.definitions.get(n.toLowerCase()) ?? []);
   }

@@ -48,13 +48,13 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
     const repos = await sql.searchableRepos(tx, query);
     searchedRepositories = repos.length;
     if (repos.length === 0) return;
-    const found = new Candidates(new Map(repos.map((r) => [r.id, r])));
+    const within = query.symbols.length === 0 && query.groups.length > 0 ? await sql.filteredBlobs(tx, repos, query) : undefined;
+    const found = new Candidates(new Map(repos.map((r) => [r.id, r])), within);
     const target = candidateTarget(input.limit);
 
     if (query.symbols.length > 0) {
       await collectSymbolMatches(tx, scope.orgId, repos, query, found);
     } else if (query.groups.length > 0) {
-      const within = await sql.filteredBlobs(tx, repos, query);
       for (const group of query.groups) {
         const outcome = await collectGroup(tx, repos, query, group, found, { target, deadline, within });
         partialReason ??= outcome.partialReason;
