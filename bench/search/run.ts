@@ -13,7 +13,8 @@
  * (second, in-process index run split into git / symbols / SQL), --cpu-prof (V8 profile of
  * the server process), --corpus-only, --index-only (full index run and index size only: no
  * queries, no incremental run), --smoke (a small corpus in bench-corpus/smoke), --keep
- * (leave the database running after the run, for psql, until SIGTERM or SIGINT).
+ * (leave the database running after the run, for psql, until SIGTERM or SIGINT),
+ * --posting-model (after the run: the trigram posting-list model of ADR 007, posting-model.ts).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,6 +23,7 @@ import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { BASE_TAG, gitCommitEnv, PACKAGES, prepareCorpus } from "./corpus.js";
 import { ApiClient, cpuOf, indexSize, makeWorkDir, memoryOf, postgresCpu, REPO_ROOT, sleep, startDatabase, startServe, type BenchDatabase, type ServeProcess } from "./pipeline.js";
+import { postingModelMarkdown, runPostingModel } from "./posting-model.js";
 import { explainSearch, profileIndex, summariseCpuProfile } from "./profile.js";
 import { QUERIES, rgOnce, searchOnce, summarise, type RgSpec } from "./queries.js";
 import { describeMachine, targets, toMarkdown, type BenchResults, type QueryResult } from "./report.js";
@@ -37,6 +39,7 @@ const { values: opts } = parseArgs({
     "index-only": { type: "boolean", default: false },
     smoke: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
+    "posting-model": { type: "boolean", default: false },
   },
 });
 const RUNS = Math.max(1, Number.parseInt(opts.runs!, 10) || 10);
@@ -339,6 +342,14 @@ async function main(): Promise<void> {
       results.indexProfile = await profileIndex(db.url, paths.repo, path.join(workDir, "profile-repos"));
       log(`  ${JSON.stringify(results.indexProfile)}`);
       await save();
+    }
+    if (opts["posting-model"]) {
+      // A diagnostic after the saved results, like --profile-index.
+      log("modelling trigram posting lists over the indexed chunks (ADR 007)");
+      const model = await runPostingModel(db.url, log);
+      await fs.writeFile(path.join(RESULTS, `posting-model-${stamp}.json`), `${JSON.stringify(model, null, 2)}\n`);
+      await fs.writeFile(path.join(RESULTS, `posting-model-${stamp}.md`), `${postingModelMarkdown(model)}\n`);
+      process.stdout.write(`${postingModelMarkdown(model)}\n`);
     }
     const missed = targets(results).filter((t) => !t.ok).length;
     log(`done in ${((Date.now() - t0) / 60000).toFixed(1)} min; ${missed} target(s) missed; results in ${path.relative(REPO_ROOT, RESULTS)}/${stamp}.{json,md}`);

@@ -108,7 +108,7 @@ function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Pa
 }
 
 /** The mode and bound pattern of `ctxpipe_open_chunk_scan` for one pattern. */
-function searchMode(pattern: Pattern, caseSensitive: boolean): { mode: string; value: string } {
+export function searchMode(pattern: Pattern, caseSensitive: boolean): { mode: "like" | "ilike" | "regex" | "iregex"; value: string } {
   if (pattern.kind === "literal") return { mode: caseSensitive ? "like" : "ilike", value: `%${escapeLike(pattern.value)}%` };
   return { mode: caseSensitive ? "regex" : "iregex", value: `(?n)${toPostgresRegex(pattern.value)}` };
 }
