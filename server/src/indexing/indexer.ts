@@ -1,7 +1,8 @@
 /**
- * One index run of a repository at a commit. Compares the commit's tree with the files of
- * the published generation, so only added, changed, renamed and deleted paths are written
- * (and a blob indexed before, under any path or repository of the org, is never re-read).
+ * One index run of a repository at a commit. run-plan.ts decides what to look at: the paths
+ * that changed since the indexed commit (incremental), or the whole tree (full). Only added,
+ * changed, renamed and deleted paths are written (and a blob indexed before, under any path
+ * or repository of the org, is never re-read).
  * New blobs are streamed from git, checked (binary, generated), chunked and parsed for
  * symbols, then the next generation is staged and published in the same transaction:
  * searches see the previous complete state until the commit.
@@ -22,18 +23,14 @@ import {
   useBulkMergeMemory,
 } from "./index-writer.js";
 import { ContentWriter } from "./content-writer.js";
-import { detectLanguage, isBinary, isLikelyGenerated, isVendoredPath } from "./languages/language-detect.js";
+import { detectLanguage, isBinary, isLikelyGenerated } from "./languages/language-detect.js";
+import { INDEX_RULES_VERSION, planRun, type Candidate, type IndexSettings, type PlanSource, type PreviousRun, type SkipReason } from "./run-plan.js";
 import type { SymbolExtractor } from "./symbols/symbol-extractor.js";
 
 /** What the indexer reads from git (implemented by the repositories capability's clone cache). */
-export interface IndexSource {
-  listTree(commit: string): Promise<{ path: string; mode: string; oid: string; size: number }[]>;
-  readBlobs(oids: string[]): AsyncIterable<{ oid: string; content: Buffer }>;
-  readAttributes(commit: string, paths: string[]): Promise<{ path: string; generated?: boolean; vendored?: boolean }[]>;
-}
+export type IndexSource = PlanSource;
 
-/** Why a file was left out of the index. */
-export type SkipReason = "too_large" | "vendored" | "generated" | "binary" | "symlink";
+export type { SkipReason } from "./run-plan.js";
 
 /** Progress of a run, for the repository's status. */
 export interface IndexProgress {
@@ -58,6 +55,8 @@ export interface IndexRunInput {
 
 /** What a run did. */
 export interface IndexRunResult {
+  /** Incremental: only the paths changed since the indexed commit were looked at. */
+  kind: "full" | "incremental";
   generation: number;
   files: number;
   bytes: number;
@@ -81,47 +80,30 @@ const MAX_SHEBANG_CHARS = 256;
 /** Let I/O (the statement in flight, git's output) through at least this often. */
 const BREATHE_EVERY_MS = 20;
 
-interface Candidate {
-  path: string;
-  oid: string;
-  size: number;
-}
-
 /**
  * Runs the index for `commit` and publishes it as the repository's next generation.
  * @throws whatever git or the database throws; nothing is published then.
  */
 export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
   const { db, orgId, repositoryId, source, commit } = input;
-  const skipped: Partial<Record<SkipReason, number>> = {};
-  const skip = (reason: SkipReason) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
-
-  await input.onProgress?.({ key: "list", label: "Listing files" });
-  const tree = await source.listTree(commit);
-  const candidates: Candidate[] = [];
-  for (const entry of tree) {
-    if (entry.mode === "120000") skip("symlink");
-    else if (isVendoredPath(entry.path)) skip("vendored");
-    else if (entry.size > input.maxFileBytes) skip("too_large");
-    else candidates.push({ path: entry.path, oid: entry.oid, size: entry.size });
-  }
-  const attributes = await source.readAttributes(commit, candidates.map((c) => c.path));
-  const excluded = new Map(attributes.filter((a) => a.generated || a.vendored).map((a) => [a.path, a.generated ? "generated" : "vendored"] as const));
-  const wanted = candidates.filter((c) => {
-    const reason = excluded.get(c.path);
-    if (reason) skip(reason);
-    return !reason;
-  });
+  const settings: IndexSettings = { maxFileBytes: input.maxFileBytes, rules: INDEX_RULES_VERSION };
 
   const result = await withTenant(db, { orgId }, async (tx) => {
     await lockOrgIndex(tx, orgId, "run");
     // One run per repository at a time. An advisory lock, not a row lock: progress updates
     // write the repository row from other connections while this transaction runs.
     await tx.query("select pg_advisory_xact_lock(hashtextextended('ctxpipe.repository:' || $1, 0))", [repositoryId]);
-    const { rows } = await tx.query<{ generation: number }>("select generation from repositories where id = $1", [repositoryId]);
+    const { rows } = await tx.query<{ generation: number; indexed_commit: string | null; indexed_settings: IndexSettings | null; skipped: PreviousRun["skipped"] }>(
+      "select generation, indexed_commit, indexed_settings, skipped from repositories where id = $1",
+      [repositoryId],
+    );
     const current = rows[0]?.generation ?? 0;
     const next = current + 1;
-    const live = await liveFiles(tx, repositoryId);
+    await input.onProgress?.({ key: "list", label: "Listing files" });
+    const previous: PreviousRun = { indexedCommit: rows[0]?.indexed_commit ?? null, settings: rows[0]?.indexed_settings ?? null, skipped: rows[0]?.skipped ?? {} };
+    const plan = await planRun(tx, { repositoryId, commit, source, settings, previous });
+    const { wanted, live, skipped } = plan;
+    const skip = (reason: SkipReason) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
     const changedFiles = wanted.filter((c) => live.get(c.path) !== c.oid);
     const wantedPaths = new Set(wanted.map((c) => c.path));
     const removals = [...live.keys()].filter((p) => !wantedPaths.has(p));
@@ -198,25 +180,18 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     const rejectedPaths = changedFiles.filter((c) => rejected.has(c.oid) && live.has(c.path)).map((c) => c.path);
     await stageFiles(tx, { orgId, repositoryId }, next, { upserts, removals: [...removals, ...rejectedPaths] });
     const totals = await generationTotals(tx, repositoryId, next);
+    const added = upserts.filter((u) => !live.has(u.path)).length;
+    const changed = { added, updated: upserts.length - added, removed: removals.length + rejectedPaths.length, blobsRead, bytesRead };
     await tx.query(
       `update repositories set generation = $2, indexed_commit = $3, indexed_branch = $4, indexed_at = now(),
-         file_count = $5, byte_count = $6, languages = $7, skipped = $8, updated_at = now()
+         file_count = $5, byte_count = $6, languages = $7, skipped = $8, indexed_settings = $9, last_run = $10, updated_at = now()
        where id = $1`,
-      [repositoryId, next, commit, input.branch, totals.files, totals.bytes, totals.languages, skipped],
+      [repositoryId, next, commit, input.branch, totals.files, totals.bytes, totals.languages, skipped, settings, { kind: plan.kind, ...changed }],
     );
-    const added = upserts.filter((u) => !live.has(u.path)).length;
     // Blobs whose rows this run closed: the only ones that may have lost their last file.
     const closed = new Set([...removals, ...rejectedPaths, ...changedFiles.map((c) => c.path)]);
     const unlinked = [...closed].map((p) => live.get(p)).filter((oid): oid is string => oid !== undefined);
-    return {
-      unlinked,
-      generation: next,
-      files: totals.files,
-      bytes: totals.bytes,
-      languages: totals.languages,
-      skipped,
-      changed: { added, updated: upserts.length - added, removed: removals.length + rejectedPaths.length, blobsRead, bytesRead },
-    };
+    return { unlinked, kind: plan.kind, generation: next, files: totals.files, bytes: totals.bytes, languages: totals.languages, skipped, changed };
   });
 
   await withTenant(db, { orgId }, (tx) => collectGarbage(tx, { orgId, repositoryId }, result.unlinked, result.generation));
@@ -245,15 +220,6 @@ function shebangOf(text: string): string | undefined {
   const end = text.indexOf("\n");
   const line = (end < 0 ? text : text.slice(0, end)).slice(0, MAX_SHEBANG_CHARS);
   return line.trimStart().startsWith("#!") ? Buffer.from(line, "utf8").toString("utf8") : undefined;
-}
-
-/** path → blob of the files live in the newest staged generation. */
-async function liveFiles(tx: Queryable, repositoryId: string): Promise<Map<string, string>> {
-  const { rows } = await tx.query<{ path: string; blob_oid: string }>(
-    "select path, blob_oid from index_files where repository_id = $1 and valid_to is null",
-    [repositoryId],
-  );
-  return new Map(rows.map((r) => [r.path, r.blob_oid]));
 }
 
 /** Reassembles stored blobs' text from their chunks. */

@@ -29,6 +29,10 @@ export const repositorySchema = z.object({
   byteCount: z.number(),
   languages: z.record(z.string(), z.number()),
   skipped: z.record(z.string(), z.number()),
+  lastRun: z
+    .object({ kind: z.enum(["full", "incremental"]), added: z.number(), updated: z.number(), removed: z.number(), blobsRead: z.number(), bytesRead: z.number() })
+    .nullable()
+    .describe("What the latest published run did: `incremental` looked only at the paths changed since the indexed commit."),
   error: z.string().nullable(),
   hasCredentials: z.boolean(),
   createdAt: z.string(),

@@ -32,10 +32,22 @@ export interface Repository {
   byteCount: number;
   languages: Record<string, number>;
   skipped: Record<string, number>;
+  /** What the latest published run did; null before the first. */
+  lastRun: LastRun | null;
   error: string | null;
   hasCredentials: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What an index run did: incremental runs looked only at the paths changed since the indexed commit. */
+export interface LastRun {
+  kind: "full" | "incremental";
+  added: number;
+  updated: number;
+  removed: number;
+  blobsRead: number;
+  bytesRead: number;
 }
 
 /** Credentials for a private repository: a token, or a username and password. */
@@ -63,6 +75,7 @@ interface RepositoryRow {
   byte_count: string;
   languages: Record<string, number>;
   skipped: Record<string, number>;
+  last_run: LastRun | null;
   error: string | null;
   credentials_secret_id: string | null;
   created_at: Date;
@@ -85,6 +98,7 @@ export function presentRepository(r: RepositoryRow): Repository {
     byteCount: Number(r.byte_count),
     languages: r.languages,
     skipped: r.skipped,
+    lastRun: r.last_run ?? null,
     error: r.error,
     hasCredentials: r.credentials_secret_id !== null,
     createdAt: r.created_at.toISOString(),

@@ -101,6 +101,7 @@ export function syncJob(deps: RepositoryJobDependencies) {
             listTree: (commit) => deps.gitCache.listTree(data.repositoryId, commit),
             readBlobs: (oids) => deps.gitCache.readBlobs(data.repositoryId, oids),
             readAttributes: (commit, paths) => deps.gitCache.readAttributes(data.repositoryId, commit, paths),
+            changesBetween: (from, to) => deps.gitCache.changesBetween(data.repositoryId, from, to),
           },
           onProgress: (p) => setState(db, data, { step: progressStep(p) }),
         });
@@ -113,7 +114,7 @@ export function syncJob(deps: RepositoryJobDependencies) {
           step: null,
           error: tooLarge > 0 ? `${tooLarge} file(s) over the size limit were not indexed.` : null,
         });
-        logger.info({ repositoryId: data.repositoryId, commit: synced.commit, ...result.changed, files: result.files }, "repository indexed");
+        logger.info({ repositoryId: data.repositoryId, commit: synced.commit, kind: result.kind, ...result.changed, files: result.files }, "repository indexed");
       } catch (err) {
         const transient = (err instanceof GitError && TRANSIENT.has(err.kind)) || !isAppError(err);
         const message = isAppError(err) && err.expose ? err.message : "Indexing failed because of an internal error.";

@@ -245,6 +245,30 @@ describe("git over HTTP", () => {
     assert.equal(blob?.content.toString(), "export const main = 2;\n");
   });
 
+  it("lists the changed files of two commits with both sides' entries, or none when the cache lacks them", async () => {
+    const before = await gitIn(appRepo, ["rev-parse", "HEAD"]);
+    await cache.sync("app", url("app"), "main", creds);
+    const head = await commitFiles(appRepo, { "src/main.ts": "export const main = 3;\n", "docs/added.md": "# added\n", "docs/new.md": null }, "change, add, delete");
+    await cache.sync("app", url("app"), "main", creds);
+    const oldTree = new Map((await cache.listTree("app", before)).map((e) => [e.path, e]));
+    const newTree = new Map((await cache.listTree("app", head)).map((e) => [e.path, e]));
+    const changes = await cache.changesBetween("app", before, head);
+    assert.deepEqual(
+      changes?.sort((a, b) => a.path.localeCompare(b.path)),
+      [
+        { path: "docs/added.md", after: newTree.get("docs/added.md") },
+        { path: "docs/new.md", before: oldTree.get("docs/new.md") },
+        { path: "src/main.ts", before: oldTree.get("src/main.ts"), after: newTree.get("src/main.ts") },
+      ],
+    );
+    assert.deepEqual(await cache.changesBetween("app", head, head), []);
+    assert.equal(await cache.changesBetween("app", "1".repeat(40), head), undefined, "an unknown commit");
+    // A new partial clone holds the history, but only the newest tree's blobs.
+    const fresh = new GitCache(path.join(tmp, "fresh-cache"), options);
+    await fresh.sync("app", url("app"), "main", creds);
+    assert.equal(await fresh.changesBetween("app", before, head), undefined, "the old version of src/main.ts is not in it");
+  });
+
   it("reads linguist attributes as of a commit", async () => {
     const { commit } = await cache.sync("app", url("app"), "main", creds);
     const attrs = await cache.readAttributes("app", commit, ["gen/out.js", "vendor/lib.c", "vendor/other.h", "src/main.ts"]);

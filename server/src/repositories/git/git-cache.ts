@@ -18,14 +18,14 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { invalidInput } from "../../platform/errors.js";
 import * as reads from "./git-reads.js";
-import type { DiffEntry, PathAttributes, TreeEntry } from "./git-reads.js";
+import type { DiffEntry, PathAttributes, TreeChange, TreeEntry } from "./git-reads.js";
 import * as remote from "./git-remote.js";
 import { GitError, runGit, type GitCredentials } from "./git-runner.js";
 import { offlineOptions, type LocalClone } from "./offline-git.js";
 import type { ParsedRepoUrl } from "./repo-url.js";
 import { withSizeLimit } from "./size-watchdog.js";
 
-export type { DiffEntry, PathAttributes, TreeEntry } from "./git-reads.js";
+export type { DiffEntry, PathAttributes, TreeChange, TreeEntry } from "./git-reads.js";
 
 /** Limits and policy for a GitCache. */
 export interface GitCacheOptions {
@@ -111,6 +111,14 @@ export class GitCache {
   /** Paths changed from `fromCommit` to `toCommit`, with rename detection. */
   async diff(repoId: string, fromCommit: string, toCommit: string): Promise<DiffEntry[]> {
     return reads.diff(this.clone(repoId), fromCommit, toCommit);
+  }
+
+  /**
+   * The files that differ between two commits, with their entries on both sides; undefined
+   * when either commit or one of the blobs is not in the cache (see git-reads).
+   */
+  async changesBetween(repoId: string, fromCommit: string, toCommit: string): Promise<TreeChange[] | undefined> {
+    return reads.changesBetween(this.clone(repoId), fromCommit, toCommit);
   }
 
   /** True when `a` is an ancestor of (or equal to) `b`; false also when either is unknown. */

@@ -1,6 +1,6 @@
 /**
  * Reads of a synced clone: the files of a commit, blob contents, the paths changed between
- * two commits, ancestry and linguist attributes. Every command runs offline (offline-git),
+ * two commits (names, or entries on both sides), ancestry and linguist attributes. Every command runs offline (offline-git),
  * so an object that was never synced fails with not_found instead of a silent lazy fetch.
  * Object ids are checked before they reach git's argv or stdin.
  */
@@ -27,6 +27,13 @@ export interface DiffEntry {
   path: string;
   /** The path before a rename. */
   oldPath?: string;
+}
+
+/** A file that differs between two commits: its entry before (none when added) and after (none when deleted). */
+export interface TreeChange {
+  path: string;
+  before?: TreeEntry;
+  after?: TreeEntry;
 }
 
 /** linguist attributes of a path; undefined when .gitattributes says nothing. */
@@ -138,11 +145,65 @@ export async function diff(clone: LocalClone, fromCommit: string, toCommit: stri
   return out;
 }
 
+/** File modes of blobs (regular, executable, symlink); submodules and trees are left out. */
+const BLOB_MODES = new Set(["100644", "100755", "120000"]);
+
+/**
+ * The files that differ between two commits' trees, each with its entry (mode, blob, size) on
+ * both sides; a rename is a deletion and an addition. Undefined when either commit, or a blob
+ * of either side, is not in the clone (a full listing is needed then).
+ */
+export async function changesBetween(clone: LocalClone, fromCommit: string, toCommit: string): Promise<TreeChange[] | undefined> {
+  if (!(await commitKnown(clone, fromCommit)) || !(await commitKnown(clone, toCommit))) return undefined;
+  const args = ["diff-tree", "-r", "-z", "--no-renames", "--raw", "--full-index", checkOid(fromCommit), checkOid(toCommit)];
+  const { stdout } = await runOffline(clone, args, { maxOutputBytes: 256 * 1024 * 1024 });
+  const parts = stdout.toString("utf8").split("\0");
+  const raw: { path: string; before?: Omit<TreeEntry, "size">; after?: Omit<TreeEntry, "size"> }[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) [A-Z]/.exec(parts[i] ?? "");
+    const p = parts[i + 1] as string;
+    if (!m) throw new GitError("failed", "Unexpected output of git diff-tree.");
+    const [, oldMode = "", newMode = "", oldOid = "", newOid = ""] = m;
+    const side = (mode: string, oid: string) => (BLOB_MODES.has(mode) ? { path: p, mode, oid } : undefined);
+    const change = { path: p, before: side(oldMode, oldOid), after: side(newMode, newOid) };
+    if (change.before || change.after) raw.push(change);
+  }
+  const sizes = await blobSizes(clone, [...new Set(raw.flatMap((c) => [c.before?.oid, c.after?.oid]).filter((o): o is string => o !== undefined))]);
+  if (!sizes) return undefined;
+  const sized = (e?: Omit<TreeEntry, "size">): TreeEntry | undefined => (e ? { ...e, size: sizes.get(e.oid)! } : undefined);
+  return raw.map((c) => ({ path: c.path, ...(c.before ? { before: sized(c.before) } : {}), ...(c.after ? { after: sized(c.after) } : {}) }));
+}
+
+async function commitKnown(clone: LocalClone, oid: string): Promise<boolean> {
+  return (await runOffline(clone, ["cat-file", "-e", `${checkOid(oid)}^{commit}`], { okExitCodes: [1, 128] })).exitCode === 0;
+}
+
+/** Sizes of blobs (`git cat-file --batch-check`); undefined when one is not in the clone. */
+async function blobSizes(clone: LocalClone, oids: string[]): Promise<Map<string, number> | undefined> {
+  const sizes = new Map<string, number>();
+  if (oids.length === 0) return sizes;
+  // A blob of a partial clone that was never fetched makes git fail (it may not fetch it here).
+  const read = await runOffline(clone, ["cat-file", "--batch-check"], {
+    stdin: oids.map((o) => `${checkOid(o)}\n`).join(""),
+    maxOutputBytes: 64 * 1024 * 1024,
+  }).catch((err: unknown) => {
+    if (err instanceof GitError && err.kind === "not_found") return undefined;
+    throw err;
+  });
+  if (!read) return undefined;
+  const { stdout } = read;
+  for (const line of stdout.toString("utf8").split("\n")) {
+    const [oid = "", type, size] = line.split(" ");
+    if (!oid) continue;
+    if (type !== "blob") return undefined;
+    sizes.set(oid, Number(size));
+  }
+  return oids.every((o) => sizes.has(o)) ? sizes : undefined;
+}
+
 /** True when `a` is an ancestor of (or equal to) `b`; false also when either is unknown. */
 export async function isAncestor(clone: LocalClone, a: string, b: string): Promise<boolean> {
-  const known = async (oid: string) =>
-    (await runOffline(clone, ["cat-file", "-e", `${checkOid(oid)}^{commit}`], { okExitCodes: [1, 128] })).exitCode === 0;
-  if (!(await known(a)) || !(await known(b))) return false;
+  if (!(await commitKnown(clone, a)) || !(await commitKnown(clone, b))) return false;
   const { exitCode } = await runOffline(clone, ["merge-base", "--is-ancestor", a, b], { okExitCodes: [1] });
   return exitCode === 0;
 }
