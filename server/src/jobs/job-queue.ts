@@ -49,11 +49,17 @@ export async function migrateJobQueue(url: string, logger: Logger): Promise<void
   await boss.stop({ graceful: false, close: true });
 }
 
+/** How often a worker polls a queue whose jobs wake it by NOTIFY: only a backstop. */
+const NOTIFY_BACKSTOP_POLL_SECONDS = 5;
+
 /**
  * Connects to the installed queue (it never migrates: see migrateJobQueue).
- * `maintain` enables pg-boss supervision (expiry, retention); worker roles set it.
+ * `maintain` enables pg-boss supervision (expiry, retention); worker roles set it. `listen`
+ * (default: `maintain`) holds one connection on LISTEN, so that a job of a queue defined
+ * with `notify: true` starts the moment it is sent instead of at the next poll; without it
+ * (or through a transaction-pooling PgBouncer, where LISTEN cannot work) workers poll.
  */
-export async function startJobQueue(options: { url: string; logger: Logger; maintain: boolean }): Promise<JobQueue> {
+export async function startJobQueue(options: { url: string; logger: Logger; maintain: boolean; listen?: boolean }): Promise<JobQueue> {
   const log = options.logger.child({ module: "jobs" });
   const boss = new PgBoss({
     connectionString: options.url,
@@ -66,8 +72,12 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
     monitorIntervalSeconds: 10,
     max: 4,
     application_name: "ctxpipe-jobs",
+    useListenNotify: options.listen ?? options.maintain,
   });
   boss.on("error", (err) => log.error({ err }, "job queue error"));
+  boss.on("warning", (warning) => {
+    if ((warning.data as { type?: string }).type === "listen_notify_unavailable") log.warn({ warning: warning.message }, "job queue: LISTEN/NOTIFY is unavailable; workers poll instead");
+  });
   await boss.start();
   const created = new Set<string>();
   const working = new Set<string>();
@@ -75,6 +85,8 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
   const ensureQueue = async (job: JobDefinition<object>) => {
     if (created.has(job.name)) return;
     await boss.createQueue(job.name, job.queue);
+    // createQueue leaves an existing queue as it is: turn notify on for queues made before it was set.
+    if (job.queue?.notify) await boss.updateQueue(job.name, { notify: true });
     created.add(job.name);
   };
 
@@ -93,6 +105,7 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
         {
           batchSize: workOptions?.batchSize ?? 1,
           pollingIntervalSeconds: workOptions?.pollingIntervalSeconds ?? 1,
+          notifyPollingIntervalSeconds: Math.max(workOptions?.pollingIntervalSeconds ?? 1, NOTIFY_BACKSTOP_POLL_SECONDS),
           perJobResults: true,
         },
         async (jobs: Job<object>[]): Promise<JobResult[]> => {

@@ -179,9 +179,9 @@ export async function addNamedMatches(tx: Tx, repos: sql.SearchableRepo[], query
  * sym: queries: files defining a matching symbol; with content patterns too, only those whose
  * content matches a group (checked within the symbols' blobs).
  */
-export async function collectSymbolMatches(tx: Tx, orgId: string, repos: sql.SearchableRepo[], query: SearchQuery, found: Candidates): Promise<void> {
+export async function collectSymbolMatches(tx: Tx, repos: sql.SearchableRepo[], query: SearchQuery, found: Candidates): Promise<void> {
   const hits: (sql.SymbolHit & sql.VisibleFile)[] = [];
-  for (const name of query.symbols) hits.push(...(await sql.findSymbols(tx, orgId, repos, query, name, { match: "substring", limit: MAX_CANDIDATE_FILES })));
+  for (const name of query.symbols) hits.push(...(await sql.findSymbols(tx, repos, query, name, { match: "substring", limit: MAX_CANDIDATE_FILES })));
   await sql.withSignatures(tx, hits);
   const blobs = [...new Set(hits.map((h) => h.blobOid))];
   const patternsByBlob = new Map<string, Pattern[]>();

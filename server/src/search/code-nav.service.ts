@@ -157,7 +157,7 @@ export async function findSymbols(
     const repos = await resolveRepositories(tx, input.repository);
     if (repos.length === 0) return [];
     const query = { ...EMPTY_QUERY, langs: input.language ? [input.language.toLowerCase()] : [] };
-    const hits = await sql.withSignatures(tx, await sql.findSymbols(tx, scope.orgId, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }));
+    const hits = await sql.withSignatures(tx, await sql.findSymbols(tx, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }));
     const byId = new Map(repos.map((r) => [r.id, r]));
     return hits.map((h) => {
       const repo = byId.get(h.repositoryId)!;

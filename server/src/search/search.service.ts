@@ -53,7 +53,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
     const target = candidateTarget(input.limit);
 
     if (query.symbols.length > 0) {
-      await collectSymbolMatches(tx, scope.orgId, repos, query, found);
+      await collectSymbolMatches(tx, repos, query, found);
     } else if (query.groups.length > 0) {
       for (const group of query.groups) {
         const outcome = await collectGroup(tx, repos, query, group, found, { target, deadline, within });

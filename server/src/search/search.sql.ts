@@ -314,7 +314,6 @@ export type NameMatch = "exact" | "prefix" | "substring" | "fuzzy";
  */
 export async function findSymbols(
   tx: Queryable,
-  _orgId: string,
   repos: SearchableRepo[],
   query: SearchQuery,
   name: string,

@@ -1,6 +1,7 @@
 /**
  * The job path end to end on pg-boss: a job enqueued by one handle runs in a worker;
- * transient failures are retried, terminal (4xx AppError) failures are not.
+ * transient failures are retried, terminal (4xx AppError) failures are not; a queue defined
+ * with `notify` wakes a listening worker at once instead of at its next poll.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -81,6 +82,27 @@ describe("job queue", () => {
       assert.equal(attempts.terminal, 1, "a terminal failure is not retried");
       assert.equal(attempts.flaky, 2);
       assert.ok(rows.length >= 1);
+    } finally {
+      await worker.stop(1000);
+    }
+  });
+
+  it("starts a job of a notify queue before the worker's next poll", async () => {
+    const ran: string[] = [];
+    // Two queues, one with notify: the worker polls each once when it starts, then every 60 s
+    // (for notify queues, the backstop follows the same interval here). Both jobs are sent
+    // after that first poll, so only the NOTIFY can start one before the minute is up.
+    const woken = defineJob<{ n: number }>({ name: "test.woken", queue: { notify: true }, handler: async () => void ran.push("woken") });
+    const polled = defineJob<{ n: number }>({ name: "test.polled", handler: async () => void ran.push("polled") });
+    const worker = await startJobQueue({ url: app.db.url, logger: createLogger("silent"), maintain: false, listen: true });
+    try {
+      await worker.work(woken, { pollingIntervalSeconds: 60 });
+      await worker.work(polled, { pollingIntervalSeconds: 60 });
+      await new Promise((r) => setTimeout(r, 1000)); // the first (empty) polls and the LISTEN are done
+      await sender.send(polled, { n: 1 });
+      await sender.send(woken, { n: 1 });
+      await waitFor(async () => (ran.includes("woken") ? true : undefined), 20_000);
+      assert.deepEqual(ran, ["woken"], "the job of the queue without notify waits for the next poll");
     } finally {
       await worker.stop(1000);
     }
