@@ -24,6 +24,7 @@ import {
 } from "./index-writer.js";
 import { ContentWriter } from "./content-writer.js";
 import { detectLanguage, isBinary, isLikelyGenerated } from "./languages/language-detect.js";
+import { spreadOrder } from "./spread-order.js";
 import { INDEX_RULES_VERSION, planRun, type Candidate, type IndexSettings, type PlanSource, type PreviousRun, type SkipReason } from "./run-plan.js";
 import type { SymbolExtractor } from "./symbols/symbol-extractor.js";
 
@@ -109,7 +110,7 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     const removals = [...live.keys()].filter((p) => !wantedPaths.has(p));
 
     const known = await existingBlobs(tx, orgId, [...new Set(changedFiles.map((c) => c.oid))]);
-    const toRead = [...new Set(changedFiles.filter((c) => !known.has(c.oid)).map((c) => c.oid))];
+    const toRead = spreadOrder([...new Set(changedFiles.filter((c) => !known.has(c.oid)).map((c) => c.oid))]);
     const pathsByOid = new Map<string, Candidate[]>();
     for (const c of changedFiles) (pathsByOid.get(c.oid) ?? pathsByOid.set(c.oid, []).get(c.oid)!).push(c);
 
