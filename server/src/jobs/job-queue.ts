@@ -33,7 +33,10 @@ export function defineJob<T extends object>(definition: JobDefinition<T>): JobDe
 
 /** The process's handle on the queue. */
 export interface JobQueue {
-  /** Enqueues a job; resolves to its id (null when a singleton/throttle policy dropped it). */
+  /**
+   * Enqueues a job; resolves to its id (null when a singleton/throttle policy dropped it).
+   * When this handle works the job's queue, its worker is woken at once.
+   */
   send<T extends object>(job: JobDefinition<T>, data: T, options?: { singletonKey?: string; startAfter?: number }): Promise<string | null>;
   /** Starts processing a job type in this process. */
   work<T extends object>(job: JobDefinition<T>, options?: { batchSize?: number; pollingIntervalSeconds?: number }): Promise<void>;
@@ -49,17 +52,15 @@ export async function migrateJobQueue(url: string, logger: Logger): Promise<void
   await boss.stop({ graceful: false, close: true });
 }
 
-/** How often a worker polls a queue whose jobs wake it by NOTIFY: only a backstop. */
-const NOTIFY_BACKSTOP_POLL_SECONDS = 5;
-
 /**
  * Connects to the installed queue (it never migrates: see migrateJobQueue).
- * `maintain` enables pg-boss supervision (expiry, retention); worker roles set it. `listen`
- * (default: `maintain`) holds one connection on LISTEN, so that a job of a queue defined
- * with `notify: true` starts the moment it is sent instead of at the next poll; without it
- * (or through a transaction-pooling PgBouncer, where LISTEN cannot work) workers poll.
+ * `maintain` enables pg-boss supervision (expiry, retention); worker roles set it.
+ * A job sent through the handle that also works its queue (one `serve` process) wakes that
+ * worker at once; otherwise the worker finds it at its next poll. (pg-boss' LISTEN/NOTIFY
+ * would wake workers in other processes too, but its listener connection can take the
+ * process down when the database goes away, so it is not used.)
  */
-export async function startJobQueue(options: { url: string; logger: Logger; maintain: boolean; listen?: boolean }): Promise<JobQueue> {
+export async function startJobQueue(options: { url: string; logger: Logger; maintain: boolean }): Promise<JobQueue> {
   const log = options.logger.child({ module: "jobs" });
   const boss = new PgBoss({
     connectionString: options.url,
@@ -72,40 +73,38 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
     monitorIntervalSeconds: 10,
     max: 4,
     application_name: "ctxpipe-jobs",
-    useListenNotify: options.listen ?? options.maintain,
   });
   boss.on("error", (err) => log.error({ err }, "job queue error"));
-  boss.on("warning", (warning) => {
-    if ((warning.data as { type?: string }).type === "listen_notify_unavailable") log.warn({ warning: warning.message }, "job queue: LISTEN/NOTIFY is unavailable; workers poll instead");
-  });
   await boss.start();
   const created = new Set<string>();
-  const working = new Set<string>();
+  /** Queue name → id of this process' worker for it. */
+  const working = new Map<string, string>();
 
   const ensureQueue = async (job: JobDefinition<object>) => {
     if (created.has(job.name)) return;
     await boss.createQueue(job.name, job.queue);
-    // createQueue leaves an existing queue as it is: turn notify on for queues made before it was set.
-    if (job.queue?.notify) await boss.updateQueue(job.name, { notify: true });
     created.add(job.name);
   };
 
   return {
     async send(job, data, sendOptions) {
       await ensureQueue(job as JobDefinition<object>);
-      return boss.send(job.name, data, sendOptions ?? {});
+      const id = await boss.send(job.name, data, sendOptions ?? {});
+      // A worker in this process would otherwise find the job at its next poll.
+      const worker = working.get(job.name);
+      if (id && worker && !sendOptions?.startAfter) boss.notifyWorker(worker);
+      return id;
     },
     async work(job, workOptions) {
       // Roles sharing a process (`serve`) may register the same job: one poller is enough.
       if (working.has(job.name)) return;
-      working.add(job.name);
+      working.set(job.name, "");
       await ensureQueue(job as JobDefinition<object>);
-      await boss.work<object>(
+      const workerId = await boss.work<object>(
         job.name,
         {
           batchSize: workOptions?.batchSize ?? 1,
           pollingIntervalSeconds: workOptions?.pollingIntervalSeconds ?? 1,
-          notifyPollingIntervalSeconds: Math.max(workOptions?.pollingIntervalSeconds ?? 1, NOTIFY_BACKSTOP_POLL_SECONDS),
           perJobResults: true,
         },
         async (jobs: Job<object>[]): Promise<JobResult[]> => {
@@ -133,6 +132,7 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
           return results;
         },
       );
+      working.set(job.name, workerId);
     },
     async stop(timeoutMs) {
       await boss.stop({ graceful: true, close: true, timeout: Math.max(timeoutMs, 1) });

@@ -70,8 +70,7 @@ function toGitCredentials(c: RepositoryCredentials): GitCredentials {
 export function syncJob(deps: RepositoryJobDependencies) {
   return defineJob<RepositoryJobData>({
     name: "repository.sync",
-    // notify: a run starts as soon as it is requested (a push, a re-index), not at the next poll.
-    queue: { policy: "stately", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 6 * 3600, heartbeatSeconds: 30, notify: true },
+    queue: { policy: "stately", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 6 * 3600, heartbeatSeconds: 30 },
     async handler(data, { logger, finalAttempt }) {
       const { db } = deps;
       const repo = await withTenant(db, { orgId: data.orgId }, async (tx) => {
@@ -134,7 +133,7 @@ export function syncJob(deps: RepositoryJobDependencies) {
 export function deleteJob(deps: RepositoryJobDependencies) {
   return defineJob<RepositoryJobData>({
     name: "repository.delete",
-    queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true, notify: true },
+    queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true },
     async handler(data, { logger }) {
       await deps.gitCache.remove(data.repositoryId);
       const blobs = await withTenant(deps.db, { orgId: data.orgId }, async (tx) => {

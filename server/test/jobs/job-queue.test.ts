@@ -1,7 +1,7 @@
 /**
  * The job path end to end on pg-boss: a job enqueued by one handle runs in a worker;
- * transient failures are retried, terminal (4xx AppError) failures are not; a queue defined
- * with `notify` wakes a listening worker at once instead of at its next poll.
+ * transient failures are retried, terminal (4xx AppError) failures are not; a job sent by the
+ * process that works its queue starts at once instead of at the next poll.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -87,22 +87,21 @@ describe("job queue", () => {
     }
   });
 
-  it("starts a job of a notify queue before the worker's next poll", async () => {
+  it("wakes the worker of the sending process at once; others find the job at their next poll", async () => {
     const ran: string[] = [];
-    // Two queues, one with notify: the worker polls each once when it starts, then every 60 s
-    // (for notify queues, the backstop follows the same interval here). Both jobs are sent
-    // after that first poll, so only the NOTIFY can start one before the minute is up.
-    const woken = defineJob<{ n: number }>({ name: "test.woken", queue: { notify: true }, handler: async () => void ran.push("woken") });
-    const polled = defineJob<{ n: number }>({ name: "test.polled", handler: async () => void ran.push("polled") });
-    const worker = await startJobQueue({ url: app.db.url, logger: createLogger("silent"), maintain: false, listen: true });
+    // The worker polls once when it starts, then every 60 s. Both jobs are sent after that
+    // first poll, so only the wake-up can start one before the minute is up.
+    const job = defineJob<{ from: string }>({ name: "test.wake", handler: async (data) => void ran.push(data.from) });
+    const worker = await startJobQueue({ url: app.db.url, logger: createLogger("silent"), maintain: false });
     try {
-      await worker.work(woken, { pollingIntervalSeconds: 60 });
-      await worker.work(polled, { pollingIntervalSeconds: 60 });
-      await new Promise((r) => setTimeout(r, 1000)); // the first (empty) polls and the LISTEN are done
-      await sender.send(polled, { n: 1 });
-      await sender.send(woken, { n: 1 });
-      await waitFor(async () => (ran.includes("woken") ? true : undefined), 20_000);
-      assert.deepEqual(ran, ["woken"], "the job of the queue without notify waits for the next poll");
+      await worker.work(job, { pollingIntervalSeconds: 60 });
+      await new Promise((r) => setTimeout(r, 1000)); // the first (empty) poll is done
+      await sender.send(job, { from: "another process" });
+      await worker.send(job, { from: "the same process" });
+      await waitFor(async () => (ran.length > 0 ? true : undefined), 20_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      // One fetch (batch size 1) took one of the two jobs; the other waits for the next poll.
+      assert.equal(ran.length, 1);
     } finally {
       await worker.stop(1000);
     }
