@@ -222,7 +222,7 @@ describe("git over HTTP", () => {
     assert.deepEqual(await fs.readdir(path.join(tmp, "small")), []);
   });
 
-  it("fetches new commits and diffs them with A/M/D/R", async () => {
+  it("fetches new commits and lists what changed, a rename as a deletion and an addition", async () => {
     const first = (await cache.sync("app", url("app"), "main", creds)).commit;
     await commitFiles(appRepo, { "src/main.ts": "export const main = 2;\n", "README.md": null, "docs/new.md": "new\n" }, "change");
     const head = await renameFile(appRepo, "src/old-name.ts", "src/new-name.ts");
@@ -231,14 +231,17 @@ describe("git over HTTP", () => {
     assert.deepEqual(await filesContaining(second.dir, TOKEN), []);
     assert.equal(await cache.isAncestor("app", first, head), true);
     assert.equal(await cache.isAncestor("app", head, first), false);
-    const diff = await cache.diff("app", first, head);
-    const byPath = Object.fromEntries(diff.map((d) => [d.path, d]));
-    assert.deepEqual(byPath, {
-      "README.md": { status: "D", path: "README.md" },
-      "docs/new.md": { status: "A", path: "docs/new.md" },
-      "src/main.ts": { status: "M", path: "src/main.ts" },
-      "src/new-name.ts": { status: "R", path: "src/new-name.ts", oldPath: "src/old-name.ts" },
+    const changes = (await cache.changesBetween("app", first, head)) ?? [];
+    const sides = Object.fromEntries(changes.map((c) => [c.path, `${c.before ? "before" : ""}${c.before && c.after ? "+" : ""}${c.after ? "after" : ""}`]));
+    assert.deepEqual(sides, {
+      "README.md": "before",
+      "docs/new.md": "after",
+      "src/main.ts": "before+after",
+      "src/old-name.ts": "before",
+      "src/new-name.ts": "after",
     });
+    const renamed = changes.filter((c) => c.path.endsWith("-name.ts"));
+    assert.equal(renamed[0]!.before?.oid ?? renamed[0]!.after?.oid, renamed[1]!.before?.oid ?? renamed[1]!.after?.oid, "same blob");
     const tree = await cache.listTree("app", head);
     const main = tree.find((e) => e.path === "src/main.ts");
     const [blob] = await collect(cache.readBlobs("app", [main?.oid ?? ""]));

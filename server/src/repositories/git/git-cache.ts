@@ -18,14 +18,14 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { invalidInput } from "../../platform/errors.js";
 import * as reads from "./git-reads.js";
-import type { DiffEntry, PathAttributes, TreeChange, TreeEntry } from "./git-reads.js";
+import type { PathAttributes, TreeChange, TreeEntry } from "./git-reads.js";
 import * as remote from "./git-remote.js";
 import { GitError, runGit, type GitCredentials } from "./git-runner.js";
 import { offlineOptions, type LocalClone } from "./offline-git.js";
 import type { ParsedRepoUrl } from "./repo-url.js";
 import { withSizeLimit } from "./size-watchdog.js";
 
-export type { DiffEntry, PathAttributes, TreeChange, TreeEntry } from "./git-reads.js";
+export type { PathAttributes, TreeChange, TreeEntry } from "./git-reads.js";
 
 /** Limits and policy for a GitCache. */
 export interface GitCacheOptions {
@@ -106,11 +106,6 @@ export class GitCache {
    */
   async *readBlobs(repoId: string, oids: string[]): AsyncIterable<{ oid: string; content: Buffer }> {
     yield* reads.readBlobs(this.clone(repoId), oids);
-  }
-
-  /** Paths changed from `fromCommit` to `toCommit`, with rename detection. */
-  async diff(repoId: string, fromCommit: string, toCommit: string): Promise<DiffEntry[]> {
-    return reads.diff(this.clone(repoId), fromCommit, toCommit);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * Reads of a synced clone: the files of a commit, blob contents, the paths changed between
- * two commits (names, or entries on both sides), ancestry and linguist attributes. Every command runs offline (offline-git),
- * so an object that was never synced fails with not_found instead of a silent lazy fetch.
+ * two commits (with their entries on both sides), ancestry and linguist attributes. Every
+ * command runs offline (offline-git), so an object that was never synced fails with
+ * not_found instead of a silent lazy fetch.
  * Object ids are checked before they reach git's argv or stdin.
  */
 import { randomBytes } from "node:crypto";
@@ -19,14 +20,6 @@ export interface TreeEntry {
   mode: string;
   oid: string;
   size: number;
-}
-
-/** One changed path between two commits. Type changes are reported as M. */
-export interface DiffEntry {
-  status: "A" | "M" | "D" | "R";
-  path: string;
-  /** The path before a rename. */
-  oldPath?: string;
 }
 
 /** A file that differs between two commits: its entry before (none when added) and after (none when deleted). */
@@ -123,26 +116,6 @@ export async function* readBlobs(clone: LocalClone, oids: string[]): AsyncIterab
     proc.kill();
     stdout.destroy(); // a paused pipe would keep the event loop alive
   }
-}
-
-/** Paths changed from `fromCommit` to `toCommit`, with rename detection. */
-export async function diff(clone: LocalClone, fromCommit: string, toCommit: string): Promise<DiffEntry[]> {
-  const args = ["diff-tree", "-r", "-z", "-M", "--name-status", checkOid(fromCommit), checkOid(toCommit)];
-  const { stdout } = await runOffline(clone, args, { maxOutputBytes: 256 * 1024 * 1024 });
-  const parts = stdout.toString("utf8").split("\0");
-  const out: DiffEntry[] = [];
-  for (let i = 0; i + 1 < parts.length; ) {
-    const code = (parts[i++] ?? "").charAt(0);
-    if (code === "R" || code === "C") {
-      const oldPath = parts[i++] as string;
-      const newPath = parts[i++] as string;
-      out.push(code === "R" ? { status: "R", path: newPath, oldPath } : { status: "A", path: newPath });
-    } else {
-      const p = parts[i++] as string;
-      out.push({ status: code === "A" || code === "D" ? code : "M", path: p });
-    }
-  }
-  return out;
 }
 
 /** File modes of blobs (regular, executable, symlink); submodules and trees are left out. */
