@@ -25,13 +25,8 @@ import {
 import { ContentWriter } from "./content-writer.js";
 import { detectLanguage, isBinary, isLikelyGenerated } from "./languages/language-detect.js";
 import { spreadOrder } from "./spread-order.js";
-import { INDEX_RULES_VERSION, planRun, type Candidate, type IndexSettings, type PlanSource, type PreviousRun, type SkipReason } from "./run-plan.js";
+import { countSkip, INDEX_RULES_VERSION, planRun, type Candidate, type IndexSettings, type IndexSource, type PreviousRun, type SkipReason } from "./run-plan.js";
 import type { SymbolExtractor } from "./symbols/symbol-extractor.js";
-
-/** What the indexer reads from git (implemented by the repositories capability's clone cache). */
-export type IndexSource = PlanSource;
-
-export type { SkipReason } from "./run-plan.js";
 
 /** Progress of a run, for the repository's status. */
 export interface IndexProgress {
@@ -104,7 +99,7 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     const previous: PreviousRun = { indexedCommit: rows[0]?.indexed_commit ?? null, settings: rows[0]?.indexed_settings ?? null, skipped: rows[0]?.skipped ?? {} };
     const plan = await planRun(tx, { repositoryId, commit, source, settings, previous });
     const { wanted, live, skipped } = plan;
-    const skip = (reason: SkipReason) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
+    const skip = (reason: SkipReason) => countSkip(skipped, reason);
     const changedFiles = wanted.filter((c) => live.get(c.path) !== c.oid);
     const wantedPaths = new Set(wanted.map((c) => c.path));
     const removals = [...live.keys()].filter((p) => !wantedPaths.has(p));

@@ -28,8 +28,8 @@ export interface SourceChange {
   after?: SourceEntry;
 }
 
-/** What planning reads from git. */
-export interface PlanSource {
+/** What an index run reads from git (implemented by the repositories capability's clone cache). */
+export interface IndexSource {
   listTree(commit: string): Promise<SourceEntry[]>;
   readBlobs(oids: string[]): AsyncIterable<{ oid: string; content: Buffer }>;
   readAttributes(commit: string, paths: string[]): Promise<{ path: string; generated?: boolean; vendored?: boolean }[]>;
@@ -74,10 +74,15 @@ export interface RunPlan {
   skipped: Partial<Record<SkipReason, number>>;
 }
 
+/** Counts one more file skipped for `reason`. */
+export function countSkip(skipped: RunPlan["skipped"], reason: SkipReason): void {
+  skipped[reason] = (skipped[reason] ?? 0) + 1;
+}
+
 /** Plans the run of `repositoryId` at `commit`, inside the run's transaction. */
 export async function planRun(
   tx: Queryable,
-  input: { repositoryId: string; commit: string; source: PlanSource; settings: IndexSettings; previous: PreviousRun },
+  input: { repositoryId: string; commit: string; source: IndexSource; settings: IndexSettings; previous: PreviousRun },
 ): Promise<RunPlan> {
   const incremental = await planIncremental(tx, input);
   if (incremental) return incremental;
@@ -89,7 +94,7 @@ export async function planRun(
 
 async function planIncremental(
   tx: Queryable,
-  input: { repositoryId: string; commit: string; source: PlanSource; settings: IndexSettings; previous: PreviousRun },
+  input: { repositoryId: string; commit: string; source: IndexSource; settings: IndexSettings; previous: PreviousRun },
 ): Promise<RunPlan | undefined> {
   const { previous, source, settings } = input;
   if (!previous.indexedCommit || !source.changesBetween || !sameSettings(previous.settings, settings)) return undefined;
@@ -107,7 +112,7 @@ async function planIncremental(
   if (passed.length > 0) {
     for await (const blob of source.readBlobs([...new Set(passed.map((c) => c.oid))])) {
       const reason: SkipReason = isBinary(blob.content) ? "binary" : "generated";
-      for (const c of passed) if (c.oid === blob.oid) removed[reason] = (removed[reason] ?? 0) + 1;
+      for (const c of passed) if (c.oid === blob.oid) countSkip(removed, reason);
     }
   }
   for (const [reason, n] of Object.entries(removed) as [SkipReason, number][]) {
@@ -123,8 +128,8 @@ async function planIncremental(
  * The entries that pass the rules that need no content (symlink, vendored path, size,
  * linguist attributes as of `commit`), counting the others in `skipped`.
  */
-async function keep(source: PlanSource, commit: string, entries: SourceEntry[], maxFileBytes: number, skipped: RunPlan["skipped"]): Promise<Candidate[]> {
-  const skip = (reason: SkipReason) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
+async function keep(source: IndexSource, commit: string, entries: SourceEntry[], maxFileBytes: number, skipped: RunPlan["skipped"]): Promise<Candidate[]> {
+  const skip = (reason: SkipReason) => countSkip(skipped, reason);
   const candidates: Candidate[] = [];
   for (const entry of entries) {
     if (entry.mode === "120000") skip("symlink");

@@ -77,8 +77,9 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
   boss.on("error", (err) => log.error({ err }, "job queue error"));
   await boss.start();
   const created = new Set<string>();
-  /** Queue name → id of this process' worker for it. */
-  const working = new Map<string, string>();
+  const working = new Set<string>();
+  /** Queue name → id of this process' worker for it, once it runs. */
+  const workerIds = new Map<string, string>();
 
   const ensureQueue = async (job: JobDefinition<object>) => {
     if (created.has(job.name)) return;
@@ -91,14 +92,14 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
       await ensureQueue(job as JobDefinition<object>);
       const id = await boss.send(job.name, data, sendOptions ?? {});
       // A worker in this process would otherwise find the job at its next poll.
-      const worker = working.get(job.name);
+      const worker = workerIds.get(job.name);
       if (id && worker && !sendOptions?.startAfter) boss.notifyWorker(worker);
       return id;
     },
     async work(job, workOptions) {
       // Roles sharing a process (`serve`) may register the same job: one poller is enough.
       if (working.has(job.name)) return;
-      working.set(job.name, "");
+      working.add(job.name);
       await ensureQueue(job as JobDefinition<object>);
       const workerId = await boss.work<object>(
         job.name,
@@ -132,7 +133,7 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
           return results;
         },
       );
-      working.set(job.name, workerId);
+      workerIds.set(job.name, workerId);
     },
     async stop(timeoutMs) {
       await boss.stop({ graceful: true, close: true, timeout: Math.max(timeoutMs, 1) });
