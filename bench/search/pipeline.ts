@@ -175,6 +175,18 @@ export class ApiClient {
     this.apiKey = key.key;
   }
 
+  /** Creates one more API key of the organisation `slug` (through the session: keys cannot make keys). */
+  async createApiKey(slug: string, name: string): Promise<string> {
+    const res = await fetch(`${this.baseUrl}/api/v1/orgs/${slug}/api-keys`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie: this.cookie, origin: this.baseUrl },
+      body: JSON.stringify({ name }),
+    });
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`create API key: ${res.status} ${text.slice(0, 500)}`);
+    return (JSON.parse(text) as { key: string }).key;
+  }
+
   /** Calls the API (API key once there is one, else the session) and checks the status. */
   async call<T = any>(method: string, urlPath: string, body?: unknown, expect = 200): Promise<T> {
     const headers: Record<string, string> = {};

@@ -4,7 +4,9 @@
  * errors are masked and logged.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { databaseUnavailable, isDatabaseUnavailable } from "../platform/db/db-errors.js";
 import { isAppError } from "../platform/errors.js";
+import { nulFieldOf } from "../platform/http/api-route.js";
 import type { Logger } from "../platform/logging.js";
 import { VERSION } from "../platform/version.js";
 import type { ToolContext } from "./tools/context.js";
@@ -27,14 +29,20 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
       { description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: { readOnlyHint: true, openWorldHint: false } },
       async (args: unknown) => {
         const started = performance.now();
+        const nul = nulFieldOf(args);
+        if (nul !== undefined) {
+          observe({ tool: tool.name, ok: false, ms: 0 });
+          return { isError: true, content: [{ type: "text" as const, text: `Invalid arguments: ${nul || "input"} must not contain NUL characters.` }] };
+        }
         try {
           const result = await tool.run(ctx, args ?? {});
           observe({ tool: tool.name, ok: true, ms: performance.now() - started });
           return { content: [{ type: "text" as const, text: result.text }], structuredContent: result.structured };
         } catch (err) {
           observe({ tool: tool.name, ok: false, ms: performance.now() - started });
-          const message = isAppError(err) && err.expose ? err.message : "The tool failed because of an internal error; try again later.";
-          if (!isAppError(err) || !err.expose) logger.error({ err, tool: tool.name }, "MCP tool failed");
+          const known = isAppError(err) ? err : isDatabaseUnavailable(err) ? databaseUnavailable(err) : undefined;
+          const message = known?.expose ? known.message : "The tool failed because of an internal error; try again later.";
+          if (!known?.expose) logger.error({ err, tool: tool.name }, "MCP tool failed");
           return { isError: true, content: [{ type: "text" as const, text: message }] };
         }
       },

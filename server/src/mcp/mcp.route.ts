@@ -9,15 +9,17 @@ import { Hono, type Context } from "hono";
 import { mcpResource, OAUTH_SCOPES, oauthIssuer, type Accounts } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import { withTenant } from "../platform/db/tenant.js";
+import { databaseUnavailable, isDatabaseUnavailable } from "../platform/db/db-errors.js";
 import { isAppError } from "../platform/errors.js";
-import type { AppEnv, Caller } from "../platform/http/app-env.js";
+import type { FairShare } from "../platform/fair-share.js";
+import { callerKey, type AppEnv, type Caller } from "../platform/http/app-env.js";
 import { buildMcpServer } from "./mcp-server.js";
 import { handleMcpRequest, methodNotAllowed } from "./transport.js";
 
 /** Path of the RFC 9728 protected-resource metadata for /mcp. */
 export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource/mcp";
 
-function rpcError(c: Context<AppEnv>, status: 400 | 401 | 403 | 404, code: number, message: string, headers: Record<string, string> = {}) {
+function rpcError(c: Context<AppEnv>, status: 400 | 401 | 403 | 404 | 429 | 503, code: number, message: string, headers: Record<string, string> = {}) {
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
   return c.json({ jsonrpc: "2.0", error: { code, message }, id: null }, status);
 }
@@ -28,6 +30,22 @@ export interface McpDependencies {
   accounts: Pick<Accounts, "identify" | "resolveOrg">;
   baseUrl: string;
   allowedOrigins: string[];
+  /** Each request runs within the caller's and organisation's fair share. */
+  share: FairShare;
+  /** Time budget of a search_code call, in ms. */
+  searchBudgetMs: number;
+}
+
+/**
+ * A refusal the client can wait out (429 fair share, 503 database unavailable) as a JSON-RPC
+ * error with Retry-After; undefined for any other error.
+ */
+function retryableRpcError(c: Context<AppEnv>, caught: unknown) {
+  const err = isAppError(caught) ? caught : isDatabaseUnavailable(caught) ? databaseUnavailable(caught) : undefined;
+  if (!err || (err.status !== 429 && err.status !== 503)) return undefined;
+  const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 1;
+  if (err.status === 503) c.get("logger").warn({ err }, "MCP request while the database is unavailable");
+  return rpcError(c, err.status, -32000, err.message, { "Retry-After": String(retryAfter) });
 }
 
 /** The /mcp route group and its protected-resource metadata. */
@@ -51,38 +69,48 @@ export function mcpRoutes(deps: McpDependencies) {
     .get("/.well-known/oauth-protected-resource", (c) => c.json(metadata))
     .on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", () => methodNotAllowed())
     .post("/mcp", async (c) => {
-      const origin = c.req.header("origin");
-      if (origin && !deps.allowedOrigins.includes(origin)) {
-        return rpcError(c, 403, -32000, `Origin ${origin} is not allowed to use this MCP endpoint.`);
-      }
-      const slug = c.req.query("orgSlug");
-      if (!slug) {
-        return rpcError(c, 400, -32600, `Missing orgSlug: connect to ${deps.baseUrl}/mcp?orgSlug=<your organisation's slug>.`);
-      }
-      let caller: Caller | undefined;
       try {
-        caller = await deps.accounts.identify(c.req.raw, { oauth: true });
+        return await serve(c);
       } catch (err) {
-        if (isAppError(err) && err.status === 401) return rpcError(c, 401, -32001, err.message, challenge("invalid_token"));
+        const answer = retryableRpcError(c, err);
+        if (answer) return answer;
         throw err;
       }
-      if (!caller) return rpcError(c, 401, -32001, "Authentication required: send an API key (Authorization: Bearer ctx_...) or sign in with OAuth.", challenge());
-      let org;
-      try {
-        org = await deps.accounts.resolveOrg(caller, slug);
-      } catch (err) {
-        if (isAppError(err) && err.status === 404) return rpcError(c, 404, -32001, `No organisation "${slug}" for this account.`);
-        throw err;
-      }
-      const log = c.get("logger").child({ orgId: org.orgId, authType: caller.type });
-      const scope = { orgId: org.orgId, userId: caller.userId };
-      const calls: { tool: string; ok: boolean; ms: number }[] = [];
-      const server = buildMcpServer({ db: deps.db, scope }, log, (call) => calls.push(call));
-      const response = await handleMcpRequest(c.req.raw, server);
-      for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
-      if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
-      return response;
     });
+
+  async function serve(c: Context<AppEnv>) {
+    const origin = c.req.header("origin");
+    if (origin && !deps.allowedOrigins.includes(origin)) {
+      return rpcError(c, 403, -32000, `Origin ${origin} is not allowed to use this MCP endpoint.`);
+    }
+    const slug = c.req.query("orgSlug");
+    if (!slug) {
+      return rpcError(c, 400, -32600, `Missing orgSlug: connect to ${deps.baseUrl}/mcp?orgSlug=<your organisation's slug>.`);
+    }
+    let caller: Caller | undefined;
+    try {
+      caller = await deps.accounts.identify(c.req.raw, { oauth: true });
+    } catch (err) {
+      if (isAppError(err) && err.status === 401) return rpcError(c, 401, -32001, err.message, challenge("invalid_token"));
+      throw err;
+    }
+    if (!caller) return rpcError(c, 401, -32001, "Authentication required: send an API key (Authorization: Bearer ctx_...) or sign in with OAuth.", challenge());
+    let org;
+    try {
+      org = await deps.accounts.resolveOrg(caller, slug);
+    } catch (err) {
+      if (isAppError(err) && err.status === 404) return rpcError(c, 404, -32001, `No organisation "${slug}" for this account.`);
+      throw err;
+    }
+    const log = c.get("logger").child({ orgId: org.orgId, authType: caller.type });
+    const scope = { orgId: org.orgId, userId: caller.userId };
+    const calls: { tool: string; ok: boolean; ms: number }[] = [];
+    const server = buildMcpServer({ db: deps.db, scope, searchBudgetMs: deps.searchBudgetMs }, log, (call) => calls.push(call));
+    const response = await deps.share.run({ orgId: org.orgId, caller: callerKey(caller) }, () => handleMcpRequest(c.req.raw, server));
+    for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
+    if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
+    return response;
+  }
 }
 
 /** Counts tool calls per org, day and tool. */

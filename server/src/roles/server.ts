@@ -12,6 +12,7 @@ import { createMailer } from "../platform/email/mailer.js";
 import { ApiRouter } from "../platform/http/api-route.js";
 import { openApiRoutes } from "../platform/http/openapi.js";
 import type { JobQueue } from "../jobs/job-queue.js";
+import { FairShare } from "../platform/fair-share.js";
 import { createHttpApp } from "../platform/http/app.js";
 import type { AppEnv } from "../platform/http/app-env.js";
 import { startHttpServer } from "../platform/http/http-server.js";
@@ -39,10 +40,18 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
     (err: unknown) => logger.error({ err }, "auth initialisation failed"),
   );
   platform.lifecycle.onStop("auth-init", () => authReady);
-  const router = new ApiRouter(accounts.guards);
+  // Searches and MCP requests share a bounded part of the database pool, fairly by org and caller.
+  const share = new FairShare({
+    slots: config.search.slots,
+    perOrg: config.search.perOrg,
+    perCaller: config.search.perCaller,
+    maxWaitMs: config.search.queueMs,
+    maxQueuedPerCaller: config.search.perCaller * 2,
+  });
+  const router = new ApiRouter(accounts.guards, share);
   accounts.registerApiRoutes(router);
   repositories.registerRoutes(router, jobs);
-  registerSearchRoutes(router, db);
+  registerSearchRoutes(router, { db, maxBudgetMs: config.search.maxBudgetMs });
   registerMcpUsageRoute(router, db);
   return createHttpApp({
     logger,
@@ -57,7 +66,7 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
       apiRootRoutes(),
       openApiRoutes(() => router.specs, config.baseUrl),
       accounts.authRoutes,
-      mcpRoutes({ db, accounts, baseUrl: config.baseUrl, allowedOrigins: config.allowedOrigins }),
+      mcpRoutes({ db, accounts, baseUrl: config.baseUrl, allowedOrigins: config.allowedOrigins, share, searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs) }),
       router.hono,
       ...(options.extraRoutes ?? []),
     ],

@@ -8,6 +8,7 @@ import type { Queryable } from "../platform/db/tenant.js";
 import { GroupScan } from "./group-scan.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
 import * as sql from "./search.sql.js";
+import type { WorkBudget } from "./work-budget.js";
 
 /** Why a search returned only part of what matches. */
 export type PartialReason = "too_many_matches" | "timeout";
@@ -111,7 +112,7 @@ export async function collectGroup(
   query: SearchQuery,
   group: Pattern[],
   found: Candidates,
-  limits: { target: number; deadline: number; within?: string[] },
+  limits: { target: number; budget: WorkBudget; within?: string[] },
 ): Promise<{ partialReason?: PartialReason }> {
   const positive = group.filter((p) => !p.negated);
   const seen = new Set<string>();
@@ -126,8 +127,14 @@ export async function collectGroup(
     // rate seen so far (plus a margin), so a scan reads little past what it needs; at most
     // twice what was read so far, as the rate of a small sample is rough.
     const nextSize = () => Math.min(((limits.target - files) / Math.max(files / Math.max(scan.chunksRead, 1), 0.02)) * 1.25, scan.chunksRead * 2);
+    // A fetch cancelled by the statement timeout ends the scan like the deadline does.
+    const next = (size: number) => scan.next(size).catch((err: unknown) => {
+      if (err instanceof sql.ScanTimeout) return "timeout" as const;
+      throw err;
+    });
     // The first batch assumes about one new file per chunk, and stays a little under the target.
-    for (let batch = await scan.next(limits.target * 0.8); batch; batch = await scan.next(nextSize())) {
+    for (let batch = await next(limits.target * 0.8); batch; batch = await next(nextSize())) {
+      if (batch === "timeout") return stop("timeout");
       found.keepChunks([...batch.values()].flat());
       const fresh = [...batch.keys()].filter((b) => !seen.has(b));
       fresh.forEach((b) => seen.add(b));
@@ -139,7 +146,7 @@ export async function collectGroup(
       }
       if (scan.exhausted) break;
       if (files >= limits.target) return stop("too_many_matches");
-      if (performance.now() > limits.deadline) return stop("timeout");
+      if (!(await limits.budget.breathe())) return stop("timeout");
     }
     return scan.checkCapped ? { partialReason: "too_many_matches" } : {};
   } finally {

@@ -7,7 +7,8 @@ import type { Database } from "../platform/db/database.js";
 import { withTenant, type Queryable, type TenantScope } from "../platform/db/tenant.js";
 import { AppError, invalidInput, notFound } from "../platform/errors.js";
 import { globToRegexSource } from "./glob.js";
-import { escapeRegex, rangesIn } from "./line-matcher.js";
+import { rangesIn } from "./line-matcher.js";
+import { identifierPattern } from "./text-pattern.js";
 import { GroupScan } from "./group-scan.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
 import * as sql from "./search.sql.js";
@@ -16,6 +17,11 @@ import * as sql from "./search.sql.js";
 export const MAX_READ_LINES = 2000;
 /** Most files one listing returns. */
 export const MAX_LIST_FILES = 1000;
+/** statement_timeout of navigation reads: each statement is indexed and small, so this only stops a runaway. */
+const READ_TIMEOUT = { snapshot: true, statementTimeoutMs: 10_000 } as const;
+
+/** Largest line number a read may ask for (kept far from Postgres' int4 limit). */
+export const MAX_LINE_NUMBER = 100_000_000;
 
 const EMPTY_QUERY: SearchQuery = { groups: [], repos: [], excludeRepos: [], files: [], excludeFiles: [], langs: [], excludeLangs: [], symbols: [], caseSensitive: false };
 
@@ -60,6 +66,7 @@ export async function listFiles(db: Database, scope: TenantScope, input: { repos
   } catch (err) {
     throw invalidInput(`Invalid glob: ${(err as Error).message}`, { fields: [{ path: "glob", message: (err as Error).message }] });
   }
+  const after = input.cursor === undefined ? null : decodePathCursor(input.cursor);
   return withTenant(db, scope, async (tx) => {
     const repo = await publishedRepo(tx, input.repositoryId);
     const { rows } = await tx.query<{ path: string; language: string | null; size: number }>(
@@ -67,12 +74,24 @@ export async function listFiles(db: Database, scope: TenantScope, input: { repos
        where repository_id = $1 and valid_from <= $2 and (valid_to is null or valid_to > $2)
          and ($3::text is null or path ~ $3) and ($4::text is null or path > $4)
        order by path limit $5`,
-      [repo.id, repo.generation, regex ?? null, input.cursor ? Buffer.from(input.cursor, "base64url").toString() : null, input.limit + 1],
+      [repo.id, repo.generation, regex ?? null, after, input.limit + 1],
     );
     const files = rows.slice(0, input.limit);
     const next = rows.length > input.limit ? Buffer.from(files.at(-1)!.path).toString("base64url") : null;
     return { repository: { id: repo.id, name: repo.name, commit: repo.commit }, files, nextCursor: next };
-  }, { snapshot: true });
+  }, READ_TIMEOUT);
+}
+
+/**
+ * The path a file-list cursor points after.
+ * @throws AppError invalid_cursor (400) unless it is a base64url path of valid text.
+ */
+function decodePathCursor(cursor: string): string {
+  const path = Buffer.from(cursor, "base64url").toString();
+  if (path.length === 0 || path.includes("\u0000") || path.includes("\uFFFD") || Buffer.from(path).toString("base64url") !== cursor.replace(/=+$/, "")) {
+    throw new AppError("invalid_cursor", 400, "The cursor is not valid: pass nextCursor from the previous page.");
+  }
+  return path;
 }
 
 /** A file or a range of its lines. */
@@ -94,6 +113,9 @@ export interface FileContent {
 export async function readFile(db: Database, scope: TenantScope, input: { repositoryId: string; path: string; startLine?: number; endLine?: number }): Promise<FileContent> {
   const start = input.startLine ?? 1;
   const end = input.endLine ?? start + MAX_READ_LINES - 1;
+  if (start > MAX_LINE_NUMBER || end > MAX_LINE_NUMBER + MAX_READ_LINES) {
+    throw invalidInput(`Line numbers go up to ${MAX_LINE_NUMBER}.`, { fields: [{ path: start > MAX_LINE_NUMBER ? "startLine" : "endLine", message: `at most ${MAX_LINE_NUMBER}` }] });
+  }
   if (end < start) throw invalidInput("endLine must not be before startLine", { fields: [{ path: "endLine", message: "before startLine" }] });
   const last = Math.min(end, start + MAX_READ_LINES - 1);
   return withTenant(db, scope, async (tx) => {
@@ -131,7 +153,7 @@ export async function readFile(db: Database, scope: TenantScope, input: { reposi
       endLine: lines.at(-1)?.line ?? Math.min(last, totalLines),
       lines,
     };
-  }, { snapshot: true });
+  }, READ_TIMEOUT);
 }
 
 /** A symbol definition with its location. */
@@ -173,7 +195,7 @@ export async function findSymbols(
         signature: h.signature,
       };
     });
-  }, { snapshot: true });
+  }, READ_TIMEOUT);
 }
 
 /** A reference: a line using the name as a whole word that is not its definition. */
@@ -201,7 +223,7 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
     const held = new Set(blobs);
     const defs = (await sql.definitionsNamed(tx, [input.name])).filter((d) => held.has(d.blobOid));
     const defLines = new Set(defs.filter((d) => d.name === input.name).flatMap((d) => [`${d.blobOid}:${d.startLine}`, `${d.blobOid}:${d.nameLine}`]));
-    const word = new RegExp(`(?<![\\p{L}\\p{N}_$])${escapeRegex(input.name)}(?![\\p{L}\\p{N}_$])`, "gu");
+    const word = identifierPattern(input.name);
     const linesByBlob = new Map<string, { line: number; text: string; ranges: [number, number][] }[]>();
     for (const chunk of chunks) {
       chunk.content.split("\n").forEach((raw, i) => {
@@ -223,7 +245,7 @@ export async function findReferences(db: Database, scope: TenantScope, input: { 
       }
     }
     return { references: references.slice(0, input.limit), partial: capped || references.length > input.limit };
-  }, { snapshot: true });
+  }, READ_TIMEOUT);
 }
 
 /** Most blobs whose lines findReferences reads. */

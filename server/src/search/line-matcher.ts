@@ -1,9 +1,10 @@
 /**
  * Finds the lines of a chunk that match a query's patterns, with match ranges for
  * highlighting. Runs in JavaScript on the few chunks the database returned; the database
- * decides which chunks, this decides which lines and where.
+ * decides which chunks, this decides which lines and where. Patterns run in linear time
+ * (text-pattern.ts), and every loop here is capped.
  */
-import type { Pattern } from "./query-parser.js";
+import type { TextPattern } from "./text-pattern.js";
 
 /** A matching line. Ranges are [start, end) in UTF-16 code units of `text`. */
 export interface LineMatch {
@@ -15,31 +16,16 @@ export interface LineMatch {
 /** Longest line text returned; longer lines are cut (ranges beyond are dropped). */
 export const MAX_LINE_CHARS = 500;
 
-/** Escapes `text` for use inside a RegExp. */
-export function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
-}
+/** Most matches of one pattern looked at in one line. */
+const MAX_LINE_MATCHES = 100;
 
-/** A global RegExp for one pattern. */
-export function compilePattern(pattern: Pattern, caseSensitive: boolean): RegExp {
-  const source = pattern.kind === "regex" ? pattern.value : escapeRegex(pattern.value);
-  return new RegExp(source, `g${caseSensitive ? "" : "i"}u`);
-}
-
-/** Match ranges of `matchers` in one line, merged and sorted. */
-export function rangesIn(text: string, matchers: RegExp[]): [number, number][] {
+/** Match ranges of `patterns` in one line, merged and sorted. */
+export function rangesIn(text: string, patterns: TextPattern[]): [number, number][] {
   const ranges: [number, number][] = [];
-  for (const re of matchers) {
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    let guard = 0;
-    while ((m = re.exec(text)) !== null && guard++ < 100) {
-      if (m[0].length === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      ranges.push([m.index, m.index + m[0].length]);
-    }
+  for (const p of patterns) {
+    p.scan(text, MAX_LINE_MATCHES, (start, end) => {
+      if (end > start) ranges.push([start, end]);
+    });
   }
   ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const merged: [number, number][] = [];
@@ -52,23 +38,11 @@ export function rangesIn(text: string, matchers: RegExp[]): [number, number][] {
 }
 
 /** The line's match, or undefined: ranges over the whole line, text and ranges cut at MAX_LINE_CHARS. */
-function matchLine(full: string, line: number, matchers: RegExp[]): LineMatch | undefined {
+function matchLine(full: string, line: number, matchers: TextPattern[]): LineMatch | undefined {
   const ranges = rangesIn(full, matchers);
   if (ranges.length === 0) return undefined;
   const text = full.length > MAX_LINE_CHARS ? full.slice(0, MAX_LINE_CHARS) : full;
   return { line, text, ranges: ranges.filter((r) => r[0] < text.length).map((r) => [r[0], Math.min(r[1], text.length)]) };
-}
-
-const multilineVariants = new WeakMap<RegExp, RegExp>();
-
-/** `re` with the m flag, so ^ and $ match at line boundaries of a whole chunk. */
-function multiline(re: RegExp): RegExp {
-  let variant = multilineVariants.get(re);
-  if (!variant) {
-    variant = re.flags.includes("m") ? re : new RegExp(re.source, `${re.flags}m`);
-    multilineVariants.set(re, variant);
-  }
-  return variant;
 }
 
 /** Most matches looked at per matcher when sweeping one chunk. */
@@ -80,7 +54,7 @@ const MAX_SWEEP_MATCHES = 20_000;
  * matched one by one, which gives the same lines and ranges as matching every line.
  * Chunks with carriage returns are matched line by line ($ would not see line ends there).
  */
-export function matchLines(content: string, startLine: number, matchers: RegExp[]): LineMatch[] {
+export function matchLines(content: string, startLine: number, matchers: TextPattern[]): LineMatch[] {
   const lines = content.split("\n");
   if (content.includes("\r")) return matchEachLine(lines, startLine, matchers);
   const lineStarts: number[] = [0];
@@ -96,16 +70,12 @@ export function matchLines(content: string, startLine: number, matchers: RegExp[
     return lo;
   };
   const marked = new Set<number>();
-  for (const re of matchers) {
-    const sweep = multiline(re);
-    sweep.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    for (let n = 0; (m = sweep.exec(content)) !== null && n < MAX_SWEEP_MATCHES; n++) {
-      const first = lineOf(m.index);
-      const last = m[0].length > 0 ? lineOf(m.index + m[0].length - 1) : first;
+  for (const p of matchers) {
+    p.scan(content, MAX_SWEEP_MATCHES, (start, end) => {
+      const first = lineOf(start);
+      const last = end > start ? lineOf(end - 1) : first;
       for (let l = first; l <= last; l++) marked.add(l);
-      if (m[0].length === 0) sweep.lastIndex++;
-    }
+    });
   }
   const out: LineMatch[] = [];
   for (const i of [...marked].sort((a, b) => a - b)) {
@@ -115,7 +85,7 @@ export function matchLines(content: string, startLine: number, matchers: RegExp[
   return out;
 }
 
-function matchEachLine(lines: string[], startLine: number, matchers: RegExp[]): LineMatch[] {
+function matchEachLine(lines: string[], startLine: number, matchers: TextPattern[]): LineMatch[] {
   const out: LineMatch[] = [];
   for (let i = 0; i < lines.length; i++) {
     const match = matchLine(lines[i]!.replace(/\r$/, ""), startLine + i, matchers);

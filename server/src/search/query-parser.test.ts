@@ -63,7 +63,7 @@ describe("parseQuery", () => {
   it("points at the problem", () => {
     assert.equal(errorOf('foo "bar').offset, 4);
     assert.match(errorOf("foo /ba(r/").message, /^invalid regex/);
-    assert.equal(errorOf("foo /ba(r/").offset, 4);
+    assert.equal(errorOf("foo /ba(r/").offset, 5);
     assert.match(errorOf("/(?=x)y/").message, /lookaround/);
     assert.match(errorOf("or foo").message, /both sides/);
     assert.match(errorOf("foo or").message, /both sides/);
@@ -73,7 +73,9 @@ describe("parseQuery", () => {
     assert.match(errorOf("").message, /no pattern/);
     assert.match(errorOf("x".repeat(1001)).message, /longer than/);
     assert.match(errorOf(Array.from({ length: 21 }, (_, i) => `t${i}`).join(" ")).message, /more than 20 terms/);
-    assert.equal(errorOf("file:a( x").offset, 0);
+    assert.equal(errorOf("file:a( x").offset, 5);
+    assert.equal(errorOf("x\u0000y").offset, 1);
+    assert.match(errorOf("x\u0000y").message, /NUL/);
   });
 });
 
@@ -82,5 +84,22 @@ describe("regex dialect", () => {
     assert.match(errorOf("/(?<word>x)/").message, /named groups/);
     assert.match(errorOf("/\\p{L}/").message, /Unicode property/);
     assert.match(errorOf("-case:yes x").message, /-case: is not supported/);
+  });
+
+  it("refuses what RE2 cannot run in linear time, at the construct's offset", () => {
+    assert.deepEqual([errorOf("foo /(a)\\1/").message, errorOf("foo /(a)\\1/").offset], ["backreferences (\\1) are not supported", 8]);
+    assert.equal(errorOf("/ab(?<word>x)/").offset, 3);
+    assert.equal(errorOf("/a(?<=b)c/").offset, 2);
+    assert.match(errorOf("/(?i)abc/").message, /inline flags/);
+    assert.match(errorOf("/\\Qa.b\\E/").message, /escape \\Q/);
+    assert.match(errorOf("/(.{1,100}){100}/").message, /invalid repeat count/);
+    assert.match(errorOf("/(.{1,100}){10}/").message, /too large to run/);
+    assert.equal(errorOf("lang:go -file:(x").offset, 14);
+  });
+
+  it("accepts the portable dialect", () => {
+    for (const q of ["/(a+)+$/", "/(\\w+)+:$/", "/\\bfoo\\b/", "/[[:alpha:]]+\\d{2,4}/", "/a(?:b|c)*?d/", "/[(?]x/", "/\\x41\\.\\//"]) {
+      assert.equal(parseQuery(q).groups[0]![0]!.kind, "regex", q);
+    }
   });
 });

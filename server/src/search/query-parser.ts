@@ -8,8 +8,11 @@
  *   pattern := word | "quoted phrase" | /regex/
  *
  * Patterns are literal text unless written as /regex/. Filters apply to the whole query.
- * Errors carry the character offset so the API can point at the problem.
+ * Errors carry the character offset so the API can point at the problem. Text with NUL
+ * characters is refused: the database cannot store or compare it.
  */
+import { regexProblem } from "./text-pattern.js";
+
 
 /** One content pattern. */
 export interface Pattern {
@@ -54,6 +57,8 @@ interface Token {
   kind: "word" | "quoted" | "regex";
   negated: boolean;
   offset: number;
+  /** Where the value starts (after "-", "filter:" and an opening quote or slash). */
+  valueOffset: number;
   /** For filter tokens: the filter name. */
   filter?: string;
 }
@@ -78,6 +83,7 @@ function tokenize(input: string): Token[] {
       i += filterMatch[0].length;
     }
     const ch = input[i];
+    const valueOffset = ch === '"' || (ch === "/" && !filter) ? i + 1 : i;
     if (ch === '"') {
       let value = "";
       i++;
@@ -89,7 +95,7 @@ function tokenize(input: string): Token[] {
       }
       if (i >= input.length) throw new QueryError("unterminated quoted phrase: add the closing \"", start);
       i++;
-      tokens.push({ text: value, kind: "quoted", negated, offset: start, filter });
+      tokens.push({ text: value, kind: "quoted", negated, offset: start, valueOffset, filter });
     } else if (ch === "/" && !filter) {
       let value = "";
       i++;
@@ -101,28 +107,25 @@ function tokenize(input: string): Token[] {
       }
       if (i >= input.length) throw new QueryError("unterminated /regex/: add the closing /", start);
       i++;
-      tokens.push({ text: value, kind: "regex", negated, offset: start, filter });
+      tokens.push({ text: value, kind: "regex", negated, offset: start, valueOffset, filter });
     } else {
       let value = "";
       while (i < input.length && !/\s/.test(input[i]!)) value += input[i++];
-      tokens.push({ text: value, kind: "word", negated, offset: start, filter });
+      tokens.push({ text: value, kind: "word", negated, offset: start, valueOffset, filter });
     }
   }
   return tokens;
 }
 
-/** Checks that `source` compiles as a JavaScript and a Postgres-compatible regex. */
+/**
+ * Checks that `source` is a regex that runs in linear time here (RE2) and the same way in the
+ * database: text-pattern.ts lists what is refused. `offset` is where the regex starts in the
+ * query; the error points at the offending construct.
+ * @throws QueryError
+ */
 export function assertValidRegex(source: string, offset: number): void {
-  if (source.length === 0) throw new QueryError("empty /regex/", offset);
-  if (/\(\?<?[=!]/.test(source)) throw new QueryError("lookaround (?= (?! (?<= (?<! is not supported", offset);
-  if (/\\[1-9]/.test(source)) throw new QueryError("backreferences (\\1) are not supported", offset);
-  if (/\(\?<[A-Za-z]/.test(source)) throw new QueryError("named groups (?<name>...) are not supported; use (...)", offset);
-  if (/\\[pP]\{/.test(source)) throw new QueryError("Unicode property escapes (\\p{...}) are not supported", offset);
-  try {
-    new RegExp(source, "u");
-  } catch (err) {
-    throw new QueryError(`invalid regex: ${(err as Error).message.replace(/^Invalid regular expression: /, "")}`, offset);
-  }
+  const problem = regexProblem(source);
+  if (problem) throw new QueryError(problem.message, offset + problem.index);
 }
 
 /**
@@ -131,6 +134,8 @@ export function assertValidRegex(source: string, offset: number): void {
  */
 export function parseQuery(input: string): SearchQuery {
   if (input.length > MAX_QUERY_LENGTH) throw new QueryError(`query longer than ${MAX_QUERY_LENGTH} characters`, MAX_QUERY_LENGTH);
+  const nul = input.indexOf("\u0000");
+  if (nul !== -1) throw new QueryError("the query contains a NUL character", nul);
   const query: SearchQuery = {
     groups: [[]],
     repos: [],
@@ -151,13 +156,13 @@ export function parseQuery(input: string): SearchQuery {
       switch (token.filter) {
         case "repo":
         case "r":
-          assertValidRegex(value, token.offset);
+          assertValidRegex(value, token.valueOffset);
           (token.negated ? query.excludeRepos : query.repos).push(value);
           break;
         case "file":
         case "path":
         case "f":
-          assertValidRegex(value, token.offset);
+          assertValidRegex(value, token.valueOffset);
           (token.negated ? query.excludeFiles : query.files).push(value);
           break;
         case "lang":
@@ -182,7 +187,7 @@ export function parseQuery(input: string): SearchQuery {
       query.groups.push([]);
       continue;
     }
-    if (token.kind === "regex") assertValidRegex(token.text, token.offset);
+    if (token.kind === "regex") assertValidRegex(token.text, token.valueOffset);
     if (token.kind === "quoted" && token.text.length === 0) throw new QueryError("empty quoted phrase", token.offset);
     query.groups.at(-1)!.push({ kind: token.kind === "regex" ? "regex" : "literal", value: token.text, negated: token.negated });
   }

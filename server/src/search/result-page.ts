@@ -5,10 +5,12 @@
  */
 import { AppError } from "../platform/errors.js";
 import { identifierOf, type Candidate, type Candidates, type PartialReason, type Tx } from "./candidates.js";
-import { compilePattern, escapeRegex, matchLines, rangesIn, type LineMatch } from "./line-matcher.js";
+import { matchLines, rangesIn, type LineMatch } from "./line-matcher.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
 import { rank, scoreFile } from "./ranking.js";
 import * as sql from "./search.sql.js";
+import { compileTextPattern, type TextPattern } from "./text-pattern.js";
+import type { WorkBudget } from "./work-budget.js";
 
 /** Most lines shown per file. */
 export const MAX_LINES_PER_FILE = 20;
@@ -83,25 +85,29 @@ function isWordMatch(text: string, [start, end]: [number, number]): boolean {
   return !WORD.test(text[start - 1] ?? " ") && !WORD.test(text[end] ?? " ");
 }
 
-/** Compiles each pattern once per search (matchLines also caches per RegExp). */
-function patternCompiler(caseSensitive: boolean): (pattern: Pattern) => RegExp {
-  const compiled = new Map<Pattern, RegExp>();
-  return (pattern) => compiled.get(pattern) ?? compiled.set(pattern, compilePattern(pattern, caseSensitive)).get(pattern)!;
+/** Compiles each pattern once per search. */
+function patternCompiler(caseSensitive: boolean): (pattern: Pattern) => TextPattern {
+  const compiled = new Map<Pattern, TextPattern>();
+  return (pattern) => compiled.get(pattern) ?? compiled.set(pattern, compileTextPattern(pattern, caseSensitive)).get(pattern)!;
 }
 
 /** The matching lines of a candidate in the chunks held for its blob, plus its sym: hits. */
-function linesOf(c: Candidate, chunks: sql.ChunkRow[], compile: (pattern: Pattern) => RegExp): LineMatch[] {
+function linesOf(c: Candidate, chunks: sql.ChunkRow[], compile: (pattern: Pattern) => TextPattern): LineMatch[] {
   const matchers = c.patterns.map(compile);
   const lines: LineMatch[] = [];
   if (matchers.length > 0) for (const chunk of chunks) lines.push(...matchLines(chunk.content, chunk.startLine, matchers));
   for (const hit of c.symbolHits) {
-    if (!lines.some((l) => l.line === hit.nameLine)) lines.push({ line: hit.nameLine, text: hit.signature, ranges: rangesIn(hit.signature, [new RegExp(escapeRegex(hit.name), "g")]) });
+    if (!lines.some((l) => l.line === hit.nameLine)) lines.push({ line: hit.nameLine, text: hit.signature, ranges: rangesIn(hit.signature, [compileTextPattern({ kind: "literal", value: hit.name }, true)]) });
   }
   return lines.sort((a, b) => a.line - b.line);
 }
 
-/** Ranks the candidates and returns the page at `offset`, with the total and the next cursor. */
-export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, found: Candidates, offset: number, input: SearchInput) {
+/**
+ * Ranks the candidates and returns the page at `offset`, with the total and the next cursor.
+ * Line matching runs under `budget`: when it runs out, the candidates not yet matched are
+ * left out and `timedOut` is set (the page is then partial).
+ */
+export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, found: Candidates, offset: number, input: SearchInput, budget: WorkBudget) {
   const candidates = [...found.byKey.values()];
   const blobs = [...new Set(candidates.map((c) => c.file.blobOid))];
   const allPatterns = [...new Set(candidates.flatMap((c) => c.patterns))];
@@ -112,8 +118,16 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   for (const d of definitions) (defsByBlob.get(d.blobOid) ?? defsByBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
 
   const compile = patternCompiler(query.caseSensitive);
-  const scored = candidates.map((c) => {
-    const lines = linesOf(c, found.chunksOf(c.file.blobOid), compile);
+  const matched: { candidate: Candidate; lines: LineMatch[] }[] = [];
+  let timedOut = false;
+  for (const c of candidates) {
+    if (!(await budget.breathe())) {
+      timedOut = true;
+      break;
+    }
+    matched.push({ candidate: c, lines: linesOf(c, found.chunksOf(c.file.blobOid), compile) });
+  }
+  const scored = matched.map(({ candidate: c, lines }) => {
     const defs = (defsByBlob.get(c.file.blobOid) ?? []).filter((d) => d.language === (c.file.language ?? d.language));
     const fileName = c.file.path.split("/").at(-1) ?? c.file.path;
     const lowerName = query.caseSensitive ? fileName : fileName.toLowerCase();
@@ -148,7 +162,7 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   await completeLines(tx, query, found, pageItems, compile);
   const results = await withContext(tx, orgId, pageItems, found, input.context);
   const next = offset + input.limit < kept.length ? encodeCursor(offset + input.limit) : null;
-  return { results, nextCursor: next, total: kept.length };
+  return { results, nextCursor: next, total: kept.length, timedOut };
 }
 
 /**
@@ -160,7 +174,7 @@ async function completeLines(
   query: SearchQuery,
   found: Candidates,
   items: { candidate: Candidate; lines: LineMatch[] }[],
-  compile: (pattern: Pattern) => RegExp,
+  compile: (pattern: Pattern) => TextPattern,
 ): Promise<void> {
   const open = items.filter((i) => found.truncated.has(i.candidate.file.blobOid) && i.lines.length < MAX_LINES_PER_FILE);
   const patterns = [...new Set(open.flatMap((i) => i.candidate.patterns))];

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { findReferences, findSymbols, listFiles, MAX_LIST_FILES, MAX_READ_LINES, readFile } from "./code-nav.service.js";
+import { findReferences, findSymbols, listFiles, MAX_LINE_NUMBER, MAX_LIST_FILES, MAX_READ_LINES, readFile } from "./code-nav.service.js";
 import { searchCode } from "./search.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
@@ -14,11 +14,18 @@ const repoParams = orgParams.extend({ repositoryId: z.string().uuid("must be a r
 const lineSchema = z.object({ line: z.number(), text: z.string(), ranges: z.array(z.tuple([z.number(), z.number()])).optional(), context: z.literal(true).optional() });
 const repoRef = z.object({ id: z.string(), name: z.string() });
 
-/** Default and largest time budget of one search, in ms. */
-export const SEARCH_BUDGET_MS = { default: 5_000, max: 30_000 };
+/** Default time budget of one search, and the most a request may ask for, in ms (the server's cap may be lower). */
+export const SEARCH_BUDGET_MS = { default: 5_000, max: 60_000 };
 
-/** Registers the search routes. */
-export function registerSearchRoutes(router: ApiRouter, db: Database): void {
+/** What the search routes need. */
+export interface SearchRouteDeps {
+  db: Database;
+  /** The server's cap on budgetMs (CTXPIPE_SEARCH_MAX_BUDGET_MS); larger requests are cut to it. */
+  maxBudgetMs: number;
+}
+
+/** Registers the search routes; each runs within the caller's fair share. */
+export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: SearchRouteDeps): void {
   router
     .add({
       method: "get",
@@ -27,13 +34,14 @@ export function registerSearchRoutes(router: ApiRouter, db: Database): void {
       description: "Query language: docs/search-syntax.md (literals, \"phrases\", /regex/, repo: file: lang: sym: case:yes, -negation, or).",
       tags: ["Search"],
       access: "org",
+      fairShare: true,
       params: orgParams,
       query: z.object({
         q: z.string().min(1).max(1000).describe("The query"),
         limit: z.coerce.number().int().min(1).max(100).default(20),
         cursor: z.string().max(200).optional(),
         context: z.coerce.number().int().min(0).max(10).default(0).describe("Context lines around each match"),
-        budgetMs: z.coerce.number().int().min(100).max(SEARCH_BUDGET_MS.max).default(SEARCH_BUDGET_MS.default),
+        budgetMs: z.coerce.number().int().min(100).max(SEARCH_BUDGET_MS.max).default(SEARCH_BUDGET_MS.default).describe("Time budget in ms; the server cuts it to its maximum (default 10000)"),
       }),
       responses: {
         200: {
@@ -59,7 +67,7 @@ export function registerSearchRoutes(router: ApiRouter, db: Database): void {
           }),
         },
       },
-      handler: async (c, { query }) => c.json(await searchCode(db, orgActorOf(c), { query: query.q, limit: query.limit, cursor: query.cursor, context: query.context, budgetMs: query.budgetMs })),
+      handler: async (c, { query }) => c.json(await searchCode(db, orgActorOf(c), { query: query.q, limit: query.limit, cursor: query.cursor, context: query.context, budgetMs: Math.min(query.budgetMs, maxBudgetMs) })),
     })
     .add({
       method: "get",
@@ -67,6 +75,7 @@ export function registerSearchRoutes(router: ApiRouter, db: Database): void {
       summary: "Find symbol definitions by name",
       tags: ["Search"],
       access: "org",
+      fairShare: true,
       params: orgParams,
       query: z.object({
         name: z.string().min(1).max(200),
@@ -95,6 +104,7 @@ export function registerSearchRoutes(router: ApiRouter, db: Database): void {
       summary: "Find whole-word uses of a name (definitions excluded)",
       tags: ["Search"],
       access: "org",
+      fairShare: true,
       params: orgParams,
       query: z.object({ name: z.string().min(1).max(200), repo: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
       responses: { 200: { description: "References", schema: z.object({ references: z.array(z.record(z.string(), z.unknown())), partial: z.boolean() }) } },
@@ -106,6 +116,7 @@ export function registerSearchRoutes(router: ApiRouter, db: Database): void {
       summary: "List a repository's indexed files, optionally by glob",
       tags: ["Files"],
       access: "org",
+      fairShare: true,
       params: repoParams,
       query: z.object({ glob: z.string().max(300).optional(), limit: z.coerce.number().int().min(1).max(MAX_LIST_FILES).default(200), cursor: z.string().max(2000).optional() }),
       responses: { 200: { description: "Files in path order", schema: z.object({ repository: z.record(z.string(), z.unknown()), files: z.array(z.object({ path: z.string(), language: z.string().nullable(), size: z.number() })), nextCursor: z.string().nullable() }) } },
@@ -117,11 +128,12 @@ export function registerSearchRoutes(router: ApiRouter, db: Database): void {
       summary: `Read an indexed file or a line range (at most ${MAX_READ_LINES} lines)`,
       tags: ["Files"],
       access: "org",
+      fairShare: true,
       params: repoParams,
       query: z.object({
         path: z.string().min(1).max(4096),
-        startLine: z.coerce.number().int().min(1).optional(),
-        endLine: z.coerce.number().int().min(1).optional(),
+        startLine: z.coerce.number().int().min(1).max(MAX_LINE_NUMBER).optional(),
+        endLine: z.coerce.number().int().min(1).max(MAX_LINE_NUMBER).optional(),
       }),
       responses: { 200: { description: "Numbered lines", schema: z.object({ repository: z.object({ id: z.string(), name: z.string(), commit: z.string() }), path: z.string(), language: z.string().nullable(), totalLines: z.number(), startLine: z.number(), endLine: z.number(), lines: z.array(z.object({ line: z.number(), text: z.string() })) }) } },
       handler: async (c, { params, query }) => c.json(await readFile(db, orgActorOf(c), { repositoryId: params.repositoryId, path: query.path, startLine: query.startLine, endLine: query.endLine })),

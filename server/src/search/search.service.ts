@@ -12,6 +12,7 @@ import { addNamedMatches, candidateTarget, Candidates, collectGroup, collectSymb
 import { parseQuery, QueryError, type SearchQuery } from "./query-parser.js";
 import { decodeCursor, rankAndPresent, type SearchInput, type SearchResponse } from "./result-page.js";
 import * as sql from "./search.sql.js";
+import { WorkBudget } from "./work-budget.js";
 
 export type { ResultLine, SearchInput, SearchResponse, SearchResult } from "./result-page.js";
 
@@ -39,7 +40,9 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
   const started = performance.now();
   const query = parseOrThrow(input.query);
   const offset = decodeCursor(input.cursor);
-  const deadline = started + input.budgetMs * 0.8;
+  // Scanning and matching stop at 80 % of the budget, which leaves time to rank and present
+  // what was found; the database's statement timeout is the backstop at 100 %.
+  const budget = new WorkBudget(started + input.budgetMs * 0.8);
   let partialReason: SearchResponse["partialReason"];
   let searchedRepositories = 0;
 
@@ -56,7 +59,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       await collectSymbolMatches(tx, repos, query, found);
     } else if (query.groups.length > 0) {
       for (const group of query.groups) {
-        const outcome = await collectGroup(tx, repos, query, group, found, { target, deadline, within });
+        const outcome = await collectGroup(tx, repos, query, group, found, { target, budget, within });
         partialReason ??= outcome.partialReason;
         await addNamedMatches(tx, repos, query, group, found);
       }
@@ -64,7 +67,9 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       for (const file of await sql.visibleFiles(tx, repos, query, undefined, target)) found.add(file, [], true);
       if (found.byKey.size >= target) partialReason = "too_many_matches";
     }
-    return rankAndPresent(tx, scope.orgId, query, found, offset, input);
+    const page = await rankAndPresent(tx, scope.orgId, query, found, offset, input, budget);
+    if (page.timedOut) partialReason ??= "timeout";
+    return page;
     // One snapshot for every statement: a generation published (and old rows collected)
     // while this search runs cannot change what it sees.
   }, { snapshot: true });
@@ -74,7 +79,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
     page = await run;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "57014") {
+    if (code === "57014" || err instanceof sql.ScanTimeout) {
       partialReason = "timeout";
     } else if (code === "2201B") {
       throw new AppError("invalid_query", 400, `Invalid query: the regex is not supported (${(err as Error).message}).`);

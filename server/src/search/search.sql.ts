@@ -148,6 +148,21 @@ export interface ScanScope {
   perBlob?: number;
 }
 
+/**
+ * Thrown by a chunk scan whose fetch ran past the statement timeout. The fetch ran in a
+ * savepoint that was rolled back, so the transaction is still usable: the search goes on with
+ * what it has read and reports a partial result.
+ */
+export class ScanTimeout extends Error {
+  constructor() {
+    super("the chunk scan ran past the search's time budget");
+    this.name = "ScanTimeout";
+  }
+}
+
+/** Postgres' query_canceled: statement_timeout (or a cancel request). */
+const QUERY_CANCELED = "57014";
+
 /** Opens a scan of the chunks matching `pattern`. */
 export async function openChunkScan(tx: Queryable, pattern: Pattern, caseSensitive: boolean, scope: ScanScope = {}): Promise<ChunkScan> {
   const { mode, value } = searchMode(pattern, caseSensitive);
@@ -162,8 +177,20 @@ export async function openChunkScan(tx: Queryable, pattern: Pattern, caseSensiti
   return {
     async fetch(count) {
       if (!open) return [];
-      const res = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(`fetch forward ${Math.max(1, Math.floor(count))} from ${name}`);
-      return res.rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
+      // Each fetch runs in a savepoint: when it is cancelled (statement_timeout), rolling back
+      // to the savepoint keeps the transaction, and what the search already holds, usable.
+      await tx.query("savepoint chunk_fetch");
+      try {
+        const res = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(`fetch forward ${Math.max(1, Math.floor(count))} from ${name}`);
+        await tx.query("release savepoint chunk_fetch");
+        return res.rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
+      } catch (err) {
+        // The cursor failed with the fetch; closing it again would fail too.
+        open = false;
+        if ((err as { code?: string }).code !== QUERY_CANCELED) throw err;
+        await tx.query("rollback to savepoint chunk_fetch");
+        throw new ScanTimeout();
+      }
     },
     async close() {
       if (open) await tx.query(`close ${name}`);

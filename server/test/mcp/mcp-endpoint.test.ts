@@ -107,7 +107,7 @@ describe("MCP endpoint", () => {
     assert.match((unknownRepo.content as { text: string }[])[0]!.text, /repository was not found/);
     const badRegex = await client.callTool({ name: "search_code", arguments: { query: "/foo(/" } });
     assert.equal(badRegex.isError, true);
-    assert.match((badRegex.content as { text: string }[])[0]!.text, /Invalid query at character 1: invalid regex/);
+    assert.match((badRegex.content as { text: string }[])[0]!.text, /Invalid query at character 2: invalid regex/);
     const missingFile = await client.callTool({ name: "read_file", arguments: { repo: "shop", path: "src/none.ts" } });
     assert.equal(missingFile.isError, true);
     const invalidArgs = await client.callTool({ name: "search_code", arguments: { query: 42 } }).catch((err: Error) => ({ isError: true, content: [{ text: err.message }] }));

@@ -9,6 +9,7 @@
 import { oauthProviderAuthServerMetadata, oauthProviderOpenIdConfigMetadata } from "@better-auth/oauth-provider";
 import { Hono, type Context, type Next } from "hono";
 import type pg from "pg";
+import { databaseAnswers, databaseUnavailable } from "../../platform/db/db-errors.js";
 import { AppError, notFound } from "../../platform/errors.js";
 import type { AppEnv } from "../../platform/http/app-env.js";
 import { consumeRateLimit, type RateLimit } from "../../platform/http/rate-limit.js";
@@ -64,13 +65,16 @@ async function peekEmail(c: Context<AppEnv>): Promise<string> {
 export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: boolean; socialProviders: string[]; logger: Logger }) {
   const { auth, pool } = deps;
   const log = deps.logger.child({ module: "auth" });
-  const forward = (c: Context<AppEnv>, body?: string) => {
+  const forward = async (c: Context<AppEnv>, body?: string) => {
     // Better Auth reads the client IP only from our header, which we overwrite here.
     const headers = new Headers(c.req.raw.headers);
     headers.set(CLIENT_IP_HEADER, c.get("clientIp"));
-    if (body === undefined) return auth.handler(new Request(c.req.raw, { headers }));
-    headers.delete("content-length");
-    return auth.handler(new Request(c.req.raw, { headers, body }));
+    if (body !== undefined) headers.delete("content-length");
+    const response = await auth.handler(body === undefined ? new Request(c.req.raw, { headers }) : new Request(c.req.raw, { headers, body }));
+    // Better Auth answers a failed database call with its own 500: tell the client to retry
+    // when the database is what failed.
+    if (response.status >= 500 && !(await databaseAnswers(pool))) throw databaseUnavailable();
+    return response;
   };
   const authServerMetadata = oauthProviderAuthServerMetadata(auth, { headers: METADATA_HEADERS });
   const openIdMetadata = oauthProviderOpenIdConfigMetadata(auth, { headers: METADATA_HEADERS });

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
+import { databaseAnswers, databaseUnavailable } from "../../platform/db/db-errors.js";
 import type { Database } from "../../platform/db/database.js";
 import { AppError, forbidden, notFound, unauthorized } from "../../platform/errors.js";
 import type { AccessGuards } from "../../platform/http/api-route.js";
@@ -74,7 +75,10 @@ export function createAuthentication(deps: { auth: Auth; db: Database; allowedOr
       throw new AppError("invalid_token", 401, options.oauth ? "The bearer token is not valid." : "The bearer token is not valid here: OAuth access tokens are for /mcp; use an API key.");
     }
     if (request.headers.get("cookie")) {
-      const session = await auth.api.getSession({ headers: request.headers });
+      const session = await auth.api.getSession({ headers: request.headers }).catch(async (err: unknown) => {
+        // Better Auth wraps a failed database call in its own error, without the cause.
+        throw (await databaseAnswers(db.unsafeSystem)) ? err : databaseUnavailable(err);
+      });
       if (session) {
         if (!SAFE_METHODS.has(request.method)) assertSameOrigin(request.headers, deps.allowedOrigins);
         return { type: "session", userId: session.user.id, email: session.user.email, name: session.user.name };

@@ -9,6 +9,8 @@ import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
 export interface ToolContext {
   db: Database;
   scope: TenantScope;
+  /** Time budget of one search, in ms. */
+  searchBudgetMs: number;
 }
 
 /** A one-line note about repositories not (yet) searchable or being re-indexed, or "". */

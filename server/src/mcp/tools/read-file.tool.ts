@@ -2,7 +2,7 @@
  * read_file: numbered lines of an indexed file, bounded; says how to read on.
  */
 import { z } from "zod";
-import { readFile, resolveRepositories } from "../../search/index.js";
+import { MAX_LINE_NUMBER, readFile, resolveRepositories } from "../../search/index.js";
 import { withTenant } from "../../platform/db/tenant.js";
 import { cite, clip, fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
@@ -14,8 +14,8 @@ const MAX_LINES = 400;
 const input = z.object({
   repo: z.string().min(1).max(200).describe("Repository name (from list_repositories) or id."),
   path: z.string().min(1).max(4096).describe("File path inside the repository."),
-  startLine: z.number().int().min(1).optional().describe("First line (1-based, default 1)."),
-  endLine: z.number().int().min(1).optional().describe(`Last line (at most ${MAX_LINES} lines per call).`),
+  startLine: z.number().int().min(1).max(MAX_LINE_NUMBER).optional().describe("First line (1-based, default 1)."),
+  endLine: z.number().int().min(1).max(MAX_LINE_NUMBER).optional().describe(`Last line (at most ${MAX_LINES} lines per call).`),
 });
 
 /** The tool. */

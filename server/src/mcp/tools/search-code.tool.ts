@@ -25,7 +25,7 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
     partial: z.boolean(),
   }),
   async run(ctx: ToolContext, args) {
-    const response = await searchCode(ctx.db, ctx.scope, { query: args.query, limit: args.limit ?? 10, cursor: args.cursor, context: 0, budgetMs: 5_000 });
+    const response = await searchCode(ctx.db, ctx.scope, { query: args.query, limit: args.limit ?? 10, cursor: args.cursor, context: 0, budgetMs: ctx.searchBudgetMs });
     const results = response.results.map((r) => ({
       citation: cite(r.repository.name, r.commit, r.path),
       repository: r.repository.name,

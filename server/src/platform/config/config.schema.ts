@@ -93,6 +93,20 @@ export const envSchema = z.object({
   ),
   /** Connections per pool (the app pool and the system pool each get this many). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Searches and MCP tool calls running at once in one server process. Unset: 60 % of
+   * DATABASE_POOL_SIZE (at least 1), so the rest of the pool stays free for sign-in, /.status
+   * and other requests.
+   */
+  CTXPIPE_SEARCH_SLOTS: z.coerce.number().int().min(1).max(200).optional(),
+  /** Searches and tool calls running at once for one organisation. Unset: half the slots (at least 1). */
+  CTXPIPE_SEARCH_SLOTS_PER_ORG: z.coerce.number().int().min(1).max(200).optional(),
+  /** Searches and tool calls running at once for one caller (API key, OAuth client, session). */
+  CTXPIPE_SEARCH_SLOTS_PER_CALLER: z.coerce.number().int().min(1).max(200).default(2),
+  /** Longest a search or tool call waits for a slot before it is refused with 429, in ms. */
+  CTXPIPE_SEARCH_QUEUE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** Longest time budget one search may ask for (budgetMs), in ms. */
+  CTXPIPE_SEARCH_MAX_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Where clones, the embedded database and generated secrets live. */
   CTXPIPE_DATA_DIR: z.string().min(1).default("./.ctxpipe"),
   /** pino log level. */

@@ -35,6 +35,8 @@ export interface Config {
     maxPerOrg: number;
   };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
+  /** The fair share of searches and MCP tool calls (platform/fair-share.ts), and the search budget cap. */
+  search: { slots: number; perOrg: number; perCaller: number; queueMs: number; maxBudgetMs: number };
   /** Absolute path of the data directory. */
   dataDir: string;
   logLevel: RawEnv["LOG_LEVEL"];
@@ -158,9 +160,22 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       poolSize: valid.DATABASE_POOL_SIZE,
       migrateOnStart: embedded || valid.CTXPIPE_MIGRATE_ON_START,
     },
+    search: searchShare(valid),
     dataDir: path.resolve(cwd, valid.CTXPIPE_DATA_DIR),
     logLevel: valid.LOG_LEVEL,
     shutdownTimeoutMs: valid.CTXPIPE_SHUTDOWN_TIMEOUT_MS,
     workerStaleSeconds: valid.CTXPIPE_WORKER_STALE_SECONDS,
+  };
+}
+
+/** The search caps: explicit values, or shares of the database pool. */
+function searchShare(valid: RawEnv): Config["search"] {
+  const slots = valid.CTXPIPE_SEARCH_SLOTS ?? Math.max(1, Math.floor(valid.DATABASE_POOL_SIZE * 0.6));
+  return {
+    slots,
+    perOrg: Math.min(slots, valid.CTXPIPE_SEARCH_SLOTS_PER_ORG ?? Math.max(1, Math.floor(slots / 2))),
+    perCaller: Math.min(slots, valid.CTXPIPE_SEARCH_SLOTS_PER_CALLER),
+    queueMs: valid.CTXPIPE_SEARCH_QUEUE_MS,
+    maxBudgetMs: valid.CTXPIPE_SEARCH_MAX_BUDGET_MS,
   };
 }

@@ -7,6 +7,7 @@
  */
 import pg from "pg";
 import type { Logger } from "../logging.js";
+import { databaseUnavailable, isDatabaseUnavailable } from "./db-errors.js";
 
 /** The application role that request and job code runs as (created by the first migration). */
 export const APP_ROLE = "ctxpipe_app";
@@ -62,25 +63,36 @@ export function createDatabase(options: DatabaseOptions): Database {
   };
 }
 
-/** Transaction options. `snapshot`: one read-only snapshot for every statement (repeatable read). */
+/** Transaction options. */
 export interface TransactionOptions {
+  /** One read-only snapshot for every statement (repeatable read). */
   snapshot?: boolean;
+  /** statement_timeout of each statement in the transaction, in ms (unset: the server's). */
+  statementTimeoutMs?: number;
 }
 
 /**
  * Runs `fn` inside a transaction on a client from `pool`, committing on success and
  * rolling back on any error (which is rethrown).
+ * @throws AppError unavailable (503) when no connection can be had (the database is down, or
+ *   the pool stayed full for its connection timeout), or the connection fails.
  */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-  const client = await pool.connect();
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw databaseUnavailable(err);
+  }
   try {
     await client.query(options.snapshot ? "begin isolation level repeatable read read only" : "begin");
+    if (options.statementTimeoutMs) await client.query(`set local statement_timeout = ${Math.max(1, Math.round(options.statementTimeoutMs))}`);
     const result = await fn(client);
     await client.query("commit");
     return result;
   } catch (err) {
     await client.query("rollback").catch(() => {});
-    throw err;
+    throw isDatabaseUnavailable(err) ? databaseUnavailable(err) : err;
   } finally {
     client.release();
   }

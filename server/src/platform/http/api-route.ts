@@ -7,7 +7,9 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { invalidInput } from "../errors.js";
-import type { AppEnv, OrgRole } from "./app-env.js";
+import { createMiddleware } from "hono/factory";
+import type { FairShare } from "../fair-share.js";
+import { callerKey, type AppEnv, type OrgRole } from "./app-env.js";
 import { readJsonBody, toFieldProblems } from "./json-body.js";
 
 /** Who may call a route: anyone, any signed-in caller, or a member of the org in the path. */
@@ -27,6 +29,11 @@ export interface ApiRouteSpec<P extends AnyObject = AnyObject, Q extends AnyObje
   minRole?: OrgRole;
   /** Rejected for API keys (e.g. creating an organisation). */
   sessionOnly?: boolean;
+  /**
+   * Costly work (searches, file reads): runs within the caller's and organisation's fair share
+   * (platform/fair-share.ts), queued briefly, else 429. Access "org" only.
+   */
+  fairShare?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -45,9 +52,29 @@ export interface AccessGuards {
   requireOrg: (minRole: OrgRole) => MiddlewareHandler<AppEnv>;
 }
 
+/**
+ * The path of the first string in `value` that holds a NUL character (Postgres cannot store or
+ * compare one), or undefined.
+ */
+export function nulFieldOf(value: unknown, path = "", depth = 0): string | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
+  // Validated input is schema-shaped and shallow; the depth bound only guards the stack.
+  if (value === null || typeof value !== "object" || depth > 32) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nulFieldOf(inner, path ? `${path}.${key}` : key, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const nul = nulFieldOf(parsed.data);
+    if (nul === undefined) return parsed.data;
+    const path = nul ? `${where}.${nul}` : where;
+    throw invalidInput(`Invalid ${where}: ${path}: must not contain NUL characters`, { fields: [{ path, message: "must not contain NUL characters" }] });
+  }
   const fields = toFieldProblems(parsed.error).map((f) => ({ ...f, path: f.path ? `${where}.${f.path}` : where }));
   throw invalidInput(`Invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join("; ")}`, { fields });
 }
@@ -57,7 +84,11 @@ export class ApiRouter {
   readonly hono = new Hono<AppEnv>();
   readonly specs: ApiRouteSpec[] = [];
 
-  constructor(private readonly guards: AccessGuards) {}
+  /** @param share the fair share that routes marked `fairShare` run in (none: they run unlimited). */
+  constructor(
+    private readonly guards: AccessGuards,
+    private readonly share?: FairShare,
+  ) {}
 
   /** Registers a route. */
   add<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(spec: ApiRouteSpec<P, Q, B>): this {
@@ -68,10 +99,14 @@ export class ApiRouter {
     if (spec.access !== "public") chain.push(this.guards.requireCaller);
     if (spec.access === "org") chain.push(this.guards.requireOrg(spec.minRole ?? "member"));
     if (spec.access !== "public" && spec.sessionOnly) chain.push(this.guards.requireSession);
+    const share = this.share;
+    if (spec.fairShare && spec.access === "org" && share) {
+      chain.push(createMiddleware<AppEnv>((c, next) => share.run({ orgId: c.get("org")!.orgId, caller: callerKey(c.get("caller")!) }, next)));
+    }
     const handler = async (c: Context<AppEnv>) => {
       const params = spec.params ? parseOrThrow(spec.params, c.req.param(), "path") : {};
       const query = spec.query ? parseOrThrow(spec.query, c.req.query(), "query") : {};
-      const body = spec.body ? await readJsonBody(c, spec.body) : undefined;
+      const body = spec.body ? parseOrThrow(z.any(), await readJsonBody(c, spec.body), "body") : undefined;
       return spec.handler(c, { params, query, body } as never);
     };
     this.hono.on([spec.method.toUpperCase()], [honoPath], ...chain, handler);

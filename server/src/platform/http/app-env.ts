@@ -22,6 +22,16 @@ export interface Caller {
   oauth?: { clientId: string; scopes: string[] };
 }
 
+/**
+ * A stable key for the caller's fair share (platform/fair-share.ts): each API key, each OAuth
+ * client of a user, and each user's browser sessions count on their own.
+ */
+export function callerKey(caller: Caller): string {
+  if (caller.apiKey) return `api_key:${caller.apiKey.id}`;
+  if (caller.oauth) return `oauth:${caller.oauth.clientId}:${caller.userId}`;
+  return `user:${caller.userId}`;
+}
+
 /** The organisation an org-scoped request acts in, and the caller's role there. */
 export interface OrgContext {
   orgId: string;

@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { databaseUnavailable, isDatabaseUnavailable } from "../db/db-errors.js";
 import { isAppError } from "../errors.js";
 import type { AppEnv } from "./app-env.js";
 
@@ -23,12 +24,15 @@ export function errorResponse(c: Context<AppEnv>, status: number, code: string, 
 }
 
 /** Hono `onError` handler. */
-export function handleError(err: Error, c: Context<AppEnv>) {
+export function handleError(caught: Error, c: Context<AppEnv>) {
   const log = c.get("logger");
+  // A database that cannot be reached is a 503 the client may retry, wherever it surfaced.
+  const err = !isAppError(caught) && isDatabaseUnavailable(caught) ? databaseUnavailable(caught) : caught;
   if (isAppError(err)) {
-    if (err.status >= 500) log.error({ err, code: err.code }, "request error");
+    if (err.status === 503) log.warn({ err, code: err.code }, "dependency unavailable");
+    else if (err.status >= 500) log.error({ err, code: err.code }, "request error");
     const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
-    if (err.status === 429 && retryAfter) c.header("Retry-After", String(retryAfter));
+    if ((err.status === 429 || err.status === 503) && retryAfter) c.header("Retry-After", String(retryAfter));
     // The unread rest of an oversized body must not be parsed as the next request.
     if (err.status === 413) c.header("Connection", "close");
     const message = err.expose ? err.message : "Internal error.";
