@@ -11,8 +11,13 @@
  * other organisations' p99 within 2x of the run without it, and no 5xx.
  *
  * Options: --connections 20,50 (levels), --seconds 30, --orgs 3, --smoke (the small corpus),
- * --flooders 12 (parallel flood loops). Output: bench-corpus/results/load-latest.{md,json}.
+ * --flooders 12 (parallel flood loops), --work-dir DIR (keep the database and its indexes there;
+ * a later run with the same DIR skips indexing). Output: bench-corpus/results/load-latest.{md,json}.
+ *
+ * The other organisations' clients wait as Retry-After says when refused (429), as the API
+ * asks; the flooder retries at once, the worst case.
  */
+import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -28,6 +33,7 @@ const { values: opts } = parseArgs({
     orgs: { type: "string", default: "3" },
     flooders: { type: "string", default: "12" },
     smoke: { type: "boolean", default: false },
+    "work-dir": { type: "string" },
   },
 });
 const LEVELS = opts.connections!.split(",").map((n) => Math.max(1, Number.parseInt(n, 10)));
@@ -56,11 +62,17 @@ interface OrgSetup {
   readPath: string;
 }
 
+/** A refused client waits as long as Retry-After says (the sample's time includes the wait). */
+async function backOff(res: Response): Promise<void> {
+  if (res.status === 429 || res.status === 503) await sleep(Number(res.headers.get("retry-after") ?? 1) * 1000);
+}
+
 const search = (q: string): Operation => ({
   name: q,
   async send(baseUrl, org, key) {
     const res = await fetch(`${baseUrl}/api/v1/orgs/${org.slug}/search?q=${encodeURIComponent(q)}&limit=20`, { headers: { "x-api-key": key } });
     await res.arrayBuffer();
+    await backOff(res);
     return res.status;
   },
 });
@@ -74,6 +86,7 @@ const mcpCall = (name: string, args: (org: OrgSetup) => Record<string, unknown>)
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args(org) } }),
     });
     const body = await res.text();
+    await backOff(res);
     // A tool error is a 200 with isError: count it as a failure of its own.
     if (res.status === 200 && body.includes('"isError":true')) return 599;
     return res.status;
@@ -205,33 +218,53 @@ function toMarkdown(runs: Summary[], machine: string, orgs: number): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** What --work-dir keeps between runs (a throw-away local cluster's password and keys). */
+interface SavedState {
+  password: string;
+  orgs: OrgSetup[];
+  floodKey: string;
+}
+
+/** Signs up one owner per organisation, indexes the corpus into each, and makes the API keys. */
+async function setUpOrgs(serve: ServeProcess): Promise<{ orgs: OrgSetup[]; floodKey: string }> {
+  const keysPerOrg = Math.ceil(Math.max(...LEVELS) / ORGS);
+  const orgs: OrgSetup[] = [];
+  let floodKey = "";
+  for (let o = 0; o < ORGS; o++) {
+    const slug = `load-${o + 1}`;
+    const api = new ApiClient(serve.baseUrl);
+    await api.setUp(slug);
+    const repo = await api.call<{ id: string }>("POST", `/api/v1/orgs/${slug}/repositories`, { url: corpusRepo, name: "corpus" }, 201);
+    log(`indexing the corpus into ${slug}`);
+    for (;;) {
+      const view = await api.call<{ status: string; error: string | null }>("GET", `/api/v1/orgs/${slug}/repositories/${repo.id}`);
+      if (view.status === "ready" || view.status === "complete_with_issues") break;
+      if (view.status === "failed") throw new Error(`index run failed: ${view.error}`);
+      await sleep(1000);
+    }
+    const keys = [api.key];
+    for (let k = 1; k < keysPerOrg; k++) keys.push(await api.createApiKey(slug, `load-${k}`));
+    if (o === 0) floodKey = await api.createApiKey(slug, "flood");
+    const files = await api.call<{ files: { path: string }[] }>("GET", `/api/v1/orgs/${slug}/repositories/${repo.id}/files?glob=**/*.ts&limit=1`);
+    orgs.push({ slug, repositoryId: repo.id, keys, readPath: files.files[0]?.path ?? "README.md" });
+  }
+  return { orgs, floodKey };
+}
+
+let corpusRepo = "";
+
 async function main(): Promise<void> {
   const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0 } : {});
-  const workDir = await makeWorkDir();
-  const db = await startDatabase(workDir);
+  corpusRepo = paths.repo;
+  const workDir = opts["work-dir"] ? path.resolve(opts["work-dir"]) : await makeWorkDir();
+  const stateFile = path.join(workDir, "load-state.json");
+  const saved = JSON.parse(await fs.readFile(stateFile, "utf8").catch(() => "null")) as SavedState | null;
+  const password = saved?.password ?? randomBytes(12).toString("hex");
+  const db = await startDatabase(workDir, password);
   const serve = await startServe({ databaseUrl: db.url, dataDir: path.join(workDir, "data"), logFile: path.join(workDir, "serve.log") });
   try {
-    const keysPerOrg = Math.ceil(Math.max(...LEVELS) / ORGS);
-    const orgs: OrgSetup[] = [];
-    let floodKey = "";
-    for (let o = 0; o < ORGS; o++) {
-      const slug = `load-${o + 1}`;
-      const api = new ApiClient(serve.baseUrl);
-      await api.setUp(slug);
-      const repo = await api.call<{ id: string }>("POST", `/api/v1/orgs/${slug}/repositories`, { url: paths.repo, name: "corpus" }, 201);
-      log(`indexing the corpus into ${slug}`);
-      for (;;) {
-        const view = await api.call<{ status: string; error: string | null }>("GET", `/api/v1/orgs/${slug}/repositories/${repo.id}`);
-        if (view.status === "ready" || view.status === "complete_with_issues") break;
-        if (view.status === "failed") throw new Error(`index run failed: ${view.error}`);
-        await sleep(1000);
-      }
-      const keys = [api.key];
-      for (let k = 1; k < keysPerOrg; k++) keys.push(await api.createApiKey(slug, `load-${k}`));
-      if (o === 0) floodKey = await api.createApiKey(slug, "flood");
-      const files = await api.call<{ files: { path: string }[] }>("GET", `/api/v1/orgs/${slug}/repositories/${repo.id}/files?glob=**/*.ts&limit=1`);
-      orgs.push({ slug, repositoryId: repo.id, keys, readPath: files.files[0]?.path ?? "README.md" });
-    }
+    const { orgs, floodKey } = saved && saved.orgs.length >= ORGS ? saved : await setUpOrgs(serve);
+    if (!saved) await fs.writeFile(stateFile, JSON.stringify({ password, orgs, floodKey } satisfies SavedState));
     const runs: Summary[] = [];
     for (const level of LEVELS) {
       for (const flood of [false, true]) {

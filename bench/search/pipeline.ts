@@ -30,15 +30,16 @@ export interface BenchDatabase {
 
 /**
  * Starts an embedded Postgres (fsync and synchronous commit on) in a temporary folder and
- * applies the migrations with `ctxpipe migrate`.
+ * applies the migrations with `ctxpipe migrate`. An existing cluster in `workDir` is started
+ * again when `password` is its password.
  */
-export async function startDatabase(workDir: string): Promise<BenchDatabase> {
+export async function startDatabase(workDir: string, password = randomBytes(12).toString("hex")): Promise<BenchDatabase> {
   await fs.mkdir(workDir, { recursive: true });
   await fs.chmod(workDir, 0o755); // the cluster runs as the postgres user when we are root
   const clusterDir = path.join(workDir, "postgres");
   const cluster = await startEmbeddedPostgres({
     clusterDir,
-    password: randomBytes(12).toString("hex"),
+    password,
     logger: createLogger("warn"),
     database: "ctxpipe_bench",
     unsafeFast: false,

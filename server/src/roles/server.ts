@@ -17,6 +17,7 @@ import { createHttpApp } from "../platform/http/app.js";
 import type { AppEnv } from "../platform/http/app-env.js";
 import { startHttpServer } from "../platform/http/http-server.js";
 import { statusRoutes } from "../status/status.route.js";
+import { StatusMonitor } from "../status/status.service.js";
 import type { Platform } from "./platform.js";
 
 /** Test and embedding hooks for the server role. */
@@ -49,6 +50,9 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
     maxQueuedPerCaller: config.search.perCaller * 2,
   });
   const router = new ApiRouter(accounts.guards, share);
+  const status = new StatusMonitor(db.app, { workerStaleSeconds: config.workerStaleSeconds });
+  status.start();
+  platform.lifecycle.onStop("status-monitor", async () => status.stop());
   accounts.registerApiRoutes(router);
   repositories.registerRoutes(router, jobs);
   registerSearchRoutes(router, { db, maxBudgetMs: config.search.maxBudgetMs });
@@ -62,7 +66,7 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
     authenticate: accounts.authenticate,
     webDist: options.webDist,
     routes: [
-      statusRoutes(db.app, { workerStaleSeconds: config.workerStaleSeconds }),
+      statusRoutes(status),
       apiRootRoutes(),
       openApiRoutes(() => router.specs, config.baseUrl),
       accounts.authRoutes,

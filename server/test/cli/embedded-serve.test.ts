@@ -124,7 +124,12 @@ describe("ctxpipe serve with embedded Postgres", () => {
       execFileSync(PG_CTL, ["stop", "-D", clusterDir, "-m", "immediate"], { ...asPostgres, stdio: "ignore" });
       // A new connection: the synchronous pg_ctl call may have outlasted the keep-alive of the
       // last one, and undici would then reuse a socket the server is closing.
-      const res = await freshGet(`${url}/.status`);
+      // The checks run in the background once a second: the next ones see the database gone.
+      let res = await freshGet(`${url}/.status`);
+      for (let i = 0; i < 50 && res.status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        res = await freshGet(`${url}/.status`);
+      }
       assert.equal(res.status, 503);
       const down = JSON.parse(res.body) as { status: string; checks: { database: { status: string; message: string } } };
       assert.equal(down.status, "down");

@@ -50,7 +50,12 @@ describe("GET /.status", () => {
          values ('worker-old', 'worker', now() - interval '1 hour', now() - interval '60 seconds'),
                 ('codesearch-new', 'codesearch', now(), now())`,
       );
-      const report = (await (await fetch(`${app.url}/.status`)).json()) as StatusReport;
+      // The checks run in the background once a second: wait for a report made after the insert.
+      let report = (await (await fetch(`${app.url}/.status`)).json()) as StatusReport;
+      for (let i = 0; i < 50 && !/reported for/.test(report.checks.worker?.message ?? ""); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        report = (await (await fetch(`${app.url}/.status`)).json()) as StatusReport;
+      }
       assert.equal(report.checks.worker?.status, "degraded");
       assert.match(report.checks.worker?.message ?? "", /^no worker has reported for 6\d s$/);
       assert.equal(report.checks.codesearch?.status, "ok");

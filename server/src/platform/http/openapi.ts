@@ -22,7 +22,8 @@ const STANDARD_ERRORS: Record<number, string> = {
   401: "Not signed in and no valid API key (`unauthorized`)",
   403: "Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`)",
   404: "The resource does not exist or is not visible to the caller (`not_found`)",
-  429: "Too many requests (`rate_limited`); see Retry-After",
+  429: "Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After",
+  503: "The database cannot be reached (`unavailable`); retry after Retry-After seconds",
 };
 
 function jsonSchema(schema: z.ZodType): unknown {
@@ -54,7 +55,7 @@ export function buildOpenApiDocument(specs: ApiRouteSpec[], baseUrl: string): Re
         ...(response.schema ? { content: { "application/json": { schema: jsonSchema(response.schema) } } } : {}),
       };
     }
-    const implied = spec.access === "public" ? [400, 429] : spec.access === "user" ? [400, 401, 429] : [400, 401, 403, 404, 429];
+    const implied = spec.access === "public" ? [400, 429, 503] : spec.access === "user" ? [400, 401, 429, 503] : [400, 401, 403, 404, 429, 503];
     for (const status of implied) {
       responses[String(status)] ??= { description: STANDARD_ERRORS[status], content: { "application/json": { schema: jsonSchema(errorSchema) } } };
     }
