@@ -14,6 +14,7 @@ import { runIndex } from "../../server/src/indexing/indexer.js";
 import { SymbolExtractor } from "../../server/src/indexing/symbols/symbol-extractor.js";
 import type { Database } from "../../server/src/platform/db/database.js";
 import { GitCache } from "../../server/src/repositories/git/git-cache.js";
+import { publishIndexRun, readPublishedIndex } from "../../server/src/repositories/index-publication.js";
 import { parseRepoUrl } from "../../server/src/repositories/git/repo-url.js";
 import { searchCode } from "../../server/src/search/search.service.js";
 
@@ -207,6 +208,8 @@ export async function profileIndex(databaseUrl: string, repoPath: string, cacheR
     branch: synced.branch,
     extractor,
     maxFileBytes: 1024 * 1024,
+    readPublished: (tx) => readPublishedIndex(tx, repositoryId),
+    publish: (tx, summary) => publishIndexRun(tx, repositoryId, summary),
     source: {
       listTree: (commit) => time("listTreeMs", () => cache.listTree(repositoryId, commit)),
       readAttributes: (commit, paths) => time("attributesMs", () => cache.readAttributes(repositoryId, commit, paths)),

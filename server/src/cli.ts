@@ -10,10 +10,8 @@ import { isAppError } from "./platform/errors.js";
 import { Lifecycle } from "./platform/lifecycle.js";
 import { createLogger, scrubSecrets, type Logger } from "./platform/logging.js";
 import { VERSION } from "./platform/version.js";
-import { ADMIN_USAGE, runAdminCommand } from "./commands/admin.command.js";
-import { runSecretsCommand, SECRETS_USAGE } from "./commands/secrets.command.js";
-import { startPlatform } from "./roles/platform.js";
-import { startRoles, type RoleName } from "./roles/run.js";
+import { ADMIN_USAGE, SECRETS_USAGE } from "./commands/usage.js";
+import type { RoleName } from "./roles/run.js";
 
 const HELP = `ctxpipe ${VERSION} — context platform for AI coding agents
 
@@ -122,12 +120,14 @@ async function main(argv: string[]): Promise<void> {
   if (maintenance) {
     try {
       // Maintenance commands migrate first, so they work on a fresh database too.
+      // Loaded on demand: --help and --version stay instant, and a command loads only its own code.
+      const { startPlatform } = await import("./roles/platform.js");
       const platform = await startPlatform(config, logger, { applicationName: `ctxpipe-${command}`, forceMigrate: true, maintenance: true, lifecycle });
       // Everything after the command word belongs to the sub-command (its own flags included).
       const rest = argv.slice(argv.indexOf(command) + 1);
       let output = "migrations are up to date";
-      if (command === "admin") output = await runAdminCommand(platform, rest);
-      if (command === "secrets") output = await runSecretsCommand(platform, rest);
+      if (command === "admin") output = await (await import("./commands/admin.command.js")).runAdminCommand(platform, rest);
+      if (command === "secrets") output = await (await import("./commands/secrets.command.js")).runSecretsCommand(platform, rest);
       await lifecycle.stop();
       process.stdout.write(`${output}\n`);
       return;
@@ -139,6 +139,7 @@ async function main(argv: string[]): Promise<void> {
 
   const roles = ROLE_COMMANDS[command] ?? [];
   try {
+    const { startRoles } = await import("./roles/run.js");
     const running = await startRoles(config, logger, roles, { lifecycle });
     logger.info({ roles, url: running.port !== undefined ? config.baseUrl : undefined }, "ctxpipe is ready");
   } catch (err) {

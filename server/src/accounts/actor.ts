@@ -4,7 +4,8 @@
  */
 import type { Context } from "hono";
 import type { TenantScope } from "../platform/db/tenant.js";
-import type { AppEnv, OrgRole } from "../platform/http/app-env.js";
+import type { AppEnv } from "../platform/http/app-env.js";
+import type { OrgRole } from "../platform/org-roles.js";
 
 /** The actor of an org-scoped service call; doubles as its tenant scope. */
 export interface OrgActor extends TenantScope {

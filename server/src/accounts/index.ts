@@ -29,6 +29,7 @@ export { createApiKey } from "./api-keys/api-key.service.js";
 export { orgNameSchema, orgSlugSchema } from "./schemas.js";
 export { hasRole, canManageRole } from "./roles.js";
 export { orgActorOf, type OrgActor } from "./actor.js";
+export { recordAudit, type AuditEntry } from "./audit/audit.service.js";
 
 /** The assembled capability. */
 export interface Accounts {

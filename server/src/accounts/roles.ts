@@ -2,7 +2,7 @@
  * Organisation roles and what each may do. One place, so that routes state a minimum role
  * and services apply the finer rules (only owners manage owners; the last owner stays).
  */
-import { ORG_ROLES, type OrgRole } from "../platform/http/app-env.js";
+import { ORG_ROLES, type OrgRole } from "../platform/org-roles.js";
 
 export { ORG_ROLES, type OrgRole };
 

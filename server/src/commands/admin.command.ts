@@ -8,13 +8,13 @@ import { isAPIError } from "better-auth/api";
 import { createApiKey, createAuth, createOrg, orgNameSchema, orgSlugSchema, type OrgActor } from "../accounts/index.js";
 import { createMailer } from "../platform/email/mailer.js";
 import { AppError } from "../platform/errors.js";
-import type { OrgRole } from "../platform/http/app-env.js";
+import type { OrgRole } from "../platform/org-roles.js";
 import type { Platform } from "../roles/platform.js";
 
 /** Usage text of the admin commands. */
-export const ADMIN_USAGE = `  admin create-user --email E (--password-stdin | --password P) [--name N]
-  admin create-org --slug S --name N --owner E
-  admin create-api-key --email E --org S [--name N]`;
+import { ADMIN_USAGE } from "./usage.js";
+
+export { ADMIN_USAGE };
 
 /** Recorded as the client IP of audit events written by the CLI. */
 const CLI_IP = "cli";

@@ -8,7 +8,9 @@ import type { Platform } from "../roles/platform.js";
 import { rotateAllSecrets } from "../secrets/index.js";
 
 /** Usage text of the secrets commands. */
-export const SECRETS_USAGE = `  secrets rotate   Re-encrypt every stored secret with the current key`;
+import { SECRETS_USAGE } from "./usage.js";
+
+export { SECRETS_USAGE };
 
 /**
  * Runs one secrets sub-command; returns what to print on stdout.

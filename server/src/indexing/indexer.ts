@@ -36,6 +36,26 @@ export interface IndexProgress {
   of?: number;
 }
 
+/** The repository's published index, as its owner records it. */
+export interface PublishedIndex {
+  /** The published generation (0 before the first run). */
+  generation: number;
+  previous: PreviousRun;
+}
+
+/** What a finished run publishes on the repository. */
+export interface IndexRunSummary {
+  generation: number;
+  commit: string;
+  branch: string;
+  files: number;
+  bytes: number;
+  languages: Record<string, number>;
+  skipped: Partial<Record<SkipReason, number>>;
+  settings: IndexSettings;
+  lastRun: { kind: "full" | "incremental"; added: number; updated: number; removed: number; blobsRead: number; bytesRead: number };
+}
+
 /** What a run needs. */
 export interface IndexRunInput {
   db: Database;
@@ -46,6 +66,10 @@ export interface IndexRunInput {
   branch: string;
   extractor: SymbolExtractor;
   maxFileBytes: number;
+  /** Reads the repository's published index, in the run's transaction (the repositories capability owns that row). */
+  readPublished: (tx: Queryable) => Promise<PublishedIndex>;
+  /** Publishes the run on the repository, in the run's transaction, so files and summary appear together. */
+  publish: (tx: Queryable, summary: IndexRunSummary) => Promise<void>;
   onProgress?: (progress: IndexProgress) => Promise<void> | void;
 }
 
@@ -77,7 +101,8 @@ const MAX_SHEBANG_CHARS = 256;
 const BREATHE_EVERY_MS = 20;
 
 /**
- * Runs the index for `commit` and publishes it as the repository's next generation.
+ * Runs the index for `commit` and publishes it as the repository's next generation, through
+ * `input.publish` in the same transaction.
  * @throws whatever git or the database throws; nothing is published then.
  */
 export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
@@ -89,14 +114,9 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     // One run per repository at a time. An advisory lock, not a row lock: progress updates
     // write the repository row from other connections while this transaction runs.
     await tx.query("select pg_advisory_xact_lock(hashtextextended('ctxpipe.repository:' || $1, 0))", [repositoryId]);
-    const { rows } = await tx.query<{ generation: number; indexed_commit: string | null; indexed_settings: IndexSettings | null; skipped: PreviousRun["skipped"] }>(
-      "select generation, indexed_commit, indexed_settings, skipped from repositories where id = $1",
-      [repositoryId],
-    );
-    const current = rows[0]?.generation ?? 0;
+    const { generation: current, previous } = await input.readPublished(tx);
     const next = current + 1;
     await input.onProgress?.({ key: "list", label: "Listing files" });
-    const previous: PreviousRun = { indexedCommit: rows[0]?.indexed_commit ?? null, settings: rows[0]?.indexed_settings ?? null, skipped: rows[0]?.skipped ?? {} };
     const plan = await planRun(tx, { repositoryId, commit, source, settings, previous });
     const { wanted, live, skipped } = plan;
     const skip = (reason: SkipReason) => countSkip(skipped, reason);
@@ -178,12 +198,7 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     const totals = await generationTotals(tx, repositoryId, next);
     const added = upserts.filter((u) => !live.has(u.path)).length;
     const changed = { added, updated: upserts.length - added, removed: removals.length + rejectedPaths.length, blobsRead, bytesRead };
-    await tx.query(
-      `update repositories set generation = $2, indexed_commit = $3, indexed_branch = $4, indexed_at = now(),
-         file_count = $5, byte_count = $6, languages = $7, skipped = $8, indexed_settings = $9, last_run = $10, updated_at = now()
-       where id = $1`,
-      [repositoryId, next, commit, input.branch, totals.files, totals.bytes, totals.languages, skipped, settings, { kind: plan.kind, ...changed }],
-    );
+    await input.publish(tx, { generation: next, commit, branch: input.branch, ...totals, skipped, settings, lastRun: { kind: plan.kind, ...changed } });
     // Blobs whose rows this run closed: the only ones that may have lost their last file.
     const closed = new Set([...removals, ...rejectedPaths, ...changedFiles.map((c) => c.path)]);
     const unlinked = [...closed].map((p) => live.get(p)).filter((oid): oid is string => oid !== undefined);

@@ -6,7 +6,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { databaseUnavailable, isDatabaseUnavailable } from "../platform/db/db-errors.js";
 import { isAppError } from "../platform/errors.js";
-import { nulFieldOf } from "../platform/http/api-route.js";
+import { nulFieldOf } from "../platform/input-text.js";
 import type { Logger } from "../platform/logging.js";
 import { VERSION } from "../platform/version.js";
 import type { ToolContext } from "./tools/context.js";

@@ -8,13 +8,13 @@
 import { Hono, type Context } from "hono";
 import { mcpResource, OAUTH_SCOPES, oauthIssuer, type Accounts } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
-import { withTenant } from "../platform/db/tenant.js";
 import { databaseUnavailable, isDatabaseUnavailable } from "../platform/db/db-errors.js";
 import { isAppError } from "../platform/errors.js";
 import type { FairShare } from "../platform/fair-share.js";
 import { callerKey, type AppEnv, type Caller } from "../platform/http/app-env.js";
 import { buildMcpServer } from "./mcp-server.js";
 import { handleMcpRequest, methodNotAllowed } from "./transport.js";
+import { recordUsage, type ToolCall } from "./usage.service.js";
 
 /** Path of the RFC 9728 protected-resource metadata for /mcp. */
 export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource/mcp";
@@ -104,24 +104,11 @@ export function mcpRoutes(deps: McpDependencies) {
     }
     const log = c.get("logger").child({ orgId: org.orgId, authType: caller.type });
     const scope = { orgId: org.orgId, userId: caller.userId };
-    const calls: { tool: string; ok: boolean; ms: number }[] = [];
+    const calls: ToolCall[] = [];
     const server = buildMcpServer({ db: deps.db, scope, searchBudgetMs: deps.searchBudgetMs }, log, (call) => calls.push(call));
     const response = await deps.share.run({ orgId: org.orgId, caller: callerKey(caller) }, () => handleMcpRequest(c.req.raw, server));
     for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
     if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
     return response;
   }
-}
-
-/** Counts tool calls per org, day and tool. */
-async function recordUsage(db: Database, orgId: string, calls: { tool: string; ok: boolean; ms: number }[]): Promise<void> {
-  await withTenant(db, { orgId }, async (tx) => {
-    for (const call of calls) {
-      await tx.query(
-        `insert into mcp_usage_daily (org_id, day, tool, calls, errors, total_ms) values ($1, current_date, $2, 1, $3, $4)
-         on conflict (org_id, day, tool) do update set calls = mcp_usage_daily.calls + 1, errors = mcp_usage_daily.errors + $3, total_ms = mcp_usage_daily.total_ms + $4`,
-        [orgId, call.tool, call.ok ? 0 : 1, Math.round(call.ms)],
-      );
-    }
-  });
 }

@@ -3,16 +3,19 @@
  * Roles wire it through `createRepositories`; other capabilities use only these exports.
  */
 import path from "node:path";
+import { SymbolExtractor } from "../indexing/index.js";
 import type { JobQueue } from "../jobs/job-queue.js";
+import type { Config } from "../platform/config/config.js";
+import type { SecretBox } from "../platform/crypto/secret-box.js";
+import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { SymbolExtractor } from "../indexing/symbols/symbol-extractor.js";
-import type { Platform } from "../roles/platform.js";
+import type { Logger } from "../platform/logging.js";
 import { GitCache } from "./git/git-cache.js";
 import { registerRepositoryRoutes } from "./repository.route.js";
 import type { RepositoryDependencies } from "./repository.service.js";
 import { deleteJob, syncJob, type RepositoryJobDependencies } from "./sync.job.js";
 
-export type { Repository, RepositoryStatus } from "./repository.service.js";
+export { listRepositories, type Repository, type RepositoryStatus } from "./repository.service.js";
 
 /** The assembled capability for one process. */
 export interface Repositories {
@@ -21,9 +24,18 @@ export interface Repositories {
   registerRoutes(router: ApiRouter, queue: JobQueue): void;
 }
 
-/** Builds the capability on a started platform (no I/O until used). */
-export function createRepositories(platform: Platform): Repositories {
-  const { config, db, secretBox, logger } = platform;
+/** What the capability needs. */
+export interface RepositoriesDependencies {
+  config: Pick<Config, "dataDir" | "repositories">;
+  db: Database;
+  /** Encrypts clone credentials at rest; undefined without an encryption key. */
+  secretBox: SecretBox | undefined;
+  logger: Logger;
+}
+
+/** Builds the capability (no I/O until used). */
+export function createRepositories(deps: RepositoriesDependencies): Repositories {
+  const { config, db, secretBox, logger } = deps;
   const gitCache = new GitCache(path.join(config.dataDir, "repos"), {
     maxRepoBytes: config.repositories.maxRepositoryBytes,
     timeoutMs: config.repositories.gitTimeoutMs,

@@ -3,12 +3,11 @@
  * request a re-index, delete. Indexing itself runs in the `repository.sync` job
  * (sync.job.ts); this module records what users asked for and what the job reports.
  */
-import type { OrgActor } from "../accounts/index.js";
-import { recordAudit } from "../accounts/audit/audit.service.js";
+import { recordAudit, type OrgActor } from "../accounts/index.js";
 import type { Config } from "../platform/config/config.js";
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
-import { withTenant, type Queryable } from "../platform/db/tenant.js";
+import { withTenant, type TenantScope, type Queryable } from "../platform/db/tenant.js";
 import { AppError, conflict, notFound } from "../platform/errors.js";
 import { storeSecret } from "../secrets/index.js";
 import { checkHost } from "./git/host-guard.js";
@@ -161,10 +160,13 @@ export async function addRepository(deps: RepositoryDependencies, actor: OrgActo
   return presentRepository(repo);
 }
 
-/** The organisation's repositories by name. */
-export async function listRepositories(db: Database, actor: OrgActor): Promise<Repository[]> {
-  return withTenant(db, actor, async (tx) => {
-    const { rows } = await tx.query<RepositoryRow>("select * from repositories order by name");
+/** The organisation's repositories by name, optionally only those in `statuses`, at most `limit`. */
+export async function listRepositories(db: Database, scope: TenantScope, filter: { statuses?: RepositoryStatus[]; limit?: number } = {}): Promise<Repository[]> {
+  return withTenant(db, scope, async (tx) => {
+    const { rows } = await tx.query<RepositoryRow>(
+      "select * from repositories where ($1::text[] is null or status = any($1::text[])) order by name limit $2",
+      [filter.statuses ?? null, filter.limit ?? null],
+    );
     return rows.map(presentRepository);
   });
 }

@@ -11,14 +11,12 @@ import { withTenant } from "../platform/db/tenant.js";
 import { AppError, isAppError } from "../platform/errors.js";
 import type { Logger } from "../platform/logging.js";
 import { defineJob } from "../jobs/job-queue.js";
-import { collectGarbage, repositoryBlobs } from "../indexing/index-writer.js";
-import { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "../indexing/index-statistics.js";
-import { runIndex, type IndexProgress } from "../indexing/indexer.js";
-import type { SymbolExtractor } from "../indexing/symbols/symbol-extractor.js";
+import { ANALYZE_AFTER_BLOBS, collectGarbage, refreshIndexStatistics, repositoryBlobs, runIndex, type IndexProgress, type SymbolExtractor } from "../indexing/index.js";
 import { readSecret } from "../secrets/index.js";
 import type { GitCache } from "./git/git-cache.js";
 import { GitError, type GitCredentials } from "./git/git-runner.js";
 import { parseRepoUrl, RepoUrlError } from "./git/repo-url.js";
+import { publishIndexRun, readPublishedIndex } from "./index-publication.js";
 import type { RepositoryCredentials } from "./repository.service.js";
 
 /** Payload of both jobs. */
@@ -103,6 +101,8 @@ export function syncJob(deps: RepositoryJobDependencies) {
             readAttributes: (commit, paths) => deps.gitCache.readAttributes(data.repositoryId, commit, paths),
             changesBetween: (from, to) => deps.gitCache.changesBetween(data.repositoryId, from, to),
           },
+          readPublished: (tx) => readPublishedIndex(tx, data.repositoryId),
+          publish: (tx, summary) => publishIndexRun(tx, data.repositoryId, summary),
           onProgress: (p) => setState(db, data, { step: progressStep(p) }),
         });
         if (result.changed.blobsRead >= ANALYZE_AFTER_BLOBS) {

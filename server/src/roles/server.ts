@@ -4,11 +4,11 @@
  */
 import type { Hono } from "hono";
 import { createAccounts } from "../accounts/index.js";
-import { apiRootRoutes } from "../api/api-root.route.js";
 import type { Repositories } from "../repositories/index.js";
 import { registerSearchRoutes } from "../search/index.js";
 import { mcpRoutes, registerMcpUsageRoute } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
+import { apiRootRoutes } from "../platform/http/api-root.route.js";
 import { ApiRouter } from "../platform/http/api-route.js";
 import { openApiRoutes } from "../platform/http/openapi.js";
 import type { JobQueue } from "../jobs/job-queue.js";
@@ -16,8 +16,7 @@ import { FairShare } from "../platform/fair-share.js";
 import { createHttpApp } from "../platform/http/app.js";
 import type { AppEnv } from "../platform/http/app-env.js";
 import { startHttpServer } from "../platform/http/http-server.js";
-import { statusRoutes } from "../status/status.route.js";
-import { StatusMonitor } from "../status/status.service.js";
+import { StatusMonitor, statusRoutes } from "../status/index.js";
 import type { Platform } from "./platform.js";
 
 /** Test and embedding hooks for the server role. */

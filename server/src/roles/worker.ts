@@ -4,7 +4,7 @@
  */
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Repositories } from "../repositories/index.js";
-import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/heartbeat.job.js";
+import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/index.js";
 import type { Platform } from "./platform.js";
 
 const FIRST_BEAT_TIMEOUT_MS = 15_000;

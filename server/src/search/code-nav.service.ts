@@ -48,6 +48,15 @@ export async function resolveRepositories(tx: Queryable, ref: string | undefined
   return found;
 }
 
+/**
+ * The org's indexed repositories named `ref` (id or exact name), or all without one, in their
+ * own read transaction.
+ * @throws not_found when `ref` names none.
+ */
+export function findRepositories(db: Database, scope: TenantScope, ref: string | undefined): Promise<sql.SearchableRepo[]> {
+  return withTenant(db, scope, (tx) => resolveRepositories(tx, ref), READ_TIMEOUT);
+}
+
 /** A page of file paths. */
 export interface FileList {
   repository: { id: string; name: string; commit: string };

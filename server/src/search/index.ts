@@ -3,5 +3,5 @@
  * reading over the published index. REST routes here; the MCP tools call the same services.
  */
 export { searchCode, type SearchInput, type SearchResponse, type SearchResult } from "./search.service.js";
-export { findReferences, findSymbols, listFiles, MAX_LINE_NUMBER, readFile, resolveRepositories } from "./code-nav.service.js";
+export { findReferences, findRepositories, findSymbols, listFiles, MAX_LINE_NUMBER, readFile } from "./code-nav.service.js";
 export { registerSearchRoutes } from "./search.route.js";

@@ -4,7 +4,7 @@
  * Pattern conditions use the trigram indexes: ILIKE or LIKE for literals, "~*" or "~" for regexes in
  * newline-sensitive mode ((?n): "." and "^$" stay within a line, like grep).
  */
-import type { SymbolRow } from "../indexing/index-writer.js";
+import type { SymbolRow } from "../indexing/index.js";
 import type { Queryable } from "../platform/db/tenant.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
 

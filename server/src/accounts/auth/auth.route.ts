@@ -12,7 +12,7 @@ import type pg from "pg";
 import { databaseAnswers, databaseUnavailable } from "../../platform/db/db-errors.js";
 import { AppError, notFound } from "../../platform/errors.js";
 import type { AppEnv } from "../../platform/http/app-env.js";
-import { consumeRateLimit, type RateLimit } from "../../platform/http/rate-limit.js";
+import { consumeRateLimit, type RateLimit } from "../../platform/rate-limit.js";
 import { isSpaAuthPage } from "../../platform/http/static-web.js";
 import type { Logger } from "../../platform/logging.js";
 import { sweepUnusedOAuthClients } from "../oauth/oauth-app.service.js";

@@ -12,7 +12,8 @@ import { databaseAnswers, databaseUnavailable } from "../../platform/db/db-error
 import type { Database } from "../../platform/db/database.js";
 import { AppError, forbidden, notFound, unauthorized } from "../../platform/errors.js";
 import type { AccessGuards } from "../../platform/http/api-route.js";
-import type { AppEnv, Caller, OrgContext, OrgRole } from "../../platform/http/app-env.js";
+import type { AppEnv, Caller, OrgContext } from "../../platform/http/app-env.js";
+import type { OrgRole } from "../../platform/org-roles.js";
 import { hasRole } from "../roles.js";
 import { createOAuthTokenVerifier } from "../oauth/oauth-token.js";
 import type { Auth } from "./better-auth.js";

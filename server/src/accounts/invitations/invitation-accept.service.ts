@@ -7,8 +7,8 @@
 import type { Database } from "../../platform/db/database.js";
 import { withTenant } from "../../platform/db/tenant.js";
 import { AppError, conflict, notFound } from "../../platform/errors.js";
-import type { OrgRole } from "../../platform/http/app-env.js";
-import { consumeRateLimit } from "../../platform/http/rate-limit.js";
+import type { OrgRole } from "../../platform/org-roles.js";
+import { consumeRateLimit } from "../../platform/rate-limit.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { hashInvitationToken, INVITATION_RATE_LIMITS, invitationStatus, type InvitationStatus } from "./invitation.service.js";
 

@@ -5,7 +5,7 @@
 import type { Database } from "../../platform/db/database.js";
 import { withTenant, type Queryable } from "../../platform/db/tenant.js";
 import { AppError, forbidden, notFound } from "../../platform/errors.js";
-import type { OrgRole } from "../../platform/http/app-env.js";
+import type { OrgRole } from "../../platform/org-roles.js";
 import type { OrgActor } from "../actor.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { canManageRole } from "../roles.js";

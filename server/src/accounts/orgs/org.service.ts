@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "../../platform/db/database.js";
 import { withTenant, withUserScope } from "../../platform/db/tenant.js";
 import { conflict, invalidInput } from "../../platform/errors.js";
-import type { OrgRole } from "../../platform/http/app-env.js";
+import type { OrgRole } from "../../platform/org-roles.js";
 import type { OrgActor } from "../actor.js";
 import { recordAudit } from "../audit/audit.service.js";
 

@@ -3,7 +3,8 @@
  * that reports repositories still indexing (so answers can say they may be incomplete).
  */
 import type { Database } from "../../platform/db/database.js";
-import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
+import type { TenantScope } from "../../platform/db/tenant.js";
+import { listRepositories } from "../../repositories/index.js";
 
 /** Per-request context of the tools. */
 export interface ToolContext {
@@ -15,10 +16,8 @@ export interface ToolContext {
 
 /** A one-line note about repositories not (yet) searchable or being re-indexed, or "". */
 export async function indexingNote(ctx: ToolContext): Promise<string> {
-  const rows = await withTenant(ctx.db, ctx.scope, async (tx) =>
-    (await tx.query<{ name: string; status: string; generation: number }>("select name, status, generation from repositories where status in ('queued', 'running', 'failed') order by name limit 20")).rows,
-  );
+  const rows = await listRepositories(ctx.db, ctx.scope, { statuses: ["queued", "running", "failed"], limit: 20 });
   if (rows.length === 0) return "";
-  const parts = rows.map((r) => `${r.name} (${r.status}${r.generation === 0 ? ", not searchable yet" : ", older index in use"})`);
+  const parts = rows.map((r) => `${r.name} (${r.status}${r.indexedCommit === null ? ", not searchable yet" : ", older index in use"})`);
   return `Note: ${parts.join(", ")}.`;
 }

@@ -2,8 +2,7 @@
  * list_files: paths of indexed files, by glob, in one repository or all.
  */
 import { z } from "zod";
-import { withTenant } from "../../platform/db/tenant.js";
-import { listFiles, resolveRepositories } from "../../search/index.js";
+import { listFiles, findRepositories } from "../../search/index.js";
 import { fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -22,7 +21,7 @@ export const listFilesTool: ToolDefinition<z.infer<typeof input>> = {
   inputSchema: input,
   outputSchema: z.object({ files: z.array(z.object({ repository: z.string(), path: z.string() })), nextCursor: z.string().nullable() }),
   async run(ctx: ToolContext, args) {
-    const repos = await withTenant(ctx.db, ctx.scope, (tx) => resolveRepositories(tx, args.repo));
+    const repos = await findRepositories(ctx.db, ctx.scope, args.repo);
     const limit = args.limit ?? 200;
     const files: { repository: string; path: string }[] = [];
     let nextCursor: string | null = null;

@@ -2,8 +2,7 @@
  * read_file: numbered lines of an indexed file, bounded; says how to read on.
  */
 import { z } from "zod";
-import { MAX_LINE_NUMBER, readFile, resolveRepositories } from "../../search/index.js";
-import { withTenant } from "../../platform/db/tenant.js";
+import { MAX_LINE_NUMBER, readFile, findRepositories } from "../../search/index.js";
 import { cite, clip, fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -25,7 +24,7 @@ export const readFileTool: ToolDefinition<z.infer<typeof input>> = {
   inputSchema: input,
   outputSchema: z.object({ citation: z.string(), totalLines: z.number(), startLine: z.number(), endLine: z.number(), lines: z.array(z.object({ line: z.number(), text: z.string() })), nextStartLine: z.number().nullable() }),
   async run(ctx: ToolContext, args) {
-    const [repo] = await withTenant(ctx.db, ctx.scope, (tx) => resolveRepositories(tx, args.repo));
+    const [repo] = await findRepositories(ctx.db, ctx.scope, args.repo);
     const start = args.startLine ?? 1;
     const end = Math.min(args.endLine ?? start + MAX_LINES - 1, start + MAX_LINES - 1);
     const file = await readFile(ctx.db, ctx.scope, { repositoryId: repo!.id, path: args.path, startLine: start, endLine: end });

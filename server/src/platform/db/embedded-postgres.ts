@@ -19,6 +19,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import type { Logger } from "../logging.js";
+import { childProcessEnv } from "../config/child-env.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -205,7 +206,7 @@ async function resolveRunAs(): Promise<RunAs> {
 
 async function pgCtl(bins: Binaries, runAs: RunAs, args: string[]): Promise<void> {
   try {
-    await execFileAsync(bins.pg_ctl, args, { ...runAs, env: { ...process.env, LC_MESSAGES: "C" } });
+    await execFileAsync(bins.pg_ctl, args, { ...runAs, env: childProcessEnv({ LC_MESSAGES: "C" }) });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
     const detail = (e.stderr || e.stdout || e.message).trim().split("\n").slice(-3).join(" ");

@@ -7,9 +7,11 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { invalidInput } from "../errors.js";
+import { nulFieldOf } from "../input-text.js";
 import { createMiddleware } from "hono/factory";
 import type { FairShare } from "../fair-share.js";
-import { callerKey, type AppEnv, type OrgRole } from "./app-env.js";
+import { callerKey, type AppEnv } from "./app-env.js";
+import { type OrgRole } from "../org-roles.js";
 import { readJsonBody, toFieldProblems } from "./json-body.js";
 
 /** Who may call a route: anyone, any signed-in caller, or a member of the org in the path. */
@@ -50,21 +52,6 @@ export interface AccessGuards {
   requireCaller: MiddlewareHandler<AppEnv>;
   requireSession: MiddlewareHandler<AppEnv>;
   requireOrg: (minRole: OrgRole) => MiddlewareHandler<AppEnv>;
-}
-
-/**
- * The path of the first string in `value` that holds a NUL character (Postgres cannot store or
- * compare one), or undefined.
- */
-export function nulFieldOf(value: unknown, path = "", depth = 0): string | undefined {
-  if (typeof value === "string") return value.includes("\u0000") ? path : undefined;
-  // Validated input is schema-shaped and shallow; the depth bound only guards the stack.
-  if (value === null || typeof value !== "object" || depth > 32) return undefined;
-  for (const [key, inner] of Object.entries(value)) {
-    const found = nulFieldOf(inner, path ? `${path}.${key}` : key, depth + 1);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
 
 function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {

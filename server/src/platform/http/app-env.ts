@@ -4,10 +4,7 @@
  * organisation the request acts in.
  */
 import type { Logger } from "../logging.js";
-
-/** A member's role in an organisation, weakest first. */
-export const ORG_ROLES = ["member", "admin", "owner"] as const;
-export type OrgRole = (typeof ORG_ROLES)[number];
+import type { OrgRole } from "../org-roles.js";
 
 /** The authenticated principal of a request. */
 export interface Caller {

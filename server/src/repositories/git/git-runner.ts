@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { AppError } from "../../platform/errors.js";
 import { scrubSecrets } from "../../platform/logging.js";
+import { childProcessEnv } from "../../platform/config/child-env.js";
 
 /** Why a git command failed, as the indexer and the API need to know it. */
 export type GitErrorKind = "timeout" | "auth_failed" | "not_found" | "unreachable" | "too_large" | "failed";
@@ -143,7 +144,7 @@ function buildEnv(options: GitRunOptions): NodeJS.ProcessEnv {
   const protocols = options.protocols ?? ["https", "ssh"];
   const env: NodeJS.ProcessEnv = {
     ...options.env,
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    ...childProcessEnv(),
     HOME: homeDir(),
     LC_ALL: "C",
     GIT_TERMINAL_PROMPT: "0",

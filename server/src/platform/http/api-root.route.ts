@@ -3,8 +3,8 @@
  * their own paths under /api/v1.
  */
 import { Hono } from "hono";
-import type { AppEnv } from "../platform/http/app-env.js";
-import { VERSION } from "../platform/version.js";
+import type { AppEnv } from "./app-env.js";
+import { VERSION } from "../version.js";
 
 /** The API root route group. */
 export function apiRootRoutes() {

@@ -4,7 +4,7 @@
  * caller passes (an IP, an account), prefixed with the limit's name.
  */
 import type pg from "pg";
-import { AppError } from "../errors.js";
+import { AppError } from "./errors.js";
 
 /** One limit: at most `max` hits per `windowSeconds` for each key. */
 export interface RateLimit {

@@ -1,0 +1,11 @@
+/**
+ * The indexing capability: turns a repository's tree at a commit into the published index
+ * (chunks, symbols, file rows) and collects what no generation uses any more. It owns the
+ * index_* tables and never touches the repositories table: the repositories capability reads
+ * its row and publishes the run's summary through the callbacks of `runIndex`.
+ */
+export { runIndex, type IndexProgress, type IndexRunInput, type IndexRunResult, type IndexRunSummary, type PublishedIndex } from "./indexer.js";
+export { collectGarbage, repositoryBlobs, type SymbolRow } from "./index-writer.js";
+export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.js";
+export { SymbolExtractor } from "./symbols/symbol-extractor.js";
+export type { IndexSettings, IndexSource, PreviousRun, SkipReason } from "./run-plan.js";
