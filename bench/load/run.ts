@@ -213,7 +213,7 @@ function toMarkdown(runs: Summary[], machine: string, orgs: number): string {
       `- ${level} connections: /.status p99 ${ms(flooded.statusP99)} (${flooded.statusP99 <= 200 ? "pass" : "miss"}), others' p99 ${ratio.toFixed(2)}x (${ratio <= 2 ? "pass" : "miss"}), 5xx ${flooded.serverErrors + calm.serverErrors} (${flooded.serverErrors + calm.serverErrors === 0 ? "pass" : "miss"})`,
     );
   }
-  lines.push("", "Per operation, other organisations (p50 / p99):", "", "| operation | " + runs.map((r) => `${r.connections}${r.flood ? " flood" : ""}`).join(" | ") + " |", "| --- |" + runs.map(() => " --- |").join(""));
+  lines.push("", "Per operation, other organisations (p50 / p99):", "", `| operation | ${runs.map((r) => `${r.connections}${r.flood ? " flood" : ""}`).join(" | ")} |`, `| --- |${runs.map(() => " --- |").join("")}`);
   for (const op of WORKLOAD) lines.push(`| \`${op.name}\` | ${runs.map((r) => `${ms(r.perOperation[op.name]!.p50)} / ${ms(r.perOperation[op.name]!.p99)}`).join(" | ")} |`);
   return `${lines.join("\n")}\n`;
 }

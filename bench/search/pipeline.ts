@@ -118,7 +118,13 @@ export async function startServe(options: { databaseUrl: string; dataDir: string
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) => child.on("close", (code) => ((exited = code), log.end(), resolve())));
+  const exit = new Promise<void>((resolve) =>
+    child.on("close", (code) => {
+      exited = code;
+      log.end();
+      resolve();
+    }),
+  );
   const stop = async () => {
     if (exited !== undefined) return;
     child.kill("SIGTERM");

@@ -69,7 +69,10 @@ export function requiredLiterals(pattern: Pattern): string[] {
       const next = src[i + 1] ?? "";
       i++;
       if (META.has(next)) run += next;
-      else (runs.push(run), (run = ""));
+      else {
+        runs.push(run);
+        run = "";
+      }
       continue;
     }
     if (ch === "[") {

@@ -95,7 +95,7 @@ export function mcpRoutes(deps: McpDependencies) {
       throw err;
     }
     if (!caller) return rpcError(c, 401, -32001, "Authentication required: send an API key (Authorization: Bearer ctx_...) or sign in with OAuth.", challenge());
-    let org;
+    let org: Awaited<ReturnType<typeof deps.accounts.resolveOrg>>;
     try {
       org = await deps.accounts.resolveOrg(caller, slug);
     } catch (err) {

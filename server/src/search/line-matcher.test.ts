@@ -39,7 +39,7 @@ describe("line matcher", () => {
   });
 
   it("finds the same lines by sweeping the chunk as by matching every line", () => {
-    const chunk = ["const a = useEffect(() => {", "  useLayoutEffect(x);", "}, []);", "function useEffectOnce() {}", "", "^start $end", "x".repeat(600) + " useEffect"].join("\n");
+    const chunk = ["const a = useEffect(() => {", "  useLayoutEffect(x);", "}, []);", "function useEffectOnce() {}", "", "^start $end", `${"x".repeat(600)} useEffect`].join("\n");
     const patterns = [
       compilePattern({ kind: "regex", value: "use[A-Z]\\w+Effect" }, true),
       compilePattern({ kind: "regex", value: "^function" }, false),

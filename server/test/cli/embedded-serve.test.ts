@@ -172,9 +172,9 @@ describe("ctxpipe serve with embedded Postgres", () => {
     assert.equal(await proc.exited, 1);
     const out = proc.output();
     assert.match(out, /^ctxpipe: Invalid configuration:\n/);
-    assert.match(out, /  - PORT: /);
-    assert.match(out, /  - AUTH_SECRET: must be at least 32 characters/);
-    assert.match(out, /  - AUTH_ALLOWED_ORIGINS: "\*" is not allowed/);
+    assert.match(out, / {2}- PORT: /);
+    assert.match(out, / {2}- AUTH_SECRET: must be at least 32 characters/);
+    assert.match(out, / {2}- AUTH_ALLOWED_ORIGINS: "\*" is not allowed/);
   });
 
   it("documents its commands and refuses unknown ones", async () => {

@@ -85,7 +85,7 @@ describe("MCP endpoint", () => {
   it("reads files with numbered lines and says how to continue", async () => {
     const result = await client.callTool({ name: "read_file", arguments: { repo: "shop", path: "src/cart.ts", startLine: 2, endLine: 3 } });
     const text = (result.content as { text: string }[])[0]!.text;
-    assert.equal(text, ["shop@" + text.slice(5, 17) + ":src/cart.ts:2-3 of 5 lines", "2    addItem(sku: string) {", "3      return applyDiscount(sku);", "More: read_file with startLine 4."].join("\n"));
+    assert.equal(text, [`shop@${text.slice(5, 17)}:src/cart.ts:2-3 of 5 lines`, "2    addItem(sku: string) {", "3      return applyDiscount(sku);", "More: read_file with startLine 4."].join("\n"));
     assert.equal((result.structuredContent as { nextStartLine: number }).nextStartLine, 4);
   });
 

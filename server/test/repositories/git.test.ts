@@ -144,7 +144,7 @@ describe("git over HTTP", () => {
 
   it("streams many blobs of mixed sizes in order, and stops git on an early break", async () => {
     const files: Record<string, string> = {};
-    for (let i = 0; i < 120; i++) files[`f/${i}.txt`] = `${i}:` + randomBytes(i % 7 === 0 ? 90_000 : 50).toString("hex");
+    for (let i = 0; i < 120; i++) files[`f/${i}.txt`] = `${i}:${randomBytes(i % 7 === 0 ? 90_000 : 50).toString("hex")}`;
     await createTestRepo(repos, "many", files);
     const { commit } = await cache.sync("many", url("many"), undefined, creds);
     const tree = await cache.listTree("many", commit);

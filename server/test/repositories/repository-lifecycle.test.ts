@@ -95,8 +95,8 @@ describe("repository lifecycle", () => {
     assert.equal(file.json.totalLines, 3);
     const gone = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${id}/file?path=src/old-name.ts`, { as: owner });
     assert.equal(gone.status, 404);
-    const escape = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${id}/file?path=../../etc/passwd`, { as: owner });
-    assert.equal(escape.status, 404);
+    const escaped = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${id}/file?path=../../etc/passwd`, { as: owner });
+    assert.equal(escaped.status, 404);
     const list = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${id}/files?glob=*.ts`, { as: owner });
     assert.deepEqual(list.json.files.map((f: { path: string }) => f.path), ["src/new-name.ts", "src/server.ts"]);
     const symbols = await call(app, "GET", `/api/v1/orgs/${org.slug}/symbols?name=startserver`, { as: owner });

@@ -149,7 +149,12 @@ describe("secret rotation", () => {
     const { id } = await storeSecret(db, new SecretBox({ current: key3 }), scope, { purpose: "token", plaintext: "sealed-with-key3" });
     const original = await db.unsafeSystem.query("select ciphertext, key_id from org_secrets where id = $1", [id]);
     let logs = "";
-    const sink = new Writable({ write: (chunk, _enc, done) => ((logs += chunk.toString()), done()) });
+    const sink = new Writable({
+      write: (chunk, _enc, done) => {
+        logs += chunk.toString();
+        done();
+      },
+    });
     const result = await rotateAllSecrets(db, box2, createLogger("info", sink));
     assert.deepEqual(result, { keyId: box2.currentKeyId, rotated: 0, alreadyCurrent: 230, failed: 1 });
     const afterRotate = await db.unsafeSystem.query("select ciphertext, key_id from org_secrets where id = $1", [id]);

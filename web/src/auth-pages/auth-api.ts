@@ -54,7 +54,7 @@ export function nextLocation(body: unknown): string | undefined {
 
 /** A same-origin path from `?next=`, or "/" (never another origin). */
 export function safeNext(raw: string | null): string {
-  return raw && raw.startsWith("/") && !raw.startsWith("//") && !raw.startsWith("/\\") ? raw : "/";
+  return raw?.startsWith("/") && !raw.startsWith("//") && !raw.startsWith("/\\") ? raw : "/";
 }
 
 /** The public fields of an OAuth client (signed-in users only). */

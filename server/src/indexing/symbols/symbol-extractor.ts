@@ -125,7 +125,7 @@ export class SymbolExtractor {
     const { language: grammar, query } = await this.load(language, spec);
     // Everything below is synchronous, so concurrent calls never share the parser mid-parse.
     const deadline = performance.now() + this.limits.parseTimeoutMs;
-    let tree;
+    let tree: ReturnType<typeof this.parser.parse> | undefined;
     try {
       this.parser.setLanguage(grammar);
       tree = this.parser.parse(source, null, { progressCallback: () => performance.now() >= deadline });

@@ -10,4 +10,5 @@ import { searchCodeTool } from "./search-code.tool.js";
 import type { ToolDefinition } from "./tool.js";
 
 /** Every tool ctxpipe serves over MCP. */
+// biome-ignore lint/suspicious/noExplicitAny: each tool has its own input type; the list only needs their common shape.
 export const TOOLS: ToolDefinition<any>[] = [listRepositoriesTool, searchCodeTool, readFileTool, listFilesTool, findSymbolTool, findReferencesTool];

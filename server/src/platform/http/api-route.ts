@@ -11,7 +11,7 @@ import { nulFieldOf } from "../input-text.js";
 import { createMiddleware } from "hono/factory";
 import type { FairShare } from "../fair-share.js";
 import { callerKey, type AppEnv } from "./app-env.js";
-import { type OrgRole } from "../org-roles.js";
+import type { OrgRole } from "../org-roles.js";
 import { readJsonBody, toFieldProblems } from "./json-body.js";
 
 /** Who may call a route: anyone, any signed-in caller, or a member of the org in the path. */

@@ -44,7 +44,7 @@ export async function listTree(clone: LocalClone, commit: string): Promise<TreeE
   const entries: TreeEntry[] = [];
   for (const record of stdout.toString("utf8").split("\0")) {
     const m = /^(\d{6}) (\w+) ([0-9a-f]+) +(\d+|-)\t([\s\S]+)$/.exec(record);
-    if (!m || m[2] !== "blob") continue;
+    if (m?.[2] !== "blob") continue;
     entries.push({ mode: m[1] as string, oid: m[3] as string, size: Number(m[4]), path: m[5] as string });
   }
   return entries;
@@ -196,7 +196,7 @@ export async function readAttributes(clone: LocalClone, commit: string, paths: s
     const { stdout } = await runOffline(
       clone,
       ["check-attr", "--cached", "-z", "--stdin", "linguist-generated", "linguist-vendored"],
-      { env, stdin: paths.join("\0") + "\0", maxOutputBytes: 256 * 1024 * 1024 },
+      { env, stdin: `${paths.join("\0")}\0`, maxOutputBytes: 256 * 1024 * 1024 },
     );
     const byPath = new Map<string, PathAttributes>(paths.map((p) => [p, { path: p }]));
     const f = stdout.toString("utf8").split("\0");

@@ -148,5 +148,5 @@ export async function prefetchTree(
   // What git itself runs for a lazy fetch, but for all of them at once.
   const args = [...net.config, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--no-tags", "--no-write-fetch-head"];
   args.push("--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin");
-  await runGit(args, { ...net.run, cwd: dir, signal, stdin: missing.join("\n") + "\n" });
+  await runGit(args, { ...net.run, cwd: dir, signal, stdin: `${missing.join("\n")}\n` });
 }

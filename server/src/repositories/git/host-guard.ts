@@ -50,7 +50,7 @@ function ipv6Groups(address: string): number[] {
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
   if (v4) {
     const [a = 0, b = 0, c = 0, d = 0] = v4.split(".").map(Number);
-    text = text.slice(0, -v4.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+    text = `${text.slice(0, -v4.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head = "", tail] = text.split("::");
   const parse = (s: string) => (s === "" ? [] : s.split(":").map((g) => Number.parseInt(g, 16)));

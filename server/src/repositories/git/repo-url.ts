@@ -111,7 +111,7 @@ function parseSchemeUrl(input: string, scheme: "https" | "http" | "ssh"): Parsed
     throw refuse("credentials_in_url", "Remove the user name or token from the URL and enter it as a credential.");
   }
   const user = url.username ? decodeURIComponent(url.username) : undefined;
-  if (user !== undefined && user.startsWith("-")) throw refuse("option_injection", "The user must not start with '-'.");
+  if (user?.startsWith("-")) throw refuse("option_injection", "The user must not start with '-'.");
   if (user !== undefined && !USER.test(user)) throw refuse("malformed", "The user name is invalid.");
   if (url.search || url.hash || input.includes("?") || input.includes("#")) {
     throw refuse("malformed", "The URL must not have a query or fragment.");
