@@ -150,14 +150,20 @@ async function runLoad(serve: ServeProcess, orgs: OrgSetup[], floodKey: string, 
   const flooder = async (f: number) => {
     for (let i = f; performance.now() < until; i++) {
       const q = FLOOD[i % FLOOD.length]!;
-      const res = await fetch(`${serve.baseUrl}/api/v1/orgs/${orgs[0]!.slug}/search?q=${encodeURIComponent(q)}&budgetMs=30000`, { headers: { "x-api-key": floodKey } }).catch(() => undefined);
+      const res = await fetch(`${serve.baseUrl}/api/v1/orgs/${orgs[0]!.slug}/search?q=${encodeURIComponent(q)}&budgetMs=30000`, {
+        headers: { "x-api-key": floodKey },
+      }).catch(() => undefined);
       await res?.arrayBuffer();
       const code = res?.status ?? 0;
       floodStatuses.set(code, (floodStatuses.get(code) ?? 0) + 1);
       // A refused flooder retries at once: the worst case, not a polite client.
     }
   };
-  await Promise.all([...Array.from({ length: connections }, (_, c) => loop(c)), probe(), ...(flood ? Array.from({ length: FLOODERS }, (_, f) => flooder(f)) : [])]);
+  await Promise.all([
+    ...Array.from({ length: connections }, (_, c) => loop(c)),
+    probe(),
+    ...(flood ? Array.from({ length: FLOODERS }, (_, f) => flooder(f)) : []),
+  ]);
   const others = samples.filter((s) => s.org !== 0);
   const ok = (s: Sample) => s.status === 200;
   const summary = {
@@ -165,13 +171,26 @@ async function runLoad(serve: ServeProcess, orgs: OrgSetup[], floodKey: string, 
     flood,
     requests: samples.length,
     throughput: samples.filter(ok).length / SECONDS,
-    othersP50: percentile(others.filter(ok).map((s) => s.ms), 50),
-    othersP99: percentile(others.filter(ok).map((s) => s.ms), 99),
-    allP50: percentile(samples.filter(ok).map((s) => s.ms), 50),
-    allP99: percentile(samples.filter(ok).map((s) => s.ms), 99),
+    othersP50: percentile(
+      others.filter(ok).map((s) => s.ms),
+      50,
+    ),
+    othersP99: percentile(
+      others.filter(ok).map((s) => s.ms),
+      99,
+    ),
+    allP50: percentile(
+      samples.filter(ok).map((s) => s.ms),
+      50,
+    ),
+    allP99: percentile(
+      samples.filter(ok).map((s) => s.ms),
+      99,
+    ),
     statusP99: percentile(status, 99),
     statusMax: Math.max(...status),
-    serverErrors: samples.filter((s) => s.status >= 500 && s.status !== 599).length + [...floodStatuses].filter(([code]) => code >= 500).reduce((n, [, k]) => n + k, 0),
+    serverErrors:
+      samples.filter((s) => s.status >= 500 && s.status !== 599).length + [...floodStatuses].filter(([code]) => code >= 500).reduce((n, [, k]) => n + k, 0),
     toolErrors: samples.filter((s) => s.status === 599).length,
     refused: samples.filter((s) => s.status === 429).length,
     failed: samples.filter((s) => s.status === 0).length,
@@ -213,8 +232,15 @@ function toMarkdown(runs: Summary[], machine: string, orgs: number): string {
       `- ${level} connections: /.status p99 ${ms(flooded.statusP99)} (${flooded.statusP99 <= 200 ? "pass" : "miss"}), others' p99 ${ratio.toFixed(2)}x (${ratio <= 2 ? "pass" : "miss"}), 5xx ${flooded.serverErrors + calm.serverErrors} (${flooded.serverErrors + calm.serverErrors === 0 ? "pass" : "miss"})`,
     );
   }
-  lines.push("", "Per operation, other organisations (p50 / p99):", "", `| operation | ${runs.map((r) => `${r.connections}${r.flood ? " flood" : ""}`).join(" | ")} |`, `| --- |${runs.map(() => " --- |").join("")}`);
-  for (const op of WORKLOAD) lines.push(`| \`${op.name}\` | ${runs.map((r) => `${ms(r.perOperation[op.name]!.p50)} / ${ms(r.perOperation[op.name]!.p99)}`).join(" | ")} |`);
+  lines.push(
+    "",
+    "Per operation, other organisations (p50 / p99):",
+    "",
+    `| operation | ${runs.map((r) => `${r.connections}${r.flood ? " flood" : ""}`).join(" | ")} |`,
+    `| --- |${runs.map(() => " --- |").join("")}`,
+  );
+  for (const op of WORKLOAD)
+    lines.push(`| \`${op.name}\` | ${runs.map((r) => `${ms(r.perOperation[op.name]!.p50)} / ${ms(r.perOperation[op.name]!.p99)}`).join(" | ")} |`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -270,7 +296,9 @@ async function main(): Promise<void> {
       for (const flood of [false, true]) {
         log(`run: ${level} connections, ${flood ? "with" : "without"} the flood`);
         const summary = await runLoad(serve, orgs, floodKey, level, flood);
-        log(`  ${summary.throughput.toFixed(1)} req/s, others p50 ${summary.othersP50.toFixed(0)} ms p99 ${summary.othersP99.toFixed(0)} ms, /.status p99 ${summary.statusP99.toFixed(0)} ms, 5xx ${summary.serverErrors}`);
+        log(
+          `  ${summary.throughput.toFixed(1)} req/s, others p50 ${summary.othersP50.toFixed(0)} ms p99 ${summary.othersP99.toFixed(0)} ms, /.status p99 ${summary.statusP99.toFixed(0)} ms, 5xx ${summary.serverErrors}`,
+        );
         runs.push(summary);
         await sleep(2000);
       }

@@ -28,7 +28,14 @@ const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 
 /** The calls measured: typical agent requests. */
-const SEARCHES = ["getBoundingClientRect", "useState useEffect", "sym:createRoot", "/^import .* from 'react'/", "lang:python import", "XMLHttpRequest file:\\.ts$"];
+const SEARCHES = [
+  "getBoundingClientRect",
+  "useState useEffect",
+  "sym:createRoot",
+  "/^import .* from 'react'/",
+  "lang:python import",
+  "XMLHttpRequest file:\\.ts$",
+];
 
 interface Sample {
   ms: number;
@@ -68,7 +75,9 @@ async function main(): Promise<void> {
     log(`indexed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const client = new Client({ name: "ctxpipe-bench", version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${serve.baseUrl}/mcp?orgSlug=${SLUG}`), { requestInit: { headers: { Authorization: `Bearer ${api.key}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${serve.baseUrl}/mcp?orgSlug=${SLUG}`), { requestInit: { headers: { Authorization: `Bearer ${api.key}` } } }),
+    );
 
     const search: Sample[] = [];
     for (const query of SEARCHES) {

@@ -99,7 +99,11 @@ function tarballName(p: CorpusPackage): string {
   return `${p.name.replace(/^@/, "").replace("/", "-")}-${p.version}.tgz`;
 }
 
-const exists = (file: string) => fs.stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 
 async function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   const { stdout } = await execFileAsync(cmd, args, { ...options, maxBuffer: 256 * 1024 * 1024 });
@@ -183,7 +187,9 @@ export const BASE_TAG = "bench-base";
  * A repository built from the same package list is reset to its base commit instead.
  */
 async function buildRepo(paths: CorpusPaths, packages: readonly CorpusPackage[], log: (line: string) => void): Promise<string> {
-  const manifest = createHash("sha256").update(JSON.stringify({ v: 1, packages })).digest("hex");
+  const manifest = createHash("sha256")
+    .update(JSON.stringify({ v: 1, packages }))
+    .digest("hex");
   const manifestFile = path.join(paths.state, "repo.manifest");
   const env = gitCommitEnv();
   const git = (...args: string[]) => run("git", args, { cwd: paths.repo, env });

@@ -267,7 +267,14 @@ export async function indexSize(pool: pg.Pool): Promise<IndexSize> {
   const tables = [];
   for (const r of rows) {
     const count = await pool.query<{ n: string }>(`select count(*) as n from ${r.name}`);
-    tables.push({ name: r.name, total: Number(r.total), heap: Number(r.heap), toast: Number(r.toast), indexes: Number(r.indexes), rows: Number(count.rows[0]!.n) });
+    tables.push({
+      name: r.name,
+      total: Number(r.total),
+      heap: Number(r.heap),
+      toast: Number(r.toast),
+      indexes: Number(r.indexes),
+      rows: Number(count.rows[0]!.n),
+    });
   }
   const idx = await pool.query<{ name: string; bytes: string }>(
     `select i.relname as name, pg_relation_size(i.oid) as bytes from pg_index x join pg_class i on i.oid = x.indexrelid

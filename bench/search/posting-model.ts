@@ -219,10 +219,14 @@ export async function runPostingModel(databaseUrl: string, log: (line: string) =
   try {
     const org = (await pool.query<{ id: string }>("select id from orgs where slug = 'bench'")).rows[0]?.id;
     if (!org) throw new Error("no organisation 'bench' in this database");
-    const modelled = QUERIES.map((q) => ({ q, parsed: parseQuery(q.q) })).filter(({ parsed }) => parsed.symbols.length === 0 && parsed.files.length === 0 && parsed.langs.length === 0);
+    const modelled = QUERIES.map((q) => ({ q, parsed: parseQuery(q.q) })).filter(
+      ({ parsed }) => parsed.symbols.length === 0 && parsed.files.length === 0 && parsed.langs.length === 0,
+    );
     const plans = modelled.map(({ q, parsed }) => {
       const positive = parsed.groups[0]!.filter((p) => !p.negated);
-      const driving = positive.slice().sort((x, y) => Math.max(0, ...requiredLiterals(y).map((l) => l.length)) - Math.max(0, ...requiredLiterals(x).map((l) => l.length)))[0]!;
+      const driving = positive
+        .slice()
+        .sort((x, y) => Math.max(0, ...requiredLiterals(y).map((l) => l.length)) - Math.max(0, ...requiredLiterals(x).map((l) => l.length)))[0]!;
       return { q, parsed, driving, literals: requiredLiterals(driving), folded: !parsed.caseSensitive };
     });
     const wantedFolded = plans.filter((p) => p.folded).flatMap((p) => p.literals.flatMap((l) => trigramsOf(l, true)));
@@ -282,7 +286,10 @@ export async function runPostingModel(databaseUrl: string, log: (line: string) =
     const candidatesOf = (counter: PostingCounter, literals: string[], folded: boolean, blocks: boolean) => {
       let acc: Set<number> | undefined;
       for (const literal of literals) {
-        const chunks = intersect(trigramsOf(literal, folded).map((t) => counter.lists.get(t) ?? []), blocks);
+        const chunks = intersect(
+          trigramsOf(literal, folded).map((t) => counter.lists.get(t) ?? []),
+          blocks,
+        );
         acc = new Set(acc ? chunks.filter((c) => acc!.has(c)) : chunks);
       }
       return acc ? [...acc] : keys.map((_, i) => i);

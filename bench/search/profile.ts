@@ -111,7 +111,12 @@ export interface SearchExplain {
 }
 
 /** Runs each query once through searchCode with timed, explained statements. */
-export async function explainSearch(databaseUrl: string, orgId: string, queries: readonly { id: string; q: string }[], outDir: string): Promise<Record<string, SearchExplain>> {
+export async function explainSearch(
+  databaseUrl: string,
+  orgId: string,
+  queries: readonly { id: string; q: string }[],
+  outDir: string,
+): Promise<Record<string, SearchExplain>> {
   await fs.mkdir(outDir, { recursive: true });
   const out: Record<string, SearchExplain> = {};
   for (const { id, q } of queries) {
@@ -158,10 +163,10 @@ export async function profileIndex(databaseUrl: string, repoPath: string, cacheR
   const owner = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   const org = await owner.query<{ id: string }>("insert into orgs (slug, name) values ('bench-profile', 'Profile') returning id");
   const orgId = org.rows[0]!.id;
-  const repo = await owner.query<{ id: string }>(
-    "insert into repositories (org_id, name, url, url_kind) values ($1, 'corpus', $2, 'local') returning id",
-    [orgId, repoPath],
-  );
+  const repo = await owner.query<{ id: string }>("insert into repositories (org_id, name, url, url_kind) values ($1, 'corpus', $2, 'local') returning id", [
+    orgId,
+    repoPath,
+  ]);
   const repositoryId = repo.rows[0]!.id;
   await owner.end();
 
@@ -243,14 +248,24 @@ export async function profileIndex(databaseUrl: string, repoPath: string, cacheR
   }
   const sqlTotal = Object.values(sqlMs).reduce((a, e) => a + e.ms, 0);
   const accounted = syncMs + timers.listTreeMs + timers.attributesMs + timers.readBlobsWaitMs + timers.extractMs + sqlTotal;
-  return { wallMs, syncMs, ...timers, sqlMs, otherMs: Math.max(0, wallMs - accounted), files: result.files, bytes: result.bytes, memoryPeaks,
+  return {
+    wallMs,
+    syncMs,
+    ...timers,
+    sqlMs,
+    otherMs: Math.max(0, wallMs - accounted),
+    files: result.files,
+    bytes: result.bytes,
+    memoryPeaks,
     ...(failure ? { failure } : {}),
     gcPlans: sink.filter((s) => s.label.startsWith("collect garbage") && s.plan).map((s) => `${s.label}: ${s.ms.toFixed(0)} ms\n${s.plan}`),
   };
 }
 
 /** Self CPU time of the server process by area, from the V8 profile written at its exit. */
-export async function summariseCpuProfile(dir: string): Promise<{ file: string; totalMs: number; areas: { area: string; ms: number; share: number }[] } | null> {
+export async function summariseCpuProfile(
+  dir: string,
+): Promise<{ file: string; totalMs: number; areas: { area: string; ms: number; share: number }[] } | null> {
   const files = (await fs.readdir(dir).catch(() => [])).filter((f) => f.endsWith(".cpuprofile"));
   if (files.length === 0) return null;
   // The main thread's profile (thread 0); the others are tsx's loader and pino's workers.
@@ -285,8 +300,6 @@ export async function summariseCpuProfile(dir: string): Promise<{ file: string; 
     ms.set(area, (ms.get(area) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   const busy = [...ms].filter(([a]) => a !== "idle").reduce((s, [, v]) => s + v, 0);
-  const areas = [...ms]
-    .map(([area, v]) => ({ area, ms: Math.round(v), share: area === "idle" ? 0 : v / busy }))
-    .sort((a, b) => b.ms - a.ms);
+  const areas = [...ms].map(([area, v]) => ({ area, ms: Math.round(v), share: area === "idle" ? 0 : v / busy })).sort((a, b) => b.ms - a.ms);
   return { file, totalMs: Math.round(busy), areas };
 }

@@ -32,13 +32,23 @@ export interface BenchQuery {
  */
 export const QUERIES: readonly BenchQuery[] = [
   { id: "rare", what: "rare literal", q: "kMaxVarint64Length", rg: { patterns: ["kMaxVarint64Length"], fixed: true, ignoreCase: true } },
-  { id: "medium", what: "literal, a few hundred files", q: "getBoundingClientRect", rg: { patterns: ["getBoundingClientRect"], fixed: true, ignoreCase: true } },
+  {
+    id: "medium",
+    what: "literal, a few hundred files",
+    q: "getBoundingClientRect",
+    rg: { patterns: ["getBoundingClientRect"], fixed: true, ignoreCase: true },
+  },
   { id: "common", what: "common literal", q: "function", rg: { patterns: ["function"], fixed: true, ignoreCase: true } },
   { id: "and", what: "two words, same file (AND)", q: "useState useEffect", rg: { patterns: ["useState", "useEffect"], fixed: true, ignoreCase: true } },
   { id: "phrase", what: "quoted phrase", q: '"export default function"', rg: { patterns: ["export default function"], fixed: true, ignoreCase: true } },
   { id: "case", what: "case-sensitive literal", q: "case:yes XMLHttpRequest", rg: { patterns: ["XMLHttpRequest"], fixed: true, ignoreCase: false } },
   { id: "nocase", what: "case-insensitive literal", q: "xmlhttprequest", rg: { patterns: ["xmlhttprequest"], fixed: true, ignoreCase: true } },
-  { id: "regex-hook", what: "regex, case-sensitive", q: "case:yes /use[A-Z]\\w+Effect/", rg: { patterns: ["use[A-Z]\\w+Effect"], fixed: false, ignoreCase: false } },
+  {
+    id: "regex-hook",
+    what: "regex, case-sensitive",
+    q: "case:yes /use[A-Z]\\w+Effect/",
+    rg: { patterns: ["use[A-Z]\\w+Effect"], fixed: false, ignoreCase: false },
+  },
   { id: "regex-import", what: "anchored regex", q: "/^import .* from 'react'/", rg: { patterns: ["^import .* from 'react'"], fixed: false, ignoreCase: true } },
   {
     id: "sym",
@@ -68,7 +78,14 @@ export async function searchOnce(api: ApiClient, slug: string, q: string): Promi
     `/api/v1/orgs/${slug}/search?q=${encodeURIComponent(q)}`,
   );
   const ms = performance.now() - started;
-  return { ms, serverMs: body.stats.durationMs, matchedFiles: body.stats.matchedFiles, returned: body.results.length, partial: body.partial, partialReason: body.partialReason };
+  return {
+    ms,
+    serverMs: body.stats.durationMs,
+    matchedFiles: body.stats.matchedFiles,
+    returned: body.results.length,
+    partial: body.partial,
+    partialReason: body.partialReason,
+  };
 }
 
 /** What one rg run found. */

@@ -46,7 +46,17 @@ export interface QueryResult {
   what: string;
   q: string;
   rgCommand: string;
-  ctxpipe: { median: number; p95: number; min: number; max: number; n: number; serverMedian: number; matchedFiles: number; returned: number; partial: string | null };
+  ctxpipe: {
+    median: number;
+    p95: number;
+    min: number;
+    max: number;
+    n: number;
+    serverMedian: number;
+    matchedFiles: number;
+    returned: number;
+    partial: string | null;
+  };
   rg: { median: number; p95: number; min: number; max: number; n: number; files: number; lines: number };
   speedup: number;
 }
@@ -84,8 +94,16 @@ export interface BenchResults {
     vacuumSeconds: number;
   };
   indexSize: {
-    afterRun: { total: number; tables: { name: string; total: number; heap: number; toast: number; indexes: number; rows: number }[]; indexes: { name: string; bytes: number }[] };
-    afterVacuum: { total: number; tables: { name: string; total: number; heap: number; toast: number; indexes: number; rows: number }[]; indexes: { name: string; bytes: number }[] };
+    afterRun: {
+      total: number;
+      tables: { name: string; total: number; heap: number; toast: number; indexes: number; rows: number }[];
+      indexes: { name: string; bytes: number }[];
+    };
+    afterVacuum: {
+      total: number;
+      tables: { name: string; total: number; heap: number; toast: number; indexes: number; rows: number }[];
+      indexes: { name: string; bytes: number }[];
+    };
     ratio: number;
     ratioAfterRun: number;
   };
@@ -119,8 +137,16 @@ export function targets(r: BenchResults): { target: string; result: string; ok: 
   const slowest = [...r.queries].sort((a, b) => a.speedup - b.speedup)[0];
   const faster = r.queries.filter((q) => q.speedup >= 5).length;
   return [
-    { target: "Indexing throughput ≥ 4 MB/s", result: `${fmt(r.indexing.mbPerSecond, 2)} MB/s (${mb(r.indexing.indexedBytes)} in ${fmt(r.indexing.runSeconds)} s)`, ok: r.indexing.mbPerSecond >= 4 },
-    { target: "Index size / indexed source ≤ 1.5", result: `${fmt(r.indexSize.ratio, 2)} (${mb(r.indexSize.afterVacuum.total)} for ${mb(r.indexing.indexedBytes)})`, ok: r.indexSize.ratio <= 1.5 },
+    {
+      target: "Indexing throughput ≥ 4 MB/s",
+      result: `${fmt(r.indexing.mbPerSecond, 2)} MB/s (${mb(r.indexing.indexedBytes)} in ${fmt(r.indexing.runSeconds)} s)`,
+      ok: r.indexing.mbPerSecond >= 4,
+    },
+    {
+      target: "Index size / indexed source ≤ 1.5",
+      result: `${fmt(r.indexSize.ratio, 2)} (${mb(r.indexSize.afterVacuum.total)} for ${mb(r.indexing.indexedBytes)})`,
+      ok: r.indexSize.ratio <= 1.5,
+    },
     { target: "Search p50 ≤ 50 ms", result: `${ms(r.overall.p50)} ms`, ok: r.overall.p50 <= 50 },
     { target: "Search p95 ≤ 250 ms", result: `${ms(r.overall.p95)} ms`, ok: r.overall.p95 <= 250 },
     {
@@ -128,7 +154,11 @@ export function targets(r: BenchResults): { target: string; result: string; ok: 
       result: `${faster} of ${r.queries.length} queries; slowest ratio ${fmt(slowest?.speedup ?? 0, 2)}× (${slowest?.id})`,
       ok: faster === r.queries.length,
     },
-    { target: "Indexer peak RSS ≤ 1 GiB", result: `${fmt(r.indexing.peakRssBytes / GIB, 2)} GiB (${mb(r.indexing.peakRssBytes)})`, ok: r.indexing.peakRssBytes <= GIB },
+    {
+      target: "Indexer peak RSS ≤ 1 GiB",
+      result: `${fmt(r.indexing.peakRssBytes / GIB, 2)} GiB (${mb(r.indexing.peakRssBytes)})`,
+      ok: r.indexing.peakRssBytes <= GIB,
+    },
     {
       target: "Incremental re-index (one changed file) searchable ≤ 5 s",
       result: r.incremental ? `${fmt(r.incremental.requestToSearchableSeconds, 2)} s` : "not run",
@@ -144,7 +174,13 @@ export function toMarkdown(r: BenchResults): string {
   lines.push(`Run of ${r.startedAt} (${fmt(r.durationSeconds / 60)} min in all).`, "");
   lines.push("| Machine | |", "| --- | --- |");
   lines.push(`| CPU | ${m.cpus} × ${m.cpuModel} |`, `| Memory | ${fmt(m.memoryBytes / GIB)} GiB |`, `| Kernel | ${m.kernel} |`);
-  lines.push(`| Node.js | ${m.node} |`, `| PostgreSQL | ${m.postgres} (embedded, default settings, fsync on) |`, `| git | ${m.git} |`, `| ripgrep | ${m.ripgrep} |`, "");
+  lines.push(
+    `| Node.js | ${m.node} |`,
+    `| PostgreSQL | ${m.postgres} (embedded, default settings, fsync on) |`,
+    `| git | ${m.git} |`,
+    `| ripgrep | ${m.ripgrep} |`,
+    "",
+  );
 
   lines.push("### Targets", "", "| Target | Result | |", "| --- | --- | --- |");
   for (const t of targets(r)) lines.push(`| ${t.target} | ${t.result} | ${pass(t.ok)} |`);
@@ -152,27 +188,54 @@ export function toMarkdown(r: BenchResults): string {
 
   const ix = r.indexing;
   lines.push("### Indexing (full, through the REST API)", "", "| Measure | Value |", "| --- | --- |");
-  lines.push(`| Corpus | ${r.corpus.files.toLocaleString("en-US")} files, ${mb(r.corpus.bytes)} (${mb(r.corpus.textBytes)} text), commit \`${r.corpus.commit.slice(0, 12)}\` |`);
-  lines.push(`| Indexed | ${ix.indexedFiles.toLocaleString("en-US")} files, ${mb(ix.indexedBytes)}${ix.bytesRead !== null ? ` (${ix.blobsRead?.toLocaleString("en-US")} distinct blobs, ${mb(ix.bytesRead)} read)` : ""} |`);
-  lines.push(`| Skipped | ${Object.entries(ix.skipped).map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ") || "none"} |`);
+  lines.push(
+    `| Corpus | ${r.corpus.files.toLocaleString("en-US")} files, ${mb(r.corpus.bytes)} (${mb(r.corpus.textBytes)} text), commit \`${r.corpus.commit.slice(0, 12)}\` |`,
+  );
+  lines.push(
+    `| Indexed | ${ix.indexedFiles.toLocaleString("en-US")} files, ${mb(ix.indexedBytes)}${ix.bytesRead !== null ? ` (${ix.blobsRead?.toLocaleString("en-US")} distinct blobs, ${mb(ix.bytesRead)} read)` : ""} |`,
+  );
+  lines.push(
+    `| Skipped | ${
+      Object.entries(ix.skipped)
+        .map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`)
+        .join(", ") || "none"
+    } |`,
+  );
   lines.push(`| Request → job running | ${fmt(ix.requestToRunningSeconds, 2)} s |`);
   lines.push(`| Job running → ready | ${fmt(ix.runSeconds)} s (${ix.phases.map((p) => `${p.key} ${fmt(p.seconds)} s`).join(", ")}) |`);
   lines.push(`| Throughput | ${fmt(ix.mbPerSecond, 2)} MB/s of indexed source |`);
-  lines.push(`| CPU seconds during the run | ctxpipe process ${fmt(ix.cpuSeconds.serveProcess)}, git ${fmt(ix.cpuSeconds.gitChildren)}, Postgres ${fmt(ix.cpuSeconds.postgres)} |`);
+  lines.push(
+    `| CPU seconds during the run | ctxpipe process ${fmt(ix.cpuSeconds.serveProcess)}, git ${fmt(ix.cpuSeconds.gitChildren)}, Postgres ${fmt(ix.cpuSeconds.postgres)} |`,
+  );
   lines.push(`| Peak RSS of \`ctxpipe serve\` | ${mb(ix.peakRssBytes)} (${mb(ix.baselineRssBytes)} before the run) |`);
   lines.push(`| VACUUM ANALYZE of the index tables afterwards | ${fmt(ix.vacuumSeconds)} s |`, "");
 
   lines.push("### Index size", "", "| Table | Rows | Heap | TOAST | Indexes | Total |", "| --- | ---: | ---: | ---: | ---: | ---: |");
-  for (const t of r.indexSize.afterVacuum.tables) lines.push(`| ${t.name} | ${t.rows.toLocaleString("en-US")} | ${mb(t.heap)} | ${mb(t.toast)} | ${mb(t.indexes)} | ${mb(t.total)} |`);
+  for (const t of r.indexSize.afterVacuum.tables)
+    lines.push(`| ${t.name} | ${t.rows.toLocaleString("en-US")} | ${mb(t.heap)} | ${mb(t.toast)} | ${mb(t.indexes)} | ${mb(t.total)} |`);
   lines.push(`| **all** | | | | | **${mb(r.indexSize.afterVacuum.total)}** |`, "");
-  lines.push(`Ratio to the indexed source: ${fmt(r.indexSize.ratio, 2)} after VACUUM ANALYZE (${fmt(r.indexSize.ratioAfterRun, 2)} right after the run). Largest indexes: ${r.indexSize.afterVacuum.indexes.slice(0, 4).map((i) => `${i.name} ${mb(i.bytes)}`).join(", ")}.`, "");
+  lines.push(
+    `Ratio to the indexed source: ${fmt(r.indexSize.ratio, 2)} after VACUUM ANALYZE (${fmt(r.indexSize.ratioAfterRun, 2)} right after the run). Largest indexes: ${r.indexSize.afterVacuum.indexes
+      .slice(0, 4)
+      .map((i) => `${i.name} ${mb(i.bytes)}`)
+      .join(", ")}.`,
+    "",
+  );
 
   lines.push("### Queries", "");
-  lines.push(`Each query: 1 warm-up, then ${r.queries[0]?.ctxpipe.n ?? 0} measured runs, one after another. ctxpipe: GET /api/v1/orgs/{slug}/search (limit 20, API key), time of the whole HTTP round trip. rg: the same files (hard links to exactly the indexed files), \`--count\`.`, "");
-  lines.push("| Query | ctxpipe median | ctxpipe p95 | rg median | Speed-up | ctxpipe files | rg files (lines) |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  lines.push(
+    `Each query: 1 warm-up, then ${r.queries[0]?.ctxpipe.n ?? 0} measured runs, one after another. ctxpipe: GET /api/v1/orgs/{slug}/search (limit 20, API key), time of the whole HTTP round trip. rg: the same files (hard links to exactly the indexed files), \`--count\`.`,
+    "",
+  );
+  lines.push(
+    "| Query | ctxpipe median | ctxpipe p95 | rg median | Speed-up | ctxpipe files | rg files (lines) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  );
   for (const q of r.queries) {
     const partial = q.ctxpipe.partial ? ` (partial: ${q.ctxpipe.partial})` : "";
-    lines.push(`| \`${q.q.replaceAll("|", "\\|")}\` — ${q.what} | ${ms(q.ctxpipe.median)} ms | ${ms(q.ctxpipe.p95)} ms | ${ms(q.rg.median)} ms | ${fmt(q.speedup, 2)}× | ${q.ctxpipe.matchedFiles.toLocaleString("en-US")}${partial} | ${q.rg.files.toLocaleString("en-US")} (${q.rg.lines.toLocaleString("en-US")}) |`);
+    lines.push(
+      `| \`${q.q.replaceAll("|", "\\|")}\` — ${q.what} | ${ms(q.ctxpipe.median)} ms | ${ms(q.ctxpipe.p95)} ms | ${ms(q.rg.median)} ms | ${fmt(q.speedup, 2)}× | ${q.ctxpipe.matchedFiles.toLocaleString("en-US")}${partial} | ${q.rg.files.toLocaleString("en-US")} (${q.rg.lines.toLocaleString("en-US")}) |`,
+    );
   }
   lines.push(`| **all queries** | p50 **${ms(r.overall.p50)} ms** | p95 **${ms(r.overall.p95)} ms** | | | | |`, "");
   lines.push("rg commands (run in the folder of indexed files):", "");

@@ -22,7 +22,20 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { BASE_TAG, gitCommitEnv, PACKAGES, prepareCorpus } from "./corpus.js";
-import { ApiClient, cpuOf, indexSize, makeWorkDir, memoryOf, postgresCpu, REPO_ROOT, sleep, startDatabase, startServe, type BenchDatabase, type ServeProcess } from "./pipeline.js";
+import {
+  ApiClient,
+  cpuOf,
+  indexSize,
+  makeWorkDir,
+  memoryOf,
+  postgresCpu,
+  REPO_ROOT,
+  sleep,
+  startDatabase,
+  startServe,
+  type BenchDatabase,
+  type ServeProcess,
+} from "./pipeline.js";
 import { postingModelMarkdown, runPostingModel } from "./posting-model.js";
 import { explainSearch, profileIndex, summariseCpuProfile } from "./profile.js";
 import { QUERIES, rgOnce, searchOnce, summarise, type RgSpec } from "./queries.js";
@@ -56,7 +69,13 @@ const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000
 const seconds = (from: number, to: number) => (to - from) / 1000;
 
 function rgCommand(spec: RgSpec): string {
-  const flags = ["rg --no-ignore --hidden --count", spec.fixed ? "-F" : "", spec.ignoreCase ? "-i" : "", ...(spec.iglobs ?? []).map((g) => `--iglob '${g}'`), spec.type ? `-t ${spec.type}` : ""];
+  const flags = [
+    "rg --no-ignore --hidden --count",
+    spec.fixed ? "-F" : "",
+    spec.ignoreCase ? "-i" : "",
+    ...(spec.iglobs ?? []).map((g) => `--iglob '${g}'`),
+    spec.type ? `-t ${spec.type}` : "",
+  ];
   const base = flags.filter(Boolean).join(" ");
   if (spec.patterns.length === 1) return `${base} -e '${spec.patterns[0]}' .`;
   return `${base.replace("--count", "-l")} -e '${spec.patterns[0]}' . | xargs ${base} -e '${spec.patterns.slice(1).join("' then -e '")}'`;
@@ -88,7 +107,12 @@ async function waitForRun(api: ApiClient, repoId: string, requestedAt: number, s
       log(`  step ${key}`);
     }
     if (repo.status === "ready" || repo.status === "complete_with_issues") {
-      return { repo, runningAt: runningAt ?? requestedAt, readyAt: now, phases: phases.map((p, i) => ({ key: p.key, seconds: seconds(p.at, phases[i + 1]?.at ?? now) })) };
+      return {
+        repo,
+        runningAt: runningAt ?? requestedAt,
+        readyAt: now,
+        phases: phases.map((p, i) => ({ key: p.key, seconds: seconds(p.at, phases[i + 1]?.at ?? now) })),
+      };
     }
     if (repo.status === "failed") throw new Error(`index run failed: ${repo.error}; see ${serve.logFile}`);
     await onSample?.();
@@ -161,11 +185,19 @@ async function runQueries(api: ApiClient, db: BenchDatabase, repoDir: string): P
       what: query.what,
       q: query.q,
       rgCommand: rgCommand(query.rg),
-      ctxpipe: { ...c, serverMedian: summarise(samples.map((s) => s.serverMs)).median, matchedFiles: last.matchedFiles, returned: last.returned, partial: last.partial ? (last.partialReason ?? "yes") : null },
+      ctxpipe: {
+        ...c,
+        serverMedian: summarise(samples.map((s) => s.serverMs)).median,
+        matchedFiles: last.matchedFiles,
+        returned: last.returned,
+        partial: last.partial ? (last.partialReason ?? "yes") : null,
+      },
       rg: { ...g, files: rgSamples.at(-1)!.files, lines: rgSamples.at(-1)!.lines },
       speedup: g.median / c.median,
     });
-    log(`  ${query.id.padEnd(13)} ctxpipe ${c.median.toFixed(1)} ms (p95 ${c.p95.toFixed(1)}), rg ${g.median.toFixed(1)} ms, ×${(g.median / c.median).toFixed(2)}, files ${last.matchedFiles}${last.partial ? ` partial:${last.partialReason}` : ""} / ${rgSamples.at(-1)!.files}`);
+    log(
+      `  ${query.id.padEnd(13)} ctxpipe ${c.median.toFixed(1)} ms (p95 ${c.p95.toFixed(1)}), rg ${g.median.toFixed(1)} ms, ×${(g.median / c.median).toFixed(2)}, files ${last.matchedFiles}${last.partial ? ` partial:${last.partialReason}` : ""} / ${rgSamples.at(-1)!.files}`,
+    );
   }
   const overall = summarise(pooled);
   return { queries, overall: { p50: overall.median, p95: overall.p95, samples: overall.n } };
@@ -224,7 +256,9 @@ async function main(): Promise<void> {
     log,
     opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0, tarballs: path.join(CORPUS_ROOT, "tarballs") } : {},
   );
-  log(`corpus: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB (${(stats.textBytes / 1e6).toFixed(1)} MB text; ~${(stats.expectedIndexable.bytes / 1e6).toFixed(1)} MB indexable)`);
+  log(
+    `corpus: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB (${(stats.textBytes / 1e6).toFixed(1)} MB text; ~${(stats.expectedIndexable.bytes / 1e6).toFixed(1)} MB indexable)`,
+  );
   if (opts["corpus-only"]) return;
 
   await fs.mkdir(RESULTS, { recursive: true });
@@ -264,7 +298,9 @@ async function main(): Promise<void> {
     const peak = await memoryOf(serve.pid);
     const cpuAfter = { serve: await cpuOf(serve.pid), pg: await postgresCpu(db.clusterDir) };
     const runSeconds = seconds(run.runningAt, run.readyAt);
-    log(`indexed ${run.repo.fileCount} files, ${(run.repo.byteCount / 1e6).toFixed(1)} MB in ${runSeconds.toFixed(1)} s; peak RSS ${(peak.peakRss / 1e6).toFixed(0)} MB`);
+    log(
+      `indexed ${run.repo.fileCount} files, ${(run.repo.byteCount / 1e6).toFixed(1)} MB in ${runSeconds.toFixed(1)} s; peak RSS ${(peak.peakRss / 1e6).toFixed(0)} MB`,
+    );
     const read = await indexedLog(serve.logFile);
 
     const afterRun = await indexSize(db.pool);
@@ -297,7 +333,14 @@ async function main(): Promise<void> {
       startedAt,
       durationSeconds: seconds(t0, Date.now()),
       machine,
-      corpus: { packages: stats.perPackage, files: stats.files, bytes: stats.bytes, textFiles: stats.textFiles, textBytes: stats.textBytes, commit: stats.commit },
+      corpus: {
+        packages: stats.perPackage,
+        files: stats.files,
+        bytes: stats.bytes,
+        textFiles: stats.textFiles,
+        textBytes: stats.textBytes,
+        commit: stats.commit,
+      },
       indexing: {
         indexedFiles: run.repo.fileCount,
         indexedBytes: run.repo.byteCount,
@@ -352,7 +395,9 @@ async function main(): Promise<void> {
       process.stdout.write(`${postingModelMarkdown(model)}\n`);
     }
     const missed = targets(results).filter((t) => !t.ok).length;
-    log(`done in ${((Date.now() - t0) / 60000).toFixed(1)} min; ${missed} target(s) missed; results in ${path.relative(REPO_ROOT, RESULTS)}/${stamp}.{json,md}`);
+    log(
+      `done in ${((Date.now() - t0) / 60000).toFixed(1)} min; ${missed} target(s) missed; results in ${path.relative(REPO_ROOT, RESULTS)}/${stamp}.{json,md}`,
+    );
     if (opts.keep) {
       log(`--keep: Postgres stays up until SIGTERM/SIGINT to pid ${process.pid}: psql '${db.url}'`);
       const alive = setInterval(() => {}, 60_000); // signal listeners alone do not keep Node running

@@ -9,8 +9,4 @@ import "./app.css";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("missing #root element");
-createRoot(root).render(
-  <StrictMode>
-    {authPageFor(window.location.pathname) ?? <App />}
-  </StrictMode>,
-);
+createRoot(root).render(<StrictMode>{authPageFor(window.location.pathname) ?? <App />}</StrictMode>);

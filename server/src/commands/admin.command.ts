@@ -39,8 +39,7 @@ const MAX_STDIN_PASSWORD = 1024;
 
 const text = { type: "string" } as const;
 
-const invalid = (message: string, usage: string) =>
-  new AppError("invalid_arguments", 400, `${message}; usage: ctxpipe admin ${usage}`, { expose: true });
+const invalid = (message: string, usage: string) => new AppError("invalid_arguments", 400, `${message}; usage: ctxpipe admin ${usage}`, { expose: true });
 
 const failure = (code: string, status: number, message: string) => new AppError(code, status, message, { expose: true });
 
@@ -147,7 +146,9 @@ export async function runAdminCommand(platform: Platform, args: string[], input:
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {
     const known = Object.keys(COMMANDS).join(", ");
-    throw new AppError("invalid_arguments", 400, `${name ? `unknown admin command "${name}"` : "missing admin command"}; use one of: ${known}`, { expose: true });
+    throw new AppError("invalid_arguments", 400, `${name ? `unknown admin command "${name}"` : "missing admin command"}; use one of: ${known}`, {
+      expose: true,
+    });
   }
   let flags: Flags;
   try {

@@ -14,7 +14,14 @@ describe("chunkText", () => {
   it("splits at the line limit with 1-based start lines", () => {
     const text = Array.from({ length: CHUNK_MAX_LINES * 2 + 3 }, (_, i) => `line ${i + 1}`).join("\n");
     const chunks = chunkText(text);
-    assert.deepEqual(chunks.map((c) => [c.startLine, c.lineCount]), [[1, CHUNK_MAX_LINES], [CHUNK_MAX_LINES + 1, CHUNK_MAX_LINES], [2 * CHUNK_MAX_LINES + 1, 3]]);
+    assert.deepEqual(
+      chunks.map((c) => [c.startLine, c.lineCount]),
+      [
+        [1, CHUNK_MAX_LINES],
+        [CHUNK_MAX_LINES + 1, CHUNK_MAX_LINES],
+        [2 * CHUNK_MAX_LINES + 1, 3],
+      ],
+    );
     assert.equal(chunks[1]!.content.split("\n")[0], `line ${CHUNK_MAX_LINES + 1}`);
     assert.equal(chunks.map((c) => c.content).join("\n"), text);
   });
@@ -22,7 +29,14 @@ describe("chunkText", () => {
   it("splits at the size limit but keeps an over-long line whole", () => {
     const long = "x".repeat(CHUNK_MAX_BYTES * 2);
     const chunks = chunkText(`a\n${long}\nb`);
-    assert.deepEqual(chunks.map((c) => [c.startLine, c.lineCount]), [[1, 1], [2, 1], [3, 1]]);
+    assert.deepEqual(
+      chunks.map((c) => [c.startLine, c.lineCount]),
+      [
+        [1, 1],
+        [2, 1],
+        [3, 1],
+      ],
+    );
     assert.equal(chunks[1]!.content, long);
   });
 

@@ -24,7 +24,9 @@ describe("ContentWriter", () => {
   before(async () => {
     testDb = await createTestDatabase();
     db = createDatabase({ url: testDb.url, poolSize: 2, logger: createLogger("silent"), applicationName: "content-writer-test" });
-    const { rows } = await db.unsafeSystem.query<{ id: string }>("insert into orgs (slug, name) values ($1, $1) returning id", [`org-${randomBytes(4).toString("hex")}`]);
+    const { rows } = await db.unsafeSystem.query<{ id: string }>("insert into orgs (slug, name) values ($1, $1) returning id", [
+      `org-${randomBytes(4).toString("hex")}`,
+    ]);
     orgId = rows[0]!.id;
   });
 
@@ -34,7 +36,10 @@ describe("ContentWriter", () => {
   });
 
   it("writes every batch, a few in flight, and each blob's symbols once in document order", async () => {
-    const blobs = Array.from({ length: 30 }, (_, i) => ({ oid: `blob-${i}`, text: Array.from({ length: 300 }, (_, l) => `line ${l} of blob ${i}`).join("\n") }));
+    const blobs = Array.from({ length: 30 }, (_, i) => ({
+      oid: `blob-${i}`,
+      text: Array.from({ length: 300 }, (_, l) => `line ${l} of blob ${i}`).join("\n"),
+    }));
     await withTenant(db, { orgId }, async (tx) => {
       const writer = new ContentWriter(tx, orgId, 10_000, 3);
       let sent = 0;
@@ -53,18 +58,27 @@ describe("ContentWriter", () => {
     });
     const stored = await withTenant(db, { orgId }, async (tx) => ({
       chunks: (await tx.query<{ n: number; lines: number }>("select count(*)::int as n, sum(line_count)::int as lines from index_chunks")).rows[0],
-      symbols: (await tx.query<{ blob_oid: string; name: string }>("select blob_oid, name from index_symbols where blob_oid = 'blob-7' order by start_line")).rows,
+      symbols: (await tx.query<{ blob_oid: string; name: string }>("select blob_oid, name from index_symbols where blob_oid = 'blob-7' order by start_line"))
+        .rows,
       total: (await tx.query<{ n: number }>("select count(*)::int as n from index_symbols")).rows[0]!.n,
       found: (await tx.query<{ blob_oid: string }>("select blob_oid from index_chunks where content like '%line 299 of blob 12%'")).rows,
     }));
     assert.deepEqual(stored.chunks, { n: blobs.reduce((n, b) => n + chunkText(b.text).length, 0), lines: 30 * 300 });
-    assert.deepEqual(stored.symbols.map((s) => s.name), ["firstblob-7", "secondblob-7"]);
+    assert.deepEqual(
+      stored.symbols.map((s) => s.name),
+      ["firstblob-7", "secondblob-7"],
+    );
     assert.equal(stored.total, 60);
-    assert.deepEqual(stored.found.map((r) => r.blob_oid), ["blob-12"]);
+    assert.deepEqual(
+      stored.found.map((r) => r.blob_oid),
+      ["blob-12"],
+    );
   });
 
   it("reports a failed write to the next call", async () => {
-    const { rows } = await db.unsafeSystem.query<{ id: string }>("insert into orgs (slug, name) values ($1, $1) returning id", [`org-${randomBytes(4).toString("hex")}`]);
+    const { rows } = await db.unsafeSystem.query<{ id: string }>("insert into orgs (slug, name) values ($1, $1) returning id", [
+      `org-${randomBytes(4).toString("hex")}`,
+    ]);
     const otherOrg = rows[0]!.id;
     await assert.rejects(
       withTenant(db, { orgId }, async (tx) => {

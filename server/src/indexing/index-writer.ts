@@ -99,8 +99,24 @@ export async function insertContent(tx: Queryable, orgId: string, chunks: BlobCh
        with ordinality as s(oid, language, name, kind, container, start_line, end_line, name_line, ord)
      where exists (select 1 from marked m where m.blob_oid = s.oid and m.language = s.language)
      order by s.ord`,
-    [orgId, c.oid, c.no, c.start, c.count, c.content, symbols.map((b) => b.oid), symbols.map((b) => b.language),
-      s.oid, s.lang, s.name, s.kind, s.container, s.start, s.end, s.nameLine],
+    [
+      orgId,
+      c.oid,
+      c.no,
+      c.start,
+      c.count,
+      c.content,
+      symbols.map((b) => b.oid),
+      symbols.map((b) => b.language),
+      s.oid,
+      s.lang,
+      s.name,
+      s.kind,
+      s.container,
+      s.start,
+      s.end,
+      s.nameLine,
+    ],
   );
 }
 
@@ -130,7 +146,16 @@ function chunkColumns(blobs: BlobChunks[]) {
 
 /** The symbol rows as parameter arrays (one per column). */
 function symbolColumns(blobs: BlobSymbols[]) {
-  const cols = { oid: [] as string[], lang: [] as string[], name: [] as string[], kind: [] as string[], container: [] as (string | null)[], start: [] as number[], end: [] as number[], nameLine: [] as number[] };
+  const cols = {
+    oid: [] as string[],
+    lang: [] as string[],
+    name: [] as string[],
+    kind: [] as string[],
+    container: [] as (string | null)[],
+    start: [] as number[],
+    end: [] as number[],
+    nameLine: [] as number[],
+  };
   for (const blob of blobs) {
     for (const s of blob.symbols) {
       cols.oid.push(blob.oid);
@@ -168,10 +193,11 @@ export async function stageFiles(
 ): Promise<void> {
   const closing = [...changes.removals, ...changes.upserts.map((f) => f.path)];
   if (closing.length > 0) {
-    await tx.query(
-      "update index_files set valid_to = $3 where repository_id = $1 and valid_to is null and path = any($2::text[])",
-      [scope.repositoryId, closing, next],
-    );
+    await tx.query("update index_files set valid_to = $3 where repository_id = $1 and valid_to is null and path = any($2::text[])", [
+      scope.repositoryId,
+      closing,
+      next,
+    ]);
   }
   if (changes.upserts.length > 0) {
     await tx.query(

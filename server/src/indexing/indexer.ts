@@ -25,7 +25,16 @@ import {
 import { ContentWriter } from "./content-writer.js";
 import { detectLanguage, isBinary, isLikelyGenerated } from "./languages/language-detect.js";
 import { spreadOrder } from "./spread-order.js";
-import { countSkip, INDEX_RULES_VERSION, planRun, type Candidate, type IndexSettings, type IndexSource, type PreviousRun, type SkipReason } from "./run-plan.js";
+import {
+  countSkip,
+  INDEX_RULES_VERSION,
+  planRun,
+  type Candidate,
+  type IndexSettings,
+  type IndexSource,
+  type PreviousRun,
+  type SkipReason,
+} from "./run-plan.js";
 import type { SymbolExtractor } from "./symbols/symbol-extractor.js";
 
 /** Progress of a run, for the repository's status. */

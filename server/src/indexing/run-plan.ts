@@ -101,7 +101,11 @@ async function planIncremental(
   const changes = await source.changesBetween(previous.indexedCommit, input.commit);
   if (!changes || changes.some((c) => c.path === ".gitattributes" || c.path.endsWith("/.gitattributes"))) return undefined;
 
-  const live = await liveFiles(tx, input.repositoryId, changes.map((c) => c.path));
+  const live = await liveFiles(
+    tx,
+    input.repositoryId,
+    changes.map((c) => c.path),
+  );
   // Take back the skip counts of the files that changed or left: why each old version was
   // skipped, by the same rules, with the old commit's attributes; one that passed those
   // rules but is not live was rejected for its content (binary, else generated).
@@ -138,7 +142,10 @@ async function keep(source: IndexSource, commit: string, entries: SourceEntry[],
     else candidates.push({ path: entry.path, oid: entry.oid, size: entry.size });
   }
   if (candidates.length === 0) return [];
-  const attributes = await source.readAttributes(commit, candidates.map((c) => c.path));
+  const attributes = await source.readAttributes(
+    commit,
+    candidates.map((c) => c.path),
+  );
   const excluded = new Map(attributes.filter((a) => a.generated || a.vendored).map((a) => [a.path, a.generated ? "generated" : "vendored"] as const));
   return candidates.filter((c) => {
     const reason = excluded.get(c.path);

@@ -17,7 +17,10 @@ describe("spreadOrder", () => {
     const items = Array.from({ length: 68_609 }, (_, i) => i);
     const out = spreadOrder(items);
     assert.equal(out.length, items.length);
-    assert.deepEqual([...out].sort((a, b) => a - b), items);
+    assert.deepEqual(
+      [...out].sort((a, b) => a - b),
+      items,
+    );
     // The first 1/16 of the output holds items from all over the input, in runs of 32.
     const head = out.slice(0, Math.floor(out.length / 16));
     assert.ok(Math.min(...head) === 0 && Math.max(...head) > items.length * 0.95);

@@ -26,7 +26,12 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
   for (const tool of TOOLS) {
     server.registerTool(
       tool.name,
-      { description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: { readOnlyHint: true, openWorldHint: false } },
+      {
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: { readOnlyHint: true, openWorldHint: false },
+      },
       async (args: unknown) => {
         const started = performance.now();
         const nul = nulFieldOf(args);

@@ -94,7 +94,8 @@ export function mcpRoutes(deps: McpDependencies) {
       if (isAppError(err) && err.status === 401) return rpcError(c, 401, -32001, err.message, challenge("invalid_token"));
       throw err;
     }
-    if (!caller) return rpcError(c, 401, -32001, "Authentication required: send an API key (Authorization: Bearer ctx_...) or sign in with OAuth.", challenge());
+    if (!caller)
+      return rpcError(c, 401, -32001, "Authentication required: send an API key (Authorization: Bearer ctx_...) or sign in with OAuth.", challenge());
     let org: Awaited<ReturnType<typeof deps.accounts.resolveOrg>>;
     try {
       org = await deps.accounts.resolveOrg(caller, slug);

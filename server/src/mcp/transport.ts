@@ -24,7 +24,11 @@ export async function handleMcpRequest(request: Request, server: McpServer): Pro
 /** The answer to GET/DELETE on an MCP endpoint: 405, as this server keeps no streams or sessions. */
 export function methodNotAllowed(): Response {
   return new Response(
-    JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this server answers POST only (no server-sent streams, no sessions)." }, id: null }),
+    JSON.stringify({
+      jsonrpc: "2.0",
+      error: { code: -32000, message: "Method not allowed: this server answers POST only (no server-sent streams, no sessions)." },
+      id: null,
+    }),
     { status: 405, headers: { "content-type": "application/json", allow: "POST" } },
   );
 }

@@ -18,7 +18,12 @@ export function registerMcpUsageRoute(router: ApiRouter, db: Database): void {
     minRole: "admin",
     params: z.object({ orgSlug: z.string() }),
     query: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }),
-    responses: { 200: { description: "Usage", schema: z.object({ usage: z.array(z.object({ day: z.string(), tool: z.string(), calls: z.number(), errors: z.number(), avgMs: z.number() })) }) } },
+    responses: {
+      200: {
+        description: "Usage",
+        schema: z.object({ usage: z.array(z.object({ day: z.string(), tool: z.string(), calls: z.number(), errors: z.number(), avgMs: z.number() })) }),
+      },
+    },
     handler: async (c, { query }) => c.json({ usage: await readUsage(db, orgActorOf(c), query.days) }),
   });
 }

@@ -36,13 +36,16 @@ export async function recordUsage(db: Database, orgId: string, calls: ToolCall[]
 
 /** The organisation's counts of the last `days` days, newest first. */
 export async function readUsage(db: Database, scope: TenantScope, days: number): Promise<UsageRow[]> {
-  const rows = await withTenant(db, scope, async (tx) =>
-    (
-      await tx.query<{ day: string; tool: string; calls: number; errors: number; total_ms: string }>(
-        "select to_char(day, 'YYYY-MM-DD') as day, tool, calls, errors, total_ms from mcp_usage_daily where day > current_date - $1::int order by day desc, tool",
-        [days],
-      )
-    ).rows,
+  const rows = await withTenant(
+    db,
+    scope,
+    async (tx) =>
+      (
+        await tx.query<{ day: string; tool: string; calls: number; errors: number; total_ms: string }>(
+          "select to_char(day, 'YYYY-MM-DD') as day, tool, calls, errors, total_ms from mcp_usage_daily where day > current_date - $1::int order by day desc, tool",
+          [days],
+        )
+      ).rows,
   );
   return rows.map((r) => ({ day: r.day, tool: r.tool, calls: r.calls, errors: r.errors, avgMs: r.calls ? Math.round(Number(r.total_ms) / r.calls) : 0 }));
 }

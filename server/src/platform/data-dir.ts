@@ -20,11 +20,9 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
     await fs.rm(probe);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new AppError(
-      "data_dir_unwritable",
-      500,
-      `The data directory ${dataDir} is not writable (${reason}); set CTXPIPE_DATA_DIR to a writable path.`,
-      { expose: true, cause: err },
-    );
+    throw new AppError("data_dir_unwritable", 500, `The data directory ${dataDir} is not writable (${reason}); set CTXPIPE_DATA_DIR to a writable path.`, {
+      expose: true,
+      cause: err,
+    });
   }
 }

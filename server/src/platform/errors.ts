@@ -32,12 +32,10 @@ export class AppError extends Error {
 }
 
 /** 400: the request is malformed (bad JSON, bad query syntax). */
-export const badRequest = (message: string, details?: unknown) =>
-  new AppError("bad_request", 400, message, { details });
+export const badRequest = (message: string, details?: unknown) => new AppError("bad_request", 400, message, { details });
 
 /** 400: a body or query that fails its schema; `details` lists the fields. */
-export const invalidInput = (message: string, details?: unknown) =>
-  new AppError("invalid_input", 400, message, { details });
+export const invalidInput = (message: string, details?: unknown) => new AppError("invalid_input", 400, message, { details });
 
 /** 401: no or bad credentials. */
 export const unauthorized = (message = "Sign in or send an API key.") => new AppError("unauthorized", 401, message);
@@ -52,8 +50,7 @@ export const notFound = (what = "resource") => new AppError("not_found", 404, `T
 export const conflict = (message: string) => new AppError("conflict", 409, message);
 
 /** 413: the body exceeds the configured limit. */
-export const payloadTooLarge = (limitBytes: number) =>
-  new AppError("payload_too_large", 413, `The request body exceeds the limit of ${limitBytes} bytes.`);
+export const payloadTooLarge = (limitBytes: number) => new AppError("payload_too_large", 413, `The request body exceeds the limit of ${limitBytes} bytes.`);
 
 /** 503: a dependency is unavailable; the client may retry. */
 export const unavailable = (message: string) => new AppError("unavailable", 503, message, { expose: true });

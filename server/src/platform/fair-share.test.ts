@@ -42,9 +42,15 @@ describe("FairShare", () => {
     const a = gate();
     const holder = share.run({ orgId: "o1", caller: "k1" }, () => a.done);
     const waiting = [share.run({ orgId: "o1", caller: "k1" }, async () => 1), share.run({ orgId: "o1", caller: "k1" }, async () => 2)];
-    await assert.rejects(share.run({ orgId: "o1", caller: "k1" }, async () => 3), (err) => isAppError(err) && err.status === 429 && /waiting/.test(err.message));
+    await assert.rejects(
+      share.run({ orgId: "o1", caller: "k1" }, async () => 3),
+      (err) => isAppError(err) && err.status === 429 && /waiting/.test(err.message),
+    );
     for (const w of waiting) {
-      await assert.rejects(w, (err) => isAppError(err) && err.code === "rate_limited" && (err.details as { retryAfterSeconds: number }).retryAfterSeconds === 1);
+      await assert.rejects(
+        w,
+        (err) => isAppError(err) && err.code === "rate_limited" && (err.details as { retryAfterSeconds: number }).retryAfterSeconds === 1,
+      );
     }
     a.open();
     await holder;
@@ -68,7 +74,10 @@ describe("FairShare", () => {
 
   it("frees the slot when the work fails", async () => {
     const share = new FairShare(options);
-    await assert.rejects(share.run({ orgId: "o1", caller: "k1" }, async () => Promise.reject(new Error("boom"))), /boom/);
+    await assert.rejects(
+      share.run({ orgId: "o1", caller: "k1" }, async () => Promise.reject(new Error("boom"))),
+      /boom/,
+    );
     assert.equal(await share.run({ orgId: "o1", caller: "k1" }, async () => "ok"), "ok");
   });
 });

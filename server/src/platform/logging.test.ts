@@ -19,10 +19,7 @@ function capture() {
 
 describe("scrubSecrets", () => {
   it("removes passwords from connection strings", () => {
-    assert.equal(
-      scrubSecrets("connect postgres://ctx:s3cr3t@db.internal:5432/ctxpipe failed"),
-      "connect postgres://ctx:***@db.internal:5432/ctxpipe failed",
-    );
+    assert.equal(scrubSecrets("connect postgres://ctx:s3cr3t@db.internal:5432/ctxpipe failed"), "connect postgres://ctx:***@db.internal:5432/ctxpipe failed");
   });
   it("removes tokens used as URL user names", () => {
     assert.equal(scrubSecrets("clone https://ghp_abcdef123456@github.com/o/r"), "clone https://***@github.com/o/r");
@@ -38,10 +35,7 @@ describe("scrubSecrets", () => {
 describe("createLogger", () => {
   it("redacts secret keys at any of the first levels", () => {
     const { lines, logger } = capture();
-    logger.info(
-      { password: "p1", config: { authSecret: "s1", port: 3 }, req: { headers: { authorization: "Bearer t1", cookie: "c1" } } },
-      "hello",
-    );
+    logger.info({ password: "p1", config: { authSecret: "s1", port: 3 }, req: { headers: { authorization: "Bearer t1", cookie: "c1" } } }, "hello");
     const line = lines.join("");
     for (const secret of ["p1", "s1", "Bearer t1", "c1"]) assert.ok(!line.includes(`"${secret}"`), `${secret} leaked: ${line}`);
     assert.match(line, /"port":3/);

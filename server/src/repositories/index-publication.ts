@@ -8,12 +8,17 @@ import type { Queryable } from "../platform/db/tenant.js";
 
 /** The published index of a repository (generation 0 and no previous run before the first). */
 export async function readPublishedIndex(tx: Queryable, repositoryId: string): Promise<PublishedIndex> {
-  const { rows } = await tx.query<{ generation: number; indexed_commit: string | null; indexed_settings: PublishedIndex["previous"]["settings"]; skipped: PublishedIndex["previous"]["skipped"] | null }>(
-    "select generation, indexed_commit, indexed_settings, skipped from repositories where id = $1",
-    [repositoryId],
-  );
+  const { rows } = await tx.query<{
+    generation: number;
+    indexed_commit: string | null;
+    indexed_settings: PublishedIndex["previous"]["settings"];
+    skipped: PublishedIndex["previous"]["skipped"] | null;
+  }>("select generation, indexed_commit, indexed_settings, skipped from repositories where id = $1", [repositoryId]);
   const row = rows[0];
-  return { generation: row?.generation ?? 0, previous: { indexedCommit: row?.indexed_commit ?? null, settings: row?.indexed_settings ?? null, skipped: row?.skipped ?? {} } };
+  return {
+    generation: row?.generation ?? 0,
+    previous: { indexedCommit: row?.indexed_commit ?? null, settings: row?.indexed_settings ?? null, skipped: row?.skipped ?? {} },
+  };
 }
 
 /** Publishes a finished run: the new generation, its commit and totals, and the run's counts. */

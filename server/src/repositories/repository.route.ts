@@ -21,7 +21,9 @@ export const repositorySchema = z.object({
   url: z.string(),
   branch: z.string().nullable(),
   status: z.enum(["queued", "running", "ready", "failed", "complete_with_issues", "unindexing"]),
-  step: z.object({ key: z.string(), index: z.number(), total: z.number(), label: z.string(), done: z.number().optional(), of: z.number().optional() }).nullable(),
+  step: z
+    .object({ key: z.string(), index: z.number(), total: z.number(), label: z.string(), done: z.number().optional(), of: z.number().optional() })
+    .nullable(),
   indexedCommit: z.string().nullable(),
   indexedBranch: z.string().nullable(),
   indexedAt: z.string().nullable(),
@@ -30,7 +32,14 @@ export const repositorySchema = z.object({
   languages: z.record(z.string(), z.number()),
   skipped: z.record(z.string(), z.number()),
   lastRun: z
-    .object({ kind: z.enum(["full", "incremental"]), added: z.number(), updated: z.number(), removed: z.number(), blobsRead: z.number(), bytesRead: z.number() })
+    .object({
+      kind: z.enum(["full", "incremental"]),
+      added: z.number(),
+      updated: z.number(),
+      removed: z.number(),
+      blobsRead: z.number(),
+      bytesRead: z.number(),
+    })
     .nullable()
     .describe("What the latest published run did: `incremental` looked only at the paths changed since the indexed commit."),
   error: z.string().nullable(),
@@ -46,7 +55,8 @@ export function registerRepositoryRoutes(router: ApiRouter, deps: RepositoryDepe
       method: "post",
       path: "/api/v1/orgs/{orgSlug}/repositories",
       summary: "Add a repository; its first index run is queued",
-      description: "URLs: https:// (public, or private with credentials: a token, or username and password, stored encrypted). ssh:// and scp-style git@host:path are accepted for anonymous access only (no SSH keys yet). Hosts resolving to internal addresses are refused unless allow-listed.",
+      description:
+        "URLs: https:// (public, or private with credentials: a token, or username and password, stored encrypted). ssh:// and scp-style git@host:path are accepted for anonymous access only (no SSH keys yet). Hosts resolving to internal addresses are refused unless allow-listed.",
       tags: ["Repositories"],
       access: "org",
       minRole: "admin",

@@ -161,12 +161,16 @@ export async function addRepository(deps: RepositoryDependencies, actor: OrgActo
 }
 
 /** The organisation's repositories by name, optionally only those in `statuses`, at most `limit`. */
-export async function listRepositories(db: Database, scope: TenantScope, filter: { statuses?: RepositoryStatus[]; limit?: number } = {}): Promise<Repository[]> {
+export async function listRepositories(
+  db: Database,
+  scope: TenantScope,
+  filter: { statuses?: RepositoryStatus[]; limit?: number } = {},
+): Promise<Repository[]> {
   return withTenant(db, scope, async (tx) => {
-    const { rows } = await tx.query<RepositoryRow>(
-      "select * from repositories where ($1::text[] is null or status = any($1::text[])) order by name limit $2",
-      [filter.statuses ?? null, filter.limit ?? null],
-    );
+    const { rows } = await tx.query<RepositoryRow>("select * from repositories where ($1::text[] is null or status = any($1::text[])) order by name limit $2", [
+      filter.statuses ?? null,
+      filter.limit ?? null,
+    ]);
     return rows.map(presentRepository);
   });
 }
@@ -197,7 +201,9 @@ export async function requestReindex(deps: RepositoryDependencies, actor: OrgAct
 export async function deleteRepository(deps: RepositoryDependencies, actor: OrgActor, id: string): Promise<Repository> {
   const repo = await withTenant(deps.db, actor, async (tx) => {
     await findRow(tx, id);
-    const { rows } = await tx.query<RepositoryRow>("update repositories set status = 'unindexing', step = null, updated_at = now() where id = $1 returning *", [id]);
+    const { rows } = await tx.query<RepositoryRow>("update repositories set status = 'unindexing', step = null, updated_at = now() where id = $1 returning *", [
+      id,
+    ]);
     await recordAudit(tx, actor, { action: "repository.deleted", targetType: "repository", targetId: id, details: { name: rows[0]!.name } });
     return rows[0]!;
   });

@@ -11,7 +11,15 @@ import { withTenant } from "../platform/db/tenant.js";
 import { AppError, isAppError } from "../platform/errors.js";
 import type { Logger } from "../platform/logging.js";
 import { defineJob } from "../jobs/job-queue.js";
-import { ANALYZE_AFTER_BLOBS, collectGarbage, refreshIndexStatistics, repositoryBlobs, runIndex, type IndexProgress, type SymbolExtractor } from "../indexing/index.js";
+import {
+  ANALYZE_AFTER_BLOBS,
+  collectGarbage,
+  refreshIndexStatistics,
+  repositoryBlobs,
+  runIndex,
+  type IndexProgress,
+  type SymbolExtractor,
+} from "../indexing/index.js";
 import { readSecret } from "../secrets/index.js";
 import type { GitCache } from "./git/git-cache.js";
 import { GitError, type GitCredentials } from "./git/git-runner.js";
@@ -35,7 +43,12 @@ export interface RepositoryJobDependencies {
   logger: Logger;
 }
 
-const STEPS = { fetch: [1, "Fetching from the remote"], list: [2, "Listing files"], content: [3, "Indexing file contents"], publish: [4, "Publishing the new index"] } as const;
+const STEPS = {
+  fetch: [1, "Fetching from the remote"],
+  list: [2, "Listing files"],
+  content: [3, "Indexing file contents"],
+  publish: [4, "Publishing the new index"],
+} as const;
 const TOTAL_STEPS = 4;
 
 /** Git failures that retrying may fix. */
@@ -114,7 +127,10 @@ export function syncJob(deps: RepositoryJobDependencies) {
           step: null,
           error: tooLarge > 0 ? `${tooLarge} file(s) over the size limit were not indexed.` : null,
         });
-        logger.info({ repositoryId: data.repositoryId, commit: synced.commit, kind: result.kind, ...result.changed, files: result.files }, "repository indexed");
+        logger.info(
+          { repositoryId: data.repositoryId, commit: synced.commit, kind: result.kind, ...result.changed, files: result.files },
+          "repository indexed",
+        );
       } catch (err) {
         const transient = (err instanceof GitError && TRANSIENT.has(err.kind)) || !isAppError(err);
         const message = isAppError(err) && err.expose ? err.message : "Indexing failed because of an internal error.";

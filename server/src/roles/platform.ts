@@ -90,12 +90,9 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
     } else if (options.requireMigrated) {
       const pending = await pendingMigrations(db.unsafeSystem);
       if (pending.length > 0) {
-        throw new AppError(
-          "migrations_pending",
-          500,
-          `The database needs ${pending.length} migration(s) (${pending[0]}…); run \`ctxpipe migrate\` first.`,
-          { expose: true },
-        );
+        throw new AppError("migrations_pending", 500, `The database needs ${pending.length} migration(s) (${pending[0]}…); run \`ctxpipe migrate\` first.`, {
+          expose: true,
+        });
       }
     }
     if (options.requireMigrated || options.forceMigrate || config.database.migrateOnStart) await assertAppRole(db);

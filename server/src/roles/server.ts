@@ -69,7 +69,14 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
       apiRootRoutes(),
       openApiRoutes(() => router.specs, config.baseUrl),
       accounts.authRoutes,
-      mcpRoutes({ db, accounts, baseUrl: config.baseUrl, allowedOrigins: config.allowedOrigins, share, searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs) }),
+      mcpRoutes({
+        db,
+        accounts,
+        baseUrl: config.baseUrl,
+        allowedOrigins: config.allowedOrigins,
+        share,
+        searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs),
+      }),
       router.hono,
       ...(options.extraRoutes ?? []),
     ],
@@ -81,7 +88,12 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
  * worker and the database stop).
  * @returns the bound port.
  */
-export async function startServerRole(platform: Platform, jobs: JobQueue, repositories: Repositories, options: ServerRoleOptions = {}): Promise<{ port: number }> {
+export async function startServerRole(
+  platform: Platform,
+  jobs: JobQueue,
+  repositories: Repositories,
+  options: ServerRoleOptions = {},
+): Promise<{ port: number }> {
   const app = buildServerApp(platform, jobs, repositories, options);
   const { host, port } = platform.config.http;
   const server = await startHttpServer(app, { host, port, logger: platform.logger });

@@ -128,10 +128,11 @@ export async function collectGroup(
     // twice what was read so far, as the rate of a small sample is rough.
     const nextSize = () => Math.min(((limits.target - files) / Math.max(files / Math.max(scan.chunksRead, 1), 0.02)) * 1.25, scan.chunksRead * 2);
     // A fetch cancelled by the statement timeout ends the scan like the deadline does.
-    const next = (size: number) => scan.next(size).catch((err: unknown) => {
-      if (err instanceof sql.ScanTimeout) return "timeout" as const;
-      throw err;
-    });
+    const next = (size: number) =>
+      scan.next(size).catch((err: unknown) => {
+        if (err instanceof sql.ScanTimeout) return "timeout" as const;
+        throw err;
+      });
     // The first batch assumes about one new file per chunk, and stays a little under the target.
     for (let batch = await next(limits.target * 0.8); batch; batch = await next(nextSize())) {
       if (batch === "timeout") return stop("timeout");
@@ -172,8 +173,12 @@ export async function addNamedMatches(tx: Tx, repos: sql.SearchableRepo[], query
   // The visible files (filters applied) that hold a definition in their own language; the
   // closest names first (exact case, then shorter), then by path.
   const defs = (await sql.visibleFiles(tx, repos, query, [...byBlob.keys()], byBlob.size * 20))
-    .flatMap((file) => (byBlob.get(file.blobOid) ?? []).filter((d) => d.language === (file.language ?? d.language)).map((d) => ({ ...d, ...file, language: d.language })))
-    .sort((a, b) => Number(b.name === name) - Number(a.name === name) || a.name.length - b.name.length || a.path.localeCompare(b.path) || a.startLine - b.startLine)
+    .flatMap((file) =>
+      (byBlob.get(file.blobOid) ?? []).filter((d) => d.language === (file.language ?? d.language)).map((d) => ({ ...d, ...file, language: d.language })),
+    )
+    .sort(
+      (a, b) => Number(b.name === name) - Number(a.name === name) || a.name.length - b.name.length || a.path.localeCompare(b.path) || a.startLine - b.startLine,
+    )
     .slice(0, MAX_DEFINITION_FILES);
   const missing = [...new Set(defs.map((d) => d.blobOid))].filter((b) => !found.chunks.has(b));
   const { chunks } = await sql.chunksMatching(tx, literal, query.caseSensitive, missing, { perBlob: DEFINITION_CHUNKS_PER_FILE, cap: MAX_CANDIDATE_FILES });

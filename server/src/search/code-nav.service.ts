@@ -23,7 +23,17 @@ const READ_TIMEOUT = { snapshot: true, statementTimeoutMs: 10_000 } as const;
 /** Largest line number a read may ask for (kept far from Postgres' int4 limit). */
 export const MAX_LINE_NUMBER = 100_000_000;
 
-const EMPTY_QUERY: SearchQuery = { groups: [], repos: [], excludeRepos: [], files: [], excludeFiles: [], langs: [], excludeLangs: [], symbols: [], caseSensitive: false };
+const EMPTY_QUERY: SearchQuery = {
+  groups: [],
+  repos: [],
+  excludeRepos: [],
+  files: [],
+  excludeFiles: [],
+  langs: [],
+  excludeLangs: [],
+  symbols: [],
+  caseSensitive: false,
+};
 
 /** The published state of one repository (404 when missing or not in the org). */
 async function publishedRepo(tx: Queryable, repositoryId: string): Promise<sql.SearchableRepo & { status: string }> {
@@ -68,7 +78,11 @@ export interface FileList {
  * Lists indexed files of a repository, optionally filtered by a glob, in path order.
  * @throws not_found, not_indexed (409), invalid_input (bad glob).
  */
-export async function listFiles(db: Database, scope: TenantScope, input: { repositoryId: string; glob?: string; limit: number; cursor?: string }): Promise<FileList> {
+export async function listFiles(
+  db: Database,
+  scope: TenantScope,
+  input: { repositoryId: string; glob?: string; limit: number; cursor?: string },
+): Promise<FileList> {
   let regex: string | undefined;
   try {
     regex = input.glob ? globToRegexSource(input.glob) : undefined;
@@ -76,19 +90,24 @@ export async function listFiles(db: Database, scope: TenantScope, input: { repos
     throw invalidInput(`Invalid glob: ${(err as Error).message}`, { fields: [{ path: "glob", message: (err as Error).message }] });
   }
   const after = input.cursor === undefined ? null : decodePathCursor(input.cursor);
-  return withTenant(db, scope, async (tx) => {
-    const repo = await publishedRepo(tx, input.repositoryId);
-    const { rows } = await tx.query<{ path: string; language: string | null; size: number }>(
-      `select path, language, size from index_files
+  return withTenant(
+    db,
+    scope,
+    async (tx) => {
+      const repo = await publishedRepo(tx, input.repositoryId);
+      const { rows } = await tx.query<{ path: string; language: string | null; size: number }>(
+        `select path, language, size from index_files
        where repository_id = $1 and valid_from <= $2 and (valid_to is null or valid_to > $2)
          and ($3::text is null or path ~ $3) and ($4::text is null or path > $4)
        order by path limit $5`,
-      [repo.id, repo.generation, regex ?? null, after, input.limit + 1],
-    );
-    const files = rows.slice(0, input.limit);
-    const next = rows.length > input.limit ? Buffer.from(files.at(-1)!.path).toString("base64url") : null;
-    return { repository: { id: repo.id, name: repo.name, commit: repo.commit }, files, nextCursor: next };
-  }, READ_TIMEOUT);
+        [repo.id, repo.generation, regex ?? null, after, input.limit + 1],
+      );
+      const files = rows.slice(0, input.limit);
+      const next = rows.length > input.limit ? Buffer.from(files.at(-1)!.path).toString("base64url") : null;
+      return { repository: { id: repo.id, name: repo.name, commit: repo.commit }, files, nextCursor: next };
+    },
+    READ_TIMEOUT,
+  );
 }
 
 /**
@@ -119,50 +138,61 @@ export interface FileContent {
  * indexed file.
  * @throws not_found (repository or path), not_indexed (409), invalid_input (bad range).
  */
-export async function readFile(db: Database, scope: TenantScope, input: { repositoryId: string; path: string; startLine?: number; endLine?: number }): Promise<FileContent> {
+export async function readFile(
+  db: Database,
+  scope: TenantScope,
+  input: { repositoryId: string; path: string; startLine?: number; endLine?: number },
+): Promise<FileContent> {
   const start = input.startLine ?? 1;
   const end = input.endLine ?? start + MAX_READ_LINES - 1;
   if (start > MAX_LINE_NUMBER || end > MAX_LINE_NUMBER + MAX_READ_LINES) {
-    throw invalidInput(`Line numbers go up to ${MAX_LINE_NUMBER}.`, { fields: [{ path: start > MAX_LINE_NUMBER ? "startLine" : "endLine", message: `at most ${MAX_LINE_NUMBER}` }] });
+    throw invalidInput(`Line numbers go up to ${MAX_LINE_NUMBER}.`, {
+      fields: [{ path: start > MAX_LINE_NUMBER ? "startLine" : "endLine", message: `at most ${MAX_LINE_NUMBER}` }],
+    });
   }
   if (end < start) throw invalidInput("endLine must not be before startLine", { fields: [{ path: "endLine", message: "before startLine" }] });
   const last = Math.min(end, start + MAX_READ_LINES - 1);
-  return withTenant(db, scope, async (tx) => {
-    const repo = await publishedRepo(tx, input.repositoryId);
-    const { rows: files } = await tx.query<{ blob_oid: string; language: string | null }>(
-      `select blob_oid, language from index_files
+  return withTenant(
+    db,
+    scope,
+    async (tx) => {
+      const repo = await publishedRepo(tx, input.repositoryId);
+      const { rows: files } = await tx.query<{ blob_oid: string; language: string | null }>(
+        `select blob_oid, language from index_files
        where repository_id = $1 and path = $2 and valid_from <= $3 and (valid_to is null or valid_to > $3)`,
-      [repo.id, input.path, repo.generation],
-    );
-    const file = files[0];
-    if (!file) throw notFound("file");
-    const { rows: chunks } = await tx.query<{ start_line: number; line_count: number; content: string }>(
-      `select start_line, line_count, content from index_chunks
+        [repo.id, input.path, repo.generation],
+      );
+      const file = files[0];
+      if (!file) throw notFound("file");
+      const { rows: chunks } = await tx.query<{ start_line: number; line_count: number; content: string }>(
+        `select start_line, line_count, content from index_chunks
        where org_id = $1 and blob_oid = $2 and start_line <= $4 and start_line + line_count > $3 order by chunk_no`,
-      [scope.orgId, file.blob_oid, start, last],
-    );
-    const { rows: total } = await tx.query<{ n: number }>(
-      "select coalesce(max(start_line + line_count - 1), 0)::int as n from index_chunks where org_id = $1 and blob_oid = $2",
-      [scope.orgId, file.blob_oid],
-    );
-    const lines: { line: number; text: string }[] = [];
-    for (const chunk of chunks) {
-      chunk.content.split("\n").forEach((text, i) => {
-        const n = chunk.start_line + i;
-        if (n >= start && n <= last) lines.push({ line: n, text: text.replace(/\r$/, "") });
-      });
-    }
-    const totalLines = total[0]?.n ?? 0;
-    return {
-      repository: { id: repo.id, name: repo.name, commit: repo.commit },
-      path: input.path,
-      language: file.language,
-      totalLines,
-      startLine: lines[0]?.line ?? start,
-      endLine: lines.at(-1)?.line ?? Math.min(last, totalLines),
-      lines,
-    };
-  }, READ_TIMEOUT);
+        [scope.orgId, file.blob_oid, start, last],
+      );
+      const { rows: total } = await tx.query<{ n: number }>(
+        "select coalesce(max(start_line + line_count - 1), 0)::int as n from index_chunks where org_id = $1 and blob_oid = $2",
+        [scope.orgId, file.blob_oid],
+      );
+      const lines: { line: number; text: string }[] = [];
+      for (const chunk of chunks) {
+        chunk.content.split("\n").forEach((text, i) => {
+          const n = chunk.start_line + i;
+          if (n >= start && n <= last) lines.push({ line: n, text: text.replace(/\r$/, "") });
+        });
+      }
+      const totalLines = total[0]?.n ?? 0;
+      return {
+        repository: { id: repo.id, name: repo.name, commit: repo.commit },
+        path: input.path,
+        language: file.language,
+        totalLines,
+        startLine: lines[0]?.line ?? start,
+        endLine: lines.at(-1)?.line ?? Math.min(last, totalLines),
+        lines,
+      };
+    },
+    READ_TIMEOUT,
+  );
 }
 
 /** A symbol definition with its location. */
@@ -184,27 +214,35 @@ export async function findSymbols(
   scope: TenantScope,
   input: { name: string; match: sql.NameMatch; kinds?: string[]; repository?: string; language?: string; limit: number },
 ): Promise<SymbolLocation[]> {
-  return withTenant(db, scope, async (tx) => {
-    const repos = await resolveRepositories(tx, input.repository);
-    if (repos.length === 0) return [];
-    const query = { ...EMPTY_QUERY, langs: input.language ? [input.language.toLowerCase()] : [] };
-    const hits = await sql.withSignatures(tx, await sql.findSymbols(tx, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }));
-    const byId = new Map(repos.map((r) => [r.id, r]));
-    return hits.map((h) => {
-      const repo = byId.get(h.repositoryId)!;
-      return {
-        name: h.name,
-        kind: h.kind,
-        container: h.container,
-        language: h.language,
-        repository: { id: repo.id, name: repo.name, commit: repo.commit },
-        path: h.path,
-        startLine: h.startLine,
-        endLine: h.endLine,
-        signature: h.signature,
-      };
-    });
-  }, READ_TIMEOUT);
+  return withTenant(
+    db,
+    scope,
+    async (tx) => {
+      const repos = await resolveRepositories(tx, input.repository);
+      if (repos.length === 0) return [];
+      const query = { ...EMPTY_QUERY, langs: input.language ? [input.language.toLowerCase()] : [] };
+      const hits = await sql.withSignatures(
+        tx,
+        await sql.findSymbols(tx, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }),
+      );
+      const byId = new Map(repos.map((r) => [r.id, r]));
+      return hits.map((h) => {
+        const repo = byId.get(h.repositoryId)!;
+        return {
+          name: h.name,
+          kind: h.kind,
+          container: h.container,
+          language: h.language,
+          repository: { id: repo.id, name: repo.name, commit: repo.commit },
+          path: h.path,
+          startLine: h.startLine,
+          endLine: h.endLine,
+          signature: h.signature,
+        };
+      });
+    },
+    READ_TIMEOUT,
+  );
 }
 
 /** A reference: a line using the name as a whole word that is not its definition. */
@@ -217,44 +255,53 @@ export interface Reference {
 }
 
 /** Finds whole-word uses of `name`, definitions excluded. */
-export async function findReferences(db: Database, scope: TenantScope, input: { name: string; repository?: string; limit: number }): Promise<{ references: Reference[]; partial: boolean }> {
+export async function findReferences(
+  db: Database,
+  scope: TenantScope,
+  input: { name: string; repository?: string; limit: number },
+): Promise<{ references: Reference[]; partial: boolean }> {
   if (!/^[\p{L}_$][\p{L}\p{N}_$]{0,199}$/u.test(input.name)) {
     throw invalidInput("name must be an identifier", { fields: [{ path: "name", message: "letters, digits, _ and $ only" }] });
   }
-  return withTenant(db, scope, async (tx) => {
-    const repos = await resolveRepositories(tx, input.repository);
-    if (repos.length === 0) return { references: [], partial: false };
-    const pattern = { kind: "literal" as const, value: input.name, negated: false };
-    const query = { ...EMPTY_QUERY, caseSensitive: true };
-    const { chunks, capped } = await scanReferences(tx, pattern);
-    const blobs = [...new Set(chunks.map((c) => c.blobOid))];
-    const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
-    const held = new Set(blobs);
-    const defs = (await sql.definitionsNamed(tx, [input.name])).filter((d) => held.has(d.blobOid));
-    const defLines = new Set(defs.filter((d) => d.name === input.name).flatMap((d) => [`${d.blobOid}:${d.startLine}`, `${d.blobOid}:${d.nameLine}`]));
-    const word = identifierPattern(input.name);
-    const linesByBlob = new Map<string, { line: number; text: string; ranges: [number, number][] }[]>();
-    for (const chunk of chunks) {
-      chunk.content.split("\n").forEach((raw, i) => {
-        const text = raw.replace(/\r$/, "").slice(0, 500);
-        const line = chunk.startLine + i;
-        const ranges = rangesIn(text, [word]);
-        if (ranges.length === 0) return;
-        // A definition's own line is not a reference (the name may sit on a later line of it).
-        if (defLines.has(`${chunk.blobOid}:${line}`)) return;
-        (linesByBlob.get(chunk.blobOid) ?? linesByBlob.set(chunk.blobOid, []).get(chunk.blobOid)!).push({ line, text, ranges });
-      });
-    }
-    const byId = new Map(repos.map((r) => [r.id, r]));
-    const references: Reference[] = [];
-    for (const file of files.sort((a, b) => byId.get(a.repositoryId)!.name.localeCompare(byId.get(b.repositoryId)!.name) || a.path.localeCompare(b.path))) {
-      const repo = byId.get(file.repositoryId)!;
-      for (const l of linesByBlob.get(file.blobOid) ?? []) {
-        references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });
+  return withTenant(
+    db,
+    scope,
+    async (tx) => {
+      const repos = await resolveRepositories(tx, input.repository);
+      if (repos.length === 0) return { references: [], partial: false };
+      const pattern = { kind: "literal" as const, value: input.name, negated: false };
+      const query = { ...EMPTY_QUERY, caseSensitive: true };
+      const { chunks, capped } = await scanReferences(tx, pattern);
+      const blobs = [...new Set(chunks.map((c) => c.blobOid))];
+      const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
+      const held = new Set(blobs);
+      const defs = (await sql.definitionsNamed(tx, [input.name])).filter((d) => held.has(d.blobOid));
+      const defLines = new Set(defs.filter((d) => d.name === input.name).flatMap((d) => [`${d.blobOid}:${d.startLine}`, `${d.blobOid}:${d.nameLine}`]));
+      const word = identifierPattern(input.name);
+      const linesByBlob = new Map<string, { line: number; text: string; ranges: [number, number][] }[]>();
+      for (const chunk of chunks) {
+        chunk.content.split("\n").forEach((raw, i) => {
+          const text = raw.replace(/\r$/, "").slice(0, 500);
+          const line = chunk.startLine + i;
+          const ranges = rangesIn(text, [word]);
+          if (ranges.length === 0) return;
+          // A definition's own line is not a reference (the name may sit on a later line of it).
+          if (defLines.has(`${chunk.blobOid}:${line}`)) return;
+          (linesByBlob.get(chunk.blobOid) ?? linesByBlob.set(chunk.blobOid, []).get(chunk.blobOid)!).push({ line, text, ranges });
+        });
       }
-    }
-    return { references: references.slice(0, input.limit), partial: capped || references.length > input.limit };
-  }, READ_TIMEOUT);
+      const byId = new Map(repos.map((r) => [r.id, r]));
+      const references: Reference[] = [];
+      for (const file of files.sort((a, b) => byId.get(a.repositoryId)!.name.localeCompare(byId.get(b.repositoryId)!.name) || a.path.localeCompare(b.path))) {
+        const repo = byId.get(file.repositoryId)!;
+        for (const l of linesByBlob.get(file.blobOid) ?? []) {
+          references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });
+        }
+      }
+      return { references: references.slice(0, input.limit), partial: capped || references.length > input.limit };
+    },
+    READ_TIMEOUT,
+  );
 }
 
 /** Most blobs whose lines findReferences reads. */

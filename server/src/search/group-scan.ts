@@ -67,7 +67,13 @@ export class GroupScan {
     // trigram bitmap over the whole org); a long one through the trigram index.
     const perBlob = within && within.length <= MAX_BLOBS_BY_KEY ? 2_147_483_647 : undefined;
     const scan = await sql.openChunkScan(tx, driver, caseSensitive, { within, perBlob });
-    return new GroupScan(tx, scan, positive.filter((p) => p !== driver), group.filter((p) => p.negated), caseSensitive);
+    return new GroupScan(
+      tx,
+      scan,
+      positive.filter((p) => p !== driver),
+      group.filter((p) => p.negated),
+      caseSensitive,
+    );
   }
 
   /**
@@ -98,7 +104,10 @@ export class GroupScan {
   private async check(fresh: string[], out: BlobChunks): Promise<void> {
     let remaining = fresh;
     for (const pattern of this.others) {
-      const { chunks, capped } = await sql.chunksMatching(this.tx, pattern, this.caseSensitive, remaining, { perBlob: CHECK_CHUNKS_PER_BLOB, cap: MAX_CHECK_CHUNKS });
+      const { chunks, capped } = await sql.chunksMatching(this.tx, pattern, this.caseSensitive, remaining, {
+        perBlob: CHECK_CHUNKS_PER_BLOB,
+        cap: MAX_CHECK_CHUNKS,
+      });
       this.checkCapped ||= capped;
       const perBlob = new Map<string, number>();
       for (const chunk of chunks) {

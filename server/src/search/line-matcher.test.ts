@@ -9,7 +9,16 @@ import { compileTextPattern as compilePattern } from "./text-pattern.js";
 describe("line matcher", () => {
   it("finds literal matches case-insensitively with ranges", () => {
     const re = compilePattern({ kind: "literal", value: "foo.bar" }, false);
-    assert.deepEqual(matchLines("x\nFOO.BAR(); foo.bar\nfooxbar", 10, [re]), [{ line: 11, text: "FOO.BAR(); foo.bar", ranges: [[0, 7], [11, 18]] }]);
+    assert.deepEqual(matchLines("x\nFOO.BAR(); foo.bar\nfooxbar", 10, [re]), [
+      {
+        line: 11,
+        text: "FOO.BAR(); foo.bar",
+        ranges: [
+          [0, 7],
+          [11, 18],
+        ],
+      },
+    ]);
   });
 
   it("respects case sensitivity", () => {
@@ -22,7 +31,10 @@ describe("line matcher", () => {
     const b = compilePattern({ kind: "literal", value: "bbc" }, false);
     assert.deepEqual(rangesIn("xabbbcx", [a, b]), [[1, 6]]);
     const anchored = compilePattern({ kind: "regex", value: "^func" }, false);
-    assert.deepEqual(matchLines("func a()\n  func b()", 1, [anchored]).map((m) => m.line), [1]);
+    assert.deepEqual(
+      matchLines("func a()\n  func b()", 1, [anchored]).map((m) => m.line),
+      [1],
+    );
   });
 
   it("cuts very long lines", () => {
@@ -39,7 +51,15 @@ describe("line matcher", () => {
   });
 
   it("finds the same lines by sweeping the chunk as by matching every line", () => {
-    const chunk = ["const a = useEffect(() => {", "  useLayoutEffect(x);", "}, []);", "function useEffectOnce() {}", "", "^start $end", `${"x".repeat(600)} useEffect`].join("\n");
+    const chunk = [
+      "const a = useEffect(() => {",
+      "  useLayoutEffect(x);",
+      "}, []);",
+      "function useEffectOnce() {}",
+      "",
+      "^start $end",
+      `${"x".repeat(600)} useEffect`,
+    ].join("\n");
     const patterns = [
       compilePattern({ kind: "regex", value: "use[A-Z]\\w+Effect" }, true),
       compilePattern({ kind: "regex", value: "^function" }, false),
@@ -49,7 +69,11 @@ describe("line matcher", () => {
     ];
     for (const re of patterns) {
       const perLine = chunk.split("\n").flatMap((line, i) => (rangesIn(line, [re]).length > 0 ? [i + 5] : []));
-      assert.deepEqual(matchLines(chunk, 5, [re]).map((m) => m.line), perLine, re.source);
+      assert.deepEqual(
+        matchLines(chunk, 5, [re]).map((m) => m.line),
+        perLine,
+        re.source,
+      );
     }
     assert.deepEqual(matchLines("a\nb\nc", 1, [compilePattern({ kind: "regex", value: "x*" }, false)]), []);
   });

@@ -18,7 +18,12 @@ function errorOf(input: string): QueryError {
 describe("parseQuery", () => {
   it("treats words as ANDed literals", () => {
     const q = parseQuery("useState effect");
-    assert.deepEqual(q.groups, [[{ kind: "literal", value: "useState", negated: false }, { kind: "literal", value: "effect", negated: false }]]);
+    assert.deepEqual(q.groups, [
+      [
+        { kind: "literal", value: "useState", negated: false },
+        { kind: "literal", value: "effect", negated: false },
+      ],
+    ]);
     assert.equal(q.caseSensitive, false);
   });
 
@@ -50,7 +55,10 @@ describe("parseQuery", () => {
   it("splits or-groups and keeps negated patterns", () => {
     const q = parseQuery("foo -bar or baz");
     assert.deepEqual(q.groups, [
-      [{ kind: "literal", value: "foo", negated: false }, { kind: "literal", value: "bar", negated: true }],
+      [
+        { kind: "literal", value: "foo", negated: false },
+        { kind: "literal", value: "bar", negated: true },
+      ],
       [{ kind: "literal", value: "baz", negated: false }],
     ]);
   });

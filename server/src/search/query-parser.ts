@@ -13,7 +13,6 @@
  */
 import { regexProblem } from "./text-pattern.js";
 
-
 /** One content pattern. */
 export interface Pattern {
   kind: "literal" | "regex";
@@ -93,7 +92,7 @@ function tokenize(input: string): Token[] {
           i += 2;
         } else value += input[i++];
       }
-      if (i >= input.length) throw new QueryError("unterminated quoted phrase: add the closing \"", start);
+      if (i >= input.length) throw new QueryError('unterminated quoted phrase: add the closing "', start);
       i++;
       tokens.push({ text: value, kind: "quoted", negated, offset: start, valueOffset, filter });
     } else if (ch === "/" && !filter) {
@@ -175,7 +174,7 @@ export function parseQuery(input: string): SearchQuery {
           query.symbols.push(value);
           break;
         case "case":
-          if (token.negated) throw new QueryError('-case: is not supported; use case:yes or case:no', token.offset);
+          if (token.negated) throw new QueryError("-case: is not supported; use case:yes or case:no", token.offset);
           if (!["yes", "no"].includes(value)) throw new QueryError('case: takes "yes" or "no"', token.offset);
           query.caseSensitive = value === "yes";
           break;

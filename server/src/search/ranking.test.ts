@@ -44,6 +44,9 @@ describe("ranking", () => {
       { score: 2, repoName: "z", path: "z" },
       { score: 1, repoName: "a", path: "b" },
     ];
-    assert.deepEqual(rank(items).map((i) => `${i.repoName}/${i.path}`), ["z/z", "a/b", "a/y", "b/x"]);
+    assert.deepEqual(
+      rank(items).map((i) => `${i.repoName}/${i.path}`),
+      ["z/z", "a/b", "a/y", "b/x"],
+    );
   });
 });

@@ -97,7 +97,12 @@ function linesOf(c: Candidate, chunks: sql.ChunkRow[], compile: (pattern: Patter
   const lines: LineMatch[] = [];
   if (matchers.length > 0) for (const chunk of chunks) lines.push(...matchLines(chunk.content, chunk.startLine, matchers));
   for (const hit of c.symbolHits) {
-    if (!lines.some((l) => l.line === hit.nameLine)) lines.push({ line: hit.nameLine, text: hit.signature, ranges: rangesIn(hit.signature, [compileTextPattern({ kind: "literal", value: hit.name }, true)]) });
+    if (!lines.some((l) => l.line === hit.nameLine))
+      lines.push({
+        line: hit.nameLine,
+        text: hit.signature,
+        ranges: rangesIn(hit.signature, [compileTextPattern({ kind: "literal", value: hit.name }, true)]),
+      });
   }
   return lines.sort((a, b) => a.line - b.line);
 }
@@ -180,7 +185,9 @@ async function completeLines(
   const patterns = [...new Set(open.flatMap((i) => i.candidate.patterns))];
   const blobs = [...new Set(open.map((i) => i.candidate.file.blobOid))];
   for (const pattern of patterns) {
-    found.keepChunks((await sql.chunksMatching(tx, pattern, query.caseSensitive, blobs, { perBlob: PAGE_CHUNKS_PER_FILE, cap: PAGE_CHUNKS_PER_FILE * blobs.length })).chunks);
+    found.keepChunks(
+      (await sql.chunksMatching(tx, pattern, query.caseSensitive, blobs, { perBlob: PAGE_CHUNKS_PER_FILE, cap: PAGE_CHUNKS_PER_FILE * blobs.length })).chunks,
+    );
   }
   for (const item of open) item.lines = linesOf(item.candidate, found.chunksOf(item.candidate.file.blobOid), compile);
 }
@@ -208,7 +215,13 @@ async function withContext(
         wanted.push({ blobOid: chunk.blobOid, chunkNo: chunk.chunkNo - 1 }, { blobOid: chunk.blobOid, chunkNo: chunk.chunkNo + 1 });
       }
     }
-    (await sql.chunksByNumber(tx, orgId, wanted.filter((w) => w.chunkNo >= 0))).forEach(remember);
+    (
+      await sql.chunksByNumber(
+        tx,
+        orgId,
+        wanted.filter((w) => w.chunkNo >= 0),
+      )
+    ).forEach(remember);
   }
   return items.map(({ candidate, lines, defs, score }) => {
     const shown = lines.slice(0, MAX_LINES_PER_FILE);

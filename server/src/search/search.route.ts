@@ -11,7 +11,12 @@ import { searchCode } from "./search.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
 const repoParams = orgParams.extend({ repositoryId: z.string().uuid("must be a repository id (UUID)") });
-const lineSchema = z.object({ line: z.number(), text: z.string(), ranges: z.array(z.tuple([z.number(), z.number()])).optional(), context: z.literal(true).optional() });
+const lineSchema = z.object({
+  line: z.number(),
+  text: z.string(),
+  ranges: z.array(z.tuple([z.number(), z.number()])).optional(),
+  context: z.literal(true).optional(),
+});
 const repoRef = z.object({ id: z.string(), name: z.string() });
 
 /** Default time budget of one search, and the most a request may ask for, in ms (the server's cap may be lower). */
@@ -31,7 +36,7 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
       method: "get",
       path: "/api/v1/orgs/{orgSlug}/search",
       summary: "Search code across the organisation's indexed repositories",
-      description: "Query language: docs/search-syntax.md (literals, \"phrases\", /regex/, repo: file: lang: sym: case:yes, -negation, or).",
+      description: 'Query language: docs/search-syntax.md (literals, "phrases", /regex/, repo: file: lang: sym: case:yes, -negation, or).',
       tags: ["Search"],
       access: "org",
       fairShare: true,
@@ -41,7 +46,13 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
         limit: z.coerce.number().int().min(1).max(100).default(20),
         cursor: z.string().max(200).optional(),
         context: z.coerce.number().int().min(0).max(10).default(0).describe("Context lines around each match"),
-        budgetMs: z.coerce.number().int().min(100).max(SEARCH_BUDGET_MS.max).default(SEARCH_BUDGET_MS.default).describe("Time budget in ms; the server cuts it to its maximum (default 10000)"),
+        budgetMs: z.coerce
+          .number()
+          .int()
+          .min(100)
+          .max(SEARCH_BUDGET_MS.max)
+          .default(SEARCH_BUDGET_MS.default)
+          .describe("Time budget in ms; the server cuts it to its maximum (default 10000)"),
       }),
       responses: {
         200: {
@@ -67,7 +78,16 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
           }),
         },
       },
-      handler: async (c, { query }) => c.json(await searchCode(db, orgActorOf(c), { query: query.q, limit: query.limit, cursor: query.cursor, context: query.context, budgetMs: Math.min(query.budgetMs, maxBudgetMs) })),
+      handler: async (c, { query }) =>
+        c.json(
+          await searchCode(db, orgActorOf(c), {
+            query: query.q,
+            limit: query.limit,
+            cursor: query.cursor,
+            context: query.context,
+            budgetMs: Math.min(query.budgetMs, maxBudgetMs),
+          }),
+        ),
     })
     .add({
       method: "get",
@@ -91,7 +111,10 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
           symbols: await findSymbols(db, orgActorOf(c), {
             name: query.name,
             match: query.match,
-            kinds: query.kind?.split(",").map((k) => k.trim()).filter(Boolean),
+            kinds: query.kind
+              ?.split(",")
+              .map((k) => k.trim())
+              .filter(Boolean),
             repository: query.repo,
             language: query.lang,
             limit: query.limit,
@@ -118,9 +141,23 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
       access: "org",
       fairShare: true,
       params: repoParams,
-      query: z.object({ glob: z.string().max(300).optional(), limit: z.coerce.number().int().min(1).max(MAX_LIST_FILES).default(200), cursor: z.string().max(2000).optional() }),
-      responses: { 200: { description: "Files in path order", schema: z.object({ repository: z.record(z.string(), z.unknown()), files: z.array(z.object({ path: z.string(), language: z.string().nullable(), size: z.number() })), nextCursor: z.string().nullable() }) } },
-      handler: async (c, { params, query }) => c.json(await listFiles(db, orgActorOf(c), { repositoryId: params.repositoryId, glob: query.glob, limit: query.limit, cursor: query.cursor })),
+      query: z.object({
+        glob: z.string().max(300).optional(),
+        limit: z.coerce.number().int().min(1).max(MAX_LIST_FILES).default(200),
+        cursor: z.string().max(2000).optional(),
+      }),
+      responses: {
+        200: {
+          description: "Files in path order",
+          schema: z.object({
+            repository: z.record(z.string(), z.unknown()),
+            files: z.array(z.object({ path: z.string(), language: z.string().nullable(), size: z.number() })),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+      handler: async (c, { params, query }) =>
+        c.json(await listFiles(db, orgActorOf(c), { repositoryId: params.repositoryId, glob: query.glob, limit: query.limit, cursor: query.cursor })),
     })
     .add({
       method: "get",
@@ -135,7 +172,21 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
         startLine: z.coerce.number().int().min(1).max(MAX_LINE_NUMBER).optional(),
         endLine: z.coerce.number().int().min(1).max(MAX_LINE_NUMBER).optional(),
       }),
-      responses: { 200: { description: "Numbered lines", schema: z.object({ repository: z.object({ id: z.string(), name: z.string(), commit: z.string() }), path: z.string(), language: z.string().nullable(), totalLines: z.number(), startLine: z.number(), endLine: z.number(), lines: z.array(z.object({ line: z.number(), text: z.string() })) }) } },
-      handler: async (c, { params, query }) => c.json(await readFile(db, orgActorOf(c), { repositoryId: params.repositoryId, path: query.path, startLine: query.startLine, endLine: query.endLine })),
+      responses: {
+        200: {
+          description: "Numbered lines",
+          schema: z.object({
+            repository: z.object({ id: z.string(), name: z.string(), commit: z.string() }),
+            path: z.string(),
+            language: z.string().nullable(),
+            totalLines: z.number(),
+            startLine: z.number(),
+            endLine: z.number(),
+            lines: z.array(z.object({ line: z.number(), text: z.string() })),
+          }),
+        },
+      },
+      handler: async (c, { params, query }) =>
+        c.json(await readFile(db, orgActorOf(c), { repositoryId: params.repositoryId, path: query.path, startLine: query.startLine, endLine: query.endLine })),
     });
 }

@@ -46,33 +46,38 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
   let partialReason: SearchResponse["partialReason"];
   let searchedRepositories = 0;
 
-  const run = withTenant(db, scope, async (tx) => {
-    await tx.query(`set local statement_timeout = ${Math.max(100, Math.min(input.budgetMs, 60_000))}`);
-    const repos = await sql.searchableRepos(tx, query);
-    searchedRepositories = repos.length;
-    if (repos.length === 0) return;
-    const within = query.symbols.length === 0 && query.groups.length > 0 ? await sql.filteredBlobs(tx, repos, query) : undefined;
-    const found = new Candidates(new Map(repos.map((r) => [r.id, r])), within);
-    const target = candidateTarget(input.limit);
+  const run = withTenant(
+    db,
+    scope,
+    async (tx) => {
+      await tx.query(`set local statement_timeout = ${Math.max(100, Math.min(input.budgetMs, 60_000))}`);
+      const repos = await sql.searchableRepos(tx, query);
+      searchedRepositories = repos.length;
+      if (repos.length === 0) return;
+      const within = query.symbols.length === 0 && query.groups.length > 0 ? await sql.filteredBlobs(tx, repos, query) : undefined;
+      const found = new Candidates(new Map(repos.map((r) => [r.id, r])), within);
+      const target = candidateTarget(input.limit);
 
-    if (query.symbols.length > 0) {
-      await collectSymbolMatches(tx, repos, query, found);
-    } else if (query.groups.length > 0) {
-      for (const group of query.groups) {
-        const outcome = await collectGroup(tx, repos, query, group, found, { target, budget, within });
-        partialReason ??= outcome.partialReason;
-        await addNamedMatches(tx, repos, query, group, found);
+      if (query.symbols.length > 0) {
+        await collectSymbolMatches(tx, repos, query, found);
+      } else if (query.groups.length > 0) {
+        for (const group of query.groups) {
+          const outcome = await collectGroup(tx, repos, query, group, found, { target, budget, within });
+          partialReason ??= outcome.partialReason;
+          await addNamedMatches(tx, repos, query, group, found);
+        }
+      } else {
+        for (const file of await sql.visibleFiles(tx, repos, query, undefined, target)) found.add(file, [], true);
+        if (found.byKey.size >= target) partialReason = "too_many_matches";
       }
-    } else {
-      for (const file of await sql.visibleFiles(tx, repos, query, undefined, target)) found.add(file, [], true);
-      if (found.byKey.size >= target) partialReason = "too_many_matches";
-    }
-    const page = await rankAndPresent(tx, scope.orgId, query, found, offset, input, budget);
-    if (page.timedOut) partialReason ??= "timeout";
-    return page;
-    // One snapshot for every statement: a generation published (and old rows collected)
-    // while this search runs cannot change what it sees.
-  }, { snapshot: true });
+      const page = await rankAndPresent(tx, scope.orgId, query, found, offset, input, budget);
+      if (page.timedOut) partialReason ??= "timeout";
+      return page;
+      // One snapshot for every statement: a generation published (and old rows collected)
+      // while this search runs cannot change what it sees.
+    },
+    { snapshot: true },
+  );
 
   let page: Awaited<ReturnType<typeof rankAndPresent>> | undefined;
   try {
@@ -95,4 +100,3 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
     stats: { matchedFiles: page?.total ?? 0, searchedRepositories, durationMs: Math.round(performance.now() - started) },
   };
 }
-

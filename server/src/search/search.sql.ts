@@ -97,7 +97,8 @@ function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Pa
   const where = ["f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)"];
   where.push(...fileFilterConditions(query, params));
   if (blobs) where.push(`f.blob_oid = any(${params.add(blobs)}::text[])`);
-  const source = !blobs && query.files.length > 0 ? `ctxpipe_match_paths(${params.add(query.files)}::text[], ${params.add(MAX_PATH_MATCHES)}::int)` : "index_files";
+  const source =
+    !blobs && query.files.length > 0 ? `ctxpipe_match_paths(${params.add(query.files)}::text[], ${params.add(MAX_PATH_MATCHES)}::int)` : "index_files";
   return `visible as (
     select f.repository_id, f.path, f.blob_oid, f.language
     from ${source} f
@@ -125,7 +126,10 @@ export async function filteredBlobs(tx: Queryable, repos: SearchableRepo[], quer
   if (query.files.length + query.langs.length === 0) return undefined;
   const params = new Params();
   const cte = visibleFilesCte(repos, query, params);
-  const { rows } = await tx.query<{ blob_oid: string }>(`with ${cte} select distinct blob_oid from visible order by blob_oid limit ${params.add(MAX_FILTER_BLOBS + 1)}`, params.values);
+  const { rows } = await tx.query<{ blob_oid: string }>(
+    `with ${cte} select distinct blob_oid from visible order by blob_oid limit ${params.add(MAX_FILTER_BLOBS + 1)}`,
+    params.values,
+  );
   return rows.length > MAX_FILTER_BLOBS ? undefined : rows.map((r) => r.blob_oid);
 }
 
@@ -181,7 +185,9 @@ export async function openChunkScan(tx: Queryable, pattern: Pattern, caseSensiti
       // to the savepoint keeps the transaction, and what the search already holds, usable.
       await tx.query("savepoint chunk_fetch");
       try {
-        const res = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(`fetch forward ${Math.max(1, Math.floor(count))} from ${name}`);
+        const res = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(
+          `fetch forward ${Math.max(1, Math.floor(count))} from ${name}`,
+        );
         await tx.query("release savepoint chunk_fetch");
         return res.rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
       } catch (err) {
@@ -239,7 +245,13 @@ export async function pathMatches(tx: Queryable, repos: SearchableRepo[], query:
 }
 
 /** Visible files (after file:/lang: filters) holding any of `blobs`, or all when `blobs` is undefined. */
-export async function visibleFiles(tx: Queryable, repos: SearchableRepo[], query: SearchQuery, blobs: string[] | undefined, limit: number): Promise<VisibleFile[]> {
+export async function visibleFiles(
+  tx: Queryable,
+  repos: SearchableRepo[],
+  query: SearchQuery,
+  blobs: string[] | undefined,
+  limit: number,
+): Promise<VisibleFile[]> {
   const params = new Params();
   const cte = visibleFilesCte(repos, query, params, blobs);
   const { rows } = await tx.query<{ repository_id: string; path: string; blob_oid: string; language: string | null }>(
@@ -328,7 +340,17 @@ interface SymbolRecord {
 }
 
 function toSymbolHit(r: SymbolRecord): SymbolHit {
-  return { blobOid: r.blob_oid, language: r.language, name: r.name, kind: r.kind, container: r.container, startLine: r.start_line, endLine: r.end_line, nameLine: r.name_line, signature: "" };
+  return {
+    blobOid: r.blob_oid,
+    language: r.language,
+    name: r.name,
+    kind: r.kind,
+    container: r.container,
+    startLine: r.start_line,
+    endLine: r.end_line,
+    nameLine: r.name_line,
+    signature: "",
+  };
 }
 
 /** How a symbol name is compared. */
@@ -347,7 +369,12 @@ export async function findSymbols(
   options: { match: NameMatch; kinds?: string[]; limit: number },
 ): Promise<(SymbolHit & VisibleFile)[]> {
   const params = new Params();
-  const where = ["f.blob_oid = b.blob_oid", "f.valid_from <= r.gen", "(f.valid_to is null or f.valid_to > r.gen)", "b.language = coalesce(f.language, b.language)"];
+  const where = [
+    "f.blob_oid = b.blob_oid",
+    "f.valid_from <= r.gen",
+    "(f.valid_to is null or f.valid_to > r.gen)",
+    "b.language = coalesce(f.language, b.language)",
+  ];
   where.push(...fileFilterConditions(query, params));
   const kinds = options.kinds?.length ? `where s.kind = any(${params.add(options.kinds)}::text[])` : "";
   const exactParam = params.add(name.toLowerCase());

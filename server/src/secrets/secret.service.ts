@@ -73,7 +73,11 @@ export async function storeSecret(db: Database, box: SecretBox | undefined, scop
   // Inside the caller's org-scoped transaction when given (the row commits with its owner).
   const insert = (q: Queryable) =>
     q.query("insert into org_secrets (id, org_id, purpose, ciphertext, key_id) values ($1, $2, $3, $4, $5)", [
-      id, scope.orgId, purpose, ciphertext, sealer.currentKeyId,
+      id,
+      scope.orgId,
+      purpose,
+      ciphertext,
+      sealer.currentKeyId,
     ]);
   if (tx) await insert(tx);
   else await withTenant(db, scope, insert);
@@ -87,9 +91,7 @@ export async function storeSecret(db: Database, box: SecretBox | undefined, scop
 export async function readSecret(db: Database, box: SecretBox | undefined, scope: TenantScope, id: string): Promise<string> {
   const opener = requireBox(box);
   const secretId = parseId(id);
-  const { rows } = await withTenant(db, scope, (tx) =>
-    tx.query<{ ciphertext: string }>("select ciphertext from org_secrets where id = $1", [secretId]),
-  );
+  const { rows } = await withTenant(db, scope, (tx) => tx.query<{ ciphertext: string }>("select ciphertext from org_secrets where id = $1", [secretId]));
   if (!rows[0]) throw notFound("secret");
   try {
     return opener.decrypt(rows[0].ciphertext, boundTo(scope.orgId, secretId));

@@ -53,9 +53,7 @@ export function startHeartbeat(options: { queue: JobQueue; pool: pg.Pool; role: 
   const startedAt = new Date().toISOString();
   const job = heartbeatJob(options.pool);
   const beat = () =>
-    options.queue
-      .send(job, { workerId, role: options.role, startedAt })
-      .catch((err: unknown) => options.logger.warn({ err }, "could not send heartbeat"));
+    options.queue.send(job, { workerId, role: options.role, startedAt }).catch((err: unknown) => options.logger.warn({ err }, "could not send heartbeat"));
   void beat();
   const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
   timer.unref();

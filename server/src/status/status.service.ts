@@ -46,10 +46,7 @@ async function checkWorkers(pool: pg.Pool, role: string, staleSeconds: number): 
   const started = performance.now();
   try {
     const { rows } = await withTimeout(
-      pool.query<{ age: number | null }>(
-        "select extract(epoch from now() - max(last_seen_at))::float8 as age from worker_heartbeats where role = $1",
-        [role],
-      ),
+      pool.query<{ age: number | null }>("select extract(epoch from now() - max(last_seen_at))::float8 as age from worker_heartbeats where role = $1", [role]),
       DATABASE_TIMEOUT_MS,
     );
     const latencyMs = Math.round(performance.now() - started);

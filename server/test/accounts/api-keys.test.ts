@@ -56,7 +56,11 @@ describe("API keys", () => {
       const me = await call(app, "GET", "/api/v1/me", { as: { apiKey: key, header } });
       assert.equal(me.status, 200);
       assert.equal(me.json.authType, "api_key");
-      assert.deepEqual(me.json.orgs.map((o: { slug: string }) => o.slug), [orgA.slug], "only the key's organisation");
+      assert.deepEqual(
+        me.json.orgs.map((o: { slug: string }) => o.slug),
+        [orgA.slug],
+        "only the key's organisation",
+      );
     }
     // alice belongs to org B too, but the key does not.
     const other = await call(app, "GET", `/api/v1/orgs/${orgB.slug}`, { as: { apiKey: key } });
@@ -91,7 +95,10 @@ describe("API keys", () => {
 
     const mine = await call(app, "GET", keysUrl(orgA.slug), { as: bob });
     assert.equal(mine.status, 200);
-    assert.ok(mine.json.apiKeys.every((k: { userId: string }) => k.userId === bob.id), "a member sees only their own keys");
+    assert.ok(
+      mine.json.apiKeys.every((k: { userId: string }) => k.userId === bob.id),
+      "a member sees only their own keys",
+    );
     const listed = mine.json.apiKeys.find((k: { id: string }) => k.id === apiKey.id);
     assert.equal(listed.prefix, key.slice(0, 12));
     assert.ok(listed.lastUsedAt, "last use is recorded");
@@ -171,12 +178,13 @@ describe("API keys", () => {
   it("allows at most 50 active keys per user and org, also under concurrent requests", async () => {
     const frank = await signUp(app, { name: "Frank" });
     await addMember(orgB.id, frank);
-    const results = await Promise.all(
-      Array.from({ length: 55 }, (_, i) => call(app, "POST", keysUrl(orgB.slug), { as: frank, body: { name: `key ${i}` } })),
-    );
+    const results = await Promise.all(Array.from({ length: 55 }, (_, i) => call(app, "POST", keysUrl(orgB.slug), { as: frank, body: { name: `key ${i}` } })));
     assert.equal(results.filter((r) => r.status === 201).length, 50);
     const refused = results.filter((r) => r.status !== 201);
-    assert.ok(refused.every((r) => r.status === 409 && r.json.error.code === "api_key_limit"), refused[0]?.text);
+    assert.ok(
+      refused.every((r) => r.status === 409 && r.json.error.code === "api_key_limit"),
+      refused[0]?.text,
+    );
     // Revoking one frees a slot.
     const first = results.find((r) => r.status === 201)!;
     assert.equal((await call(app, "DELETE", `${keysUrl(orgB.slug)}/${first.json.apiKey.id}`, { as: frank })).status, 204);
@@ -189,7 +197,10 @@ describe("API keys", () => {
     const res = await call(app, "GET", `/api/v1/orgs/${orgA.slug}/audit-events?limit=100`, { as: alice });
     assert.equal(res.status, 200);
     const events = res.json.events.filter((e: { targetId: string }) => e.targetId === apiKey.id);
-    assert.deepEqual(events.map((e: { action: string }) => e.action), ["api_key.revoked", "api_key.created"]);
+    assert.deepEqual(
+      events.map((e: { action: string }) => e.action),
+      ["api_key.revoked", "api_key.created"],
+    );
     const created = events[1];
     assert.deepEqual(created.details, { name: "audited", prefix: apiKey.prefix, expiresAt: apiKey.expiresAt });
     assert.equal(created.actorUserId, alice.id);

@@ -75,7 +75,10 @@ describe("invitations", () => {
 
     const preview = await call(app, "GET", `/api/v1/invitations/${token}`);
     assert.equal(preview.status, 200, preview.text);
-    assert.deepEqual({ ...preview.json, expiresAt: undefined }, { orgName: `Org ${slug}`, orgSlug: slug, email: bobEmail, role: "admin", status: "pending", expiresAt: undefined });
+    assert.deepEqual(
+      { ...preview.json, expiresAt: undefined },
+      { orgName: `Org ${slug}`, orgSlug: slug, email: bobEmail, role: "admin", status: "pending", expiresAt: undefined },
+    );
     assert.equal((await call(app, "GET", `/api/v1/invitations/${"x".repeat(43)}`)).status, 404);
 
     const wrong = await accept(mallory, token);
@@ -96,7 +99,10 @@ describe("invitations", () => {
 
     const list = await call(app, "GET", `/api/v1/orgs/${slug}/invitations`, { as: alice });
     assert.equal(list.status, 200);
-    assert.deepEqual(list.json.invitations.map((i: { email: string; status: string }) => [i.email, i.status]), [[bobEmail, "accepted"]]);
+    assert.deepEqual(
+      list.json.invitations.map((i: { email: string; status: string }) => [i.email, i.status]),
+      [[bobEmail, "accepted"]],
+    );
     assert.ok(!list.text.includes(token) && !list.text.includes("token"), "the list never shows tokens or hashes");
   });
 
@@ -177,7 +183,10 @@ describe("invitations", () => {
     const second = tokenOf(await sink.waitForMessage((m) => m.to.includes(email) && !m.text.includes(first)));
     const quiet = await signUp(app, { email });
     assert.equal((await accept(quiet, second)).status, 200);
-    assert.ok(logLines.some((line) => line.includes("e-mail sent")), "the logger captured lines");
+    assert.ok(
+      logLines.some((line) => line.includes("e-mail sent")),
+      "the logger captured lines",
+    );
     assert.ok(!logLines.some((line) => line.includes(first) || line.includes(second)));
   });
 
@@ -214,7 +223,10 @@ describe("invitations", () => {
     const created = events.find((e) => e.action === "invitation.created");
     assert.deepEqual(created?.details, { email, role: "admin" });
     assert.equal(created?.targetId, id);
-    assert.deepEqual(events.filter((e) => e.action.startsWith("invitation.")).map((e) => e.action), ["invitation.revoked", "invitation.resent", "invitation.created"]);
+    assert.deepEqual(
+      events.filter((e) => e.action.startsWith("invitation.")).map((e) => e.action),
+      ["invitation.revoked", "invitation.resent", "invitation.created"],
+    );
     assert.ok(!res.text.includes(token));
   });
 });

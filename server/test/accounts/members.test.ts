@@ -34,7 +34,11 @@ describe("members", () => {
     assert.equal(res.status, 200);
     assert.deepEqual(
       res.json.members.map((m: { name: string; role: string }) => [m.name, m.role]),
-      [["Adam", "admin"], ["Mia", "member"], ["Olga", "owner"]],
+      [
+        ["Adam", "admin"],
+        ["Mia", "member"],
+        ["Olga", "owner"],
+      ],
     );
   });
 
@@ -82,7 +86,8 @@ describe("members", () => {
     const log = await call(app, "GET", `/api/v1/orgs/${org.slug}/audit-events?limit=100`, { as: admin });
     assert.equal(log.status, 200);
     const actions = log.json.events.map((e: { action: string }) => e.action);
-    for (const action of ["org.created", "member.role_changed", "member.removed", "member.left"]) assert.ok(actions.includes(action), `${action} in ${actions}`);
+    for (const action of ["org.created", "member.role_changed", "member.removed", "member.left"])
+      assert.ok(actions.includes(action), `${action} in ${actions}`);
     const change = log.json.events.find((e: { action: string; details: { to?: string } }) => e.action === "member.role_changed" && e.details.to === "admin");
     assert.equal(change.actorUserId, admin.id);
     assert.equal(change.targetId, member.id);

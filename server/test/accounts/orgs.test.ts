@@ -28,7 +28,10 @@ describe("organisations", () => {
     const me = await call(app, "GET", "/api/v1/me", { as: alice });
     assert.equal(me.status, 200);
     assert.equal(me.json.user.email, alice.email);
-    assert.deepEqual(me.json.orgs.map((o: { slug: string; role: string }) => [o.slug, o.role]), [["acme-labs", "owner"]]);
+    assert.deepEqual(
+      me.json.orgs.map((o: { slug: string; role: string }) => [o.slug, o.role]),
+      [["acme-labs", "owner"]],
+    );
     const org = await call(app, "GET", "/api/v1/orgs/acme-labs", { as: alice });
     assert.equal(org.status, 200);
     assert.equal(org.json.name, "Acme Labs");

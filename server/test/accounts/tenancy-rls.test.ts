@@ -10,7 +10,20 @@ import { withTenant, withUserScope, type Queryable } from "../../src/platform/db
 import { createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
-const ORG_OWNED_TABLES = ["orgs", "org_members", "org_invitations", "api_keys", "org_secrets", "audit_events", "repositories", "index_files", "index_chunks", "index_symbols", "index_symbol_blobs", "mcp_usage_daily"];
+const ORG_OWNED_TABLES = [
+  "orgs",
+  "org_members",
+  "org_invitations",
+  "api_keys",
+  "org_secrets",
+  "audit_events",
+  "repositories",
+  "index_files",
+  "index_chunks",
+  "index_symbols",
+  "index_symbol_blobs",
+  "mcp_usage_daily",
+];
 
 describe("row-level security", () => {
   let app: TestApp;
@@ -76,7 +89,10 @@ describe("row-level security", () => {
   it("lets a user scope see only their own memberships", async () => {
     const db = app.running.platform.db;
     const rows = await withUserScope(db, alice.id, async (tx) => (await tx.query("select o.slug from orgs o")).rows);
-    assert.deepEqual(rows.map((r) => r.slug), [orgA.slug]);
+    assert.deepEqual(
+      rows.map((r) => r.slug),
+      [orgA.slug],
+    );
   });
 
   it("scopes the search functions like RLS: nothing without a scope, one org with one", async () => {
@@ -118,7 +134,10 @@ describe("row-level security", () => {
       symbols: (await tx.query("select blob_oid from ctxpipe_search_symbols('substring', 'needle', 100)")).rows.map((r) => r.blob_oid),
     }));
     assert.deepEqual(scoped, { chunks: ["blob-a"], within: ["blob-a"], perBlob: ["blob-a"], paths: ["blob-a"], symbols: ["blob-a"] });
-    await assert.rejects(withTenant(db, { orgId: orgA.id }, (tx) => scan(tx, "drop table", null, null)), /unknown search mode/);
+    await assert.rejects(
+      withTenant(db, { orgId: orgA.id }, (tx) => scan(tx, "drop table", null, null)),
+      /unknown search mode/,
+    );
   });
 
   it("keeps sessions, accounts and password hashes away from the app role", async () => {

@@ -24,7 +24,8 @@ const GROUND = new Set(["platform", "jobs"]);
 /** Where process.env may be read. */
 const ENV_READERS = [/^cli\.ts$/, /^platform\/config\//];
 /** Calls that mean a transport runs its own SQL: a transaction helper, or a query whose text is SQL. */
-const SQL_CALLS = /\b(withTenant|withUserScope|withTransaction|unsafeAcrossTenants)\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`"']\s*(select|insert|update|delete|with|set|begin|lock)\b/i;
+const SQL_CALLS =
+  /\b(withTenant|withUserScope|withTransaction|unsafeAcrossTenants)\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`"']\s*(select|insert|update|delete|with|set|begin|lock)\b/i;
 
 function sourceFiles(root: string): string[] {
   const out: string[] = [];
@@ -56,7 +57,8 @@ export function checkArchitecture(root: string): Violation[] {
   const areas = new Set(files.map(areaOf).filter(Boolean));
   const capabilities = [...areas].filter((a) => !COMPOSITION.has(a) && !GROUND.has(a));
   for (const capability of capabilities) {
-    if (!files.includes(`${capability}/index.ts`)) violations.push({ rule: "missing-door", file: capability, detail: `the capability ${capability}/ has no index.ts` });
+    if (!files.includes(`${capability}/index.ts`))
+      violations.push({ rule: "missing-door", file: capability, detail: `the capability ${capability}/ has no index.ts` });
   }
   for (const file of files) {
     const text = fs.readFileSync(path.join(root, file), "utf8");

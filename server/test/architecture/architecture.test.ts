@@ -15,7 +15,10 @@ const SRC = fileURLToPath(new URL("../../src", import.meta.url));
 describe("architecture", () => {
   it("holds on server/src", () => {
     const violations = checkArchitecture(SRC);
-    assert.deepEqual(violations.map((v) => `${v.rule}: ${v.file}: ${v.detail}`), []);
+    assert.deepEqual(
+      violations.map((v) => `${v.rule}: ${v.file}: ${v.detail}`),
+      [],
+    );
   });
 
   it("finds each kind of planted violation", async () => {
@@ -27,7 +30,8 @@ describe("architecture", () => {
         "platform/db.ts": 'import { widget } from "../shop/index.js";\n',
         "platform/config/config.ts": "export const env = process.env;\n",
         "shop/index.ts": 'export { createShop } from "./shop.service.js";\n',
-        "shop/shop.service.ts": 'import { helper } from "../cart/cart.service.js";\nimport type { Platform } from "../roles/serve.js";\nexport const secret = process.env.SECRET;\n',
+        "shop/shop.service.ts":
+          'import { helper } from "../cart/cart.service.js";\nimport type { Platform } from "../roles/serve.js";\nexport const secret = process.env.SECRET;\n',
         "shop/shop.route.ts": 'import { withTenant } from "../platform/db.js";\nexport const r = () => withTenant(db, scope, (tx) => tx.query("select 1"));\n',
         "cart/cart.service.ts": 'import type { AppEnv } from "../platform/http/app-env.js";\nexport const helper = 1;\n',
         "platform/http/app-env.ts": "export type AppEnv = {};\n",
@@ -36,7 +40,9 @@ describe("architecture", () => {
         await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
         await fs.writeFile(path.join(root, file), text);
       }
-      const found = checkArchitecture(root).map((v) => `${v.rule} ${v.file}`).sort();
+      const found = checkArchitecture(root)
+        .map((v) => `${v.rule} ${v.file}`)
+        .sort();
       assert.deepEqual(found, [
         "capability-door shop/shop.service.ts",
         "domain-imports-http cart/cart.service.ts",

@@ -130,10 +130,16 @@ describe("ctxpipe admin against DATABASE_URL", () => {
 
   it("answers bad arguments with exit 1 and one line of usage", async () => {
     const cases = [
-      { args: ["create-user", "--email", "x@example.test"], want: /missing --password or --password-stdin; usage: ctxpipe admin create-user --email E \(--password-stdin \| --password P\)/ },
+      {
+        args: ["create-user", "--email", "x@example.test"],
+        want: /missing --password or --password-stdin; usage: ctxpipe admin create-user --email E \(--password-stdin \| --password P\)/,
+      },
       { args: ["create-user", "--email", "x@example.test", "--password", "p", "--password-stdin"], want: /either --password or --password-stdin, not both/ },
       { args: ["create-user", "--email", "x@example.test", "--password-stdin"], want: /--password-stdin: standard input is empty/ },
-      { args: ["create-org", "--slug", "ok-slug", "--name", "N", "--owner", "a@b.c", "--colour", "red"], want: /Unknown option '--colour'; usage: ctxpipe admin create-org/ },
+      {
+        args: ["create-org", "--slug", "ok-slug", "--name", "N", "--owner", "a@b.c", "--colour", "red"],
+        want: /Unknown option '--colour'; usage: ctxpipe admin create-org/,
+      },
       { args: ["create-org", "--slug", "Bad Slug", "--name", "N", "--owner", "a@b.c"], want: /--slug: .*; usage: ctxpipe admin create-org/ },
       { args: ["create-api-key", "stray", "--email", "a@b.c", "--org", "x"], want: /Unexpected argument 'stray'; usage: ctxpipe admin create-api-key/ },
       { args: ["create-api-key", "--email"], want: /--email.*; usage: ctxpipe admin create-api-key/ },

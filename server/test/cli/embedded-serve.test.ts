@@ -161,10 +161,7 @@ describe("ctxpipe serve with embedded Postgres", () => {
   it("fails with one line when the data directory is not writable", async () => {
     const proc = run(["serve"], { CTXPIPE_DATA_DIR: "/etc/hostname/ctxpipe", LOG_LEVEL: "silent" });
     assert.equal(await proc.exited, 1);
-    assert.equal(
-      proc.output(),
-      "ctxpipe: The data directory /etc/hostname/ctxpipe is not writable (ENOTDIR); set CTXPIPE_DATA_DIR to a writable path.\n",
-    );
+    assert.equal(proc.output(), "ctxpipe: The data directory /etc/hostname/ctxpipe is not writable (ENOTDIR); set CTXPIPE_DATA_DIR to a writable path.\n");
   });
 
   it("lists every configuration problem and exits non-zero", async () => {

@@ -74,7 +74,10 @@ describe("ctxpipe secrets rotate", () => {
     assert.equal(run.code, 1);
     assert.equal(run.stdout, "");
     assert.equal(run.stderr.split("\n").length, 2, run.stderr);
-    assert.match(run.stderr, /^ctxpipe: rotated 0 secrets to key \w+; 0 already current; 3 failed: 3 secret\(s\) could not be decrypted; .*CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS/);
+    assert.match(
+      run.stderr,
+      /^ctxpipe: rotated 0 secrets to key \w+; 0 already current; 3 failed: 3 secret\(s\) could not be decrypted; .*CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS/,
+    );
     for (const { id, value } of secrets) assert.equal(await readSecret(db, box2, scope, id), value, "failed rows are left unchanged");
   });
 

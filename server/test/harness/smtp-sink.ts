@@ -79,7 +79,10 @@ function textOf(headers: Record<string, string>, body: string): string {
   const type = headers["content-type"] ?? "text/plain";
   const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
   if (type.toLowerCase().startsWith("multipart/") && boundary) {
-    const parts = body.split(`--${boundary}`).slice(1, -1).map((p) => splitMessage(p.replace(/^\r?\n/, "")));
+    const parts = body
+      .split(`--${boundary}`)
+      .slice(1, -1)
+      .map((p) => splitMessage(p.replace(/^\r?\n/, "")));
     const plain = parts.find((p) => (p.headers["content-type"] ?? "text/plain").toLowerCase().startsWith("text/plain")) ?? parts[0];
     return plain ? textOf(plain.headers, plain.body) : "";
   }

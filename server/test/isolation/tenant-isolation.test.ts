@@ -55,7 +55,10 @@ describe("tenant isolation", () => {
     const a = await createOrgAs(app, alice);
     const b = await createOrgAs(app, bob);
     // Carol belongs to both organisations.
-    for (const [org, owner] of [[a, alice], [b, bob]] as const) {
+    for (const [org, owner] of [
+      [a, alice],
+      [b, bob],
+    ] as const) {
       const invite = await call(app, "POST", `/api/v1/orgs/${org.slug}/invitations`, { as: owner, body: { email: carol.email, role: "member" } });
       assert.equal(invite.status, 201, invite.text);
       const token = new URL(invite.json.inviteUrl).searchParams.get("token");
@@ -150,8 +153,15 @@ describe("tenant isolation", () => {
 
   it("lists only the caller's organisations", async () => {
     const mine = await call(app, "GET", "/api/v1/orgs", { as: alice });
-    assert.deepEqual(mine.json.orgs.map((o: { slug: string }) => o.slug), [orgA.slug]);
+    assert.deepEqual(
+      mine.json.orgs.map((o: { slug: string }) => o.slug),
+      [orgA.slug],
+    );
     const keyView = await call(app, "GET", "/api/v1/orgs", { as: { apiKey: carolKeyA } });
-    assert.deepEqual(keyView.json.orgs.map((o: { slug: string }) => o.slug), [orgA.slug], "a key sees only its org");
+    assert.deepEqual(
+      keyView.json.orgs.map((o: { slug: string }) => o.slug),
+      [orgA.slug],
+      "a key sees only its org",
+    );
   });
 });

@@ -73,9 +73,7 @@ describe("job queue", () => {
         "select name, state from pgboss.job where name in ('test.flaky', 'test.terminal')",
       );
       await waitFor(async () => {
-        const r = await app.running.platform.db.unsafeSystem.query<{ state: string }>(
-          "select state from pgboss.job where name = 'test.terminal'",
-        );
+        const r = await app.running.platform.db.unsafeSystem.query<{ state: string }>("select state from pgboss.job where name = 'test.terminal'");
         return r.rows[0]?.state === "failed" ? true : undefined;
       });
       await new Promise((r) => setTimeout(r, 1500));

@@ -135,7 +135,10 @@ export function buildFixtureServer(): McpServer {
     content: [
       text("Multiple content types test:"),
       { type: "image", data: PNG_BASE64, mimeType: "image/png" },
-      { type: "resource", resource: { uri: "test://mixed-content-resource", mimeType: "application/json", text: JSON.stringify({ test: "data", value: 123 }) } },
+      {
+        type: "resource",
+        resource: { uri: "test://mixed-content-resource", mimeType: "application/json", text: JSON.stringify({ test: "data", value: 123 }) },
+      },
     ],
   }));
   mcp.registerTool("test_tool_with_logging", { description: "Tests tool that emits log messages during execution", inputSchema: {} }, async (_args, extra) => {
@@ -150,7 +153,10 @@ export function buildFixtureServer(): McpServer {
     for (const progress of [0, 50, 100]) {
       if (progress > 0) await sleep(50);
       if (progressToken !== undefined) {
-        await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, total: 100, message: `Completed step ${progress} of 100` } });
+        await extra.sendNotification({
+          method: "notifications/progress",
+          params: { progressToken, progress, total: 100, message: `Completed step ${progress} of 100` },
+        });
       }
     }
     return { content: [text(String(progressToken ?? "no progress token"))] };
@@ -160,7 +166,10 @@ export function buildFixtureServer(): McpServer {
   });
   mcp.registerTool(
     "test_sampling",
-    { description: "Tests server-initiated sampling (LLM completion request)", inputSchema: { prompt: z.string().max(10_000).describe("The prompt to send to the LLM") } },
+    {
+      description: "Tests server-initiated sampling (LLM completion request)",
+      inputSchema: { prompt: z.string().max(10_000).describe("The prompt to send to the LLM") },
+    },
     async ({ prompt }) => {
       try {
         const result = await mcp.server.request(
@@ -177,7 +186,10 @@ export function buildFixtureServer(): McpServer {
   );
   mcp.registerTool(
     "test_elicitation",
-    { description: "Tests server-initiated elicitation (user input request)", inputSchema: { message: z.string().max(10_000).describe("The message to show the user") } },
+    {
+      description: "Tests server-initiated elicitation (user input request)",
+      inputSchema: { message: z.string().max(10_000).describe("The message to show the user") },
+    },
     ({ message: prompt }) => elicit({ ...ELICITATIONS.basic!, message: prompt }),
   );
   mcp.registerTool("test_elicitation_sep1034_defaults", { description: "Tests elicitation with default values per SEP-1034", inputSchema: {} }, () =>
@@ -205,12 +217,22 @@ export function buildFixtureServer(): McpServer {
   );
 
   // Resources.
-  mcp.registerResource("static-text", "test://static-text", { title: "Static Text Resource", description: "A static text resource for testing", mimeType: "text/plain" }, () => ({
-    contents: [{ uri: "test://static-text", mimeType: "text/plain", text: "This is the content of the static text resource." }],
-  }));
-  mcp.registerResource("static-binary", "test://static-binary", { title: "Static Binary Resource", description: "A static binary resource (image) for testing", mimeType: "image/png" }, () => ({
-    contents: [{ uri: "test://static-binary", mimeType: "image/png", blob: PNG_BASE64 }],
-  }));
+  mcp.registerResource(
+    "static-text",
+    "test://static-text",
+    { title: "Static Text Resource", description: "A static text resource for testing", mimeType: "text/plain" },
+    () => ({
+      contents: [{ uri: "test://static-text", mimeType: "text/plain", text: "This is the content of the static text resource." }],
+    }),
+  );
+  mcp.registerResource(
+    "static-binary",
+    "test://static-binary",
+    { title: "Static Binary Resource", description: "A static binary resource (image) for testing", mimeType: "image/png" },
+    () => ({
+      contents: [{ uri: "test://static-binary", mimeType: "image/png", blob: PNG_BASE64 }],
+    }),
+  );
   mcp.registerResource(
     "template",
     new ResourceTemplate("test://template/{id}/data", { list: undefined }),
@@ -219,9 +241,14 @@ export function buildFixtureServer(): McpServer {
       contents: [{ uri: uri.href, mimeType: "application/json", text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${String(id)}` }) }],
     }),
   );
-  mcp.registerResource("watched-resource", "test://watched-resource", { title: "Watched Resource", description: "A resource clients may want to watch", mimeType: "text/plain" }, () => ({
-    contents: [{ uri: "test://watched-resource", mimeType: "text/plain", text: "Watched resource content" }],
-  }));
+  mcp.registerResource(
+    "watched-resource",
+    "test://watched-resource",
+    { title: "Watched Resource", description: "A resource clients may want to watch", mimeType: "text/plain" },
+    () => ({
+      contents: [{ uri: "test://watched-resource", mimeType: "text/plain", text: "Watched resource content" }],
+    }),
+  );
 
   // Prompts.
   mcp.registerPrompt("test_simple_prompt", { title: "Simple Test Prompt", description: "A simple prompt without arguments" }, () => ({
@@ -278,8 +305,7 @@ export interface ConformanceFixture {
 export async function startConformanceFixture(): Promise<ConformanceFixture> {
   let port = 0;
   const isLocal = (host: string) => LOCAL_HOSTNAMES.some((name) => host === `${name}:${port}`);
-  const refuse = (reason: string) =>
-    Response.json({ jsonrpc: "2.0", error: { code: -32000, message: reason }, id: null }, { status: 403 });
+  const refuse = (reason: string) => Response.json({ jsonrpc: "2.0", error: { code: -32000, message: reason }, id: null }, { status: 403 });
   const app = new Hono()
     .use("/mcp", async (c, next) => {
       const host = c.req.header("host") ?? "";

@@ -60,7 +60,10 @@ describe("MCP conformance suite", () => {
 
     // "✓ tools-list: 1 passed, 0 failed" per scenario, then "Total: N passed, M failed".
     const summary = new Map(
-      [...output.matchAll(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed$/gm)].map((m) => [m[2]!, { ok: m[1] === "✓", passed: Number(m[3]), failed: Number(m[4]) }]),
+      [...output.matchAll(/^([✓✗]) (\S+): (\d+) passed, (\d+) failed$/gm)].map((m) => [
+        m[2]!,
+        { ok: m[1] === "✓", passed: Number(m[3]), failed: Number(m[4]) },
+      ]),
     );
     assert.deepEqual([...summary.keys()].sort(), [...scenarios].sort(), "every listed server scenario ran");
     const total = output.match(/^Total: (\d+) passed, (\d+) failed$/m);
@@ -74,7 +77,15 @@ describe("MCP conformance suite", () => {
       assert.equal(result.failed, 0, `${name} has no failed check`);
     }
     // The scenarios ctxpipe's MCP clients rely on pass with real checks, not just without failures.
-    for (const name of ["server-initialize", "ping", "tools-list", "tools-call-simple-text", "tools-call-error", "json-schema-2020-12", "dns-rebinding-protection"]) {
+    for (const name of [
+      "server-initialize",
+      "ping",
+      "tools-list",
+      "tools-call-simple-text",
+      "tools-call-error",
+      "json-schema-2020-12",
+      "dns-rebinding-protection",
+    ]) {
       assert.ok(summary.get(name)!.ok && summary.get(name)!.passed > 0, `${name} passed`);
     }
     assert.ok(Number(total[1]) >= 26, `at least 26 checks passed (got ${total[1]})`);

@@ -53,7 +53,10 @@ describe("MCP endpoint", () => {
 
   it("lists six read-only tools with compact schemas", async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name), ["list_repositories", "search_code", "read_file", "list_files", "find_symbol", "find_references"]);
+    assert.deepEqual(
+      tools.map((t) => t.name),
+      ["list_repositories", "search_code", "read_file", "list_files", "find_symbol", "find_references"],
+    );
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, "object");
       assert.equal(tool.outputSchema?.type, "object", `${tool.name} has an output schema`);
@@ -78,14 +81,26 @@ describe("MCP endpoint", () => {
     assert.match(lines[0]!, /^shop@[0-9a-f]{12}:src\/discount\.ts$/);
     assert.equal(lines[1], "  1: export function applyDiscount(sku: string) {");
     const structured = result.structuredContent as { results: { path: string }[]; partial: boolean };
-    assert.deepEqual(structured.results.map((r) => r.path), ["src/discount.ts", "docs/guide.md", "src/cart.ts"], "equal scores break on path");
+    assert.deepEqual(
+      structured.results.map((r) => r.path),
+      ["src/discount.ts", "docs/guide.md", "src/cart.ts"],
+      "equal scores break on path",
+    );
     assert.equal(structured.partial, false);
   });
 
   it("reads files with numbered lines and says how to continue", async () => {
     const result = await client.callTool({ name: "read_file", arguments: { repo: "shop", path: "src/cart.ts", startLine: 2, endLine: 3 } });
     const text = (result.content as { text: string }[])[0]!.text;
-    assert.equal(text, [`shop@${text.slice(5, 17)}:src/cart.ts:2-3 of 5 lines`, "2    addItem(sku: string) {", "3      return applyDiscount(sku);", "More: read_file with startLine 4."].join("\n"));
+    assert.equal(
+      text,
+      [
+        `shop@${text.slice(5, 17)}:src/cart.ts:2-3 of 5 lines`,
+        "2    addItem(sku: string) {",
+        "3      return applyDiscount(sku);",
+        "More: read_file with startLine 4.",
+      ].join("\n"),
+    );
     assert.equal((result.structuredContent as { nextStartLine: number }).nextStartLine, 4);
   });
 
@@ -110,7 +125,9 @@ describe("MCP endpoint", () => {
     assert.match((badRegex.content as { text: string }[])[0]!.text, /Invalid query at character 2: invalid regex/);
     const missingFile = await client.callTool({ name: "read_file", arguments: { repo: "shop", path: "src/none.ts" } });
     assert.equal(missingFile.isError, true);
-    const invalidArgs = await client.callTool({ name: "search_code", arguments: { query: 42 } }).catch((err: Error) => ({ isError: true, content: [{ text: err.message }] }));
+    const invalidArgs = await client
+      .callTool({ name: "search_code", arguments: { query: 42 } })
+      .catch((err: Error) => ({ isError: true, content: [{ text: err.message }] }));
     assert.equal(invalidArgs.isError, true);
   });
 
@@ -155,7 +172,11 @@ describe("MCP endpoint", () => {
 
     it("refuses foreign origins, oversized bodies and other methods", async () => {
       assert.equal((await post(`?orgSlug=${org.slug}`, { authorization: `Bearer ${key}`, origin: "https://evil.example.com" })).status, 403);
-      const big = await post(`?orgSlug=${org.slug}`, { authorization: `Bearer ${key}` }, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { pad: "x".repeat(2 * 1024 * 1024) } }));
+      const big = await post(
+        `?orgSlug=${org.slug}`,
+        { authorization: `Bearer ${key}` },
+        JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: { pad: "x".repeat(2 * 1024 * 1024) } }),
+      );
       assert.equal(big.status, 413);
       const get = await fetch(`${app.url}/mcp?orgSlug=${org.slug}`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(get.status, 405);

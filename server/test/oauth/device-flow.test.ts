@@ -78,7 +78,9 @@ describe("OAuth device flow", () => {
 
     const client = new Client({ name: "device-test", version: "1.0.0" });
     await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=${slug}`), { requestInit: { headers: { Authorization: `Bearer ${token.json.access_token}` } } }),
+      new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=${slug}`), {
+        requestInit: { headers: { Authorization: `Bearer ${token.json.access_token}` } },
+      }),
     );
     try {
       const result = await client.callTool({ name: "search_code", arguments: { query: "applyDiscount" } });
@@ -87,7 +89,10 @@ describe("OAuth device flow", () => {
       await client.close();
     }
     const apps = await call(app, "GET", "/api/v1/me/oauth-apps", { as: user });
-    assert.deepEqual(apps.json.apps.map((a: { clientName: string }) => a.clientName), ["Headless Agent"]);
+    assert.deepEqual(
+      apps.json.apps.map((a: { clientName: string }) => a.clientName),
+      ["Headless Agent"],
+    );
   });
 
   it("refuses another user's claimed code and reports a denied one", async () => {

@@ -118,7 +118,12 @@ describe("OAuth for MCP clients (SDK end to end)", () => {
     assert.equal(resource.resource, `${app.url}/mcp`);
     assert.deepEqual(resource.authorization_servers, [`${app.url}/.auth`]);
     assert.ok(resource.scopes_supported.includes("offline_access"));
-    for (const p of ["/.well-known/oauth-authorization-server/.auth", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration/.auth", "/.auth/.well-known/openid-configuration"]) {
+    for (const p of [
+      "/.well-known/oauth-authorization-server/.auth",
+      "/.well-known/oauth-authorization-server",
+      "/.well-known/openid-configuration/.auth",
+      "/.auth/.well-known/openid-configuration",
+    ]) {
       const res = await fetch(`${app.url}${p}`);
       assert.equal(res.status, 200, p);
       const as = (await res.json()) as Record<string, any>;

@@ -85,7 +85,12 @@ describe("OAuth access tokens at /mcp", () => {
   });
 
   it("does not expose session-to-JWT minting, the first-party device grant or client CRUD", async () => {
-    for (const [method, p] of [["GET", "/.auth/token"], ["POST", "/.auth/device/token"], ["POST", "/.auth/oauth2/create-client"], ["GET", "/.auth/oauth2/get-clients"]] as const) {
+    for (const [method, p] of [
+      ["GET", "/.auth/token"],
+      ["POST", "/.auth/device/token"],
+      ["POST", "/.auth/oauth2/create-client"],
+      ["GET", "/.auth/oauth2/get-clients"],
+    ] as const) {
       const res = await fetch(`${app.url}${p}`, {
         method,
         headers: { cookie: user.cookie, origin: "http://localhost:3000", "content-type": "application/json" },
@@ -100,10 +105,18 @@ describe("OAuth access tokens at /mcp", () => {
     await owner.connect();
     try {
       const unused = await registerClient(app, { client_name: "never used", redirect_uris: ["http://127.0.0.1/cb"] });
-      await owner.query(`update auth."oauthClient" set "createdAt" = now() - interval '25 hours' where "clientId" = any($1)`, [[unused.client_id, jwt.clientId]]);
+      await owner.query(`update auth."oauthClient" set "createdAt" = now() - interval '25 hours' where "clientId" = any($1)`, [
+        [unused.client_id, jwt.clientId],
+      ]);
       await registerClient(app, { client_name: "trigger", redirect_uris: ["http://127.0.0.1/cb"] });
-      const { rows } = await owner.query<{ clientId: string }>(`select "clientId" from auth."oauthClient" where "clientId" = any($1)`, [[unused.client_id, jwt.clientId]]);
-      assert.deepEqual(rows.map((r) => r.clientId), [jwt.clientId], "the used client stays");
+      const { rows } = await owner.query<{ clientId: string }>(`select "clientId" from auth."oauthClient" where "clientId" = any($1)`, [
+        [unused.client_id, jwt.clientId],
+      ]);
+      assert.deepEqual(
+        rows.map((r) => r.clientId),
+        [jwt.clientId],
+        "the used client stays",
+      );
     } finally {
       await owner.end();
     }
@@ -111,13 +124,27 @@ describe("OAuth access tokens at /mcp", () => {
 
   it("registers MCP clients that omit application_type (or say web) with loopback or custom-scheme callbacks as native", async () => {
     const register = async (body: Record<string, unknown>) => {
-      const res = await fetch(`${app.url}/.auth/oauth2/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const res = await fetch(`${app.url}/.auth/oauth2/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, json: (await res.json()) as Record<string, any> };
     };
-    const claudeLike = await register({ client_name: "loopback", redirect_uris: ["http://localhost:33418/callback"], token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"], response_types: ["code"] });
+    const claudeLike = await register({
+      client_name: "loopback",
+      redirect_uris: ["http://localhost:33418/callback"],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+    });
     assert.equal(claudeLike.status, 201, JSON.stringify(claudeLike.json));
     assert.equal(claudeLike.json.application_type, "native");
-    const saysWeb = await register({ application_type: "web", redirect_uris: ["http://127.0.0.1:8080/cb", "https://vscode.dev/redirect"], token_endpoint_auth_method: "none" });
+    const saysWeb = await register({
+      application_type: "web",
+      redirect_uris: ["http://127.0.0.1:8080/cb", "https://vscode.dev/redirect"],
+      token_endpoint_auth_method: "none",
+    });
     assert.equal(saysWeb.status, 201, JSON.stringify(saysWeb.json));
     assert.equal(saysWeb.json.application_type, "native");
     const web = await register({ redirect_uris: ["https://agent.example.com/callback"], token_endpoint_auth_method: "none" });

@@ -32,12 +32,18 @@ describe("password reset and OAuth apps", () => {
     const { clientId, tokens } = await obtainTokens(app, user, { resource: `${app.url}/mcp` });
     assert.equal((await mcpToolsList(app, org.slug, tokens.access_token)).status, 200);
 
-    const requested = await call(app, "POST", "/.auth/request-password-reset", { body: { email: user.email, redirectTo: `${app.url}/` }, headers: { origin: HARNESS_ORIGIN } });
+    const requested = await call(app, "POST", "/.auth/request-password-reset", {
+      body: { email: user.email, redirectTo: `${app.url}/` },
+      headers: { origin: HARNESS_ORIGIN },
+    });
     assert.equal(requested.status, 200, requested.text);
     const mail = await sink.waitForMessage((m) => m.to.includes(user.email));
     const token = /\/\.auth\/reset-password\/([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
     assert.ok(token, mail.text);
-    const reset = await call(app, "POST", "/.auth/reset-password", { body: { token, newPassword: "a fresh passphrase 2026" }, headers: { origin: HARNESS_ORIGIN } });
+    const reset = await call(app, "POST", "/.auth/reset-password", {
+      body: { token, newPassword: "a fresh passphrase 2026" },
+      headers: { origin: HARNESS_ORIGIN },
+    });
     assert.equal(reset.status, 200, reset.text);
 
     assert.equal((await mcpToolsList(app, org.slug, tokens.access_token)).status, 401, "the access token is void");

@@ -23,7 +23,11 @@ const probeRoutes = new Hono<AppEnv>()
 describe("HTTP app", () => {
   let app: TestApp;
   before(async () => {
-    app = await startTestApp({ roles: ["server"], env: { AUTH_ALLOWED_ORIGINS: "https://ide.example.com", CTXPIPE_HTTP_BODY_LIMIT_BYTES: "2048" }, extraRoutes: [probeRoutes] });
+    app = await startTestApp({
+      roles: ["server"],
+      env: { AUTH_ALLOWED_ORIGINS: "https://ide.example.com", CTXPIPE_HTTP_BODY_LIMIT_BYTES: "2048" },
+      extraRoutes: [probeRoutes],
+    });
   });
   after(() => app.stop());
 

@@ -49,7 +49,10 @@ describe("OpenAPI", () => {
     for (const [path, methods] of Object.entries(doc.paths)) {
       const placeholders = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
       for (const [method, op] of Object.entries(methods)) {
-        const declared = (op.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name).sort();
+        const declared = (op.parameters ?? [])
+          .filter((p) => p.in === "path")
+          .map((p) => p.name)
+          .sort();
         assert.deepEqual(declared, placeholders, `${method} ${path}`);
         assert.ok(!ids.has(op.operationId), `duplicate operationId ${op.operationId}`);
         ids.add(op.operationId);

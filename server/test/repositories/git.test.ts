@@ -117,9 +117,15 @@ describe("git over HTTP", () => {
     assert.deepEqual(await filesContaining(result.dir, TOKEN), []);
     const config = await fs.readFile(path.join(result.dir, "config"), "utf8");
     assert.match(config, /url = http:\/\/127\.0\.0\.1:\d+\/app\n/);
-    assert.ok(server.requests.some((r) => r.user === USER), "credentials were sent as Basic auth");
+    assert.ok(
+      server.requests.some((r) => r.user === USER),
+      "credentials were sent as Basic auth",
+    );
     const packs = await fs.readdir(path.join(result.dir, "objects", "pack"));
-    assert.ok(packs.some((f) => f.endsWith(".promisor")), "a partial clone (blob:none)");
+    assert.ok(
+      packs.some((f) => f.endsWith(".promisor")),
+      "a partial clone (blob:none)",
+    );
 
     const tree = await cache.listTree("app", head);
     assert.deepEqual(
@@ -135,7 +141,11 @@ describe("git over HTTP", () => {
     );
     const wanted = tree.filter((e) => e.path.startsWith("src/") || e.path === "README.md");
     const blobs: Record<string, string> = {};
-    for await (const b of cache.readBlobs("app", wanted.map((e) => e.oid))) blobs[b.oid] = b.content.toString();
+    for await (const b of cache.readBlobs(
+      "app",
+      wanted.map((e) => e.oid),
+    ))
+      blobs[b.oid] = b.content.toString();
     assert.deepEqual(
       wanted.map((e) => blobs[e.oid]),
       ["# app\n", "export const main = 1;\n", "export const moved = 'same content so the rename is exact';\n"],
@@ -151,7 +161,10 @@ describe("git over HTTP", () => {
     assert.equal(tree.length, 120);
     const oids = [...tree.map((e) => e.oid), tree[0]?.oid ?? ""];
     const read = await collect(cache.readBlobs("many", oids));
-    assert.deepEqual(read.map((b) => b.oid), oids);
+    assert.deepEqual(
+      read.map((b) => b.oid),
+      oids,
+    );
     for (const [i, e] of tree.entries()) assert.equal(read[i]?.content.toString(), files[e.path]);
     for await (const _ of cache.readBlobs("many", oids)) break;
   });
@@ -251,7 +264,11 @@ describe("git over HTTP", () => {
   it("lists the changed files of two commits with both sides' entries, or none when the cache lacks them", async () => {
     const before = await gitIn(appRepo, ["rev-parse", "HEAD"]);
     await cache.sync("app", url("app"), "main", creds);
-    const head = await commitFiles(appRepo, { "src/main.ts": "export const main = 3;\n", "docs/added.md": "# added\n", "docs/new.md": null }, "change, add, delete");
+    const head = await commitFiles(
+      appRepo,
+      { "src/main.ts": "export const main = 3;\n", "docs/added.md": "# added\n", "docs/new.md": null },
+      "change, add, delete",
+    );
     await cache.sync("app", url("app"), "main", creds);
     const oldTree = new Map((await cache.listTree("app", before)).map((e) => [e.path, e]));
     const newTree = new Map((await cache.listTree("app", head)).map((e) => [e.path, e]));
@@ -290,7 +307,10 @@ describe("git over HTTP", () => {
     assert.equal(after.commit, rewritten);
     assert.equal(await cache.isAncestor("app", before, after.commit), false);
     assert.equal(await cache.isAncestor("app", "0".repeat(40), after.commit), false);
-    assert.deepEqual((await cache.listTree("app", after.commit)).map((e) => e.path), ["only.txt"]);
+    assert.deepEqual(
+      (await cache.listTree("app", after.commit)).map((e) => e.path),
+      ["only.txt"],
+    );
   });
 
   it("serializes concurrent syncs of one repository", async () => {

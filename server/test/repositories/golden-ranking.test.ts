@@ -111,7 +111,11 @@ describe("golden ranking", () => {
       return;
     }
     const expected = JSON.parse(await fs.readFile(EXPECTED_FILE, "utf8")) as Record<string, { results: GoldenResult[] }>;
-    assert.deepEqual(Object.keys(expected), QUERIES.map((x) => x.q), "expected.json covers exactly the queries (regenerate with UPDATE_GOLDEN=1)");
+    assert.deepEqual(
+      Object.keys(expected),
+      QUERIES.map((x) => x.q),
+      "expected.json covers exactly the queries (regenerate with UPDATE_GOLDEN=1)",
+    );
     for (const { q } of QUERIES) {
       assert.deepEqual(actual[q], expected[q]!.results, `ranking of ${JSON.stringify(q)} changed (regenerate with UPDATE_GOLDEN=1 after review)`);
     }

@@ -55,7 +55,14 @@ describe("incremental runs diff against the indexed commit", () => {
   const reindex = async (head: string): Promise<RepoView> => {
     const res = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories/${repositoryId}/reindex`, { as: owner });
     assert.equal(res.status, 202, res.text);
-    const repo = (await waitForRepository(app, owner, org.slug, repositoryId, (r) => r.status === "failed" || (r.indexedCommit === head && r.status !== "running" && r.status !== "queued"), 120_000)) as RepoView;
+    const repo = (await waitForRepository(
+      app,
+      owner,
+      org.slug,
+      repositoryId,
+      (r) => r.status === "failed" || (r.indexedCommit === head && r.status !== "running" && r.status !== "queued"),
+      120_000,
+    )) as RepoView;
     assert.notEqual(repo.status, "failed", JSON.stringify(repo));
     return repo;
   };
@@ -96,7 +103,14 @@ describe("incremental runs diff against the indexed commit", () => {
     const head = await commitFiles(repoDir, { "src/alpha.ts": moduleFile("alpha", 2) }, "change alpha");
     const repo = await reindex(head);
     // A full listing would read the binary and generated blobs again (they are never stored).
-    assert.deepEqual(repo.lastRun, { kind: "incremental", added: 0, updated: 1, removed: 0, blobsRead: 1, bytesRead: Buffer.byteLength(moduleFile("alpha", 2)) });
+    assert.deepEqual(repo.lastRun, {
+      kind: "incremental",
+      added: 0,
+      updated: 1,
+      removed: 0,
+      blobsRead: 1,
+      bytesRead: Buffer.byteLength(moduleFile("alpha", 2)),
+    });
     assert.deepEqual(repo.skipped, before.skipped);
     assert.equal(repo.fileCount, 3);
     assert.deepEqual(await paths("marker alphav2"), ["src/alpha.ts"]);

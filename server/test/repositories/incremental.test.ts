@@ -24,7 +24,13 @@ function moduleFile(i: number, version = 1): string {
 function bulkFile(i: number): string {
   const lines: string[] = [`/** Bulk file ${i}. */`];
   for (let f = 0; f < 150; f++) {
-    lines.push(`export function bulk${i}_${f}(value: number): number {`, `  const scaled = value * ${f + 1} + ${i};`, `  return scaled > 1000 ? scaled - 1000 : scaled;`, "}", "");
+    lines.push(
+      `export function bulk${i}_${f}(value: number): number {`,
+      `  const scaled = value * ${f + 1} + ${i};`,
+      `  return scaled > 1000 ? scaled - 1000 : scaled;`,
+      "}",
+      "",
+    );
   }
   return lines.join("\n");
 }
@@ -51,8 +57,11 @@ describe("incremental index runs", () => {
   const sql = async <T = any>(text: string, values: unknown[] = []): Promise<T[]> =>
     (await app.running.platform.db.unsafeSystem.query(text, values)).rows as T[];
   const fileRows = () =>
-    sql<FileRow>("select path, blob_oid, valid_from, valid_to, xmin::text as xmin from index_files where repository_id = $1 order by path, valid_from", [repositoryId]);
-  const chunkRows = (blob: string) => sql<{ chunk_no: number; xmin: string }>("select chunk_no, xmin::text as xmin from index_chunks where blob_oid = $1 order by chunk_no", [blob]);
+    sql<FileRow>("select path, blob_oid, valid_from, valid_to, xmin::text as xmin from index_files where repository_id = $1 order by path, valid_from", [
+      repositoryId,
+    ]);
+  const chunkRows = (blob: string) =>
+    sql<{ chunk_no: number; xmin: string }>("select chunk_no, xmin::text as xmin from index_chunks where blob_oid = $1 order by chunk_no", [blob]);
   const generation = async () => (await sql<{ generation: number }>("select generation from repositories where id = $1", [repositoryId]))[0]!.generation;
   const search = async (q: string) => {
     const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/search?q=${encodeURIComponent(q)}&limit=100`, { as: owner });
@@ -64,7 +73,14 @@ describe("incremental index runs", () => {
   const reindex = async (head: string) => {
     const res = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories/${repositoryId}/reindex`, { as: owner });
     assert.equal(res.status, 202, res.text);
-    const repo = await waitForRepository(app, owner, org.slug, repositoryId, (r) => r.status === "failed" || (r.indexedCommit === head && r.status === "ready"), 120_000);
+    const repo = await waitForRepository(
+      app,
+      owner,
+      org.slug,
+      repositoryId,
+      (r) => r.status === "failed" || (r.indexedCommit === head && r.status === "ready"),
+      120_000,
+    );
     assert.equal(repo.status, "ready", JSON.stringify(repo));
     return repo;
   };
@@ -120,7 +136,11 @@ describe("incremental index runs", () => {
       },
       "modify, rename, delete, add",
     );
-    assert.match(await gitIn(repoDir, ["show", "--stat", "-M", "--format=", "HEAD"]), /src\/mod-02\.ts => lib\/moved-02\.ts|\{src => lib\}/, "git sees a rename");
+    assert.match(
+      await gitIn(repoDir, ["show", "--stat", "-M", "--format=", "HEAD"]),
+      /src\/mod-02\.ts => lib\/moved-02\.ts|\{src => lib\}/,
+      "git sees a rename",
+    );
     const repo = await reindex(head);
     assert.equal(repo.fileCount, 50);
     assert.equal(await generation(), 2, "one run, one generation");
@@ -131,7 +151,11 @@ describe("incremental index runs", () => {
     const unchanged = before.filter((r) => !changed.has(r.path));
     assert.equal(unchanged.length, 47);
     for (const row of unchanged) {
-      assert.deepEqual(after.find((r) => r.path === row.path), row, `${row.path} was rewritten`);
+      assert.deepEqual(
+        after.find((r) => r.path === row.path),
+        row,
+        `${row.path} was rewritten`,
+      );
     }
     // The changed paths have one row each, from generation 2.
     const fromTwo = after.filter((r) => r.valid_from === 2);
@@ -144,7 +168,10 @@ describe("incremental index runs", () => {
 
     // (c) Rows of the old generation are gone, and so is the content no file refers to.
     assert.equal(after.length, 50);
-    assert.ok(after.every((r) => r.valid_to === null), "no closed rows are left");
+    assert.ok(
+      after.every((r) => r.valid_to === null),
+      "no closed rows are left",
+    );
     assert.equal((await chunkRows(modifiedOldBlob)).length, 0, "the old version's chunks are collected");
     assert.equal((await chunkRows(deletedBlob)).length, 0, "the deleted file's chunks are collected");
     const symbols = await sql<{ n: number }>("select count(*)::int as n from index_symbols where blob_oid = any($1::text[])", [[modifiedOldBlob, deletedBlob]]);
@@ -179,7 +206,11 @@ describe("incremental index runs", () => {
     assert.equal(await generation(), gen + 1);
     const after = await fileRows();
     for (const row of before.filter((r) => r.path !== "src/mod-04.ts")) {
-      assert.deepEqual(after.find((r) => r.path === row.path), row, `${row.path} was rewritten although its blob is the same`);
+      assert.deepEqual(
+        after.find((r) => r.path === row.path),
+        row,
+        `${row.path} was rewritten although its blob is the same`,
+      );
     }
     const mod4 = after.find((r) => r.path === "src/mod-04.ts")!;
     assert.equal(mod4.valid_from, gen + 1);
@@ -221,10 +252,16 @@ describe("incremental index runs", () => {
     const ms = Date.now() - started;
     const during = seen.filter((s) => s.status === "running");
     t.diagnostic(`run took ${ms} ms; ${seen.length} searches, ${during.length} while the status was running`);
-    assert.ok(during.some((s) => s.state === "old"), "some search ran while the index run was in progress and saw the old state");
+    assert.ok(
+      during.some((s) => s.state === "old"),
+      "some search ran while the index run was in progress and saw the old state",
+    );
     const firstNew = seen.findIndex((s) => s.state === "new");
     assert.ok(firstNew >= 0);
-    assert.ok(seen.slice(firstNew).every((s) => s.state === "new"), "once published, the new state stays");
+    assert.ok(
+      seen.slice(firstNew).every((s) => s.state === "new"),
+      "once published, the new state stays",
+    );
     assert.equal(await observe(), "new");
     assert.equal(await generation(), gen + 1);
     assert.equal((await sql<{ n: number }>("select count(*)::int as n from index_files where repository_id = $1", [repositoryId]))[0]!.n, 350);

@@ -43,7 +43,13 @@ function freePort(): Promise<number> {
 function bulkFile(i: number): string {
   const lines: string[] = [`/** Bulk file ${i}: marker interruptedRunFile${i}End. */`];
   for (let f = 0; f < 150; f++) {
-    lines.push(`export function bulk${i}_${f}(value: number): number {`, `  const scaled = value * ${f + 1} + ${i};`, `  return scaled > 1000 ? scaled - 1000 : scaled;`, "}", "");
+    lines.push(
+      `export function bulk${i}_${f}(value: number): number {`,
+      `  const scaled = value * ${f + 1} + ${i};`,
+      `  return scaled > 1000 ? scaled - 1000 : scaled;`,
+      "}",
+      "",
+    );
   }
   return lines.join("\n");
 }
@@ -100,7 +106,10 @@ describe("interrupted index run", () => {
     for (;;) {
       assert.ok(child.exitCode === null, `ctxpipe serve exited early:\n${output}`);
       assert.ok(Date.now() < deadline, `ctxpipe serve did not start:\n${output}`);
-      const ok = await fetch(`${remote.url}/.status`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${remote.url}/.status`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -161,12 +170,18 @@ describe("interrupted index run", () => {
       id,
       (r) => {
         void app!.running.platform.db.unsafeSystem
-          .query<{ state: string; retry_count: number }>("select state, retry_count from pgboss.job where name = 'repository.sync' and data->>'repositoryId' = $1 order by created_on desc limit 1", [id])
-          .then(({ rows }) => {
-            const state = rows[0] ? `${rows[0].state} (attempt ${rows[0].retry_count + 1})` : "none";
-            if (state !== lastJobState) timeline.push(`job ${state} at ${since()}`);
-            lastJobState = state;
-          }, () => {});
+          .query<{ state: string; retry_count: number }>(
+            "select state, retry_count from pgboss.job where name = 'repository.sync' and data->>'repositoryId' = $1 order by created_on desc limit 1",
+            [id],
+          )
+          .then(
+            ({ rows }) => {
+              const state = rows[0] ? `${rows[0].state} (attempt ${rows[0].retry_count + 1})` : "none";
+              if (state !== lastJobState) timeline.push(`job ${state} at ${since()}`);
+              lastJobState = state;
+            },
+            () => {},
+          );
         return ["ready", "failed", "complete_with_issues"].includes(r.status);
       },
       // The runner gives a whole file 180 s; fail with the repository's state before that.
@@ -179,7 +194,10 @@ describe("interrupted index run", () => {
     const last = FILE_COUNT - 1;
     const search = await call(app, "GET", `/api/v1/orgs/${org.slug}/search?q=interruptedRunFile${last}End`, { as: owner });
     assert.equal(search.status, 200, search.text);
-    assert.deepEqual(search.json.results.map((r: { path: string }) => r.path), [`src/file-${String(last).padStart(4, "0")}.ts`]);
+    assert.deepEqual(
+      search.json.results.map((r: { path: string }) => r.path),
+      [`src/file-${String(last).padStart(4, "0")}.ts`],
+    );
     const { rows } = await app.running.platform.db.unsafeSystem.query("select generation from repositories where id = $1", [id]);
     assert.equal(rows[0].generation, 1, "the retried run published the first generation");
   });

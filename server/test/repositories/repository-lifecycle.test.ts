@@ -37,7 +37,12 @@ describe("repository lifecycle", () => {
     await createTestRepo(root, "big", { "blob.bin.txt": randomBytes(1536 * 1024).toString("hex") });
     git = await startGitHttpServer({ root, ...AUTH });
     app = await startTestApp({
-      env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", CTXPIPE_GIT_ALLOWED_HOSTS: "127.0.0.1", CTXPIPE_MAX_REPOSITORY_BYTES: String(1024 * 1024), CTXPIPE_GIT_TIMEOUT_SECONDS: "20" },
+      env: {
+        CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
+        CTXPIPE_GIT_ALLOWED_HOSTS: "127.0.0.1",
+        CTXPIPE_MAX_REPOSITORY_BYTES: String(1024 * 1024),
+        CTXPIPE_GIT_TIMEOUT_SECONDS: "20",
+      },
     });
     owner = await signUp(app);
     org = await createOrgAs(app, owner);
@@ -69,16 +74,35 @@ describe("repository lifecycle", () => {
     assert.ok(ready.languages.typescript > 0 && ready.languages.python > 0);
 
     const first = await search("startServer");
-    assert.deepEqual(first.results.map((r: { path: string }) => r.path), ["src/server.ts", "README.md"], "the definition ranks first");
+    assert.deepEqual(
+      first.results.map((r: { path: string }) => r.path),
+      ["src/server.ts", "README.md"],
+      "the definition ranks first",
+    );
     assert.equal(first.results[0].commit, ready.indexedCommit);
-    assert.deepEqual(first.results[0].definitions.map((d: { name: string; kind: string }) => [d.name, d.kind]), [["startServer", "function"]]);
+    assert.deepEqual(
+      first.results[0].definitions.map((d: { name: string; kind: string }) => [d.name, d.kind]),
+      [["startServer", "function"]],
+    );
     assert.deepEqual(first.results[0].lines[0], { line: 1, text: "export function startServer(port: number) {", ranges: [[16, 27]] });
     assert.equal((await search("vendoredThing")).results.length, 0);
-    assert.deepEqual((await search("/\\bstartServer\\b/")).results.map((r: { path: string }) => r.path), ["src/server.ts", "README.md"], "\\b is a word boundary");
+    assert.deepEqual(
+      (await search("/\\bstartServer\\b/")).results.map((r: { path: string }) => r.path),
+      ["src/server.ts", "README.md"],
+      "\\b is a word boundary",
+    );
     assert.equal((await search("/\\bstartServ\\b/")).results.length, 0);
 
     // Push: modify, add, delete and rename.
-    await commitFiles(repoDir, { "src/server.ts": "export function startServer(port: number, host = 'localhost') {\n  return listen(port, host);\n}\n", "src/new-file.go": "package main\n\nfunc freshlyAdded() {}\n", "src/remove-me.py": null }, "change");
+    await commitFiles(
+      repoDir,
+      {
+        "src/server.ts": "export function startServer(port: number, host = 'localhost') {\n  return listen(port, host);\n}\n",
+        "src/new-file.go": "package main\n\nfunc freshlyAdded() {}\n",
+        "src/remove-me.py": null,
+      },
+      "change",
+    );
     const head = await renameFile(repoDir, "src/old-name.ts", "src/new-name.ts");
     const reindex = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories/${id}/reindex`, { as: owner });
     assert.equal(reindex.status, 202);
@@ -86,8 +110,15 @@ describe("repository lifecycle", () => {
     assert.equal(again.fileCount, 4);
 
     assert.equal((await search("doomed_function")).results.length, 0, "deleted file is gone");
-    assert.deepEqual((await search("freshlyAdded")).results.map((r: { path: string }) => r.path), ["src/new-file.go"]);
-    assert.deepEqual((await search("legacyValue")).results.map((r: { path: string }) => r.path), ["src/new-name.ts"], "renamed path");
+    assert.deepEqual(
+      (await search("freshlyAdded")).results.map((r: { path: string }) => r.path),
+      ["src/new-file.go"],
+    );
+    assert.deepEqual(
+      (await search("legacyValue")).results.map((r: { path: string }) => r.path),
+      ["src/new-name.ts"],
+      "renamed path",
+    );
     assert.match((await search("startServer")).results[0].lines[0].text, /host = 'localhost'/);
 
     const file = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${id}/file?path=src/server.ts&startLine=2&endLine=2`, { as: owner });
@@ -98,9 +129,15 @@ describe("repository lifecycle", () => {
     const escaped = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${id}/file?path=../../etc/passwd`, { as: owner });
     assert.equal(escaped.status, 404);
     const list = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${id}/files?glob=*.ts`, { as: owner });
-    assert.deepEqual(list.json.files.map((f: { path: string }) => f.path), ["src/new-name.ts", "src/server.ts"]);
+    assert.deepEqual(
+      list.json.files.map((f: { path: string }) => f.path),
+      ["src/new-name.ts", "src/server.ts"],
+    );
     const symbols = await call(app, "GET", `/api/v1/orgs/${org.slug}/symbols?name=startserver`, { as: owner });
-    assert.deepEqual(symbols.json.symbols.map((s: { path: string; startLine: number }) => [s.path, s.startLine]), [["src/server.ts", 1]]);
+    assert.deepEqual(
+      symbols.json.symbols.map((s: { path: string; startLine: number }) => [s.path, s.startLine]),
+      [["src/server.ts", 1]],
+    );
 
     // The clone cache never holds the credentials.
     const cloneFiles = await fs.readdir(path.join(app.dataDir, "repos"), { recursive: true });
@@ -154,7 +191,10 @@ describe("repository lifecycle", () => {
     assert.ok(!wrong.error.includes("nope"));
 
     // A transient failure keeps the repository queued while the queue retries it.
-    const res = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories`, { as: owner, body: { url: "http://127.0.0.1:1/nothing.git", name: "unreachable" } });
+    const res = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories`, {
+      as: owner,
+      body: { url: "http://127.0.0.1:1/nothing.git", name: "unreachable" },
+    });
     const unreachable = await waitForRepository(app, owner, org.slug, res.json.id, (r) => r.error !== null);
     assert.equal(unreachable.status, "queued");
     assert.match(unreachable.error, /could not be reached\. Retrying\.$/);

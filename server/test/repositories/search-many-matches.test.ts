@@ -41,7 +41,10 @@ describe("search with many matches", () => {
   let owner: TestUser;
   let org: { slug: string };
   const files = corpus();
-  const containing = (word: string) => Object.entries(files).filter(([p, text]) => text.toLowerCase().includes(word) || p.includes(word)).map(([p]) => p);
+  const containing = (word: string) =>
+    Object.entries(files)
+      .filter(([p, text]) => text.toLowerCase().includes(word) || p.includes(word))
+      .map(([p]) => p);
   const search = async (q: string, extra = "") => {
     const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/search?q=${encodeURIComponent(q)}${extra}`, { as: owner });
     assert.equal(res.status, 200, `${q}: ${res.text}`);
@@ -77,14 +80,20 @@ describe("search with many matches", () => {
     assert.ok(page.stats.matchedFiles < containing("widget").length, `read ${page.stats.matchedFiles} files, not all`);
     assert.equal(page.results.length, 5);
     assert.equal(page.results[0]!.path, "src/zz/defs.ts");
-    assert.deepEqual(page.results[0]!.definitions.map((d) => d.name), ["widget"]);
+    assert.deepEqual(
+      page.results[0]!.definitions.map((d) => d.name),
+      ["widget"],
+    );
     assert.equal(page.results[1]!.path, "src/zz/widget-registry.js");
     assert.ok(page.nextCursor, "a cursor for the next page");
 
     const next = await search("widget", `&limit=5&cursor=${page.nextCursor}`);
     const first = new Set(page.results.map((r) => r.path));
     assert.equal(next.results.length, 5);
-    assert.ok(next.results.every((r) => !first.has(r.path)), "pages do not overlap");
+    assert.ok(
+      next.results.every((r) => !first.has(r.path)),
+      "pages do not overlap",
+    );
   });
 
   it("reads every match when the limit asks for enough", async () => {
@@ -101,26 +110,46 @@ describe("search with many matches", () => {
     assert.deepEqual(py.results.map((r) => r.path).sort(), ["py/mod_0.py", "py/mod_1.py", "py/mod_2.py"]);
     assert.equal(py.partial, false);
     const defs = await search("widget file:\\.ts$");
-    assert.deepEqual(defs.results.map((r) => r.path), ["src/zz/defs.ts"]);
+    assert.deepEqual(
+      defs.results.map((r) => r.path),
+      ["src/zz/defs.ts"],
+    );
   });
 
   it("matches AND terms that sit in distant chunks of one file, with both lines", async () => {
     const res = await search("alpha beta");
-    assert.deepEqual(res.results.map((r) => r.path), ["docs/far-apart.js"]);
-    assert.deepEqual(res.results[0]!.lines.filter((l) => l.ranges).map((l) => l.line), [1, 1502]);
+    assert.deepEqual(
+      res.results.map((r) => r.path),
+      ["docs/far-apart.js"],
+    );
+    assert.deepEqual(
+      res.results[0]!.lines.filter((l) => l.ranges).map((l) => l.line),
+      [1, 1502],
+    );
   });
 
   it("shows a sym: hit on the line that holds the name, not on its decorator", async () => {
     const res = await search("sym:make_gizmo");
-    assert.deepEqual(res.results.map((r) => r.path), ["py/gizmo.py"]);
-    assert.deepEqual(res.results[0]!.lines.filter((l) => l.ranges).map((l) => [l.line, l.text]), [[2, "def make_gizmo():"]]);
+    assert.deepEqual(
+      res.results.map((r) => r.path),
+      ["py/gizmo.py"],
+    );
+    assert.deepEqual(
+      res.results[0]!.lines.filter((l) => l.ranges).map((l) => [l.line, l.text]),
+      [[2, "def make_gizmo():"]],
+    );
   });
 
   it("drops files that hold a negated term", async () => {
     const res = await search("widget -gamma", "&limit=100");
-    const expected = Object.entries(files).filter(([, text]) => text.includes("widget") && !text.includes("gamma")).map(([p]) => p);
+    const expected = Object.entries(files)
+      .filter(([, text]) => text.includes("widget") && !text.includes("gamma"))
+      .map(([p]) => p);
     assert.equal(res.partial, false);
     assert.equal(res.stats.matchedFiles, expected.length);
-    assert.ok(res.results.every((r) => expected.includes(r.path)), "no result holds gamma");
+    assert.ok(
+      res.results.every((r) => expected.includes(r.path)),
+      "no result holds gamma",
+    );
   });
 });

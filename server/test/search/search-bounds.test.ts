@@ -61,7 +61,9 @@ describe("search bounds", () => {
     assert.equal((await waitForRepository(app, owner, org.slug, repositoryId)).status, "ready");
     key = (await call(app, "POST", `/api/v1/orgs/${org.slug}/api-keys`, { as: owner, body: { name: "agent" } })).json.key;
     mcp = new Client({ name: "bounds-test", version: "1.0.0" });
-    await mcp.connect(new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=${org.slug}`), { requestInit: { headers: { Authorization: `Bearer ${key}` } } }));
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=${org.slug}`), { requestInit: { headers: { Authorization: `Bearer ${key}` } } }),
+    );
   });
   after(async () => {
     await mcp?.close();
@@ -148,7 +150,9 @@ describe("search bounds", () => {
   });
 
   it("bounds line numbers before they reach the database", async () => {
-    const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${repositoryId}/file?path=src/app.py&startLine=2147483000`, { as: { apiKey: key } });
+    const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${repositoryId}/file?path=src/app.py&startLine=2147483000`, {
+      as: { apiKey: key },
+    });
     assert.equal(res.status, 400, res.text);
     assert.equal(res.json.error.code, "invalid_input");
     const viaMcp = await tool("read_file", { repo: "bounds", path: "src/app.py", startLine: 2147483000 });

@@ -47,7 +47,12 @@ export function ConsentPage() {
     }
   };
 
-  if (!clientId) return <main className="shell auth-page"><p role="alert">This page is part of an app's sign-in; open it from the app.</p></main>;
+  if (!clientId)
+    return (
+      <main className="shell auth-page">
+        <p role="alert">This page is part of an app's sign-in; open it from the app.</p>
+      </main>
+    );
   return (
     <main className="shell auth-page">
       <h1>Allow access?</h1>

@@ -79,7 +79,17 @@ export function DevicePage() {
           <p>
             <label htmlFor="user-code">Code shown by the agent</label>
             <br />
-            <input id="user-code" name="user_code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" autoCapitalize="characters" spellCheck={false} maxLength={20} required />
+            <input
+              id="user-code"
+              name="user_code"
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              autoComplete="off"
+              autoCapitalize="characters"
+              spellCheck={false}
+              maxLength={20}
+              required
+            />
           </p>
           <button type="submit" disabled={busy}>
             Continue
@@ -94,9 +104,12 @@ export function DevicePage() {
           </p>
           <ul>
             <li>Search and read the code of an organisation you belong to, through MCP</li>
-            {(lookup.scope ?? "").split(" ").filter(Boolean).map((s) => (
-              <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
-            ))}
+            {(lookup.scope ?? "")
+              .split(" ")
+              .filter(Boolean)
+              .map((s) => (
+                <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
+              ))}
           </ul>
           <p>
             <button type="button" onClick={() => void decide(true)} disabled={busy}>

@@ -32,7 +32,10 @@ export function registerAuditRoutes(router: ApiRouter, db: Database): void {
     params: orgParams,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(100).default(50),
-      cursor: z.string().regex(/^\d{1,19}$/, "use nextCursor from the previous page").optional(),
+      cursor: z
+        .string()
+        .regex(/^\d{1,19}$/, "use nextCursor from the previous page")
+        .optional(),
     }),
     responses: { 200: { description: "Events", schema: z.object({ events: z.array(auditEventSchema), nextCursor: z.string().nullable() }) } },
     handler: async (c, { query }) => c.json(await listAuditEvents(db, orgActorOf(c), { limit: query.limit, before: query.cursor })),

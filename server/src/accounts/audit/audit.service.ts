@@ -50,11 +50,22 @@ export async function recordSignIn(db: Database, userId: string, ip: string | nu
 }
 
 /** Lists events newest first; `before` is the id cursor from the previous page. */
-export async function listAuditEvents(db: Database, actor: OrgActor, page: { limit: number; before?: string }): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
+export async function listAuditEvents(
+  db: Database,
+  actor: OrgActor,
+  page: { limit: number; before?: string },
+): Promise<{ events: AuditEvent[]; nextCursor: string | null }> {
   return withTenant(db, actor, async (tx) => {
     const { rows } = await tx.query<{
-      id: string; action: string; actor_type: string; actor_user_id: string | null; target_type: string | null;
-      target_id: string | null; details: Record<string, unknown>; ip: string | null; created_at: Date;
+      id: string;
+      action: string;
+      actor_type: string;
+      actor_user_id: string | null;
+      target_type: string | null;
+      target_id: string | null;
+      details: Record<string, unknown>;
+      ip: string | null;
+      created_at: Date;
     }>(
       `select id::text, action, actor_type, actor_user_id, target_type, target_id, details, ip, created_at
        from audit_events where ($1::bigint is null or id < $1::bigint) order by id desc limit $2`,

@@ -79,76 +79,83 @@ export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: bool
   const authServerMetadata = oauthProviderAuthServerMetadata(auth, { headers: METADATA_HEADERS });
   const openIdMetadata = oauthProviderOpenIdConfigMetadata(auth, { headers: METADATA_HEADERS });
 
-  return new Hono<AppEnv>()
-    // RFC 8414 (issuer {base}/.auth: the path-suffixed form first, then the lenient ones) and OIDC discovery.
-    .get("/.well-known/oauth-authorization-server/.auth", (c) => authServerMetadata(c.req.raw))
-    .get("/.well-known/oauth-authorization-server", (c) => authServerMetadata(c.req.raw))
-    .get("/.auth/.well-known/oauth-authorization-server", (c) => authServerMetadata(c.req.raw))
-    .get("/.well-known/openid-configuration/.auth", (c) => openIdMetadata(c.req.raw))
-    .get("/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
-    .get("/.auth/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
-    .get("/.auth/config", (c) =>
-      c.json({
-        emailAndPassword: { enabled: true, minPasswordLength: MIN_PASSWORD_LENGTH },
-        passwordReset: deps.emailEnabled,
-        invitationEmails: deps.emailEnabled,
-        socialProviders: deps.socialProviders,
-      }),
-    )
-    .post("/.auth/sign-in/email", async (c) => {
-      const ip = c.get("clientIp");
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.signInPerIp, [ip]);
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.signInPerAccount, [await peekEmail(c)]);
-      return forward(c);
-    })
-    .post("/.auth/sign-up/email", async (c) => {
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.signUpPerIp, [c.get("clientIp")]);
-      return forward(c);
-    })
-    .post("/.auth/request-password-reset", async (c) => {
-      if (!deps.emailEnabled) {
-        throw new AppError("password_reset_unavailable", 503, "Password reset by e-mail is not available: this server has no e-mail configured. Ask an administrator.", { expose: true });
-      }
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.resetPerIp, [c.get("clientIp")]);
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.resetPerAccount, [await peekEmail(c)]);
-      return forward(c);
-    })
-    .post("/.auth/oauth2/register", async (c) => {
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthRegisterPerIp, [c.get("clientIp")]);
-      // Housekeeping rides on registration: unused clients expire after 24 h.
-      await sweepUnusedOAuthClients({ app: pool }).then(
-        (n) => n > 0 && log.info({ deleted: n }, "expired unused OAuth clients"),
-        (err: unknown) => log.warn({ err }, "could not sweep unused OAuth clients"),
-      );
-      // MCP clients are native apps that often omit application_type (client-registration.ts).
-      if (!(c.req.header("content-type") ?? "").includes("application/json")) return forward(c);
-      const text = await c.req.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return forward(c, text);
-      }
-      return forward(c, JSON.stringify(preferNativeClient(body)));
-    })
-    .post("/.auth/oauth2/token", async (c) => {
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthTokenPerIp, [c.get("clientIp")]);
-      return forward(c);
-    })
-    .post("/.auth/device/code", async (c) => {
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceCodePerIp, [c.get("clientIp")]);
-      return forward(c);
-    })
-    .get("/.auth/device", async (c, next) => {
-      if (isSpaAuthPage(c.req.method, c.req.path, c.req.header("accept"))) return next();
-      // The JSON lookup by user code (which also claims it for the signed-in user): guessable codes, so limited.
-      await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceVerifyPerIp, [c.get("clientIp")]);
-      return forward(c);
-    })
-    .on(["GET", "POST"], "/.auth/*", (c: Context<AppEnv>, next: Next) => {
-      if (BLOCKED_PATHS.has(c.req.path)) throw notFound("endpoint");
-      // The web app's OAuth pages (sign-in, consent, device): on to the SPA fallback.
-      if (isSpaAuthPage(c.req.method, c.req.path, c.req.header("accept"))) return next();
-      return forward(c);
-    });
+  return (
+    new Hono<AppEnv>()
+      // RFC 8414 (issuer {base}/.auth: the path-suffixed form first, then the lenient ones) and OIDC discovery.
+      .get("/.well-known/oauth-authorization-server/.auth", (c) => authServerMetadata(c.req.raw))
+      .get("/.well-known/oauth-authorization-server", (c) => authServerMetadata(c.req.raw))
+      .get("/.auth/.well-known/oauth-authorization-server", (c) => authServerMetadata(c.req.raw))
+      .get("/.well-known/openid-configuration/.auth", (c) => openIdMetadata(c.req.raw))
+      .get("/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
+      .get("/.auth/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
+      .get("/.auth/config", (c) =>
+        c.json({
+          emailAndPassword: { enabled: true, minPasswordLength: MIN_PASSWORD_LENGTH },
+          passwordReset: deps.emailEnabled,
+          invitationEmails: deps.emailEnabled,
+          socialProviders: deps.socialProviders,
+        }),
+      )
+      .post("/.auth/sign-in/email", async (c) => {
+        const ip = c.get("clientIp");
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.signInPerIp, [ip]);
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.signInPerAccount, [await peekEmail(c)]);
+        return forward(c);
+      })
+      .post("/.auth/sign-up/email", async (c) => {
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.signUpPerIp, [c.get("clientIp")]);
+        return forward(c);
+      })
+      .post("/.auth/request-password-reset", async (c) => {
+        if (!deps.emailEnabled) {
+          throw new AppError(
+            "password_reset_unavailable",
+            503,
+            "Password reset by e-mail is not available: this server has no e-mail configured. Ask an administrator.",
+            { expose: true },
+          );
+        }
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.resetPerIp, [c.get("clientIp")]);
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.resetPerAccount, [await peekEmail(c)]);
+        return forward(c);
+      })
+      .post("/.auth/oauth2/register", async (c) => {
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthRegisterPerIp, [c.get("clientIp")]);
+        // Housekeeping rides on registration: unused clients expire after 24 h.
+        await sweepUnusedOAuthClients({ app: pool }).then(
+          (n) => n > 0 && log.info({ deleted: n }, "expired unused OAuth clients"),
+          (err: unknown) => log.warn({ err }, "could not sweep unused OAuth clients"),
+        );
+        // MCP clients are native apps that often omit application_type (client-registration.ts).
+        if (!(c.req.header("content-type") ?? "").includes("application/json")) return forward(c);
+        const text = await c.req.text();
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return forward(c, text);
+        }
+        return forward(c, JSON.stringify(preferNativeClient(body)));
+      })
+      .post("/.auth/oauth2/token", async (c) => {
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthTokenPerIp, [c.get("clientIp")]);
+        return forward(c);
+      })
+      .post("/.auth/device/code", async (c) => {
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceCodePerIp, [c.get("clientIp")]);
+        return forward(c);
+      })
+      .get("/.auth/device", async (c, next) => {
+        if (isSpaAuthPage(c.req.method, c.req.path, c.req.header("accept"))) return next();
+        // The JSON lookup by user code (which also claims it for the signed-in user): guessable codes, so limited.
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceVerifyPerIp, [c.get("clientIp")]);
+        return forward(c);
+      })
+      .on(["GET", "POST"], "/.auth/*", (c: Context<AppEnv>, next: Next) => {
+        if (BLOCKED_PATHS.has(c.req.path)) throw notFound("endpoint");
+        // The web app's OAuth pages (sign-in, consent, device): on to the SPA fallback.
+        if (isSpaAuthPage(c.req.method, c.req.path, c.req.header("accept"))) return next();
+        return forward(c);
+      })
+  );
 }

@@ -73,7 +73,11 @@ export function createAuthentication(deps: { auth: Auth; db: Database; allowedOr
       // otherwise refused. Never fall back to the cookie.
       const token = authorization.match(/^Bearer\s+(\S+)$/i)?.[1];
       if (token && options.oauth) return verifyOAuthAccessToken(token);
-      throw new AppError("invalid_token", 401, options.oauth ? "The bearer token is not valid." : "The bearer token is not valid here: OAuth access tokens are for /mcp; use an API key.");
+      throw new AppError(
+        "invalid_token",
+        401,
+        options.oauth ? "The bearer token is not valid." : "The bearer token is not valid here: OAuth access tokens are for /mcp; use an API key.",
+      );
     }
     if (request.headers.get("cookie")) {
       const session = await auth.api.getSession({ headers: request.headers }).catch(async (err: unknown) => {

@@ -77,7 +77,11 @@ function assertAcceptable(status: InvitationStatus): void {
  * @throws rate_limited, not_found, invitation_expired / invitation_unavailable (410),
  *   invitation_email_mismatch (403), conflict (already a member).
  */
-export async function acceptInvitation(db: Database, invitee: Invitee, token: string): Promise<{ org: { id: string; slug: string; name: string; role: OrgRole } }> {
+export async function acceptInvitation(
+  db: Database,
+  invitee: Invitee,
+  token: string,
+): Promise<{ org: { id: string; slug: string; name: string; role: OrgRole } }> {
   await consumeRateLimit(db.app, INVITATION_RATE_LIMITS.acceptPerIp, [invitee.ip]);
   const found = await findByToken(db, token);
   assertAcceptable(invitationStatus(found));

@@ -8,13 +8,7 @@ import type { ApiRouter } from "../../platform/http/api-route.js";
 import { orgActorOf } from "../actor.js";
 import { orgParams, roleSchema } from "../schemas.js";
 import { acceptInvitation, previewInvitation } from "./invitation-accept.service.js";
-import {
-  createInvitation,
-  listInvitations,
-  resendInvitation,
-  revokeInvitation,
-  type InvitationDependencies,
-} from "./invitation.service.js";
+import { createInvitation, listInvitations, resendInvitation, revokeInvitation, type InvitationDependencies } from "./invitation.service.js";
 
 const statusSchema = z.enum(["pending", "accepted", "revoked", "expired"]);
 
@@ -127,7 +121,10 @@ export function registerInvitationRoutes(router: ApiRouter, deps: InvitationDepe
       sessionOnly: true,
       body: z.object({ token: tokenSchema }),
       responses: {
-        200: { description: "You are now a member", schema: z.object({ org: z.object({ id: z.string(), slug: z.string(), name: z.string(), role: roleSchema }) }) },
+        200: {
+          description: "You are now a member",
+          schema: z.object({ org: z.object({ id: z.string(), slug: z.string(), name: z.string(), role: roleSchema }) }),
+        },
         403: { description: "Signed in with another e-mail address (`invitation_email_mismatch`)" },
         404: { description: "Unknown token (`not_found`)" },
         409: { description: "Already a member (`conflict`)" },

@@ -121,7 +121,12 @@ async function mailContext(tx: Queryable, actor: OrgActor): Promise<{ orgName: s
 }
 
 /** Sends the link by e-mail, or hands it back when e-mail is not configured. */
-async function deliver(deps: InvitationDependencies, row: InvitationRow, token: string, ctx: { orgName: string; inviterName: string }): Promise<SentInvitation> {
+async function deliver(
+  deps: InvitationDependencies,
+  row: InvitationRow,
+  token: string,
+  ctx: { orgName: string; inviterName: string },
+): Promise<SentInvitation> {
   const invitation = present(row);
   const inviteUrl = `${deps.config.baseUrl}/invitations/accept?token=${token}`;
   if (!deps.mailer.enabled) return { invitation, emailSent: false, inviteUrl };
@@ -163,10 +168,10 @@ export async function createInvitation(deps: InvitationDependencies, actor: OrgA
   const { token, hash } = newInvitationToken();
   const expiresAt = new Date(Date.now() + deps.config.invitationTtlHours * 3600_000);
   const { row, ctx } = await withTenant(deps.db, actor, async (tx) => {
-    const member = await tx.query(
-      `select 1 from org_members m join auth."user" u on u."id" = m.user_id where m.org_id = $1 and lower(u."email") = lower($2)`,
-      [actor.orgId, input.email],
-    );
+    const member = await tx.query(`select 1 from org_members m join auth."user" u on u."id" = m.user_id where m.org_id = $1 and lower(u."email") = lower($2)`, [
+      actor.orgId,
+      input.email,
+    ]);
     if (member.rows.length > 0) throw conflict(`${input.email} is already a member of this organisation.`);
     await tx.query(
       `update org_invitations set revoked_at = now()
@@ -192,7 +197,12 @@ export async function createInvitation(deps: InvitationDependencies, actor: OrgA
   } catch (err) {
     await withTenant(deps.db, actor, async (tx) => {
       await tx.query("delete from org_invitations where id = $1", [row.id]);
-      await recordAudit(tx, actor, { action: "invitation.email_failed", targetType: "invitation", targetId: row.id, details: { email: row.email, role: row.role } });
+      await recordAudit(tx, actor, {
+        action: "invitation.email_failed",
+        targetType: "invitation",
+        targetId: row.id,
+        details: { email: row.email, role: row.role },
+      });
     });
     throw err;
   }

@@ -12,9 +12,34 @@ import { recordAudit } from "../audit/audit.service.js";
 
 /** Slugs that would collide with routes or confuse people. */
 export const RESERVED_SLUGS = new Set([
-  "admin", "api", "app", "assets", "auth", "billing", "ctxpipe", "dashboard", "docs", "help", "login", "logout", "mcp",
-  "me", "new", "oauth", "org", "orgs", "root", "settings", "signin", "signup", "static", "status", "support", "system",
-  "well-known", "www",
+  "admin",
+  "api",
+  "app",
+  "assets",
+  "auth",
+  "billing",
+  "ctxpipe",
+  "dashboard",
+  "docs",
+  "help",
+  "login",
+  "logout",
+  "mcp",
+  "me",
+  "new",
+  "oauth",
+  "org",
+  "orgs",
+  "root",
+  "settings",
+  "signin",
+  "signup",
+  "static",
+  "status",
+  "support",
+  "system",
+  "well-known",
+  "www",
 ]);
 
 /** An organisation as the API shows it. */
@@ -44,18 +69,23 @@ const present = (r: OrgRow): Org => ({ id: r.id, slug: r.slug, name: r.name, cre
  * @throws AppError invalid_input (reserved slug) or conflict (slug taken).
  */
 export async function createOrg(db: Database, creator: { userId: string; ip: string }, input: { slug: string; name: string }): Promise<Org> {
-  if (RESERVED_SLUGS.has(input.slug)) throw invalidInput(`The slug "${input.slug}" is reserved; choose another.`, { fields: [{ path: "slug", message: "reserved" }] });
+  if (RESERVED_SLUGS.has(input.slug))
+    throw invalidInput(`The slug "${input.slug}" is reserved; choose another.`, { fields: [{ path: "slug", message: "reserved" }] });
   const orgId = randomUUID();
   try {
     return await withTenant(db, { orgId, userId: creator.userId }, async (tx) => {
       const { rows } = await tx.query<OrgRow>("insert into orgs (id, slug, name) values ($1, $2, $3) returning *", [orgId, input.slug, input.name]);
       await tx.query("insert into org_members (org_id, user_id, role) values ($1, $2, 'owner')", [orgId, creator.userId]);
-      await recordAudit(tx, { orgId, userId: creator.userId, actorType: "user", ip: creator.ip }, {
-        action: "org.created",
-        targetType: "org",
-        targetId: orgId,
-        details: { slug: input.slug, name: input.name },
-      });
+      await recordAudit(
+        tx,
+        { orgId, userId: creator.userId, actorType: "user", ip: creator.ip },
+        {
+          action: "org.created",
+          targetType: "org",
+          targetId: orgId,
+          details: { slug: input.slug, name: input.name },
+        },
+      );
       return present(rows[0] as OrgRow);
     });
   } catch (err) {

@@ -156,7 +156,10 @@ const LOCK_FILES = new Set([
  * `bower_components/`, `Pods/`) or naming a lock file.
  */
 export function isVendoredPath(filePath: string): boolean {
-  const segments = filePath.replaceAll("\\", "/").split("/").filter((s) => s !== "" && s !== ".");
+  const segments = filePath
+    .replaceAll("\\", "/")
+    .split("/")
+    .filter((s) => s !== "" && s !== ".");
   const base = segments.pop() ?? "";
   if (segments.some((dir) => VENDORED_DIRS.has(dir))) return true;
   return LOCK_FILES.has(base) || base.endsWith(".lock");

@@ -633,7 +633,10 @@ describe("SymbolExtractor", () => {
       ["Push", "method", "Stack", 2],
       ["Len", "method", "Queue", 3],
     ]);
-    const rust = await extractor.extract("rust", "impl<T: Clone> Stack<T> {\n    fn push(&mut self, v: T) {}\n}\nimpl fmt::Debug for crate::a::Queue {\n    fn fmt(&self) {}\n}\n");
+    const rust = await extractor.extract(
+      "rust",
+      "impl<T: Clone> Stack<T> {\n    fn push(&mut self, v: T) {}\n}\nimpl fmt::Debug for crate::a::Queue {\n    fn fmt(&self) {}\n}\n",
+    );
     assert.deepEqual(rows(rust), [
       ["push", "method", "Stack", 2],
       ["fmt", "method", "Queue", 5],
@@ -659,11 +662,14 @@ describe("SymbolExtractor", () => {
       "}",
     ].join("\n");
     const found = rows(await extractor.extract("typescript", typescript));
-    assert.deepEqual(found.filter(([name]) => name !== "broken"), [
-      ["before", "function", null, 1],
-      ["After", "class", null, 8],
-      ["run", "method", "After", 9],
-    ]);
+    assert.deepEqual(
+      found.filter(([name]) => name !== "broken"),
+      [
+        ["before", "function", null, 1],
+        ["After", "class", null, 8],
+        ["run", "method", "After", 9],
+      ],
+    );
 
     const python = "def ok():\n    pass\n\ndef bad(:\n    pass\n\nclass Fine:\n    def m(self):\n        pass\n";
     const names = rows(await extractor.extract("python", python)).filter(([name]) => name !== "bad");

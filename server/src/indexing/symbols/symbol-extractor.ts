@@ -68,10 +68,7 @@ export const DEFAULT_EXTRACTOR_LIMITS: Readonly<ExtractorLimits> = Object.freeze
 
 const MAX_SIGNATURE_LENGTH = 200;
 const MAX_NAME_LENGTH = 200;
-const GRAMMAR_DIR = path.join(
-  path.dirname(createRequire(import.meta.url).resolve("tree-sitter-wasms/package.json")),
-  "out",
-);
+const GRAMMAR_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("tree-sitter-wasms/package.json")), "out");
 
 let runtimeReady: Promise<void> | undefined;
 
@@ -150,7 +147,10 @@ export class SymbolExtractor {
   /** Frees the parser and compiled queries. The extractor must not be used afterwards. */
   async dispose(): Promise<void> {
     for (const loading of this.loaded.values()) {
-      await loading.then((loaded) => loaded.query.delete(), () => undefined);
+      await loading.then(
+        (loaded) => loaded.query.delete(),
+        () => undefined,
+      );
     }
     this.loaded.clear();
     this.parser.delete();
@@ -323,5 +323,9 @@ function typeName(text: string): string {
     .replace(/^(?:[\s&*]|mut\s|dyn\s|impl\s)+/, "")
     .split(/[<[(]/, 1)[0]!
     .trim();
-  return bare.split(/::|\.|\\/).pop()!.trim().slice(0, MAX_NAME_LENGTH);
+  return bare
+    .split(/::|\.|\\/)
+    .pop()!
+    .trim()
+    .slice(0, MAX_NAME_LENGTH);
 }

@@ -20,9 +20,20 @@ export const findSymbolTool: ToolDefinition<z.infer<typeof input>> = {
   name: "find_symbol",
   description: "Find where a function, class, type or other symbol is defined. Returns signatures with repo@commit:path:line.",
   inputSchema: input,
-  outputSchema: z.object({ symbols: z.array(z.object({ citation: z.string(), name: z.string(), kind: z.string(), container: z.string().nullable(), signature: z.string(), endLine: z.number() })) }),
+  outputSchema: z.object({
+    symbols: z.array(
+      z.object({ citation: z.string(), name: z.string(), kind: z.string(), container: z.string().nullable(), signature: z.string(), endLine: z.number() }),
+    ),
+  }),
   async run(ctx: ToolContext, args) {
-    const hits = await findSymbols(ctx.db, ctx.scope, { name: args.name, match: args.match ?? "exact", kinds: args.kind ? [args.kind] : undefined, repository: args.repo, language: args.language, limit: 50 });
+    const hits = await findSymbols(ctx.db, ctx.scope, {
+      name: args.name,
+      match: args.match ?? "exact",
+      kinds: args.kind ? [args.kind] : undefined,
+      repository: args.repo,
+      language: args.language,
+      limit: 50,
+    });
     const symbols = hits.map((h) => ({
       citation: cite(h.repository.name, h.repository.commit, h.path, h.startLine),
       name: h.name,

@@ -27,7 +27,12 @@ export const listFilesTool: ToolDefinition<z.infer<typeof input>> = {
     let nextCursor: string | null = null;
     for (const repo of repos) {
       if (files.length >= limit) break;
-      const page = await listFiles(ctx.db, ctx.scope, { repositoryId: repo.id, glob: args.glob, limit: limit - files.length, cursor: repos.length === 1 ? args.cursor : undefined });
+      const page = await listFiles(ctx.db, ctx.scope, {
+        repositoryId: repo.id,
+        glob: args.glob,
+        limit: limit - files.length,
+        cursor: repos.length === 1 ? args.cursor : undefined,
+      });
       files.push(...page.files.map((f) => ({ repository: repo.name, path: f.path })));
       if (repos.length === 1) nextCursor = page.nextCursor;
     }

@@ -40,12 +40,18 @@ export const listRepositoriesTool: ToolDefinition<Record<string, never>> = {
       indexedAt: r.indexedAt,
       files: r.fileCount,
       bytes: r.byteCount,
-      languages: Object.entries(r.languages).sort((a, b) => b[1] - a[1]).map(([l]) => l).slice(0, 5),
+      languages: Object.entries(r.languages)
+        .sort((a, b) => b[1] - a[1])
+        .map(([l]) => l)
+        .slice(0, 5),
     }));
     const lines = repositories.map(
       (r) =>
         `${r.name}  ${r.status}  ${r.commit ? r.commit.slice(0, 12) : "-"}  ${age(r.indexedAt ? new Date(r.indexedAt) : null)}  ${r.files} files  ${(r.bytes / 1e6).toFixed(1)} MB  ${r.languages.join(", ")}`,
     );
-    return { text: lines.length ? lines.join("\n") : "No repositories yet. An admin can add them in the web app or with POST /api/v1/orgs/{org}/repositories.", structured: { repositories } };
+    return {
+      text: lines.length ? lines.join("\n") : "No repositories yet. An admin can add them in the web app or with POST /api/v1/orgs/{org}/repositories.",
+      structured: { repositories },
+    };
   },
 };

@@ -22,7 +22,14 @@ export const readFileTool: ToolDefinition<z.infer<typeof input>> = {
   name: "read_file",
   description: `Read an indexed file with line numbers, up to ${MAX_LINES} lines per call.`,
   inputSchema: input,
-  outputSchema: z.object({ citation: z.string(), totalLines: z.number(), startLine: z.number(), endLine: z.number(), lines: z.array(z.object({ line: z.number(), text: z.string() })), nextStartLine: z.number().nullable() }),
+  outputSchema: z.object({
+    citation: z.string(),
+    totalLines: z.number(),
+    startLine: z.number(),
+    endLine: z.number(),
+    lines: z.array(z.object({ line: z.number(), text: z.string() })),
+    nextStartLine: z.number().nullable(),
+  }),
   async run(ctx: ToolContext, args) {
     const [repo] = await findRepositories(ctx.db, ctx.scope, args.repo);
     const start = args.startLine ?? 1;

@@ -9,7 +9,13 @@ import { indexingNote, type ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
 const input = z.object({
-  query: z.string().min(1).max(1000).describe('Search query. Literal text by default; "exact phrase"; /regex/; filters repo:NAME file:REGEX lang:LANG sym:NAME case:yes; -term excludes; "or" between alternatives.'),
+  query: z
+    .string()
+    .min(1)
+    .max(1000)
+    .describe(
+      'Search query. Literal text by default; "exact phrase"; /regex/; filters repo:NAME file:REGEX lang:LANG sym:NAME case:yes; -term excludes; "or" between alternatives.',
+    ),
   limit: z.number().int().min(1).max(50).optional().describe("Files to return (default 10)."),
   cursor: z.string().max(200).optional().describe("nextCursor from a previous call, for more results."),
 });
@@ -17,21 +23,39 @@ const input = z.object({
 /** The tool. */
 export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
   name: "search_code",
-  description: "Search code in all indexed repositories. Returns files with matching lines as repo@commit:path:line. Use sym: to find definitions, file:/lang:/repo: to narrow.",
+  description:
+    "Search code in all indexed repositories. Returns files with matching lines as repo@commit:path:line. Use sym: to find definitions, file:/lang:/repo: to narrow.",
   inputSchema: input,
   outputSchema: z.object({
-    results: z.array(z.object({ citation: z.string(), repository: z.string(), commit: z.string(), path: z.string(), lines: z.array(z.object({ line: z.number(), text: z.string() })) })),
+    results: z.array(
+      z.object({
+        citation: z.string(),
+        repository: z.string(),
+        commit: z.string(),
+        path: z.string(),
+        lines: z.array(z.object({ line: z.number(), text: z.string() })),
+      }),
+    ),
     nextCursor: z.string().nullable(),
     partial: z.boolean(),
   }),
   async run(ctx: ToolContext, args) {
-    const response = await searchCode(ctx.db, ctx.scope, { query: args.query, limit: args.limit ?? 10, cursor: args.cursor, context: 0, budgetMs: ctx.searchBudgetMs });
+    const response = await searchCode(ctx.db, ctx.scope, {
+      query: args.query,
+      limit: args.limit ?? 10,
+      cursor: args.cursor,
+      context: 0,
+      budgetMs: ctx.searchBudgetMs,
+    });
     const results = response.results.map((r) => ({
       citation: cite(r.repository.name, r.commit, r.path),
       repository: r.repository.name,
       commit: r.commit,
       path: r.path,
-      lines: r.lines.filter((l) => !l.context).slice(0, 8).map((l) => ({ line: l.line, text: clip(l.text) })),
+      lines: r.lines
+        .filter((l) => !l.context)
+        .slice(0, 8)
+        .map((l) => ({ line: l.line, text: clip(l.text) })),
     }));
     const out: string[] = [];
     for (const r of results) {

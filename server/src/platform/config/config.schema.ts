@@ -11,10 +11,9 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().optional());
 
 /** A boolean written as true/false/1/0/yes/no. */
-const booleanFlag = z.preprocess(
-  (v) => (v === "" || v === undefined ? undefined : String(v).toLowerCase()),
-  z.enum(["true", "false", "1", "0", "yes", "no"]).optional(),
-).transform((v) => v === "true" || v === "1" || v === "yes");
+const booleanFlag = z
+  .preprocess((v) => (v === "" || v === undefined ? undefined : String(v).toLowerCase()), z.enum(["true", "false", "1", "0", "yes", "no"]).optional())
+  .transform((v) => v === "true" || v === "1" || v === "yes");
 
 /** An http(s) URL that is a bare origin (no path, query or fragment). */
 const originUrl = z.string().superRefine((value, ctx) => {
@@ -53,14 +52,20 @@ export const envSchema = z.object({
   /** 64 hex characters (32 bytes): encrypts connection secrets at rest. */
   CONNECTION_SECRETS_ENCRYPTION_KEY: z.preprocess(
     (v) => (v === "" ? undefined : v),
-    z.string().regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters (32 bytes)").optional(),
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal characters (32 bytes)")
+      .optional(),
   ),
   /** Earlier encryption keys (comma-separated, 64 hex each) that still decrypt until `ctxpipe secrets rotate`. */
   CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS: optionalString,
   /** SMTP server for invitation and password-reset e-mail, e.g. smtps://user:pass@smtp.example.com:465. */
   SMTP_CONNECTION_URL: z.preprocess(
     (v) => (v === "" ? undefined : v),
-    z.string().regex(/^smtps?:\/\/.+/, "must be an smtp:// or smtps:// URL").optional(),
+    z
+      .string()
+      .regex(/^smtps?:\/\/.+/, "must be an smtp:// or smtps:// URL")
+      .optional(),
   ),
   /** Sender of ctxpipe's e-mail, e.g. "ctx| <ctx@example.com>". Required with SMTP_CONNECTION_URL. */
   EMAIL_FROM_ADDRESS: optionalString,
@@ -73,23 +78,46 @@ export const envSchema = z.object({
   /** Reverse proxies in front of ctxpipe whose X-Forwarded-For entries are trusted (0: use the socket address). */
   CTXPIPE_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
   /** How long an invitation link stays valid. */
-  CTXPIPE_INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(168),
+  CTXPIPE_INVITATION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(168),
   /** Accept file:// and local-path repositories (single-machine installs and tests only). */
   CTXPIPE_ALLOW_LOCAL_REPOSITORIES: booleanFlag,
   /** Hosts that may resolve to internal addresses (an internal GitLab, GitHub Enterprise); comma-separated, `*.suffix` allowed. */
   CTXPIPE_GIT_ALLOWED_HOSTS: optionalString,
   /** Largest file indexed, in bytes; larger files are skipped. */
-  CTXPIPE_MAX_FILE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  CTXPIPE_MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Largest repository clone, in bytes; a larger repository fails with a clear error. */
-  CTXPIPE_MAX_REPOSITORY_BYTES: z.coerce.number().int().min(1024 * 1024).max(1024 * 1024 * 1024 * 1024).default(4 * 1024 * 1024 * 1024),
+  CTXPIPE_MAX_REPOSITORY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .max(1024 * 1024 * 1024 * 1024)
+    .default(4 * 1024 * 1024 * 1024),
   /** Deadline of one git clone or fetch, in seconds. */
-  CTXPIPE_GIT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(900),
+  CTXPIPE_GIT_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 3600)
+    .default(900),
   /** Most repositories one organisation may add. */
   CTXPIPE_MAX_REPOSITORIES_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** External Postgres. Unset: an embedded Postgres runs in CTXPIPE_DATA_DIR/postgres. */
   DATABASE_URL: z.preprocess(
     (v) => (v === "" ? undefined : v),
-    z.string().regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// URL").optional(),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// or postgresql:// URL")
+      .optional(),
   ),
   /** Connections per pool (the app pool and the system pool each get this many). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -112,7 +140,12 @@ export const envSchema = z.object({
   /** pino log level. */
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   /** Largest accepted request body in bytes (413 beyond). */
-  CTXPIPE_HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  CTXPIPE_HTTP_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
   /** How long a shutdown waits for in-flight requests and jobs before forcing. */
   CTXPIPE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** Seconds after which a silent worker makes /.status degraded. */

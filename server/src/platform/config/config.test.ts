@@ -61,7 +61,10 @@ describe("parseConfig", () => {
 
   it("requires AUTH_SECRET in production even when embedded", () => {
     const problems = problemsOf({ NODE_ENV: "production" });
-    assert.deepEqual(problems.map((p) => p.split(":")[0]), ["AUTH_SECRET"]);
+    assert.deepEqual(
+      problems.map((p) => p.split(":")[0]),
+      ["AUTH_SECRET"],
+    );
   });
 
   it("refuses a CTXPIPE_PUBLIC_APP_URL that differs from AUTH_BASE_URL", () => {

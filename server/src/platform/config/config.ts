@@ -82,13 +82,14 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     else problems.push("AUTH_BASE_URL: required when DATABASE_URL is set (the public origin, e.g. https://ctxpipe.example.com)");
   }
   if (data.CTXPIPE_PUBLIC_APP_URL && baseUrl && new URL(data.CTXPIPE_PUBLIC_APP_URL).origin !== baseUrl) {
-    problems.push(
-      `CTXPIPE_PUBLIC_APP_URL: must equal the AUTH_BASE_URL origin (${baseUrl}); got ${new URL(data.CTXPIPE_PUBLIC_APP_URL).origin}`,
-    );
+    problems.push(`CTXPIPE_PUBLIC_APP_URL: must equal the AUTH_BASE_URL origin (${baseUrl}); got ${new URL(data.CTXPIPE_PUBLIC_APP_URL).origin}`);
   }
 
   const allowedOrigins = baseUrl ? [baseUrl] : [];
-  for (const entry of (data.AUTH_ALLOWED_ORIGINS ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (data.AUTH_ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (entry === "*" || entry.includes("*")) {
       problems.push('AUTH_ALLOWED_ORIGINS: "*" is not allowed; list each origin explicitly');
       continue;
@@ -111,7 +112,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   }
 
   const previousKeys: Buffer[] = [];
-  for (const entry of (data.CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (data.CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (/^[0-9a-fA-F]{64}$/.test(entry)) previousKeys.push(Buffer.from(entry, "hex"));
     else problems.push("CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS: each entry must be 64 hexadecimal characters");
   }
@@ -148,7 +152,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     trustedProxyHops: valid.CTXPIPE_TRUSTED_PROXY_HOPS,
     repositories: {
       allowLocal: valid.CTXPIPE_ALLOW_LOCAL_REPOSITORIES,
-      allowedHosts: (valid.CTXPIPE_GIT_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean),
+      allowedHosts: (valid.CTXPIPE_GIT_ALLOWED_HOSTS ?? "")
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
       maxFileBytes: valid.CTXPIPE_MAX_FILE_BYTES,
       maxRepositoryBytes: valid.CTXPIPE_MAX_REPOSITORY_BYTES,
       gitTimeoutMs: valid.CTXPIPE_GIT_TIMEOUT_SECONDS * 1000,

@@ -119,8 +119,7 @@ describe("SecretBox", () => {
       for (const keys of [{ current: badKey }, { current: randomBytes(32), previous: [badKey] }]) {
         assert.throws(
           () => new SecretBox(keys),
-          (error: unknown) =>
-            error instanceof Error && /32 bytes/.test(error.message) && !error.message.includes(badKey.toString("hex")),
+          (error: unknown) => error instanceof Error && /32 bytes/.test(error.message) && !error.message.includes(badKey.toString("hex")),
         );
       }
     }

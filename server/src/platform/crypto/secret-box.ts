@@ -26,7 +26,10 @@ export type SecretBoxErrorCode = "unknown_key" | "malformed" | "tampered";
 /** A decryption failure. The message never includes plaintext or key material. */
 export class SecretBoxError extends Error {
   override readonly name = "SecretBoxError";
-  constructor(readonly code: SecretBoxErrorCode, message: string) {
+  constructor(
+    readonly code: SecretBoxErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }

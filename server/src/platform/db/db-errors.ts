@@ -11,7 +11,12 @@ const UNAVAILABLE_CODES = new Set(["57P01", "57P02", "57P03", "53300", "08000", 
 /** Node socket errors of a refused, reset or unreachable connection. */
 const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 /** node-postgres messages that carry no code. */
-const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /connection terminated/i, /connection error/i, /Client was closed and is not queryable/i];
+const UNAVAILABLE_MESSAGES = [
+  /timeout exceeded when trying to connect/i,
+  /connection terminated/i,
+  /connection error/i,
+  /Client was closed and is not queryable/i,
+];
 
 /** Seconds a client is told to wait before retrying. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -45,7 +50,13 @@ export async function databaseAnswers(pool: { query(sql: string): Promise<unknow
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
-    return await Promise.race([pool.query("select 1").then(() => true, () => false), timeout]);
+    return await Promise.race([
+      pool.query("select 1").then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -93,8 +93,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       ...(options.unsafeFast ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300"] : []),
     ];
     await pgCtl(bins, runAs, [
-      "start", "-D", clusterDir, "-w", "-t", String(START_TIMEOUT_S),
-      "-l", path.join(clusterDir, "server.log"), "-o", flags.join(" "),
+      "start",
+      "-D",
+      clusterDir,
+      "-w",
+      "-t",
+      String(START_TIMEOUT_S),
+      "-l",
+      path.join(clusterDir, "server.log"),
+      "-o",
+      flags.join(" "),
     ]);
     logger.info({ port, clusterDir }, "embedded Postgres started");
 
@@ -126,13 +134,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 }
 
-function makeHandle(
-  options: EmbeddedPostgresOptions,
-  port: number,
-  database: string,
-  owner: boolean,
-  stop: () => Promise<void>,
-): EmbeddedPostgres {
+function makeHandle(options: EmbeddedPostgresOptions, port: number, database: string, owner: boolean, stop: () => Promise<void>): EmbeddedPostgres {
   const auth = `${SUPERUSER}:${encodeURIComponent(options.password)}`;
   return {
     url: `postgres://${auth}@127.0.0.1:${port}/${database}`,

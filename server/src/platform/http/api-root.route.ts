@@ -8,7 +8,5 @@ import { VERSION } from "../version.js";
 
 /** The API root route group. */
 export function apiRootRoutes() {
-  return new Hono<AppEnv>().get("/api/v1", (c) =>
-    c.json({ name: "ctxpipe", version: VERSION, status: "/.status", reference: "/api/v1/openapi.json" }),
-  );
+  return new Hono<AppEnv>().get("/api/v1", (c) => c.json({ name: "ctxpipe", version: VERSION, status: "/.status", reference: "/api/v1/openapi.json" }));
 }

@@ -41,10 +41,7 @@ export interface ApiRouteSpec<P extends AnyObject = AnyObject, Q extends AnyObje
   body?: B;
   /** Documented responses by status; `schema` describes the JSON body. */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
-  handler: (
-    c: Context<AppEnv>,
-    input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> },
-  ) => Response | Promise<Response>;
+  handler: (c: Context<AppEnv>, input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> }) => Response | Promise<Response>;
 }
 
 /** Guards supplied by the accounts capability. */

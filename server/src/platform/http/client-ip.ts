@@ -10,7 +10,10 @@ import type { AppEnv } from "./app-env.js";
 /** Picks the client address given the socket peer and X-Forwarded-For. */
 export function resolveClientIp(peer: string, forwardedFor: string | undefined, trustedHops: number): string {
   if (trustedHops === 0 || !forwardedFor) return peer;
-  const hops = forwardedFor.split(",").map((s) => s.trim()).filter(Boolean);
+  const hops = forwardedFor
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   // Each trusted proxy appends the address it received from; the client is `trustedHops` from the end.
   return hops[hops.length - trustedHops] ?? hops[0] ?? peer;
 }

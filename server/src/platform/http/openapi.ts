@@ -35,7 +35,10 @@ export function buildOpenApiDocument(specs: ApiRouteSpec[], baseUrl: string): Re
   const paths: Record<string, Record<string, unknown>> = {};
   for (const spec of specs) {
     const parameters: unknown[] = [];
-    for (const [where, schema] of [["path", spec.params], ["query", spec.query]] as const) {
+    for (const [where, schema] of [
+      ["path", spec.params],
+      ["query", spec.query],
+    ] as const) {
       if (!schema) continue;
       for (const [name, field] of Object.entries(schema.shape)) {
         const f = field as z.ZodType;
@@ -63,7 +66,10 @@ export function buildOpenApiDocument(specs: ApiRouteSpec[], baseUrl: string): Re
       summary: spec.summary,
       description: spec.description,
       tags: spec.tags,
-      operationId: `${spec.method}${spec.path.replace(/\/api\/v1/, "").replace(/[{}]/g, "").replace(/[^a-zA-Z0-9]+(\w)/g, (_m, ch: string) => ch.toUpperCase())}`,
+      operationId: `${spec.method}${spec.path
+        .replace(/\/api\/v1/, "")
+        .replace(/[{}]/g, "")
+        .replace(/[^a-zA-Z0-9]+(\w)/g, (_m, ch: string) => ch.toUpperCase())}`,
       parameters: parameters.length ? parameters : undefined,
       security: spec.access === "public" ? [] : spec.sessionOnly ? [{ session: [] }] : [{ session: [] }, { apiKey: [] }, { bearer: [] }],
       requestBody: spec.body ? { required: true, content: { "application/json": { schema: jsonSchema(spec.body) } } } : undefined,
@@ -73,7 +79,7 @@ export function buildOpenApiDocument(specs: ApiRouteSpec[], baseUrl: string): Re
   }
   return {
     openapi: "3.1.0",
-    info: { title: "ctxpipe API", version: VERSION, description: "REST API of ctxpipe. Errors use `{\"error\":{\"code\",\"message\",\"requestId\"}}`." },
+    info: { title: "ctxpipe API", version: VERSION, description: 'REST API of ctxpipe. Errors use `{"error":{"code","message","requestId"}}`.' },
     servers: [{ url: baseUrl }],
     components: {
       securitySchemes: {

@@ -75,7 +75,10 @@ export class GitCache {
       await fs.mkdir(this.root, { recursive: true });
       const net = await remote.networkOptions(this.policy(), url, credentials);
       const name = branch ?? (await remote.defaultBranch(this.policy(), url, net));
-      const exists = await fs.stat(path.join(dir, "HEAD")).then(() => true, () => false);
+      const exists = await fs.stat(path.join(dir, "HEAD")).then(
+        () => true,
+        () => false,
+      );
       if (exists) {
         await this.watched(dir, (signal) => remote.fetchBranch(this.policy(), dir, url, name, net, signal));
       } else {
@@ -146,7 +149,10 @@ export class GitCache {
 
   private async existingDir(repoId: string): Promise<string> {
     const dir = this.dir(repoId);
-    const ok = await fs.stat(path.join(dir, "HEAD")).then(() => true, () => false);
+    const ok = await fs.stat(path.join(dir, "HEAD")).then(
+      () => true,
+      () => false,
+    );
     if (!ok) throw new GitError("not_found", "The repository has not been cloned yet.");
     return dir;
   }

@@ -193,11 +193,11 @@ export async function readAttributes(clone: LocalClone, commit: string, paths: s
   const env = { GIT_INDEX_FILE: index };
   try {
     await runOffline(clone, ["read-tree", checkOid(commit)], { env });
-    const { stdout } = await runOffline(
-      clone,
-      ["check-attr", "--cached", "-z", "--stdin", "linguist-generated", "linguist-vendored"],
-      { env, stdin: `${paths.join("\0")}\0`, maxOutputBytes: 256 * 1024 * 1024 },
-    );
+    const { stdout } = await runOffline(clone, ["check-attr", "--cached", "-z", "--stdin", "linguist-generated", "linguist-vendored"], {
+      env,
+      stdin: `${paths.join("\0")}\0`,
+      maxOutputBytes: 256 * 1024 * 1024,
+    });
     const byPath = new Map<string, PathAttributes>(paths.map((p) => [p, { path: p }]));
     const f = stdout.toString("utf8").split("\0");
     for (let i = 0; i + 2 < f.length; i += 3) {

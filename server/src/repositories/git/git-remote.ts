@@ -45,11 +45,7 @@ const DEFAULT_PORT = { https: 443, http: 80 } as const;
  * Checks the host and returns run options (transport, credentials, pinning) plus `-c` args.
  * @throws RepoUrlError when the URL kind or host is refused.
  */
-export async function networkOptions(
-  policy: RemotePolicy,
-  url: ParsedRepoUrl,
-  credentials?: GitCredentials,
-): Promise<NetworkStep> {
+export async function networkOptions(policy: RemotePolicy, url: ParsedRepoUrl, credentials?: GitCredentials): Promise<NetworkStep> {
   const base = { timeoutMs: policy.timeoutMs };
   if (url.kind === "local" || url.kind === "http") {
     const reason = url.kind === "local" ? "local_path" : "unsupported_scheme";
@@ -95,13 +91,7 @@ export async function checkBranchName(policy: RemotePolicy, branch: string): Pro
  * Clones `branch` into a temporary sibling under the size limit and renames it into place,
  * so `dir` is never half-made.
  */
-export async function cloneBranch(
-  policy: RemotePolicy,
-  dir: string,
-  url: ParsedRepoUrl,
-  branch: string,
-  net: NetworkStep,
-): Promise<void> {
+export async function cloneBranch(policy: RemotePolicy, dir: string, url: ParsedRepoUrl, branch: string, net: NetworkStep): Promise<void> {
   const tmp = path.join(policy.root, `.tmp-${path.basename(dir)}-${randomBytes(4).toString("hex")}`);
   try {
     const args = [...net.config, "clone", "--bare", "--template=", "--filter=blob:none", "--no-tags", "--single-branch"];
@@ -115,14 +105,7 @@ export async function cloneBranch(
 }
 
 /** Fetches `branch` into the existing clone `dir` and points HEAD at it. */
-export async function fetchBranch(
-  policy: RemotePolicy,
-  dir: string,
-  url: ParsedRepoUrl,
-  branch: string,
-  net: NetworkStep,
-  signal: AbortSignal,
-): Promise<void> {
+export async function fetchBranch(policy: RemotePolicy, dir: string, url: ParsedRepoUrl, branch: string, net: NetworkStep, signal: AbortSignal): Promise<void> {
   // The URL may have changed since the clone; it is stored without credentials.
   await runGit(["config", "remote.origin.url", url.url], offlineOptions(dir, policy.timeoutMs));
   const ref = `refs/heads/${branch}`;
@@ -132,18 +115,16 @@ export async function fetchBranch(
 }
 
 /** Fetches, in one request, the blobs of `commit`'s tree that the partial clone lacks. */
-export async function prefetchTree(
-  policy: RemotePolicy,
-  dir: string,
-  commit: string,
-  net: NetworkStep,
-  signal: AbortSignal,
-): Promise<void> {
+export async function prefetchTree(policy: RemotePolicy, dir: string, commit: string, net: NetworkStep, signal: AbortSignal): Promise<void> {
   const { stdout } = await runGit(["rev-list", "--objects", "--no-object-names", "--missing=print", `${commit}^{tree}`], {
     ...offlineOptions(dir, policy.timeoutMs),
     maxOutputBytes: 256 * 1024 * 1024,
   });
-  const missing = stdout.toString("utf8").split("\n").filter((l) => l.startsWith("?")).map((l) => l.slice(1));
+  const missing = stdout
+    .toString("utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("?"))
+    .map((l) => l.slice(1));
   if (missing.length === 0) return;
   // What git itself runs for a lazy fetch, but for all of them at once.
   const args = [...net.config, "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--no-tags", "--no-write-fetch-head"];

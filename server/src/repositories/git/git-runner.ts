@@ -104,9 +104,7 @@ const ENV_USERNAME = "CTXPIPE_GIT_USERNAME";
 const ENV_PASSWORD = "CTXPIPE_GIT_PASSWORD";
 
 /** Prints the two variables for `get` and ignores `store`/`erase`. Holds no secret itself. */
-const CREDENTIAL_HELPER =
-  `!f() { test "$1" = get || exit 0; ` +
-  `printf 'username=%s\\npassword=%s\\n' "$${ENV_USERNAME}" "$${ENV_PASSWORD}"; }; f`;
+const CREDENTIAL_HELPER = `!f() { test "$1" = get || exit 0; ` + `printf 'username=%s\\npassword=%s\\n' "$${ENV_USERNAME}" "$${ENV_PASSWORD}"; }; f`;
 
 let emptyHome: string | undefined;
 
@@ -187,13 +185,7 @@ const AUTH_FAILED = [
   /HTTP Basic: Access denied/i,
   /returned error: 40[13]/i,
 ];
-const NOT_FOUND = [
-  /Repository not found/i,
-  /not found/i,
-  /does not appear to be a git repository/i,
-  /returned error: 404/i,
-  /couldn't find remote ref/i,
-];
+const NOT_FOUND = [/Repository not found/i, /not found/i, /does not appear to be a git repository/i, /returned error: 404/i, /couldn't find remote ref/i];
 const UNREACHABLE = [
   /Could not resolve host/i,
   /Connection refused/i,
@@ -249,10 +241,7 @@ export function spawnGit(args: string[], options: GitRunOptions): GitProcess {
     failure ??= err;
     kill();
   };
-  const timer = setTimeout(
-    () => fail(new GitError("timeout", `git did not finish within ${options.timeoutMs} ms.`)),
-    options.timeoutMs,
-  );
+  const timer = setTimeout(() => fail(new GitError("timeout", `git did not finish within ${options.timeoutMs} ms.`)), options.timeoutMs);
   const onAbort = () => {
     const reason: unknown = options.signal?.reason;
     fail(reason instanceof GitError ? reason : new GitError("failed", "The git operation was cancelled."));

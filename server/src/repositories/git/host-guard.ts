@@ -83,7 +83,10 @@ export function isForbiddenAddress(address: string): boolean {
 export function isHostAllowListed(host: string, allowedHosts: readonly string[]): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
   return allowedHosts.some((pattern) => {
-    const p = pattern.trim().toLowerCase().replace(/^\[|\]$/g, "");
+    const p = pattern
+      .trim()
+      .toLowerCase()
+      .replace(/^\[|\]$/g, "");
     if (p.startsWith("*.")) return h.endsWith(p.slice(1)) && h.length > p.length - 1;
     return p !== "" && h === p;
   });

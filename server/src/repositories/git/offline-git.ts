@@ -43,7 +43,5 @@ export function offlineError(err: unknown): unknown {
 /** Runs an offline command in the clone; missing objects fail with GitError("not_found"). */
 export async function runOffline(clone: LocalClone, args: string[], extra: Partial<GitRunOptions> = {}) {
   const dir = await clone.dir();
-  return runGit(args, { ...offlineOptions(dir, clone.timeoutMs), ...extra }).catch((err: unknown) =>
-    Promise.reject(offlineError(err)),
-  );
+  return runGit(args, { ...offlineOptions(dir, clone.timeoutMs), ...extra }).catch((err: unknown) => Promise.reject(offlineError(err)));
 }

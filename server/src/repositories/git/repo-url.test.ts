@@ -25,13 +25,19 @@ describe("parseRepoUrl accepts", () => {
       "ssh://git@github.com/org/repo.git",
       { kind: "ssh", url: "ssh://git@github.com/org/repo.git", host: "github.com", user: "git", path: "/org/repo.git", displayName: "github.com/org/repo" },
     ],
-    ["ssh://GitLab.example.com:2222/group/sub/repo", { kind: "ssh", host: "gitlab.example.com", port: 2222, url: "ssh://gitlab.example.com:2222/group/sub/repo" }],
+    [
+      "ssh://GitLab.example.com:2222/group/sub/repo",
+      { kind: "ssh", host: "gitlab.example.com", port: 2222, url: "ssh://gitlab.example.com:2222/group/sub/repo" },
+    ],
     ["ssh://git@github.com:22/org/repo", { url: "ssh://git@github.com/org/repo", port: undefined }],
     [
       "git@github.com:org/repo.git",
       { kind: "ssh", url: "git@github.com:org/repo.git", host: "github.com", user: "git", path: "org/repo.git", displayName: "github.com/org/repo" },
     ],
-    ["deploy@Git.Example.com:/srv/git/repo", { kind: "ssh", host: "git.example.com", user: "deploy", path: "/srv/git/repo", url: "deploy@git.example.com:/srv/git/repo" }],
+    [
+      "deploy@Git.Example.com:/srv/git/repo",
+      { kind: "ssh", host: "git.example.com", user: "deploy", path: "/srv/git/repo", url: "deploy@git.example.com:/srv/git/repo" },
+    ],
   ];
   for (const [input, expected] of cases) {
     it(input.trim(), () => {

@@ -15,7 +15,10 @@ async function dirSize(dir: string): Promise<number> {
   let total = 0;
   for (const e of entries) {
     if (!e.isFile()) continue;
-    total += await fs.lstat(path.join(e.parentPath, e.name)).then((s) => s.size, () => 0);
+    total += await fs.lstat(path.join(e.parentPath, e.name)).then(
+      (s) => s.size,
+      () => 0,
+    );
   }
   return total;
 }

@@ -33,16 +33,7 @@ export interface LanguageSpec {
 }
 
 /** Kinds (symbol kinds plus the `scope` pseudo-kind) that act as the container of nested symbols. */
-export const CONTAINER_KINDS: ReadonlySet<string> = new Set([
-  "class",
-  "interface",
-  "struct",
-  "trait",
-  "enum",
-  "module",
-  "namespace",
-  "scope",
-]);
+export const CONTAINER_KINDS: ReadonlySet<string> = new Set(["class", "interface", "struct", "trait", "enum", "module", "namespace", "scope"]);
 
 const TYPE_SCOPES = new Set(["class", "interface", "struct", "trait", "enum", "scope"]);
 const NONE = new Set<string>();
