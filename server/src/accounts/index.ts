@@ -4,6 +4,7 @@
  * exports: the authentication middleware, the access guards and the route registration.
  */
 import type { Hono, MiddlewareHandler } from "hono";
+import type { Capability } from "../platform/capability.js";
 import type { Config } from "../platform/config/config.js";
 import type { Database } from "../platform/db/database.js";
 import type { Mailer } from "../platform/email/mailer.js";
@@ -31,8 +32,8 @@ export { hasRole, canManageRole } from "./roles.js";
 export { orgActorOf, type OrgActor } from "./actor.js";
 export { recordAudit, type AuditEntry } from "./audit/audit.service.js";
 
-/** The assembled capability. */
-export interface Accounts {
+/** The assembled capability (the Capability shape, plus what other capabilities need). */
+export interface Accounts extends Capability {
   auth: Auth;
   /** Identifies the caller on /api and /mcp. */
   authenticate: MiddlewareHandler<AppEnv>;
@@ -44,10 +45,10 @@ export interface Accounts {
   identify: (request: Request, options?: IdentifyOptions) => Promise<Caller | undefined>;
   /** The caller's membership in an org by slug (404 AppError otherwise). */
   resolveOrg: (caller: Caller, slug: string) => Promise<OrgContext>;
-  /** The /.auth route group. */
-  authRoutes: Hono<AppEnv>;
+  /** The /.auth route group (and the OAuth discovery documents). */
+  routes: Hono<AppEnv>[];
   /** Adds the /api/v1 accounts routes to `router`. */
-  registerApiRoutes(router: ApiRouter): void;
+  registerRoutes(router: ApiRouter): void;
 }
 
 export interface AccountsDependencies {
@@ -74,8 +75,8 @@ export function createAccounts(deps: AccountsDependencies): Accounts {
     guards,
     identify,
     resolveOrg,
-    authRoutes: authRoutes({ auth, pool: db.app, emailEnabled: mailer.enabled, socialProviders: Object.keys(config.socialProviders), logger: deps.logger }),
-    registerApiRoutes(router) {
+    routes: [authRoutes({ auth, pool: db.app, emailEnabled: mailer.enabled, socialProviders: Object.keys(config.socialProviders), logger: deps.logger })],
+    registerRoutes(router) {
       registerMeRoute(router, db);
       registerOAuthAppRoutes(router, db);
       registerOrgRoutes(router, db);

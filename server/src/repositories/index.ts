@@ -5,6 +5,7 @@
 import path from "node:path";
 import { SymbolExtractor } from "../indexing/index.js";
 import type { JobQueue } from "../jobs/job-queue.js";
+import type { Capability } from "../platform/capability.js";
 import type { Config } from "../platform/config/config.js";
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
@@ -18,10 +19,10 @@ import { deleteJob, syncJob, type RepositoryJobDependencies } from "./sync.job.j
 export { listRepositories, type Repository, type RepositoryStatus } from "./repository.service.js";
 
 /** The assembled capability for one process. */
-export interface Repositories {
+export interface Repositories extends Capability {
   gitCache: GitCache;
   jobs: { sync: ReturnType<typeof syncJob>; delete: ReturnType<typeof deleteJob> };
-  registerRoutes(router: ApiRouter, queue: JobQueue): void;
+  registerRoutes(router: ApiRouter): void;
 }
 
 /** What the capability needs. */
@@ -31,6 +32,8 @@ export interface RepositoriesDependencies {
   /** Encrypts clone credentials at rest; undefined without an encryption key. */
   secretBox: SecretBox | undefined;
   logger: Logger;
+  /** The job queue the routes send index runs and deletions to. */
+  queue: JobQueue;
 }
 
 /** Builds the capability (no I/O until used). */
@@ -55,16 +58,16 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
   return {
     gitCache,
     jobs,
-    registerRoutes(router, queue) {
-      const deps: RepositoryDependencies = {
+    registerRoutes(router) {
+      const routeDeps: RepositoryDependencies = {
         db,
         secretBox,
         config,
         enqueue: async (job, payload) => {
-          await queue.send(jobs[job === "sync" ? "sync" : "delete"], payload, { singletonKey: payload.repositoryId });
+          await deps.queue.send(jobs[job === "sync" ? "sync" : "delete"], payload, { singletonKey: payload.repositoryId });
         },
       };
-      registerRepositoryRoutes(router, deps);
+      registerRepositoryRoutes(router, routeDeps);
     },
   };
 }

@@ -42,11 +42,11 @@ export async function startRoles(
     const maintain = roles.includes("worker") || roles.includes("codesearch");
     const jobs = await startJobQueue({ url: platform.db.url, logger, maintain });
     platform.lifecycle.onStop("jobs", () => jobs.stop(config.shutdownTimeoutMs));
-    const repositories = createRepositories(platform);
+    const repositories = createRepositories({ config, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs });
     if (roles.includes("worker")) await startWorkerRole(platform, jobs, repositories);
     if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs, repositories);
     let port: number | undefined;
-    if (roles.includes("server")) port = (await startServerRole(platform, jobs, repositories, options)).port;
+    if (roles.includes("server")) port = (await startServerRole(platform, repositories, options)).port;
     return { platform, port, stop: () => platform.lifecycle.stop() };
   } catch (err) {
     await platform.lifecycle.stop();

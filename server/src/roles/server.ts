@@ -5,18 +5,18 @@
 import type { Hono } from "hono";
 import { createAccounts } from "../accounts/index.js";
 import type { Repositories } from "../repositories/index.js";
-import { registerSearchRoutes } from "../search/index.js";
-import { mcpRoutes, registerMcpUsageRoute } from "../mcp/index.js";
+import { createSearch } from "../search/index.js";
+import { createMcp } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
 import { apiRootRoutes } from "../platform/http/api-root.route.js";
 import { ApiRouter } from "../platform/http/api-route.js";
 import { openApiRoutes } from "../platform/http/openapi.js";
-import type { JobQueue } from "../jobs/job-queue.js";
+import type { Capability } from "../platform/capability.js";
 import { FairShare } from "../platform/fair-share.js";
 import { createHttpApp } from "../platform/http/app.js";
 import type { AppEnv } from "../platform/http/app-env.js";
 import { startHttpServer } from "../platform/http/http-server.js";
-import { StatusMonitor, statusRoutes } from "../status/index.js";
+import { createStatus } from "../status/index.js";
 import type { Platform } from "./platform.js";
 
 /** Test and embedding hooks for the server role. */
@@ -28,7 +28,7 @@ export interface ServerRoleOptions {
 }
 
 /** Builds the public app for a started platform (no socket). */
-export function buildServerApp(platform: Platform, jobs: JobQueue, repositories: Repositories, options: ServerRoleOptions = {}): Hono<AppEnv> {
+export function buildServerApp(platform: Platform, repositories: Repositories, options: ServerRoleOptions = {}): Hono<AppEnv> {
   const { config, db, logger } = platform;
   const mailer = createMailer(config.email, logger);
   platform.lifecycle.onStop("mailer", async () => mailer.close());
@@ -49,13 +49,26 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
     maxQueuedPerCaller: config.search.perCaller * 2,
   });
   const router = new ApiRouter(accounts.guards, share);
-  const status = new StatusMonitor(db.app, { workerStaleSeconds: config.workerStaleSeconds });
-  status.start();
-  platform.lifecycle.onStop("status-monitor", async () => status.stop());
-  accounts.registerApiRoutes(router);
-  repositories.registerRoutes(router, jobs);
-  registerSearchRoutes(router, { db, maxBudgetMs: config.search.maxBudgetMs });
-  registerMcpUsageRoute(router, db);
+  // Every capability the server offers, in one shape (platform/capability.ts).
+  const capabilities: Capability[] = [
+    createStatus({ pool: db.app, workerStaleSeconds: config.workerStaleSeconds }),
+    accounts,
+    repositories,
+    createSearch({ db, maxBudgetMs: config.search.maxBudgetMs }),
+    createMcp({
+      db,
+      accounts,
+      baseUrl: config.baseUrl,
+      allowedOrigins: config.allowedOrigins,
+      share,
+      searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs),
+    }),
+  ];
+  for (const capability of capabilities) capability.registerRoutes?.(router);
+  for (const capability of capabilities) {
+    const started = capability.start?.();
+    if (started) platform.lifecycle.onStop("server-capability", async () => (await started)());
+  }
   return createHttpApp({
     logger,
     baseUrl: config.baseUrl,
@@ -65,18 +78,9 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
     authenticate: accounts.authenticate,
     webDist: options.webDist,
     routes: [
-      statusRoutes(status),
       apiRootRoutes(),
       openApiRoutes(() => router.specs, config.baseUrl),
-      accounts.authRoutes,
-      mcpRoutes({
-        db,
-        accounts,
-        baseUrl: config.baseUrl,
-        allowedOrigins: config.allowedOrigins,
-        share,
-        searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs),
-      }),
+      ...capabilities.flatMap((capability) => capability.routes ?? []),
       router.hono,
       ...(options.extraRoutes ?? []),
     ],
@@ -88,13 +92,8 @@ export function buildServerApp(platform: Platform, jobs: JobQueue, repositories:
  * worker and the database stop).
  * @returns the bound port.
  */
-export async function startServerRole(
-  platform: Platform,
-  jobs: JobQueue,
-  repositories: Repositories,
-  options: ServerRoleOptions = {},
-): Promise<{ port: number }> {
-  const app = buildServerApp(platform, jobs, repositories, options);
+export async function startServerRole(platform: Platform, repositories: Repositories, options: ServerRoleOptions = {}): Promise<{ port: number }> {
+  const app = buildServerApp(platform, repositories, options);
   const { host, port } = platform.config.http;
   const server = await startHttpServer(app, { host, port, logger: platform.logger });
   platform.lifecycle.onStop("http", () => server.close(platform.config.shutdownTimeoutMs));

@@ -5,3 +5,11 @@
 export { searchCode, type SearchInput, type SearchResponse, type SearchResult } from "./search.service.js";
 export { findReferences, findRepositories, findSymbols, listFiles, MAX_LINE_NUMBER, readFile } from "./code-nav.service.js";
 export { registerSearchRoutes } from "./search.route.js";
+
+import type { Capability } from "../platform/capability.js";
+import { registerSearchRoutes, type SearchRouteDeps } from "./search.route.js";
+
+/** The search capability for a process: its REST routes (each within the fair share). */
+export function createSearch(deps: SearchRouteDeps): Capability {
+  return { registerRoutes: (router) => registerSearchRoutes(router, deps) };
+}

@@ -5,3 +5,20 @@
 export { heartbeatJob, startHeartbeat, type Heartbeat, type WorkerRole } from "./heartbeat.job.js";
 export { statusRoutes } from "./status.route.js";
 export { readStatus, StatusMonitor, type CheckResult, type StatusReport } from "./status.service.js";
+
+import type pg from "pg";
+import type { Capability } from "../platform/capability.js";
+import { statusRoutes } from "./status.route.js";
+import { StatusMonitor } from "./status.service.js";
+
+/** The status capability for a server process: GET /.status, and the checks behind it. */
+export function createStatus(deps: { pool: pg.Pool; workerStaleSeconds: number }): Capability {
+  const monitor = new StatusMonitor(deps.pool, { workerStaleSeconds: deps.workerStaleSeconds });
+  return {
+    routes: [statusRoutes(monitor)],
+    async start() {
+      monitor.start();
+      return async () => monitor.stop();
+    },
+  };
+}
