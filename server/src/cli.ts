@@ -119,14 +119,16 @@ async function main(argv: string[]): Promise<void> {
 
   if (maintenance) {
     try {
-      // Maintenance commands migrate first, so they work on a fresh database too.
-      // Loaded on demand: --help and --version stay instant, and a command loads only its own code.
-      const { startPlatform } = await import("./roles/platform.js");
-      const platform = await startPlatform(config, logger, { applicationName: `ctxpipe-${command}`, forceMigrate: true, maintenance: true, lifecycle });
       // Everything after the command word belongs to the sub-command (its own flags included).
       const rest = argv.slice(argv.indexOf(command) + 1);
+      // Loaded on demand: --help and --version stay instant, and a command loads only its own
+      // code. Admin arguments are checked before the database starts.
+      const admin = command === "admin" ? (await import("./commands/admin.command.js")).parseAdminCommand(rest) : undefined;
+      // Maintenance commands migrate first, so they work on a fresh database too.
+      const { startPlatform } = await import("./roles/platform.js");
+      const platform = await startPlatform(config, logger, { applicationName: `ctxpipe-${command}`, forceMigrate: true, maintenance: true, lifecycle });
       let output = "migrations are up to date";
-      if (command === "admin") output = await (await import("./commands/admin.command.js")).runAdminCommand(platform, rest);
+      if (admin) output = await admin.run(platform);
       if (command === "secrets") output = await (await import("./commands/secrets.command.js")).runSecretsCommand(platform, rest);
       await lifecycle.stop();
       process.stdout.write(`${output}\n`);

@@ -142,6 +142,20 @@ const COMMANDS: Record<string, AdminCommand> = {
  * @throws AppError with a one-line message on bad arguments or failures.
  */
 export async function runAdminCommand(platform: Platform, args: string[], input: AdminInput = { readStdin: readAllStdin }): Promise<string> {
+  return parseAdminCommand(args).run(platform, input);
+}
+
+/** An admin command whose arguments are checked, ready to run. */
+export interface ParsedAdminCommand {
+  run(platform: Platform, input?: AdminInput): Promise<string>;
+}
+
+/**
+ * Checks an admin command line before anything starts (no database needed), so bad
+ * arguments answer at once.
+ * @throws AppError invalid_arguments with the usage line.
+ */
+export function parseAdminCommand(args: string[]): ParsedAdminCommand {
   const [name, ...rest] = args;
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {
@@ -159,7 +173,7 @@ export async function runAdminCommand(platform: Platform, args: string[], input:
   }
   const missing = command.required.filter((flag) => typeof flags[flag] !== "string" || !(flags[flag] as string).trim());
   if (missing.length > 0) throw invalid(`missing ${missing.map((f) => `--${f}`).join(", ")}`, command.usage);
-  return command.run(platform, flags, input);
+  return { run: (platform, input = { readStdin: readAllStdin }) => command.run(platform, flags, input) };
 }
 
 /** Reads standard input to its end (bounded: a little past MAX_STDIN_PASSWORD is enough to refuse). */

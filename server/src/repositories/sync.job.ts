@@ -81,7 +81,7 @@ function toGitCredentials(c: RepositoryCredentials): GitCredentials {
 export function syncJob(deps: RepositoryJobDependencies) {
   return defineJob<RepositoryJobData>({
     name: "repository.sync",
-    queue: { policy: "stately", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 6 * 3600, heartbeatSeconds: 30 },
+    queue: { policy: "stately", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 6 * 3600, heartbeatSeconds: 10 },
     async handler(data, { logger, finalAttempt }) {
       const { db } = deps;
       const repo = await withTenant(db, { orgId: data.orgId }, async (tx) => {

@@ -2,7 +2,7 @@
  * A run interrupted mid-way is picked up again: `ctxpipe serve` runs as a child process
  * against a test database and is killed (SIGKILL, no clean-up) while it indexes file
  * contents. The roles are then started in this process on the same database; the queue notices
- * the dead run through its missed heartbeats (repository.sync: heartbeatSeconds 30), retries
+ * the dead run through its missed heartbeats (repository.sync: heartbeatSeconds 10), retries
  * it, and the repository becomes ready with a complete index.
  *
  * Slow by design (about 100-130 s): the in-process supervisor's first pass comes a supervise
