@@ -3,7 +3,7 @@
  * the migrated template, runs every *.test.ts file with node's test runner (each file in its
  * own process), and ends with a plain `N passed, N failed` line.
  *
- * Usage: npm test [-- <substring filter>...]
+ * Usage: npm test [-- <substring filter>...]; TEST_CONCURRENCY (default 3) files run at once.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   const code = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "--test", "--test-reporter=spec", `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "2"}`, "--test-timeout=180000", ...files],
+      ["--import", "tsx", "--test", "--test-reporter=spec", `--test-concurrency=${process.env.TEST_CONCURRENCY ?? "3"}`, "--test-timeout=180000", ...files],
       {
         stdio: ["ignore", "pipe", "inherit"],
         env: { ...process.env, [ADMIN_URL_ENV]: cluster.adminUrl, [TEMPLATE_ENV]: cluster.template, DATABASE_URL: "" },
