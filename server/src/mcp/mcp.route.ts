@@ -64,19 +64,23 @@ export function mcpRoutes(deps: McpDependencies) {
     resource_documentation: `${deps.baseUrl}/api/v1/docs`,
   };
 
-  return new Hono<AppEnv>()
-    .get(PROTECTED_RESOURCE_PATH, (c) => c.json(metadata))
-    .get("/.well-known/oauth-protected-resource", (c) => c.json(metadata))
-    .on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", () => methodNotAllowed())
-    .post("/mcp", async (c) => {
-      try {
-        return await serve(c);
-      } catch (err) {
-        const answer = retryableRpcError(c, err);
-        if (answer) return answer;
-        throw err;
-      }
-    });
+  return (
+    new Hono<AppEnv>()
+      // Public discovery documents: any origin may read them (browser-based MCP clients), as the
+      // authorisation server's metadata.
+      .get(PROTECTED_RESOURCE_PATH, (c) => c.json(metadata, 200, { "Access-Control-Allow-Origin": "*" }))
+      .get("/.well-known/oauth-protected-resource", (c) => c.json(metadata, 200, { "Access-Control-Allow-Origin": "*" }))
+      .on(["GET", "DELETE", "PUT", "PATCH"], "/mcp", () => methodNotAllowed())
+      .post("/mcp", async (c) => {
+        try {
+          return await serve(c);
+        } catch (err) {
+          const answer = retryableRpcError(c, err);
+          if (answer) return answer;
+          throw err;
+        }
+      })
+  );
 
   async function serve(c: Context<AppEnv>) {
     const origin = c.req.header("origin");

@@ -52,9 +52,19 @@ export function nextLocation(body: unknown): string | undefined {
   return undefined;
 }
 
-/** A same-origin path from `?next=`, or "/" (never another origin). */
-export function safeNext(raw: string | null): string {
-  return raw?.startsWith("/") && !raw.startsWith("//") && !raw.startsWith("/\\") ? raw : "/";
+/**
+ * Where to go after sign-in: `raw` when it is a path on this origin, else "/". Resolved with
+ * the URL parser, as the browser will, so `/\t/evil.example` (the tab is stripped, leaving
+ * `//evil.example`) and `/\evil.example` are refused.
+ */
+export function safeNext(raw: string | null, origin: string): string {
+  if (!raw?.startsWith("/")) return "/";
+  try {
+    const url = new URL(raw, origin);
+    return url.origin === origin ? `${url.pathname}${url.search}${url.hash}` : "/";
+  } catch {
+    return "/";
+  }
 }
 
 /** The public fields of an OAuth client (signed-in users only). */

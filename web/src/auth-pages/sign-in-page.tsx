@@ -24,7 +24,7 @@ export function SignInPage() {
         password: String(form.get("password") ?? ""),
         ...(oauthQuery ? { oauth_query: oauthQuery } : {}),
       });
-      window.location.assign((oauthQuery && nextLocation(body)) || safeNext(params.get("next")));
+      window.location.assign((oauthQuery && nextLocation(body)) || safeNext(params.get("next"), window.location.origin));
     } catch (err) {
       setError(err instanceof ApiError && err.status === 401 ? "Wrong e-mail address or password." : String((err as Error).message));
       setBusy(false);

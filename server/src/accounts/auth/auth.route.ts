@@ -10,7 +10,7 @@ import { oauthProviderAuthServerMetadata, oauthProviderOpenIdConfigMetadata } fr
 import { Hono, type Context, type Next } from "hono";
 import type pg from "pg";
 import { databaseAnswers, databaseUnavailable } from "../../platform/db/db-errors.js";
-import { AppError, notFound } from "../../platform/errors.js";
+import { AppError, badRequest, notFound } from "../../platform/errors.js";
 import type { AppEnv } from "../../platform/http/app-env.js";
 import { consumeRateLimit, type RateLimit } from "../../platform/rate-limit.js";
 import { isSpaAuthPage } from "../../platform/http/static-web.js";
@@ -135,7 +135,14 @@ export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: bool
         } catch {
           return forward(c, text);
         }
-        return forward(c, JSON.stringify(preferNativeClient(body)));
+        let rewritten: string;
+        try {
+          rewritten = JSON.stringify(preferNativeClient(body));
+        } catch {
+          // A body nested deeper than the stack (JSON.parse copes, JSON.stringify does not).
+          throw badRequest("The request body is nested too deeply.");
+        }
+        return forward(c, rewritten);
       })
       .post("/.auth/oauth2/token", async (c) => {
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthTokenPerIp, [c.get("clientIp")]);

@@ -45,7 +45,10 @@ export function createOAuthTokenVerifier(deps: { auth: Auth; db: Database; baseU
    */
   return async function verifyOAuthAccessToken(token: string): Promise<Caller> {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) {
-      throw invalidToken("The access token is not for this resource (audience): request it with resource set to the MCP URL.");
+      // Opaque tokens come from clients that did not ask for this resource: say so after "invalid".
+      throw invalidToken(
+        `The bearer token is not a valid access token for this server. OAuth access tokens here are JWTs issued for the resource ${audience}: if your client received an opaque token, request it with resource set to that URL.`,
+      );
     }
     let payload: Record<string, unknown>;
     try {

@@ -117,6 +117,9 @@ function parseSchemeUrl(input: string, scheme: "https" | "http" | "ssh"): Parsed
   const portNumber = url.port === "" ? undefined : Number(url.port);
   if (portNumber === 0) throw refuse("malformed", "The port is invalid.");
   const port = portNumber === DEFAULT_PORT[scheme] ? undefined : portNumber;
+  // The path as typed, too: the URL parser would resolve `x/../../y` (and `%2e%2e`) silently.
+  const rawPath = input.replace(/^[a-z]+:\/\/[^/]*/i, "");
+  checkPath(rawPath.replace(/%2e/gi, "."));
   const repoPath = checkPath(url.pathname);
   const hostPart = host.includes(":") ? `[${host}]` : host;
   const authority = `${user ? `${user}@` : ""}${hostPart}${port ? `:${port}` : ""}`;
