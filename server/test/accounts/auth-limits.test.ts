@@ -65,6 +65,23 @@ describe("auth endpoints", () => {
     assert.ok(retryAfter > 0 && retryAfter <= AUTH_RATE_LIMITS.signInPerAccount.windowSeconds, `Retry-After ${retryAfter}`);
     const body = (await blocked.json()) as { error: { code: string } };
     assert.equal(body.error.code, "rate_limited");
+    // The same limit holds for a form-encoded body, which Better Auth also accepts.
+    for (const type of ["application/x-www-form-urlencoded", "multipart/form-data"]) {
+      const form = new URLSearchParams({ email: user.email, password: user.password });
+      const viaForm = await fetch(`${app.url}/.auth/sign-in/email`, {
+        method: "POST",
+        headers: { ...(type.startsWith("application") ? { "content-type": type } : {}), origin: "http://localhost:3000" },
+        body: type.startsWith("application")
+          ? form
+          : (() => {
+              const f = new FormData();
+              f.set("email", user.email);
+              f.set("password", user.password);
+              return f;
+            })(),
+      });
+      assert.equal(viaForm.status, 429, type);
+    }
     // Another account from the same IP is not blocked by this account's limit.
     const other = await signUp(app);
     assert.equal((await signIn(app, other.email, other.password)).status, 200);

@@ -51,11 +51,19 @@ const BLOCKED_PATHS = new Set([
 /** Discovery documents are public: any origin may read them (browser-based MCP clients). */
 const METADATA_HEADERS = { "Access-Control-Allow-Origin": "*" };
 
-/** Reads `email` from a JSON body without consuming the request. */
+/** Reads `email` from a JSON or form body without consuming the request. */
 async function peekEmail(c: Context<AppEnv>): Promise<string> {
+  // Better Auth accepts JSON and form-encoded bodies alike: the limit must read both, or a
+  // form post would get around the per-account limit.
   try {
-    const body = (await c.req.raw.clone().json()) as { email?: unknown };
-    return typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
+    const type = (c.req.header("content-type") ?? "").toLowerCase();
+    let email: unknown;
+    if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+      email = (await c.req.raw.clone().formData()).get("email");
+    } else {
+      email = ((await c.req.raw.clone().json()) as { email?: unknown }).email;
+    }
+    return typeof email === "string" ? email.trim().toLowerCase() : "";
   } catch {
     return "";
   }
