@@ -111,7 +111,15 @@ export function mcpRoutes(deps: McpDependencies) {
     const scope = { orgId: org.orgId, userId: caller.userId };
     const calls: ToolCall[] = [];
     const server = buildMcpServer({ db: deps.db, scope, searchBudgetMs: deps.searchBudgetMs }, log, (call) => calls.push(call));
-    const response = await deps.share.run({ orgId: org.orgId, caller: callerKey(caller) }, () => handleMcpRequest(c.req.raw, server));
+    // The body is read before a slot is taken (a slow upload holds none), and a JSON-RPC batch
+    // is refused: one POST is one message, so one slot bounds one tool call (MCP 2025-06-18
+    // dropped batching too).
+    const body = await c.req.text();
+    if (body.trimStart().startsWith("[")) {
+      return rpcError(c, 400, -32600, "JSON-RPC batches are not supported: send one message per request.");
+    }
+    const request = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body });
+    const response = await deps.share.run({ orgId: org.orgId, caller: callerKey(caller) }, () => handleMcpRequest(request, server));
     for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
     if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
     return response;

@@ -112,12 +112,12 @@ export async function collectGroup(
   query: SearchQuery,
   group: Pattern[],
   found: Candidates,
-  limits: { target: number; budget: WorkBudget; within?: string[] },
+  limits: { target: number; budget: WorkBudget; within?: string[]; statementMs?: () => number },
 ): Promise<{ partialReason?: PartialReason }> {
   const positive = group.filter((p) => !p.negated);
   const seen = new Set<string>();
   let files = 0;
-  const scan = await GroupScan.open(tx, group, query.caseSensitive, limits.within);
+  const scan = await GroupScan.open(tx, group, query.caseSensitive, limits.within, limits.statementMs);
   const stop = (partialReason: PartialReason) => {
     if (scan.lastBlob) found.truncated.add(scan.lastBlob);
     return { partialReason };

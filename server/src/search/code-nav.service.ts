@@ -20,6 +20,20 @@ export const MAX_LIST_FILES = 1000;
 /** statement_timeout of navigation reads: each statement is indexed and small, so this only stops a runaway. */
 const READ_TIMEOUT = { snapshot: true, statementTimeoutMs: 10_000 } as const;
 
+/**
+ * A navigation read in the caller's org, on one snapshot, each statement bounded.
+ * @throws AppError timeout (503, retryable) when a statement ran past READ_TIMEOUT.
+ */
+function readInOrg<T>(db: Database, scope: TenantScope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withTenant(db, scope, fn, READ_TIMEOUT).catch((err: unknown) => {
+    if ((err as { code?: string }).code !== "57014") throw err;
+    throw new AppError("timeout", 503, "The request took too long; narrow it (a longer name, a repository) and try again.", {
+      expose: true,
+      details: { retryAfterSeconds: 1 },
+    });
+  });
+}
+
 /** Largest line number a read may ask for (kept far from Postgres' int4 limit). */
 export const MAX_LINE_NUMBER = 100_000_000;
 
@@ -64,7 +78,7 @@ export async function resolveRepositories(tx: Queryable, ref: string | undefined
  * @throws not_found when `ref` names none.
  */
 export function findRepositories(db: Database, scope: TenantScope, ref: string | undefined): Promise<sql.SearchableRepo[]> {
-  return withTenant(db, scope, (tx) => resolveRepositories(tx, ref), READ_TIMEOUT);
+  return readInOrg(db, scope, (tx) => resolveRepositories(tx, ref));
 }
 
 /** A page of file paths. */
@@ -90,24 +104,19 @@ export async function listFiles(
     throw invalidInput(`Invalid glob: ${(err as Error).message}`, { fields: [{ path: "glob", message: (err as Error).message }] });
   }
   const after = input.cursor === undefined ? null : decodePathCursor(input.cursor);
-  return withTenant(
-    db,
-    scope,
-    async (tx) => {
-      const repo = await publishedRepo(tx, input.repositoryId);
-      const { rows } = await tx.query<{ path: string; language: string | null; size: number }>(
-        `select path, language, size from index_files
+  return readInOrg(db, scope, async (tx) => {
+    const repo = await publishedRepo(tx, input.repositoryId);
+    const { rows } = await tx.query<{ path: string; language: string | null; size: number }>(
+      `select path, language, size from index_files
        where repository_id = $1 and valid_from <= $2 and (valid_to is null or valid_to > $2)
          and ($3::text is null or path ~ $3) and ($4::text is null or path > $4)
        order by path limit $5`,
-        [repo.id, repo.generation, regex ?? null, after, input.limit + 1],
-      );
-      const files = rows.slice(0, input.limit);
-      const next = rows.length > input.limit ? Buffer.from(files.at(-1)!.path).toString("base64url") : null;
-      return { repository: { id: repo.id, name: repo.name, commit: repo.commit }, files, nextCursor: next };
-    },
-    READ_TIMEOUT,
-  );
+      [repo.id, repo.generation, regex ?? null, after, input.limit + 1],
+    );
+    const files = rows.slice(0, input.limit);
+    const next = rows.length > input.limit ? Buffer.from(files.at(-1)!.path).toString("base64url") : null;
+    return { repository: { id: repo.id, name: repo.name, commit: repo.commit }, files, nextCursor: next };
+  });
 }
 
 /**
@@ -152,47 +161,42 @@ export async function readFile(
   }
   if (end < start) throw invalidInput("endLine must not be before startLine", { fields: [{ path: "endLine", message: "before startLine" }] });
   const last = Math.min(end, start + MAX_READ_LINES - 1);
-  return withTenant(
-    db,
-    scope,
-    async (tx) => {
-      const repo = await publishedRepo(tx, input.repositoryId);
-      const { rows: files } = await tx.query<{ blob_oid: string; language: string | null }>(
-        `select blob_oid, language from index_files
+  return readInOrg(db, scope, async (tx) => {
+    const repo = await publishedRepo(tx, input.repositoryId);
+    const { rows: files } = await tx.query<{ blob_oid: string; language: string | null }>(
+      `select blob_oid, language from index_files
        where repository_id = $1 and path = $2 and valid_from <= $3 and (valid_to is null or valid_to > $3)`,
-        [repo.id, input.path, repo.generation],
-      );
-      const file = files[0];
-      if (!file) throw notFound("file");
-      const { rows: chunks } = await tx.query<{ start_line: number; line_count: number; content: string }>(
-        `select start_line, line_count, content from index_chunks
+      [repo.id, input.path, repo.generation],
+    );
+    const file = files[0];
+    if (!file) throw notFound("file");
+    const { rows: chunks } = await tx.query<{ start_line: number; line_count: number; content: string }>(
+      `select start_line, line_count, content from index_chunks
        where org_id = $1 and blob_oid = $2 and start_line <= $4 and start_line + line_count > $3 order by chunk_no`,
-        [scope.orgId, file.blob_oid, start, last],
-      );
-      const { rows: total } = await tx.query<{ n: number }>(
-        "select coalesce(max(start_line + line_count - 1), 0)::int as n from index_chunks where org_id = $1 and blob_oid = $2",
-        [scope.orgId, file.blob_oid],
-      );
-      const lines: { line: number; text: string }[] = [];
-      for (const chunk of chunks) {
-        chunk.content.split("\n").forEach((text, i) => {
-          const n = chunk.start_line + i;
-          if (n >= start && n <= last) lines.push({ line: n, text: text.replace(/\r$/, "") });
-        });
-      }
-      const totalLines = total[0]?.n ?? 0;
-      return {
-        repository: { id: repo.id, name: repo.name, commit: repo.commit },
-        path: input.path,
-        language: file.language,
-        totalLines,
-        startLine: lines[0]?.line ?? start,
-        endLine: lines.at(-1)?.line ?? Math.min(last, totalLines),
-        lines,
-      };
-    },
-    READ_TIMEOUT,
-  );
+      [scope.orgId, file.blob_oid, start, last],
+    );
+    const { rows: total } = await tx.query<{ n: number }>(
+      "select coalesce(max(start_line + line_count - 1), 0)::int as n from index_chunks where org_id = $1 and blob_oid = $2",
+      [scope.orgId, file.blob_oid],
+    );
+    const lines: { line: number; text: string }[] = [];
+    for (const chunk of chunks) {
+      chunk.content.split("\n").forEach((text, i) => {
+        const n = chunk.start_line + i;
+        if (n >= start && n <= last) lines.push({ line: n, text: text.replace(/\r$/, "") });
+      });
+    }
+    const totalLines = total[0]?.n ?? 0;
+    return {
+      repository: { id: repo.id, name: repo.name, commit: repo.commit },
+      path: input.path,
+      language: file.language,
+      totalLines,
+      startLine: lines[0]?.line ?? start,
+      endLine: lines.at(-1)?.line ?? Math.min(last, totalLines),
+      lines,
+    };
+  });
 }
 
 /** A symbol definition with its location. */
@@ -214,35 +218,30 @@ export async function findSymbols(
   scope: TenantScope,
   input: { name: string; match: sql.NameMatch; kinds?: string[]; repository?: string; language?: string; limit: number },
 ): Promise<SymbolLocation[]> {
-  return withTenant(
-    db,
-    scope,
-    async (tx) => {
-      const repos = await resolveRepositories(tx, input.repository);
-      if (repos.length === 0) return [];
-      const query = { ...EMPTY_QUERY, langs: input.language ? [input.language.toLowerCase()] : [] };
-      const hits = await sql.withSignatures(
-        tx,
-        await sql.findSymbols(tx, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }),
-      );
-      const byId = new Map(repos.map((r) => [r.id, r]));
-      return hits.map((h) => {
-        const repo = byId.get(h.repositoryId)!;
-        return {
-          name: h.name,
-          kind: h.kind,
-          container: h.container,
-          language: h.language,
-          repository: { id: repo.id, name: repo.name, commit: repo.commit },
-          path: h.path,
-          startLine: h.startLine,
-          endLine: h.endLine,
-          signature: h.signature,
-        };
-      });
-    },
-    READ_TIMEOUT,
-  );
+  return readInOrg(db, scope, async (tx) => {
+    const repos = await resolveRepositories(tx, input.repository);
+    if (repos.length === 0) return [];
+    const query = { ...EMPTY_QUERY, langs: input.language ? [input.language.toLowerCase()] : [] };
+    const hits = await sql.withSignatures(
+      tx,
+      await sql.findSymbols(tx, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }),
+    );
+    const byId = new Map(repos.map((r) => [r.id, r]));
+    return hits.map((h) => {
+      const repo = byId.get(h.repositoryId)!;
+      return {
+        name: h.name,
+        kind: h.kind,
+        container: h.container,
+        language: h.language,
+        repository: { id: repo.id, name: repo.name, commit: repo.commit },
+        path: h.path,
+        startLine: h.startLine,
+        endLine: h.endLine,
+        signature: h.signature,
+      };
+    });
+  });
 }
 
 /** A reference: a line using the name as a whole word that is not its definition. */
@@ -263,57 +262,64 @@ export async function findReferences(
   if (!/^[\p{L}_$][\p{L}\p{N}_$]{0,199}$/u.test(input.name)) {
     throw invalidInput("name must be an identifier", { fields: [{ path: "name", message: "letters, digits, _ and $ only" }] });
   }
-  return withTenant(
-    db,
-    scope,
-    async (tx) => {
-      const repos = await resolveRepositories(tx, input.repository);
-      if (repos.length === 0) return { references: [], partial: false };
-      const pattern = { kind: "literal" as const, value: input.name, negated: false };
-      const query = { ...EMPTY_QUERY, caseSensitive: true };
-      const { chunks, capped } = await scanReferences(tx, pattern);
-      const blobs = [...new Set(chunks.map((c) => c.blobOid))];
-      const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
-      const held = new Set(blobs);
-      const defs = (await sql.definitionsNamed(tx, [input.name])).filter((d) => held.has(d.blobOid));
-      const defLines = new Set(defs.filter((d) => d.name === input.name).flatMap((d) => [`${d.blobOid}:${d.startLine}`, `${d.blobOid}:${d.nameLine}`]));
-      const word = identifierPattern(input.name);
-      const linesByBlob = new Map<string, { line: number; text: string; ranges: [number, number][] }[]>();
-      for (const chunk of chunks) {
-        chunk.content.split("\n").forEach((raw, i) => {
-          const text = raw.replace(/\r$/, "").slice(0, 500);
-          const line = chunk.startLine + i;
-          const ranges = rangesIn(text, [word]);
-          if (ranges.length === 0) return;
-          // A definition's own line is not a reference (the name may sit on a later line of it).
-          if (defLines.has(`${chunk.blobOid}:${line}`)) return;
-          (linesByBlob.get(chunk.blobOid) ?? linesByBlob.set(chunk.blobOid, []).get(chunk.blobOid)!).push({ line, text, ranges });
-        });
+  return readInOrg(db, scope, async (tx) => {
+    const repos = await resolveRepositories(tx, input.repository);
+    if (repos.length === 0) return { references: [], partial: false };
+    const pattern = { kind: "literal" as const, value: input.name, negated: false };
+    const query = { ...EMPTY_QUERY, caseSensitive: true };
+    const { chunks, capped } = await scanReferences(tx, pattern);
+    const blobs = [...new Set(chunks.map((c) => c.blobOid))];
+    const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);
+    const held = new Set(blobs);
+    const defs = (await sql.definitionsNamed(tx, [input.name])).filter((d) => held.has(d.blobOid));
+    const defLines = new Set(defs.filter((d) => d.name === input.name).flatMap((d) => [`${d.blobOid}:${d.startLine}`, `${d.blobOid}:${d.nameLine}`]));
+    const word = identifierPattern(input.name);
+    const linesByBlob = new Map<string, { line: number; text: string; ranges: [number, number][] }[]>();
+    for (const chunk of chunks) {
+      chunk.content.split("\n").forEach((raw, i) => {
+        const text = raw.replace(/\r$/, "").slice(0, 500);
+        const line = chunk.startLine + i;
+        const ranges = rangesIn(text, [word]);
+        if (ranges.length === 0) return;
+        // A definition's own line is not a reference (the name may sit on a later line of it).
+        if (defLines.has(`${chunk.blobOid}:${line}`)) return;
+        (linesByBlob.get(chunk.blobOid) ?? linesByBlob.set(chunk.blobOid, []).get(chunk.blobOid)!).push({ line, text, ranges });
+      });
+    }
+    const byId = new Map(repos.map((r) => [r.id, r]));
+    const references: Reference[] = [];
+    for (const file of files.sort((a, b) => byId.get(a.repositoryId)!.name.localeCompare(byId.get(b.repositoryId)!.name) || a.path.localeCompare(b.path))) {
+      const repo = byId.get(file.repositoryId)!;
+      for (const l of linesByBlob.get(file.blobOid) ?? []) {
+        references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });
       }
-      const byId = new Map(repos.map((r) => [r.id, r]));
-      const references: Reference[] = [];
-      for (const file of files.sort((a, b) => byId.get(a.repositoryId)!.name.localeCompare(byId.get(b.repositoryId)!.name) || a.path.localeCompare(b.path))) {
-        const repo = byId.get(file.repositoryId)!;
-        for (const l of linesByBlob.get(file.blobOid) ?? []) {
-          references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });
-        }
-      }
-      return { references: references.slice(0, input.limit), partial: capped || references.length > input.limit };
-    },
-    READ_TIMEOUT,
-  );
+    }
+    return { references: references.slice(0, input.limit), partial: capped || references.length > input.limit };
+  });
 }
+
+/** How long findReferences scans before it answers with what it found (partial). */
+const REFERENCE_SCAN_MS = 8_000;
 
 /** Most blobs whose lines findReferences reads. */
 const MAX_REFERENCE_BLOBS = 500;
 
 /** The chunks holding `pattern` (case-sensitive), from at most MAX_REFERENCE_BLOBS blobs. */
 async function scanReferences(tx: Queryable, pattern: Pattern): Promise<{ chunks: sql.ChunkRow[]; capped: boolean }> {
-  const scan = await GroupScan.open(tx, [pattern], true);
+  // One budget for the whole scan: each fetch gets only what is left of it.
+  const deadline = performance.now() + REFERENCE_SCAN_MS;
+  const scan = await GroupScan.open(tx, [pattern], true, undefined, () => deadline - performance.now());
   const chunks: sql.ChunkRow[] = [];
   const blobs = new Set<string>();
+  const next = () =>
+    scan.next().catch((err: unknown) => {
+      // Out of time: the references found so far, flagged partial.
+      if (err instanceof sql.ScanTimeout) return "timeout" as const;
+      throw err;
+    });
   try {
-    for (let batch = await scan.next(); batch; batch = await scan.next()) {
+    for (let batch = await next(); batch; batch = await next()) {
+      if (batch === "timeout") return { chunks, capped: true };
       for (const [blob, rows] of batch) {
         if (!blobs.has(blob) && blobs.size >= MAX_REFERENCE_BLOBS) return { chunks, capped: true };
         blobs.add(blob);

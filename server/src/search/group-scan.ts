@@ -60,13 +60,13 @@ export class GroupScan {
   ) {}
 
   /** Opens the driving scan of `group`, restricted to `within` blobs when given. */
-  static async open(tx: Queryable, group: Pattern[], caseSensitive: boolean, within?: string[]): Promise<GroupScan> {
+  static async open(tx: Queryable, group: Pattern[], caseSensitive: boolean, within?: string[], statementMs?: () => number): Promise<GroupScan> {
     const positive = group.filter((p) => !p.negated);
     const driver = drivingPattern(positive);
     // A short list of blobs is read blob by blob through the primary key (cheaper than a
     // trigram bitmap over the whole org); a long one through the trigram index.
     const perBlob = within && within.length <= MAX_BLOBS_BY_KEY ? 2_147_483_647 : undefined;
-    const scan = await sql.openChunkScan(tx, driver, caseSensitive, { within, perBlob });
+    const scan = await sql.openChunkScan(tx, driver, caseSensitive, { within, perBlob, statementMs });
     return new GroupScan(
       tx,
       scan,

@@ -91,3 +91,19 @@ describe("linear-time matching", () => {
     assert.deepEqual(rangesIn("😀 x😀X", [compilePattern({ kind: "regex", value: "x😀?" }, true)]), [[3, 6]]);
   });
 });
+
+describe("long lines", () => {
+  it("matches only the first MAX_MATCHED_LINE_CHARS characters of a line, keeping line numbers", async () => {
+    const { MAX_MATCHED_LINE_CHARS } = await import("./line-matcher.js");
+    const long = `${"x".repeat(MAX_MATCHED_LINE_CHARS + 10)}needle`;
+    const re = compilePattern({ kind: "literal", value: "needle" }, false);
+    assert.deepEqual(
+      matchLines(`${long}\nneedle here\n${long}`, 7, [re]).map((m) => m.line),
+      [8],
+    );
+    assert.deepEqual(
+      matchLines(`${"y".repeat(MAX_MATCHED_LINE_CHARS - 6)}needle`, 1, [re]).map((m) => m.line),
+      [1],
+    );
+  });
+});

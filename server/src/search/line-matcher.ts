@@ -16,6 +16,28 @@ export interface LineMatch {
 /** Longest line text returned; longer lines are cut (ranges beyond are dropped). */
 export const MAX_LINE_CHARS = 500;
 
+/**
+ * Characters of a line that patterns are matched against; the rest of a longer line is not
+ * searched. Chunks hold up to 16 KB, except that one line longer than that is a chunk of its
+ * own: the cut keeps the cost of matching a chunk bounded (minified files are not indexed).
+ */
+export const MAX_MATCHED_LINE_CHARS = 4000;
+
+/** `content` with every line cut to MAX_MATCHED_LINE_CHARS (the same string when none is longer). */
+function cutLongLines(content: string): string {
+  let out: string[] | undefined;
+  let start = 0;
+  for (;;) {
+    const end = content.indexOf("\n", start);
+    const stop = end === -1 ? content.length : end;
+    if (stop - start > MAX_MATCHED_LINE_CHARS && !out) out = [content.slice(0, start)];
+    if (out) out.push(content.slice(start, Math.min(stop, start + MAX_MATCHED_LINE_CHARS)) + (end === -1 ? "" : "\n"));
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return out ? out.join("") : content;
+}
+
 /** Most matches of one pattern looked at in one line. */
 const MAX_LINE_MATCHES = 100;
 
@@ -54,7 +76,8 @@ const MAX_SWEEP_MATCHES = 20_000;
  * matched one by one, which gives the same lines and ranges as matching every line.
  * Chunks with carriage returns are matched line by line ($ would not see line ends there).
  */
-export function matchLines(content: string, startLine: number, matchers: TextPattern[]): LineMatch[] {
+export function matchLines(chunk: string, startLine: number, matchers: TextPattern[]): LineMatch[] {
+  const content = cutLongLines(chunk);
   const lines = content.split("\n");
   if (content.includes("\r")) return matchEachLine(lines, startLine, matchers);
   const lineStarts: number[] = [0];

@@ -164,7 +164,7 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   // unless its path or a symbol matched.
   const kept = rank(scored.filter((s) => s.lines.length > 0 || s.candidate.pathMatch || s.candidate.symbolHits.length > 0));
   const pageItems = kept.slice(offset, offset + input.limit);
-  await completeLines(tx, query, found, pageItems, compile);
+  timedOut = (await completeLines(tx, query, found, pageItems, compile, budget)) || timedOut;
   const results = await withContext(tx, orgId, pageItems, found, input.context);
   const next = offset + input.limit < kept.length ? encodeCursor(offset + input.limit) : null;
   return { results, nextCursor: next, total: kept.length, timedOut };
@@ -172,7 +172,8 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
 
 /**
  * A page file whose matching chunks may not all have been read (its blob is `truncated`) gets
- * them now, up to PAGE_CHUNKS_PER_FILE, and its lines are recomputed. Its rank does not change.
+ * them now, up to PAGE_CHUNKS_PER_FILE, and its lines are recomputed, within `budget`. Its
+ * rank does not change. True when the budget ran out first.
  */
 async function completeLines(
   tx: Tx,
@@ -180,16 +181,27 @@ async function completeLines(
   found: Candidates,
   items: { candidate: Candidate; lines: LineMatch[] }[],
   compile: (pattern: Pattern) => TextPattern,
-): Promise<void> {
+  budget: WorkBudget,
+): Promise<boolean> {
   const open = items.filter((i) => found.truncated.has(i.candidate.file.blobOid) && i.lines.length < MAX_LINES_PER_FILE);
   const patterns = [...new Set(open.flatMap((i) => i.candidate.patterns))];
   const blobs = [...new Set(open.map((i) => i.candidate.file.blobOid))];
-  for (const pattern of patterns) {
-    found.keepChunks(
-      (await sql.chunksMatching(tx, pattern, query.caseSensitive, blobs, { perBlob: PAGE_CHUNKS_PER_FILE, cap: PAGE_CHUNKS_PER_FILE * blobs.length })).chunks,
-    );
+  try {
+    for (const pattern of patterns) {
+      found.keepChunks(
+        (await sql.chunksMatching(tx, pattern, query.caseSensitive, blobs, { perBlob: PAGE_CHUNKS_PER_FILE, cap: PAGE_CHUNKS_PER_FILE * blobs.length })).chunks,
+      );
+    }
+  } catch (err) {
+    // Out of budget: the page keeps the lines it has.
+    if (err instanceof sql.ScanTimeout) return true;
+    throw err;
   }
-  for (const item of open) item.lines = linesOf(item.candidate, found.chunksOf(item.candidate.file.blobOid), compile);
+  for (const item of open) {
+    if (!(await budget.breathe())) return true;
+    item.lines = linesOf(item.candidate, found.chunksOf(item.candidate.file.blobOid), compile);
+  }
+  return false;
 }
 
 /** Shapes results: caps lines per file and adds context lines around matches. */

@@ -31,6 +31,17 @@ export function parseOrThrow(text: string): SearchQuery {
   }
 }
 
+/** Runs `step`; "timeout" when one of its chunk fetches ran out of budget (what it read is kept). */
+async function timedOut(step: () => Promise<void>): Promise<"timeout" | undefined> {
+  try {
+    await step();
+    return undefined;
+  } catch (err) {
+    if (err instanceof sql.ScanTimeout) return "timeout";
+    throw err;
+  }
+}
+
 /**
  * Runs a search in the caller's organisation.
  * @throws AppError invalid_query / invalid_cursor (400); a Postgres regex the database rejects
@@ -40,9 +51,12 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
   const started = performance.now();
   const query = parseOrThrow(input.query);
   const offset = decodeCursor(input.cursor);
-  // Scanning and matching stop at 80 % of the budget, which leaves time to rank and present
-  // what was found; the database's statement timeout is the backstop at 100 %.
-  const budget = new WorkBudget(started + input.budgetMs * 0.8);
+  // Scanning stops at 70 % of the budget and line matching at 95 %, so a search that ran out
+  // still matches and ranks what it read; each chunk fetch may use only what is left of the
+  // whole budget (its statement_timeout), and no statement runs past 100 %.
+  const scanBudget = new WorkBudget(started + input.budgetMs * 0.7);
+  const matchBudget = new WorkBudget(started + input.budgetMs * 0.95);
+  const statementMs = () => started + input.budgetMs - performance.now();
   let partialReason: SearchResponse["partialReason"];
   let searchedRepositories = 0;
 
@@ -59,18 +73,22 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       const target = candidateTarget(input.limit);
 
       if (query.symbols.length > 0) {
-        await collectSymbolMatches(tx, repos, query, found);
+        partialReason ??= await timedOut(() => collectSymbolMatches(tx, repos, query, found));
       } else if (query.groups.length > 0) {
         for (const group of query.groups) {
-          const outcome = await collectGroup(tx, repos, query, group, found, { target, budget, within });
+          if (scanBudget.expired()) {
+            partialReason ??= "timeout";
+            break;
+          }
+          const outcome = await collectGroup(tx, repos, query, group, found, { target, budget: scanBudget, within, statementMs });
           partialReason ??= outcome.partialReason;
-          await addNamedMatches(tx, repos, query, group, found);
+          partialReason ??= await timedOut(() => addNamedMatches(tx, repos, query, group, found));
         }
       } else {
         for (const file of await sql.visibleFiles(tx, repos, query, undefined, target)) found.add(file, [], true);
         if (found.byKey.size >= target) partialReason = "too_many_matches";
       }
-      const page = await rankAndPresent(tx, scope.orgId, query, found, offset, input, budget);
+      const page = await rankAndPresent(tx, scope.orgId, query, found, offset, input, matchBudget);
       if (page.timedOut) partialReason ??= "timeout";
       return page;
       // One snapshot for every statement: a generation published (and old rows collected)

@@ -12,4 +12,8 @@ describe("toPostgresRegex", () => {
   it("keeps escaped backslashes and other escapes", () => {
     assert.equal(toPostgresRegex("a\\\\b\\d+\\.x"), "a\\\\b\\d+\\.x");
   });
+  it("pins \\xHH to two hex digits, as RE2 reads it", () => {
+    assert.equal(toPostgresRegex("\\x41BC"), "\\u0041BC");
+    assert.equal(toPostgresRegex("[\\x20-\\x7e]"), "[\\u0020-\\u007e]");
+  });
 });

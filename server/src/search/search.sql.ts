@@ -46,8 +46,9 @@ function escapeLike(text: string): string {
 }
 
 /**
- * Rewrites the JavaScript regex escapes whose meaning differs in Postgres: a word boundary
- * is \y in Postgres (\b there is a backspace), and \B is \Y.
+ * Rewrites the regex escapes whose meaning differs in Postgres: a word boundary is \y in
+ * Postgres (\b there is a backspace), \B is \Y, and \xHH is \u00HH (Postgres' \x takes every
+ * hex digit that follows). Used for content patterns and for repo: and file: filters.
  */
 export function toPostgresRegex(source: string): string {
   let out = "";
@@ -55,6 +56,12 @@ export function toPostgresRegex(source: string): string {
     const ch = source[i]!;
     if (ch === "\\" && i + 1 < source.length) {
       const next = source[i + 1]!;
+      if (next === "x" && /^[0-9A-Fa-f]{2}$/.test(source.slice(i + 2, i + 4))) {
+        // Postgres reads every hex digit after \x: \x41BC would be one character there.
+        out += `\\u00${source.slice(i + 2, i + 4)}`;
+        i += 3;
+        continue;
+      }
       out += next === "b" ? "\\y" : next === "B" ? "\\Y" : `\\${next}`;
       i++;
     } else out += ch;
@@ -66,8 +73,8 @@ export function toPostgresRegex(source: string): string {
 export async function searchableRepos(tx: Queryable, query: Pick<SearchQuery, "repos" | "excludeRepos">): Promise<SearchableRepo[]> {
   const params = new Params();
   const where = ["generation > 0", "indexed_commit is not null", "status <> 'unindexing'"];
-  for (const r of query.repos) where.push(`name ~* ${params.add(r)}`);
-  for (const r of query.excludeRepos) where.push(`name !~* ${params.add(r)}`);
+  for (const r of query.repos) where.push(`name ~* ${params.add(toPostgresRegex(r))}`);
+  for (const r of query.excludeRepos) where.push(`name !~* ${params.add(toPostgresRegex(r))}`);
   const { rows } = await tx.query<{ id: string; name: string; generation: number; indexed_commit: string }>(
     `select id, name, generation, indexed_commit from repositories where ${where.join(" and ")} order by name`,
     params.values,
@@ -78,8 +85,8 @@ export async function searchableRepos(tx: Queryable, query: Pick<SearchQuery, "r
 /** The file: and lang: conditions on the file rows aliased `f`. */
 function fileFilterConditions(query: SearchQuery, params: Params): string[] {
   const where: string[] = [];
-  for (const f of query.files) where.push(`f.path ~* ${params.add(f)}`);
-  for (const f of query.excludeFiles) where.push(`f.path !~* ${params.add(f)}`);
+  for (const f of query.files) where.push(`f.path ~* ${params.add(toPostgresRegex(f))}`);
+  for (const f of query.excludeFiles) where.push(`f.path !~* ${params.add(toPostgresRegex(f))}`);
   if (query.langs.length) where.push(`f.language = any(${params.add(query.langs)}::text[])`);
   if (query.excludeLangs.length) where.push(`(f.language is null or not f.language = any(${params.add(query.excludeLangs)}::text[]))`);
   return where;
@@ -98,7 +105,9 @@ function visibleFilesCte(repos: SearchableRepo[], query: SearchQuery, params: Pa
   where.push(...fileFilterConditions(query, params));
   if (blobs) where.push(`f.blob_oid = any(${params.add(blobs)}::text[])`);
   const source =
-    !blobs && query.files.length > 0 ? `ctxpipe_match_paths(${params.add(query.files)}::text[], ${params.add(MAX_PATH_MATCHES)}::int)` : "index_files";
+    !blobs && query.files.length > 0
+      ? `ctxpipe_match_paths(${params.add(query.files.map(toPostgresRegex))}::text[], ${params.add(MAX_PATH_MATCHES)}::int)`
+      : "index_files";
   return `visible as (
     select f.repository_id, f.path, f.blob_oid, f.language
     from ${source} f
@@ -147,6 +156,8 @@ export interface ChunkScan {
 
 /** Where a chunk scan looks: the whole org, some blobs, or the first matching chunks of each blob. */
 export interface ScanScope {
+  /** Milliseconds left for each fetch (its statement_timeout); unset: the transaction's. */
+  statementMs?: () => number;
   within?: string[];
   /** With `within`: read at most this many matching chunks per blob, in line order. */
   perBlob?: number;
@@ -183,7 +194,8 @@ export async function openChunkScan(tx: Queryable, pattern: Pattern, caseSensiti
       if (!open) return [];
       // Each fetch runs in a savepoint: when it is cancelled (statement_timeout), rolling back
       // to the savepoint keeps the transaction, and what the search already holds, usable.
-      await tx.query("savepoint chunk_fetch");
+      const ms = scope.statementMs?.();
+      await tx.query(ms === undefined ? "savepoint chunk_fetch" : `savepoint chunk_fetch; set local statement_timeout = ${Math.max(50, Math.round(ms))}`);
       try {
         const res = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(
           `fetch forward ${Math.max(1, Math.floor(count))} from ${name}`,

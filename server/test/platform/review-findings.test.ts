@@ -55,3 +55,23 @@ describe("edge findings", () => {
     assert.equal((await res.arrayBuffer()).byteLength > 0, true);
   });
 });
+
+describe("NUL characters under /.auth", () => {
+  let app: TestApp;
+  before(async () => {
+    app = await startTestApp({ roles: ["server"] });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("refuses them with 400 in JSON and form bodies", async () => {
+    for (const [type, body] of [
+      ["application/json", JSON.stringify({ email: "a\u0000@example.com", password: "whatever-long-enough" })],
+      ["application/x-www-form-urlencoded", "email=a%00%40example.com&password=whatever-long-enough"],
+    ] as const) {
+      const res = await fetch(`${app.url}/.auth/sign-in/email`, { method: "POST", headers: { "content-type": type, origin: "http://localhost:3000" }, body });
+      assert.equal(res.status, 400, `${type}: ${await res.text()}`);
+    }
+  });
+});

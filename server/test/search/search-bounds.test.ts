@@ -161,4 +161,15 @@ describe("search bounds", () => {
     const fine = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${repositoryId}/file?path=src/app.py&startLine=2`, { as: { apiKey: key } });
     assert.deepEqual(fine.json.lines[0], { line: 2, text: "    return App()" });
   });
+
+  it("refuses a JSON-RPC batch on /mcp, so one request is one tool call within the fair share", async () => {
+    const call = { jsonrpc: "2.0", method: "tools/call", params: { name: "search_code", arguments: { query: "App" } } };
+    const res = await fetch(`${app.url}/mcp?orgSlug=${org.slug}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ ...call, id: i + 1 }))),
+    });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /batches are not supported/);
+  });
 });

@@ -89,6 +89,13 @@ export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: bool
 
   return (
     new Hono<AppEnv>()
+      // A NUL character (raw, \u0000 in JSON, %00 in a form) is refused before Better Auth or a
+      // rate-limit key sends it to Postgres, which cannot store one.
+      .post("/.auth/*", async (c, next) => {
+        const text = await c.req.raw.clone().text();
+        if (text.includes("\u0000") || /\\u0000|%00/i.test(text)) throw badRequest("The request must not contain NUL characters.");
+        return next();
+      })
       // RFC 8414 (issuer {base}/.auth: the path-suffixed form first, then the lenient ones) and OIDC discovery.
       .get("/.well-known/oauth-authorization-server/.auth", (c) => authServerMetadata(c.req.raw))
       .get("/.well-known/oauth-authorization-server", (c) => authServerMetadata(c.req.raw))

@@ -82,7 +82,9 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   try {
     client = await pool.connect();
   } catch (err) {
-    throw databaseUnavailable(err);
+    // Unreachable or busy: retryable. A wrong password or a missing database stays a 500, so
+    // a misconfiguration is not hidden behind "try again".
+    throw isDatabaseUnavailable(err) ? databaseUnavailable(err) : err;
   }
   try {
     await client.query(options.snapshot ? "begin isolation level repeatable read read only" : "begin");
