@@ -73,7 +73,8 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       const target = candidateTarget(input.limit);
 
       if (query.symbols.length > 0) {
-        partialReason ??= await timedOut(() => collectSymbolMatches(tx, repos, query, found));
+        const symbols = await timedOut(() => collectSymbolMatches(tx, repos, query, found));
+        partialReason ??= symbols;
       } else if (query.groups.length > 0) {
         for (const group of query.groups) {
           if (scanBudget.expired()) {
@@ -82,7 +83,9 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
           }
           const outcome = await collectGroup(tx, repos, query, group, found, { target, budget: scanBudget, within, statementMs });
           partialReason ??= outcome.partialReason;
-          partialReason ??= await timedOut(() => addNamedMatches(tx, repos, query, group, found));
+          // Always run (`??=` would skip the call once a reason is set).
+          const named = await timedOut(() => addNamedMatches(tx, repos, query, group, found));
+          partialReason ??= named;
         }
       } else {
         for (const file of await sql.visibleFiles(tx, repos, query, undefined, target)) found.add(file, [], true);
