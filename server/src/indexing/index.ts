@@ -7,5 +7,6 @@
 export { runIndex, type IndexProgress, type IndexRunInput, type IndexRunResult, type IndexRunSummary, type PublishedIndex } from "./indexer.js";
 export { collectGarbage, repositoryBlobs, type SymbolRow } from "./index-writer.js";
 export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.js";
+export { closeNames, LANGUAGE_IDS, languageFromName } from "./languages/language-detect.js";
 export { SymbolExtractor } from "./symbols/symbol-extractor.js";
 export type { IndexSettings, IndexSource, PreviousRun, SkipReason } from "./run-plan.js";

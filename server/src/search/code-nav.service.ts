@@ -6,6 +6,7 @@
 import type { Database } from "../platform/db/database.js";
 import { withTenant, type Queryable, type TenantScope } from "../platform/db/tenant.js";
 import { AppError, invalidInput, notFound } from "../platform/errors.js";
+import { closeNames, LANGUAGE_IDS, languageFromName } from "../indexing/index.js";
 import { globToRegexSource } from "./glob.js";
 import { rangesIn } from "./line-matcher.js";
 import { identifierPattern } from "./text-pattern.js";
@@ -218,10 +219,17 @@ export async function findSymbols(
   scope: TenantScope,
   input: { name: string; match: sql.NameMatch; kinds?: string[]; repository?: string; language?: string; limit: number },
 ): Promise<SymbolLocation[]> {
+  const language = input.language === undefined ? undefined : languageFromName(input.language);
+  if (input.language !== undefined && !language) {
+    const close = closeNames(input.language, LANGUAGE_IDS);
+    throw invalidInput(`Unknown language "${input.language}"${close.length ? `; did you mean ${close.join(", ")}?` : ""}`, {
+      fields: [{ path: "lang", message: "unknown language" }],
+    });
+  }
   return readInOrg(db, scope, async (tx) => {
     const repos = await resolveRepositories(tx, input.repository);
     if (repos.length === 0) return [];
-    const query = { ...EMPTY_QUERY, langs: input.language ? [input.language.toLowerCase()] : [] };
+    const query = { ...EMPTY_QUERY, langs: language ? [language] : [] };
     const hits = await sql.withSignatures(
       tx,
       await sql.findSymbols(tx, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }),

@@ -46,7 +46,7 @@ describe("parseQuery", () => {
     assert.deepEqual(q.excludeFiles, ["test"]);
     assert.deepEqual(q.files, ["\\.ts$"]);
     assert.deepEqual(q.langs, ["typescript"]);
-    assert.deepEqual(q.excludeLangs, ["js"]);
+    assert.deepEqual(q.excludeLangs, ["javascript"]);
     assert.deepEqual(q.symbols, ["parseQuery"]);
     assert.equal(q.caseSensitive, true);
     assert.deepEqual(q.groups, [[{ kind: "literal", value: "token", negated: false }]]);
@@ -103,6 +103,13 @@ describe("regex dialect", () => {
     assert.match(errorOf("/(.{1,100}){100}/").message, /invalid repeat count/);
     assert.match(errorOf("/(.{1,100}){10}/").message, /too large to run/);
     assert.equal(errorOf("lang:go -file:(x").offset, 14);
+  });
+
+  it("maps language aliases and extensions to language ids", () => {
+    assert.deepEqual(parseQuery("x lang:ts -lang:js lang:golang lang:PY").langs, ["typescript", "go", "python"]);
+    assert.deepEqual(parseQuery("x -lang:js").excludeLangs, ["javascript"]);
+    assert.match(errorOf("x lang:typscript").message, /unknown language "typscript"; did you mean typescript/);
+    assert.equal(errorOf("x lang:typscript").offset, 7);
   });
 
   it("accepts the portable dialect", () => {

@@ -11,6 +11,7 @@
  * Errors carry the character offset so the API can point at the problem. Text with NUL
  * characters is refused: the database cannot store or compare it.
  */
+import { closeNames, LANGUAGE_IDS, languageFromName } from "../indexing/index.js";
 import { regexProblem } from "./text-pattern.js";
 
 /** One content pattern. */
@@ -167,7 +168,14 @@ export function parseQuery(input: string): SearchQuery {
         case "lang":
         case "language":
         case "l":
-          (token.negated ? query.excludeLangs : query.langs).push(value.toLowerCase());
+          {
+            const language = languageFromName(value);
+            if (!language) {
+              const close = closeNames(value, LANGUAGE_IDS);
+              throw new QueryError(`unknown language "${value}"${close.length ? `; did you mean ${close.join(", ")}?` : ""}`, token.valueOffset);
+            }
+            (token.negated ? query.excludeLangs : query.langs).push(language);
+          }
           break;
         case "sym":
           if (token.negated) throw new QueryError("-sym: is not supported", token.offset);

@@ -5,8 +5,9 @@
  * a time budget; hitting either returns what was found, flagged `partial`. The parts:
  * candidates.ts (what matches), result-page.ts (ranking and the page).
  */
+import { closeNames } from "../indexing/index.js";
 import type { Database } from "../platform/db/database.js";
-import { withTenant, type TenantScope } from "../platform/db/tenant.js";
+import { type Queryable, type TenantScope, withTenant } from "../platform/db/tenant.js";
 import { AppError } from "../platform/errors.js";
 import { addNamedMatches, candidateTarget, Candidates, collectGroup, collectSymbolMatches } from "./candidates.js";
 import { parseQuery, QueryError, type SearchQuery } from "./query-parser.js";
@@ -29,6 +30,18 @@ export function parseOrThrow(text: string): SearchQuery {
     }
     throw err;
   }
+}
+
+/**
+ * A repo: filter that matches no indexed repository is most likely a typo: say which exist.
+ * @throws AppError unknown_repository (400) when the org has indexed repositories.
+ */
+async function refuseUnknownRepository(tx: Queryable, filters: string[]): Promise<void> {
+  const names = (await sql.searchableRepos(tx, { repos: [], excludeRepos: [] })).map((r) => r.name);
+  if (names.length === 0) return;
+  const close = [...new Set(filters.flatMap((r) => closeNames(r, names)))];
+  const hint = close.length ? `did you mean ${close.join(", ")}?` : `the indexed ones are ${names.slice(0, 10).join(", ")}${names.length > 10 ? ", ..." : ""}.`;
+  throw new AppError("unknown_repository", 400, `Invalid query: no indexed repository matches repo:${filters.join(" repo:")}; ${hint}`);
 }
 
 /** Runs `step`; "timeout" when one of its chunk fetches ran out of budget (what it read is kept). */
@@ -67,6 +80,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       await tx.query(`set local statement_timeout = ${Math.max(100, Math.min(input.budgetMs, 60_000))}`);
       const repos = await sql.searchableRepos(tx, query);
       searchedRepositories = repos.length;
+      if (repos.length === 0 && query.repos.length > 0) await refuseUnknownRepository(tx, query.repos);
       if (repos.length === 0) return;
       const within = query.symbols.length === 0 && query.groups.length > 0 ? await sql.filteredBlobs(tx, repos, query) : undefined;
       const found = new Candidates(new Map(repos.map((r) => [r.id, r])), within);

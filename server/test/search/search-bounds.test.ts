@@ -172,4 +172,25 @@ describe("search bounds", () => {
     assert.equal(res.status, 400);
     assert.match(((await res.json()) as { error: { message: string } }).error.message, /batches are not supported/);
   });
+
+  it("accepts language aliases and names close matches of an unknown language or repository", async () => {
+    const byAlias = await search("App lang:py");
+    assert.equal(byAlias.status, 200, byAlias.text);
+    assert.deepEqual(
+      byAlias.json.results.map((r: { path: string }) => r.path),
+      ["src/app.py"],
+    );
+    const typo = await search("App lang:pyhton");
+    assert.equal(typo.status, 400);
+    assert.match(typo.json.error.message, /unknown language "pyhton"; did you mean python/);
+    const repo = await search("App repo:bonds");
+    assert.equal(repo.status, 400);
+    assert.equal(repo.json.error.code, "unknown_repository");
+    assert.match(repo.json.error.message, /did you mean bounds/);
+    const viaMcp = await tool("search_code", { query: "App repo:doesnotexist" });
+    assert.equal(viaMcp.isError, true);
+    assert.match(viaMcp.text, /no indexed repository matches repo:doesnotexist; the indexed ones are bounds/);
+    const symbols = await call(app, "GET", `/api/v1/orgs/${org.slug}/symbols?name=App&lang=golang`, { as: { apiKey: key } });
+    assert.equal(symbols.status, 200, symbols.text);
+  });
 });

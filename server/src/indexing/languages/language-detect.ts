@@ -207,3 +207,57 @@ export function isBinary(buffer: Uint8Array): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0xfffd) invalid++;
   return invalid / Math.max(text.length, 1) > MAX_INVALID_RATIO;
 }
+
+/** Names people type for a language that are neither its id nor one of its extensions. */
+const LANGUAGE_ALIASES: ReadonlyMap<string, string> = new Map([
+  ["golang", "go"],
+  ["c#", "csharp"],
+  ["cplusplus", "cpp"],
+  ["node", "javascript"],
+  ["nodejs", "javascript"],
+  ["objective-c", "objc"],
+  ["bash", "shell"],
+  ["sh", "shell"],
+  ["docker", "dockerfile"],
+  ["make", "makefile"],
+  ["terraform", "hcl"],
+  ["proto", "protobuf"],
+]);
+
+/** Every language id the indexer assigns. */
+export const LANGUAGE_IDS: ReadonlySet<string> = new Set([...EXTENSIONS.values(), ...FILE_NAMES.values(), ...INTERPRETERS.values()]);
+
+/**
+ * The language id a user means by `name`: an id (`typescript`), an extension (`ts`, `py`,
+ * `rs`) or a common alias (`golang`, `c#`); undefined when none fits.
+ */
+export function languageFromName(name: string): string | undefined {
+  const n = name.trim().toLowerCase().replace(/^\./, "");
+  if (LANGUAGE_IDS.has(n)) return n;
+  return LANGUAGE_ALIASES.get(n) ?? EXTENSIONS.get(n);
+}
+
+/** Up to three known names close to `name` (edit distance 2 or less, or a shared prefix), for hints. */
+export function closeNames(name: string, known: Iterable<string>): string[] {
+  const n = name.toLowerCase();
+  const scored: [string, number][] = [];
+  for (const k of known) {
+    const d = editDistance(n, k.toLowerCase());
+    if (d <= 2 || (n.length >= 2 && k.toLowerCase().startsWith(n))) scored.push([k, d]);
+  }
+  return scored
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, 3)
+    .map(([k]) => k);
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
