@@ -58,6 +58,9 @@ describe("parseRepoUrl accepts", () => {
       displayName: "127.0.0.1:8080/repo",
     });
     assert.equal(parseRepoUrl("/srv/repo.git", local).url, "/srv/repo.git");
+    // The folder's name, not the absolute path, names a local repository (it shows in every citation).
+    assert.equal(parseRepoUrl("/srv/git/repo.git", local).displayName, "repo");
+    assert.equal(parseRepoUrl("/home/me/src/ctxpipe", local).displayName, "ctxpipe");
     assert.equal(parseRepoUrl("./x", local).url, path.resolve("x"));
     assert.equal(parseRepoUrl("../x", local).kind, "local");
     assert.equal(parseRepoUrl("file:///srv/a%20b", local).url, "/srv/a b");
@@ -110,6 +113,10 @@ describe("parseRepoUrl refuses", () => {
     ["", "malformed"],
     ["x".repeat(3000), "malformed"],
   ];
+  it("says how to allow local paths", () => {
+    assert.throws(() => parseRepoUrl("/srv/repo", strict), /CTXPIPE_ALLOW_LOCAL_REPOSITORIES=true/);
+  });
+
   for (const [input, reason, alsoWithLocal] of cases) {
     it(`${JSON.stringify(input.slice(0, 60))} → ${reason}`, () => {
       for (const options of alsoWithLocal ? [strict, local] : [strict]) {

@@ -148,9 +148,14 @@ function parseScpLike(match: RegExpExecArray): ParsedRepoUrl {
 
 /** A local path (only with allowLocal). */
 function parseLocal(input: string, allowLocal: boolean): ParsedRepoUrl {
-  if (!allowLocal) throw refuse("local_path", "Local paths are not allowed; use an https:// or ssh URL.");
+  if (!allowLocal) {
+    throw refuse(
+      "local_path",
+      "Local paths are not allowed on this server: use an https:// or ssh URL, or set CTXPIPE_ALLOW_LOCAL_REPOSITORIES=true to index repositories on its disk.",
+    );
+  }
   const abs = path.resolve(input);
-  return { kind: "local", url: abs, host: "", path: abs, displayName: abs.replace(/\.git$/, "") };
+  return { kind: "local", url: abs, host: "", path: abs, displayName: path.basename(abs).replace(/\.git$/, "") || abs };
 }
 
 /**
