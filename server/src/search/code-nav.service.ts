@@ -11,7 +11,7 @@ import { globToRegexSource } from "./glob.js";
 import { rangesIn } from "./line-matcher.js";
 import { identifierPattern } from "./text-pattern.js";
 import { GroupScan } from "./group-scan.js";
-import type { Pattern, SearchQuery } from "./query-parser.js";
+import { emptyQuery, type Pattern } from "./query-parser.js";
 import * as sql from "./search.sql.js";
 
 /** Most lines one read returns. */
@@ -37,18 +37,6 @@ function readInOrg<T>(db: Database, scope: TenantScope, fn: (tx: Queryable) => P
 
 /** Largest line number a read may ask for (kept far from Postgres' int4 limit). */
 export const MAX_LINE_NUMBER = 100_000_000;
-
-const EMPTY_QUERY: SearchQuery = {
-  groups: [],
-  repos: [],
-  excludeRepos: [],
-  files: [],
-  excludeFiles: [],
-  langs: [],
-  excludeLangs: [],
-  symbols: [],
-  caseSensitive: false,
-};
 
 /** The published state of one repository (404 when missing or not in the org). */
 async function publishedRepo(tx: Queryable, repositoryId: string): Promise<sql.SearchableRepo & { status: string }> {
@@ -229,7 +217,7 @@ export async function findSymbols(
   return readInOrg(db, scope, async (tx) => {
     const repos = await resolveRepositories(tx, input.repository);
     if (repos.length === 0) return [];
-    const query = { ...EMPTY_QUERY, langs: language ? [language] : [] };
+    const query = { ...emptyQuery(), langs: language ? [language] : [] };
     const hits = await sql.withSignatures(
       tx,
       await sql.findSymbols(tx, repos, query, input.name, { match: input.match, kinds: input.kinds, limit: input.limit }),
@@ -274,7 +262,7 @@ export async function findReferences(
     const repos = await resolveRepositories(tx, input.repository);
     if (repos.length === 0) return { references: [], partial: false };
     const pattern = { kind: "literal" as const, value: input.name, negated: false };
-    const query = { ...EMPTY_QUERY, caseSensitive: true };
+    const query = { ...emptyQuery(), caseSensitive: true };
     const { chunks, capped } = await scanReferences(tx, pattern);
     const blobs = [...new Set(chunks.map((c) => c.blobOid))];
     const files = await sql.visibleFiles(tx, repos, query, blobs, 2000);

@@ -128,6 +128,11 @@ export function assertValidRegex(source: string, offset: number): void {
   if (problem) throw new QueryError(problem.message, offset + problem.index);
 }
 
+/** A query with no pattern and no filter (code navigation builds on it). */
+export function emptyQuery(): SearchQuery {
+  return { groups: [], repos: [], excludeRepos: [], files: [], excludeFiles: [], langs: [], excludeLangs: [], symbols: [], caseSensitive: false };
+}
+
 /**
  * Parses a query string.
  * @throws QueryError with the offset of the problem.
@@ -136,17 +141,7 @@ export function parseQuery(input: string): SearchQuery {
   if (input.length > MAX_QUERY_LENGTH) throw new QueryError(`query longer than ${MAX_QUERY_LENGTH} characters`, MAX_QUERY_LENGTH);
   const nul = input.indexOf("\u0000");
   if (nul !== -1) throw new QueryError("the query contains a NUL character", nul);
-  const query: SearchQuery = {
-    groups: [[]],
-    repos: [],
-    excludeRepos: [],
-    files: [],
-    excludeFiles: [],
-    langs: [],
-    excludeLangs: [],
-    symbols: [],
-    caseSensitive: false,
-  };
+  const query: SearchQuery = { ...emptyQuery(), groups: [[]] };
   let terms = 0;
   for (const token of tokenize(input)) {
     if (++terms > MAX_TERMS) throw new QueryError(`more than ${MAX_TERMS} terms`, token.offset);
