@@ -9,6 +9,7 @@ const base: RankSignals = {
   repoName: "r",
   path: "src/a.ts",
   definesQuerySymbol: false,
+  definesQuerySymbolIgnoringCase: false,
   symbolFilterMatch: false,
   symbolExactMatch: false,
   fileNameMatch: false,
@@ -16,6 +17,7 @@ const base: RankSignals = {
   matchingLines: 1,
   wordMatches: 0,
   exactCaseMatches: 0,
+  caseMeaningful: false,
 };
 
 describe("ranking", () => {
@@ -35,6 +37,12 @@ describe("ranking", () => {
     assert.ok(scoreFile({ ...base, matchingLines: 5 }) > scoreFile({ ...base, matchingLines: 2 }));
     assert.ok(scoreFile(base) > scoreFile({ ...base, path: "src/a.test.ts" }));
     assert.ok(scoreFile(base) > scoreFile({ ...base, path: "test/a.ts" }));
+  });
+
+  it("lets exact-case text beat a definition that matches only ignoring case when the query has case", () => {
+    const field = scoreFile({ ...base, definesQuerySymbolIgnoringCase: true, matchingLines: 50, wordMatches: 50, caseMeaningful: true });
+    const comment = scoreFile({ ...base, wordMatches: 1, exactCaseMatches: 1, caseMeaningful: true });
+    assert.ok(comment > field);
   });
 
   it("breaks ties by repository and path", () => {

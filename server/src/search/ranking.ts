@@ -1,15 +1,21 @@
 /**
  * Ranks matching files. Signals, strongest first: the file defines a symbol named like the
- * query (for sym:, an exact name beats a longer one), the file name or path contains it, then match quality (whole-word and exact-case
- * matches, how many lines match). Test and fixture paths rank lower. Ties break on
- * repository name and path, so the order is deterministic.
+ * query (for sym:, an exact name beats a longer one), the file name or path contains it, then
+ * match quality (exact-case, whole-word, how many lines match). When the query's letters
+ * carry case (`TODO`, `HttpClient`), case is meaningful even in a case-insensitive search: a
+ * definition that matches only ignoring case is a weak signal, and exact-case text beats any
+ * number of other-case lines. Test and fixture paths rank lower. Ties break on repository name
+ * and path, so the order is deterministic.
  */
 
 /** What ranking needs to know about one candidate file. */
 export interface RankSignals {
   repoName: string;
   path: string;
+  /** Defines a symbol named as the query, in the query's case (or the query is all lower case). */
   definesQuerySymbol: boolean;
+  /** Defines a symbol named as the query only when case is ignored (`todo` for `TODO`). */
+  definesQuerySymbolIgnoringCase: boolean;
   symbolFilterMatch: boolean;
   /** A sym: hit whose name equals the sym: value (ignoring case). */
   symbolExactMatch: boolean;
@@ -18,6 +24,8 @@ export interface RankSignals {
   matchingLines: number;
   wordMatches: number;
   exactCaseMatches: number;
+  /** The search ignores case but the query has upper-case letters: exact case is then a strong signal. */
+  caseMeaningful: boolean;
 }
 
 const TEST_PATH = /(^|\/)(tests?|__tests__|spec|specs|fixtures?|testdata|examples?)(\/|$)|[._-](test|spec)\.[a-z0-9]+$/i;
@@ -26,13 +34,14 @@ const TEST_PATH = /(^|\/)(tests?|__tests__|spec|specs|fixtures?|testdata|example
 export function scoreFile(s: RankSignals): number {
   let score = 0;
   if (s.definesQuerySymbol) score += 1000;
+  else if (s.definesQuerySymbolIgnoringCase) score += 20;
   if (s.symbolFilterMatch) score += 300;
   if (s.symbolExactMatch) score += 150;
   if (s.fileNameMatch) score += 200;
   else if (s.pathMatch) score += 80;
   score += Math.min(s.matchingLines, 50) * 2;
   if (s.wordMatches > 0) score += 40;
-  if (s.exactCaseMatches > 0) score += 10;
+  if (s.exactCaseMatches > 0) score += s.caseMeaningful ? 150 : 10;
   if (TEST_PATH.test(s.path)) score -= 60;
   score -= s.path.split("/").length;
   return score;

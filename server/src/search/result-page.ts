@@ -122,6 +122,9 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   const defsByBlob = new Map<string, sql.SymbolHit[]>();
   for (const d of definitions) (defsByBlob.get(d.blobOid) ?? defsByBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
 
+  // Names typed all in lower case say nothing about case: any-case definitions count in full.
+  const lowerCaseNames = new Set(literalNames.filter((n) => n === n.toLowerCase()));
+  const caseMeaningful = !query.caseSensitive && allPatterns.some((p) => p.kind === "literal" && p.value !== p.value.toLowerCase());
   const compile = patternCompiler(query.caseSensitive);
   const matched: { candidate: Candidate; lines: LineMatch[] }[] = [];
   let timedOut = false;
@@ -146,10 +149,13 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
         if (c.patterns.some((p) => p.kind === "literal" && p.value === matched)) exactCaseMatches++;
       }
     }
+    const exactDefs = defs.filter((d) => literalNames.includes(d.name) || lowerCaseNames.has(d.name.toLowerCase()));
     const score = scoreFile({
       repoName: c.repo.name,
       path: c.file.path,
-      definesQuerySymbol: defs.length > 0,
+      definesQuerySymbol: exactDefs.length > 0,
+      definesQuerySymbolIgnoringCase: defs.length > exactDefs.length,
+      caseMeaningful,
       symbolFilterMatch: c.symbolHits.length > 0,
       symbolExactMatch: c.symbolHits.some((h) => query.symbols.some((name) => name.toLowerCase() === h.name.toLowerCase())),
       fileNameMatch,

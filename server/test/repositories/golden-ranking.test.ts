@@ -33,7 +33,7 @@ const QUERIES: { q: string; why: string }[] = [
   { q: "reserveItem", why: "definition first, then a file named like the query (a test), then uses" },
   { q: "ledger", why: "case-insensitive substring; a Go type named Ledger is a definition; file-name matches" },
   { q: "/reserve\\w*\\(/", why: "regex, line-oriented; no definition boost for regexes" },
-  { q: "sym:Ledger", why: "symbol-name substring: only defining files, definition lines (no boost for the exact name)" },
+  { q: "sym:Ledger", why: "symbol-name substring: only defining files, definition lines; the exact name ranks first" },
   { q: "file:\\.go$", why: "file filter alone: every Go file (path matches, by depth then path)" },
   { q: "lang:python quantity_on_hand", why: "language filter; definition above the test that uses it" },
   { q: "formatSku", why: "test file with more matching lines is demoted below a plain use" },
@@ -44,6 +44,7 @@ const QUERIES: { q: string; why: string }[] = [
   { q: '"reserve stock"', why: "quoted phrase with a space; 'reserves stock' does not match" },
   { q: "MAX_RETRIES", why: "definition, then whole-word uses above a substring-only match" },
   { q: "checkout", why: "file-name match, then path-only matches, then content" },
+  { q: "TODO", why: "exact-case text beats a field named todo (a definition only ignoring case)" },
   { q: "sym:quantity", why: "symbols across TypeScript, Go and Python; test function demoted" },
 ];
 
