@@ -9,6 +9,7 @@ import { AppError, invalidInput, notFound } from "../platform/errors.js";
 import { closeNames, LANGUAGE_IDS, languageFromName } from "../indexing/index.js";
 import { globToRegexSource } from "./glob.js";
 import { rangesIn } from "./line-matcher.js";
+import { scoreReferenceFile } from "./ranking.js";
 import { identifierPattern } from "./text-pattern.js";
 import { GroupScan } from "./group-scan.js";
 import { emptyQuery, type Pattern } from "./query-parser.js";
@@ -284,7 +285,7 @@ export async function findReferences(
     }
     const byId = new Map(repos.map((r) => [r.id, r]));
     const references: Reference[] = [];
-    for (const file of files.sort((a, b) => byId.get(a.repositoryId)!.name.localeCompare(byId.get(b.repositoryId)!.name) || a.path.localeCompare(b.path))) {
+    for (const file of rankReferenceFiles(files, defs.filter((d) => d.name === input.name), linesByBlob, byId)) {
       const repo = byId.get(file.repositoryId)!;
       for (const l of linesByBlob.get(file.blobOid) ?? []) {
         references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });
@@ -292,6 +293,37 @@ export async function findReferences(
     }
     return { references: references.slice(0, input.limit), partial: capped || references.length > input.limit };
   });
+}
+
+/**
+ * The files that use the name, best first (ranking.ts, scoreReferenceFile): the defining
+ * files and their directories, code in the definition's language, non-test before test;
+ * ties on repository name, then path.
+ */
+function rankReferenceFiles(
+  files: sql.VisibleFile[],
+  defs: sql.SymbolHit[],
+  linesByBlob: Map<string, unknown[]>,
+  repos: Map<string, { name: string }>,
+): sql.VisibleFile[] {
+  const defBlobs = new Set(defs.map((d) => d.blobOid));
+  const defLanguages = new Set(defs.map((d) => d.language));
+  const dirOf = (f: sql.VisibleFile) => `${f.repositoryId}:${f.path.slice(0, f.path.lastIndexOf("/") + 1)}`;
+  const defDirs = new Set(files.filter((f) => defBlobs.has(f.blobOid)).map(dirOf));
+  return files
+    .map((file) => ({
+      file,
+      repoName: repos.get(file.repositoryId)!.name,
+      score: scoreReferenceFile({
+        path: file.path,
+        holdsDefinition: defBlobs.has(file.blobOid),
+        besideDefinition: defDirs.has(dirOf(file)),
+        definitionLanguage: file.language !== null && defLanguages.has(file.language),
+        references: linesByBlob.get(file.blobOid)?.length ?? 0,
+      }),
+    }))
+    .sort((a, b) => b.score - a.score || a.repoName.localeCompare(b.repoName) || a.file.path.localeCompare(b.file.path))
+    .map((r) => r.file);
 }
 
 /** How long findReferences scans before it answers with what it found (partial). */

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { rank, scoreFile, type RankSignals } from "./ranking.js";
+import { rank, scoreFile, scoreReferenceFile, type RankSignals } from "./ranking.js";
 
 const base: RankSignals = {
   repoName: "r",
@@ -56,5 +56,15 @@ describe("ranking", () => {
       rank(items).map((i) => `${i.repoName}/${i.path}`),
       ["z/z", "a/b", "a/y", "b/x"],
     );
+  });
+
+  it("ranks reference files: beside a definition, then its language, tests below code", () => {
+    const ref = { path: "src/a.ts", holdsDefinition: false, besideDefinition: false, definitionLanguage: false, references: 1 };
+    const own = scoreReferenceFile({ ...ref, holdsDefinition: true, definitionLanguage: true });
+    const beside = scoreReferenceFile({ ...ref, besideDefinition: true, definitionLanguage: true });
+    const code = scoreReferenceFile({ ...ref, definitionLanguage: true });
+    const prose = scoreReferenceFile({ ...ref, path: "README.md" });
+    const test = scoreReferenceFile({ ...ref, path: "src/a.test.ts", besideDefinition: true, definitionLanguage: true, references: 40 });
+    assert.ok(own > beside && beside > code && code > prose && prose > test);
   });
 });

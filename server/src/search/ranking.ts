@@ -42,7 +42,42 @@ export function scoreFile(s: RankSignals): number {
   score += Math.min(s.matchingLines, 50) * 2;
   if (s.wordMatches > 0) score += 40;
   if (s.exactCaseMatches > 0) score += s.caseMeaningful ? 150 : 10;
-  if (TEST_PATH.test(s.path)) score -= 60;
+  if (isTestPath(s.path)) score -= 60;
+  score -= s.path.split("/").length;
+  return score;
+}
+
+/** True for test and fixture paths (`test/`, `__tests__/`, `*.test.ts`, `*_spec.rb`, …). */
+export function isTestPath(path: string): boolean {
+  return TEST_PATH.test(path);
+}
+
+/** What ranking a file of references needs to know (find_references). */
+export interface ReferenceFileSignals {
+  path: string;
+  /** The file holds a definition of the name. */
+  holdsDefinition: boolean;
+  /** The file sits in the same directory as a definition (of the same repository). */
+  besideDefinition: boolean;
+  /** The file's language is a definition's language (code that can call it, not prose). */
+  definitionLanguage: boolean;
+  /** Lines in the file that use the name. */
+  references: number;
+}
+
+/**
+ * Score of one file of references; higher first. Code near a definition first (its own file,
+ * then its directory), code in the definition's language next, prose after; test and fixture
+ * paths below non-test code whatever their place; more uses and shallower paths break the
+ * rest.
+ */
+export function scoreReferenceFile(s: ReferenceFileSignals): number {
+  let score = 0;
+  if (s.holdsDefinition) score += 200;
+  else if (s.besideDefinition) score += 100;
+  if (s.definitionLanguage) score += 50;
+  if (isTestPath(s.path)) score -= 400;
+  score += Math.min(s.references, 10) * 2;
   score -= s.path.split("/").length;
   return score;
 }

@@ -121,4 +121,17 @@ describe("golden ranking", () => {
       assert.deepEqual(actual[q], expected[q]!.results, `ranking of ${JSON.stringify(q)} changed (regenerate with UPDATE_GOLDEN=1 after review)`);
     }
   });
+
+  it("ranks references: code beside the definition, then other code, prose, tests last", async () => {
+    const order = async (name: string) => {
+      const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/references?name=${name}`, { as: owner });
+      assert.equal(res.status, 200, res.text);
+      return [...new Set(res.json.references.map((r: { path: string }) => r.path))];
+    };
+    // Defined in src/inventory/ledger.ts (its only line there is the definition): code first,
+    // then the docs; the test beside the definition comes last.
+    assert.deepEqual(await order("reserveItem"), ["src/api/orders.ts", "README.md", "docs/reservations.md", "src/inventory/reserveItem.test.ts"]);
+    // Defined in src/util/sku.ts: the test beside it has more uses but ranks below code.
+    assert.deepEqual(await order("formatSku"), ["src/inventory/ledger.ts", "src/util/sku.test.ts"]);
+  });
 });
