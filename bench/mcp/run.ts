@@ -3,8 +3,9 @@
  * corpus (bench-corpus/repo, built by bench/search/corpus.ts). Starts embedded Postgres and
  * `ctxpipe serve`, indexes the corpus through the REST API, then calls search_code and
  * read_file through the official MCP SDK client with an API key (1 warm-up + N measured calls
- * each). Reports p50/p95 per tool and the typical response size in tokens (characters / 4),
- * into bench-corpus/results/mcp-latest.md and stdout.
+ * each). Reports p50/p95 per tool and the response size in tokens (characters / 4): text and
+ * structured content apart, their sum at p50 and p95, and the largest answer in characters
+ * against the 24,000-character budget, into bench-corpus/results/mcp-latest.md and stdout.
  *
  * Options: --runs N (default 10), --smoke (the small corpus in bench-corpus/smoke).
  */
@@ -39,7 +40,10 @@ const SEARCHES = [
 
 interface Sample {
   ms: number;
-  chars: number;
+  /** Characters of the text content. */
+  text: number;
+  /** Characters of the structured content as JSON. */
+  structured: number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -53,7 +57,7 @@ async function timeCall(client: Client, name: string, args: Record<string, unkno
   const ms = performance.now() - started;
   const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
   if (result.isError) throw new Error(`${name} ${JSON.stringify(args)} failed: ${text}`);
-  return { ms, chars: text.length + JSON.stringify(result.structuredContent ?? {}).length };
+  return { ms, text: text.length, structured: JSON.stringify(result.structuredContent ?? {}).length };
 }
 
 async function main(): Promise<void> {
@@ -79,34 +83,54 @@ async function main(): Promise<void> {
       new StreamableHTTPClientTransport(new URL(`${serve.baseUrl}/mcp?orgSlug=${SLUG}`), { requestInit: { headers: { Authorization: `Bearer ${api.key}` } } }),
     );
 
-    const search: Sample[] = [];
-    for (const query of SEARCHES) {
-      await timeCall(client, "search_code", { query, limit: 10 });
-      for (let i = 0; i < RUNS; i++) search.push(await timeCall(client, "search_code", { query, limit: 10 }));
-    }
+    const searchAt = async (limit: number) => {
+      const samples: Sample[] = [];
+      for (const query of SEARCHES) {
+        await timeCall(client, "search_code", { query, limit });
+        for (let i = 0; i < RUNS; i++) samples.push(await timeCall(client, "search_code", { query, limit }));
+      }
+      return samples;
+    };
+    const search = await searchAt(10);
+    const searchMax = await searchAt(50);
     const files = await client.callTool({ name: "list_files", arguments: { glob: "*.{ts,js,py,go,cc}", limit: 200 } });
     const picked = ((files.structuredContent as { files: { path: string }[] }).files ?? []).filter((_, i) => i % 20 === 0).slice(0, 8);
-    const read: Sample[] = [];
-    for (const file of picked) {
-      await timeCall(client, "read_file", { repo: "corpus", path: file.path, startLine: 1, endLine: 200 });
-      for (let i = 0; i < RUNS; i++) read.push(await timeCall(client, "read_file", { repo: "corpus", path: file.path, startLine: 1, endLine: 200 }));
-    }
+    const readLines = async (lines: number) => {
+      const samples: Sample[] = [];
+      for (const file of picked) {
+        const args = { repo: "corpus", path: file.path, startLine: 1, endLine: lines };
+        await timeCall(client, "read_file", args);
+        for (let i = 0; i < RUNS; i++) samples.push(await timeCall(client, "read_file", args));
+      }
+      return samples;
+    };
+    const read = await readLines(200);
+    const readMax = await readLines(400);
     await client.close();
 
     const row = (tool: string, samples: Sample[]) => {
       const ms = samples.map((s) => s.ms);
-      const tokens = samples.map((s) => s.chars / 4);
-      return `| ${tool} | ${samples.length} | ${percentile(ms, 50).toFixed(1)} ms | ${percentile(ms, 95).toFixed(1)} ms | ${Math.round(percentile(tokens, 50))} | ${Math.round(percentile(tokens, 95))} |`;
+      const tokens = (pick: (s: Sample) => number, p: number) =>
+        Math.round(
+          percentile(
+            samples.map((s) => pick(s) / 4),
+            p,
+          ),
+        ).toLocaleString("en");
+      const largest = Math.max(...samples.map((s) => s.text + s.structured));
+      return `| ${tool} | ${samples.length} | ${percentile(ms, 50).toFixed(1)} ms | ${percentile(ms, 95).toFixed(1)} ms | ${tokens((s) => s.text, 50)} | ${tokens((s) => s.structured, 50)} | ${tokens((s) => s.text + s.structured, 50)} | ${tokens((s) => s.text + s.structured, 95)} | ${largest.toLocaleString("en")} |`;
     };
     const report = [
       `MCP tools over the benchmark corpus (${opts.smoke ? "smoke" : "full"}), ${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}.`,
       "",
-      "| tool | calls | p50 | p95 | tokens p50 | tokens p95 |",
-      "| --- | ---: | ---: | ---: | ---: | ---: |",
-      row("search_code", search),
+      "| tool | calls | p50 | p95 | text tokens p50 | structured tokens p50 | tokens p50 | tokens p95 | largest answer (chars) |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      row("search_code (limit 10)", search),
+      row("search_code (limit 50)", searchMax),
       row("read_file (200 lines)", read),
+      row("read_file (400 lines)", readMax),
       "",
-      `search_code queries: ${SEARCHES.map((q) => `\`${q}\``).join(", ")} (limit 10). read_file: ${picked.length} files, lines 1-200. Latency is the whole round trip of the SDK client (HTTP, auth, tool, JSON). Tokens are characters of text plus structured content, divided by 4.`,
+      `search_code queries: ${SEARCHES.map((q) => `\`${q}\``).join(", ")} (limit 10 and 50). read_file: ${picked.length} files, lines 1-200 and 1-400. Latency is the whole round trip of the SDK client (HTTP, auth, tool, JSON). Tokens are characters divided by 4; the budget is 24,000 characters of text and structured content together.`,
     ].join("\n");
     await fs.mkdir(path.join(CORPUS, "results"), { recursive: true });
     await fs.writeFile(path.join(CORPUS, "results", "mcp-latest.md"), `${report}\n`);

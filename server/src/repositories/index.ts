@@ -16,7 +16,7 @@ import { registerRepositoryRoutes } from "./repository.route.js";
 import type { RepositoryDependencies } from "./repository.service.js";
 import { deleteJob, syncJob, type RepositoryJobDependencies } from "./sync.job.js";
 
-export { listRepositories, type Repository, type RepositoryStatus } from "./repository.service.js";
+export { listRepositories, pickRepository, type Repository, type RepositoryStatus } from "./repository.service.js";
 
 /** The assembled capability for one process. */
 export interface Repositories extends Capability {

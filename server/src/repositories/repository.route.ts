@@ -7,7 +7,9 @@ import type { ApiRouter } from "../platform/http/api-route.js";
 import { addRepository, deleteRepository, getRepository, listRepositories, requestReindex, type RepositoryDependencies } from "./repository.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
-const repoParams = orgParams.extend({ repositoryId: z.string().uuid("must be a repository id (UUID)") });
+const repoParams = orgParams.extend({
+  repository: z.string().min(1).max(200).describe("The repository's id (UUID) or name; percent-encode a `/` in a name as %2F"),
+});
 
 const credentialsSchema = z.union([
   z.object({ token: z.string().min(1).max(4096), username: z.string().min(1).max(200).optional() }).strict(),
@@ -82,34 +84,34 @@ export function registerRepositoryRoutes(router: ApiRouter, deps: RepositoryDepe
     })
     .add({
       method: "get",
-      path: "/api/v1/orgs/{orgSlug}/repositories/{repositoryId}",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repository}",
       summary: "Read a repository and its index status",
       tags: ["Repositories"],
       access: "org",
       params: repoParams,
       responses: { 200: { description: "The repository", schema: repositorySchema } },
-      handler: async (c, { params }) => c.json(await getRepository(deps.db, orgActorOf(c), params.repositoryId)),
+      handler: async (c, { params }) => c.json(await getRepository(deps.db, orgActorOf(c), params.repository)),
     })
     .add({
       method: "post",
-      path: "/api/v1/orgs/{orgSlug}/repositories/{repositoryId}/reindex",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repository}/reindex",
       summary: "Queue a re-index (fetches new commits; unchanged files are not re-read)",
       tags: ["Repositories"],
       access: "org",
       minRole: "admin",
       params: repoParams,
       responses: { 202: { description: "Queued", schema: repositorySchema } },
-      handler: async (c, { params }) => c.json(await requestReindex(deps, orgActorOf(c), params.repositoryId), 202),
+      handler: async (c, { params }) => c.json(await requestReindex(deps, orgActorOf(c), params.repository), 202),
     })
     .add({
       method: "delete",
-      path: "/api/v1/orgs/{orgSlug}/repositories/{repositoryId}",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repository}",
       summary: "Delete a repository: its index rows and clone are purged",
       tags: ["Repositories"],
       access: "org",
       minRole: "admin",
       params: repoParams,
       responses: { 202: { description: "Deletion queued", schema: repositorySchema } },
-      handler: async (c, { params }) => c.json(await deleteRepository(deps, orgActorOf(c), params.repositoryId), 202),
+      handler: async (c, { params }) => c.json(await deleteRepository(deps, orgActorOf(c), params.repository), 202),
     });
 }

@@ -114,10 +114,21 @@ export interface RepositoryDependencies {
   enqueue: (job: "sync" | "delete", payload: { orgId: string; repositoryId: string }) => Promise<void>;
 }
 
-async function findRow(tx: Queryable, id: string): Promise<RepositoryRow> {
-  const { rows } = await tx.query<RepositoryRow>("select * from repositories where id = $1", [id]);
-  if (!rows[0]) throw notFound("repository");
-  return rows[0];
+async function findRow(tx: Queryable, ref: string): Promise<RepositoryRow> {
+  const { rows } = await tx.query<RepositoryRow>("select * from repositories where id::text = $1 or lower(name) = lower($1)", [ref]);
+  const row = pickRepository(rows, ref);
+  if (!row) throw notFound("repository");
+  return row;
+}
+
+/**
+ * The repository `ref` names among `rows`: the one with that id, else the one with exactly
+ * that name, else the only one with that name ignoring case. Undefined when none or several
+ * (names differing only in case) match.
+ */
+export function pickRepository<T extends { id: string; name: string }>(rows: T[], ref: string): T | undefined {
+  const byIgnoringCase = rows.filter((r) => r.name.toLowerCase() === ref.toLowerCase());
+  return rows.find((r) => r.id === ref) ?? rows.find((r) => r.name === ref) ?? (byIgnoringCase.length === 1 ? byIgnoringCase[0] : undefined);
 }
 
 /**
@@ -175,15 +186,16 @@ export async function listRepositories(
   });
 }
 
-/** One repository (404 when not in the actor's org). */
-export async function getRepository(db: Database, actor: OrgActor, id: string): Promise<Repository> {
-  return withTenant(db, actor, async (tx) => presentRepository(await findRow(tx, id)));
+/** One repository by id or name (404 when not in the actor's org). */
+export async function getRepository(db: Database, actor: OrgActor, ref: string): Promise<Repository> {
+  return withTenant(db, actor, async (tx) => presentRepository(await findRow(tx, ref)));
 }
 
-/** Queues a re-index (a run already queued absorbs it). */
-export async function requestReindex(deps: RepositoryDependencies, actor: OrgActor, id: string): Promise<Repository> {
+/** Queues a re-index of the repository `ref` (id or name); a run already queued absorbs it. */
+export async function requestReindex(deps: RepositoryDependencies, actor: OrgActor, ref: string): Promise<Repository> {
   const repo = await withTenant(deps.db, actor, async (tx) => {
-    const row = await findRow(tx, id);
+    const row = await findRow(tx, ref);
+    const id = row.id;
     if (row.status === "unindexing") throw new AppError("repository_unindexing", 409, "The repository is being deleted.");
     const { rows } = await tx.query<RepositoryRow>(
       `update repositories set status = case when status = 'running' then status else 'queued' end, updated_at = now()
@@ -193,20 +205,20 @@ export async function requestReindex(deps: RepositoryDependencies, actor: OrgAct
     await recordAudit(tx, actor, { action: "repository.reindex_requested", targetType: "repository", targetId: id });
     return rows[0]!;
   });
-  await deps.enqueue("sync", { orgId: actor.orgId, repositoryId: id });
+  await deps.enqueue("sync", { orgId: actor.orgId, repositoryId: repo.id });
   return presentRepository(repo);
 }
 
-/** Marks the repository for deletion and queues the purge of its index and clone. */
-export async function deleteRepository(deps: RepositoryDependencies, actor: OrgActor, id: string): Promise<Repository> {
+/** Marks the repository `ref` (id or name) for deletion and queues the purge of its index and clone. */
+export async function deleteRepository(deps: RepositoryDependencies, actor: OrgActor, ref: string): Promise<Repository> {
   const repo = await withTenant(deps.db, actor, async (tx) => {
-    await findRow(tx, id);
+    const id = (await findRow(tx, ref)).id;
     const { rows } = await tx.query<RepositoryRow>("update repositories set status = 'unindexing', step = null, updated_at = now() where id = $1 returning *", [
       id,
     ]);
     await recordAudit(tx, actor, { action: "repository.deleted", targetType: "repository", targetId: id, details: { name: rows[0]!.name } });
     return rows[0]!;
   });
-  await deps.enqueue("delete", { orgId: actor.orgId, repositoryId: id });
+  await deps.enqueue("delete", { orgId: actor.orgId, repositoryId: repo.id });
   return presentRepository(repo);
 }

@@ -7,6 +7,7 @@ import type { Database } from "../platform/db/database.js";
 import { withTenant, type Queryable, type TenantScope } from "../platform/db/tenant.js";
 import { AppError, invalidInput, notFound } from "../platform/errors.js";
 import { closeNames, LANGUAGE_IDS, languageFromName } from "../indexing/index.js";
+import { pickRepository } from "../repositories/index.js";
 import { globToRegexSource } from "./glob.js";
 import { rangesIn } from "./line-matcher.js";
 import { scoreReferenceFile } from "./ranking.js";
@@ -40,12 +41,12 @@ function readInOrg<T>(db: Database, scope: TenantScope, fn: (tx: Queryable) => P
 export const MAX_LINE_NUMBER = 100_000_000;
 
 /** The published state of one repository (404 when missing or not in the org). */
-async function publishedRepo(tx: Queryable, repositoryId: string): Promise<sql.SearchableRepo & { status: string }> {
+async function publishedRepo(tx: Queryable, ref: string): Promise<sql.SearchableRepo & { status: string }> {
   const { rows } = await tx.query<{ id: string; name: string; generation: number; indexed_commit: string | null; status: string }>(
-    "select id, name, generation, indexed_commit, status from repositories where id = $1",
-    [repositoryId],
+    "select id, name, generation, indexed_commit, status from repositories where id::text = $1 or lower(name) = lower($1)",
+    [ref],
   );
-  const row = rows[0];
+  const row = pickRepository(rows, ref);
   if (!row) throw notFound("repository");
   if (row.generation === 0 || !row.indexed_commit) {
     throw new AppError("not_indexed", 409, `The repository ${row.name} has no index yet (status: ${row.status}); try again when it is ready.`);
@@ -85,7 +86,7 @@ export interface FileList {
 export async function listFiles(
   db: Database,
   scope: TenantScope,
-  input: { repositoryId: string; glob?: string; limit: number; cursor?: string },
+  input: { repository: string; glob?: string; limit: number; cursor?: string },
 ): Promise<FileList> {
   let regex: string | undefined;
   try {
@@ -95,7 +96,7 @@ export async function listFiles(
   }
   const after = input.cursor === undefined ? null : decodePathCursor(input.cursor);
   return readInOrg(db, scope, async (tx) => {
-    const repo = await publishedRepo(tx, input.repositoryId);
+    const repo = await publishedRepo(tx, input.repository);
     const { rows } = await tx.query<{ path: string; language: string | null; size: number }>(
       `select path, language, size from index_files
        where repository_id = $1 and valid_from <= $2 and (valid_to is null or valid_to > $2)
@@ -104,9 +105,14 @@ export async function listFiles(
       [repo.id, repo.generation, regex ?? null, after, input.limit + 1],
     );
     const files = rows.slice(0, input.limit);
-    const next = rows.length > input.limit ? Buffer.from(files.at(-1)!.path).toString("base64url") : null;
+    const next = rows.length > input.limit ? filesCursorAfter(files.at(-1)!.path) : null;
     return { repository: { id: repo.id, name: repo.name, commit: repo.commit }, files, nextCursor: next };
   });
+}
+
+/** The file-list cursor that continues after `path`. */
+export function filesCursorAfter(path: string): string {
+  return Buffer.from(path).toString("base64url");
 }
 
 /**
@@ -140,7 +146,7 @@ export interface FileContent {
 export async function readFile(
   db: Database,
   scope: TenantScope,
-  input: { repositoryId: string; path: string; startLine?: number; endLine?: number },
+  input: { repository: string; path: string; startLine?: number; endLine?: number },
 ): Promise<FileContent> {
   const start = input.startLine ?? 1;
   const end = input.endLine ?? start + MAX_READ_LINES - 1;
@@ -152,7 +158,7 @@ export async function readFile(
   if (end < start) throw invalidInput("endLine must not be before startLine", { fields: [{ path: "endLine", message: "before startLine" }] });
   const last = Math.min(end, start + MAX_READ_LINES - 1);
   return readInOrg(db, scope, async (tx) => {
-    const repo = await publishedRepo(tx, input.repositoryId);
+    const repo = await publishedRepo(tx, input.repository);
     const { rows: files } = await tx.query<{ blob_oid: string; language: string | null }>(
       `select blob_oid, language from index_files
        where repository_id = $1 and path = $2 and valid_from <= $3 and (valid_to is null or valid_to > $3)`,
@@ -285,7 +291,12 @@ export async function findReferences(
     }
     const byId = new Map(repos.map((r) => [r.id, r]));
     const references: Reference[] = [];
-    for (const file of rankReferenceFiles(files, defs.filter((d) => d.name === input.name), linesByBlob, byId)) {
+    for (const file of rankReferenceFiles(
+      files,
+      defs.filter((d) => d.name === input.name),
+      linesByBlob,
+      byId,
+    )) {
       const repo = byId.get(file.repositoryId)!;
       for (const l of linesByBlob.get(file.blobOid) ?? []) {
         references.push({ repository: { id: repo.id, name: repo.name, commit: repo.commit }, path: file.path, ...l });

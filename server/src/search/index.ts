@@ -3,7 +3,7 @@
  * reading over the published index. REST routes here; the MCP tools call the same services.
  */
 export { searchCode, type SearchInput, type SearchResponse, type SearchResult } from "./search.service.js";
-export { findReferences, findRepositories, findSymbols, listFiles, MAX_LINE_NUMBER, readFile } from "./code-nav.service.js";
+export { filesCursorAfter, findReferences, findRepositories, findSymbols, listFiles, MAX_LINE_NUMBER, readFile } from "./code-nav.service.js";
 export { registerSearchRoutes } from "./search.route.js";
 
 import type { Capability } from "../platform/capability.js";

@@ -10,7 +10,9 @@ import { findReferences, findSymbols, listFiles, MAX_LINE_NUMBER, MAX_LIST_FILES
 import { searchCode } from "./search.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
-const repoParams = orgParams.extend({ repositoryId: z.string().uuid("must be a repository id (UUID)") });
+const repoParams = orgParams.extend({
+  repository: z.string().min(1).max(200).describe("The repository's id (UUID) or name; percent-encode a `/` in a name as %2F"),
+});
 const lineSchema = z.object({
   line: z.number(),
   text: z.string(),
@@ -135,7 +137,7 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
     })
     .add({
       method: "get",
-      path: "/api/v1/orgs/{orgSlug}/repositories/{repositoryId}/files",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repository}/files",
       summary: "List a repository's indexed files, optionally by glob",
       tags: ["Files"],
       access: "org",
@@ -157,11 +159,11 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
         },
       },
       handler: async (c, { params, query }) =>
-        c.json(await listFiles(db, orgActorOf(c), { repositoryId: params.repositoryId, glob: query.glob, limit: query.limit, cursor: query.cursor })),
+        c.json(await listFiles(db, orgActorOf(c), { repository: params.repository, glob: query.glob, limit: query.limit, cursor: query.cursor })),
     })
     .add({
       method: "get",
-      path: "/api/v1/orgs/{orgSlug}/repositories/{repositoryId}/file",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repository}/file",
       summary: `Read an indexed file or a line range (at most ${MAX_READ_LINES} lines)`,
       tags: ["Files"],
       access: "org",
@@ -187,6 +189,6 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
         },
       },
       handler: async (c, { params, query }) =>
-        c.json(await readFile(db, orgActorOf(c), { repositoryId: params.repositoryId, path: query.path, startLine: query.startLine, endLine: query.endLine })),
+        c.json(await readFile(db, orgActorOf(c), { repository: params.repository, path: query.path, startLine: query.startLine, endLine: query.endLine })),
     });
 }

@@ -19,14 +19,14 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/orgs/{orgSlug}/invitations/{invitationId}/resend": undefined,
   "post /api/v1/orgs/{orgSlug}/api-keys": { name: "intruder key" },
   "post /api/v1/orgs/{orgSlug}/repositories": { url: "https://github.com/intruder/repo.git" },
-  "post /api/v1/orgs/{orgSlug}/repositories/{repositoryId}/reindex": undefined,
+  "post /api/v1/orgs/{orgSlug}/repositories/{repository}/reindex": undefined,
 };
 /** Valid query strings for routes that need one, so that only the tenant check can refuse them. */
 const QUERIES: Record<string, string> = {
   "get /api/v1/orgs/{orgSlug}/search": "?q=secret",
   "get /api/v1/orgs/{orgSlug}/symbols": "?name=secret",
   "get /api/v1/orgs/{orgSlug}/references": "?name=secret",
-  "get /api/v1/orgs/{orgSlug}/repositories/{repositoryId}/file": "?path=README.md",
+  "get /api/v1/orgs/{orgSlug}/repositories/{repository}/file": "?path=README.md",
 };
 const MUTATING = new Set(["post", "patch", "put", "delete"]);
 
@@ -35,6 +35,8 @@ interface OrgFixture {
   owner: TestUser;
   /** Resource ids by path-parameter name. */
   ids: Record<string, string>;
+  /** The repository's name, which {repository} also accepts. */
+  repositoryName?: string;
 }
 
 describe("tenant isolation", () => {
@@ -82,7 +84,8 @@ describe("tenant isolation", () => {
     orgB = {
       slug: b.slug,
       owner: bob,
-      ids: { userId: bob.id, keyId: bobKey.apiKey.id, invitationId: pending.json.invitation.id, repositoryId: repoB.json.id },
+      ids: { userId: bob.id, keyId: bobKey.apiKey.id, invitationId: pending.json.invitation.id, repository: repoB.json.id },
+      repositoryName: repoB.json.name,
     };
 
     const doc = (await (await fetch(`${app.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
@@ -137,6 +140,14 @@ describe("tenant isolation", () => {
       const res = await call(app, route.method.toUpperCase(), urlFor(route, orgA.slug, orgB.ids), { as: alice, body: bodyFor(route) });
       assert.equal(res.status, 404, `${route.method} ${route.path}: ${res.status} ${res.text}`);
     }
+    // {repository} takes a name too: org B's repository name under org A's slug is not found either.
+    for (const route of routes.filter((r) => r.path.includes("{repository}"))) {
+      const res = await call(app, route.method.toUpperCase(), urlFor(route, orgA.slug, { ...orgB.ids, repository: orgB.repositoryName! }), {
+        as: alice,
+        body: bodyFor(route),
+      });
+      assert.equal(res.status, 404, `${route.method} ${route.path} by name: ${res.status} ${res.text}`);
+    }
     // Org B is untouched: its key works, its invitation is pending, Bob is still owner.
     const me = await call(app, "GET", "/api/v1/me", { as: { apiKey: bobKeyB } });
     assert.equal(me.status, 200);
@@ -147,7 +158,7 @@ describe("tenant isolation", () => {
     assert.equal(members.json.members.find((m: { userId: string }) => m.userId === orgB.owner.id).role, "owner");
     const org = await call(app, "GET", `/api/v1/orgs/${orgB.slug}`, { as: orgB.owner });
     assert.notEqual(org.json.name, "Renamed by intruder");
-    const repo = await call(app, "GET", `/api/v1/orgs/${orgB.slug}/repositories/${orgB.ids.repositoryId}`, { as: orgB.owner });
+    const repo = await call(app, "GET", `/api/v1/orgs/${orgB.slug}/repositories/${orgB.ids.repository}`, { as: orgB.owner });
     assert.equal(repo.json.status, "queued", "org B's repository was neither deleted nor re-indexed");
   });
 

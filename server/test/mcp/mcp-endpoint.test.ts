@@ -80,9 +80,9 @@ describe("MCP endpoint", () => {
     const lines = text.split("\n");
     assert.match(lines[0]!, /^shop@[0-9a-f]{12}:src\/discount\.ts$/);
     assert.equal(lines[1], "  1: export function applyDiscount(sku: string) {");
-    const structured = result.structuredContent as { results: { path: string }[]; partial: boolean };
+    const structured = result.structuredContent as { results: { citation: string; lines: number[] }[]; partial: boolean };
     assert.deepEqual(
-      structured.results.map((r) => r.path),
+      structured.results.map((r) => r.citation.split(":")[1]),
       ["src/discount.ts", "docs/guide.md", "src/cart.ts"],
       "equal scores break on path",
     );
@@ -136,6 +136,82 @@ describe("MCP endpoint", () => {
     assert.equal(usage.status, 200);
     const search = usage.json.usage.find((u: { tool: string }) => u.tool === "search_code");
     assert.ok(search.calls >= 2 && search.errors >= 1, JSON.stringify(search));
+  });
+
+  describe("answer budget", () => {
+    /** Characters an answer costs a client that passes both text and structured content on. */
+    const size = (r: Record<string, unknown>) =>
+      (r.content as { text: string }[]).map((c) => c.text).join("").length + JSON.stringify(r.structuredContent ?? {}).length;
+    const text = (r: Record<string, unknown>) => (r.content as { text: string }[])[0]!.text;
+    const long = "x".repeat(260);
+    let big: Client;
+
+    before(async () => {
+      // A second org with files whose every line is long: a full page of any tool overflows.
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 60; i++) {
+        files[`src/needles/n${i}.ts`] = Array.from({ length: 30 }, (_, j) => `export const needle${i}_${j} = "${long}"; // needle`).join("\n");
+      }
+      for (let i = 0; i < 250; i++)
+        files[`src/some/deeply/nested/directory/for/budget/checks/module-${String(i).padStart(4, "0")}.ts`] = `export const m${i} = ${i};\n`;
+      files["big.txt"] = Array.from({ length: 600 }, (_, i) => `${i} ${long}`).join("\n");
+      const repoPath = await createTestRepo(root, "haystack", files);
+      const budgetOrg = await createOrgAs(app, owner, "budget-org");
+      const repo = await call(app, "POST", `/api/v1/orgs/${budgetOrg.slug}/repositories`, { as: owner, body: { url: repoPath, name: "haystack" } });
+      assert.equal(repo.status, 201, repo.text);
+      assert.equal((await waitForRepository(app, owner, budgetOrg.slug, repo.json.id)).status, "ready");
+      const budgetKey = (await call(app, "POST", `/api/v1/orgs/${budgetOrg.slug}/api-keys`, { as: owner, body: { name: "budget" } })).json.key;
+      big = new Client({ name: "ctxpipe-test", version: "1.0.0" });
+      await big.connect(
+        new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=${budgetOrg.slug}`), {
+          requestInit: { headers: { Authorization: `Bearer ${budgetKey}` } },
+        }),
+      );
+    });
+    after(async () => {
+      await big?.close();
+    });
+
+    it("keeps text and structured content together within 24,000 characters, snippets in the text only", async () => {
+      const search = await big.callTool({ name: "search_code", arguments: { query: "needle", limit: 50 } });
+      assert.ok(size(search) <= 24_000, `search_code: ${size(search)}`);
+      assert.match(text(search), /Output cut to fit the budget/);
+      const results = (search.structuredContent as { results: { citation: string; lines: unknown[] }[] }).results;
+      assert.ok(results.length > 0 && results.every((r) => r.lines.every((l) => typeof l === "number")), "line numbers only");
+      assert.equal(
+        results.length,
+        text(search)
+          .split("\n")
+          .filter((l) => l.startsWith("haystack@")).length,
+        "structured results are the ones shown",
+      );
+
+      const read = await big.callTool({ name: "read_file", arguments: { repo: "haystack", path: "big.txt" } });
+      assert.ok(size(read) <= 24_000, `read_file: ${size(read)}`);
+      const range = read.structuredContent as { endLine: number; nextStartLine: number; lines?: unknown };
+      assert.equal(range.lines, undefined);
+      assert.equal(range.nextStartLine, range.endLine + 1);
+      assert.match(text(read), new RegExp(`More: read_file with startLine ${range.nextStartLine}\\.`));
+
+      const refs = await big.callTool({ name: "find_references", arguments: { name: "needle", limit: 200 } });
+      assert.ok(size(refs) <= 24_000, `find_references: ${size(refs)}`);
+      const symbols = await big.callTool({ name: "find_symbol", arguments: { name: "needle", match: "prefix" } });
+      assert.ok(size(symbols) <= 24_000, `find_symbol: ${size(symbols)}`);
+    });
+
+    it("cuts list_files to the budget and continues with a cursor, losing no path", async () => {
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      for (let page = 0; page < 20; page++) {
+        const res = await big.callTool({ name: "list_files", arguments: { repo: "haystack", limit: 1000, ...(cursor ? { cursor } : {}) } });
+        assert.ok(size(res) <= 24_000, `list_files: ${size(res)}`);
+        const structured = res.structuredContent as { files: { path: string }[]; nextCursor: string | null };
+        for (const f of structured.files) seen.add(f.path);
+        if (!structured.nextCursor) break;
+        cursor = structured.nextCursor;
+      }
+      assert.equal(seen.size, 311);
+    });
   });
 
   describe("transport refusals", () => {

@@ -156,6 +156,37 @@ describe("repository lifecycle", () => {
     assert.equal(rows[0].n, 0, "chunks of the deleted repository are collected");
   });
 
+  it("takes a repository's name wherever it takes its id", async () => {
+    const base = `/api/v1/orgs/${org.slug}/repositories`;
+    const added = await call(app, "POST", base, { as: owner, body: { url: repoDir, name: "acme/Api" } });
+    assert.equal(added.status, 201, added.text);
+    assert.equal((await waitForRepository(app, owner, org.slug, added.json.id)).status, "ready");
+    // A `/` in a name is percent-encoded; the name matches ignoring case when only one does.
+    for (const ref of ["acme%2FApi", "acme%2Fapi", added.json.id]) {
+      const one = await call(app, "GET", `${base}/${ref}`, { as: owner });
+      assert.equal(one.status, 200, `${ref}: ${one.text}`);
+      assert.equal(one.json.id, added.json.id);
+      const files = await call(app, "GET", `${base}/${ref}/files?glob=src/*.ts`, { as: owner });
+      assert.equal(files.status, 200, files.text);
+      assert.ok(files.json.files.some((f: { path: string }) => f.path === "src/server.ts"));
+      const file = await call(app, "GET", `${base}/${ref}/file?path=src/server.ts&startLine=1&endLine=1`, { as: owner });
+      assert.equal(file.status, 200, file.text);
+      assert.equal(file.json.path, "src/server.ts");
+      assert.match(file.json.lines[0].text, /^export function startServer\(/);
+    }
+    assert.equal((await call(app, "POST", `${base}/acme%2FApi/reindex`, { as: owner })).status, 202);
+    assert.equal((await call(app, "GET", `${base}/nope`, { as: owner })).json.error.code, "not_found");
+    // Two names that differ only in case: the exact one is found, an inexact one is not (404).
+    const other = await call(app, "POST", base, { as: owner, body: { url: repoDir, name: "acme/API" } });
+    assert.equal(other.status, 201, other.text);
+    assert.equal((await call(app, "GET", `${base}/acme%2FAPI`, { as: owner })).json.id, other.json.id);
+    assert.equal((await call(app, "GET", `${base}/acme%2Fapi`, { as: owner })).status, 404);
+    for (const id of [added.json.id, other.json.id]) {
+      await waitForRepository(app, owner, org.slug, id);
+      assert.equal((await call(app, "DELETE", `${base}/${id}`, { as: owner })).status, 202);
+    }
+  });
+
   it("refuses unsafe or malformed URLs with the reason", async () => {
     const strict = await startTestApp({ roles: ["server"], db: app.db });
     try {

@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { findReferences } from "../../search/index.js";
-import { cite, clip, fitLines } from "../budget.js";
+import { cite, clip, fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
@@ -18,14 +18,18 @@ export const findReferencesTool: ToolDefinition<z.infer<typeof input>> = {
   name: "find_references",
   description: "Find lines that use an identifier (whole word, case-sensitive), excluding its definitions.",
   inputSchema: input,
-  outputSchema: z.object({ references: z.array(z.object({ citation: z.string(), text: z.string() })), partial: z.boolean() }),
+  outputSchema: z.object({ references: z.array(z.object({ citation: z.string() })), partial: z.boolean() }),
   async run(ctx: ToolContext, args) {
     const { references, partial } = await findReferences(ctx.db, ctx.scope, { name: args.name, repository: args.repo, limit: args.limit ?? 50 });
-    const refs = references.map((r) => ({ citation: cite(r.repository.name, r.repository.commit, r.path, r.line), text: clip(r.text.trim()) }));
-    const fitted = fitLines(refs.map((r) => `${r.citation}  ${r.text}`));
+    const fitted = fitItems(
+      references.map((r) => {
+        const citation = cite(r.repository.name, r.repository.commit, r.path, r.line);
+        return { text: `${citation}  ${clip(r.text.trim())}`, data: { citation } };
+      }),
+    );
     const notes = [];
     if (partial) notes.push("More references exist; pass repo or a higher limit.");
     if (fitted.truncated) notes.push("Output cut to fit the budget.");
-    return { text: [fitted.text || `No references to "${args.name}" found.`, ...notes].join("\n"), structured: { references: refs, partial } };
+    return { text: [fitted.text || `No references to "${args.name}" found.`, ...notes].join("\n"), structured: { references: fitted.data, partial } };
   },
 };

@@ -3,7 +3,7 @@
  */
 import { z } from "zod";
 import { findSymbols } from "../../search/index.js";
-import { cite, clip, fitLines } from "../budget.js";
+import { cite, clip, fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
@@ -21,9 +21,7 @@ export const findSymbolTool: ToolDefinition<z.infer<typeof input>> = {
   description: "Find where a function, class, type or other symbol is defined. Returns signatures with repo@commit:path:line.",
   inputSchema: input,
   outputSchema: z.object({
-    symbols: z.array(
-      z.object({ citation: z.string(), name: z.string(), kind: z.string(), container: z.string().nullable(), signature: z.string(), endLine: z.number() }),
-    ),
+    symbols: z.array(z.object({ citation: z.string(), name: z.string(), kind: z.string(), container: z.string().nullable(), endLine: z.number() })),
   }),
   async run(ctx: ToolContext, args) {
     const hits = await findSymbols(ctx.db, ctx.scope, {
@@ -34,15 +32,19 @@ export const findSymbolTool: ToolDefinition<z.infer<typeof input>> = {
       language: args.language,
       limit: 50,
     });
-    const symbols = hits.map((h) => ({
-      citation: cite(h.repository.name, h.repository.commit, h.path, h.startLine),
-      name: h.name,
-      kind: h.kind,
-      container: h.container,
-      signature: clip(h.signature),
-      endLine: h.endLine,
-    }));
-    const fitted = fitLines(symbols.map((s) => `${s.citation}  ${s.kind}${s.container ? ` in ${s.container}` : ""}  ${s.signature}`));
-    return { text: fitted.text || `No definition of "${args.name}" found.${args.match ? "" : ' Try match: "prefix" or "fuzzy".'}`, structured: { symbols } };
+    const fitted = fitItems(
+      hits.map((h) => {
+        const citation = cite(h.repository.name, h.repository.commit, h.path, h.startLine);
+        return {
+          text: `${citation}  ${h.kind}${h.container ? ` in ${h.container}` : ""}  ${clip(h.signature)}`,
+          data: { citation, name: h.name, kind: h.kind, container: h.container, endLine: h.endLine },
+        };
+      }),
+    );
+    const notes = fitted.truncated ? ["Output cut to fit the budget; pass repo, kind or language."] : [];
+    return {
+      text: [fitted.text || `No definition of "${args.name}" found.${args.match ? "" : ' Try match: "prefix" or "fuzzy".'}`, ...notes].join("\n"),
+      structured: { symbols: fitted.data },
+    };
   },
 };

@@ -2,8 +2,8 @@
  * list_files: paths of indexed files, by glob, in one repository or all.
  */
 import { z } from "zod";
-import { listFiles, findRepositories } from "../../search/index.js";
-import { fitLines } from "../budget.js";
+import { filesCursorAfter, findRepositories, listFiles } from "../../search/index.js";
+import { fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
@@ -28,7 +28,7 @@ export const listFilesTool: ToolDefinition<z.infer<typeof input>> = {
     for (const repo of repos) {
       if (files.length >= limit) break;
       const page = await listFiles(ctx.db, ctx.scope, {
-        repositoryId: repo.id,
+        repository: repo.id,
         glob: args.glob,
         limit: limit - files.length,
         cursor: repos.length === 1 ? args.cursor : undefined,
@@ -37,11 +37,14 @@ export const listFilesTool: ToolDefinition<z.infer<typeof input>> = {
       if (repos.length === 1) nextCursor = page.nextCursor;
     }
     const multi = repos.length > 1;
-    const fitted = fitLines(files.map((f) => (multi ? `${f.repository}:${f.path}` : f.path)));
+    const fitted = fitItems(files.map((f) => ({ text: multi ? `${f.repository}:${f.path}` : f.path, data: f })));
     const notes = [];
+    // Cut to fit: one repository continues after the last path shown.
+    const lastShown = fitted.data.at(-1);
+    if (fitted.truncated && repos.length === 1 && lastShown) nextCursor = filesCursorAfter(lastShown.path);
     if (nextCursor) notes.push(`More: call again with cursor "${nextCursor}".`);
-    if (fitted.truncated) notes.push("Output cut to fit the budget; use a narrower glob.");
+    if (fitted.truncated && repos.length > 1) notes.push("Output cut to fit the budget; pass repo (then a cursor continues) or a narrower glob.");
     if (files.length === 0) notes.push(repos.length === 0 ? "No indexed repositories yet." : "No files match.");
-    return { text: [fitted.text, ...notes].filter(Boolean).join("\n"), structured: { files, nextCursor } };
+    return { text: [fitted.text, ...notes].filter(Boolean).join("\n"), structured: { files: fitted.data, nextCursor } };
   },
 };

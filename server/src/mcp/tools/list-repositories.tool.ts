@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { listRepositories } from "../../repositories/index.js";
+import { fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
@@ -45,13 +46,16 @@ export const listRepositoriesTool: ToolDefinition<Record<string, never>> = {
         .map(([l]) => l)
         .slice(0, 5),
     }));
-    const lines = repositories.map(
-      (r) =>
-        `${r.name}  ${r.status}  ${r.commit ? r.commit.slice(0, 12) : "-"}  ${age(r.indexedAt ? new Date(r.indexedAt) : null)}  ${r.files} files  ${(r.bytes / 1e6).toFixed(1)} MB  ${r.languages.join(", ")}`,
+    const fitted = fitItems(
+      repositories.map((r) => ({
+        text: `${r.name}  ${r.status}  ${r.commit ? r.commit.slice(0, 12) : "-"}  ${age(r.indexedAt ? new Date(r.indexedAt) : null)}  ${r.files} files  ${(r.bytes / 1e6).toFixed(1)} MB  ${r.languages.join(", ")}`,
+        data: r,
+      })),
     );
+    const notes = fitted.truncated ? [`Showing ${fitted.data.length} of ${repositories.length} repositories; search_code with repo: reaches every one.`] : [];
     return {
-      text: lines.length ? lines.join("\n") : "No repositories yet. An admin can add them in the web app or with POST /api/v1/orgs/{org}/repositories.",
-      structured: { repositories },
+      text: [fitted.text || "No repositories yet. An admin can add them in the web app or with POST /api/v1/orgs/{org}/repositories.", ...notes].join("\n"),
+      structured: { repositories: fitted.data },
     };
   },
 };

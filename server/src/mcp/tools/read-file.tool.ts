@@ -1,5 +1,6 @@
 /**
- * read_file: numbered lines of an indexed file, bounded; says how to read on.
+ * read_file: numbered lines of an indexed file, bounded; says how to read on. The lines are in
+ * the text only; the structured content says which range it holds.
  */
 import { z } from "zod";
 import { MAX_LINE_NUMBER, readFile, findRepositories } from "../../search/index.js";
@@ -27,14 +28,13 @@ export const readFileTool: ToolDefinition<z.infer<typeof input>> = {
     totalLines: z.number(),
     startLine: z.number(),
     endLine: z.number(),
-    lines: z.array(z.object({ line: z.number(), text: z.string() })),
     nextStartLine: z.number().nullable(),
   }),
   async run(ctx: ToolContext, args) {
     const [repo] = await findRepositories(ctx.db, ctx.scope, args.repo);
     const start = args.startLine ?? 1;
     const end = Math.min(args.endLine ?? start + MAX_LINES - 1, start + MAX_LINES - 1);
-    const file = await readFile(ctx.db, ctx.scope, { repositoryId: repo!.id, path: args.path, startLine: start, endLine: end });
+    const file = await readFile(ctx.db, ctx.scope, { repository: repo!.id, path: args.path, startLine: start, endLine: end });
     const width = String(file.endLine).length;
     const fitted = fitLines(file.lines.map((l) => `${String(l.line).padStart(width)}  ${clip(l.text, 1000)}`));
     const shownEnd = file.lines[fitted.text.split("\n").length - 1]?.line ?? file.endLine;
@@ -49,7 +49,6 @@ export const readFileTool: ToolDefinition<z.infer<typeof input>> = {
         totalLines: file.totalLines,
         startLine: file.startLine,
         endLine: lastShown,
-        lines: file.lines.filter((l) => l.line <= lastShown),
         nextStartLine: next,
       },
     };

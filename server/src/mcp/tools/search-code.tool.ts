@@ -1,10 +1,11 @@
 /**
  * search_code: the query language of the REST search (literals, "phrases", /regex/, repo:,
- * file:, lang:, sym:, case:yes, -negation, or), compact results with citations.
+ * file:, lang:, sym:, case:yes, -negation, or), compact results with citations. The text
+ * carries the matching lines; the structured content only their numbers.
  */
 import { z } from "zod";
 import { searchCode } from "../../search/index.js";
-import { cite, clip, fitLines } from "../budget.js";
+import { cite, clip, fitItems } from "../budget.js";
 import { indexingNote, type ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
@@ -29,11 +30,8 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
   outputSchema: z.object({
     results: z.array(
       z.object({
-        citation: z.string(),
-        repository: z.string(),
-        commit: z.string(),
-        path: z.string(),
-        lines: z.array(z.object({ line: z.number(), text: z.string() })),
+        citation: z.string().describe("repo@commit:path"),
+        lines: z.array(z.number()).describe("Matching line numbers; their text is in the text content."),
       }),
     ),
     nextCursor: z.string().nullable(),
@@ -47,23 +45,18 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
       context: 0,
       budgetMs: ctx.searchBudgetMs,
     });
-    const results = response.results.map((r) => ({
-      citation: cite(r.repository.name, r.commit, r.path),
-      repository: r.repository.name,
-      commit: r.commit,
-      path: r.path,
-      lines: r.lines
-        .filter((l) => !l.context)
-        .slice(0, 8)
-        .map((l) => ({ line: l.line, text: clip(l.text) })),
-    }));
-    const out: string[] = [];
-    for (const r of results) {
-      out.push(r.citation + (r.lines.length === 0 ? "  (path match)" : ""));
-      for (const l of r.lines) out.push(`  ${l.line}: ${l.text.trim()}`);
-    }
-    if (results.length === 0) out.push(response.stats.searchedRepositories === 0 ? "No indexed repositories to search yet." : "No matches.");
-    const fitted = fitLines(out);
+    const fitted = fitItems(
+      response.results.map((r) => {
+        const citation = cite(r.repository.name, r.commit, r.path);
+        const lines = r.lines.filter((l) => !l.context).slice(0, 8);
+        return {
+          text: [citation + (lines.length === 0 ? "  (path match)" : ""), ...lines.map((l) => `  ${l.line}: ${clip(l.text.trim())}`)].join("\n"),
+          data: { citation, lines: lines.map((l) => l.line) },
+        };
+      }),
+    );
+    const results = fitted.data;
+    const empty = response.results.length === 0 ? (response.stats.searchedRepositories === 0 ? "No indexed repositories to search yet." : "No matches.") : "";
     const tail: string[] = [];
     if (response.partial) tail.push(`Results are partial (${response.partialReason}); narrow the query with file:, lang: or repo:.`);
     if (response.nextCursor) tail.push(`More results: call again with cursor "${response.nextCursor}".`);
@@ -71,7 +64,7 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
     const note = await indexingNote(ctx);
     if (note) tail.push(note);
     return {
-      text: [fitted.text, ...tail].filter(Boolean).join("\n"),
+      text: [fitted.text || empty, ...tail].filter(Boolean).join("\n"),
       structured: { results, nextCursor: response.nextCursor, partial: response.partial },
     };
   },
