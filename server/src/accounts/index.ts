@@ -11,12 +11,14 @@ import type { Mailer } from "../platform/email/mailer.js";
 import type { AccessGuards, ApiRouter } from "../platform/http/api-route.js";
 import type { AppEnv, Caller, OrgContext } from "../platform/http/app-env.js";
 import type { Logger } from "../platform/logging.js";
+import { createFailureLimit } from "../platform/rate-limit.js";
 import { registerApiKeyRoutes } from "./api-keys/api-key.route.js";
 import { registerAuditRoutes } from "./audit/audit.route.js";
 import { recordSignIn } from "./audit/audit.service.js";
 import { authRoutes } from "./auth/auth.route.js";
-import { createAuthentication, type IdentifyOptions } from "./auth/authenticate.js";
+import { createAuthentication, CREDENTIAL_FAILURES_PER_IP, type IdentifyOptions } from "./auth/authenticate.js";
 import { createAuth, type Auth } from "./auth/better-auth.js";
+import { createSignUpPolicy } from "./auth/sign-up-policy.js";
 import { registerInvitationRoutes } from "./invitations/invitation.route.js";
 import { registerMeRoute } from "./me.route.js";
 import { registerMemberRoutes } from "./members/member.route.js";
@@ -61,27 +63,45 @@ export interface AccountsDependencies {
 /** Builds the accounts capability. Call after migrations. */
 export function createAccounts(deps: AccountsDependencies): Accounts {
   const { config, db, mailer } = deps;
+  const credentialFailures = createFailureLimit(db.app, CREDENTIAL_FAILURES_PER_IP);
+  const signUpPolicy = createSignUpPolicy({ rule: config.signUp, db, tokenFailures: credentialFailures });
   const auth = createAuth({
     config,
     db,
     mailer,
     logger: deps.logger,
+    signUpPolicy,
     onSessionCreated: (session) => recordSignIn(db, session.userId, session.ipAddress),
   });
-  const { authenticate, guards, identify, resolveOrg } = createAuthentication({ auth, db, allowedOrigins: config.allowedOrigins, baseUrl: config.baseUrl });
+  const { authenticate, guards, identify, resolveOrg } = createAuthentication({
+    auth,
+    db,
+    allowedOrigins: config.allowedOrigins,
+    baseUrl: config.baseUrl,
+    credentialFailures,
+  });
   return {
     auth,
     authenticate,
     guards,
     identify,
     resolveOrg,
-    routes: [authRoutes({ auth, pool: db.app, emailEnabled: mailer.enabled, socialProviders: Object.keys(config.socialProviders), logger: deps.logger })],
+    routes: [
+      authRoutes({
+        auth,
+        pool: db.app,
+        emailEnabled: mailer.enabled,
+        socialProviders: Object.keys(config.socialProviders),
+        signUp: config.signUp,
+        logger: deps.logger,
+      }),
+    ],
     registerRoutes(router) {
       registerMeRoute(router, db);
       registerOAuthAppRoutes(router, db);
       registerOrgRoutes(router, db);
       registerMemberRoutes(router, db);
-      registerInvitationRoutes(router, { db, mailer, config });
+      registerInvitationRoutes(router, { db, mailer, config, tokenFailures: credentialFailures });
       registerApiKeyRoutes(router, db);
       registerAuditRoutes(router, db);
     },

@@ -93,7 +93,7 @@ export function mcpRoutes(deps: McpDependencies) {
     }
     let caller: Caller | undefined;
     try {
-      caller = await deps.accounts.identify(c.req.raw, { oauth: true });
+      caller = await deps.accounts.identify(c.req.raw, { oauth: true, clientIp: c.get("clientIp") });
     } catch (err) {
       if (isAppError(err) && err.status === 401) return rpcError(c, 401, -32001, err.message, challenge("invalid_token"));
       throw err;

@@ -42,3 +42,57 @@ export async function consumeRateLimit(pool: pg.Pool, limit: RateLimit, keys: st
     });
   }
 }
+
+/** The most keys a failure limit remembers as failing in one process. */
+const MAX_FAILING_KEYS = 10_000;
+
+/**
+ * A limit on failures (an unknown API key, a wrong invitation token) per key, usually the
+ * client IP. Failures are counted in Postgres like any limit; a key over it is refused before
+ * its next attempt is even checked. Keys without a recent failure cost no query: each process
+ * remembers the keys it saw fail within the window.
+ */
+export interface FailureLimit {
+  /**
+   * Refuses a key that used up its failures.
+   * @throws AppError rate_limited (429).
+   */
+  assertAllowed(key: string): Promise<void>;
+  /**
+   * Counts one failure of `key`.
+   * @throws AppError rate_limited (429) once the key is over the limit.
+   */
+  recordFailure(key: string): Promise<void>;
+}
+
+/** A failure limit over `pool`'s buckets. */
+export function createFailureLimit(pool: pg.Pool, limit: RateLimit): FailureLimit {
+  const failing = new Map<string, number>();
+  return {
+    async assertAllowed(key) {
+      const until = failing.get(key);
+      if (until === undefined) return;
+      if (until < Date.now()) {
+        failing.delete(key);
+        return;
+      }
+      const { rows } = await pool.query<{ hits: number; reset_in: number }>(
+        `select hits, extract(epoch from (window_start + make_interval(secs => $2) - now()))::float8 as reset_in
+         from rate_limit_buckets where bucket = $1 and window_start > now() - make_interval(secs => $2)`,
+        [`${limit.name}:${key.toLowerCase().slice(0, 200)}`, limit.windowSeconds],
+      );
+      const row = rows[0];
+      if (row && row.hits >= limit.max) {
+        const retryAfter = Math.max(1, Math.ceil(row.reset_in));
+        throw new AppError("rate_limited", 429, `Too many failed attempts; try again in ${retryAfter} s.`, { details: { retryAfterSeconds: retryAfter } });
+      }
+    },
+    async recordFailure(key) {
+      if (!key) return;
+      failing.delete(key);
+      if (failing.size >= MAX_FAILING_KEYS) failing.delete(failing.keys().next().value!);
+      failing.set(key, Date.now() + limit.windowSeconds * 1000);
+      await consumeRateLimit(pool, limit, [key]);
+    },
+  };
+}

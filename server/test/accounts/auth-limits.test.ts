@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AUTH_RATE_LIMITS } from "../../src/accounts/auth/auth.route.js";
-import { signIn, signUp, uniqueEmail } from "../harness/http-client.js";
+import { CREDENTIAL_FAILURES_PER_IP } from "../../src/accounts/auth/authenticate.js";
+import { call, createOrgAs, signIn, signUp, uniqueEmail } from "../harness/http-client.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
 describe("auth endpoints", () => {
@@ -23,6 +24,7 @@ describe("auth endpoints", () => {
       passwordReset: false,
       invitationEmails: false,
       socialProviders: [],
+      signUp: { mode: "open" },
     });
   });
 
@@ -85,5 +87,34 @@ describe("auth endpoints", () => {
     // Another account from the same IP is not blocked by this account's limit.
     const other = await signUp(app);
     assert.equal((await signIn(app, other.email, other.password)).status, 200);
+  });
+
+  // Last in this file: it leaves 127.0.0.1 blocked for API keys and invitation tokens.
+  it("limits failed API keys and invitation tokens per IP, before a key is even looked at", async () => {
+    const user = await signUp(app);
+    const org = await createOrgAs(app, user);
+    const key = (await call(app, "POST", `/api/v1/orgs/${org.slug}/api-keys`, { as: user, body: { name: "k" } })).json.key as string;
+    const max = CREDENTIAL_FAILURES_PER_IP.max;
+    for (let i = 0; i < max; i++) {
+      // Unknown API keys and unknown invitation tokens count together.
+      const res =
+        i % 2 === 0
+          ? await call(app, "GET", "/api/v1/me", { as: { apiKey: `ctx_${"x".repeat(40)}${i}` } })
+          : await call(app, "GET", `/api/v1/invitations/${"B".repeat(42)}${i % 10}`);
+      assert.equal(res.status, i % 2 === 0 ? 401 : 404, `attempt ${i + 1}: ${res.text}`);
+    }
+    for (const attempt of [
+      () => call(app, "GET", "/api/v1/me", { as: { apiKey: `ctx_${"y".repeat(40)}` } }),
+      () => call(app, "GET", `/api/v1/invitations/${"C".repeat(43)}`),
+      // The IP is over its limit: even a valid key waits.
+      () => call(app, "GET", "/api/v1/me", { as: { apiKey: key } }),
+    ]) {
+      const res = await attempt();
+      assert.equal(res.status, 429, res.text);
+      assert.equal(res.json.error.code, "rate_limited");
+      assert.ok(Number(res.headers.get("retry-after")) > 0);
+    }
+    // A signed-in browser is not a guessed credential: its session still works.
+    assert.equal((await call(app, "GET", "/api/v1/me", { as: user })).status, 200);
   });
 });

@@ -16,7 +16,8 @@ export interface TestUser {
   cookie: string;
 }
 
-const ORIGIN = "http://localhost:3000";
+/** The Origin header browsers of the test app send (AUTH_BASE_URL). */
+export const ORIGIN = "http://localhost:3000";
 let counter = 0;
 
 /** A unique e-mail address for this test process. */
@@ -63,14 +64,14 @@ export async function call(app: TestApp, method: string, path: string, options: 
 }
 
 /** Signs a new user up by e-mail and password; returns their session cookie. */
-export async function signUp(app: TestApp, options: { email?: string; password?: string; name?: string } = {}): Promise<TestUser> {
+export async function signUp(app: TestApp, options: { email?: string; password?: string; name?: string; invitationToken?: string } = {}): Promise<TestUser> {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? "correct horse battery staple";
   const name = options.name ?? email.split("@")[0]!;
   const res = await fetch(`${app.url}/.auth/sign-up/email`, {
     method: "POST",
     headers: { "content-type": "application/json", origin: ORIGIN },
-    body: JSON.stringify({ email, password, name }),
+    body: JSON.stringify({ email, password, name, ...(options.invitationToken ? { invitationToken: options.invitationToken } : {}) }),
   });
   if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { user: { id: string } };

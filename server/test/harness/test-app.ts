@@ -48,6 +48,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     CTXPIPE_SHUTDOWN_TIMEOUT_MS: "5000",
     CONNECTION_SECRETS_ENCRYPTION_KEY: "0f".repeat(32),
     DATABASE_POOL_SIZE: "4",
+    // Suites sign up many users; the sign-up policy's own tests set AUTH_SIGN_UP themselves.
+    AUTH_SIGN_UP: "open",
     ...options.env,
   });
   const logger = options.logger ?? createLogger(config.logLevel);

@@ -9,6 +9,7 @@
 import { oauthProviderAuthServerMetadata, oauthProviderOpenIdConfigMetadata } from "@better-auth/oauth-provider";
 import { Hono, type Context, type Next } from "hono";
 import type pg from "pg";
+import type { SignUpRule } from "../../platform/config/config.js";
 import { databaseAnswers, databaseUnavailable } from "../../platform/db/db-errors.js";
 import { AppError, badRequest, notFound } from "../../platform/errors.js";
 import type { AppEnv } from "../../platform/http/app-env.js";
@@ -70,7 +71,7 @@ async function peekEmail(c: Context<AppEnv>): Promise<string> {
 }
 
 /** The /.auth route group. */
-export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: boolean; socialProviders: string[]; logger: Logger }) {
+export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: boolean; socialProviders: string[]; signUp: SignUpRule; logger: Logger }) {
   const { auth, pool } = deps;
   const log = deps.logger.child({ module: "auth" });
   const forward = async (c: Context<AppEnv>, body?: string) => {
@@ -109,6 +110,8 @@ export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: bool
           passwordReset: deps.emailEnabled,
           invitationEmails: deps.emailEnabled,
           socialProviders: deps.socialProviders,
+          // For the sign-up page: "first-user" and "invite-only" both need an invitation once a user exists.
+          signUp: deps.signUp,
         }),
       )
       .post("/.auth/sign-in/email", async (c) => {

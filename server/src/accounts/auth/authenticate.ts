@@ -3,8 +3,9 @@
  * routes declare. Credentials, in order: an API key (`x-api-key`, or `Authorization: Bearer
  * ctx_...`), then any other bearer token as an OAuth access token (only where the caller
  * allows it: /mcp, the token's audience), then the browser session cookie. A presented but
- * invalid key or token is a 401; it never falls back to the cookie. Cookie-authenticated
- * mutations must come from an allowed Origin.
+ * invalid key or token is a 401; it never falls back to the cookie. Failed keys and tokens
+ * count per client IP (`credentialFailures`): an IP over the limit gets 429 before its next
+ * key is looked at. Cookie-authenticated mutations must come from an allowed Origin.
  */
 import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
@@ -14,9 +15,17 @@ import { AppError, forbidden, notFound, unauthorized } from "../../platform/erro
 import type { AccessGuards } from "../../platform/http/api-route.js";
 import type { AppEnv, Caller, OrgContext } from "../../platform/http/app-env.js";
 import type { OrgRole } from "../../platform/org-roles.js";
+import type { FailureLimit, RateLimit } from "../../platform/rate-limit.js";
 import { hasRole } from "../roles.js";
 import { createOAuthTokenVerifier } from "../oauth/oauth-token.js";
 import type { Auth } from "./better-auth.js";
+
+/**
+ * Failed credentials per client IP: unknown API keys, refused bearer tokens, unknown
+ * invitation tokens. Keys and tokens are 240 to 256 bits of randomness, so this is defence in
+ * depth against noise more than against guessing.
+ */
+export const CREDENTIAL_FAILURES_PER_IP = { name: "bad-credential-ip", max: 30, windowSeconds: 600 } satisfies RateLimit;
 
 /** Prefix of every ctxpipe API key. */
 export const API_KEY_PREFIX = "ctx_";
@@ -53,10 +62,12 @@ async function callerFromApiKey(db: Database, key: string): Promise<Caller> {
 export interface IdentifyOptions {
   /** Accept OAuth access tokens (issued for the MCP resource): true on /mcp only. */
   oauth?: boolean;
+  /** The client's IP, under which failed keys and tokens are counted. */
+  clientIp?: string;
 }
 
 /** The authentication middleware and the guards built on it. */
-export function createAuthentication(deps: { auth: Auth; db: Database; allowedOrigins: string[]; baseUrl: string }) {
+export function createAuthentication(deps: { auth: Auth; db: Database; allowedOrigins: string[]; baseUrl: string; credentialFailures: FailureLimit }) {
   const { auth, db } = deps;
   const verifyOAuthAccessToken = createOAuthTokenVerifier({ auth, db, baseUrl: deps.baseUrl });
 
@@ -66,19 +77,37 @@ export function createAuthentication(deps: { auth: Auth; db: Database; allowedOr
    */
   const identify = async (request: Request, options: IdentifyOptions = {}): Promise<Caller | undefined> => {
     const key = readApiKey(request.headers);
-    if (key) return callerFromApiKey(db, key);
     const authorization = request.headers.get("authorization");
-    if (authorization) {
-      // A bearer credential that is not an API key: an OAuth access token where allowed,
-      // otherwise refused. Never fall back to the cookie.
-      const token = authorization.match(/^Bearer\s+(\S+)$/i)?.[1];
-      if (token && options.oauth) return verifyOAuthAccessToken(token);
-      throw new AppError(
-        "invalid_token",
-        401,
-        options.oauth ? "The bearer token is not valid." : "The bearer token is not valid here: OAuth access tokens are for /mcp; use an API key.",
-      );
+    if (!key && !authorization) return fromCookie(request);
+    const ip = options.clientIp ?? "";
+    await deps.credentialFailures.assertAllowed(ip);
+    try {
+      return await fromCredential(key, authorization, options);
+    } catch (err) {
+      // A refused key or token counts against the IP; an expired token of ours is no guess.
+      if (err instanceof AppError && err.status === 401 && !(err.details as { expired?: boolean } | undefined)?.expired) {
+        await deps.credentialFailures.recordFailure(ip);
+      }
+      throw err;
     }
+  };
+
+  /** The caller behind an API key or bearer token. */
+  const fromCredential = async (key: string | undefined, authorization: string | null, options: IdentifyOptions): Promise<Caller> => {
+    if (key) return callerFromApiKey(db, key);
+    // A bearer credential that is not an API key: an OAuth access token where allowed,
+    // otherwise refused. Never fall back to the cookie.
+    const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (token && options.oauth) return verifyOAuthAccessToken(token);
+    throw new AppError(
+      "invalid_token",
+      401,
+      options.oauth ? "The bearer token is not valid." : "The bearer token is not valid here: OAuth access tokens are for /mcp; use an API key.",
+    );
+  };
+
+  /** The signed-in user of the session cookie, if any. */
+  const fromCookie = async (request: Request): Promise<Caller | undefined> => {
     if (request.headers.get("cookie")) {
       const session = await auth.api.getSession({ headers: request.headers }).catch(async (err: unknown) => {
         // Better Auth wraps a failed database call in its own error, without the cause.
@@ -93,7 +122,7 @@ export function createAuthentication(deps: { auth: Auth; db: Database; allowedOr
   };
 
   const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-    const caller = await identify(c.req.raw);
+    const caller = await identify(c.req.raw, { clientIp: c.get("clientIp") });
     if (caller) c.set("caller", caller);
     return next();
   });

@@ -20,6 +20,7 @@ import type { Database } from "../../platform/db/database.js";
 import type { Mailer } from "../../platform/email/mailer.js";
 import type { Logger } from "../../platform/logging.js";
 import { revokeAllOAuthApps } from "../oauth/oauth-app.service.js";
+import type { SignUpPolicy } from "./sign-up-policy.js";
 
 /** Header through which the HTTP layer passes the resolved client IP to Better Auth. */
 export const CLIENT_IP_HEADER = "x-ctxpipe-client-ip";
@@ -54,6 +55,8 @@ export interface AuthDependencies {
   db: Database;
   mailer: Mailer;
   logger: Logger;
+  /** Who may create an account; without one (the admin CLI), anyone. */
+  signUpPolicy?: SignUpPolicy;
   /** Called after every new session (sign-in or sign-up), for the audit log. */
   onSessionCreated?: (session: { userId: string; ipAddress?: string | null }) => Promise<void>;
 }
@@ -94,6 +97,21 @@ export function createAuth(deps: AuthDependencies) {
       },
     },
     socialProviders: social,
+    user: {
+      // Every new account passes here (e-mail sign-up, first social sign-in). Calls without a
+      // request are the operator's own (ctxpipe admin create-user).
+      validateUserInfo: async ({ user, source }, ctx) => {
+        if (source.action !== "create-user" || !deps.signUpPolicy || !ctx?.request) return;
+        const body = (ctx.body ?? {}) as { invitationToken?: unknown };
+        const refusal = await deps.signUpPolicy.check({
+          email: String(user.email ?? ""),
+          invitationToken: typeof body.invitationToken === "string" ? body.invitationToken : undefined,
+          emailVerified: source.method === "oauth" && user.emailVerified === true,
+          ip: ctx.request.headers.get(CLIENT_IP_HEADER) ?? "",
+        });
+        return refusal ? { error: refusal.code, errorDescription: refusal.message } : undefined;
+      },
+    },
     session: { expiresIn: 7 * 24 * 3600, updateAge: 24 * 3600 },
     advanced: {
       cookiePrefix: "ctxpipe",

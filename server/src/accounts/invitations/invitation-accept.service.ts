@@ -5,10 +5,10 @@
  * writes then run in that org's tenant scope.
  */
 import type { Database } from "../../platform/db/database.js";
-import { withTenant } from "../../platform/db/tenant.js";
+import { unsafeAcrossTenants, withTenant } from "../../platform/db/tenant.js";
 import { AppError, conflict, notFound } from "../../platform/errors.js";
 import type { OrgRole } from "../../platform/org-roles.js";
-import { consumeRateLimit } from "../../platform/rate-limit.js";
+import { consumeRateLimit, type FailureLimit } from "../../platform/rate-limit.js";
 import { recordAudit } from "../audit/audit.service.js";
 import { hashInvitationToken, INVITATION_RATE_LIMITS, invitationStatus, type InvitationStatus } from "./invitation.service.js";
 
@@ -44,10 +44,21 @@ interface FoundInvitation {
 /** Tokens are 32 bytes in base64url (43 characters); anything else cannot match. */
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
-async function findByToken(db: Database, token: string): Promise<FoundInvitation> {
-  if (!TOKEN_FORMAT.test(token)) throw notFound("invitation");
-  const { rows } = await db.app.query<FoundInvitation>("select * from ctxpipe_find_invitation($1)", [hashInvitationToken(token)]);
-  if (!rows[0]) throw notFound("invitation");
+/** Who presents a token: unknown tokens count as failures of this client IP. */
+export interface TokenPresenter {
+  ip: string;
+  failures: FailureLimit;
+}
+
+async function findByToken(db: Database, token: string, presenter: TokenPresenter): Promise<FoundInvitation> {
+  await presenter.failures.assertAllowed(presenter.ip);
+  const rows = TOKEN_FORMAT.test(token)
+    ? (await db.app.query<FoundInvitation>("select * from ctxpipe_find_invitation($1)", [hashInvitationToken(token)])).rows
+    : [];
+  if (!rows[0]) {
+    await presenter.failures.recordFailure(presenter.ip);
+    throw notFound("invitation");
+  }
   return rows[0];
 }
 
@@ -55,8 +66,8 @@ async function findByToken(db: Database, token: string): Promise<FoundInvitation
  * The invitation behind `token`, for the accept page.
  * @throws not_found for an unknown (or replaced) token.
  */
-export async function previewInvitation(db: Database, token: string): Promise<InvitationPreview> {
-  const found = await findByToken(db, token);
+export async function previewInvitation(db: Database, token: string, presenter: TokenPresenter): Promise<InvitationPreview> {
+  const found = await findByToken(db, token, presenter);
   return {
     orgName: found.org_name,
     orgSlug: found.org_slug,
@@ -65,6 +76,35 @@ export async function previewInvitation(db: Database, token: string): Promise<In
     status: invitationStatus(found),
     expiresAt: found.expires_at.toISOString(),
   };
+}
+
+/**
+ * The invitation behind `token` as sign-up sees it (its address and status), or undefined
+ * for an unknown token (counted as a failure of the presenter's IP).
+ */
+export async function invitationForSignUp(
+  db: Database,
+  token: string,
+  presenter: TokenPresenter,
+): Promise<{ email: string; status: InvitationStatus } | undefined> {
+  try {
+    const found = await findByToken(db, token, presenter);
+    return { email: found.email, status: invitationStatus(found) };
+  } catch (err) {
+    if (err instanceof AppError && err.code === "not_found") return undefined;
+    throw err;
+  }
+}
+
+/** True when some organisation has a pending, unexpired invitation for `email`. */
+export async function hasPendingInvitation(db: Database, email: string): Promise<boolean> {
+  return unsafeAcrossTenants(db, "sign-up policy: an invited address may sign up, whichever organisation invited it", async (tx) => {
+    const { rows } = await tx.query(
+      "select 1 from org_invitations where lower(email) = lower($1) and accepted_at is null and revoked_at is null and expires_at > now() limit 1",
+      [email],
+    );
+    return rows.length > 0;
+  });
 }
 
 function assertAcceptable(status: InvitationStatus): void {
@@ -81,9 +121,10 @@ export async function acceptInvitation(
   db: Database,
   invitee: Invitee,
   token: string,
+  failures: FailureLimit,
 ): Promise<{ org: { id: string; slug: string; name: string; role: OrgRole } }> {
   await consumeRateLimit(db.app, INVITATION_RATE_LIMITS.acceptPerIp, [invitee.ip]);
-  const found = await findByToken(db, token);
+  const found = await findByToken(db, token, { ip: invitee.ip, failures });
   assertAcceptable(invitationStatus(found));
   if (found.email.toLowerCase() !== invitee.email.toLowerCase()) {
     throw new AppError("invitation_email_mismatch", 403, "This invitation was sent to another e-mail address: sign in with that address to accept it.");

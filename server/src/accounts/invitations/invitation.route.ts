@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { ApiRouter } from "../../platform/http/api-route.js";
+import type { FailureLimit } from "../../platform/rate-limit.js";
 import { orgActorOf } from "../actor.js";
 import { orgParams, roleSchema } from "../schemas.js";
 import { acceptInvitation, previewInvitation } from "./invitation-accept.service.js";
@@ -37,7 +38,7 @@ const tokenSchema = z.string().min(1).max(200);
 const TAGS = ["Invitations"];
 
 /** Registers the invitation routes. */
-export function registerInvitationRoutes(router: ApiRouter, deps: InvitationDependencies): void {
+export function registerInvitationRoutes(router: ApiRouter, deps: InvitationDependencies & { tokenFailures: FailureLimit }): void {
   router
     .add({
       method: "post",
@@ -109,8 +110,9 @@ export function registerInvitationRoutes(router: ApiRouter, deps: InvitationDepe
           schema: z.object({ orgName: z.string(), orgSlug: z.string(), email: z.string(), role: roleSchema, status: statusSchema, expiresAt: z.string() }),
         },
         404: { description: "Unknown or replaced token (`not_found`)" },
+        429: { description: "Too many unknown tokens or API keys from this address (`rate_limited`)" },
       },
-      handler: async (c, { params }) => c.json(await previewInvitation(deps.db, params.token)),
+      handler: async (c, { params }) => c.json(await previewInvitation(deps.db, params.token, { ip: c.get("clientIp"), failures: deps.tokenFailures })),
     })
     .add({
       method: "post",
@@ -133,7 +135,7 @@ export function registerInvitationRoutes(router: ApiRouter, deps: InvitationDepe
       },
       handler: async (c, { body }) => {
         const caller = c.get("caller")!;
-        return c.json(await acceptInvitation(deps.db, { userId: caller.userId, email: caller.email, ip: c.get("clientIp") }, body.token));
+        return c.json(await acceptInvitation(deps.db, { userId: caller.userId, email: caller.email, ip: c.get("clientIp") }, body.token, deps.tokenFailures));
       },
     });
 }

@@ -58,7 +58,10 @@ export function createOAuthTokenVerifier(deps: { auth: Auth; db: Database; baseU
         verifyOptions: { issuer, audience, typ: "at+jwt", algorithms: ["EdDSA"], requiredClaims: ["sub", "iat", "exp"] },
       });
     } catch (err) {
-      throw invalidToken(describe(err));
+      // An expired token was signed by us (jose checks the signature first): not a guess, so
+      // marked for the failure count to skip.
+      const expired = (err as { code?: string }).code === "ERR_JWT_EXPIRED";
+      throw new AppError("invalid_token", 401, describe(err), expired ? { details: { expired: true } } : {});
     }
     // Sender-constrained (DPoP) tokens need a proof we do not check: refuse rather than accept as bearer.
     if (payload.cnf !== undefined) throw invalidToken("DPoP-bound access tokens are not supported here.");

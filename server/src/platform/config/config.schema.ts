@@ -69,6 +69,8 @@ export const envSchema = z.object({
   ),
   /** Sender of ctxpipe's e-mail, e.g. "ctx| <ctx@example.com>". Required with SMTP_CONNECTION_URL. */
   EMAIL_FROM_ADDRESS: optionalString,
+  /** Who may create an account: open, invite-only, or domains:<a.com,b.org>. Unset: the first user, then invite-only. */
+  AUTH_SIGN_UP: optionalString,
   /** GitHub OAuth app for "Sign in with GitHub" (both or neither). */
   AUTH_GITHUB_CLIENT_ID: optionalString,
   AUTH_GITHUB_CLIENT_SECRET: optionalString,

@@ -104,6 +104,19 @@ describe("parseConfig", () => {
     for (const key of keys) assert.ok(message.includes(`  - ${key}:`), `${key} missing from message`);
   });
 
+  it("parses AUTH_SIGN_UP: first user by default, open, invite-only, domains", () => {
+    assert.deepEqual(parseConfig({}, "/srv").signUp, { mode: "first-user" });
+    assert.deepEqual(parseConfig({ AUTH_SIGN_UP: "open" }, "/srv").signUp, { mode: "open" });
+    assert.deepEqual(parseConfig({ AUTH_SIGN_UP: "Invite-Only" }, "/srv").signUp, { mode: "invite-only" });
+    assert.deepEqual(parseConfig({ AUTH_SIGN_UP: "domains:Example.com, @example.org,example.com" }, "/srv").signUp, {
+      mode: "domains",
+      domains: ["example.com", "example.org"],
+    });
+    assert.match(problemsOf({ AUTH_SIGN_UP: "everyone" }).join(), /AUTH_SIGN_UP: must be open, invite-only or domains:<list>/);
+    assert.match(problemsOf({ AUTH_SIGN_UP: "domains:" }).join(), /AUTH_SIGN_UP: list at least one domain/);
+    assert.match(problemsOf({ AUTH_SIGN_UP: "domains:example.com,*.evil" }).join(), /AUTH_SIGN_UP: not a domain: \*\.evil/);
+  });
+
   it("treats empty strings as unset", () => {
     const config = parseConfig({ DATABASE_URL: "", AUTH_SECRET: "", AUTH_BASE_URL: "", PORT: "", HOST: "", LOG_LEVEL: "" }, "/srv");
     assert.equal(config.database.url, undefined);

@@ -22,6 +22,8 @@ export interface Config {
   previousEncryptionKeys: Buffer[];
   /** Outgoing e-mail; undefined when SMTP is not configured. */
   email: { smtpUrl: string; from: string } | undefined;
+  /** Who may create an account (AUTH_SIGN_UP): accounts/auth/sign-up-policy.ts. */
+  signUp: SignUpRule;
   /** Social sign-in providers that are configured. */
   socialProviders: { github?: { clientId: string; clientSecret: string }; google?: { clientId: string; clientSecret: string } };
   trustedProxyHops: number;
@@ -42,6 +44,34 @@ export interface Config {
   logLevel: RawEnv["LOG_LEVEL"];
   shutdownTimeoutMs: number;
   workerStaleSeconds: number;
+}
+
+/**
+ * Who may create an account. `first-user` (AUTH_SIGN_UP unset): anyone while the instance has
+ * no user, then as `invite-only`. `domains`: addresses in `domains`, or invited ones.
+ */
+export type SignUpRule = { mode: "open" | "invite-only" | "first-user" } | { mode: "domains"; domains: string[] };
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** Parses AUTH_SIGN_UP; pushes a problem and returns undefined when it is not valid. */
+function parseSignUp(value: string | undefined, problems: string[]): SignUpRule | undefined {
+  if (value === undefined) return { mode: "first-user" };
+  const trimmed = value.trim().toLowerCase();
+  if (trimmed === "open" || trimmed === "invite-only") return { mode: trimmed };
+  if (trimmed.startsWith("domains:")) {
+    const domains = trimmed
+      .slice("domains:".length)
+      .split(",")
+      .map((d) => d.trim().replace(/^@/, ""))
+      .filter(Boolean);
+    const bad = domains.filter((d) => !DOMAIN.test(d));
+    if (domains.length > 0 && bad.length === 0) return { mode: "domains", domains: [...new Set(domains)] };
+    problems.push(`AUTH_SIGN_UP: ${bad.length > 0 ? `not a domain: ${bad.join(", ")}` : "list at least one domain"} (e.g. domains:example.com,example.org)`);
+    return undefined;
+  }
+  problems.push(`AUTH_SIGN_UP: must be open, invite-only or domains:<list> (got "${value}")`);
+  return undefined;
 }
 
 /** Thrown when the environment is invalid; `problems` names every bad variable. */
@@ -130,7 +160,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     }
   }
 
-  if (problems.length > 0 || !baseUrl) throw new ConfigError(problems);
+  const signUp = parseSignUp(data.AUTH_SIGN_UP, problems);
+
+  if (problems.length > 0 || !baseUrl || !signUp) throw new ConfigError(problems);
   const valid = data as RawEnv;
   return {
     nodeEnv: valid.NODE_ENV,
@@ -141,6 +173,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     encryptionKey: valid.CONNECTION_SECRETS_ENCRYPTION_KEY ? Buffer.from(valid.CONNECTION_SECRETS_ENCRYPTION_KEY, "hex") : undefined,
     previousEncryptionKeys: previousKeys,
     email: valid.SMTP_CONNECTION_URL && valid.EMAIL_FROM_ADDRESS ? { smtpUrl: valid.SMTP_CONNECTION_URL, from: valid.EMAIL_FROM_ADDRESS } : undefined,
+    signUp,
     socialProviders: {
       ...(valid.AUTH_GITHUB_CLIENT_ID && valid.AUTH_GITHUB_CLIENT_SECRET
         ? { github: { clientId: valid.AUTH_GITHUB_CLIENT_ID, clientSecret: valid.AUTH_GITHUB_CLIENT_SECRET } }
