@@ -10,6 +10,7 @@ import { createMcp } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
 import { apiRootRoutes } from "../platform/http/api-root.route.js";
 import { ApiRouter } from "../platform/http/api-route.js";
+import { apiDocsRoutes } from "../platform/http/api-docs.js";
 import { openApiRoutes } from "../platform/http/openapi.js";
 import type { Capability } from "../platform/capability.js";
 import { FairShare } from "../platform/fair-share.js";
@@ -80,6 +81,7 @@ export function buildServerApp(platform: Platform, repositories: Repositories, o
     routes: [
       apiRootRoutes(),
       openApiRoutes(() => router.specs, config.baseUrl),
+      apiDocsRoutes(),
       ...capabilities.flatMap((capability) => capability.routes ?? []),
       router.hono,
       ...(options.extraRoutes ?? []),

@@ -1,6 +1,6 @@
 /**
  * Builds the OpenAPI 3.1 document from the registered route specs (zod 4 emits JSON Schema
- * 2020-12, which OpenAPI 3.1 uses as is), and serves it with a small reference page.
+ * 2020-12, which OpenAPI 3.1 uses as is), and serves it.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -92,35 +92,12 @@ export function buildOpenApiDocument(specs: ApiRouteSpec[], baseUrl: string): Re
   };
 }
 
-const REFERENCE_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>ctxpipe API reference</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f24}
-code{background:#f0f0f3;padding:0 .25rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}
-.op{margin:.75rem 0;padding:.5rem .75rem;border:1px solid #e2e2e6;border-radius:6px}
-.m{display:inline-block;min-width:4.5rem;font-weight:600;text-transform:uppercase}</style></head>
-<body><h1>ctxpipe API reference</h1><p>Machine-readable: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p>
-<main id="ops">Loading…</main>
-<script>
-fetch("/api/v1/openapi.json").then(r=>r.json()).then(doc=>{
-  const byTag={};
-  for(const [path,ops] of Object.entries(doc.paths))for(const [method,op] of Object.entries(ops))(byTag[op.tags[0]]??=[]).push({path,method,op});
-  const main=document.getElementById("ops");main.textContent="";
-  for(const [tag,ops] of Object.entries(byTag)){const h=document.createElement("h2");h.textContent=tag;main.append(h);
-    for(const {path,method,op} of ops){const d=document.createElement("section");d.className="op";
-      const t=document.createElement("div");const m=document.createElement("span");m.className="m";m.textContent=method;
-      const p=document.createElement("code");p.textContent=path;t.append(m,p);
-      const s=document.createElement("p");s.textContent=op.summary+" — responses: "+Object.keys(op.responses).join(", ");
-      d.append(t,s);main.append(d);}}
-});
-</script></body></html>`;
-
-/** GET /api/v1/openapi.json and GET /api/v1/docs. `specs` is read at request time. */
+/** GET /api/v1/openapi.json (built once, on first request); the reference page is api-docs.ts. */
 export function openApiRoutes(specs: () => ApiRouteSpec[], baseUrl: string) {
   let cached: Record<string, unknown> | undefined;
   return new Hono<AppEnv>()
     .get("/api/v1/openapi.json", (c) => {
       cached ??= buildOpenApiDocument(specs(), baseUrl);
       return c.json(cached);
-    })
-    .get("/api/v1/docs", (c) => c.html(REFERENCE_PAGE));
+    });
 }
