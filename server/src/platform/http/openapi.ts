@@ -95,9 +95,8 @@ export function buildOpenApiDocument(specs: ApiRouteSpec[], baseUrl: string): Re
 /** GET /api/v1/openapi.json (built once, on first request); the reference page is api-docs.ts. */
 export function openApiRoutes(specs: () => ApiRouteSpec[], baseUrl: string) {
   let cached: Record<string, unknown> | undefined;
-  return new Hono<AppEnv>()
-    .get("/api/v1/openapi.json", (c) => {
-      cached ??= buildOpenApiDocument(specs(), baseUrl);
-      return c.json(cached);
-    });
+  return new Hono<AppEnv>().get("/api/v1/openapi.json", (c) => {
+    cached ??= buildOpenApiDocument(specs(), baseUrl);
+    return c.json(cached);
+  });
 }
