@@ -97,7 +97,7 @@ export function buildServerApp(platform: Platform, repositories: Repositories, o
 export async function startServerRole(platform: Platform, repositories: Repositories, options: ServerRoleOptions = {}): Promise<{ port: number }> {
   const app = buildServerApp(platform, repositories, options);
   const { host, port } = platform.config.http;
-  const server = await startHttpServer(app, { host, port, logger: platform.logger });
+  const server = await startHttpServer(app, { host, port, logger: platform.logger, bodyLimitBytes: platform.config.http.bodyLimitBytes });
   platform.lifecycle.onStop("http", () => server.close(platform.config.shutdownTimeoutMs));
   return { port: server.port };
 }

@@ -3,6 +3,7 @@
  * CORS, security headers and the static web app with its SPA fallback.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -63,6 +64,61 @@ describe("HTTP app", () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, "payload_too_large");
     assert.match(body.error.message, /2048 bytes/);
+  });
+
+  /**
+   * Sends `length` bytes of body in chunks with a pause after each, like a client on a slow
+   * link, reading the answer only after the whole body was sent (as curl does); resolves with
+   * what was read, or the send error.
+   */
+  const slowUpload = (length: number, chunk: number, pauseMs: number, extraHeaders = "") =>
+    new Promise<{ sendError?: string; sentAll: boolean; response: string }>((resolve) => {
+      const url = new URL(app.url);
+      // Half-open allowed, as curl does: the server's FIN after its answer does not stop the upload.
+      const socket = net.connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true });
+      let response = "";
+      let sendError: string | undefined;
+      let sentAll = false;
+      socket.on("data", (d) => {
+        response += d.toString("latin1");
+      });
+      socket.on("error", (err) => {
+        sendError ??= err.message;
+        resolve({ sendError, sentAll, response });
+      });
+      socket.on("close", () => resolve({ sendError, sentAll, response }));
+      socket.once("connect", async () => {
+        socket.write(
+          `POST /api/v1/probe/echo HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n${extraHeaders}\r\n`,
+        );
+        if (extraHeaders.includes("100-continue")) {
+          // Wait for 100 Continue or the final answer, as a client must.
+          await new Promise((r) => setTimeout(r, 300));
+          if (!response.startsWith("HTTP/1.1 100")) return socket.end();
+        }
+        for (let sent = 0; sent < length && !socket.destroyed; sent += chunk) {
+          socket.write(Buffer.alloc(Math.min(chunk, length - sent), 0x20));
+          await new Promise((r) => setTimeout(r, pauseMs));
+        }
+        sentAll = !socket.destroyed && !socket.writableEnded;
+        socket.end();
+      });
+    });
+
+  it("lets a slow client finish sending and read the 413 (lingering close)", async () => {
+    // 32 chunks 50 ms apart: 1.6 s of upload after the 413 was already sent.
+    const result = await slowUpload(64 * 1024, 2048, 50);
+    assert.equal(result.sendError, undefined, "the server did not reset the connection mid-upload");
+    assert.ok(result.sentAll, "the server kept reading until the client had sent everything");
+    assert.match(result.response, /^HTTP\/1\.1 413 /);
+    assert.match(result.response, /"code":"payload_too_large"/);
+  });
+
+  it("answers Expect: 100-continue over the limit with the 413 instead of 100", async () => {
+    const result = await slowUpload(64 * 1024, 2048, 1, "Expect: 100-continue\r\n");
+    assert.match(result.response, /^HTTP\/1\.1 413 /, result.response.slice(0, 40));
+    const small = await slowUpload(20, 20, 1, "Expect: 100-continue\r\n");
+    assert.match(small.response, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 400 /, "under the limit: 100, then the app's answer");
   });
 
   it("answers unknown API routes with a JSON 404", async () => {
