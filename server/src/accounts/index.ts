@@ -17,7 +17,7 @@ import { registerAuditRoutes } from "./audit/audit.route.js";
 import { recordSignIn } from "./audit/audit.service.js";
 import { authRoutes } from "./auth/auth.route.js";
 import { createAuthentication, CREDENTIAL_FAILURES_PER_IP, type IdentifyOptions } from "./auth/authenticate.js";
-import { createAuth, type Auth } from "./auth/better-auth.js";
+import { createAuth, mcpResource, type Auth } from "./auth/better-auth.js";
 import { createSignUpPolicy } from "./auth/sign-up-policy.js";
 import { registerInvitationRoutes } from "./invitations/invitation.route.js";
 import { registerMeRoute } from "./me.route.js";
@@ -93,6 +93,7 @@ export function createAccounts(deps: AccountsDependencies): Accounts {
         emailEnabled: mailer.enabled,
         socialProviders: Object.keys(config.socialProviders),
         signUp: config.signUp,
+        mcpResource: mcpResource(config.baseUrl),
         logger: deps.logger,
       }),
     ],

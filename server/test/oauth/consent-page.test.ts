@@ -70,8 +70,10 @@ describe("OAuth pages in a browser", () => {
     assert.equal(await name.textContent(), "Cursor (test)");
     const allow = page.getByRole("button", { name: "Allow" });
     assert.equal(await allow.isVisible(), true);
-    await page.getByRole("combobox", { name: "The agent will work in" }).waitFor();
-    assert.match((await page.locator("code").textContent()) ?? "", /\/mcp\?orgSlug=browser-org$/);
+    // No organisation choice it could not enforce: the MCP URL of each of the user's organisations.
+    await page.getByTestId("org-urls").waitFor();
+    assert.match((await page.getByTestId("org-urls").textContent()) ?? "", /\/mcp\?orgSlug=browser-org$/);
+    assert.equal(await page.getByRole("combobox").count(), 0);
 
     await allow.click();
     await page.waitForURL((u) => u.toString().startsWith(redirectUri));

@@ -21,11 +21,13 @@ describe("OAuth device flow", () => {
   let root: string;
   let clientId: string;
 
-  const deviceCode = async () => {
+  const deviceCode = async (options: { resource?: boolean } = {}) => {
+    const params = new URLSearchParams({ client_id: clientId, scope: "openid offline_access" });
+    if (options.resource !== false) params.set("resource", `${app.url}/mcp`);
     const res = await fetch(`${app.url}/.auth/device/code`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ client_id: clientId, scope: "openid offline_access", resource: `${app.url}/mcp` }).toString(),
+      body: params.toString(),
     });
     const json = (await res.json()) as Record<string, any>;
     assert.equal(res.status, 200, JSON.stringify(json));
@@ -93,6 +95,26 @@ describe("OAuth device flow", () => {
       apps.json.apps.map((a: { clientName: string }) => a.clientName),
       ["Headless Agent"],
     );
+  });
+
+  it("defaults the resource to the MCP endpoint when the client names none", async () => {
+    const code = await deviceCode({ resource: false });
+    await lookUp(code.user_code);
+    await decide(code.user_code, "approve");
+    const token = await redeem(code.device_code);
+    assert.equal(token.status, 200, JSON.stringify(token.json));
+    const client = new Client({ name: "device-test", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=${slug}`), {
+        requestInit: { headers: { Authorization: `Bearer ${token.json.access_token}` } },
+      }),
+    );
+    try {
+      const result = await client.callTool({ name: "list_repositories", arguments: {} });
+      assert.notEqual(result.isError, true);
+    } finally {
+      await client.close();
+    }
   });
 
   it("refuses another user's claimed code and reports a denied one", async () => {

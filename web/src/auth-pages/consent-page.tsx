@@ -1,8 +1,9 @@
 /**
- * /.auth/consent: names the app that asks for access, what it may do, and the organisation
- * the agent will work in (the MCP URL carries it; picking one here only shows that URL).
- * Allow or Deny posts the signed query to /.auth/oauth2/consent and follows the answer back
- * to the app.
+ * /.auth/consent: names the app that asks for access and what it may do: the code of every
+ * organisation the user belongs to. A grant is the user's, not one organisation's: the MCP URL
+ * the app uses (`/mcp?orgSlug=…`) picks the organisation, so the page lists those URLs rather
+ * than offering a choice it could not enforce (docs/mcp.md). Allow or Deny posts the signed
+ * query to /.auth/oauth2/consent and follows the answer back to the app.
  */
 import { useEffect, useState } from "react";
 import { clientLabel, nextLocation, requestJson, SCOPE_TEXT } from "./auth-api";
@@ -19,17 +20,13 @@ export function ConsentPage() {
   const scopes = (params.get("scope") ?? "").split(" ").filter(Boolean);
   const [client, setClient] = useState<string | null>(null);
   const [orgs, setOrgs] = useState<Org[] | null>(null);
-  const [slug, setSlug] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     void clientLabel(clientId).then(setClient);
     requestJson<{ orgs: Org[] }>("GET", "/api/v1/orgs")
-      .then(({ orgs: list }) => {
-        setOrgs(list);
-        setSlug(list[0]?.slug ?? "");
-      })
+      .then(({ orgs: list }) => setOrgs(list))
       .catch(() => setOrgs([]));
   }, [clientId]);
 
@@ -62,27 +59,25 @@ export function ConsentPage() {
       <p className="note">The app's name is what it calls itself: allow only apps you just started yourself.</p>
       <h2>It will be able to</h2>
       <ul>
-        <li>Search and read the code of an organisation you belong to, through MCP</li>
+        <li>Search and read the code of every organisation you belong to, through MCP</li>
         {scopes.map((s) => (
           <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
         ))}
       </ul>
-      <h2>Organisation</h2>
+      <h2>Organisations</h2>
       {orgs === null && <p aria-busy="true">Loading your organisations…</p>}
       {orgs?.length === 0 && <p>You are not a member of any organisation yet, so the app will find no code.</p>}
       {orgs && orgs.length > 0 && (
         <>
-          <label htmlFor="org">The agent will work in</label>{" "}
-          <select id="org" value={slug} onChange={(e) => setSlug(e.target.value)}>
+          <p>The app reaches the organisation named in the MCP URL it is set up with:</p>
+          <ul data-testid="org-urls">
             {orgs.map((o) => (
-              <option key={o.slug} value={o.slug}>
-                {o.name} ({o.slug})
-              </option>
+              <li key={o.slug}>
+                {o.name}: <code>{`${window.location.origin}/mcp?orgSlug=${o.slug}`}</code>
+              </li>
             ))}
-          </select>
-          <p className="note">
-            The organisation is chosen by the MCP URL the app uses: <code>{`${window.location.origin}/mcp?orgSlug=${slug}`}</code>
-          </p>
+          </ul>
+          <p className="note">To keep an agent to one organisation, give it an API key of that organisation instead.</p>
         </>
       )}
       {error && <p role="alert">{error}</p>}

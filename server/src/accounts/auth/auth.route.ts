@@ -71,7 +71,16 @@ async function peekEmail(c: Context<AppEnv>): Promise<string> {
 }
 
 /** The /.auth route group. */
-export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: boolean; socialProviders: string[]; signUp: SignUpRule; logger: Logger }) {
+export function authRoutes(deps: {
+  auth: Auth;
+  pool: pg.Pool;
+  emailEnabled: boolean;
+  socialProviders: string[];
+  signUp: SignUpRule;
+  /** The MCP resource (RFC 8707): the default `resource` of a device-code request. */
+  mcpResource: string;
+  logger: Logger;
+}) {
   const { auth, pool } = deps;
   const log = deps.logger.child({ module: "auth" });
   const forward = async (c: Context<AppEnv>, body?: string) => {
@@ -168,6 +177,27 @@ export function authRoutes(deps: { auth: Auth; pool: pg.Pool; emailEnabled: bool
       })
       .post("/.auth/device/code", async (c) => {
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceCodePerIp, [c.get("clientIp")]);
+        // The MCP endpoint is the one resource here: a device client that names none gets a
+        // token for it rather than one the endpoint refuses.
+        const type = c.req.header("content-type") ?? "";
+        if (type.startsWith("application/x-www-form-urlencoded")) {
+          const form = new URLSearchParams(await c.req.text());
+          if (!form.has("resource")) form.set("resource", deps.mcpResource);
+          return forward(c, form.toString());
+        }
+        if (type.startsWith("application/json")) {
+          const text = await c.req.text();
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            return forward(c, text);
+          }
+          if (body && typeof body === "object" && !Array.isArray(body) && !("resource" in body)) {
+            return forward(c, JSON.stringify({ ...body, resource: deps.mcpResource }));
+          }
+          return forward(c, text);
+        }
         return forward(c);
       })
       .get("/.auth/device", async (c, next) => {
