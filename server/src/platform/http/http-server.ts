@@ -87,10 +87,7 @@ export interface HttpServer {
  * Starts listening.
  * @throws AppError("port_in_use" | "listen_failed") with a one-line message.
  */
-export function startHttpServer(
-  app: Hono<AppEnv>,
-  options: { host: string; port: number; logger: Logger; bodyLimitBytes: number },
-): Promise<HttpServer> {
+export function startHttpServer(app: Hono<AppEnv>, options: { host: string; port: number; logger: Logger; bodyLimitBytes: number }): Promise<HttpServer> {
   return new Promise((resolve, reject) => {
     const server = createAppServer(app, options.bodyLimitBytes);
     server.listen(options.port, options.host);
