@@ -8,9 +8,9 @@ import { pino } from "pino";
 import { ConfigError, parseConfig, type Config, type ConfigPurpose } from "./platform/config/config.js";
 import { isAppError } from "./platform/errors.js";
 import { Lifecycle } from "./platform/lifecycle.js";
-import { createLogger, scrubSecrets, type Logger } from "./platform/logging.js";
+import { createLogger, scrubSecrets, textDestination, type LogFormat, type Logger } from "./platform/logging.js";
 import { VERSION } from "./platform/version.js";
-import { ADMIN_USAGE, SECRETS_USAGE } from "./commands/usage.js";
+import { ADMIN_USAGE, commandHelp, SECRETS_USAGE } from "./commands/usage.js";
 import type { RoleName } from "./roles/run.js";
 
 const HELP = `ctxpipe ${VERSION} — context platform for AI coding agents
@@ -27,8 +27,10 @@ ${ADMIN_USAGE}
 ${SECRETS_USAGE}
 
 Options:
-  -h, --help     Show this help
-  -v, --version  Print the version
+  -h, --help      Show this help; ctxpipe <command> --help shows one command
+  -v, --version   Print the version
+  --log-format F  json or text (default: text on a terminal and for maintenance
+                  commands, json otherwise)
 
 Configuration comes from the environment; see docs/configuration.md.
 With DATABASE_URL unset, an embedded Postgres runs in $CTXPIPE_DATA_DIR/postgres.
@@ -41,12 +43,35 @@ const ROLE_COMMANDS: Record<string, RoleName[]> = {
   codesearch: ["codesearch"],
 };
 
-/** Prints a one-line error and exits non-zero. */
-function fail(message: string, logger?: Logger): never {
+/**
+ * Prints a one-line error on stderr and exits non-zero. The JSON log gets it too when logs
+ * are JSON (collectors see why a process ended); a person at a terminal reads one line.
+ */
+function fail(message: string, logger: Logger | undefined, format: LogFormat): never {
   const safe = scrubSecrets(message);
-  logger?.fatal({ message: safe }, "start-up failed");
+  if (format === "json") logger?.fatal({ message: safe }, "failed");
   process.stderr.write(`ctxpipe: ${safe}\n`);
   process.exit(1);
+}
+
+/**
+ * Takes `--log-format json|text` (or `=`) out of the arguments, wherever it is, so that
+ * commands with their own strict options never see it.
+ */
+function takeLogFormat(argv: string[]): { format: LogFormat | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let format: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--log-format") format = argv[++i] ?? "";
+    else if (arg.startsWith("--log-format=")) format = arg.slice("--log-format=".length);
+    else rest.push(arg);
+  }
+  if (format !== undefined && format !== "json" && format !== "text") {
+    process.stderr.write(`ctxpipe: --log-format must be json or text (got "${format}")\n`);
+    process.exit(2);
+  }
+  return { format, rest };
 }
 
 function loadConfigOrExit(purpose: ConfigPurpose): Config {
@@ -89,7 +114,8 @@ function handleSignals(stop: () => Promise<void>, logger: Logger): void {
   process.on("SIGINT", onSignal);
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(args: string[]): Promise<void> {
+  const { format: askedFormat, rest: argv } = takeLogFormat(args);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -102,7 +128,14 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = positionals[0] ?? "serve";
   if (values.help || command === "help") {
-    process.stdout.write(HELP);
+    // `ctxpipe <command> --help`, `ctxpipe help <command>`, `ctxpipe admin <command> --help`.
+    const [topic, sub] = command === "help" ? positionals.slice(1) : positionals;
+    const text = topic ? commandHelp(topic, sub) : HELP;
+    if (text === undefined) {
+      process.stderr.write(`ctxpipe: unknown command "${topic}"\n\n${HELP}`);
+      process.exit(2);
+    }
+    process.stdout.write(text);
     return;
   }
   const maintenance = ["migrate", "admin", "secrets"].includes(command);
@@ -112,8 +145,13 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const config = loadConfigOrExit(maintenance ? "maintenance" : "roles");
-  // Maintenance commands print their result on stdout, so their logs go to stderr.
-  const logger = createLogger(config.logLevel, maintenance ? pino.destination(2) : undefined);
+  const format: LogFormat = askedFormat ?? (maintenance || process.stdout.isTTY ? "text" : "json");
+  // Maintenance commands print their result on stdout, so their logs go to stderr; as text,
+  // only their warnings and errors (the result line says what happened).
+  const stream = maintenance ? process.stderr : process.stdout;
+  const level =
+    maintenance && format === "text" && (pino.levels.values[config.logLevel] ?? Number.POSITIVE_INFINITY) < pino.levels.values.warn! ? "warn" : config.logLevel;
+  const logger = createLogger(level, format === "json" ? (maintenance ? pino.destination(2) : undefined) : textDestination(stream));
   const lifecycle = new Lifecycle(logger, config.shutdownTimeoutMs + 60_000);
   handleSignals(() => lifecycle.stop(), logger);
 
@@ -135,7 +173,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     } catch (err) {
       await lifecycle.stop();
-      fail(isAppError(err) && err.expose ? err.message : `${command} failed: ${(err as Error).message}`, logger);
+      fail(isAppError(err) && err.expose ? err.message : `${command} failed: ${(err as Error).message}`, logger, format);
     }
   }
 
@@ -145,7 +183,7 @@ async function main(argv: string[]): Promise<void> {
     const running = await startRoles(config, logger, roles, { lifecycle });
     logger.info({ roles, url: running.port !== undefined ? config.baseUrl : undefined }, "ctxpipe is ready");
   } catch (err) {
-    fail(isAppError(err) && err.expose ? err.message : `start-up failed: ${(err as Error).message}`, logger);
+    fail(isAppError(err) && err.expose ? err.message : `start-up failed: ${(err as Error).message}`, logger, format);
   }
 }
 

@@ -1,20 +1,29 @@
 /**
- * `ctxpipe admin ...`: headless set-up against the configured database, whether or not the
- * server runs: create a user (through Better Auth, so the password hash is the real one), an
- * organisation, and an API key. Each command prints only its result (an id, or the key).
+ * `ctxpipe admin ...`: headless set-up and support against the configured database, whether or
+ * not the server runs: create a user (through Better Auth, so the password hash is the real
+ * one), an organisation and an API key; list users; reset a password (which ends the user's
+ * sessions and OAuth grants); revoke an API key. Each command prints only its result (an id,
+ * the key, a table), so scripts can use it.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isAPIError } from "better-auth/api";
-import { createApiKey, createAuth, createOrg, orgNameSchema, orgSlugSchema, type OrgActor } from "../accounts/index.js";
+import {
+  createApiKey,
+  createAuth,
+  createOrg,
+  MIN_PASSWORD_LENGTH,
+  orgNameSchema,
+  orgSlugSchema,
+  revokeAllOAuthApps,
+  revokeApiKey,
+  type OrgActor,
+} from "../accounts/index.js";
 import { createMailer } from "../platform/email/mailer.js";
 import { AppError } from "../platform/errors.js";
 import type { OrgRole } from "../platform/org-roles.js";
 import type { Platform } from "../roles/platform.js";
 
-/** Usage text of the admin commands. */
-import { ADMIN_USAGE } from "./usage.js";
-
-export { ADMIN_USAGE };
+import { ADMIN_COMMANDS } from "./usage.js";
 
 /** Recorded as the client IP of audit events written by the CLI. */
 const CLI_IP = "cli";
@@ -29,6 +38,8 @@ export interface AdminInput {
 
 interface AdminCommand {
   usage: string;
+  /** One sentence for `ctxpipe admin <command> --help`. */
+  summary: string;
   options: NonNullable<ParseArgsConfig["options"]>;
   required: string[];
   run(platform: Platform, flags: Flags, input: AdminInput): Promise<string>;
@@ -59,8 +70,7 @@ async function requireUserId(platform: Platform, email: string): Promise<string>
  * The password of create-user: the first line of standard input with --password-stdin (kept
  * out of the process list and shell history), or --password.
  */
-async function passwordOf(flags: Flags, input: AdminInput): Promise<string> {
-  const usage = COMMANDS["create-user"]!.usage;
+async function passwordOf(flags: Flags, input: AdminInput, usage: string): Promise<string> {
   if (flags["password-stdin"] && flags.password !== undefined) throw invalid("pass either --password or --password-stdin, not both", usage);
   if (!flags["password-stdin"]) {
     if (typeof flags.password !== "string" || !flags.password.trim()) throw invalid("missing --password or --password-stdin", usage);
@@ -75,7 +85,7 @@ async function passwordOf(flags: Flags, input: AdminInput): Promise<string> {
 
 async function createUser(platform: Platform, flags: Flags, input: AdminInput): Promise<string> {
   const email = flags.email as string;
-  const password = await passwordOf(flags, input);
+  const password = await passwordOf(flags, input, COMMANDS["create-user"]!.usage);
   if (await findUserId(platform, email)) throw failure("conflict", 409, `a user with e-mail ${email} exists`);
   const auth = createAuth({ config: platform.config, db: platform.db, mailer: createMailer(undefined, platform.logger), logger: platform.logger });
   try {
@@ -116,24 +126,96 @@ async function createKey(platform: Platform, flags: Flags): Promise<string> {
   return (await createApiKey(platform.db, actor, { name })).key;
 }
 
+/** Longest password Better Auth accepts (better-auth.ts). */
+const MAX_PASSWORD_LENGTH = 128;
+
+/** Sets a new password, then ends the user's sessions and OAuth grants (whoever knew the old one). */
+async function resetPassword(platform: Platform, flags: Flags, input: AdminInput): Promise<string> {
+  const usage = COMMANDS["reset-password"]!.usage;
+  const password = await passwordOf(flags, input, usage);
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw invalid(`the password must have ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`, usage);
+  }
+  const userId = await requireUserId(platform, flags.email as string);
+  const auth = createAuth({ config: platform.config, db: platform.db, mailer: createMailer(undefined, platform.logger), logger: platform.logger });
+  const ctx = await auth.$context;
+  const hash = await ctx.password.hash(password);
+  const { rows } = await platform.db.unsafeSystem.query(`select 1 from auth."account" where "userId" = $1 and "providerId" = 'credential'`, [userId]);
+  // A user who signed up with GitHub or Google gets a password beside it.
+  if (rows.length > 0) await ctx.internalAdapter.updatePassword(userId, hash);
+  else await ctx.internalAdapter.linkAccount({ userId, providerId: "credential", accountId: userId, password: hash });
+  const sessions = await platform.db.unsafeSystem.query(`delete from auth."session" where "userId" = $1`, [userId]);
+  const grants = await revokeAllOAuthApps(platform.db, userId);
+  return `password reset; ended ${sessions.rowCount ?? 0} session(s) and ${grants} OAuth app grant(s)`;
+}
+
+/** Every user with their organisations, one per line, tab-separated, by e-mail. */
+async function listUsers(platform: Platform): Promise<string> {
+  // Named cross-tenant read: the operator sees every organisation's members.
+  const { rows } = await platform.db.unsafeSystem.query<{ email: string; name: string; created_at: Date; orgs: string | null }>(
+    `select u."email" as email, u."name" as name, u."createdAt" as created_at,
+            string_agg(o.slug || ':' || m.role, ',' order by o.slug) as orgs
+     from auth."user" u left join org_members m on m.user_id = u."id" left join orgs o on o.id = m.org_id
+     group by u."id" order by lower(u."email")`,
+  );
+  const lines = rows.map((r) => [r.email, r.name, r.created_at.toISOString(), r.orgs ?? "-"].join("\t"));
+  return ["email\tname\tcreated\torganisations", ...lines].join("\n");
+}
+
+/** Revokes an API key by id, as its owner (the audit log records the IP "cli"). */
+async function revokeKey(platform: Platform, flags: Flags): Promise<string> {
+  const id = String(flags.id);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+    throw invalid("--id: an API key id (UUID)", COMMANDS["revoke-api-key"]!.usage);
+  // Named cross-tenant lookup: the key's organisation and owner are not known yet.
+  const { rows } = await platform.db.unsafeSystem.query<{ org_id: string; user_id: string; role: OrgRole | null; revoked: boolean }>(
+    `select k.org_id, k.user_id, m.role, k.revoked_at is not null as revoked
+     from api_keys k left join org_members m on m.org_id = k.org_id and m.user_id = k.user_id where k.id = $1`,
+    [id],
+  );
+  const key = rows[0];
+  if (!key) throw failure("not_found", 404, `no API key with id ${id}`);
+  if (key.revoked) return "already revoked";
+  await revokeApiKey(platform.db, { orgId: key.org_id, userId: key.user_id, role: key.role ?? "member", actorType: "user", ip: CLI_IP }, id);
+  return "revoked";
+}
+
 const COMMANDS: Record<string, AdminCommand> = {
   "create-user": {
-    usage: "create-user --email E (--password-stdin | --password P) [--name N]",
+    ...ADMIN_COMMANDS["create-user"]!,
     options: { email: text, password: text, "password-stdin": { type: "boolean" }, name: text },
     required: ["email"],
     run: createUser,
   },
   "create-org": {
-    usage: "create-org --slug S --name N --owner E",
+    ...ADMIN_COMMANDS["create-org"]!,
     options: { slug: text, name: text, owner: text },
     required: ["slug", "name", "owner"],
     run: createOrganisation,
   },
   "create-api-key": {
-    usage: "create-api-key --email E --org S [--name N]",
+    ...ADMIN_COMMANDS["create-api-key"]!,
     options: { email: text, org: text, name: text },
     required: ["email", "org"],
     run: createKey,
+  },
+  "list-users": {
+    ...ADMIN_COMMANDS["list-users"]!,
+    options: {},
+    required: [],
+    run: listUsers,
+  },
+  "reset-password": {
+    ...ADMIN_COMMANDS["reset-password"]!,
+    options: { email: text, password: text, "password-stdin": { type: "boolean" } },
+    required: ["email"],
+    run: resetPassword,
+  },
+  "revoke-api-key": {
+    ...ADMIN_COMMANDS["revoke-api-key"]!,
+    options: { id: text },
+    required: ["id"],
+    run: revokeKey,
   },
 };
 

@@ -70,3 +70,30 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     destination,
   );
 }
+
+/** How log lines are written: JSON objects (for collectors) or short human lines. */
+export type LogFormat = "json" | "text";
+
+/**
+ * A destination that turns pino's JSON lines into `HH:MM:SS LEVEL message key=value …` on
+ * `stream`. Redaction has already happened: the JSON it reads is what json mode would write.
+ */
+export function textDestination(stream: NodeJS.WritableStream): pino.DestinationStream {
+  return {
+    write(line: string) {
+      try {
+        const { time, level, msg, service: _service, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        const extras = Object.entries(rest)
+          .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
+          .join(" ");
+        stream.write(
+          `${String(time ?? "").slice(11, 19)} ${String(level ?? "")
+            .toUpperCase()
+            .padEnd(5)} ${String(msg ?? "")}${extras ? ` ${extras}` : ""}\n`,
+        );
+      } catch {
+        stream.write(line);
+      }
+    },
+  };
+}
