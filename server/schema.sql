@@ -430,6 +430,18 @@ CREATE INDEX org_members_user_idx ON public.org_members USING btree (user_id);
 create policy org_members_visible on public.org_members as permissive for select to public using (((org_id = ctxpipe_current_org()) OR (user_id = ctxpipe_current_user())));
 create policy org_members_write on public.org_members as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.org_repository_settings (
+  org_id uuid not null,
+  refresh_interval_seconds integer not null default 300,
+  updated_at timestamp with time zone not null default now(),
+  constraint org_repository_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint org_repository_settings_pkey PRIMARY KEY (org_id),
+  constraint org_repository_settings_refresh_interval_seconds_check CHECK (((refresh_interval_seconds = 0) OR ((refresh_interval_seconds >= 60) AND (refresh_interval_seconds <= 86400))))
+);
+alter table public.org_repository_settings enable row level security;
+-- grants on public.org_repository_settings: <owner>=arwdDxtm, ctxpipe_app=arwd
+create policy org_repository_settings_scope on public.org_repository_settings as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.org_secrets (
   id uuid not null default gen_random_uuid(),
   org_id uuid not null,
@@ -496,16 +508,24 @@ create table public.repositories (
   updated_at timestamp with time zone not null default now(),
   indexed_settings jsonb,
   last_run jsonb,
+  refresh_interval_seconds integer,
+  next_check_at timestamp with time zone,
+  last_check_at timestamp with time zone,
+  last_check_error text,
+  check_failures integer not null default 0,
+  remote_commit text,
   constraint repositories_credentials_secret_id_fkey FOREIGN KEY (credentials_secret_id) REFERENCES org_secrets(id) ON DELETE SET NULL,
   constraint repositories_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
   constraint repositories_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
   constraint repositories_org_id_name_key UNIQUE (org_id, name),
   constraint repositories_pkey PRIMARY KEY (id),
+  constraint repositories_refresh_interval_seconds_check CHECK (((refresh_interval_seconds IS NULL) OR (refresh_interval_seconds = 0) OR ((refresh_interval_seconds >= 60) AND (refresh_interval_seconds <= 86400)))),
   constraint repositories_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'ready'::text, 'failed'::text, 'complete_with_issues'::text, 'unindexing'::text]))),
   constraint repositories_url_kind_check CHECK ((url_kind = ANY (ARRAY['https'::text, 'ssh'::text, 'local'::text])))
 );
 alter table public.repositories enable row level security;
 -- grants on public.repositories: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX repositories_next_check_idx ON public.repositories USING btree (next_check_at) WHERE (next_check_at IS NOT NULL);
 CREATE INDEX repositories_org_idx ON public.repositories USING btree (org_id, name);
 create policy repositories_scope on public.repositories as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 

@@ -14,6 +14,7 @@ import type { Logger } from "../platform/logging.js";
 import { GitCache } from "./git/git-cache.js";
 import { registerRepositoryRoutes } from "./repository.route.js";
 import type { RepositoryDependencies } from "./repository.service.js";
+import { startRefreshChecks } from "./refresh-checks.js";
 import { deleteJob, syncJob, type RepositoryJobDependencies } from "./sync.job.js";
 
 export { listRepositories, pickRepository, type Repository, type RepositoryStatus } from "./repository.service.js";
@@ -23,6 +24,8 @@ export interface Repositories extends Capability {
   gitCache: GitCache;
   jobs: { sync: ReturnType<typeof syncJob>; delete: ReturnType<typeof deleteJob> };
   registerRoutes(router: ApiRouter): void;
+  /** Starts the periodic remote checks (worker role); stop() waits for the checks in progress. */
+  startRefreshChecks(): { stop(): Promise<void> };
 }
 
 /** What the capability needs. */
@@ -55,19 +58,25 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
     extractor: () => (extractor ??= SymbolExtractor.create()),
   };
   const jobs = { sync: syncJob(jobDeps), delete: deleteJob(jobDeps) };
+  const enqueue: RepositoryDependencies["enqueue"] = async (job, payload) => {
+    await deps.queue.send(jobs[job === "sync" ? "sync" : "delete"], payload, { singletonKey: payload.repositoryId });
+  };
   return {
     gitCache,
     jobs,
     registerRoutes(router) {
-      const routeDeps: RepositoryDependencies = {
+      registerRepositoryRoutes(router, { db, secretBox, config, enqueue });
+    },
+    startRefreshChecks() {
+      return startRefreshChecks({
         db,
         secretBox,
-        config,
-        enqueue: async (job, payload) => {
-          await deps.queue.send(jobs[job === "sync" ? "sync" : "delete"], payload, { singletonKey: payload.repositoryId });
-        },
-      };
-      registerRepositoryRoutes(router, routeDeps);
+        gitCache,
+        allowLocal: config.repositories.allowLocal,
+        logger: logger.child({ module: "refresh-checks" }),
+        enqueueSync: (payload) => enqueue("sync", payload),
+        tickMs: config.repositories.checkTickMs,
+      });
     },
   };
 }

@@ -4,7 +4,17 @@
 import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { addRepository, deleteRepository, getRepository, listRepositories, requestReindex, type RepositoryDependencies } from "./repository.service.js";
+import {
+  addRepository,
+  deleteRepository,
+  getRepository,
+  getRepositorySettings,
+  listRepositories,
+  requestReindex,
+  updateRepository,
+  updateRepositorySettings,
+  type RepositoryDependencies,
+} from "./repository.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
 const repoParams = orgParams.extend({
@@ -15,6 +25,14 @@ const credentialsSchema = z.union([
   z.object({ token: z.string().min(1).max(4096), username: z.string().min(1).max(200).optional() }).strict(),
   z.object({ username: z.string().min(1).max(200), password: z.string().min(1).max(4096) }).strict(),
 ]);
+
+/** A check interval: 0 (off) or 60 s to a day. */
+const refreshSeconds = z
+  .number()
+  .int()
+  .refine((n) => n === 0 || (n >= 60 && n <= 86_400), "must be 0 (off) or 60 to 86400 seconds");
+
+const settingsSchema = z.object({ refreshIntervalSeconds: refreshSeconds.describe("Default interval of remote checks in seconds; 0 turns them off") });
 
 /** The repository wire format. */
 export const repositorySchema = z.object({
@@ -46,6 +64,15 @@ export const repositorySchema = z.object({
     .describe("What the latest published run did: `incremental` looked only at the paths changed since the indexed commit."),
   error: z.string().nullable(),
   hasCredentials: z.boolean(),
+  refresh: z
+    .object({
+      intervalSeconds: z.number().nullable().describe("The repository's own interval; null follows the organisation's default; 0 is off"),
+      lastCheckAt: z.string().nullable(),
+      nextCheckAt: z.string().nullable().describe("Null when no check is scheduled"),
+      lastCheckError: z.string().nullable(),
+      consecutiveFailures: z.number(),
+    })
+    .describe("The periodic remote check: git ls-remote, and an index run when the branch moved"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -113,5 +140,39 @@ export function registerRepositoryRoutes(router: ApiRouter, deps: RepositoryDepe
       params: repoParams,
       responses: { 202: { description: "Deletion queued", schema: repositorySchema } },
       handler: async (c, { params }) => c.json(await deleteRepository(deps, orgActorOf(c), params.repository), 202),
+    })
+    .add({
+      method: "patch",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repository}",
+      summary: "Change a repository's settings: the interval of its remote checks",
+      tags: ["Repositories"],
+      access: "org",
+      minRole: "admin",
+      params: repoParams,
+      body: z.object({ refreshIntervalSeconds: refreshSeconds.nullable().describe("null: the organisation's default; 0: no checks") }).strict(),
+      responses: { 200: { description: "Updated; the next check is one interval away", schema: repositorySchema } },
+      handler: async (c, { params, body }) => c.json(await updateRepository(deps.db, orgActorOf(c), params.repository, body)),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/repository-settings",
+      summary: "The organisation's repository defaults",
+      tags: ["Repositories"],
+      access: "org",
+      params: orgParams,
+      responses: { 200: { description: "Settings", schema: settingsSchema } },
+      handler: async (c) => c.json(await getRepositorySettings(deps.db, orgActorOf(c))),
+    })
+    .add({
+      method: "patch",
+      path: "/api/v1/orgs/{orgSlug}/repository-settings",
+      summary: "Change the organisation's default interval of remote checks",
+      tags: ["Repositories"],
+      access: "org",
+      minRole: "admin",
+      params: orgParams,
+      body: settingsSchema.strict(),
+      responses: { 200: { description: "Updated", schema: settingsSchema } },
+      handler: async (c, { body }) => c.json(await updateRepositorySettings(deps.db, orgActorOf(c), body)),
     });
 }

@@ -1,7 +1,8 @@
 /**
  * Repositories of an organisation: add (URL checked, credentials encrypted), list, read,
- * request a re-index, delete. Indexing itself runs in the `repository.sync` job
- * (sync.job.ts); this module records what users asked for and what the job reports.
+ * change the refresh interval, request a re-index, delete; and the organisation's default
+ * refresh interval. Indexing itself runs in the `repository.sync` job (sync.job.ts), remote
+ * checks in refresh-checks.ts; this module records what users asked for and what those report.
  */
 import { recordAudit, type OrgActor } from "../accounts/index.js";
 import type { Config } from "../platform/config/config.js";
@@ -35,8 +36,29 @@ export interface Repository {
   lastRun: LastRun | null;
   error: string | null;
   hasCredentials: boolean;
+  /** The periodic remote check (refresh-checks.ts). */
+  refresh: RefreshState;
   createdAt: string;
   updatedAt: string;
+}
+
+/** Where the periodic remote check of a repository stands. */
+export interface RefreshState {
+  /** The repository's own interval in seconds; null follows the organisation's default; 0 is off. */
+  intervalSeconds: number | null;
+  lastCheckAt: string | null;
+  /** When the next check is due; null when none is scheduled (checks off). */
+  nextCheckAt: string | null;
+  /** Why the last check failed; null when it succeeded. */
+  lastCheckError: string | null;
+  /** Failed checks in a row (each doubles the wait, up to a day). */
+  consecutiveFailures: number;
+}
+
+/** The organisation's repository settings. */
+export interface RepositorySettings {
+  /** Default interval of remote checks, in seconds (0: off). */
+  refreshIntervalSeconds: number;
 }
 
 /** What an index run did: incremental runs looked only at the paths changed since the indexed commit. */
@@ -77,6 +99,11 @@ interface RepositoryRow {
   last_run: LastRun | null;
   error: string | null;
   credentials_secret_id: string | null;
+  refresh_interval_seconds: number | null;
+  last_check_at: Date | null;
+  next_check_at: Date | null;
+  last_check_error: string | null;
+  check_failures: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -100,6 +127,13 @@ export function presentRepository(r: RepositoryRow): Repository {
     lastRun: r.last_run ?? null,
     error: r.error,
     hasCredentials: r.credentials_secret_id !== null,
+    refresh: {
+      intervalSeconds: r.refresh_interval_seconds,
+      lastCheckAt: r.last_check_at?.toISOString() ?? null,
+      nextCheckAt: r.next_check_at?.toISOString() ?? null,
+      lastCheckError: r.last_check_error,
+      consecutiveFailures: r.check_failures,
+    },
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -159,8 +193,9 @@ export async function addRepository(deps: RepositoryDependencies, actor: OrgActo
       secretId = id;
     }
     const { rows } = await tx.query<RepositoryRow>(
-      `insert into repositories (org_id, name, url, url_kind, branch, credentials_secret_id)
-       values ($1, $2, $3, $4, $5, $6) returning *`,
+      // The first check comes a minute after the first run was queued.
+      `insert into repositories (org_id, name, url, url_kind, branch, credentials_secret_id, next_check_at)
+       values ($1, $2, $3, $4, $5, $6, now() + interval '1 minute') returning *`,
       [actor.orgId, name, parsed.url, parsed.kind === "http" ? "https" : parsed.kind, input.branch ?? null, secretId],
     );
     const row = rows[0]!;
@@ -189,6 +224,66 @@ export async function listRepositories(
 /** One repository by id or name (404 when not in the actor's org). */
 export async function getRepository(db: Database, actor: OrgActor, ref: string): Promise<Repository> {
   return withTenant(db, actor, async (tx) => presentRepository(await findRow(tx, ref)));
+}
+
+/** The interval remote checks use when neither repository nor organisation set one. */
+const DEFAULT_REFRESH_SECONDS = 300;
+
+/** The organisation's default check interval (SQL, in the tenant scope). */
+const ORG_REFRESH_SQL = `coalesce((select refresh_interval_seconds from org_repository_settings), ${DEFAULT_REFRESH_SECONDS})`;
+
+/**
+ * Sets the repository's own check interval (null: follow the organisation's default; 0: off)
+ * and schedules its next check one interval from now.
+ */
+export async function updateRepository(db: Database, actor: OrgActor, ref: string, input: { refreshIntervalSeconds: number | null }): Promise<Repository> {
+  return withTenant(db, actor, async (tx) => {
+    const row = await findRow(tx, ref);
+    if (row.status === "unindexing") throw new AppError("repository_unindexing", 409, "The repository is being deleted.");
+    const { rows } = await tx.query<RepositoryRow>(
+      `update repositories set refresh_interval_seconds = $2, updated_at = now(),
+         next_check_at = case when coalesce($2, ${ORG_REFRESH_SQL}) = 0 then null
+                              else now() + make_interval(secs => coalesce($2, ${ORG_REFRESH_SQL})) end
+       where id = $1 returning *`,
+      [row.id, input.refreshIntervalSeconds],
+    );
+    await recordAudit(tx, actor, {
+      action: "repository.updated",
+      targetType: "repository",
+      targetId: row.id,
+      details: { refreshIntervalSeconds: input.refreshIntervalSeconds },
+    });
+    return presentRepository(rows[0]!);
+  });
+}
+
+/** The organisation's repository settings (defaults when never set). */
+export async function getRepositorySettings(db: Database, actor: OrgActor): Promise<RepositorySettings> {
+  return withTenant(db, actor, async (tx) => {
+    const { rows } = await tx.query<{ s: number }>(`select ${ORG_REFRESH_SQL} as s`);
+    return { refreshIntervalSeconds: rows[0]!.s };
+  });
+}
+
+/**
+ * Sets the organisation's default check interval; the repositories that follow it get their
+ * next check within one new interval (spread), or none when it is 0.
+ */
+export async function updateRepositorySettings(db: Database, actor: OrgActor, input: RepositorySettings): Promise<RepositorySettings> {
+  return withTenant(db, actor, async (tx) => {
+    await tx.query(
+      `insert into org_repository_settings (org_id, refresh_interval_seconds) values ($1, $2)
+       on conflict (org_id) do update set refresh_interval_seconds = excluded.refresh_interval_seconds, updated_at = now()`,
+      [actor.orgId, input.refreshIntervalSeconds],
+    );
+    await tx.query(
+      `update repositories set next_check_at = case when $1 = 0 then null else now() + make_interval(secs => $1 * random()) end
+       where refresh_interval_seconds is null and status <> 'unindexing'`,
+      [input.refreshIntervalSeconds],
+    );
+    await recordAudit(tx, actor, { action: "repository_settings.updated", targetType: "org", targetId: actor.orgId, details: { ...input } });
+    return input;
+  });
 }
 
 /** Queues a re-index of the repository `ref` (id or name); a run already queued absorbs it. */

@@ -77,6 +77,17 @@ function toGitCredentials(c: RepositoryCredentials): GitCredentials {
   return "token" in c ? { username: c.username, password: c.token } : { username: c.username, password: c.password };
 }
 
+/** The git credentials stored (encrypted) for a repository, or undefined without any. */
+export async function readGitCredentials(
+  db: Database,
+  secretBox: SecretBox | undefined,
+  orgId: string,
+  secretId: string | null,
+): Promise<GitCredentials | undefined> {
+  if (!secretId) return undefined;
+  return toGitCredentials(JSON.parse(await readSecret(db, secretBox, { orgId }, secretId)) as RepositoryCredentials);
+}
+
 /** The `repository.sync` job. */
 export function syncJob(deps: RepositoryJobDependencies) {
   return defineJob<RepositoryJobData>({
@@ -95,9 +106,7 @@ export function syncJob(deps: RepositoryJobDependencies) {
       try {
         await setState(db, data, { status: "running", step: progressStep({ key: "fetch", label: "" }), error: null });
         const url = parseRepoUrl(repo.url, { allowLocal: deps.config.repositories.allowLocal });
-        const credentials = repo.credentials_secret_id
-          ? toGitCredentials(JSON.parse(await readSecret(db, deps.secretBox, { orgId: data.orgId }, repo.credentials_secret_id)) as RepositoryCredentials)
-          : undefined;
+        const credentials = await readGitCredentials(db, deps.secretBox, data.orgId, repo.credentials_secret_id);
         const synced = await deps.gitCache.sync(data.repositoryId, url, repo.branch ?? undefined, credentials);
         const extractor = await deps.extractor();
         const result = await runIndex({

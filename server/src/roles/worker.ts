@@ -24,7 +24,9 @@ export async function startWorkerLoop(platform: Platform, jobs: JobQueue, role: 
   logger.info({ workerId: heartbeat.workerId }, `${role} started`);
 }
 
-/** Starts the worker role on a started platform and job queue (housekeeping; connectors later). */
-export async function startWorkerRole(platform: Platform, jobs: JobQueue, _repositories: Repositories): Promise<void> {
+/** Starts the worker role on a started platform and job queue: housekeeping and the repositories' remote checks. */
+export async function startWorkerRole(platform: Platform, jobs: JobQueue, repositories: Repositories): Promise<void> {
   await startWorkerLoop(platform, jobs, "worker");
+  const checks = repositories.startRefreshChecks();
+  platform.lifecycle.onStop("refresh-checks", () => checks.stop());
 }

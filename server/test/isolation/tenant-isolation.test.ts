@@ -20,6 +20,8 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/orgs/{orgSlug}/api-keys": { name: "intruder key" },
   "post /api/v1/orgs/{orgSlug}/repositories": { url: "https://github.com/intruder/repo.git" },
   "post /api/v1/orgs/{orgSlug}/repositories/{repository}/reindex": undefined,
+  "patch /api/v1/orgs/{orgSlug}/repositories/{repository}": { refreshIntervalSeconds: 0 },
+  "patch /api/v1/orgs/{orgSlug}/repository-settings": { refreshIntervalSeconds: 0 },
 };
 /** Valid query strings for routes that need one, so that only the tenant check can refuse them. */
 const QUERIES: Record<string, string> = {

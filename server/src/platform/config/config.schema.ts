@@ -111,6 +111,8 @@ export const envSchema = z.object({
     .min(5)
     .max(24 * 3600)
     .default(900),
+  /** How often the worker looks for repositories whose remote check is due, in seconds. */
+  CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   /** Most repositories one organisation may add. */
   CTXPIPE_MAX_REPOSITORIES_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** External Postgres. Unset: an embedded Postgres runs in CTXPIPE_DATA_DIR/postgres. */

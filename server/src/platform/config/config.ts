@@ -35,6 +35,8 @@ export interface Config {
     maxRepositoryBytes: number;
     gitTimeoutMs: number;
     maxPerOrg: number;
+    /** How often the worker looks for due remote checks (repositories/refresh-checks.ts). */
+    checkTickMs: number;
   };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
   /** The fair share of searches and MCP tool calls (platform/fair-share.ts), and the search budget cap. */
@@ -193,6 +195,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       maxRepositoryBytes: valid.CTXPIPE_MAX_REPOSITORY_BYTES,
       gitTimeoutMs: valid.CTXPIPE_GIT_TIMEOUT_SECONDS * 1000,
       maxPerOrg: valid.CTXPIPE_MAX_REPOSITORIES_PER_ORG,
+      checkTickMs: valid.CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS * 1000,
     },
     invitationTtlHours: valid.CTXPIPE_INVITATION_TTL_HOURS,
     database: {

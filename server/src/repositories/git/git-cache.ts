@@ -91,6 +91,15 @@ export class GitCache {
     });
   }
 
+  /**
+   * The remote's tip of `branch` (default: its HEAD branch), without fetching anything.
+   * @throws RepoUrlError (refused host), GitError (timeout, auth_failed, not_found, unreachable, failed).
+   */
+  async remoteHead(url: ParsedRepoUrl, branch?: string, credentials?: GitCredentials): Promise<{ branch: string; commit: string }> {
+    const net = await remote.networkOptions(this.policy(), url, credentials);
+    return remote.remoteHead(this.policy(), url, branch, net);
+  }
+
   /** Deletes a repository's clone (no error when there is none). */
   async remove(repoId: string): Promise<void> {
     const dir = this.dir(repoId);

@@ -77,6 +77,30 @@ export async function defaultBranch(policy: RemotePolicy, url: ParsedRepoUrl, ne
 }
 
 /**
+ * The tip of `branch` on the remote (default: the remote's HEAD branch), by one
+ * `git ls-remote`: no objects move, so a check that finds nothing new costs one round trip.
+ * @throws GitError not_found when the branch (or a default branch) does not exist.
+ */
+export async function remoteHead(
+  policy: RemotePolicy,
+  url: ParsedRepoUrl,
+  branch: string | undefined,
+  net: NetworkStep,
+): Promise<{ branch: string; commit: string }> {
+  if (branch !== undefined) await checkBranchName(policy, branch);
+  const refs = branch === undefined ? ["HEAD"] : [`refs/heads/${branch}`];
+  const args = [...net.config, "ls-remote", ...(branch === undefined ? ["--symref"] : []), "--", url.url, ...refs];
+  const out = (await runGit(args, { ...net.run, maxOutputBytes: 1024 * 1024 })).stdout.toString("utf8");
+  const lines = out.split("\n").map((line) => line.split("\t"));
+  const name = branch ?? lines.find(([left, ref]) => ref === "HEAD" && left?.startsWith("ref: refs/heads/"))?.[0]?.slice("ref: refs/heads/".length);
+  const wanted = branch === undefined ? "HEAD" : `refs/heads/${branch}`;
+  const commit = lines.find(([sha, ref]) => ref === wanted && /^[0-9a-f]{40,64}$/.test(sha ?? ""))?.[0];
+  if (!name || !commit)
+    throw new GitError("not_found", branch === undefined ? "The repository has no default branch (is it empty?)." : `The branch ${branch} does not exist.`);
+  return { branch: name, commit };
+}
+
+/**
  * Refuses a branch name that could be read as an option or is not a valid ref name.
  * @throws AppError("invalid_input").
  */
