@@ -146,12 +146,13 @@ async function main(args: string[]): Promise<void> {
 
   const config = loadConfigOrExit(maintenance ? "maintenance" : "roles");
   const format: LogFormat = askedFormat ?? (maintenance || process.stdout.isTTY ? "text" : "json");
-  // Maintenance commands print their result on stdout, so their logs go to stderr; as text,
-  // only their warnings and errors (the result line says what happened).
+  // Maintenance commands print their result on stdout, so their logs go to stderr (written
+  // synchronously, so that the one-line error comes after them); as text, only their warnings
+  // and errors (the result line says what happened).
   const stream = maintenance ? process.stderr : process.stdout;
   const level =
     maintenance && format === "text" && (pino.levels.values[config.logLevel] ?? Number.POSITIVE_INFINITY) < pino.levels.values.warn! ? "warn" : config.logLevel;
-  const logger = createLogger(level, format === "json" ? (maintenance ? pino.destination(2) : undefined) : textDestination(stream));
+  const logger = createLogger(level, format === "json" ? (maintenance ? pino.destination({ dest: 2, sync: true }) : undefined) : textDestination(stream));
   const lifecycle = new Lifecycle(logger, config.shutdownTimeoutMs + 60_000);
   handleSignals(() => lifecycle.stop(), logger);
 
