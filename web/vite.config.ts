@@ -3,10 +3,11 @@
  * (one public origin), with hashed files under /assets cached immutably.
  */
 import { defineConfig } from "vite";
+import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), tailwindcss()],
   build: { outDir: "dist", emptyOutDir: true, assetsDir: "assets" },
   server: {
     proxy: { "/api": "http://localhost:3000", "/.status": "http://localhost:3000", "/.auth": "http://localhost:3000" },

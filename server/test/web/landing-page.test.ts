@@ -1,6 +1,6 @@
 /**
- * The web app in a real browser, served by the server role: the landing page loads its
- * script and shows the live /.status.
+ * The web app in a real browser, served by the server role: /status loads its script and
+ * shows the live /.status; "/" sends a visitor who is not signed in to sign-in.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -24,7 +24,7 @@ describe("landing page", () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (err) => errors.push(err.message));
-    await page.goto(`${app.url}/`);
+    await page.goto(`${app.url}/status`);
     await page.getByRole("heading", { level: 1 }).waitFor();
     assert.equal(await page.title(), "ctx|");
     const overall = page.getByTestId("overall-status");
@@ -32,5 +32,7 @@ describe("landing page", () => {
     assert.equal(await overall.textContent(), "ok");
     assert.equal(await page.getByRole("row").count(), 3, "database, worker and codesearch checks");
     assert.deepEqual(errors, []);
+    await page.goto(`${app.url}/`);
+    await page.waitForURL(`${app.url}/sign-in`);
   });
 });

@@ -84,6 +84,20 @@ export async function clientLabel(clientId: string): Promise<string> {
   }
 }
 
+/** What GET /.auth/config says: the sign-in methods on, and who may sign up. */
+export interface AuthConfig {
+  emailAndPassword: { enabled: boolean; minPasswordLength: number };
+  passwordReset: boolean;
+  invitationEmails: boolean;
+  socialProviders: string[];
+  signUp: { mode: "open" | "invite-only" | "first-user" } | { mode: "domains"; domains: string[] };
+}
+
+/** Reads GET /.auth/config. */
+export function authConfig(): Promise<AuthConfig> {
+  return requestJson<AuthConfig>("GET", "/.auth/config");
+}
+
 /** What each scope lets the app do, in plain words. */
 export const SCOPE_TEXT: Record<string, string> = {
   openid: "Know who you are (your user id)",

@@ -1,15 +1,21 @@
 /**
- * /.auth/sign-in: e-mail and password. Better Auth sends OAuth flows here with a signed query
- * (…&sig=…); signing in with that query continues the flow (to consent, or back to the app).
- * Without one it returns to `?next=` (same origin only) or the home page.
+ * Sign-in with e-mail and password, at /sign-in and /.auth/sign-in. Better Auth sends OAuth
+ * flows to the latter with a signed query (…&sig=…); signing in with that query continues the
+ * flow (to consent, or back to the app). Without one it returns to `?next=` (same origin
+ * only) or the home page. Social buttons show for the providers the server has on.
  */
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { ApiError, nextLocation, requestJson, safeNext } from "./auth-api";
+import { Button, Field, Notice } from "../ui/ui";
+import { ApiError, authConfig, nextLocation, requestJson, safeNext } from "./auth-api";
+import { AuthLayout } from "./auth-layout";
 
 /** The sign-in page. */
 export function SignInPage() {
   const params = new URLSearchParams(window.location.search);
   const oauthQuery = params.has("sig") ? window.location.search.slice(1) : undefined;
+  const next = safeNext(params.get("next"), window.location.origin);
+  const config = useQuery({ queryKey: ["auth-config"], queryFn: authConfig });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -24,39 +30,58 @@ export function SignInPage() {
         password: String(form.get("password") ?? ""),
         ...(oauthQuery ? { oauth_query: oauthQuery } : {}),
       });
-      window.location.assign((oauthQuery && nextLocation(body)) || safeNext(params.get("next"), window.location.origin));
+      window.location.assign((oauthQuery && nextLocation(body)) || next);
     } catch (err) {
       setError(err instanceof ApiError && err.status === 401 ? "Wrong e-mail address or password." : String((err as Error).message));
       setBusy(false);
     }
   };
 
+  const social = async (provider: string) => {
+    try {
+      const body = await requestJson<unknown>("POST", "/.auth/sign-in/social", { provider, callbackURL: next });
+      const target = nextLocation(body);
+      if (target) window.location.assign(target);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
   return (
-    <main className="shell auth-page">
-      <h1>
-        Sign in to ctx<span className="pipe">|</span>
-      </h1>
+    <AuthLayout title="Sign in">
       {oauthQuery && <p>An app asked to connect to your account. Sign in to continue.</p>}
-      <form onSubmit={submit} aria-describedby={error ? "sign-in-error" : undefined}>
-        <p>
-          <label htmlFor="email">E-mail</label>
-          <br />
-          <input id="email" name="email" type="email" autoComplete="username" required />
-        </p>
-        <p>
-          <label htmlFor="password">Password</label>
-          <br />
-          <input id="password" name="password" type="password" autoComplete="current-password" required />
-        </p>
+      <form onSubmit={submit} className="flex flex-col gap-3" aria-describedby={error ? "sign-in-error" : undefined}>
+        <Field id="email" name="email" type="email" label="E-mail" autoComplete="username" required />
+        <Field id="password" name="password" type="password" label="Password" autoComplete="current-password" required />
         {error && (
-          <p id="sign-in-error" role="alert">
-            {error}
-          </p>
+          <div id="sign-in-error">
+            <Notice kind="error">{error}</Notice>
+          </div>
         )}
-        <button type="submit" disabled={busy}>
+        <Button type="submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
-        </button>
+        </Button>
       </form>
-    </main>
+      {(config.data?.socialProviders.length ?? 0) > 0 && (
+        <div className="mt-4 flex flex-col gap-2">
+          {config.data?.socialProviders.map((p) => (
+            <Button key={p} variant="secondary" onClick={() => void social(p)}>
+              Sign in with {p === "github" ? "GitHub" : p === "google" ? "Google" : p}
+            </Button>
+          ))}
+        </div>
+      )}
+      {!oauthQuery && (
+        <p className="mt-4 text-sm">
+          No account yet? <a href={`/sign-up${params.get("next") ? `?next=${encodeURIComponent(next)}` : ""}`}>Sign up</a>
+          {config.data?.passwordReset && (
+            <>
+              {" · "}
+              <a href="/forgot-password">Forgot your password?</a>
+            </>
+          )}
+        </p>
+      )}
+    </AuthLayout>
   );
 }

@@ -1,0 +1,218 @@
+/**
+ * The preflight journey in a real browser (Debian Chromium), against the real server, Postgres
+ * and git: sign up → create an organisation → add a local repository → watch it reach "Ready"
+ * without reloading → search → open a result at its line → follow a symbol to its definition
+ * → create an API key → copy the MCP snippet → invite a teammate → the teammate signs up with
+ * the invitation (the server is invite-only after its first user) and sees the organisation.
+ * Every main page is scanned with axe-core (no serious or critical violation); a failing step
+ * writes a screenshot whose path the failure names. No console error is allowed, except the
+ * browser's own log of the 401 that tells the app nobody is signed in yet.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { after, before, describe, it } from "node:test";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchBrowser } from "../harness/browser.js";
+import { createTestRepo } from "../harness/git-http-server.js";
+import type { TestApp } from "../harness/test-app.js";
+import { startOAuthTestApp } from "../oauth/oauth-helpers.js";
+
+const AXE_SOURCE = await fs.readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const PASSWORD = "correct horse battery staple";
+
+/** axe-core's serious and critical violations on the page as it is now. */
+async function axeViolations(page: Page): Promise<string[]> {
+  // page.evaluate runs through the DevTools protocol, which the page's CSP does not govern.
+  await page.evaluate(AXE_SOURCE);
+  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ["violations"] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).join(", ") })))`)) as {
+    id: string;
+    impact: string;
+    nodes: string;
+  }[];
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.nodes}`);
+}
+
+describe("web app journey", () => {
+  let app: TestApp;
+  let browser: Browser;
+  let root: string;
+  let shots: string;
+  let repoDir: string;
+  const consoleErrors: string[] = [];
+
+  /** A fresh browser profile that records console errors. */
+  const newUser = async (): Promise<{ context: BrowserContext; page: Page }> => {
+    const context = await browser.newContext({ baseURL: app.url });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.url });
+    const page = await context.newPage();
+    page.on("response", (res) => {
+      if (res.status() >= 400 && res.status() !== 401) consoleErrors.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
+    });
+    page.on("pageerror", (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    page.on("console", (msg) => {
+      if (msg.type() !== "error") return;
+      // Chromium logs every non-2xx fetch; the app's "who am I" probe answers 401 before sign-in.
+      if (/Failed to load resource: the server responded with a status of 401/.test(msg.text())) return;
+      consoleErrors.push(msg.text());
+    });
+    return { context, page };
+  };
+
+  /** Runs one step; on failure, saves a screenshot and names it in the error. */
+  const step = async (page: Page, name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      const file = path.join(shots, `${name.replace(/\W+/g, "-")}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+      throw new Error(`step "${name}" failed (screenshot: ${file}): ${(err as Error).message}`);
+    }
+  };
+
+  /** Scans the page with axe-core: no serious or critical violation. */
+  const scan = async (page: Page, name: string) => {
+    const found = await axeViolations(page);
+    assert.deepEqual(found, [], `axe on ${name}: ${found.join("; ")}`);
+  };
+
+  before(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-web-"));
+    shots = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-web-shots-"));
+    repoDir = await createTestRepo(root, "shop", {
+      "src/discount.ts": "export function applyDiscount(sku: string) {\n  return sku.length;\n}\n",
+      "src/cart.ts": "import { applyDiscount } from './discount';\n\nexport class Cart {\n  addItem(sku: string) {\n    return applyDiscount(sku);\n  }\n}\n",
+    });
+    // AUTH_SIGN_UP unset: the first user signs up freely, the teammate needs the invitation.
+    app = await startOAuthTestApp({ AUTH_SIGN_UP: "" });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it("goes from sign-up to a searchable codebase, a connected agent and a teammate", async () => {
+    const { page } = await newUser();
+    const email = `ada-${Date.now()}@example.test`;
+
+    await step(page, "sign up", async () => {
+      await page.goto("/");
+      await page.waitForURL("**/sign-in");
+      await scan(page, "sign-in");
+      await page.getByRole("link", { name: "Sign up" }).click();
+      await page.waitForURL("**/sign-up**");
+      await page.getByLabel("Name").fill("Ada");
+      await page.getByLabel("E-mail").fill(email);
+      await page.getByLabel("Password").fill(PASSWORD);
+      await scan(page, "sign-up");
+      await page.getByRole("button", { name: "Sign up" }).click();
+      await page.waitForURL("**/new");
+    });
+
+    await step(page, "create the organisation", async () => {
+      await page.getByLabel("Name", { exact: true }).fill("Acme Web");
+      assert.equal(await page.getByLabel("URL name").inputValue(), "acme-web");
+      await scan(page, "create organisation");
+      await page.getByRole("button", { name: "Create organisation" }).click();
+      await page.waitForURL("**/acme-web");
+      await page.getByTestId("checklist").waitFor();
+      await scan(page, "home");
+    });
+
+    await step(page, "add a repository and watch it index", async () => {
+      await page.getByRole("link", { name: "Repositories" }).first().click();
+      await page.getByText("No repositories yet").waitFor();
+      await page.getByLabel("Clone URL").fill(repoDir);
+      await page.getByRole("button", { name: "Add and index" }).click();
+      // No reload: the list polls while the repository is queued or indexing.
+      await page
+        .getByTestId("repository-status")
+        .filter({ hasText: /^Ready$/ })
+        .waitFor({ timeout: 30_000 });
+      await scan(page, "repositories");
+    });
+
+    await step(page, "search and open a result at its line", async () => {
+      await page.getByRole("link", { name: "Search", exact: true }).click();
+      await page.getByLabel("Search query").fill("applyDiscount");
+      await page.getByLabel("Search query").press("Enter");
+      await page.waitForURL(/search\?q=applyDiscount/);
+      await page.getByTestId("search-result").first().waitFor();
+      assert.match((await page.getByTestId("search-result").first().textContent()) ?? "", /src\/discount\.ts/);
+      await scan(page, "search results");
+      await page.getByTestId("search-result").nth(1).getByRole("link").nth(1).click();
+      await page.waitForURL(/files\/shop\/src\/cart\.ts#L\d+$/);
+      const line = new URL(page.url()).hash.slice(2);
+      await page.locator(`[id="L${line}"][data-selected="true"]`).waitFor();
+      await scan(page, "file view");
+    });
+
+    await step(page, "follow a symbol to its definition", async () => {
+      await page.locator("code", { hasText: "return applyDiscount(sku);" }).getByText("applyDiscount", { exact: false }).first().waitFor();
+      const target = page.locator("code").filter({ hasText: "return applyDiscount(sku);" });
+      const box = await target.boundingBox();
+      assert.ok(box);
+      // Double-click the word: the selection offers "Go to definition".
+      // The middle of the word's fourth letter, measured in the page.
+      const offset = await target.evaluate((el) => {
+        const text = el.firstChild as unknown as { data: string };
+        const at = text.data.indexOf("applyDiscount");
+        const range = el.ownerDocument.createRange();
+        range.setStart(el.firstChild!, at + 3);
+        range.setEnd(el.firstChild!, at + 4);
+        const r = range.getBoundingClientRect();
+        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+      });
+      await page.mouse.dblclick(offset.x, offset.y);
+      await page.getByRole("button", { name: "Go to definition" }).click();
+      await page.waitForURL(/files\/shop\/src\/discount\.ts#L1$/);
+      await page.locator('[id="L1"][data-selected="true"]').waitFor();
+    });
+
+    await step(page, "create an API key and copy the MCP snippet", async () => {
+      await page.getByRole("link", { name: "Connect an agent" }).click();
+      await page.getByRole("tab", { name: "Claude Code" }).click();
+      await page.getByRole("button", { name: "Create an API key for these snippets" }).click();
+      await page.getByText("A new API key is in the snippets above").waitFor();
+      await scan(page, "connect");
+      await page.getByRole("button", { name: "Copy: Claude Code with an API key" }).click();
+      const copied = (await page.evaluate("navigator.clipboard.readText()")) as string;
+      assert.match(copied, new RegExp(`claude mcp add --transport http ctxpipe "${app.url.replace(/[.]/g, "\\.")}/mcp\\?orgSlug=acme-web"`));
+      assert.match(copied, /Authorization: Bearer ctx_[A-Za-z0-9_-]{20,}/);
+    });
+
+    let inviteLink = "";
+    await step(page, "invite a teammate", async () => {
+      await page.getByRole("link", { name: "Settings" }).click();
+      await page.getByLabel("E-mail").fill("bo@example.test");
+      await page.getByRole("button", { name: "Invite" }).click();
+      inviteLink = (await page.getByTestId("snippet").first().textContent()) ?? "";
+      assert.match(inviteLink, /\/invitations\/accept\?token=/);
+      await scan(page, "settings");
+    });
+
+    const teammate = await newUser();
+    await step(teammate.page, "the teammate accepts and sees the organisation", async () => {
+      await teammate.page.goto(inviteLink);
+      await teammate.page.getByText("Acme Web invites bo@example.test").waitFor();
+      await scan(teammate.page, "invitation");
+      await teammate.page.getByRole("link", { name: "Sign up as bo@example.test" }).click();
+      await teammate.page.getByLabel("Name").fill("Bo");
+      assert.equal(await teammate.page.getByLabel("E-mail").inputValue(), "bo@example.test");
+      await teammate.page.getByLabel("Password").fill(PASSWORD);
+      await teammate.page.getByRole("button", { name: "Sign up" }).click();
+      await teammate.page.getByRole("button", { name: "Join Acme Web" }).click();
+      await teammate.page.waitForURL("**/acme-web");
+      await teammate.page.getByRole("link", { name: "Settings" }).click();
+      await teammate.page.getByTestId("members").filter({ hasText: "bo@example.test" }).waitFor();
+      assert.match((await teammate.page.getByTestId("members").textContent()) ?? "", new RegExp(email.replace(/[.+]/g, "\\$&")));
+    });
+
+    assert.deepEqual(consoleErrors, []);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * The frame of every organisation page: the org switcher, the navigation, the user menu
+ * (sign out), and the page below. A visitor who is not signed in goes to sign-in (and comes
+ * back); an organisation the user cannot see gets a plain "not found or not yours" page.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { Link, Outlet, useParams } from "@tanstack/react-router";
+import { useEffect } from "react";
+import { signInHref, useSession } from "../api/session";
+import { requestJson } from "../auth-pages/auth-api";
+import { Button, errorMessage, Notice } from "../ui/ui";
+
+const NAV = [
+  { to: "/$orgSlug", label: "Home", exact: true },
+  { to: "/$orgSlug/repositories", label: "Repositories" },
+  { to: "/$orgSlug/search", label: "Search" },
+  { to: "/$orgSlug/connect", label: "Connect an agent" },
+  { to: "/$orgSlug/settings", label: "Settings" },
+] as const;
+
+/** The organisation shell. */
+export function OrgShell() {
+  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const session = useSession();
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (session.data === null) window.location.assign(signInHref());
+  }, [session.data]);
+
+  if (session.isPending || session.data === null) return <p aria-busy="true">Loading…</p>;
+  if (session.error) return <Notice kind="error">{errorMessage(session.error)}</Notice>;
+  const org = session.data.orgs.find((o) => o.slug === orgSlug);
+  const signOut = async () => {
+    await requestJson("POST", "/.auth/sign-out", {});
+    queryClient.clear();
+    window.location.assign("/sign-in");
+  };
+
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-line bg-surface">
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-3 px-4 py-2">
+          <a href="/" className="text-xl font-bold text-ink no-underline" aria-label="ctx| home">
+            ctx<span className="text-accent">|</span>
+          </a>
+          <label className="sr-only" htmlFor="org-switcher">
+            Organisation
+          </label>
+          <select
+            id="org-switcher"
+            className="rounded-md border border-line bg-surface px-2 py-1 text-sm"
+            value={org ? orgSlug : ""}
+            onChange={(e) => window.location.assign(e.target.value === "__new" ? "/new" : `/${e.target.value}`)}
+          >
+            {!org && <option value="">Choose an organisation</option>}
+            {session.data.orgs.map((o) => (
+              <option key={o.slug} value={o.slug}>
+                {o.name}
+              </option>
+            ))}
+            <option value="__new">+ New organisation</option>
+          </select>
+          <nav aria-label="Organisation" className="flex flex-wrap gap-1">
+            {org &&
+              NAV.map((item) => (
+                <Link
+                  key={item.to}
+                  to={item.to}
+                  params={{ orgSlug }}
+                  activeOptions={{ exact: "exact" in item }}
+                  className="rounded-md px-2 py-1 text-sm text-ink no-underline hover:bg-muted"
+                  activeProps={{ className: "bg-muted font-semibold", "aria-current": "page" }}
+                >
+                  {item.label}
+                </Link>
+              ))}
+          </nav>
+          <div className="ml-auto flex items-center gap-2 text-sm">
+            <span className="text-soft">{session.data.user.email}</span>
+            <Button variant="secondary" onClick={() => void signOut()}>
+              Sign out
+            </Button>
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-6">
+        {org ? (
+          <Outlet />
+        ) : (
+          <Notice kind="error">
+            There is no organisation “{orgSlug}”, or you are not a member of it. Choose one of yours above, or ask its admins for an invitation.
+          </Notice>
+        )}
+      </main>
+    </div>
+  );
+}

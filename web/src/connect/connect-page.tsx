@@ -1,0 +1,94 @@
+/**
+ * /$orgSlug/connect: connect a coding agent. The MCP URL, then per client (Cursor, Claude
+ * Code, VS Code, Codex) a snippet for OAuth and one for an API key, with copy buttons; an API
+ * key can be created here and is filled into the snippets (shown once). Below, whether an
+ * agent has connected, and when, from the MCP usage records.
+ */
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useParams } from "@tanstack/react-router";
+import { useState } from "react";
+import { api, call } from "../api/client";
+import { useSession } from "../api/session";
+import { Button, errorMessage, Notice, PageHeader } from "../ui/ui";
+import { mcpSnippets } from "./mcp-snippets";
+
+/** A block of text with a copy button that says when it copied. */
+export function CopyBlock({ label, text }: { label: string; text: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    await navigator.clipboard.writeText(text);
+    setCopied(true);
+    setTimeout(() => setCopied(false), 2000);
+  };
+  return (
+    <figure className="relative">
+      <figcaption className="mb-1 text-xs text-soft">{label}</figcaption>
+      <pre className="overflow-x-auto rounded-md border border-line bg-muted p-3 text-sm" data-testid="snippet">
+        {text}
+      </pre>
+      <Button variant="secondary" className="absolute top-6 right-2" onClick={() => void copy()} aria-label={`Copy: ${label}`}>
+        {copied ? "Copied" : "Copy"}
+      </Button>
+      <span className="sr-only" aria-live="polite">
+        {copied ? "Copied to the clipboard" : ""}
+      </span>
+    </figure>
+  );
+}
+
+/** The connect page. */
+export function ConnectPage() {
+  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const [client, setClient] = useState("claude-code");
+  const [key, setKey] = useState<string | undefined>();
+  const role = useSession().data?.orgs.find((o) => o.slug === orgSlug)?.role;
+  const usage = useQuery({
+    queryKey: ["mcp-usage", orgSlug],
+    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage", { params: { path: { orgSlug } } })),
+    refetchInterval: 10_000,
+    // Agent usage is for admins.
+    enabled: role === "admin" || role === "owner",
+  });
+  const createKey = useMutation({
+    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/api-keys", { params: { path: { orgSlug } }, body: { name: "Agent (web app)" } })),
+    onSuccess: (result) => setKey(result.key),
+  });
+  const snippets = mcpSnippets(window.location.origin, orgSlug, key);
+  const chosen = snippets.find((s) => s.id === client) ?? snippets[0]!;
+  const calls = (usage.data?.usage ?? []).reduce((n: number, u: { calls: number }) => n + u.calls, 0);
+
+  return (
+    <>
+      <PageHeader title="Connect an agent">Point your coding agent at this organisation's MCP endpoint.</PageHeader>
+      <CopyBlock label="MCP URL" text={`${window.location.origin}/mcp?orgSlug=${orgSlug}`} />
+      <div className="mt-4 flex flex-wrap gap-2" role="tablist" aria-label="Client">
+        {snippets.map((s) => (
+          <Button key={s.id} role="tab" aria-selected={s.id === client} variant={s.id === client ? "primary" : "secondary"} onClick={() => setClient(s.id)}>
+            {s.name}
+          </Button>
+        ))}
+      </div>
+      <section role="tabpanel" aria-label={chosen.name} className="mt-3 flex flex-col gap-3">
+        <p className="text-sm">Goes in {chosen.where}.</p>
+        {chosen.note && <Notice>{chosen.note}</Notice>}
+        <CopyBlock label={`${chosen.name} with OAuth (sign in once in the browser)`} text={chosen.oauth} />
+        <CopyBlock label={`${chosen.name} with an API key`} text={chosen.apiKey} />
+        {key ? (
+          <Notice kind="success">A new API key is in the snippets above. Copy it now: it is not shown again.</Notice>
+        ) : (
+          <div>
+            <Button variant="secondary" onClick={() => createKey.mutate()} disabled={createKey.isPending}>
+              Create an API key for these snippets
+            </Button>
+          </div>
+        )}
+        {createKey.error && <Notice kind="error">{errorMessage(createKey.error)}</Notice>}
+      </section>
+      <section className="mt-6" aria-live="polite">
+        <h2 className="mb-1 text-lg font-semibold">Connected agents</h2>
+        {usage.data &&
+          (calls > 0 ? <p data-testid="agent-connected">Agents made {calls} tool calls in this organisation.</p> : <p>No agent has called a tool yet.</p>)}
+      </section>
+    </>
+  );
+}

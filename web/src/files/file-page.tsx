@@ -1,0 +1,131 @@
+/**
+ * /$orgSlug/files/$repository/<path>#L10-L20: an indexed file with line numbers. The lines in
+ * the hash are highlighted and scrolled into view; clicking a line number links to it
+ * (shift-click extends a range). Selecting an identifier (double-click) offers "Go to
+ * definition" (find_symbol's exact match; one definition opens directly) and "Find references".
+ * Loaded on demand: the signed-in shell does not carry this page's code.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { Link, useNavigate, useParams } from "@tanstack/react-router";
+import { useEffect, useState } from "react";
+import { api, call } from "../api/client";
+import { Button, errorMessage, Notice, QueryState } from "../ui/ui";
+
+/** The line range of a `#L10` or `#L10-L20` hash, if any. */
+export function rangeOf(hash: string): [number, number] | undefined {
+  const m = /^#?L(\d+)(?:-L(\d+))?$/.exec(hash);
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const end = Number(m[2] ?? m[1]);
+  return [Math.min(start, end), Math.max(start, end)];
+}
+
+const IDENTIFIER = /^[\p{L}_$][\p{L}\p{N}_$]{0,199}$/u;
+
+/** The file page. */
+export default function FilePage() {
+  const { orgSlug, repository, _splat: path = "" } = useParams({ strict: false }) as { orgSlug: string; repository: string; _splat?: string };
+  const navigate = useNavigate();
+  const [hash, setHash] = useState(window.location.hash);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [lookupError, setLookupError] = useState<string | null>(null);
+  useEffect(() => {
+    const onHash = () => setHash(window.location.hash);
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+  const range = rangeOf(hash);
+  const file = useQuery({
+    queryKey: ["file", orgSlug, repository, path],
+    queryFn: () =>
+      call(
+        api.GET("/api/v1/orgs/{orgSlug}/repositories/{repository}/file", {
+          params: { path: { orgSlug, repository }, query: { path, startLine: 1, endLine: 2000 } },
+        }),
+      ),
+    retry: false,
+  });
+  useEffect(() => {
+    if (range && file.data) document.getElementById(`L${range[0]}`)?.scrollIntoView({ block: "center" });
+  }, [range?.[0], file.data]);
+
+  const select = () => {
+    const text = window.getSelection()?.toString().trim() ?? "";
+    setSelected(IDENTIFIER.test(text) ? text : null);
+    setLookupError(null);
+  };
+  const goToDefinition = async (name: string) => {
+    try {
+      const { symbols } = await call(api.GET("/api/v1/orgs/{orgSlug}/symbols", { params: { path: { orgSlug }, query: { name, match: "exact", limit: 20 } } }));
+      const first = symbols[0] as { repository: { name: string }; path: string; startLine: number } | undefined;
+      if (!first) return setLookupError(`No definition of ${name} is indexed.`);
+      await navigate({
+        to: "/$orgSlug/files/$repository/$",
+        params: { orgSlug, repository: first.repository.name, _splat: first.path },
+        hash: `L${first.startLine}`,
+      });
+      setHash(`#L${first.startLine}`);
+    } catch (err) {
+      setLookupError(errorMessage(err));
+    }
+  };
+  const lineHref = (line: number, extend: boolean) => (extend && range ? `#L${Math.min(range[0], line)}-L${Math.max(range[1], line)}` : `#L${line}`);
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 font-mono text-sm">
+        <Link to="/$orgSlug/repositories" params={{ orgSlug }}>
+          {repository}
+        </Link>{" "}
+        › {path}
+      </nav>
+      {selected && (
+        <div
+          className="sticky top-0 z-10 mb-2 flex flex-wrap items-center gap-2 rounded-md border border-line bg-surface p-2 text-sm"
+          role="toolbar"
+          aria-label="Symbol"
+        >
+          <code>{selected}</code>
+          <Button onClick={() => void goToDefinition(selected)}>Go to definition</Button>
+          <Link to="/$orgSlug/search" params={{ orgSlug }} search={{ q: `case:yes /\\b${selected}\\b/` }} className="text-sm">
+            Find references
+          </Link>
+        </div>
+      )}
+      {lookupError && <Notice kind="error">{lookupError}</Notice>}
+      <QueryState query={file}>
+        {(data) => (
+          <div className="overflow-x-auto rounded-lg border border-line bg-surface">
+            <p className="border-b border-line px-3 py-1 text-xs text-soft">
+              {data.totalLines} lines · {data.language ?? "text"} · {data.repository.commit.slice(0, 12)}
+              {data.endLine < data.totalLines ? ` · showing 1–${data.endLine}` : ""}
+            </p>
+            <pre className="py-1 text-sm" onMouseUp={select} onKeyUp={select}>
+              {data.lines.map((l) => {
+                const on = range && l.line >= range[0] && l.line <= range[1];
+                return (
+                  <div key={l.line} id={`L${l.line}`} className={`flex ${on ? "bg-mark" : ""}`} data-selected={on ? "true" : undefined}>
+                    <a
+                      href={lineHref(l.line, false)}
+                      onClick={(e) => {
+                        if (e.shiftKey) {
+                          e.preventDefault();
+                          window.location.hash = lineHref(l.line, true);
+                        }
+                      }}
+                      className="w-14 shrink-0 select-none pr-3 text-right text-soft no-underline"
+                      aria-label={`Line ${l.line}`}
+                    >
+                      {l.line}
+                    </a>
+                    <code className="whitespace-pre pr-4">{l.text}</code>
+                  </div>
+                );
+              })}
+            </pre>
+          </div>
+        )}
+      </QueryState>
+    </>
+  );
+}

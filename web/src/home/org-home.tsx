@@ -1,0 +1,71 @@
+/**
+ * /$orgSlug: the organisation's checklist, from what is really there: repositories indexed,
+ * an agent connected (MCP usage), teammates invited; each open item links to where it is done.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "@tanstack/react-router";
+import type { ReactNode } from "react";
+import { api, call } from "../api/client";
+import { useSession } from "../api/session";
+import { PageHeader } from "../ui/ui";
+
+function Item({ done, children }: { done: boolean | undefined; children: ReactNode }) {
+  return (
+    <li className="flex items-start gap-2">
+      <span aria-hidden="true" className={done ? "text-ok" : "text-soft"}>
+        {done ? "✓" : "○"}
+      </span>
+      <span>
+        <span className="sr-only">{done ? "Done: " : "To do: "}</span>
+        {children}
+      </span>
+    </li>
+  );
+}
+
+/** The organisation home page. */
+export function OrgHome() {
+  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const path = { params: { path: { orgSlug } } };
+  const repos = useQuery({
+    queryKey: ["repositories", orgSlug],
+    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/repositories", path)).then((r) => r.repositories),
+  });
+  const role = useSession().data?.orgs.find((o) => o.slug === orgSlug)?.role;
+  // Agent usage is for admins (GET …/mcp-usage); members see the item without counts.
+  const isAdmin = role === "admin" || role === "owner";
+  const usage = useQuery({ queryKey: ["mcp-usage", orgSlug], queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage", path)), enabled: isAdmin });
+  const members = useQuery({ queryKey: ["members", orgSlug], queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/members", path)) });
+  const ready = repos.data?.filter((r) => r.indexedCommit).length ?? 0;
+  const calls = (usage.data?.usage ?? []).reduce((n: number, u: { calls: number }) => n + u.calls, 0);
+  const people = (members.data?.members as unknown[] | undefined)?.length ?? 0;
+  return (
+    <>
+      <PageHeader title="Get started" />
+      <ul className="flex flex-col gap-2" data-testid="checklist">
+        <Item done={ready > 0}>
+          <Link to="/$orgSlug/repositories" params={{ orgSlug }}>
+            Index a repository
+          </Link>{" "}
+          <span className="text-soft">
+            ({ready} of {repos.data?.length ?? 0} indexed)
+          </span>
+        </Item>
+        <Item done={isAdmin ? calls > 0 : undefined}>
+          <Link to="/$orgSlug/connect" params={{ orgSlug }}>
+            Connect an agent
+          </Link>{" "}
+          <span className="text-soft">{isAdmin ? `(${calls} tool calls in 30 days)` : "(admins see agent usage)"}</span>
+        </Item>
+        <Item done={people > 1}>
+          <Link to="/$orgSlug/settings" params={{ orgSlug }}>
+            Invite your team
+          </Link>{" "}
+          <span className="text-soft">
+            ({people} member{people === 1 ? "" : "s"})
+          </span>
+        </Item>
+      </ul>
+    </>
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * Every URL of the web app (TanStack Router, code-based routes): the pages outside an
+ * organisation (sign-in, sign-up, invitations, the OAuth consent and device pages, creating an
+ * organisation) and, under /$orgSlug, the organisation's pages. Heavy pages load on demand.
+ * The server answers every one of these paths with index.html (static-web.ts), and the
+ * organisation slugs that would shadow a page are reserved (org.service.ts).
+ */
+import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet, redirect, type RouteComponent } from "@tanstack/react-router";
+import { QueryClient } from "@tanstack/react-query";
+import { api, ApiError, call } from "./api/client";
+import { SESSION_KEY } from "./api/session";
+import { OrgShell } from "./app-shell/org-shell";
+import { ConsentPage } from "./auth-pages/consent-page";
+import { DevicePage } from "./auth-pages/device-page";
+import { InvitationPage } from "./auth-pages/invitation-page";
+import { SignInPage } from "./auth-pages/sign-in-page";
+import { SignUpPage } from "./auth-pages/sign-up-page";
+import { ConnectPage } from "./connect/connect-page";
+import { OrgHome } from "./home/org-home";
+import { CreateOrgPage } from "./orgs/create-org-page";
+import { RepositoriesPage } from "./repositories/repositories-page";
+import { SearchPage } from "./search/search-page";
+import { SettingsPage } from "./settings/settings-page";
+import { StatusPage } from "./status/status-page";
+
+/** The one query cache: retries once, except for answers that will not change (4xx). */
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: { retry: (count, err) => count < 1 && !(err instanceof ApiError && err.status >= 400 && err.status < 500) },
+  },
+});
+
+const rootRoute = createRootRoute({ component: Outlet });
+
+/** "/": the first organisation, or creating one, or signing in. */
+const homeRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/",
+  beforeLoad: async () => {
+    let me: Awaited<ReturnType<typeof loadMe>> | null;
+    try {
+      me = await queryClient.fetchQuery({ queryKey: SESSION_KEY, queryFn: loadMe });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) throw redirect({ to: "/sign-in" });
+      throw err;
+    }
+    if (!me) throw redirect({ to: "/sign-in" });
+    const first = me.orgs[0];
+    if (first) throw redirect({ to: "/$orgSlug", params: { orgSlug: first.slug } });
+    throw redirect({ to: "/new" });
+  },
+  component: StatusPage,
+});
+
+async function loadMe() {
+  try {
+    return await call(api.GET("/api/v1/me"));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
+
+const page = (path: string, component: RouteComponent) => createRoute({ getParentRoute: () => rootRoute, path, component });
+
+const orgRoute = createRoute({ getParentRoute: () => rootRoute, path: "/$orgSlug", component: OrgShell });
+const inOrg = (path: string, component: RouteComponent) => createRoute({ getParentRoute: () => orgRoute, path, component });
+
+const routeTree = rootRoute.addChildren([
+  homeRoute,
+  page("/sign-in", SignInPage),
+  page("/sign-up", SignUpPage),
+  page("/new", CreateOrgPage),
+  page("/invitations/accept", InvitationPage),
+  page("/status", StatusPage),
+  page("/.auth/sign-in", SignInPage),
+  page("/.auth/consent", ConsentPage),
+  page("/.auth/device", DevicePage),
+  orgRoute.addChildren([
+    inOrg("/", OrgHome),
+    inOrg("/repositories", RepositoriesPage),
+    createRoute({
+      getParentRoute: () => orgRoute,
+      path: "/search",
+      validateSearch: (search: Record<string, unknown>): { q?: string } => (typeof search.q === "string" ? { q: search.q } : {}),
+      component: SearchPage,
+    }),
+    inOrg(
+      "/files/$repository/$",
+      lazyRouteComponent(() => import("./files/file-page")),
+    ),
+    inOrg("/connect", ConnectPage),
+    inOrg("/settings", SettingsPage),
+  ]),
+]);
+
+/** The router. */
+export const router = createRouter({ routeTree, defaultPreload: "intent" });
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: typeof router;
+  }
+}

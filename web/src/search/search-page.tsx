@@ -1,0 +1,152 @@
+/**
+ * /$orgSlug/search?q=…: one box with the query language (help and examples below it), results
+ * grouped by file with highlighted matches and line numbers, each line a link to the file view
+ * at that line. The query lives in the URL, so results survive a reload and can be shared.
+ * Arrow keys move between results; Enter opens one. Partial results say why.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
+import { useState, type FormEvent, type KeyboardEvent } from "react";
+import { api, call } from "../api/client";
+import { Button, Notice, PageHeader, QueryState } from "../ui/ui";
+
+const EXAMPLES = ["handleRequest", '"exact phrase"', "/use[A-Z]\\w+/", "sym:Parser lang:go", "timeout -file:test", "repo:api file:\\.ts$ fetch"];
+
+/** Text with its matched ranges marked. */
+export function Highlighted({ text, ranges }: { text: string; ranges?: [number, number][] }) {
+  if (!ranges?.length) return <>{text}</>;
+  const parts: React.ReactNode[] = [];
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start > at) parts.push(text.slice(at, start));
+    parts.push(
+      <mark key={start} className="rounded-sm bg-mark text-ink">
+        {text.slice(start, end)}
+      </mark>,
+    );
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return <>{parts}</>;
+}
+
+/** Moves focus between result links with the arrow keys. */
+function onResultsKey(event: KeyboardEvent<HTMLElement>) {
+  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+  const links = [...event.currentTarget.querySelectorAll<HTMLAnchorElement>("a[data-result]")];
+  const index = links.indexOf(document.activeElement as HTMLAnchorElement);
+  const next = links[event.key === "ArrowDown" ? Math.min(index + 1, links.length - 1) : Math.max(index - 1, 0)];
+  if (next) {
+    event.preventDefault();
+    next.focus();
+  }
+}
+
+/** The search page. */
+export function SearchPage() {
+  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const { q = "" } = useSearch({ strict: false }) as { q?: string };
+  const navigate = useNavigate();
+  const [draft, setDraft] = useState(q);
+  const results = useQuery({
+    queryKey: ["search", orgSlug, q],
+    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/search", { params: { path: { orgSlug }, query: { q, limit: 20, context: 0, budgetMs: 5000 } } })),
+    enabled: q.trim().length > 0,
+    retry: false,
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void navigate({ to: "/$orgSlug/search", params: { orgSlug }, search: { q: draft.trim() } });
+  };
+
+  return (
+    <>
+      <PageHeader title="Search" />
+      <search>
+        <form onSubmit={submit} className="flex gap-2">
+          <label htmlFor="q" className="sr-only">
+            Search query
+          </label>
+          <input
+            id="q"
+            type="search"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            className="flex-1 rounded-md border border-line bg-surface px-3 py-2 font-mono"
+            placeholder="Search code: text, /regex/, sym:Name, repo:, file:, lang:"
+            aria-describedby="search-help"
+          />
+          <Button type="submit">Search</Button>
+        </form>
+      </search>
+      <p id="search-help" className="mt-1 text-xs text-soft">
+        Examples:{" "}
+        {EXAMPLES.map((example, i) => (
+          <span key={example}>
+            {i > 0 && " · "}
+            <Link to="/$orgSlug/search" params={{ orgSlug }} search={{ q: example }} onClick={() => setDraft(example)}>
+              <code>{example}</code>
+            </Link>
+          </span>
+        ))}
+      </p>
+      <section className="mt-4" aria-live="polite" aria-busy={results.isFetching}>
+        {q && (
+          <QueryState query={results}>
+            {(data) => (
+              <>
+                <p className="mb-2 text-sm text-soft">
+                  {data.stats.matchedFiles} file{data.stats.matchedFiles === 1 ? "" : "s"} in {data.stats.searchedRepositories} repositor
+                  {data.stats.searchedRepositories === 1 ? "y" : "ies"}, {Math.round(data.stats.durationMs)} ms
+                </p>
+                {data.partial && (
+                  <Notice>
+                    {data.partialReason === "timeout"
+                      ? "The search ran out of time: these results are partial."
+                      : "Very many matches: these results are partial."}{" "}
+                    Narrow the query with repo:, file: or lang:.
+                  </Notice>
+                )}
+                {data.results.length === 0 && <Notice>No matches. Check the spelling, or search without filters.</Notice>}
+                <ol className="flex flex-col gap-3" onKeyDown={onResultsKey}>
+                  {data.results.map((r) => (
+                    <li key={`${r.repository.id}:${r.path}`} className="rounded-lg border border-line bg-surface" data-testid="search-result">
+                      <Link
+                        data-result
+                        to="/$orgSlug/files/$repository/$"
+                        params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
+                        hash={r.lines[0] ? `L${r.lines[0].line}` : undefined}
+                        className="block border-b border-line px-3 py-2 font-mono text-sm font-semibold"
+                      >
+                        {r.repository.name} › {r.path}
+                      </Link>
+                      <ul className="overflow-x-auto py-1 font-mono text-sm">
+                        {r.lines.map((l) => (
+                          <li key={l.line}>
+                            <Link
+                              data-result
+                              to="/$orgSlug/files/$repository/$"
+                              params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
+                              hash={`L${l.line}`}
+                              className="flex gap-3 px-3 text-ink no-underline hover:bg-muted"
+                            >
+                              <span className="w-12 shrink-0 text-right text-soft">{l.line}</span>
+                              <span className="whitespace-pre">
+                                <Highlighted text={l.text} ranges={l.ranges as [number, number][] | undefined} />
+                              </span>
+                            </Link>
+                          </li>
+                        ))}
+                      </ul>
+                      {r.moreLines > 0 && <p className="px-3 pb-2 text-xs text-soft">{r.moreLines} more matching lines in this file</p>}
+                    </li>
+                  ))}
+                </ol>
+              </>
+            )}
+          </QueryState>
+        )}
+      </section>
+    </>
+  );
+}
