@@ -45,6 +45,10 @@ describe("organisations", () => {
     const reserved = await call(app, "POST", "/api/v1/orgs", { as: alice, body: { slug: "admin", name: "Admin" } });
     assert.equal(reserved.status, 400);
     assert.equal(reserved.json.error.details.fields[0].path, "slug");
+    // The web app's own pages: an organisation named like one would shadow it.
+    for (const slug of ["sign-in", "sign-up", "invitations", "status", "new"]) {
+      assert.equal((await call(app, "POST", "/api/v1/orgs", { as: alice, body: { slug, name: slug } })).status, 400, slug);
+    }
     const bad = await call(app, "POST", "/api/v1/orgs", { as: alice, body: { slug: "-Bad Slug", name: "" } });
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.json.error.details.fields.map((f: { path: string }) => f.path).sort(), ["name", "slug"]);
