@@ -46,7 +46,7 @@ describe("web app journey", () => {
 
   /** A fresh browser profile that records console errors. */
   const newUser = async (): Promise<{ context: BrowserContext; page: Page }> => {
-    const context = await browser.newContext({ baseURL: app.url });
+    const context = await browser.newContext({ baseURL: app.url, viewport: { width: 1200, height: 760 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.url });
     const page = await context.newPage();
     page.on("response", (res) => {
@@ -73,8 +73,12 @@ describe("web app journey", () => {
     }
   };
 
-  /** Scans the page with axe-core: no serious or critical violation. */
+  /**
+   * Scans the page with axe-core: no serious or critical violation. With DOCS_SCREENSHOTS set
+   * (`npm run docs:screenshots`), also saves the page there for the user guide.
+   */
   const scan = async (page: Page, name: string) => {
+    if (process.env.DOCS_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.DOCS_SCREENSHOTS, `${name.replace(/\W+/g, "-")}.png`) });
     const found = await axeViolations(page);
     assert.deepEqual(found, [], `axe on ${name}: ${found.join("; ")}`);
   };
