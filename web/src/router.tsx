@@ -20,7 +20,13 @@ import { OrgHome } from "./home/org-home";
 import { CreateOrgPage } from "./orgs/create-org-page";
 import { RepositoriesPage } from "./repositories/repositories-page";
 import { SearchPage } from "./search/search-page";
-import { SettingsPage } from "./settings/settings-page";
+import { ActivityPage } from "./activity/activity-page";
+import { ApiKeysPage } from "./settings/api-keys-page";
+import { AppsPage } from "./settings/apps-page";
+import { AuditPage } from "./settings/audit-page";
+import { MembersPage } from "./settings/members-page";
+import { OrganisationPage } from "./settings/organisation-page";
+import { SettingsLayout } from "./settings/settings-layout";
 import { StatusPage } from "./status/status-page";
 
 /** The one query cache: retries once, except for answers that will not change (4xx). */
@@ -66,6 +72,9 @@ const page = (path: string, component: RouteComponent) => createRoute({ getParen
 const orgRoute = createRoute({ getParentRoute: () => rootRoute, path: "/$orgSlug", component: OrgShell });
 const inOrg = (path: string, component: RouteComponent) => createRoute({ getParentRoute: () => orgRoute, path, component });
 
+const settingsRoute = createRoute({ getParentRoute: () => orgRoute, path: "/settings", component: SettingsLayout });
+const inSettings = (path: string, component: RouteComponent) => createRoute({ getParentRoute: () => settingsRoute, path, component });
+
 const routeTree = rootRoute.addChildren([
   homeRoute,
   page("/sign-in", SignInPage),
@@ -90,7 +99,14 @@ const routeTree = rootRoute.addChildren([
       lazyRouteComponent(() => import("./files/file-page")),
     ),
     inOrg("/connect", ConnectPage),
-    inOrg("/settings", SettingsPage),
+    inOrg("/activity", ActivityPage),
+    settingsRoute.addChildren([
+      inSettings("/", MembersPage),
+      inSettings("/api-keys", ApiKeysPage),
+      inSettings("/organisation", OrganisationPage),
+      inSettings("/audit", AuditPage),
+      inSettings("/apps", AppsPage),
+    ]),
   ]),
 ]);
 

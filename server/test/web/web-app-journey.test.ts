@@ -15,6 +15,8 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { launchBrowser } from "../harness/browser.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import type { TestApp } from "../harness/test-app.js";
@@ -103,6 +105,8 @@ describe("web app journey", () => {
   it("goes from sign-up to a searchable codebase, a connected agent and a teammate", async () => {
     const { page } = await newUser();
     const email = `ada-${Date.now()}@example.test`;
+    let apiKey = "";
+    let inviteLink = "";
 
     await step(page, "sign up", async () => {
       await page.goto("/");
@@ -188,9 +192,25 @@ describe("web app journey", () => {
       const copied = (await page.evaluate("navigator.clipboard.readText()")) as string;
       assert.match(copied, new RegExp(`claude mcp add --transport http ctxpipe "${app.url.replace(/[.]/g, "\\.")}/mcp\\?orgSlug=acme-web"`));
       assert.match(copied, /Authorization: Bearer ctx_[A-Za-z0-9_-]{20,}/);
+      apiKey = /Bearer (ctx_[A-Za-z0-9_-]+)/.exec(copied)![1]!;
     });
 
-    let inviteLink = "";
+    await step(page, "an agent with that key asks; the activity page shows it", async () => {
+      const agent = new Client({ name: "journey-agent", version: "1.0.0" });
+      await agent.connect(
+        new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=acme-web`), { requestInit: { headers: { Authorization: `Bearer ${apiKey}` } } }),
+      );
+      try {
+        const answer = await agent.callTool({ name: "search_code", arguments: { query: "applyDiscount" } });
+        assert.match((answer.content as { text: string }[])[0]!.text, /src\/discount\.ts/);
+      } finally {
+        await agent.close();
+      }
+      await page.getByRole("link", { name: "Agent activity" }).click();
+      await page.getByTestId("activity-by-tool").filter({ hasText: "search_code" }).waitFor();
+      await scan(page, "activity");
+    });
+
     await step(page, "invite a teammate", async () => {
       await page.getByRole("link", { name: "Settings" }).click();
       await page.getByLabel("E-mail").fill("bo@example.test");
@@ -198,6 +218,16 @@ describe("web app journey", () => {
       inviteLink = (await page.getByTestId("snippet").first().textContent()) ?? "";
       assert.match(inviteLink, /\/invitations\/accept\?token=/);
       await scan(page, "settings");
+      for (const [tab, expect] of [
+        ["API keys", "Agent (web app)"],
+        ["Organisation", "Delete the organisation"],
+        ["Audit log", "invitation.created"],
+        ["Authorised apps", "No app is authorised"],
+      ] as const) {
+        await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: tab }).click();
+        await page.getByText(expect).first().waitFor();
+        await scan(page, `settings ${tab}`);
+      }
     });
 
     const teammate = await newUser();

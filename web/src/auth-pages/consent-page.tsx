@@ -5,6 +5,8 @@
  * than offering a choice it could not enforce (docs/mcp.md). Allow or Deny posts the signed
  * query to /.auth/oauth2/consent and follows the answer back to the app.
  */
+import { AuthLayout } from "./auth-layout";
+import { Button } from "../ui/ui";
 import { useEffect, useState } from "react";
 import { clientLabel, nextLocation, requestJson, SCOPE_TEXT } from "./auth-api";
 
@@ -46,19 +48,18 @@ export function ConsentPage() {
 
   if (!clientId)
     return (
-      <main className="shell auth-page">
+      <AuthLayout title="Allow access?">
         <p role="alert">This page is part of an app's sign-in; open it from the app.</p>
-      </main>
+      </AuthLayout>
     );
   return (
-    <main className="shell auth-page">
-      <h1>Allow access?</h1>
+    <AuthLayout title="Allow access?">
       <p>
         <strong data-testid="client-name">{client ?? "Loading…"}</strong> wants to use ctx<span className="pipe">|</span> as you.
       </p>
-      <p className="note">The app's name is what it calls itself: allow only apps you just started yourself.</p>
+      <p className="text-sm text-soft">The app's name is what it calls itself: allow only apps you just started yourself.</p>
       <h2>It will be able to</h2>
-      <ul>
+      <ul className="list-disc pl-5">
         <li>Search and read the code of every organisation you belong to, through MCP</li>
         {scopes.map((s) => (
           <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
@@ -77,18 +78,18 @@ export function ConsentPage() {
               </li>
             ))}
           </ul>
-          <p className="note">To keep an agent to one organisation, give it an API key of that organisation instead.</p>
+          <p className="text-sm text-soft">To keep an agent to one organisation, give it an API key of that organisation instead.</p>
         </>
       )}
       {error && <p role="alert">{error}</p>}
       <p>
-        <button type="button" onClick={() => void decide(true)} disabled={busy}>
+        <Button onClick={() => void decide(true)} disabled={busy}>
           Allow
-        </button>{" "}
-        <button type="button" onClick={() => void decide(false)} disabled={busy}>
+        </Button>{" "}
+        <Button variant="secondary" onClick={() => void decide(false)} disabled={busy}>
           Deny
-        </button>
+        </Button>
       </p>
-    </main>
+    </AuthLayout>
   );
 }

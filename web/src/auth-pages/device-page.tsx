@@ -3,6 +3,8 @@
  * code the agent shows; looking it up reserves it for you and names the app; then approve or
  * deny. Signs you in first when needed.
  */
+import { AuthLayout } from "./auth-layout";
+import { Button } from "../ui/ui";
 import { useEffect, useState, type FormEvent } from "react";
 import { clientLabel, requestJson, SCOPE_TEXT } from "./auth-api";
 
@@ -65,8 +67,7 @@ export function DevicePage() {
 
   const here = `${window.location.pathname}${window.location.search}`;
   return (
-    <main className="shell auth-page">
-      <h1>Connect a device</h1>
+    <AuthLayout title="Connect a device">
       {signedIn === null && <p aria-busy="true">Checking your session…</p>}
       {signedIn === false && (
         <p>
@@ -91,9 +92,9 @@ export function DevicePage() {
               required
             />
           </p>
-          <button type="submit" disabled={busy}>
+          <Button type="submit" disabled={busy}>
             Continue
-          </button>
+          </Button>
         </form>
       )}
       {signedIn && !done && lookup && (
@@ -102,7 +103,7 @@ export function DevicePage() {
             <strong data-testid="client-name">{client}</strong> asks for access to ctx<span className="pipe">|</span> as you. Approve only if the code{" "}
             <code>{normalise(code)}</code> is shown on your device.
           </p>
-          <ul>
+          <ul className="list-disc pl-5">
             <li>Search and read the code of an organisation you belong to, through MCP</li>
             {(lookup.scope ?? "")
               .split(" ")
@@ -112,16 +113,16 @@ export function DevicePage() {
               ))}
           </ul>
           <p>
-            <button type="button" onClick={() => void decide(true)} disabled={busy}>
+            <Button onClick={() => void decide(true)} disabled={busy}>
               Approve
-            </button>{" "}
-            <button type="button" onClick={() => void decide(false)} disabled={busy}>
+            </Button>{" "}
+            <Button variant="secondary" onClick={() => void decide(false)} disabled={busy}>
               Deny
-            </button>
+            </Button>
           </p>
         </>
       )}
       {error && <p role="alert">{error}</p>}
-    </main>
+    </AuthLayout>
   );
 }

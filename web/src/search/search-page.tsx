@@ -30,6 +30,45 @@ export function Highlighted({ text, ranges }: { text: string; ranges?: [number, 
   return <>{parts}</>;
 }
 
+/** Counts of the results by a key, largest first. */
+function facetCounts<T>(items: T[], key: (item: T) => string | null): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const k = key(item);
+    if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** Repository and language facets of a page of results: each narrows the query with repo: or lang:. */
+function Facets({ orgSlug, q, results }: { orgSlug: string; q: string; results: { repository: { name: string }; language: string | null }[] }) {
+  const groups = [
+    { label: "Repository", filter: "repo", counts: facetCounts(results, (r) => r.repository.name) },
+    { label: "Language", filter: "lang", counts: facetCounts(results, (r) => r.language) },
+  ].filter((g) => g.counts.length > 1);
+  if (groups.length === 0) return null;
+  return (
+    <div className="mb-3 flex flex-wrap gap-4 text-sm" data-testid="facets">
+      {groups.map((g) => (
+        <div key={g.filter} className="flex flex-wrap items-center gap-1">
+          <span className="text-soft">{g.label}:</span>
+          {g.counts.map(([value, n]) => (
+            <Link
+              key={value}
+              to="/$orgSlug/search"
+              params={{ orgSlug }}
+              search={{ q: `${q} ${g.filter}:${/\s/.test(value) ? `"${value}"` : value}` }}
+              className="rounded-full border border-line px-2 py-0.5 text-ink no-underline hover:bg-muted"
+            >
+              {value} <span className="text-soft">{n}</span>
+            </Link>
+          ))}
+        </div>
+      ))}
+    </div>
+  );
+}
+
 /** Moves focus between result links with the arrow keys. */
 function onResultsKey(event: KeyboardEvent<HTMLElement>) {
   if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
@@ -107,6 +146,7 @@ export function SearchPage() {
                     Narrow the query with repo:, file: or lang:.
                   </Notice>
                 )}
+                <Facets orgSlug={orgSlug} q={q} results={data.results} />
                 {data.results.length === 0 && <Notice>No matches. Check the spelling, or search without filters.</Notice>}
                 <ol className="flex flex-col gap-3" onKeyDown={onResultsKey}>
                   {data.results.map((r) => (

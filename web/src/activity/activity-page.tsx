@@ -1,0 +1,105 @@
+/**
+ * /$orgSlug/activity: what agents asked of this organisation over MCP, from the usage records
+ * (GET …/mcp-usage, admins): calls, errors and average time per tool, and calls per day as a
+ * bar chart drawn with plain elements. Arguments are never recorded, so the queries themselves
+ * are not shown.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { Link, useParams } from "@tanstack/react-router";
+import { api, call } from "../api/client";
+import { useSession } from "../api/session";
+import { Notice, PageHeader, QueryState } from "../ui/ui";
+
+interface UsageRow {
+  day: string;
+  tool: string;
+  calls: number;
+  errors: number;
+  avgMs: number;
+}
+
+/** Per-tool totals, busiest first, with a call-weighted average time. */
+export function byTool(rows: UsageRow[]): { tool: string; calls: number; errors: number; avgMs: number }[] {
+  const tools = new Map<string, { calls: number; errors: number; ms: number }>();
+  for (const r of rows) {
+    const t = tools.get(r.tool) ?? { calls: 0, errors: 0, ms: 0 };
+    t.calls += r.calls;
+    t.errors += r.errors;
+    t.ms += r.avgMs * r.calls;
+    tools.set(r.tool, t);
+  }
+  return [...tools].map(([tool, t]) => ({ tool, calls: t.calls, errors: t.errors, avgMs: t.calls ? t.ms / t.calls : 0 })).sort((a, b) => b.calls - a.calls);
+}
+
+/** The agent activity page. */
+export function ActivityPage() {
+  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const role = useSession().data?.orgs.find((o) => o.slug === orgSlug)?.role;
+  const isAdmin = role === "admin" || role === "owner";
+  const usage = useQuery({
+    queryKey: ["mcp-usage", orgSlug, 30],
+    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage", { params: { path: { orgSlug }, query: { days: 30 } } })),
+    enabled: isAdmin,
+  });
+  if (!isAdmin) return <Notice>Agent activity is shown to the organisation's admins.</Notice>;
+  return (
+    <>
+      <PageHeader title="Agent activity">MCP tool calls in this organisation, last 30 days.</PageHeader>
+      <QueryState query={usage}>
+        {(data) => {
+          const rows = data.usage as UsageRow[];
+          if (rows.length === 0)
+            return (
+              <Notice>
+                No agent has called a tool yet.{" "}
+                <Link to="/$orgSlug/connect" params={{ orgSlug }}>
+                  Connect an agent
+                </Link>
+                .
+              </Notice>
+            );
+          const days = [...new Set(rows.map((r) => r.day))].sort();
+          const perDay = days.map((day) => ({ day, calls: rows.filter((r) => r.day === day).reduce((n, r) => n + r.calls, 0) }));
+          const peak = Math.max(...perDay.map((d) => d.calls));
+          return (
+            <div className="flex flex-col gap-6">
+              <table className="w-full text-left text-sm" data-testid="activity-by-tool">
+                <caption className="mb-1 text-left font-semibold">By tool</caption>
+                <thead>
+                  <tr className="border-b border-line">
+                    <th className="py-1 pr-3">Tool</th>
+                    <th className="py-1 pr-3 text-right">Calls</th>
+                    <th className="py-1 pr-3 text-right">Errors</th>
+                    <th className="py-1 pr-3 text-right">Average</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {byTool(rows).map((t) => (
+                    <tr key={t.tool} className="border-b border-line">
+                      <td className="py-1 pr-3 font-mono">{t.tool}</td>
+                      <td className="py-1 pr-3 text-right">{t.calls}</td>
+                      <td className="py-1 pr-3 text-right">{t.errors}</td>
+                      <td className="py-1 pr-3 text-right">{Math.round(t.avgMs)} ms</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <figure>
+                <figcaption className="mb-1 font-semibold">Calls per day</figcaption>
+                <ul className="flex flex-col gap-1 text-sm">
+                  {perDay.map((d) => (
+                    <li key={d.day} className="flex items-center gap-2">
+                      <span className="w-24 shrink-0 text-soft">{d.day}</span>
+                      <span className="h-3 rounded-sm bg-accent" style={{ width: `${Math.max(2, (d.calls / peak) * 100)}%` }} aria-hidden="true" />
+                      <span>{d.calls}</span>
+                    </li>
+                  ))}
+                </ul>
+              </figure>
+            </div>
+          );
+        }}
+      </QueryState>
+    </>
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * /$orgSlug/settings/api-keys: API keys of this organisation (a member sees their own, admins
+ * all): create one (shown once, with a copy button) and revoke.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useParams } from "@tanstack/react-router";
+import { useState, type FormEvent } from "react";
+import { api, call } from "../api/client";
+import { CopyBlock } from "../connect/connect-page";
+import { Button, errorMessage, Field, Notice, QueryState } from "../ui/ui";
+
+/** The API keys page. */
+export function ApiKeysPage() {
+  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  return <ApiKeys orgSlug={orgSlug} />;
+}
+
+function ApiKeys({ orgSlug }: { orgSlug: string }) {
+  const queryClient = useQueryClient();
+  const key = ["api-keys", orgSlug];
+  const keys = useQuery({ queryKey: key, queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/api-keys", { params: { path: { orgSlug } } })) });
+  const [name, setName] = useState("");
+  const [created, setCreated] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/api-keys", { params: { path: { orgSlug } }, body: { name: name.trim() } })),
+    onSuccess: async (result) => {
+      setCreated(result.key);
+      setName("");
+      await queryClient.invalidateQueries({ queryKey: key });
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (keyId: string) => call(api.DELETE("/api/v1/orgs/{orgSlug}/api-keys/{keyId}", { params: { path: { orgSlug, keyId } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: key }),
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+  return (
+    <section aria-labelledby="api-keys">
+      <h2 id="api-keys" className="mb-2 text-lg font-semibold">
+        API keys
+      </h2>
+      <form onSubmit={submit} className="flex flex-wrap items-end gap-2">
+        <Field id="key-name" label="Key name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        <Button type="submit" disabled={create.isPending || !name.trim()}>
+          Create key
+        </Button>
+      </form>
+      {create.error && <Notice kind="error">{errorMessage(create.error)}</Notice>}
+      {created && (
+        <div className="mt-2">
+          <CopyBlock label="Your new key: copy it now, it is not shown again" text={created} />
+        </div>
+      )}
+      <QueryState query={keys}>
+        {(data) => (
+          <ul className="mt-3 flex flex-col gap-1">
+            {(data.apiKeys as { id: string; name: string; prefix: string; revokedAt: string | null; lastUsedAt: string | null }[]).map((k) => (
+              <li key={k.id} className="flex items-center gap-2 text-sm">
+                <code>{k.prefix}…</code> {k.name}
+                {k.revokedAt ? (
+                  <span className="text-soft">revoked</span>
+                ) : (
+                  <Button variant="secondary" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
+                    Revoke
+                  </Button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
+    </section>
+  );
+}

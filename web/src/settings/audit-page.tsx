@@ -1,0 +1,70 @@
+/**
+ * /$orgSlug/settings/audit: the audit log (admins), newest first, 50 at a time with "Load
+ * more", filtered by action as you type.
+ */
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useParams } from "@tanstack/react-router";
+import { useState } from "react";
+import { api, call } from "../api/client";
+import { Button, Field, QueryState } from "../ui/ui";
+
+/** The audit log page. */
+export function AuditPage() {
+  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const [filter, setFilter] = useState("");
+  const events = useInfiniteQuery({
+    queryKey: ["audit", orgSlug],
+    queryFn: ({ pageParam }) =>
+      call(
+        api.GET("/api/v1/orgs/{orgSlug}/audit-events", { params: { path: { orgSlug }, query: { limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } } }),
+      ),
+    initialPageParam: "",
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const all = events.data?.pages.flatMap((p) => p.events) ?? [];
+  const shown = all.filter((e) => e.action.includes(filter.trim()));
+  return (
+    <section aria-labelledby="audit">
+      <h2 id="audit" className="mb-2 text-lg font-semibold">
+        Audit log
+      </h2>
+      <Field id="audit-filter" label="Filter by action" placeholder="e.g. api_key or member." value={filter} onChange={(e) => setFilter(e.target.value)} />
+      <QueryState query={{ isPending: events.isPending, error: events.error, data: events.data }}>
+        {() => (
+          <table className="mt-3 w-full text-left text-sm">
+            <thead>
+              <tr className="border-b border-line">
+                <th className="py-1 pr-3">When</th>
+                <th className="py-1 pr-3">Action</th>
+                <th className="py-1 pr-3">Target</th>
+                <th className="py-1 pr-3">From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((e) => (
+                <tr key={e.id} className="border-b border-line align-top">
+                  <td className="py-1 pr-3 whitespace-nowrap">{new Date(e.createdAt).toLocaleString()}</td>
+                  <td className="py-1 pr-3 font-mono">{e.action}</td>
+                  <td className="py-1 pr-3">
+                    {[e.targetType, (e.details as { name?: string; email?: string }).name ?? (e.details as { email?: string }).email]
+                      .filter(Boolean)
+                      .join(": ")}
+                  </td>
+                  <td className="py-1 pr-3">
+                    {e.actorType}
+                    {e.ip ? ` · ${e.ip}` : ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </QueryState>
+      {events.hasNextPage && (
+        <Button variant="secondary" className="mt-2" onClick={() => void events.fetchNextPage()} disabled={events.isFetchingNextPage}>
+          Load more
+        </Button>
+      )}
+    </section>
+  );
+}
