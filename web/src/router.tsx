@@ -13,6 +13,7 @@ import { OrgShell } from "./app-shell/org-shell";
 import { ConsentPage } from "./auth-pages/consent-page";
 import { DevicePage } from "./auth-pages/device-page";
 import { InvitationPage } from "./auth-pages/invitation-page";
+import { ForgotPasswordPage, ResetPasswordPage } from "./auth-pages/password-reset-pages";
 import { SignInPage } from "./auth-pages/sign-in-page";
 import { SignUpPage } from "./auth-pages/sign-up-page";
 import { ConnectPage } from "./connect/connect-page";
@@ -79,6 +80,8 @@ const routeTree = rootRoute.addChildren([
   homeRoute,
   page("/sign-in", SignInPage),
   page("/sign-up", SignUpPage),
+  page("/forgot-password", ForgotPasswordPage),
+  page("/reset-password", ResetPasswordPage),
   page("/new", CreateOrgPage),
   page("/invitations/accept", InvitationPage),
   page("/status", StatusPage),
