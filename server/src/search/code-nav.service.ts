@@ -159,13 +159,7 @@ export async function readFile(
   const last = Math.min(end, start + MAX_READ_LINES - 1);
   return readInOrg(db, scope, async (tx) => {
     const repo = await publishedRepo(tx, input.repository);
-    const { rows: files } = await tx.query<{ blob_oid: string; language: string | null }>(
-      `select blob_oid, language from index_files
-       where repository_id = $1 and path = $2 and valid_from <= $3 and (valid_to is null or valid_to > $3)`,
-      [repo.id, input.path, repo.generation],
-    );
-    const file = files[0];
-    if (!file) throw notFound("file");
+    const file = await publishedFile(tx, repo, input.path);
     const { rows: chunks } = await tx.query<{ start_line: number; line_count: number; content: string }>(
       `select start_line, line_count, content from index_chunks
        where org_id = $1 and blob_oid = $2 and start_line <= $4 and start_line + line_count > $3 order by chunk_no`,
@@ -191,6 +185,59 @@ export async function readFile(
       startLine: lines[0]?.line ?? start,
       endLine: lines.at(-1)?.line ?? Math.min(last, totalLines),
       lines,
+    };
+  });
+}
+
+/** The published file at `path` of `repo`. @throws not_found. */
+async function publishedFile(tx: Queryable, repo: sql.SearchableRepo, path: string): Promise<{ blob_oid: string; language: string | null }> {
+  const { rows } = await tx.query<{ blob_oid: string; language: string | null }>(
+    `select blob_oid, language from index_files
+     where repository_id = $1 and path = $2 and valid_from <= $3 and (valid_to is null or valid_to > $3)`,
+    [repo.id, path, repo.generation],
+  );
+  if (!rows[0]) throw notFound("file");
+  return rows[0];
+}
+
+/** Most symbols an outline lists. */
+export const MAX_OUTLINE_SYMBOLS = 2000;
+
+/** One entry of a file's outline. */
+export interface OutlineSymbol {
+  name: string;
+  kind: string;
+  container: string | null;
+  startLine: number;
+  endLine: number;
+}
+
+/**
+ * The symbols an indexed file defines, in line order (at most MAX_OUTLINE_SYMBOLS; `partial`
+ * when there are more).
+ * @throws not_found (repository or path), not_indexed (409).
+ */
+export async function fileOutline(
+  db: Database,
+  scope: TenantScope,
+  input: { repository: string; path: string },
+): Promise<{ repository: { id: string; name: string; commit: string }; path: string; symbols: OutlineSymbol[]; partial: boolean }> {
+  return readInOrg(db, scope, async (tx) => {
+    const repo = await publishedRepo(tx, input.repository);
+    const file = await publishedFile(tx, repo, input.path);
+    const { rows } = await tx.query<{ name: string; kind: string; container: string | null; start_line: number; end_line: number }>(
+      `select name, kind, container, start_line, end_line from index_symbols
+       where org_id = $1 and blob_oid = $2 and ($3::text is null or language = $3)
+       order by start_line, name limit $4`,
+      [scope.orgId, file.blob_oid, file.language, MAX_OUTLINE_SYMBOLS + 1],
+    );
+    return {
+      repository: { id: repo.id, name: repo.name, commit: repo.commit },
+      path: input.path,
+      symbols: rows
+        .slice(0, MAX_OUTLINE_SYMBOLS)
+        .map((r) => ({ name: r.name, kind: r.kind, container: r.container, startLine: r.start_line, endLine: r.end_line })),
+      partial: rows.length > MAX_OUTLINE_SYMBOLS,
     };
   });
 }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { findReferences, findSymbols, listFiles, MAX_LINE_NUMBER, MAX_LIST_FILES, MAX_READ_LINES, readFile } from "./code-nav.service.js";
+import { fileOutline, findReferences, findSymbols, listFiles, MAX_LINE_NUMBER, MAX_LIST_FILES, MAX_READ_LINES, readFile } from "./code-nav.service.js";
 import { searchCode } from "./search.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
@@ -190,5 +190,27 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
       },
       handler: async (c, { params, query }) =>
         c.json(await readFile(db, orgActorOf(c), { repository: params.repository, path: query.path, startLine: query.startLine, endLine: query.endLine })),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/repositories/{repository}/outline",
+      summary: "The symbols an indexed file defines, in line order",
+      tags: ["Files"],
+      access: "org",
+      fairShare: true,
+      params: repoParams,
+      query: z.object({ path: z.string().min(1).max(4096) }),
+      responses: {
+        200: {
+          description: "The outline (at most 2000 symbols; partial when there are more)",
+          schema: z.object({
+            repository: z.object({ id: z.string(), name: z.string(), commit: z.string() }),
+            path: z.string(),
+            symbols: z.array(z.object({ name: z.string(), kind: z.string(), container: z.string().nullable(), startLine: z.number(), endLine: z.number() })),
+            partial: z.boolean(),
+          }),
+        },
+      },
+      handler: async (c, { params, query }) => c.json(await fileOutline(db, orgActorOf(c), { repository: params.repository, path: query.path })),
     });
 }

@@ -29,6 +29,7 @@ const QUERIES: Record<string, string> = {
   "get /api/v1/orgs/{orgSlug}/symbols": "?name=secret",
   "get /api/v1/orgs/{orgSlug}/references": "?name=secret",
   "get /api/v1/orgs/{orgSlug}/repositories/{repository}/file": "?path=README.md",
+  "get /api/v1/orgs/{orgSlug}/repositories/{repository}/outline": "?path=README.md",
 };
 const MUTATING = new Set(["post", "patch", "put", "delete"]);
 

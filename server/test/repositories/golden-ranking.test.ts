@@ -122,6 +122,20 @@ describe("golden ranking", () => {
     }
   });
 
+  it("outlines a file's symbols in line order, and 404s an unknown path", async () => {
+    const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/inventory/outline?path=src/inventory/ledger.ts`, { as: owner });
+    assert.equal(res.status, 200, res.text);
+    const outline = res.json.symbols.map((s: { name: string; kind: string; startLine: number }) => `${s.startLine} ${s.kind} ${s.name}`);
+    // The class, its members (the entries field, the methods), then the function.
+    assert.deepEqual(
+      outline.filter((l: string) => /StockLedger|record|quantityOnHand|reserveItem/.test(l)),
+      ["5 class StockLedger", "8 method record", "12 method quantityOnHand", "18 function reserveItem"],
+    );
+    assert.equal(res.json.partial, false);
+    const missing = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/inventory/outline?path=nope.ts`, { as: owner });
+    assert.equal(missing.status, 404);
+  });
+
   it("ranks references: code beside the definition, then other code, prose, tests last", async () => {
     const order = async (name: string) => {
       const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/references?name=${name}`, { as: owner });

@@ -180,6 +180,10 @@ describe("web app journey", () => {
       await page.getByRole("button", { name: "Go to definition" }).click();
       await page.waitForURL(/files\/shop\/src\/discount\.ts#L1$/);
       await page.locator('[id="L1"][data-selected="true"]').waitFor();
+      // The outline links each symbol to its lines.
+      await page.getByTestId("outline").getByRole("link", { name: "function applyDiscount" }).click();
+      await page.waitForURL(/discount\.ts#L1-L3$/);
+      await page.locator('[id="L3"][data-selected="true"]').waitFor();
     });
 
     await step(page, "create an API key and copy the MCP snippet", async () => {

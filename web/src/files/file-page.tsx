@@ -3,6 +3,7 @@
  * the hash are highlighted and scrolled into view; clicking a line number links to it
  * (shift-click extends a range). Selecting an identifier (double-click) offers "Go to
  * definition" (find_symbol's exact match; one definition opens directly) and "Find references".
+ * Beside it, the file's outline (its symbols in line order), each a link to its line.
  * Loaded on demand: the signed-in shell does not carry this page's code.
  */
 import { useQuery } from "@tanstack/react-query";
@@ -43,6 +44,11 @@ export default function FilePage() {
           params: { path: { orgSlug, repository }, query: { path, startLine: 1, endLine: 2000 } },
         }),
       ),
+    retry: false,
+  });
+  const outline = useQuery({
+    queryKey: ["outline", orgSlug, repository, path],
+    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/repositories/{repository}/outline", { params: { path: { orgSlug, repository }, query: { path } } })),
     retry: false,
   });
   useEffect(() => {
@@ -93,39 +99,56 @@ export default function FilePage() {
         </div>
       )}
       {lookupError && <Notice kind="error">{lookupError}</Notice>}
-      <QueryState query={file}>
-        {(data) => (
-          <div className="overflow-x-auto rounded-lg border border-line bg-surface">
-            <p className="border-b border-line px-3 py-1 text-xs text-soft">
-              {data.totalLines} lines · {data.language ?? "text"} · {data.repository.commit.slice(0, 12)}
-              {data.endLine < data.totalLines ? ` · showing 1–${data.endLine}` : ""}
-            </p>
-            <pre className="py-1 text-sm" onMouseUp={select} onKeyUp={select}>
-              {data.lines.map((l) => {
-                const on = range && l.line >= range[0] && l.line <= range[1];
-                return (
-                  <div key={l.line} id={`L${l.line}`} className={`flex ${on ? "bg-mark" : ""}`} data-selected={on ? "true" : undefined}>
-                    <a
-                      href={lineHref(l.line, false)}
-                      onClick={(e) => {
-                        if (e.shiftKey) {
-                          e.preventDefault();
-                          window.location.hash = lineHref(l.line, true);
-                        }
-                      }}
-                      className="w-14 shrink-0 select-none pr-3 text-right text-soft no-underline"
-                      aria-label={`Line ${l.line}`}
-                    >
-                      {l.line}
-                    </a>
-                    <code className="whitespace-pre pr-4">{l.text}</code>
-                  </div>
-                );
-              })}
-            </pre>
-          </div>
-        )}
-      </QueryState>
+      <div className="grid gap-4 md:grid-cols-[minmax(0,1fr)_16rem]">
+        <QueryState query={file}>
+          {(data) => (
+            <div className="overflow-x-auto rounded-lg border border-line bg-surface">
+              <p className="border-b border-line px-3 py-1 text-xs text-soft">
+                {data.totalLines} lines · {data.language ?? "text"} · {data.repository.commit.slice(0, 12)}
+                {data.endLine < data.totalLines ? ` · showing 1–${data.endLine}` : ""}
+              </p>
+              <pre className="py-1 text-sm" onMouseUp={select} onKeyUp={select}>
+                {data.lines.map((l) => {
+                  const on = range && l.line >= range[0] && l.line <= range[1];
+                  return (
+                    <div key={l.line} id={`L${l.line}`} className={`flex ${on ? "bg-mark" : ""}`} data-selected={on ? "true" : undefined}>
+                      <a
+                        href={lineHref(l.line, false)}
+                        onClick={(e) => {
+                          if (e.shiftKey) {
+                            e.preventDefault();
+                            window.location.hash = lineHref(l.line, true);
+                          }
+                        }}
+                        className="w-14 shrink-0 select-none pr-3 text-right text-soft no-underline"
+                        aria-label={`Line ${l.line}`}
+                      >
+                        {l.line}
+                      </a>
+                      <code className="whitespace-pre pr-4">{l.text}</code>
+                    </div>
+                  );
+                })}
+              </pre>
+            </div>
+          )}
+        </QueryState>
+        <aside aria-labelledby="outline" className="text-sm">
+          <h2 id="outline" className="mb-1 font-semibold">
+            Outline
+          </h2>
+          {outline.data && outline.data.symbols.length === 0 && <p className="text-soft">No symbols in this file.</p>}
+          <ol className="flex max-h-[70vh] flex-col gap-0.5 overflow-y-auto" data-testid="outline">
+            {outline.data?.symbols.map((sym) => (
+              <li key={`${sym.startLine}:${sym.name}`} className={sym.container ? "pl-3" : ""}>
+                <a href={`#L${sym.startLine}-L${sym.endLine}`} className="no-underline">
+                  <span className="text-soft">{sym.kind}</span> {sym.name}
+                </a>
+              </li>
+            ))}
+          </ol>
+        </aside>
+      </div>
     </>
   );
 }
