@@ -251,6 +251,17 @@ describe("web app journey", () => {
       assert.match((await teammate.page.getByTestId("members").textContent()) ?? "", new RegExp(email.replace(/[.+]/g, "\\$&")));
     });
 
+    await step(page, "usable at 375 px wide", async () => {
+      await page.setViewportSize({ width: 375, height: 740 });
+      for (const url of ["/acme-web", "/acme-web/repositories", "/acme-web/search?q=applyDiscount", "/acme-web/connect", "/acme-web/settings"]) {
+        await page.goto(url);
+        await page.getByRole("heading", { level: 1 }).waitFor();
+        // Nothing wider than the screen: long code scrolls inside its own box.
+        const overflow = (await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")) as number;
+        assert.ok(overflow <= 1, `${url} is ${overflow} px wider than the screen`);
+      }
+    });
+
     assert.deepEqual(consoleErrors, []);
   });
 });
