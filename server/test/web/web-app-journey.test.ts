@@ -161,22 +161,10 @@ describe("web app journey", () => {
     });
 
     await step(page, "follow a symbol to its definition", async () => {
-      await page.locator("code", { hasText: "return applyDiscount(sku);" }).getByText("applyDiscount", { exact: false }).first().waitFor();
-      const target = page.locator("code").filter({ hasText: "return applyDiscount(sku);" });
-      const box = await target.boundingBox();
-      assert.ok(box);
-      // Double-click the word: the selection offers "Go to definition".
-      // The middle of the word's fourth letter, measured in the page.
-      const offset = await target.evaluate((el) => {
-        const text = el.firstChild as unknown as { data: string };
-        const at = text.data.indexOf("applyDiscount");
-        const range = el.ownerDocument.createRange();
-        range.setStart(el.firstChild!, at + 3);
-        range.setEnd(el.firstChild!, at + 4);
-        const r = range.getBoundingClientRect();
-        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-      });
-      await page.mouse.dblclick(offset.x, offset.y);
+      // Highlighted: the name is a token of its own. Double-clicking it selects the word.
+      const line = page.locator("code").filter({ hasText: "return applyDiscount(sku);" });
+      assert.ok(await line.locator("span.tok-keyword", { hasText: "return" }).count(), "the line is highlighted");
+      await line.locator("span", { hasText: /^applyDiscount$/ }).dblclick();
       await page.getByRole("button", { name: "Go to definition" }).click();
       await page.waitForURL(/files\/shop\/src\/discount\.ts#L1$/);
       await page.locator('[id="L1"][data-selected="true"]').waitFor();

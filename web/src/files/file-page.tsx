@@ -1,5 +1,6 @@
 /**
- * /$orgSlug/files/$repository/<path>#L10-L20: an indexed file with line numbers. The lines in
+ * /$orgSlug/files/$repository/<path>#L10-L20: an indexed file with line numbers, highlighted
+ * (highlight.ts). The lines in
  * the hash are highlighted and scrolled into view; clicking a line number links to it
  * (shift-click extends a range). Selecting an identifier (double-click) offers "Go to
  * definition" (find_symbol's exact match; one definition opens directly) and "Find references".
@@ -11,6 +12,7 @@ import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
 import { api, call } from "../api/client";
 import { Button, errorMessage, Notice, QueryState } from "../ui/ui";
+import { highlightLines, type Token } from "./highlight";
 
 /** The line range of a `#L10` or `#L10-L20` hash, if any. */
 export function rangeOf(hash: string): [number, number] | undefined {
@@ -45,6 +47,16 @@ export default function FilePage() {
         }),
       ),
     retry: false,
+  });
+  const highlighted = useQuery({
+    queryKey: ["highlight", orgSlug, repository, path, file.data?.repository.commit],
+    queryFn: () =>
+      highlightLines(
+        file.data!.lines.map((l) => l.text),
+        file.data!.language,
+      ),
+    enabled: Boolean(file.data),
+    staleTime: Number.POSITIVE_INFINITY,
   });
   const outline = useQuery({
     queryKey: ["outline", orgSlug, repository, path],
@@ -108,7 +120,8 @@ export default function FilePage() {
                 {data.endLine < data.totalLines ? ` · showing 1–${data.endLine}` : ""}
               </p>
               <pre className="py-1 text-sm" onMouseUp={select} onKeyUp={select}>
-                {data.lines.map((l) => {
+                {data.lines.map((l, i) => {
+                  const tokens: Token[] | undefined = highlighted.data?.[i];
                   const on = range && l.line >= range[0] && l.line <= range[1];
                   return (
                     <div key={l.line} id={`L${l.line}`} className={`flex ${on ? "bg-mark" : ""}`} data-selected={on ? "true" : undefined}>
@@ -125,7 +138,20 @@ export default function FilePage() {
                       >
                         {l.line}
                       </a>
-                      <code className="whitespace-pre pr-4">{l.text}</code>
+                      <code className="whitespace-pre pr-4">
+                        {tokens
+                          ? tokens.map((t, k) =>
+                              t.classes ? (
+                                // biome-ignore lint/suspicious/noArrayIndexKey: tokens of one line never reorder
+                                <span key={k} className={t.classes}>
+                                  {t.text}
+                                </span>
+                              ) : (
+                                t.text
+                              ),
+                            )
+                          : l.text}
+                      </code>
                     </div>
                   );
                 })}
