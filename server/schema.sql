@@ -374,6 +374,21 @@ CREATE INDEX index_symbols_lower_name_idx ON public.index_symbols USING btree (l
 CREATE INDEX index_symbols_name_trgm_idx ON public.index_symbols USING gin (name gin_trgm_ops);
 create policy index_symbols_scope on public.index_symbols as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.mcp_unanswered (
+  org_id uuid not null,
+  day date not null,
+  tool text not null,
+  query text not null,
+  count integer not null default 1,
+  last_at timestamp with time zone not null default now(),
+  constraint mcp_unanswered_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint mcp_unanswered_pkey PRIMARY KEY (org_id, day, tool, query),
+  constraint mcp_unanswered_query_check CHECK (((length(query) >= 1) AND (length(query) <= 200)))
+);
+alter table public.mcp_unanswered enable row level security;
+-- grants on public.mcp_unanswered: <owner>=arwdDxtm, ctxpipe_app=arwd
+create policy mcp_unanswered_scope on public.mcp_unanswered as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.mcp_usage_daily (
   org_id uuid not null,
   day date not null,

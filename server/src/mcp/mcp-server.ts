@@ -13,7 +13,7 @@ import type { ToolContext } from "./tools/context.js";
 import { TOOLS } from "./tools/index.js";
 
 /** Called after each tool call, for logs and usage counts. */
-export type ToolCallObserver = (call: { tool: string; ok: boolean; ms: number }) => void;
+export type ToolCallObserver = (call: { tool: string; ok: boolean; ms: number; unanswered?: string }) => void;
 
 const INSTRUCTIONS =
   "ctxpipe serves this organisation's indexed source code. Start with list_repositories, then search_code " +
@@ -41,7 +41,7 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
         }
         try {
           const result = await tool.run(ctx, args ?? {});
-          observe({ tool: tool.name, ok: true, ms: performance.now() - started });
+          observe({ tool: tool.name, ok: true, ms: performance.now() - started, unanswered: result.unanswered });
           return { content: [{ type: "text" as const, text: result.text }], structuredContent: result.structured };
         } catch (err) {
           observe({ tool: tool.name, ok: false, ms: performance.now() - started });

@@ -1,14 +1,33 @@
 /**
- * REST: GET /api/v1/orgs/{orgSlug}/mcp-usage: MCP tool calls per day and tool (admins).
+ * REST: GET /api/v1/orgs/{orgSlug}/mcp-usage: MCP tool calls per day and tool, and
+ * …/mcp-usage/unanswered: the searches agents made that found nothing (admins).
  */
 import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { readUsage } from "./usage.service.js";
+import { readUnanswered, readUsage, UNANSWERED_DAYS } from "./usage.service.js";
 
-/** Registers the usage route. */
+/** Registers the usage routes. */
 export function registerMcpUsageRoute(router: ApiRouter, db: Database): void {
+  router.add({
+    method: "get",
+    path: "/api/v1/orgs/{orgSlug}/mcp-usage/unanswered",
+    summary: "Searches agents made that found nothing: the gaps in the indexed context (admins)",
+    description: `search_code, find_symbol and find_references calls that returned no result, by query, most frequent first (at most 50). Kept ${UNANSWERED_DAYS} days.`,
+    tags: ["MCP"],
+    access: "org",
+    minRole: "admin",
+    params: z.object({ orgSlug: z.string() }),
+    query: z.object({ days: z.coerce.number().int().min(1).max(UNANSWERED_DAYS).default(UNANSWERED_DAYS) }),
+    responses: {
+      200: {
+        description: "Unanswered searches",
+        schema: z.object({ unanswered: z.array(z.object({ tool: z.string(), query: z.string(), count: z.number(), lastAt: z.string() })) }),
+      },
+    },
+    handler: async (c, { query }) => c.json({ unanswered: await readUnanswered(db, orgActorOf(c), query.days) }),
+  });
   router.add({
     method: "get",
     path: "/api/v1/orgs/{orgSlug}/mcp-usage",

@@ -1,8 +1,10 @@
 /**
  * MCP usage counts: tool calls per organisation, day and tool (mcp_usage_daily), recorded after
- * each MCP request and read by the admins' usage report.
+ * each MCP request and read by the admins' usage report; and the searches that found nothing
+ * (mcp_unanswered: the query only, 30 days), the gaps in the indexed context.
  */
 import type { Database } from "../platform/db/database.js";
+import { scrubSecrets } from "../platform/logging.js";
 import { withTenant, type TenantScope } from "../platform/db/tenant.js";
 
 /** One finished tool call. */
@@ -10,6 +12,21 @@ export interface ToolCall {
   tool: string;
   ok: boolean;
   ms: number;
+  /** The query of a search that found nothing. */
+  unanswered?: string;
+}
+
+/** How long unanswered searches are kept, in days. */
+export const UNANSWERED_DAYS = 30;
+/** Longest query kept. */
+const MAX_UNANSWERED_CHARS = 200;
+
+/** One query that found nothing, counted over the period. */
+export interface UnansweredRow {
+  tool: string;
+  query: string;
+  count: number;
+  lastAt: string;
 }
 
 /** One day's count for one tool. */
@@ -30,7 +47,29 @@ export async function recordUsage(db: Database, orgId: string, calls: ToolCall[]
          on conflict (org_id, day, tool) do update set calls = mcp_usage_daily.calls + 1, errors = mcp_usage_daily.errors + $3, total_ms = mcp_usage_daily.total_ms + $4`,
         [orgId, call.tool, call.ok ? 0 : 1, Math.round(call.ms)],
       );
+      const query = call.unanswered ? scrubSecrets(call.unanswered).trim().slice(0, MAX_UNANSWERED_CHARS) : "";
+      if (query) {
+        await tx.query(
+          `insert into mcp_unanswered (org_id, day, tool, query) values ($1, current_date, $2, $3)
+           on conflict (org_id, day, tool, query) do update set count = mcp_unanswered.count + 1, last_at = now()`,
+          [orgId, call.tool, query],
+        );
+      }
     }
+    // Retention: now and then, the days past the window go.
+    if (Math.random() < 0.01) await tx.query("delete from mcp_unanswered where day <= current_date - $1::int", [UNANSWERED_DAYS]);
+  });
+}
+
+/** The organisation's most frequent searches that found nothing in the last `days` days (at most 50). */
+export async function readUnanswered(db: Database, scope: TenantScope, days: number): Promise<UnansweredRow[]> {
+  return withTenant(db, scope, async (tx) => {
+    const { rows } = await tx.query<{ tool: string; query: string; count: number; last_at: Date }>(
+      `select tool, query, sum(count)::int as count, max(last_at) as last_at from mcp_unanswered
+       where day > current_date - $1::int group by tool, query order by count desc, max(last_at) desc limit 50`,
+      [Math.min(days, UNANSWERED_DAYS)],
+    );
+    return rows.map((r) => ({ tool: r.tool, query: r.query, count: r.count, lastAt: r.last_at.toISOString() }));
   });
 }
 

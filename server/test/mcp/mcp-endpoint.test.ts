@@ -131,6 +131,23 @@ describe("MCP endpoint", () => {
     assert.equal(invalidArgs.isError, true);
   });
 
+  it("keeps the searches that found nothing for the admins' gap report, scrubbed", async () => {
+    for (let i = 0; i < 2; i++) await client.callTool({ name: "search_code", arguments: { query: "paymentRetryPolicy" } });
+    await client.callTool({ name: "find_symbol", arguments: { name: "NoSuchWidget" } });
+    await client.callTool({ name: "search_code", arguments: { query: "https://bot:hunter2secret@git.example.com/x" } });
+    const res = await call(app, "GET", `/api/v1/orgs/${org.slug}/mcp-usage/unanswered`, { as: owner });
+    assert.equal(res.status, 200, res.text);
+    const rows = res.json.unanswered as { tool: string; query: string; count: number }[];
+    assert.deepEqual(rows[0], { ...rows[0], tool: "search_code", query: "paymentRetryPolicy", count: 2 });
+    assert.ok(rows.some((r) => r.tool === "find_symbol" && r.query === "NoSuchWidget"));
+    assert.ok(
+      rows.some((r) => r.query === "https://bot:***@git.example.com/x"),
+      "credentials are scrubbed",
+    );
+    assert.ok(!JSON.stringify(rows).includes("hunter2"));
+    assert.ok(!rows.some((r) => r.query === "applyDiscount"), "searches that found something are not kept");
+  });
+
   it("counts tool calls for the usage view", async () => {
     const usage = await call(app, "GET", `/api/v1/orgs/${org.slug}/mcp-usage`, { as: owner });
     assert.equal(usage.status, 200);

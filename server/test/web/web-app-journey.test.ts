@@ -195,11 +195,14 @@ describe("web app journey", () => {
       try {
         const answer = await agent.callTool({ name: "search_code", arguments: { query: "applyDiscount" } });
         assert.match((answer.content as { text: string }[])[0]!.text, /src\/discount\.ts/);
+        await agent.callTool({ name: "search_code", arguments: { query: "shippingRates" } });
       } finally {
         await agent.close();
       }
       await page.getByRole("link", { name: "Agent activity" }).click();
       await page.getByTestId("activity-by-tool").filter({ hasText: "search_code" }).waitFor();
+      // The gap: what the agent looked for and the index does not have.
+      await page.getByTestId("unanswered").filter({ hasText: "shippingRates" }).waitFor();
       await scan(page, "activity");
     });
 

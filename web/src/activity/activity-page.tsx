@@ -1,8 +1,9 @@
 /**
  * /$orgSlug/activity: what agents asked of this organisation over MCP, from the usage records
  * (GET …/mcp-usage, admins): calls, errors and average time per tool, and calls per day as a
- * bar chart drawn with plain elements. Arguments are never recorded, so the queries themselves
- * are not shown.
+ * bar chart drawn with plain elements; and the searches that found nothing (GET
+ * …/mcp-usage/unanswered): what agents looked for that the indexed context lacks. Only those
+ * queries are kept (30 days); other arguments never are.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
@@ -39,6 +40,11 @@ export function ActivityPage() {
   const usage = useQuery({
     queryKey: ["mcp-usage", orgSlug, 30],
     queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage", { params: { path: { orgSlug }, query: { days: 30 } } })),
+    enabled: isAdmin,
+  });
+  const unanswered = useQuery({
+    queryKey: ["mcp-unanswered", orgSlug],
+    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage/unanswered", { params: { path: { orgSlug }, query: { days: 30 } } })),
     enabled: isAdmin,
   });
   if (!isAdmin) return <Notice>Agent activity is shown to the organisation's admins.</Notice>;
@@ -96,6 +102,40 @@ export function ActivityPage() {
                   ))}
                 </ul>
               </figure>
+              <section aria-labelledby="gaps">
+                <h2 id="gaps" className="mb-1 font-semibold">
+                  Searches that found nothing
+                </h2>
+                <p className="mb-2 text-sm text-soft">What agents looked for and this organisation's index does not have: add the repositories that hold it.</p>
+                <QueryState query={unanswered}>
+                  {(gaps) =>
+                    gaps.unanswered.length === 0 ? (
+                      <p>Every search found something.</p>
+                    ) : (
+                      <table className="w-full text-left text-sm" data-testid="unanswered">
+                        <thead>
+                          <tr className="border-b border-line">
+                            <th className="py-1 pr-3">Query</th>
+                            <th className="py-1 pr-3">Tool</th>
+                            <th className="py-1 pr-3 text-right">Times</th>
+                            <th className="py-1 pr-3">Last</th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          {gaps.unanswered.map((g) => (
+                            <tr key={`${g.tool}:${g.query}`} className="border-b border-line">
+                              <td className="py-1 pr-3 font-mono break-all">{g.query}</td>
+                              <td className="py-1 pr-3 font-mono">{g.tool}</td>
+                              <td className="py-1 pr-3 text-right">{g.count}</td>
+                              <td className="py-1 pr-3 whitespace-nowrap">{new Date(g.lastAt).toLocaleString()}</td>
+                            </tr>
+                          ))}
+                        </tbody>
+                      </table>
+                    )
+                  }
+                </QueryState>
+              </section>
             </div>
           );
         }}

@@ -30,6 +30,10 @@ export const findReferencesTool: ToolDefinition<z.infer<typeof input>> = {
     const notes = [];
     if (partial) notes.push("More references exist; pass repo or a higher limit.");
     if (fitted.truncated) notes.push("Output cut to fit the budget.");
-    return { text: [fitted.text || `No references to "${args.name}" found.`, ...notes].join("\n"), structured: { references: fitted.data, partial } };
+    return {
+      text: [fitted.text || `No references to "${args.name}" found.`, ...notes].join("\n"),
+      structured: { references: fitted.data, partial },
+      unanswered: references.length === 0 ? args.name : undefined,
+    };
   },
 };

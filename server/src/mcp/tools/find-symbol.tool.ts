@@ -45,6 +45,7 @@ export const findSymbolTool: ToolDefinition<z.infer<typeof input>> = {
     return {
       text: [fitted.text || `No definition of "${args.name}" found.${args.match ? "" : ' Try match: "prefix" or "fuzzy".'}`, ...notes].join("\n"),
       structured: { symbols: fitted.data },
+      unanswered: hits.length === 0 ? args.name : undefined,
     };
   },
 };

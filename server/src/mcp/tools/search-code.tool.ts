@@ -66,6 +66,7 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
     return {
       text: [fitted.text || empty, ...tail].filter(Boolean).join("\n"),
       structured: { results, nextCursor: response.nextCursor, partial: response.partial },
+      unanswered: response.results.length === 0 && response.stats.searchedRepositories > 0 ? args.query : undefined,
     };
   },
 };
