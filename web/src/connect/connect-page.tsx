@@ -56,6 +56,10 @@ export function ConnectPage() {
   const snippets = mcpSnippets(window.location.origin, orgSlug, key);
   const chosen = snippets.find((s) => s.id === client) ?? snippets[0]!;
   const calls = (usage.data?.usage ?? []).reduce((n: number, u: { calls: number }) => n + u.calls, 0);
+  const lastDay = (usage.data?.usage ?? [])
+    .map((u: { day: string }) => u.day)
+    .sort()
+    .at(-1);
 
   return (
     <>
@@ -87,7 +91,13 @@ export function ConnectPage() {
       <section className="mt-6" aria-live="polite">
         <h2 className="mb-1 text-lg font-semibold">Connected agents</h2>
         {usage.data &&
-          (calls > 0 ? <p data-testid="agent-connected">Agents made {calls} tool calls in this organisation.</p> : <p>No agent has called a tool yet.</p>)}
+          (calls > 0 ? (
+            <p data-testid="agent-connected">
+              Connected: agents made {calls} tool calls in the last 30 days, the latest on {lastDay}.
+            </p>
+          ) : (
+            <p>No agent has called a tool yet. Once one does, it shows here within ten seconds.</p>
+          ))}
       </section>
     </>
   );
