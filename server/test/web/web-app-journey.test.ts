@@ -240,6 +240,10 @@ describe("web app journey", () => {
       await teammate.page.getByRole("link", { name: "Settings" }).click();
       await teammate.page.getByTestId("members").filter({ hasText: "bo@example.test" }).waitFor();
       assert.match((await teammate.page.getByTestId("members").textContent()) ?? "", new RegExp(email.replace(/[.+]/g, "\\$&")));
+      // The account menu (keyboard: Enter opens it, arrows move) signs out.
+      await teammate.page.getByRole("button", { name: "Account: bo@example.test" }).click();
+      await teammate.page.getByRole("menuitem", { name: "Sign out" }).click();
+      await teammate.page.waitForURL("**/sign-in");
     });
 
     await step(page, "usable at 375 px wide", async () => {

@@ -3,12 +3,13 @@
  * (sign out), and the page below. A visitor who is not signed in goes to sign-in (and comes
  * back); an organisation the user cannot see gets a plain "not found or not yours" page.
  */
+import * as Menu from "@radix-ui/react-dropdown-menu";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link, Outlet, useParams } from "@tanstack/react-router";
 import { useEffect } from "react";
 import { signInHref, useSession } from "../api/session";
 import { requestJson } from "../auth-pages/auth-api";
-import { Button, errorMessage, Notice } from "../ui/ui";
+import { errorMessage, Notice } from "../ui/ui";
 
 const NAV = [
   { to: "/$orgSlug", label: "Home", exact: true },
@@ -76,12 +77,22 @@ export function OrgShell() {
                 </Link>
               ))}
           </nav>
-          <div className="ml-auto flex items-center gap-2 text-sm">
-            <span className="text-soft">{session.data.user.email}</span>
-            <Button variant="secondary" onClick={() => void signOut()}>
-              Sign out
-            </Button>
-          </div>
+          {/* Non-modal: a modal Radix menu injects a scroll-lock <style>, which the CSP refuses. */}
+          <Menu.Root modal={false}>
+            <Menu.Trigger className="ml-auto rounded-md border border-line px-2 py-1 text-sm" aria-label={`Account: ${session.data.user.email}`}>
+              {session.data.user.email}
+            </Menu.Trigger>
+            <Menu.Content align="end" sideOffset={4} className="z-20 min-w-48 rounded-md border border-line bg-surface p-1 text-sm shadow-md">
+              <Menu.Item asChild className="block rounded px-2 py-1 text-ink no-underline outline-none data-[highlighted]:bg-muted">
+                <Link to="/$orgSlug/settings/apps" params={{ orgSlug }}>
+                  Authorised apps
+                </Link>
+              </Menu.Item>
+              <Menu.Item className="rounded px-2 py-1 outline-none data-[highlighted]:bg-muted" onSelect={() => void signOut()}>
+                Sign out
+              </Menu.Item>
+            </Menu.Content>
+          </Menu.Root>
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-4 py-6">

@@ -4,6 +4,7 @@
  * key can be created here and is filled into the snippets (shown once). Below, whether an
  * agent has connected, and when, from the MCP usage records.
  */
+import * as Tabs from "@radix-ui/react-tabs";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
@@ -54,7 +55,6 @@ export function ConnectPage() {
     onSuccess: (result) => setKey(result.key),
   });
   const snippets = mcpSnippets(window.location.origin, orgSlug, key);
-  const chosen = snippets.find((s) => s.id === client) ?? snippets[0]!;
   const calls = (usage.data?.usage ?? []).reduce((n: number, u: { calls: number }) => n + u.calls, 0);
   const lastDay = (usage.data?.usage ?? [])
     .map((u: { day: string }) => u.day)
@@ -65,29 +65,38 @@ export function ConnectPage() {
     <>
       <PageHeader title="Connect an agent">Point your coding agent at this organisation's MCP endpoint.</PageHeader>
       <CopyBlock label="MCP URL" text={`${window.location.origin}/mcp?orgSlug=${orgSlug}`} />
-      <div className="mt-4 flex flex-wrap gap-2" role="tablist" aria-label="Client">
+      {/* Radix tabs: arrow keys move between clients, as the ARIA tabs pattern asks. */}
+      <Tabs.Root value={client} onValueChange={setClient} className="mt-4">
+        <Tabs.List aria-label="Client" className="flex flex-wrap gap-2">
+          {snippets.map((s) => (
+            <Tabs.Trigger
+              key={s.id}
+              value={s.id}
+              className="rounded-md border border-line px-3 py-1.5 text-sm font-medium data-[state=active]:border-accent data-[state=active]:bg-accent data-[state=active]:text-white"
+            >
+              {s.name}
+            </Tabs.Trigger>
+          ))}
+        </Tabs.List>
         {snippets.map((s) => (
-          <Button key={s.id} role="tab" aria-selected={s.id === client} variant={s.id === client ? "primary" : "secondary"} onClick={() => setClient(s.id)}>
-            {s.name}
-          </Button>
+          <Tabs.Content key={s.id} value={s.id} className="mt-3 flex flex-col gap-3">
+            <p className="text-sm">Goes in {s.where}.</p>
+            {s.note && <Notice>{s.note}</Notice>}
+            <CopyBlock label={`${s.name} with OAuth (sign in once in the browser)`} text={s.oauth} />
+            <CopyBlock label={`${s.name} with an API key`} text={s.apiKey} />
+          </Tabs.Content>
         ))}
-      </div>
-      <section role="tabpanel" aria-label={chosen.name} className="mt-3 flex flex-col gap-3">
-        <p className="text-sm">Goes in {chosen.where}.</p>
-        {chosen.note && <Notice>{chosen.note}</Notice>}
-        <CopyBlock label={`${chosen.name} with OAuth (sign in once in the browser)`} text={chosen.oauth} />
-        <CopyBlock label={`${chosen.name} with an API key`} text={chosen.apiKey} />
+      </Tabs.Root>
+      <div className="mt-3">
         {key ? (
           <Notice kind="success">A new API key is in the snippets above. Copy it now: it is not shown again.</Notice>
         ) : (
-          <div>
-            <Button variant="secondary" onClick={() => createKey.mutate()} disabled={createKey.isPending}>
-              Create an API key for these snippets
-            </Button>
-          </div>
+          <Button variant="secondary" onClick={() => createKey.mutate()} disabled={createKey.isPending}>
+            Create an API key for these snippets
+          </Button>
         )}
         {createKey.error && <Notice kind="error">{errorMessage(createKey.error)}</Notice>}
-      </section>
+      </div>
       <section className="mt-6" aria-live="polite">
         <h2 className="mb-1 text-lg font-semibold">Connected agents</h2>
         {usage.data &&
