@@ -129,6 +129,7 @@ describe("web app journey", () => {
       await page.getByRole("button", { name: "Create organisation" }).click();
       await page.waitForURL("**/acme-web");
       await page.getByTestId("checklist").waitFor();
+      await page.getByTestId("recent-activity").filter({ hasText: "org.created" }).waitFor();
       await scan(page, "home");
     });
 
@@ -244,6 +245,20 @@ describe("web app journey", () => {
       await teammate.page.getByRole("button", { name: "Account: bo@example.test" }).click();
       await teammate.page.getByRole("menuitem", { name: "Sign out" }).click();
       await teammate.page.waitForURL("**/sign-in");
+    });
+
+    await step(page, "dark theme keeps AA contrast", async () => {
+      await page.emulateMedia({ colorScheme: "dark" });
+      for (const [url, ready] of [
+        ["/acme-web", "checklist"],
+        ["/acme-web/search?q=applyDiscount", "search-result"],
+        ["/acme-web/files/shop/src/cart.ts#L5", "outline"],
+      ] as const) {
+        await page.goto(url);
+        await page.getByTestId(ready).first().waitFor();
+        await scan(page, `dark ${url}`);
+      }
+      await page.emulateMedia({ colorScheme: "light" });
     });
 
     await step(page, "usable at 375 px wide", async () => {

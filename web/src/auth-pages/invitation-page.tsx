@@ -54,7 +54,7 @@ export function InvitationPage() {
                 ) : (
                   <div className="flex flex-wrap gap-2">
                     <a
-                      className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-white"
+                      className="rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-on-accent"
                       href={`/sign-up?invitation=${encodeURIComponent(token)}&email=${encodeURIComponent(inv.email)}`}
                     >
                       Sign up as {inv.email}

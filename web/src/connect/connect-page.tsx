@@ -72,7 +72,7 @@ export function ConnectPage() {
             <Tabs.Trigger
               key={s.id}
               value={s.id}
-              className="rounded-md border border-line px-3 py-1.5 text-sm font-medium data-[state=active]:border-accent data-[state=active]:bg-accent data-[state=active]:text-white"
+              className="rounded-md border border-line px-3 py-1.5 text-sm font-medium data-[state=active]:border-accent data-[state=active]:bg-accent data-[state=active]:text-on-accent"
             >
               {s.name}
             </Tabs.Trigger>

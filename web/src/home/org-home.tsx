@@ -1,6 +1,7 @@
 /**
  * /$orgSlug: the organisation's checklist, from what is really there: repositories indexed,
  * an agent connected (MCP usage), teammates invited; each open item links to where it is done.
+ * Admins also see the latest events of the audit log.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
@@ -36,6 +37,11 @@ export function OrgHome() {
   const isAdmin = role === "admin" || role === "owner";
   const usage = useQuery({ queryKey: ["mcp-usage", orgSlug], queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage", path)), enabled: isAdmin });
   const members = useQuery({ queryKey: ["members", orgSlug], queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/members", path)) });
+  const recent = useQuery({
+    queryKey: ["audit-recent", orgSlug],
+    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/audit-events", { params: { path: { orgSlug }, query: { limit: 5 } } })),
+    enabled: isAdmin,
+  });
   const ready = repos.data?.filter((r) => r.indexedCommit).length ?? 0;
   const calls = (usage.data?.usage ?? []).reduce((n: number, u: { calls: number }) => n + u.calls, 0);
   const people = (members.data?.members as unknown[] | undefined)?.length ?? 0;
@@ -66,6 +72,23 @@ export function OrgHome() {
           </span>
         </Item>
       </ul>
+      {isAdmin && (recent.data?.events.length ?? 0) > 0 && (
+        <section aria-labelledby="recent" className="mt-6">
+          <h2 id="recent" className="mb-1 text-lg font-semibold">
+            Latest activity
+          </h2>
+          <ul className="flex flex-col gap-0.5 text-sm" data-testid="recent-activity">
+            {recent.data?.events.map((e) => (
+              <li key={e.id}>
+                <span className="text-soft">{new Date(e.createdAt).toLocaleString()}</span> <code>{e.action}</code>
+              </li>
+            ))}
+          </ul>
+          <Link to="/$orgSlug/settings/audit" params={{ orgSlug }} className="text-sm">
+            The whole audit log
+          </Link>
+        </section>
+      )}
     </>
   );
 }

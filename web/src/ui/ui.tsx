@@ -13,9 +13,9 @@ export function Button({
   ...props
 }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" }) {
   const look = {
-    primary: "bg-accent text-white hover:bg-accent-strong",
+    primary: "bg-accent text-on-accent hover:bg-accent-strong",
     secondary: "border border-line bg-surface hover:bg-muted",
-    danger: "bg-danger text-white hover:opacity-90",
+    danger: "bg-danger text-on-accent hover:opacity-90",
   }[variant];
   return <button type="button" className={`rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-50 ${look} ${className}`} {...props} />;
 }
