@@ -396,6 +396,7 @@ create table public.mcp_usage_daily (
   calls integer not null default 0,
   errors integer not null default 0,
   total_ms bigint not null default 0,
+  max_ms integer not null default 0,
   constraint mcp_usage_daily_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
   constraint mcp_usage_daily_pkey PRIMARY KEY (org_id, day, tool)
 );

@@ -40,7 +40,9 @@ export function registerMcpUsageRoute(router: ApiRouter, db: Database): void {
     responses: {
       200: {
         description: "Usage",
-        schema: z.object({ usage: z.array(z.object({ day: z.string(), tool: z.string(), calls: z.number(), errors: z.number(), avgMs: z.number() })) }),
+        schema: z.object({
+          usage: z.array(z.object({ day: z.string(), tool: z.string(), calls: z.number(), errors: z.number(), avgMs: z.number(), maxMs: z.number() })),
+        }),
       },
     },
     handler: async (c, { query }) => c.json({ usage: await readUsage(db, orgActorOf(c), query.days) }),

@@ -36,6 +36,8 @@ export interface UsageRow {
   calls: number;
   errors: number;
   avgMs: number;
+  /** The slowest call of the day. */
+  maxMs: number;
 }
 
 /** Adds `calls` to the organisation's counts for today. */
@@ -43,8 +45,9 @@ export async function recordUsage(db: Database, orgId: string, calls: ToolCall[]
   await withTenant(db, { orgId }, async (tx) => {
     for (const call of calls) {
       await tx.query(
-        `insert into mcp_usage_daily (org_id, day, tool, calls, errors, total_ms) values ($1, current_date, $2, 1, $3, $4)
-         on conflict (org_id, day, tool) do update set calls = mcp_usage_daily.calls + 1, errors = mcp_usage_daily.errors + $3, total_ms = mcp_usage_daily.total_ms + $4`,
+        `insert into mcp_usage_daily (org_id, day, tool, calls, errors, total_ms, max_ms) values ($1, current_date, $2, 1, $3, $4, $4)
+         on conflict (org_id, day, tool) do update set calls = mcp_usage_daily.calls + 1, errors = mcp_usage_daily.errors + $3,
+           total_ms = mcp_usage_daily.total_ms + $4, max_ms = greatest(mcp_usage_daily.max_ms, $4)`,
         [orgId, call.tool, call.ok ? 0 : 1, Math.round(call.ms)],
       );
       const query = call.unanswered ? scrubSecrets(call.unanswered).trim().slice(0, MAX_UNANSWERED_CHARS) : "";
@@ -80,11 +83,18 @@ export async function readUsage(db: Database, scope: TenantScope, days: number):
     scope,
     async (tx) =>
       (
-        await tx.query<{ day: string; tool: string; calls: number; errors: number; total_ms: string }>(
-          "select to_char(day, 'YYYY-MM-DD') as day, tool, calls, errors, total_ms from mcp_usage_daily where day > current_date - $1::int order by day desc, tool",
+        await tx.query<{ day: string; tool: string; calls: number; errors: number; total_ms: string; max_ms: number }>(
+          "select to_char(day, 'YYYY-MM-DD') as day, tool, calls, errors, total_ms, max_ms from mcp_usage_daily where day > current_date - $1::int order by day desc, tool",
           [days],
         )
       ).rows,
   );
-  return rows.map((r) => ({ day: r.day, tool: r.tool, calls: r.calls, errors: r.errors, avgMs: r.calls ? Math.round(Number(r.total_ms) / r.calls) : 0 }));
+  return rows.map((r) => ({
+    day: r.day,
+    tool: r.tool,
+    calls: r.calls,
+    errors: r.errors,
+    avgMs: r.calls ? Math.round(Number(r.total_ms) / r.calls) : 0,
+    maxMs: r.max_ms,
+  }));
 }

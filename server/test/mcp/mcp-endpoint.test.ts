@@ -153,6 +153,7 @@ describe("MCP endpoint", () => {
     assert.equal(usage.status, 200);
     const search = usage.json.usage.find((u: { tool: string }) => u.tool === "search_code");
     assert.ok(search.calls >= 2 && search.errors >= 1, JSON.stringify(search));
+    assert.ok(search.maxMs >= search.avgMs && search.maxMs > 0, "the slowest call is kept beside the average");
   });
 
   describe("answer budget", () => {

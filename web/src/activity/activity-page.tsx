@@ -17,19 +17,23 @@ interface UsageRow {
   calls: number;
   errors: number;
   avgMs: number;
+  maxMs: number;
 }
 
 /** Per-tool totals, busiest first, with a call-weighted average time. */
-export function byTool(rows: UsageRow[]): { tool: string; calls: number; errors: number; avgMs: number }[] {
-  const tools = new Map<string, { calls: number; errors: number; ms: number }>();
+export function byTool(rows: UsageRow[]): { tool: string; calls: number; errors: number; avgMs: number; maxMs: number }[] {
+  const tools = new Map<string, { calls: number; errors: number; ms: number; maxMs: number }>();
   for (const r of rows) {
-    const t = tools.get(r.tool) ?? { calls: 0, errors: 0, ms: 0 };
+    const t = tools.get(r.tool) ?? { calls: 0, errors: 0, ms: 0, maxMs: 0 };
     t.calls += r.calls;
     t.errors += r.errors;
     t.ms += r.avgMs * r.calls;
+    t.maxMs = Math.max(t.maxMs, r.maxMs);
     tools.set(r.tool, t);
   }
-  return [...tools].map(([tool, t]) => ({ tool, calls: t.calls, errors: t.errors, avgMs: t.calls ? t.ms / t.calls : 0 })).sort((a, b) => b.calls - a.calls);
+  return [...tools]
+    .map(([tool, t]) => ({ tool, calls: t.calls, errors: t.errors, avgMs: t.calls ? t.ms / t.calls : 0, maxMs: t.maxMs }))
+    .sort((a, b) => b.calls - a.calls);
 }
 
 /** The agent activity page. */
@@ -77,6 +81,7 @@ export function ActivityPage() {
                     <th className="py-1 pr-3 text-right">Calls</th>
                     <th className="py-1 pr-3 text-right">Errors</th>
                     <th className="py-1 pr-3 text-right">Average</th>
+                    <th className="py-1 pr-3 text-right">Slowest</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -86,6 +91,7 @@ export function ActivityPage() {
                       <td className="py-1 pr-3 text-right">{t.calls}</td>
                       <td className="py-1 pr-3 text-right">{t.errors}</td>
                       <td className="py-1 pr-3 text-right">{Math.round(t.avgMs)} ms</td>
+                      <td className="py-1 pr-3 text-right">{t.maxMs} ms</td>
                     </tr>
                   ))}
                 </tbody>

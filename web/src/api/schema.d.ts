@@ -2765,6 +2765,7 @@ export interface operations {
                             calls: number;
                             day: string;
                             errors: number;
+                            maxMs: number;
                             tool: string;
                         }[];
                     };
