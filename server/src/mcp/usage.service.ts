@@ -45,9 +45,9 @@ export async function recordUsage(db: Database, orgId: string, calls: ToolCall[]
   await withTenant(db, { orgId }, async (tx) => {
     for (const call of calls) {
       await tx.query(
-        `insert into mcp_usage_daily (org_id, day, tool, calls, errors, total_ms, max_ms) values ($1, current_date, $2, 1, $3, $4, $4)
+        `insert into mcp_usage_daily (org_id, day, tool, calls, errors, total_ms, max_ms) values ($1, current_date, $2, 1, $3, $4::int, $4::int)
          on conflict (org_id, day, tool) do update set calls = mcp_usage_daily.calls + 1, errors = mcp_usage_daily.errors + $3,
-           total_ms = mcp_usage_daily.total_ms + $4, max_ms = greatest(mcp_usage_daily.max_ms, $4)`,
+           total_ms = mcp_usage_daily.total_ms + $4::int, max_ms = greatest(mcp_usage_daily.max_ms, $4::int)`,
         [orgId, call.tool, call.ok ? 0 : 1, Math.round(call.ms)],
       );
       const query = call.unanswered ? scrubSecrets(call.unanswered).trim().slice(0, MAX_UNANSWERED_CHARS) : "";
