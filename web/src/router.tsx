@@ -9,6 +9,8 @@ import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet,
 import { QueryClient } from "@tanstack/react-query";
 import { api, ApiError, call } from "./api/client";
 import { SESSION_KEY } from "./api/session";
+import { AuthLayout } from "./auth-pages/auth-layout";
+import { errorMessage, Notice } from "./ui/ui";
 import { OrgShell } from "./app-shell/org-shell";
 import { ConsentPage } from "./auth-pages/consent-page";
 import { DevicePage } from "./auth-pages/device-page";
@@ -37,7 +39,30 @@ export const queryClient = new QueryClient({
   },
 });
 
-const rootRoute = createRootRoute({ component: Outlet });
+/** A page for a URL the app does not have. */
+function NotFoundPage() {
+  return (
+    <AuthLayout title="Page not found">
+      <p>
+        There is no page at this address. <a href="/">Go to your organisations</a>.
+      </p>
+    </AuthLayout>
+  );
+}
+
+/** What a page that failed to load shows: the server's message and a way back. */
+function ErrorPage({ error }: { error: unknown }) {
+  return (
+    <AuthLayout title="Something went wrong">
+      <Notice kind="error">{errorMessage(error)}</Notice>
+      <p className="mt-3">
+        <a href={window.location.pathname}>Try again</a> · <a href="/">Go to your organisations</a>
+      </p>
+    </AuthLayout>
+  );
+}
+
+const rootRoute = createRootRoute({ component: Outlet, notFoundComponent: NotFoundPage, errorComponent: ErrorPage });
 
 /** "/": the first organisation, or creating one, or signing in. */
 const homeRoute = createRoute({

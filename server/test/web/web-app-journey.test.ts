@@ -241,6 +241,13 @@ describe("web app journey", () => {
       await teammate.page.getByRole("link", { name: "Settings" }).click();
       await teammate.page.getByTestId("members").filter({ hasText: "bo@example.test" }).waitFor();
       assert.match((await teammate.page.getByTestId("members").textContent()) ?? "", new RegExp(email.replace(/[.+]/g, "\\$&")));
+      // An organisation the teammate is not in, and a page that does not exist, say so plainly.
+      await teammate.page.goto("/someone-elses-org");
+      await teammate.page.getByText("you are not a member of it").waitFor();
+      await teammate.page.goto("/acme-web/no/such/page");
+      await teammate.page.getByRole("heading", { name: "Page not found" }).waitFor();
+      await scan(teammate.page, "not found");
+      await teammate.page.goto("/acme-web");
       // The account menu (keyboard: Enter opens it, arrows move) signs out.
       await teammate.page.getByRole("button", { name: "Account: bo@example.test" }).click();
       await teammate.page.getByRole("menuitem", { name: "Sign out" }).click();
