@@ -397,8 +397,9 @@ create table public.mcp_usage_daily (
   errors integer not null default 0,
   total_ms bigint not null default 0,
   max_ms integer not null default 0,
+  client text not null default ''::text,
   constraint mcp_usage_daily_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
-  constraint mcp_usage_daily_pkey PRIMARY KEY (org_id, day, tool)
+  constraint mcp_usage_daily_pkey PRIMARY KEY (org_id, day, tool, client)
 );
 alter table public.mcp_usage_daily enable row level security;
 -- grants on public.mcp_usage_daily: <owner>=arwdDxtm, ctxpipe_app=arwd

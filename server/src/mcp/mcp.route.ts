@@ -14,7 +14,7 @@ import type { FairShare } from "../platform/fair-share.js";
 import { callerKey, type AppEnv, type Caller } from "../platform/http/app-env.js";
 import { buildMcpServer } from "./mcp-server.js";
 import { handleMcpRequest, methodNotAllowed } from "./transport.js";
-import { recordUsage, type ToolCall } from "./usage.service.js";
+import { recordUsage, type ToolCall, type UsageClient } from "./usage.service.js";
 
 /** Path of the RFC 9728 protected-resource metadata for /mcp. */
 export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource/mcp";
@@ -121,7 +121,12 @@ export function mcpRoutes(deps: McpDependencies) {
     const request = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body });
     const response = await deps.share.run({ orgId: org.orgId, caller: callerKey(caller) }, () => handleMcpRequest(request, server));
     for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
-    if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
+    const client: UsageClient = caller.apiKey
+      ? { kind: "api_key", keyId: caller.apiKey.id }
+      : caller.oauth
+        ? { kind: "oauth", name: caller.oauth.clientName ?? null }
+        : { kind: "session" };
+    if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls, client).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
     return response;
   }
 }

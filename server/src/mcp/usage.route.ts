@@ -31,7 +31,7 @@ export function registerMcpUsageRoute(router: ApiRouter, db: Database): void {
   router.add({
     method: "get",
     path: "/api/v1/orgs/{orgSlug}/mcp-usage",
-    summary: "MCP tool calls per day and tool (admins)",
+    summary: "MCP tool calls per day, tool and client (admins)",
     tags: ["MCP"],
     access: "org",
     minRole: "admin",
@@ -41,7 +41,17 @@ export function registerMcpUsageRoute(router: ApiRouter, db: Database): void {
       200: {
         description: "Usage",
         schema: z.object({
-          usage: z.array(z.object({ day: z.string(), tool: z.string(), calls: z.number(), errors: z.number(), avgMs: z.number(), maxMs: z.number() })),
+          usage: z.array(
+            z.object({
+              day: z.string(),
+              tool: z.string(),
+              client: z.string().describe('"API key: <name>", "<app name> (OAuth)", or "" for calls recorded before clients were'),
+              calls: z.number(),
+              errors: z.number(),
+              avgMs: z.number(),
+              maxMs: z.number(),
+            }),
+          ),
         }),
       },
     },

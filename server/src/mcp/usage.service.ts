@@ -29,10 +29,15 @@ export interface UnansweredRow {
   lastAt: string;
 }
 
-/** One day's count for one tool. */
+/** Who made the calls of one MCP request: an API key (by id) or an OAuth app (by its name). */
+export type UsageClient = { kind: "api_key"; keyId: string } | { kind: "oauth"; name: string | null } | { kind: "session" };
+
+/** One day's count for one tool and client. */
 export interface UsageRow {
   day: string;
   tool: string;
+  /** "API key: <name>", "<app name> (OAuth)", or "" for calls recorded before clients were. */
+  client: string;
   calls: number;
   errors: number;
   avgMs: number;
@@ -40,15 +45,21 @@ export interface UsageRow {
   maxMs: number;
 }
 
-/** Adds `calls` to the organisation's counts for today. */
-export async function recordUsage(db: Database, orgId: string, calls: ToolCall[]): Promise<void> {
+/** Adds `calls` of `client` to the organisation's counts for today. */
+export async function recordUsage(db: Database, orgId: string, calls: ToolCall[], client: UsageClient): Promise<void> {
   await withTenant(db, { orgId }, async (tx) => {
+    let label = "Signed-in browser";
+    if (client.kind === "oauth") label = `${client.name?.trim().slice(0, 80) || "An unnamed app"} (OAuth)`;
+    if (client.kind === "api_key") {
+      const { rows } = await tx.query<{ name: string }>("select name from api_keys where id = $1", [client.keyId]);
+      label = `API key: ${rows[0]?.name ?? "deleted"}`;
+    }
     for (const call of calls) {
       await tx.query(
-        `insert into mcp_usage_daily (org_id, day, tool, calls, errors, total_ms, max_ms) values ($1, current_date, $2, 1, $3, $4::int, $4::int)
-         on conflict (org_id, day, tool) do update set calls = mcp_usage_daily.calls + 1, errors = mcp_usage_daily.errors + $3,
+        `insert into mcp_usage_daily (org_id, day, tool, client, calls, errors, total_ms, max_ms) values ($1, current_date, $2, $5, 1, $3, $4::int, $4::int)
+         on conflict (org_id, day, tool, client) do update set calls = mcp_usage_daily.calls + 1, errors = mcp_usage_daily.errors + $3,
            total_ms = mcp_usage_daily.total_ms + $4::int, max_ms = greatest(mcp_usage_daily.max_ms, $4::int)`,
-        [orgId, call.tool, call.ok ? 0 : 1, Math.round(call.ms)],
+        [orgId, call.tool, call.ok ? 0 : 1, Math.round(call.ms), label],
       );
       const query = call.unanswered ? scrubSecrets(call.unanswered).trim().slice(0, MAX_UNANSWERED_CHARS) : "";
       if (query) {
@@ -83,8 +94,9 @@ export async function readUsage(db: Database, scope: TenantScope, days: number):
     scope,
     async (tx) =>
       (
-        await tx.query<{ day: string; tool: string; calls: number; errors: number; total_ms: string; max_ms: number }>(
-          "select to_char(day, 'YYYY-MM-DD') as day, tool, calls, errors, total_ms, max_ms from mcp_usage_daily where day > current_date - $1::int order by day desc, tool",
+        await tx.query<{ day: string; tool: string; client: string; calls: number; errors: number; total_ms: string; max_ms: number }>(
+          `select to_char(day, 'YYYY-MM-DD') as day, tool, client, calls, errors, total_ms, max_ms from mcp_usage_daily
+           where day > current_date - $1::int order by day desc, tool, client`,
           [days],
         )
       ).rows,
@@ -92,6 +104,7 @@ export async function readUsage(db: Database, scope: TenantScope, days: number):
   return rows.map((r) => ({
     day: r.day,
     tool: r.tool,
+    client: r.client,
     calls: r.calls,
     errors: r.errors,
     avgMs: r.calls ? Math.round(Number(r.total_ms) / r.calls) : 0,

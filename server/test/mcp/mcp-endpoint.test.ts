@@ -154,6 +154,7 @@ describe("MCP endpoint", () => {
     const search = usage.json.usage.find((u: { tool: string }) => u.tool === "search_code");
     assert.ok(search.calls >= 2 && search.errors >= 1, JSON.stringify(search));
     assert.ok(search.maxMs >= search.avgMs && search.maxMs > 0, "the slowest call is kept beside the average");
+    assert.equal(search.client, "API key: agent", "calls are counted per client (here the API key, by name)");
   });
 
   describe("answer budget", () => {

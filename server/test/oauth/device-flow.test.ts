@@ -90,6 +90,11 @@ describe("OAuth device flow", () => {
     } finally {
       await client.close();
     }
+    const usage = await call(app, "GET", `/api/v1/orgs/${slug}/mcp-usage`, { as: user });
+    assert.ok(
+      usage.json.usage.some((u: { tool: string; client: string }) => u.tool === "search_code" && u.client === "Headless Agent (OAuth)"),
+      JSON.stringify(usage.json),
+    );
     const apps = await call(app, "GET", "/api/v1/me/oauth-apps", { as: user });
     assert.deepEqual(
       apps.json.apps.map((a: { clientName: string }) => a.clientName),

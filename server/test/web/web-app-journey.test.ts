@@ -202,6 +202,7 @@ describe("web app journey", () => {
       }
       await page.getByRole("link", { name: "Agent activity" }).click();
       await page.getByTestId("activity-by-tool").filter({ hasText: "search_code" }).waitFor();
+      await page.getByTestId("activity-by-client").filter({ hasText: "API key: Agent (web app)" }).waitFor();
       // The gap: what the agent looked for and the index does not have.
       await page.getByTestId("unanswered").filter({ hasText: "shippingRates" }).waitFor();
       await scan(page, "activity");

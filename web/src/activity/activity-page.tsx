@@ -14,6 +14,7 @@ import { Notice, PageHeader, QueryState } from "../ui/ui";
 interface UsageRow {
   day: string;
   tool: string;
+  client: string;
   calls: number;
   errors: number;
   avgMs: number;
@@ -34,6 +35,19 @@ export function byTool(rows: UsageRow[]): { tool: string; calls: number; errors:
   return [...tools]
     .map(([tool, t]) => ({ tool, calls: t.calls, errors: t.errors, avgMs: t.calls ? t.ms / t.calls : 0, maxMs: t.maxMs }))
     .sort((a, b) => b.calls - a.calls);
+}
+
+/** Calls per client (API key or OAuth app), busiest first. */
+export function byClient(rows: UsageRow[]): { client: string; calls: number; errors: number; lastDay: string }[] {
+  const clients = new Map<string, { calls: number; errors: number; lastDay: string }>();
+  for (const r of rows) {
+    const c = clients.get(r.client) ?? { calls: 0, errors: 0, lastDay: r.day };
+    c.calls += r.calls;
+    c.errors += r.errors;
+    if (r.day > c.lastDay) c.lastDay = r.day;
+    clients.set(r.client, c);
+  }
+  return [...clients].map(([client, c]) => ({ client: client || "Before clients were recorded", ...c })).sort((a, b) => b.calls - a.calls);
 }
 
 /** The agent activity page. */
@@ -92,6 +106,27 @@ export function ActivityPage() {
                       <td className="py-1 pr-3 text-right">{t.errors}</td>
                       <td className="py-1 pr-3 text-right">{Math.round(t.avgMs)} ms</td>
                       <td className="py-1 pr-3 text-right">{t.maxMs} ms</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <table className="w-full text-left text-sm" data-testid="activity-by-client">
+                <caption className="mb-1 text-left font-semibold">By client</caption>
+                <thead>
+                  <tr className="border-b border-line">
+                    <th className="py-1 pr-3">Client</th>
+                    <th className="py-1 pr-3 text-right">Calls</th>
+                    <th className="py-1 pr-3 text-right">Errors</th>
+                    <th className="py-1 pr-3">Last day</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {byClient(rows).map((c) => (
+                    <tr key={c.client} className="border-b border-line">
+                      <td className="py-1 pr-3">{c.client}</td>
+                      <td className="py-1 pr-3 text-right">{c.calls}</td>
+                      <td className="py-1 pr-3 text-right">{c.errors}</td>
+                      <td className="py-1 pr-3">{c.lastDay}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -245,7 +245,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** MCP tool calls per day and tool (admins) */
+        /** MCP tool calls per day, tool and client (admins) */
         get: operations["getOrgsOrgSlugMcpUsage"];
         put?: never;
         post?: never;
@@ -2763,6 +2763,8 @@ export interface operations {
                         usage: {
                             avgMs: number;
                             calls: number;
+                            /** @description "API key: <name>", "<app name> (OAuth)", or "" for calls recorded before clients were */
+                            client: string;
                             day: string;
                             errors: number;
                             maxMs: number;

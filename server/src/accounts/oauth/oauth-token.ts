@@ -72,12 +72,12 @@ export function createOAuthTokenVerifier(deps: { auth: Auth; db: Database; baseU
       throw invalidToken("The access token does not name a user.");
     }
     const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
-    const { rows } = await deps.db.app.query<{ user_id: string; email: string; name: string }>(
-      "select user_id, email, name from ctxpipe_oauth_token_subject($1, $2, to_timestamp($3))",
+    const { rows } = await deps.db.app.query<{ user_id: string; email: string; name: string; client_name: string | null }>(
+      "select user_id, email, name, client_name from ctxpipe_oauth_token_subject($1, $2, to_timestamp($3))",
       [userId, clientId, issuedAt],
     );
     const row = rows[0];
     if (!row) throw invalidToken("The access token was revoked, or its app or user no longer exists.");
-    return { type: "oauth", userId: row.user_id, email: row.email, name: row.name, oauth: { clientId, scopes } };
+    return { type: "oauth", userId: row.user_id, email: row.email, name: row.name, oauth: { clientId, scopes, clientName: row.client_name } };
   };
 }

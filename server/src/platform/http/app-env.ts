@@ -16,7 +16,7 @@ export interface Caller {
   /** Set for API keys: the one organisation the key is valid for. */
   apiKey?: { id: string; orgId: string };
   /** Set for OAuth access tokens: the client (app) the user authorised and the granted scopes. */
-  oauth?: { clientId: string; scopes: string[] };
+  oauth?: { clientId: string; scopes: string[]; clientName?: string | null };
 }
 
 /**
