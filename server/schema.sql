@@ -300,6 +300,32 @@ alter table public.audit_events enable row level security;
 CREATE INDEX audit_events_org_idx ON public.audit_events USING btree (org_id, id DESC);
 create policy audit_events_scope on public.audit_events as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.connections (
+  id text not null,
+  org_id uuid not null,
+  type text not null,
+  name text not null,
+  config jsonb not null default '{}'::jsonb,
+  secret_id uuid,
+  status text not null default 'pending'::text,
+  last_delivery jsonb,
+  last_error text,
+  created_at timestamp with time zone not null default now(),
+  updated_at timestamp with time zone not null default now(),
+  constraint connections_id_check CHECK ((id ~ '^con_[a-z0-9]{20}$'::text)),
+  constraint connections_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+  constraint connections_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint connections_org_id_name_key UNIQUE (org_id, name),
+  constraint connections_pkey PRIMARY KEY (id),
+  constraint connections_secret_id_fkey FOREIGN KEY (secret_id) REFERENCES org_secrets(id) ON DELETE SET NULL,
+  constraint connections_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'active'::text, 'suspended'::text, 'error'::text]))),
+  constraint connections_type_check CHECK ((type = 'github'::text))
+);
+alter table public.connections enable row level security;
+-- grants on public.connections: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX connections_org_idx ON public.connections USING btree (org_id, created_at);
+create policy connections_scope on public.connections as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.ctxpipe_migrations (
   name text not null,
   checksum text not null,

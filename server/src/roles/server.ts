@@ -5,6 +5,7 @@
 import type { Hono } from "hono";
 import { createAccounts } from "../accounts/index.js";
 import type { Repositories } from "../repositories/index.js";
+import { createConnections } from "../connections/index.js";
 import { createSearch } from "../search/index.js";
 import { createMcp } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
@@ -56,6 +57,7 @@ export function buildServerApp(platform: Platform, repositories: Repositories, o
     accounts,
     repositories,
     createSearch({ db, maxBudgetMs: config.search.maxBudgetMs }),
+    createConnections({ db, secretBox: platform.secretBox, baseUrl: config.baseUrl }),
     createMcp({
       db,
       accounts,

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { call, createOrgAs, signUp, type As, type TestUser } from "../harness/http-client.js";
+import { githubAppKey } from "../harness/github-app-key.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
 /** A valid body for each mutating org route, so that only the tenant check can refuse it. */
@@ -22,6 +23,7 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/orgs/{orgSlug}/repositories/{repository}/reindex": undefined,
   "patch /api/v1/orgs/{orgSlug}/repositories/{repository}": { refreshIntervalSeconds: 0 },
   "patch /api/v1/orgs/{orgSlug}/repository-settings": { refreshIntervalSeconds: 0 },
+  "post /api/v1/orgs/{orgSlug}/connections": { type: "github", name: "Intruder", appId: 1, appSlug: "intruder", privateKey: githubAppKey() },
 };
 /** Valid query strings for routes that need one, so that only the tenant check can refuse them. */
 const QUERIES: Record<string, string> = {
@@ -81,13 +83,24 @@ describe("tenant isolation", () => {
     bobKeyB = bobKey.key;
     const pending = await call(app, "POST", `/api/v1/orgs/${b.slug}/invitations`, { as: bob, body: { email: "pending@example.test" } });
     assert.equal(pending.status, 201, pending.text);
+    const connectionB = await call(app, "POST", `/api/v1/orgs/${b.slug}/connections`, {
+      as: bob,
+      body: { type: "github", name: "B's GitHub", appId: 2, appSlug: "b-app", privateKey: githubAppKey() },
+    });
+    assert.equal(connectionB.status, 201, connectionB.text);
     const repoB = await call(app, "POST", `/api/v1/orgs/${b.slug}/repositories`, { as: bob, body: { url: "/srv/git/b-private" } });
     assert.equal(repoB.status, 201, repoB.text);
     orgA = { slug: a.slug, owner: alice, ids: {} };
     orgB = {
       slug: b.slug,
       owner: bob,
-      ids: { userId: bob.id, keyId: bobKey.apiKey.id, invitationId: pending.json.invitation.id, repository: repoB.json.id },
+      ids: {
+        userId: bob.id,
+        keyId: bobKey.apiKey.id,
+        invitationId: pending.json.invitation.id,
+        repository: repoB.json.id,
+        connectionId: connectionB.json.connection.id,
+      },
       repositoryName: repoB.json.name,
     };
 

@@ -1,0 +1,101 @@
+/**
+ * REST: /api/v1/orgs/{orgSlug}/connections: GitHub App connections (admins create and delete,
+ * members read). Creating one answers the values to enter on GitHub and the webhook secret,
+ * once.
+ */
+import { z } from "zod";
+import { orgActorOf } from "../accounts/index.js";
+import type { ApiRouter } from "../platform/http/api-route.js";
+import { createGithubConnection, deleteConnection, getConnection, listConnections, type ConnectionDependencies } from "./connection.service.js";
+
+const orgParams = z.object({ orgSlug: z.string() });
+const connectionParams = orgParams.extend({ connectionId: z.string().regex(/^con_[a-z0-9]{20}$/, "must be a connection id (con_…)") });
+
+const connectionSchema = z.object({
+  id: z.string(),
+  type: z.literal("github"),
+  name: z.string(),
+  status: z.enum(["pending", "active", "suspended", "error"]),
+  config: z.object({ appId: z.number(), appSlug: z.string(), apiUrl: z.string() }),
+  registration: z
+    .object({
+      homepageUrl: z.string(),
+      callbackUrl: z.string(),
+      setupUrl: z.string(),
+      webhookUrl: z.string(),
+      permissions: z.record(z.string(), z.literal("read")),
+      events: z.array(z.string()),
+    })
+    .describe("What to enter on GitHub when registering the App"),
+  lastDelivery: z.object({ at: z.string(), event: z.string(), result: z.string() }).nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** Registers the connection routes. */
+export function registerConnectionRoutes(router: ApiRouter, deps: ConnectionDependencies): void {
+  router
+    .add({
+      method: "post",
+      path: "/api/v1/orgs/{orgSlug}/connections",
+      summary: "Connect a GitHub App (its id, slug and private key); answers the webhook secret once",
+      tags: ["Connections"],
+      access: "org",
+      minRole: "admin",
+      params: orgParams,
+      body: z
+        .object({
+          type: z.literal("github"),
+          name: z.string().trim().min(1).max(100),
+          appId: z
+            .number()
+            .int()
+            .min(1)
+            .max(2 ** 31 - 1),
+          appSlug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "the App's slug, as in https://github.com/apps/<slug>"),
+          privateKey: z.string().min(1).max(16_384).describe("The App's private key (PEM)"),
+          apiUrl: z.string().max(500).optional().describe("GitHub Enterprise Server's API URL, e.g. https://github.example.com/api/v3"),
+        })
+        .strict(),
+      responses: {
+        201: { description: "Created (pending until installed)", schema: z.object({ connection: connectionSchema, webhookSecret: z.string() }) },
+        409: { description: "Name taken (`conflict`)" },
+      },
+      handler: async (c, { body }) => c.json(await createGithubConnection(deps, orgActorOf(c), body), 201),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/connections",
+      summary: "List the organisation's connections",
+      tags: ["Connections"],
+      access: "org",
+      params: orgParams,
+      responses: { 200: { description: "Connections", schema: z.object({ connections: z.array(connectionSchema) }) } },
+      handler: async (c) => c.json({ connections: await listConnections(deps, orgActorOf(c)) }),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/connections/{connectionId}",
+      summary: "One connection with its health",
+      tags: ["Connections"],
+      access: "org",
+      params: connectionParams,
+      responses: { 200: { description: "The connection", schema: connectionSchema } },
+      handler: async (c, { params }) => c.json(await getConnection(deps, orgActorOf(c), params.connectionId)),
+    })
+    .add({
+      method: "delete",
+      path: "/api/v1/orgs/{orgSlug}/connections/{connectionId}",
+      summary: "Delete a connection and its stored key and secret",
+      tags: ["Connections"],
+      access: "org",
+      minRole: "admin",
+      params: connectionParams,
+      responses: { 204: { description: "Deleted" } },
+      handler: async (c, { params }) => {
+        await deleteConnection(deps, orgActorOf(c), params.connectionId);
+        return c.body(null, 204);
+      },
+    });
+}

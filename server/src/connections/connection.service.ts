@@ -1,0 +1,202 @@
+/**
+ * Connections of an organisation (GitHub Apps for now): create one from the App's id, slug and
+ * private key (the webhook secret is generated here and shown once), list, read, delete. The
+ * private key and webhook secret are stored encrypted in org_secrets and never returned; what
+ * the API shows is the connection's public id, its configuration and health, and the values
+ * to enter on GitHub (webhook, callback and setup URLs, permissions, events).
+ */
+import { createPrivateKey, randomBytes } from "node:crypto";
+import { recordAudit, type OrgActor } from "../accounts/index.js";
+import type { SecretBox } from "../platform/crypto/secret-box.js";
+import type { Database } from "../platform/db/database.js";
+import { withTenant, type TenantScope, type Queryable } from "../platform/db/tenant.js";
+import { conflict, invalidInput, notFound } from "../platform/errors.js";
+import { deleteSecret, storeSecret } from "../secrets/index.js";
+
+/** What GitHub must be told about the App, from this instance's origin and the connection id. */
+export interface GithubRegistration {
+  homepageUrl: string;
+  callbackUrl: string;
+  setupUrl: string;
+  webhookUrl: string;
+  permissions: Record<string, "read">;
+  events: string[];
+}
+
+/** A connection as the API shows it (no secret). */
+export interface Connection {
+  id: string;
+  type: "github";
+  name: string;
+  status: "pending" | "active" | "suspended" | "error";
+  config: { appId: number; appSlug: string; apiUrl: string };
+  registration: GithubRegistration;
+  lastDelivery: { at: string; event: string; result: string } | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What creating a GitHub connection takes. */
+export interface GithubConnectionInput {
+  name: string;
+  appId: number;
+  appSlug: string;
+  /** The App's private key (PEM), as GitHub offers it for download. */
+  privateKey: string;
+  /** GitHub Enterprise Server's API URL; default https://api.github.com. */
+  apiUrl?: string;
+}
+
+/** What the service needs. */
+export interface ConnectionDependencies {
+  db: Database;
+  secretBox: SecretBox | undefined;
+  baseUrl: string;
+}
+
+interface ConnectionRow {
+  id: string;
+  type: "github";
+  name: string;
+  status: Connection["status"];
+  config: Connection["config"];
+  secret_id: string | null;
+  last_delivery: Connection["lastDelivery"];
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The GitHub permissions and events the App needs (read-only). */
+const GITHUB_PERMISSIONS: Record<string, "read"> = { contents: "read", metadata: "read" };
+const GITHUB_EVENTS = ["push", "repository", "installation", "installation_repositories"];
+
+/** A new public connection id: `con_` and 20 base-36 characters (about 103 bits). */
+export function newConnectionId(): string {
+  const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  const bytes = randomBytes(20);
+  return `con_${[...bytes].map((b) => alphabet[b % 36]).join("")}`;
+}
+
+function registrationOf(baseUrl: string, id: string): GithubRegistration {
+  return {
+    homepageUrl: baseUrl,
+    callbackUrl: `${baseUrl}/api/v1/connections/github/callback`,
+    setupUrl: `${baseUrl}/api/v1/connections/github/setup`,
+    webhookUrl: `${baseUrl}/api/v1/webhook/github/${id}`,
+    permissions: GITHUB_PERMISSIONS,
+    events: GITHUB_EVENTS,
+  };
+}
+
+function present(baseUrl: string, r: ConnectionRow): Connection {
+  return {
+    id: r.id,
+    type: r.type,
+    name: r.name,
+    status: r.status,
+    config: r.config,
+    registration: registrationOf(baseUrl, r.id),
+    lastDelivery: r.last_delivery,
+    lastError: r.last_error,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/**
+ * Checks that `pem` is an RSA private key (GitHub Apps sign with RS256).
+ * @throws invalid_input naming the field.
+ */
+function checkPrivateKey(pem: string): void {
+  const bad = (message: string) => invalidInput(`privateKey: ${message}`, { fields: [{ path: "privateKey", message }] });
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pem)) throw bad("must be the PEM file GitHub generated (-----BEGIN RSA PRIVATE KEY-----)");
+  try {
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType !== "rsa") throw new Error("not RSA");
+  } catch {
+    throw bad("is not a readable RSA private key");
+  }
+}
+
+/** The API URL: https only, without a trailing slash; github.com's by default. */
+function normaliseApiUrl(raw: string | undefined): string {
+  if (raw === undefined) return "https://api.github.com";
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalidInput("apiUrl: not a URL", { fields: [{ path: "apiUrl", message: "not a URL" }] });
+  }
+  if (url.protocol !== "https:" || url.username || url.password || url.search || url.hash) {
+    throw invalidInput("apiUrl: an https URL without credentials, query or fragment, e.g. https://github.example.com/api/v3", {
+      fields: [{ path: "apiUrl", message: "https only" }],
+    });
+  }
+  return url.toString().replace(/\/+$/, "");
+}
+
+async function findRow(tx: Queryable, id: string): Promise<ConnectionRow> {
+  const { rows } = await tx.query<ConnectionRow>("select * from connections where id = $1", [id]);
+  if (!rows[0]) throw notFound("connection");
+  return rows[0];
+}
+
+/**
+ * Creates a GitHub connection (status pending until an installation is bound). Returns it with
+ * the generated webhook secret, which is shown this once.
+ * @throws invalid_input (private key, API URL), conflict (name taken), secrets_unavailable.
+ */
+export async function createGithubConnection(
+  deps: ConnectionDependencies,
+  actor: OrgActor,
+  input: GithubConnectionInput,
+): Promise<{ connection: Connection; webhookSecret: string }> {
+  checkPrivateKey(input.privateKey);
+  const apiUrl = normaliseApiUrl(input.apiUrl);
+  const webhookSecret = randomBytes(32).toString("hex");
+  const id = newConnectionId();
+  const row = await withTenant(deps.db, actor, async (tx) => {
+    const { rows: taken } = await tx.query("select 1 from connections where name = $1", [input.name]);
+    if (taken.length > 0) throw conflict(`A connection named "${input.name}" already exists.`);
+    const secret = await storeSecret(
+      deps.db,
+      deps.secretBox,
+      actor,
+      { purpose: "github-app", plaintext: JSON.stringify({ privateKey: input.privateKey, webhookSecret }) },
+      tx,
+    );
+    const { rows } = await tx.query<ConnectionRow>(
+      `insert into connections (id, org_id, type, name, config, secret_id) values ($1, $2, 'github', $3, $4, $5) returning *`,
+      [id, actor.orgId, input.name, JSON.stringify({ appId: input.appId, appSlug: input.appSlug, apiUrl }), secret.id],
+    );
+    await recordAudit(tx, actor, { action: "connection.created", targetType: "connection", targetId: id, details: { name: input.name, type: "github" } });
+    return rows[0]!;
+  });
+  return { connection: present(deps.baseUrl, row), webhookSecret };
+}
+
+/** The organisation's connections, oldest first. */
+export async function listConnections(deps: ConnectionDependencies, scope: TenantScope): Promise<Connection[]> {
+  return withTenant(deps.db, scope, async (tx) => {
+    const { rows } = await tx.query<ConnectionRow>("select * from connections order by created_at, id");
+    return rows.map((r) => present(deps.baseUrl, r));
+  });
+}
+
+/** One connection (404 when it is not the organisation's). */
+export async function getConnection(deps: ConnectionDependencies, scope: TenantScope, id: string): Promise<Connection> {
+  return withTenant(deps.db, scope, async (tx) => present(deps.baseUrl, await findRow(tx, id)));
+}
+
+/** Deletes a connection, then its secrets. */
+export async function deleteConnection(deps: ConnectionDependencies, actor: OrgActor, id: string): Promise<void> {
+  const secretId = await withTenant(deps.db, actor, async (tx) => {
+    const row = await findRow(tx, id);
+    await tx.query("delete from connections where id = $1", [id]);
+    await recordAudit(tx, actor, { action: "connection.deleted", targetType: "connection", targetId: id, details: { name: row.name } });
+    return row.secret_id;
+  });
+  if (secretId) await deleteSecret(deps.db, actor, secretId);
+}
