@@ -572,6 +572,25 @@ CREATE INDEX repositories_next_check_idx ON public.repositories USING btree (nex
 CREATE INDEX repositories_org_idx ON public.repositories USING btree (org_id, name);
 create policy repositories_scope on public.repositories as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.webhook_deliveries (
+  org_id uuid not null,
+  connection_id text not null,
+  delivery_id text not null,
+  event text not null,
+  received_at timestamp with time zone not null default now(),
+  processed_at timestamp with time zone,
+  result text,
+  constraint webhook_deliveries_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id) ON DELETE CASCADE,
+  constraint webhook_deliveries_delivery_id_check CHECK (((length(delivery_id) >= 1) AND (length(delivery_id) <= 100))),
+  constraint webhook_deliveries_event_check CHECK (((length(event) >= 1) AND (length(event) <= 100))),
+  constraint webhook_deliveries_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint webhook_deliveries_pkey PRIMARY KEY (connection_id, delivery_id)
+);
+alter table public.webhook_deliveries enable row level security;
+-- grants on public.webhook_deliveries: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX webhook_deliveries_received_idx ON public.webhook_deliveries USING btree (org_id, received_at);
+create policy webhook_deliveries_scope on public.webhook_deliveries as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.worker_heartbeats (
   worker_id text not null,
   role text not null,
@@ -606,6 +625,16 @@ CREATE OR REPLACE FUNCTION public.ctxpipe_current_user()
  LANGUAGE sql
  STABLE
 AS $function$ select nullif(current_setting('app.user_id', true), '') $function$;
+
+CREATE OR REPLACE FUNCTION public.ctxpipe_find_connection(p_id text)
+ RETURNS TABLE(org_id uuid, type text, secret_id uuid)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+    select c.org_id, c.type, c.secret_id from connections c where c.id = p_id
+  $function$;
+-- grants on ctxpipe_find_connection(text): <owner>=X, ctxpipe_app=X
 
 CREATE OR REPLACE FUNCTION public.ctxpipe_find_invitation(p_token_hash text)
  RETURNS TABLE(invitation_id uuid, org_id uuid, org_slug text, org_name text, email text, role text, expires_at timestamp with time zone, accepted_at timestamp with time zone, revoked_at timestamp with time zone)

@@ -1,12 +1,13 @@
 /**
  * REST: /api/v1/orgs/{orgSlug}/connections: GitHub App connections (admins create and delete,
  * members read). Creating one answers the values to enter on GitHub and the webhook secret,
- * once.
+ * once. And the public POST /api/v1/webhook/github/{connectionId} that GitHub delivers to.
  */
 import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
 import { createGithubConnection, deleteConnection, getConnection, listConnections, type ConnectionDependencies } from "./connection.service.js";
+import { acceptGithubDelivery } from "./github-webhook.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
 const connectionParams = orgParams.extend({ connectionId: z.string().regex(/^con_[a-z0-9]{20}$/, "must be a connection id (con_…)") });
@@ -63,6 +64,32 @@ export function registerConnectionRoutes(router: ApiRouter, deps: ConnectionDepe
         409: { description: "Name taken (`conflict`)" },
       },
       handler: async (c, { body }) => c.json(await createGithubConnection(deps, orgActorOf(c), body), 201),
+    })
+    .add({
+      method: "post",
+      path: "/api/v1/webhook/github/{connectionId}",
+      summary: "GitHub webhook deliveries for a connection, signed with its webhook secret",
+      description:
+        "X-Hub-Signature-256 (HMAC-SHA256 of the raw body) must match the connection's webhook secret; X-GitHub-Delivery identifies the delivery, and a repeated one is acknowledged but not processed again.",
+      tags: ["Webhooks"],
+      access: "public",
+      params: z.object({ connectionId: z.string().max(100) }),
+      responses: {
+        202: { description: "Accepted", schema: z.object({ accepted: z.literal(true), duplicate: z.boolean() }) },
+        401: { description: "The signature does not match (`invalid_signature`)" },
+        404: { description: "No such connection" },
+        413: { description: "The body is over CTXPIPE_HTTP_BODY_LIMIT_BYTES" },
+      },
+      handler: async (c, { params }) => {
+        const accepted = await acceptGithubDelivery(deps, {
+          connectionId: params.connectionId,
+          event: c.req.header("x-github-event") ?? "",
+          deliveryId: c.req.header("x-github-delivery") ?? "",
+          signature: c.req.header("x-hub-signature-256") ?? "",
+          body: await c.req.text(),
+        });
+        return c.json({ accepted: true as const, duplicate: accepted.duplicate }, 202);
+      },
     })
     .add({
       method: "get",
