@@ -49,7 +49,7 @@ export async function acceptGithubDelivery(deps: { db: Database; secretBox: Secr
     delivery.connectionId,
   ]);
   const connection = rows[0];
-  if (!connection || connection.type !== "github" || !connection.secret_id) throw notFound("connection");
+  if (connection?.type !== "github" || !connection.secret_id) throw notFound("connection");
   const scope = { orgId: connection.org_id };
   const { webhookSecret } = JSON.parse(await readSecret(deps.db, deps.secretBox, scope, connection.secret_id)) as { webhookSecret: string };
   // Constant-time HMAC check of the raw bytes, before anything in the body is looked at.
