@@ -167,10 +167,19 @@ export async function createGithubConnection(
       { purpose: "github-app", plaintext: JSON.stringify({ privateKey: input.privateKey, webhookSecret }) },
       tx,
     );
-    const { rows } = await tx.query<ConnectionRow>(
-      `insert into connections (id, org_id, type, name, config, secret_id) values ($1, $2, 'github', $3, $4, $5) returning *`,
-      [id, actor.orgId, input.name, JSON.stringify({ appId: input.appId, appSlug: input.appSlug, apiUrl }), secret.id],
-    );
+    const { rows } = await tx
+      .query<ConnectionRow>(`insert into connections (id, org_id, type, name, config, secret_id) values ($1, $2, 'github', $3, $4, $5) returning *`, [
+        id,
+        actor.orgId,
+        input.name,
+        JSON.stringify({ appId: input.appId, appSlug: input.appSlug, apiUrl }),
+        secret.id,
+      ])
+      .catch((err: unknown) => {
+        // Two creations with one name at once: the second meets the unique constraint.
+        if ((err as { code?: string }).code === "23505") throw conflict(`A connection named "${input.name}" already exists.`);
+        throw err;
+      });
     await recordAudit(tx, actor, { action: "connection.created", targetType: "connection", targetId: id, details: { name: input.name, type: "github" } });
     return rows[0]!;
   });

@@ -22,7 +22,11 @@ import { readGitCredentials, type RepositoryJobData } from "./sync.job.js";
 export const DEFAULT_REFRESH_SECONDS = 300;
 /** The longest wait after failures. */
 const MAX_BACKOFF_SECONDS = 86_400;
-/** How far a claim pushes the next check while the check runs (a crashed worker's claim expires). */
+/**
+ * How far a claim pushes the next check while the check runs (a crashed worker's claim
+ * expires). Longer than the worst batch: BATCH / PARALLEL checks of at most a minute each
+ * (REMOTE_HEAD_TIMEOUT_MS) run one after another per worker slot.
+ */
 const CLAIM_LEASE_SECONDS = 600;
 /** Repositories claimed per tick, and checked at once. */
 const BATCH = 20;
@@ -110,7 +114,13 @@ async function check(deps: RefreshCheckDependencies, repo: DueRepository): Promi
       ),
     );
     if (run) {
-      await deps.enqueueSync({ orgId: repo.org_id, repositoryId: repo.id });
+      try {
+        await deps.enqueueSync({ orgId: repo.org_id, repositoryId: repo.id });
+      } catch (err) {
+        // No job behind 'queued': put the status back, so the next check tries again.
+        await withTenant(deps.db, scope, (tx) => tx.query("update repositories set status = $2 where id = $1 and status = 'queued'", [repo.id, repo.status]));
+        throw err;
+      }
       deps.logger.info({ repositoryId: repo.id, commit: head.commit }, "remote moved: index run queued");
     }
   } catch (err) {
@@ -131,9 +141,13 @@ async function check(deps: RefreshCheckDependencies, repo: DueRepository): Promi
 /** Runs the checks that are due now; resolves with how many were checked. */
 export async function runDueChecks(deps: RefreshCheckDependencies): Promise<number> {
   const due = await claimDue(deps.db);
-  for (let i = 0; i < due.length; i += PARALLEL) {
-    await Promise.all(due.slice(i, i + PARALLEL).map((repo) => check(deps, repo)));
-  }
+  // PARALLEL workers take the next repository as soon as they are free: one slow remote holds
+  // one worker, not a whole group.
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) await check(deps, due[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, due.length) }, worker));
   return due.length;
 }
 

@@ -114,6 +114,36 @@ describe("HTTP app", () => {
     assert.match(result.response, /"code":"payload_too_large"/);
   });
 
+  it("lingers for a chunked body over the limit too", async () => {
+    const url = new URL(app.url);
+    const socket = net.connect({ port: Number(url.port), host: url.hostname, allowHalfOpen: true });
+    let response = "";
+    let error: string | undefined;
+    socket.on("data", (d) => {
+      response += d.toString("latin1");
+    });
+    socket.on("error", (err) => {
+      error ??= err.message;
+    });
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write(`POST /api/v1/probe/echo HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    let sentAll = true;
+    // 24 chunks of 2 KiB, 40 ms apart: about a second of upload, far past the 2 KiB limit.
+    for (let i = 0; i < 24; i++) {
+      if (socket.destroyed || socket.writableEnded) {
+        sentAll = false;
+        break;
+      }
+      socket.write(`800\r\n${" ".repeat(2048)}\r\n`);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    if (!socket.destroyed) socket.end("0\r\n\r\n");
+    await new Promise((resolve) => socket.once("close", resolve));
+    assert.equal(error, undefined, "no reset while the client was sending");
+    assert.ok(sentAll, "the server kept reading");
+    assert.match(response, /^HTTP\/1\.1 413 /);
+  });
+
   it("answers Expect: 100-continue over the limit with the 413 instead of 100", async () => {
     const result = await slowUpload(64 * 1024, 2048, 1, "Expect: 100-continue\r\n");
     assert.match(result.response, /^HTTP\/1\.1 413 /, result.response.slice(0, 40));

@@ -67,6 +67,9 @@ function linger(socket: Socket, req: IncomingMessage): void {
   };
   const timer = setTimeout(done, LINGER.ms);
   timer.unref();
+  // A reader the app abandoned (a chunked body cut at the limit) must not keep the stream
+  // paused or buffer what is discarded: only this listener reads now.
+  req.removeAllListeners("data");
   req.on("data", onData);
   req.once("end", done);
   req.once("error", done);

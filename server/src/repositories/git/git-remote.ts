@@ -76,6 +76,9 @@ export async function defaultBranch(policy: RemotePolicy, url: ParsedRepoUrl, ne
   return branch;
 }
 
+/** The longest a remote-head check (one `git ls-remote`) may take. */
+export const REMOTE_HEAD_TIMEOUT_MS = 60_000;
+
 /**
  * The tip of `branch` on the remote (default: the remote's HEAD branch), by one
  * `git ls-remote`: no objects move, so a check that finds nothing new costs one round trip.
@@ -90,7 +93,11 @@ export async function remoteHead(
   if (branch !== undefined) await checkBranchName(policy, branch);
   const refs = branch === undefined ? ["HEAD"] : [`refs/heads/${branch}`];
   const args = [...net.config, "ls-remote", ...(branch === undefined ? ["--symref"] : []), "--", url.url, ...refs];
-  const out = (await runGit(args, { ...net.run, maxOutputBytes: 1024 * 1024 })).stdout.toString("utf8");
+  // A check is one round trip: a host that does not answer within a minute is failing, whatever
+  // the (long) deadline of clones and fetches.
+  const out = (await runGit(args, { ...net.run, timeoutMs: Math.min(net.run.timeoutMs, REMOTE_HEAD_TIMEOUT_MS), maxOutputBytes: 1024 * 1024 })).stdout.toString(
+    "utf8",
+  );
   const lines = out.split("\n").map((line) => line.split("\t"));
   const name = branch ?? lines.find(([left, ref]) => ref === "HEAD" && left?.startsWith("ref: refs/heads/"))?.[0]?.slice("ref: refs/heads/".length);
   const wanted = branch === undefined ? "HEAD" : `refs/heads/${branch}`;
