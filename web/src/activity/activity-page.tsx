@@ -8,18 +8,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import { api, call } from "../api/client";
+import type { paths } from "../api/schema";
 import { useSession } from "../api/session";
 import { Notice, PageHeader, QueryState } from "../ui/ui";
 
-interface UsageRow {
-  day: string;
-  tool: string;
-  client: string;
-  calls: number;
-  errors: number;
-  avgMs: number;
-  maxMs: number;
-}
+/** One row of GET …/mcp-usage, as the generated API types say. */
+type UsageRow = paths["/api/v1/orgs/{orgSlug}/mcp-usage"]["get"]["responses"][200]["content"]["application/json"]["usage"][number];
 
 /** Per-tool totals, busiest first, with a call-weighted average time. */
 export function byTool(rows: UsageRow[]): { tool: string; calls: number; errors: number; avgMs: number; maxMs: number }[] {
@@ -71,7 +65,7 @@ export function ActivityPage() {
       <PageHeader title="Agent activity">MCP tool calls in this organisation, last 30 days.</PageHeader>
       <QueryState query={usage}>
         {(data) => {
-          const rows = data.usage as UsageRow[];
+          const rows: UsageRow[] = data.usage;
           if (rows.length === 0)
             return (
               <Notice>

@@ -6,7 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Button, Field, Notice } from "../ui/ui";
+import { Button, Field, NewPasswordField, Notice } from "../ui/ui";
 import { authConfig, requestJson } from "./auth-api";
 import { AuthLayout } from "./auth-layout";
 
@@ -78,17 +78,7 @@ export function ResetPasswordPage() {
         </Notice>
       ) : (
         <form onSubmit={submit} className="flex flex-col gap-3">
-          <Field
-            id="password"
-            name="password"
-            type="password"
-            label="New password"
-            autoComplete="new-password"
-            required
-            minLength={minLength}
-            maxLength={128}
-            hint={`At least ${minLength} characters.`}
-          />
+          <NewPasswordField label="New password" minLength={minLength} />
           {error && <Notice kind="error">{error}</Notice>}
           <Button type="submit">Set the new password</Button>
         </form>

@@ -6,7 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Button, Field, Notice } from "../ui/ui";
+import { Button, Field, NewPasswordField, Notice } from "../ui/ui";
 import { authConfig, requestJson, safeNext, type AuthConfig } from "./auth-api";
 import { AuthLayout } from "./auth-layout";
 
@@ -58,17 +58,7 @@ export function SignUpPage() {
       <form onSubmit={submit} className="flex flex-col gap-3">
         <Field id="name" name="name" label="Name" autoComplete="name" required maxLength={100} />
         <Field id="email" name="email" type="email" label="E-mail" autoComplete="email" required defaultValue={params.get("email") ?? undefined} />
-        <Field
-          id="password"
-          name="password"
-          type="password"
-          label="Password"
-          autoComplete="new-password"
-          required
-          minLength={minLength}
-          maxLength={128}
-          hint={`At least ${minLength} characters.`}
-        />
+        <NewPasswordField label="Password" minLength={minLength} />
         {error && <Notice kind="error">{error}</Notice>}
         <Button type="submit" disabled={busy}>
           {busy ? "Creating your account…" : "Sign up"}

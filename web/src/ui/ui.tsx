@@ -37,6 +37,23 @@ export function Field({ label, hint, id, ...props }: InputHTMLAttributes<HTMLInp
   );
 }
 
+/** A new-password field: the server's length rule, said under it. */
+export function NewPasswordField({ label, minLength }: { label: string; minLength: number }) {
+  return (
+    <Field
+      id="password"
+      name="password"
+      type="password"
+      label={label}
+      autoComplete="new-password"
+      required
+      minLength={minLength}
+      maxLength={128}
+      hint={`At least ${minLength} characters.`}
+    />
+  );
+}
+
 /** A message block: errors are alerts, the rest polite live regions. */
 export function Notice({ kind = "info", children }: { kind?: "info" | "error" | "success"; children: ReactNode }) {
   const look = { info: "border-line bg-muted", error: "border-danger text-danger", success: "border-ok text-ok" }[kind];
