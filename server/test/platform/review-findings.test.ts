@@ -1,7 +1,7 @@
 /**
  * Findings of the new-user and attacker review (issue #12) that live at the HTTP edge: the
  * MCP resource metadata is readable from any origin, a malformed bearer token is called
- * invalid, a deeply nested registration body is a 400, and the favicon exists.
+ * invalid, a deeply nested registration or device-code body is a 400, and the favicon exists.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -38,14 +38,16 @@ describe("edge findings", () => {
     assert.match(body.error.message, /^The bearer token is not a valid access token/);
   });
 
-  it("answers a registration body nested 100,000 deep with 400", async () => {
+  it("answers a registration or device-code body nested 100,000 deep with 400", async () => {
     const depth = 100_000;
-    const res = await fetch(`${app.url}/.auth/oauth2/register`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`,
-    });
-    assert.equal(res.status, 400, await res.text());
+    for (const path of ["/.auth/oauth2/register", "/.auth/device/code"]) {
+      const res = await fetch(`${app.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: `{"client_id":"x","a":${'{"a":'.repeat(depth)}1${"}".repeat(depth)}}`,
+      });
+      assert.equal(res.status, 400, `${path}: ${await res.text()}`);
+    }
   });
 
   it("serves a favicon", async () => {

@@ -70,6 +70,26 @@ async function peekEmail(c: Context<AppEnv>): Promise<string> {
   }
 }
 
+/**
+ * The request's JSON body passed through `rewrite`, as text to forward. A body that is not
+ * JSON is returned unchanged (Better Auth answers it).
+ * @throws bad_request for a body nested deeper than the stack (JSON.parse copes, JSON.stringify does not).
+ */
+async function rewriteJsonBody(c: Context<AppEnv>, rewrite: (body: unknown) => unknown): Promise<string> {
+  const text = await c.req.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  try {
+    return JSON.stringify(rewrite(body));
+  } catch {
+    throw badRequest("The request body is nested too deeply.");
+  }
+}
+
 /** The /.auth route group. */
 export function authRoutes(deps: {
   auth: Auth;
@@ -155,21 +175,7 @@ export function authRoutes(deps: {
         );
         // MCP clients are native apps that often omit application_type (client-registration.ts).
         if (!(c.req.header("content-type") ?? "").includes("application/json")) return forward(c);
-        const text = await c.req.text();
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          return forward(c, text);
-        }
-        let rewritten: string;
-        try {
-          rewritten = JSON.stringify(preferNativeClient(body));
-        } catch {
-          // A body nested deeper than the stack (JSON.parse copes, JSON.stringify does not).
-          throw badRequest("The request body is nested too deeply.");
-        }
-        return forward(c, rewritten);
+        return forward(c, await rewriteJsonBody(c, preferNativeClient));
       })
       .post("/.auth/oauth2/token", async (c) => {
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthTokenPerIp, [c.get("clientIp")]);
@@ -186,17 +192,12 @@ export function authRoutes(deps: {
           return forward(c, form.toString());
         }
         if (type.startsWith("application/json")) {
-          const text = await c.req.text();
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            return forward(c, text);
-          }
-          if (body && typeof body === "object" && !Array.isArray(body) && !("resource" in body)) {
-            return forward(c, JSON.stringify({ ...body, resource: deps.mcpResource }));
-          }
-          return forward(c, text);
+          return forward(
+            c,
+            await rewriteJsonBody(c, (body) =>
+              body && typeof body === "object" && !Array.isArray(body) && !("resource" in body) ? { ...body, resource: deps.mcpResource } : body,
+            ),
+          );
         }
         return forward(c);
       })
