@@ -312,7 +312,11 @@ create table public.connections (
   last_error text,
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
+  installation_id bigint,
+  next_reconcile_at timestamp with time zone,
+  last_reconcile jsonb,
   constraint connections_id_check CHECK ((id ~ '^con_[a-z0-9]{20}$'::text)),
+  constraint connections_installation_id_check CHECK ((installation_id > 0)),
   constraint connections_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
   constraint connections_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
   constraint connections_org_id_name_key UNIQUE (org_id, name),
@@ -324,6 +328,8 @@ create table public.connections (
 alter table public.connections enable row level security;
 -- grants on public.connections: <owner>=arwdDxtm, ctxpipe_app=arwd
 CREATE INDEX connections_org_idx ON public.connections USING btree (org_id, created_at);
+CREATE INDEX connections_reconcile_idx ON public.connections USING btree (next_reconcile_at) WHERE (next_reconcile_at IS NOT NULL);
+CREATE UNIQUE INDEX connections_installation_key ON public.connections USING btree (((config ->> 'apiUrl'::text)), installation_id) WHERE (installation_id IS NOT NULL);
 create policy connections_scope on public.connections as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
 create table public.ctxpipe_migrations (
@@ -557,7 +563,11 @@ create table public.repositories (
   last_check_error text,
   check_failures integer not null default 0,
   remote_commit text,
+  connection_id text,
+  external_id bigint,
+  constraint repositories_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id) ON DELETE SET NULL,
   constraint repositories_credentials_secret_id_fkey FOREIGN KEY (credentials_secret_id) REFERENCES org_secrets(id) ON DELETE SET NULL,
+  constraint repositories_external_check CHECK (((connection_id IS NULL) OR (external_id IS NOT NULL))),
   constraint repositories_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
   constraint repositories_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
   constraint repositories_org_id_name_key UNIQUE (org_id, name),
@@ -570,6 +580,7 @@ alter table public.repositories enable row level security;
 -- grants on public.repositories: <owner>=arwdDxtm, ctxpipe_app=arwd
 CREATE INDEX repositories_next_check_idx ON public.repositories USING btree (next_check_at) WHERE (next_check_at IS NOT NULL);
 CREATE INDEX repositories_org_idx ON public.repositories USING btree (org_id, name);
+CREATE UNIQUE INDEX repositories_connection_external_key ON public.repositories USING btree (connection_id, external_id) WHERE (connection_id IS NOT NULL);
 create policy repositories_scope on public.repositories as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
 create table public.webhook_deliveries (
@@ -580,6 +591,7 @@ create table public.webhook_deliveries (
   received_at timestamp with time zone not null default now(),
   processed_at timestamp with time zone,
   result text,
+  action jsonb,
   constraint webhook_deliveries_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id) ON DELETE CASCADE,
   constraint webhook_deliveries_delivery_id_check CHECK (((length(delivery_id) >= 1) AND (length(delivery_id) <= 100))),
   constraint webhook_deliveries_event_check CHECK (((length(event) >= 1) AND (length(event) <= 100))),
@@ -589,6 +601,7 @@ create table public.webhook_deliveries (
 alter table public.webhook_deliveries enable row level security;
 -- grants on public.webhook_deliveries: <owner>=arwdDxtm, ctxpipe_app=arwd
 CREATE INDEX webhook_deliveries_received_idx ON public.webhook_deliveries USING btree (org_id, received_at);
+CREATE INDEX webhook_deliveries_unprocessed_idx ON public.webhook_deliveries USING btree (received_at) WHERE (processed_at IS NULL);
 create policy webhook_deliveries_scope on public.webhook_deliveries as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
 create table public.worker_heartbeats (
@@ -627,12 +640,12 @@ CREATE OR REPLACE FUNCTION public.ctxpipe_current_user()
 AS $function$ select nullif(current_setting('app.user_id', true), '') $function$;
 
 CREATE OR REPLACE FUNCTION public.ctxpipe_find_connection(p_id text)
- RETURNS TABLE(org_id uuid, type text, secret_id uuid)
+ RETURNS TABLE(org_id uuid, type text, secret_id uuid, installation_id bigint)
  LANGUAGE sql
  STABLE SECURITY DEFINER
  SET search_path TO 'public', 'pg_temp'
 AS $function$
-    select c.org_id, c.type, c.secret_id from connections c where c.id = p_id
+    select c.org_id, c.type, c.secret_id, c.installation_id from connections c where c.id = p_id
   $function$;
 -- grants on ctxpipe_find_connection(text): <owner>=X, ctxpipe_app=X
 

@@ -33,7 +33,7 @@ export { createApiKey, revokeApiKey } from "./api-keys/api-key.service.js";
 export { orgNameSchema, orgSlugSchema } from "./schemas.js";
 export { hasRole, canManageRole } from "./roles.js";
 export { orgActorOf, type OrgActor } from "./actor.js";
-export { recordAudit, type AuditEntry } from "./audit/audit.service.js";
+export { recordAudit, systemActor, type AuditActor, type AuditEntry } from "./audit/audit.service.js";
 
 /** The assembled capability (the Capability shape, plus what other capabilities need). */
 export interface Accounts extends Capability {

@@ -7,12 +7,13 @@ import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
 import { createGithubConnection, deleteConnection, getConnection, listConnections, type ConnectionDependencies } from "./connection.service.js";
-import { acceptGithubDelivery } from "./github-webhook.service.js";
+import { acceptGithubDelivery, type WebhookDependencies } from "./github-webhook.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
 const connectionParams = orgParams.extend({ connectionId: z.string().regex(/^con_[a-z0-9]{20}$/, "must be a connection id (con_…)") });
 
-const connectionSchema = z.object({
+/** A connection as the API shows it. */
+export const connectionSchema = z.object({
   id: z.string(),
   type: z.literal("github"),
   name: z.string(),
@@ -28,14 +29,18 @@ const connectionSchema = z.object({
       events: z.array(z.string()),
     })
     .describe("What to enter on GitHub when registering the App"),
+  installation: z.object({ id: z.number(), account: z.string(), accountType: z.string() }).nullable(),
+  selection: z.object({ repositories: z.enum(["all", "some"]), autoAdd: z.boolean() }).nullable(),
   lastDelivery: z.object({ at: z.string(), event: z.string(), result: z.string() }).nullable(),
+  lastReconcile: z.object({ at: z.string(), result: z.string() }).nullable(),
   lastError: z.string().nullable(),
+  nextStep: z.string().nullable().describe("What an admin should do next"),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
 /** Registers the connection routes. */
-export function registerConnectionRoutes(router: ApiRouter, deps: ConnectionDependencies): void {
+export function registerConnectionRoutes(router: ApiRouter, deps: ConnectionDependencies & WebhookDependencies): void {
   router
     .add({
       method: "post",
@@ -76,6 +81,7 @@ export function registerConnectionRoutes(router: ApiRouter, deps: ConnectionDepe
       params: z.object({ connectionId: z.string().max(100) }),
       responses: {
         202: { description: "Accepted", schema: z.object({ accepted: z.literal(true), duplicate: z.boolean() }) },
+        400: { description: "Missing X-GitHub-Event or X-GitHub-Delivery, or a body that is not JSON (`bad_request`)" },
         401: { description: "The signature does not match (`invalid_signature`)" },
         404: { description: "No such connection" },
         413: { description: "The body is over CTXPIPE_HTTP_BODY_LIMIT_BYTES" },
@@ -114,7 +120,7 @@ export function registerConnectionRoutes(router: ApiRouter, deps: ConnectionDepe
     .add({
       method: "delete",
       path: "/api/v1/orgs/{orgSlug}/connections/{connectionId}",
-      summary: "Delete a connection and its stored key and secret",
+      summary: "Delete a connection, the repositories it brought (unindexed) and its stored key and secret",
       tags: ["Connections"],
       access: "org",
       minRole: "admin",

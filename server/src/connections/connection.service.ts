@@ -23,6 +23,14 @@ export interface GithubRegistration {
   events: string[];
 }
 
+/** Which of the installation's repositories the organisation indexes. */
+export interface RepositorySelection {
+  /** All the installation can read, or the ones picked. */
+  repositories: "all" | "some";
+  /** Whether repositories the installation gains later are added on their own. */
+  autoAdd: boolean;
+}
+
 /** A connection as the API shows it (no secret). */
 export interface Connection {
   id: string;
@@ -31,10 +39,25 @@ export interface Connection {
   status: "pending" | "active" | "suspended" | "error";
   config: { appId: number; appSlug: string; apiUrl: string };
   registration: GithubRegistration;
+  /** The GitHub installation bound to it; null until installed. */
+  installation: { id: number; account: string; accountType: string } | null;
+  selection: RepositorySelection | null;
   lastDelivery: { at: string; event: string; result: string } | null;
+  lastReconcile: { at: string; result: string } | null;
   lastError: string | null;
+  /** What an admin should do next, or null when nothing is needed. */
+  nextStep: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The stored configuration (connections.config). */
+export interface StoredConfig {
+  appId: number;
+  appSlug: string;
+  apiUrl: string;
+  account?: { login: string; type: string };
+  selection?: RepositorySelection;
 }
 
 /** What creating a GitHub connection takes. */
@@ -53,16 +76,27 @@ export interface ConnectionDependencies {
   db: Database;
   secretBox: SecretBox | undefined;
   baseUrl: string;
+  /** The API URL of connections that name none: GITHUB_API_URL, else https://api.github.com. */
+  defaultApiUrl: string;
+  /** Development and tests: http API URLs and local addresses are allowed. */
+  allowLocal: boolean;
+  /** Unindexes a deleted connection's repositories. */
+  unlinkAll: (actor: OrgActor, connectionId: string) => Promise<unknown>;
+  /** Drops a deleted connection's cached client. */
+  forget: (connectionId: string) => void;
 }
 
-interface ConnectionRow {
+/** A connections row. */
+export interface ConnectionRow {
   id: string;
   type: "github";
   name: string;
   status: Connection["status"];
-  config: Connection["config"];
+  config: StoredConfig;
   secret_id: string | null;
+  installation_id: string | null;
   last_delivery: Connection["lastDelivery"];
+  last_reconcile: Connection["lastReconcile"];
   last_error: string | null;
   created_at: Date;
   updated_at: Date;
@@ -79,27 +113,50 @@ export function newConnectionId(): string {
   return `con_${[...bytes].map((b) => alphabet[b % 36]).join("")}`;
 }
 
+/** The web app's page GitHub sends the admin back to after installing (it finishes the binding). */
+export const GITHUB_SETUP_PATH = "/github/setup";
+
 function registrationOf(baseUrl: string, id: string): GithubRegistration {
   return {
     homepageUrl: baseUrl,
-    callbackUrl: `${baseUrl}/api/v1/connections/github/callback`,
-    setupUrl: `${baseUrl}/api/v1/connections/github/setup`,
+    callbackUrl: `${baseUrl}${GITHUB_SETUP_PATH}`,
+    setupUrl: `${baseUrl}${GITHUB_SETUP_PATH}`,
     webhookUrl: `${baseUrl}/api/v1/webhook/github/${id}`,
     permissions: GITHUB_PERMISSIONS,
     events: GITHUB_EVENTS,
   };
 }
 
-function present(baseUrl: string, r: ConnectionRow): Connection {
+/** What to do next, from the connection's state. */
+function nextStepOf(r: ConnectionRow): string | null {
+  if (r.status === "suspended") return "The App is suspended on GitHub: unsuspend it in the installation's settings on GitHub.";
+  if (r.installation_id === null) {
+    return r.last_error
+      ? "Install the App again (Install on GitHub): its installation was removed."
+      : "Install the App on GitHub (Install on GitHub), then pick the repositories to index.";
+  }
+  if (!r.config.selection) return "Pick the repositories to index.";
+  if (r.last_error) return `Fix the problem the last check reported: ${r.last_error}`;
+  if (!r.last_delivery) return "No webhook delivery has arrived yet: check the App's webhook URL and secret on GitHub (Recent Deliveries shows GitHub's side).";
+  return null;
+}
+
+/** Presents a row as the API shows it. */
+export function presentConnection(baseUrl: string, r: ConnectionRow): Connection {
   return {
     id: r.id,
     type: r.type,
     name: r.name,
     status: r.status,
-    config: r.config,
+    config: { appId: r.config.appId, appSlug: r.config.appSlug, apiUrl: r.config.apiUrl },
     registration: registrationOf(baseUrl, r.id),
-    lastDelivery: r.last_delivery,
+    installation:
+      r.installation_id === null ? null : { id: Number(r.installation_id), account: r.config.account?.login ?? "", accountType: r.config.account?.type ?? "" },
+    selection: r.config.selection ?? null,
+    lastDelivery: r.last_delivery && { at: r.last_delivery.at, event: r.last_delivery.event, result: r.last_delivery.result },
+    lastReconcile: r.last_reconcile,
     lastError: r.last_error,
+    nextStep: nextStepOf(r),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -120,16 +177,15 @@ function checkPrivateKey(pem: string): void {
   }
 }
 
-/** The API URL: https only, without a trailing slash; github.com's by default. */
-function normaliseApiUrl(raw: string | undefined): string {
-  if (raw === undefined) return "https://api.github.com";
+/** The API URL: https only (http too with allowLocal), without a trailing slash. */
+function normaliseApiUrl(raw: string, allowLocal: boolean): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw invalidInput("apiUrl: not a URL", { fields: [{ path: "apiUrl", message: "not a URL" }] });
   }
-  if (url.protocol !== "https:" || url.username || url.password || url.search || url.hash) {
+  if ((url.protocol !== "https:" && !(allowLocal && url.protocol === "http:")) || url.username || url.password || url.search || url.hash) {
     throw invalidInput("apiUrl: an https URL without credentials, query or fragment, e.g. https://github.example.com/api/v3", {
       fields: [{ path: "apiUrl", message: "https only" }],
     });
@@ -137,7 +193,8 @@ function normaliseApiUrl(raw: string | undefined): string {
   return url.toString().replace(/\/+$/, "");
 }
 
-async function findRow(tx: Queryable, id: string): Promise<ConnectionRow> {
+/** The connection `id` in the transaction's org. @throws not_found. */
+export async function findConnectionRow(tx: Queryable, id: string): Promise<ConnectionRow> {
   const { rows } = await tx.query<ConnectionRow>("select * from connections where id = $1", [id]);
   if (!rows[0]) throw notFound("connection");
   return rows[0];
@@ -154,7 +211,7 @@ export async function createGithubConnection(
   input: GithubConnectionInput,
 ): Promise<{ connection: Connection; webhookSecret: string }> {
   checkPrivateKey(input.privateKey);
-  const apiUrl = normaliseApiUrl(input.apiUrl);
+  const apiUrl = normaliseApiUrl(input.apiUrl ?? deps.defaultApiUrl, deps.allowLocal);
   const webhookSecret = randomBytes(32).toString("hex");
   const id = newConnectionId();
   const row = await withTenant(deps.db, actor, async (tx) => {
@@ -183,29 +240,32 @@ export async function createGithubConnection(
     await recordAudit(tx, actor, { action: "connection.created", targetType: "connection", targetId: id, details: { name: input.name, type: "github" } });
     return rows[0]!;
   });
-  return { connection: present(deps.baseUrl, row), webhookSecret };
+  return { connection: presentConnection(deps.baseUrl, row), webhookSecret };
 }
 
 /** The organisation's connections, oldest first. */
-export async function listConnections(deps: ConnectionDependencies, scope: TenantScope): Promise<Connection[]> {
+export async function listConnections(deps: Pick<ConnectionDependencies, "db" | "baseUrl">, scope: TenantScope): Promise<Connection[]> {
   return withTenant(deps.db, scope, async (tx) => {
     const { rows } = await tx.query<ConnectionRow>("select * from connections order by created_at, id");
-    return rows.map((r) => present(deps.baseUrl, r));
+    return rows.map((r) => presentConnection(deps.baseUrl, r));
   });
 }
 
 /** One connection (404 when it is not the organisation's). */
-export async function getConnection(deps: ConnectionDependencies, scope: TenantScope, id: string): Promise<Connection> {
-  return withTenant(deps.db, scope, async (tx) => present(deps.baseUrl, await findRow(tx, id)));
+export async function getConnection(deps: Pick<ConnectionDependencies, "db" | "baseUrl">, scope: TenantScope, id: string): Promise<Connection> {
+  return withTenant(deps.db, scope, async (tx) => presentConnection(deps.baseUrl, await findConnectionRow(tx, id)));
 }
 
-/** Deletes a connection, then its secrets. */
+/** Deletes a connection after unindexing the repositories it brought, then its secrets. */
 export async function deleteConnection(deps: ConnectionDependencies, actor: OrgActor, id: string): Promise<void> {
+  await getConnection(deps, actor, id); // 404 before anything changes
+  await deps.unlinkAll(actor, id);
   const secretId = await withTenant(deps.db, actor, async (tx) => {
-    const row = await findRow(tx, id);
+    const row = await findConnectionRow(tx, id);
     await tx.query("delete from connections where id = $1", [id]);
     await recordAudit(tx, actor, { action: "connection.deleted", targetType: "connection", targetId: id, details: { name: row.name } });
     return row.secret_id;
   });
+  deps.forget(id);
   if (secretId) await deleteSecret(deps.db, actor, secretId);
 }

@@ -1,15 +1,104 @@
 /**
  * The connections capability: an organisation's links to code hosts and docs sources (GitHub
- * Apps first; Atlassian later), with their secrets encrypted through secrets/. Routes here;
- * the install flow, webhooks and reconcile job arrive with issue #14's next increments.
+ * Apps first; Atlassian later), with their secrets encrypted through secrets/. It offers the
+ * routes (connections, install flow, webhooks), the worker's jobs (`connection.webhook`,
+ * `connection.reconcile`) and upkeep loop, and the git credentials of the repositories a
+ * connection brought (installation tokens).
  */
+import type { JobQueue } from "../jobs/job-queue.js";
 import type { Capability } from "../platform/capability.js";
+import type { Config } from "../platform/config/config.js";
+import type { SecretBox } from "../platform/crypto/secret-box.js";
+import type { Database } from "../platform/db/database.js";
+import type { Logger } from "../platform/logging.js";
+import type { ConnectionCredentials, LinkedRepositories } from "../repositories/index.js";
 import { registerConnectionRoutes } from "./connection.route.js";
-import type { ConnectionDependencies } from "./connection.service.js";
+import { deliveryJob, type DeliveryJobData } from "./github/delivery.job.js";
+import { createGithubApps } from "./github/github-apps.js";
+import { registerInstallationRoutes } from "./github/installation.route.js";
+import { reconcileJob, startReconcileLoop } from "./github/reconcile.js";
 
 export { newConnectionId, type Connection } from "./connection.service.js";
 
-/** The connections capability for a process. */
-export function createConnections(deps: ConnectionDependencies): Capability {
-  return { registerRoutes: (router) => registerConnectionRoutes(router, deps) };
+/** What the capability offers the roles. */
+export interface Connections extends Capability {
+  jobs: { webhook: ReturnType<typeof deliveryJob>; reconcile: ReturnType<typeof reconcileJob> };
+  /** Git credentials (an installation token) for a connection's repositories. */
+  credentials: ConnectionCredentials;
+  /** Starts the upkeep loop (worker role): due reconciles, stranded deliveries, retention. */
+  startUpkeep(): { stop(): Promise<void> };
+}
+
+/** What the capability needs. */
+export interface ConnectionsDependencies {
+  config: Pick<Config, "baseUrl" | "authSecret" | "github" | "repositories">;
+  db: Database;
+  secretBox: SecretBox | undefined;
+  logger: Logger;
+  queue: JobQueue;
+  /** The repositories capability's operations on linked repositories. */
+  linked: LinkedRepositories;
+}
+
+/** Builds the capability (no I/O until used). */
+export function createConnections(deps: ConnectionsDependencies): Connections {
+  const { config, db, secretBox, linked, queue } = deps;
+  const logger = deps.logger.child({ module: "connections" });
+  const apps = createGithubApps({
+    db,
+    secretBox,
+    outbound: { allowedHosts: config.repositories.allowedHosts, timeoutMs: 15_000 },
+  });
+  const jobs = { webhook: deliveryJob({ db, apps, linked }), reconcile: reconcileJob({ db, apps, linked }) };
+  const enqueueDelivery = async (data: DeliveryJobData) => {
+    // The delivery row is committed: a lost queueing is repaired by the upkeep loop's re-queue.
+    await queue.send(jobs.webhook, data).catch((err: unknown) => logger.warn({ err, deliveryId: data.deliveryId }, "could not queue a webhook delivery"));
+  };
+  const enqueueReconcile = async (data: { orgId: string; connectionId: string }) => {
+    await queue.send(jobs.reconcile, data, { singletonKey: data.connectionId });
+  };
+  const authSecret = () => {
+    if (!config.authSecret) throw new Error("AUTH_SECRET is not resolved");
+    return config.authSecret;
+  };
+  return {
+    jobs,
+    credentials: (orgId, connectionId) => apps.credentials(orgId, connectionId),
+    registerRoutes(router) {
+      registerConnectionRoutes(router, {
+        db,
+        secretBox,
+        baseUrl: config.baseUrl,
+        defaultApiUrl: config.github.apiUrl,
+        allowLocal: config.repositories.allowLocal,
+        unlinkAll: (actor, connectionId) => linked.unlink(actor, connectionId, "all"),
+        forget: apps.forget,
+        enqueueDelivery,
+      });
+      registerInstallationRoutes(router, {
+        db,
+        baseUrl: config.baseUrl,
+        apps,
+        linked,
+        get authSecret() {
+          return authSecret();
+        },
+        reconcileSeconds: config.github.reconcileSeconds,
+        requestReconcile: async (orgId, connectionId) => {
+          await apps.of({ orgId }, connectionId); // 404 for another org's or an unknown connection
+          await enqueueReconcile({ orgId, connectionId });
+        },
+      });
+    },
+    startUpkeep() {
+      return startReconcileLoop({
+        db,
+        logger,
+        tickMs: config.repositories.checkTickMs,
+        reconcileSeconds: config.github.reconcileSeconds,
+        enqueueReconcile,
+        enqueueDelivery,
+      });
+    },
+  };
 }

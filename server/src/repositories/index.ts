@@ -15,14 +15,21 @@ import { GitCache } from "./git/git-cache.js";
 import { registerRepositoryRoutes } from "./repository.route.js";
 import type { RepositoryDependencies } from "./repository.service.js";
 import { startRefreshChecks } from "./refresh-checks.js";
-import { deleteJob, syncJob, type RepositoryJobDependencies } from "./sync.job.js";
+import { createLinkedRepositories, type LinkedRepositories } from "./linked-repositories.js";
+import { deleteJob, syncJob, type ConnectionCredentials, type RepositoryJobDependencies } from "./sync.job.js";
 
 export { listRepositories, pickRepository, type Repository, type RepositoryStatus } from "./repository.service.js";
+export type { LinkedRepositories, LinkedRepository, LinkedSource, LinkedSyncOutcome } from "./linked-repositories.js";
+export type { ConnectionCredentials } from "./sync.job.js";
+export type { GitCredentials } from "./git/git-runner.js";
+export { isForbiddenAddress, isHostAllowListed } from "./git/host-guard.js";
 
 /** The assembled capability for one process. */
 export interface Repositories extends Capability {
   gitCache: GitCache;
   jobs: { sync: ReturnType<typeof syncJob>; delete: ReturnType<typeof deleteJob> };
+  /** Repositories that connections bring (GitHub installations): link, unlink, rename, refresh. */
+  linked: LinkedRepositories;
   registerRoutes(router: ApiRouter): void;
   /** Starts the periodic remote checks (worker role); stop() waits for the checks in progress. */
   startRefreshChecks(): { stop(): Promise<void> };
@@ -37,6 +44,8 @@ export interface RepositoriesDependencies {
   logger: Logger;
   /** The job queue the routes send index runs and deletions to. */
   queue: JobQueue;
+  /** Credentials of the repositories connections bring (late-bound: connections are built after). */
+  connectionCredentials: ConnectionCredentials;
 }
 
 /** Builds the capability (no I/O until used). */
@@ -56,14 +65,17 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
     config,
     logger: logger.child({ module: "repositories" }),
     extractor: () => (extractor ??= SymbolExtractor.create()),
+    connectionCredentials: deps.connectionCredentials,
   };
   const jobs = { sync: syncJob(jobDeps), delete: deleteJob(jobDeps) };
   const enqueue: RepositoryDependencies["enqueue"] = async (job, payload) => {
     await deps.queue.send(jobs[job === "sync" ? "sync" : "delete"], payload, { singletonKey: payload.repositoryId });
   };
+  const linked = createLinkedRepositories({ db, allowLocal: config.repositories.allowLocal, maxPerOrg: config.repositories.maxPerOrg, enqueue });
   return {
     gitCache,
     jobs,
+    linked,
     registerRoutes(router) {
       registerRepositoryRoutes(router, { db, secretBox, config, enqueue });
     },
@@ -76,6 +88,7 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
         logger: logger.child({ module: "refresh-checks" }),
         enqueueSync: (payload) => enqueue("sync", payload),
         tickMs: config.repositories.checkTickMs,
+        connectionCredentials: deps.connectionCredentials,
       });
     },
   };

@@ -16,7 +16,7 @@ import { isAppError } from "../platform/errors.js";
 import { scrubSecrets, type Logger } from "../platform/logging.js";
 import type { GitCache } from "./git/git-cache.js";
 import { parseRepoUrl } from "./git/repo-url.js";
-import { readGitCredentials, type RepositoryJobData } from "./sync.job.js";
+import { credentialsOf, type ConnectionCredentials, type RepositoryJobData } from "./sync.job.js";
 
 /** The interval of a repository and organisation that set none: five minutes. */
 export const DEFAULT_REFRESH_SECONDS = 300;
@@ -43,6 +43,7 @@ export interface RefreshCheckDependencies {
   enqueueSync: (data: RepositoryJobData) => Promise<void>;
   /** Time between two looks for due checks. */
   tickMs: number;
+  connectionCredentials: ConnectionCredentials;
 }
 
 interface DueRepository {
@@ -51,6 +52,7 @@ interface DueRepository {
   url: string;
   branch: string | null;
   credentials_secret_id: string | null;
+  connection_id: string | null;
   status: string;
   indexed_commit: string | null;
   indexed_branch: string | null;
@@ -80,7 +82,7 @@ async function claimDue(db: Database): Promise<DueRepository[]> {
        )
        update repositories r set next_check_at = now() + make_interval(secs => $2)
        from due where r.id = due.id
-       returning r.id, r.org_id, r.url, r.branch, r.credentials_secret_id, r.status, r.indexed_commit, r.indexed_branch,
+       returning r.id, r.org_id, r.url, r.branch, r.credentials_secret_id, r.connection_id, r.status, r.indexed_commit, r.indexed_branch,
          r.remote_commit, r.check_failures,
          coalesce(r.refresh_interval_seconds,
                   (select s.refresh_interval_seconds from org_repository_settings s where s.org_id = r.org_id), $3) as interval_seconds`,
@@ -99,7 +101,7 @@ async function check(deps: RefreshCheckDependencies, repo: DueRepository): Promi
   }
   try {
     const url = parseRepoUrl(repo.url, { allowLocal: deps.allowLocal });
-    const credentials = await readGitCredentials(deps.db, deps.secretBox, repo.org_id, repo.credentials_secret_id);
+    const credentials = await credentialsOf(deps, repo.org_id, repo);
     const head = await deps.gitCache.remoteHead(url, repo.branch ?? undefined, credentials);
     const moved = head.commit !== repo.indexed_commit || head.branch !== repo.indexed_branch;
     // A failed repository is tried again only when its remote changed since the last check.

@@ -64,6 +64,9 @@ export const repositorySchema = z.object({
     .describe("What the latest published run did: `incremental` looked only at the paths changed since the indexed commit."),
   error: z.string().nullable(),
   hasCredentials: z.boolean(),
+  source: z
+    .union([z.object({ type: z.literal("url") }), z.object({ type: z.literal("github"), connectionId: z.string(), externalId: z.number() })])
+    .describe("Added by URL, or brought by a GitHub App connection"),
   refresh: z
     .object({
       intervalSeconds: z.number().nullable().describe("The repository's own interval; null follows the organisation's default; 0 is off"),

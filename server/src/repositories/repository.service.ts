@@ -36,11 +36,16 @@ export interface Repository {
   lastRun: LastRun | null;
   error: string | null;
   hasCredentials: boolean;
+  /** Where it came from: added by URL, or brought by a connection (a GitHub installation). */
+  source: RepositorySource;
   /** The periodic remote check (refresh-checks.ts). */
   refresh: RefreshState;
   createdAt: string;
   updatedAt: string;
 }
+
+/** Where a repository came from. */
+export type RepositorySource = { type: "url" } | { type: "github"; connectionId: string; externalId: number };
 
 /** Where the periodic remote check of a repository stands. */
 export interface RefreshState {
@@ -99,6 +104,8 @@ interface RepositoryRow {
   last_run: LastRun | null;
   error: string | null;
   credentials_secret_id: string | null;
+  connection_id: string | null;
+  external_id: string | null;
   refresh_interval_seconds: number | null;
   last_check_at: Date | null;
   next_check_at: Date | null;
@@ -126,7 +133,8 @@ export function presentRepository(r: RepositoryRow): Repository {
     skipped: r.skipped,
     lastRun: r.last_run ?? null,
     error: r.error,
-    hasCredentials: r.credentials_secret_id !== null,
+    hasCredentials: r.credentials_secret_id !== null || r.connection_id !== null,
+    source: r.connection_id ? { type: "github", connectionId: r.connection_id, externalId: Number(r.external_id) } : { type: "url" },
     refresh: {
       intervalSeconds: r.refresh_interval_seconds,
       lastCheckAt: r.last_check_at?.toISOString() ?? null,

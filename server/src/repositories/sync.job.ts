@@ -41,7 +41,12 @@ export interface RepositoryJobDependencies {
   extractor: () => Promise<SymbolExtractor>;
   config: Pick<Config, "repositories">;
   logger: Logger;
+  /** Git credentials of a repository a connection brought (a GitHub installation token). */
+  connectionCredentials: ConnectionCredentials;
 }
+
+/** Resolves the git credentials of a connection's repositories (minted by the connections capability). */
+export type ConnectionCredentials = (orgId: string, connectionId: string) => Promise<GitCredentials>;
 
 const STEPS = {
   fetch: [1, "Fetching from the remote"],
@@ -88,6 +93,19 @@ export async function readGitCredentials(
   return toGitCredentials(JSON.parse(await readSecret(db, secretBox, { orgId }, secretId)) as RepositoryCredentials);
 }
 
+/**
+ * The credentials git uses for a repository: its connection's (a short-lived token), else the
+ * ones stored with it, else none.
+ */
+export async function credentialsOf(
+  deps: Pick<RepositoryJobDependencies, "db" | "secretBox" | "connectionCredentials">,
+  orgId: string,
+  repo: { credentials_secret_id: string | null; connection_id: string | null },
+): Promise<GitCredentials | undefined> {
+  if (repo.connection_id) return deps.connectionCredentials(orgId, repo.connection_id);
+  return readGitCredentials(deps.db, deps.secretBox, orgId, repo.credentials_secret_id);
+}
+
 /** The `repository.sync` job. */
 export function syncJob(deps: RepositoryJobDependencies) {
   return defineJob<RepositoryJobData>({
@@ -96,17 +114,20 @@ export function syncJob(deps: RepositoryJobDependencies) {
     async handler(data, { logger, finalAttempt }) {
       const { db } = deps;
       const repo = await withTenant(db, { orgId: data.orgId }, async (tx) => {
-        const { rows } = await tx.query<{ url: string; branch: string | null; credentials_secret_id: string | null; status: string }>(
-          "select url, branch, credentials_secret_id, status from repositories where id = $1",
-          [data.repositoryId],
-        );
+        const { rows } = await tx.query<{
+          url: string;
+          branch: string | null;
+          credentials_secret_id: string | null;
+          connection_id: string | null;
+          status: string;
+        }>("select url, branch, credentials_secret_id, connection_id, status from repositories where id = $1", [data.repositoryId]);
         return rows[0];
       });
       if (!repo || repo.status === "unindexing") return; // deleted meanwhile
       try {
         await setState(db, data, { status: "running", step: progressStep({ key: "fetch", label: "" }), error: null });
         const url = parseRepoUrl(repo.url, { allowLocal: deps.config.repositories.allowLocal });
-        const credentials = await readGitCredentials(db, deps.secretBox, data.orgId, repo.credentials_secret_id);
+        const credentials = await credentialsOf(deps, data.orgId, repo);
         const synced = await deps.gitCache.sync(data.repositoryId, url, repo.branch ?? undefined, credentials);
         const extractor = await deps.extractor();
         const result = await runIndex({
@@ -141,7 +162,8 @@ export function syncJob(deps: RepositoryJobDependencies) {
           "repository indexed",
         );
       } catch (err) {
-        const transient = (err instanceof GitError && TRANSIENT.has(err.kind)) || !isAppError(err);
+        // A code host's API that is down (5xx AppError) is as transient as an unreachable remote.
+        const transient = (err instanceof GitError && TRANSIENT.has(err.kind)) || !isAppError(err) || (!(err instanceof GitError) && err.status >= 500);
         const message = isAppError(err) && err.expose ? err.message : "Indexing failed because of an internal error.";
         // Between retries the repository stays queued; only the last failure is final.
         const retrying = transient && !finalAttempt;

@@ -5,6 +5,7 @@
  */
 import type { Config } from "../platform/config/config.js";
 import { startJobQueue } from "../jobs/job-queue.js";
+import { createConnections, type Connections } from "../connections/index.js";
 import { createRepositories } from "../repositories/index.js";
 import type { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
@@ -42,11 +43,23 @@ export async function startRoles(
     const maintain = roles.includes("worker") || roles.includes("codesearch");
     const jobs = await startJobQueue({ url: platform.db.url, logger, maintain });
     platform.lifecycle.onStop("jobs", () => jobs.stop(config.shutdownTimeoutMs));
-    const repositories = createRepositories({ config, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs });
-    if (roles.includes("worker")) await startWorkerRole(platform, jobs, repositories);
+    // Repositories take their connections' git credentials; connections link repositories:
+    // the credentials are bound once both exist.
+    let connections: Connections | undefined;
+    const repositories = createRepositories({
+      config,
+      db: platform.db,
+      secretBox: platform.secretBox,
+      logger,
+      queue: jobs,
+      connectionCredentials: (orgId, connectionId) => connections!.credentials(orgId, connectionId),
+    });
+    connections = createConnections({ config, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs, linked: repositories.linked });
+    const capabilities = { repositories, connections };
+    if (roles.includes("worker")) await startWorkerRole(platform, jobs, capabilities);
     if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs, repositories);
     let port: number | undefined;
-    if (roles.includes("server")) port = (await startServerRole(platform, repositories, options)).port;
+    if (roles.includes("server")) port = (await startServerRole(platform, capabilities, options)).port;
     return { platform, port, stop: () => platform.lifecycle.stop() };
   } catch (err) {
     await platform.lifecycle.stop();

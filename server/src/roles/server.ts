@@ -5,7 +5,7 @@
 import type { Hono } from "hono";
 import { createAccounts } from "../accounts/index.js";
 import type { Repositories } from "../repositories/index.js";
-import { createConnections } from "../connections/index.js";
+import type { Connections } from "../connections/index.js";
 import { createSearch } from "../search/index.js";
 import { createMcp } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
@@ -30,7 +30,11 @@ export interface ServerRoleOptions {
 }
 
 /** Builds the public app for a started platform (no socket). */
-export function buildServerApp(platform: Platform, repositories: Repositories, options: ServerRoleOptions = {}): Hono<AppEnv> {
+export function buildServerApp(
+  platform: Platform,
+  { repositories, connections }: { repositories: Repositories; connections: Connections },
+  options: ServerRoleOptions = {},
+): Hono<AppEnv> {
   const { config, db, logger } = platform;
   const mailer = createMailer(config.email, logger);
   platform.lifecycle.onStop("mailer", async () => mailer.close());
@@ -57,7 +61,7 @@ export function buildServerApp(platform: Platform, repositories: Repositories, o
     accounts,
     repositories,
     createSearch({ db, maxBudgetMs: config.search.maxBudgetMs }),
-    createConnections({ db, secretBox: platform.secretBox, baseUrl: config.baseUrl }),
+    connections,
     createMcp({
       db,
       accounts,
@@ -96,8 +100,12 @@ export function buildServerApp(platform: Platform, repositories: Repositories, o
  * worker and the database stop).
  * @returns the bound port.
  */
-export async function startServerRole(platform: Platform, repositories: Repositories, options: ServerRoleOptions = {}): Promise<{ port: number }> {
-  const app = buildServerApp(platform, repositories, options);
+export async function startServerRole(
+  platform: Platform,
+  capabilities: { repositories: Repositories; connections: Connections },
+  options: ServerRoleOptions = {},
+): Promise<{ port: number }> {
+  const app = buildServerApp(platform, capabilities, options);
   const { host, port } = platform.config.http;
   const server = await startHttpServer(app, { host, port, logger: platform.logger, bodyLimitBytes: platform.config.http.bodyLimitBytes });
   platform.lifecycle.onStop("http", () => server.close(platform.config.shutdownTimeoutMs));

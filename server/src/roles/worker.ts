@@ -3,6 +3,7 @@
  * Capabilities add their jobs here as they arrive (repository sync, webhooks, ...).
  */
 import type { JobQueue } from "../jobs/job-queue.js";
+import type { Connections } from "../connections/index.js";
 import type { Repositories } from "../repositories/index.js";
 import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/index.js";
 import type { Platform } from "./platform.js";
@@ -24,9 +25,20 @@ export async function startWorkerLoop(platform: Platform, jobs: JobQueue, role: 
   logger.info({ workerId: heartbeat.workerId }, `${role} started`);
 }
 
-/** Starts the worker role on a started platform and job queue: housekeeping and the repositories' remote checks. */
-export async function startWorkerRole(platform: Platform, jobs: JobQueue, repositories: Repositories): Promise<void> {
+/**
+ * Starts the worker role on a started platform and job queue: housekeeping, the repositories'
+ * remote checks, and the connections' webhook deliveries, reconciles and upkeep.
+ */
+export async function startWorkerRole(
+  platform: Platform,
+  jobs: JobQueue,
+  capabilities: { repositories: Repositories; connections: Connections },
+): Promise<void> {
+  await jobs.work(capabilities.connections.jobs.webhook);
+  await jobs.work(capabilities.connections.jobs.reconcile);
   await startWorkerLoop(platform, jobs, "worker");
-  const checks = repositories.startRefreshChecks();
+  const checks = capabilities.repositories.startRefreshChecks();
   platform.lifecycle.onStop("refresh-checks", () => checks.stop());
+  const upkeep = capabilities.connections.startUpkeep();
+  platform.lifecycle.onStop("connection-upkeep", () => upkeep.stop());
 }

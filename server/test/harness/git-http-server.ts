@@ -28,6 +28,8 @@ export interface GitHttpServerOptions {
   root: string;
   username?: string;
   password?: string;
+  /** Decides access instead of the fixed pair (e.g. a fake GitHub checking installation tokens). */
+  authorize?: (user: string | undefined, password: string | undefined, path: string) => boolean;
 }
 
 /** Splits a CGI response head ("Status: 404 Not Found", headers) from its body. */
@@ -58,7 +60,10 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, options: Gi
   const url = new URL(req.url ?? "/", "http://localhost");
   const auth = basicAuth(req.headers.authorization);
   server.requests.push({ method: req.method ?? "GET", path: url.pathname, user: auth?.user });
-  if (options.username !== undefined && (auth?.user !== options.username || auth.pass !== options.password)) {
+  const refused = options.authorize
+    ? !options.authorize(auth?.user, auth?.pass, url.pathname)
+    : options.username !== undefined && (auth?.user !== options.username || auth.pass !== options.password);
+  if (refused) {
     res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"', "Content-Type": "text/plain" });
     res.end("authentication required\n");
     return;

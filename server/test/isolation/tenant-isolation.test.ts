@@ -24,6 +24,9 @@ const BODIES: Record<string, unknown> = {
   "patch /api/v1/orgs/{orgSlug}/repositories/{repository}": { refreshIntervalSeconds: 0 },
   "patch /api/v1/orgs/{orgSlug}/repository-settings": { refreshIntervalSeconds: 0 },
   "post /api/v1/orgs/{orgSlug}/connections": { type: "github", name: "Intruder", appId: 1, appSlug: "intruder", privateKey: githubAppKey() },
+  "post /api/v1/orgs/{orgSlug}/connections/{connectionId}/reconcile": undefined,
+  "post /api/v1/orgs/{orgSlug}/connections/{connectionId}/installation": { installationId: 1, state: "x.y" },
+  "put /api/v1/orgs/{orgSlug}/connections/{connectionId}/selection": { repositories: "all", autoAdd: false },
 };
 /** Valid query strings for routes that need one, so that only the tenant check can refuse them. */
 const QUERIES: Record<string, string> = {

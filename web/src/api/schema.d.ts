@@ -215,8 +215,93 @@ export interface paths {
         get: operations["getOrgsOrgSlugConnectionsConnectionId"];
         put?: never;
         post?: never;
-        /** Delete a connection and its stored key and secret */
+        /** Delete a connection, the repositories it brought (unindexed) and its stored key and secret */
         delete: operations["deleteOrgsOrgSlugConnectionsConnectionId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/connections/{connectionId}/available-repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The repositories the installation can read, and whether each is indexed */
+        get: operations["getOrgsOrgSlugConnectionsConnectionIdAvailableRepositories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/connections/{connectionId}/install-url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The link that installs the connection's App on GitHub (valid for an hour, for this admin) */
+        get: operations["getOrgsOrgSlugConnectionsConnectionIdInstallUrl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/connections/{connectionId}/installation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bind the installation GitHub sent back to the setup page (checked with GitHub first) */
+        post: operations["postOrgsOrgSlugConnectionsConnectionIdInstallation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/connections/{connectionId}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compare the connection with GitHub now and repair what lost deliveries missed */
+        post: operations["postOrgsOrgSlugConnectionsConnectionIdReconcile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/connections/{connectionId}/selection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Index all the installation's repositories or some, and say whether new ones join on their own */
+        put: operations["putOrgsOrgSlugConnectionsConnectionIdSelection"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2243,13 +2328,24 @@ export interface operations {
                             };
                             createdAt: string;
                             id: string;
+                            installation: {
+                                account: string;
+                                accountType: string;
+                                id: number;
+                            } | null;
                             lastDelivery: {
                                 at: string;
                                 event: string;
                                 result: string;
                             } | null;
                             lastError: string | null;
+                            lastReconcile: {
+                                at: string;
+                                result: string;
+                            } | null;
                             name: string;
+                            /** @description What an admin should do next */
+                            nextStep: string | null;
                             /** @description What to enter on GitHub when registering the App */
                             registration: {
                                 callbackUrl: string;
@@ -2261,6 +2357,11 @@ export interface operations {
                                 setupUrl: string;
                                 webhookUrl: string;
                             };
+                            selection: {
+                                autoAdd: boolean;
+                                /** @enum {string} */
+                                repositories: "all" | "some";
+                            } | null;
                             /** @enum {string} */
                             status: "pending" | "active" | "suspended" | "error";
                             /** @constant */
@@ -2414,13 +2515,24 @@ export interface operations {
                             };
                             createdAt: string;
                             id: string;
+                            installation: {
+                                account: string;
+                                accountType: string;
+                                id: number;
+                            } | null;
                             lastDelivery: {
                                 at: string;
                                 event: string;
                                 result: string;
                             } | null;
                             lastError: string | null;
+                            lastReconcile: {
+                                at: string;
+                                result: string;
+                            } | null;
                             name: string;
+                            /** @description What an admin should do next */
+                            nextStep: string | null;
                             /** @description What to enter on GitHub when registering the App */
                             registration: {
                                 callbackUrl: string;
@@ -2432,6 +2544,11 @@ export interface operations {
                                 setupUrl: string;
                                 webhookUrl: string;
                             };
+                            selection: {
+                                autoAdd: boolean;
+                                /** @enum {string} */
+                                repositories: "all" | "some";
+                            } | null;
                             /** @enum {string} */
                             status: "pending" | "active" | "suspended" | "error";
                             /** @constant */
@@ -2579,13 +2696,24 @@ export interface operations {
                         };
                         createdAt: string;
                         id: string;
+                        installation: {
+                            account: string;
+                            accountType: string;
+                            id: number;
+                        } | null;
                         lastDelivery: {
                             at: string;
                             event: string;
                             result: string;
                         } | null;
                         lastError: string | null;
+                        lastReconcile: {
+                            at: string;
+                            result: string;
+                        } | null;
                         name: string;
+                        /** @description What an admin should do next */
+                        nextStep: string | null;
                         /** @description What to enter on GitHub when registering the App */
                         registration: {
                             callbackUrl: string;
@@ -2597,6 +2725,11 @@ export interface operations {
                             setupUrl: string;
                             webhookUrl: string;
                         };
+                        selection: {
+                            autoAdd: boolean;
+                            /** @enum {string} */
+                            repositories: "all" | "some";
+                        } | null;
                         /** @enum {string} */
                         status: "pending" | "active" | "suspended" | "error";
                         /** @constant */
@@ -2795,6 +2928,766 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugConnectionsConnectionIdAvailableRepositories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description At most 1,000, by full name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        repositories: {
+                            archived: boolean;
+                            defaultBranch: string;
+                            fullName: string;
+                            id: number;
+                            linked: boolean;
+                            private: boolean;
+                        }[];
+                        truncated: boolean;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not installed yet (`github_not_installed`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugConnectionsConnectionIdInstallUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The install link */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expiresAt: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOrgsOrgSlugConnectionsConnectionIdInstallation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    installationId: number;
+                    state: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bound */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        config: {
+                            apiUrl: string;
+                            appId: number;
+                            appSlug: string;
+                        };
+                        createdAt: string;
+                        id: string;
+                        installation: {
+                            account: string;
+                            accountType: string;
+                            id: number;
+                        } | null;
+                        lastDelivery: {
+                            at: string;
+                            event: string;
+                            result: string;
+                        } | null;
+                        lastError: string | null;
+                        lastReconcile: {
+                            at: string;
+                            result: string;
+                        } | null;
+                        name: string;
+                        /** @description What an admin should do next */
+                        nextStep: string | null;
+                        /** @description What to enter on GitHub when registering the App */
+                        registration: {
+                            callbackUrl: string;
+                            events: string[];
+                            homepageUrl: string;
+                            permissions: {
+                                [key: string]: "read";
+                            };
+                            setupUrl: string;
+                            webhookUrl: string;
+                        };
+                        selection: {
+                            autoAdd: boolean;
+                            /** @enum {string} */
+                            repositories: "all" | "some";
+                        } | null;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "suspended" | "error";
+                        /** @constant */
+                        type: "github";
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description The state is not valid or has expired (`invalid_install_state`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not an installation of this App (`github_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bound to another connection (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOrgsOrgSlugConnectionsConnectionIdReconcile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued; the connection's lastReconcile shows the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        queued: true;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    putOrgsOrgSlugConnectionsConnectionIdSelection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Add repositories the installation gains later */
+                    autoAdd: boolean;
+                    /** @description "all", or the GitHub ids of the repositories to index */
+                    repositories: "all" | number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Applied: index runs are queued for the added repositories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        added: string[];
+                        connection: {
+                            config: {
+                                apiUrl: string;
+                                appId: number;
+                                appSlug: string;
+                            };
+                            createdAt: string;
+                            id: string;
+                            installation: {
+                                account: string;
+                                accountType: string;
+                                id: number;
+                            } | null;
+                            lastDelivery: {
+                                at: string;
+                                event: string;
+                                result: string;
+                            } | null;
+                            lastError: string | null;
+                            lastReconcile: {
+                                at: string;
+                                result: string;
+                            } | null;
+                            name: string;
+                            /** @description What an admin should do next */
+                            nextStep: string | null;
+                            /** @description What to enter on GitHub when registering the App */
+                            registration: {
+                                callbackUrl: string;
+                                events: string[];
+                                homepageUrl: string;
+                                permissions: {
+                                    [key: string]: "read";
+                                };
+                                setupUrl: string;
+                                webhookUrl: string;
+                            };
+                            selection: {
+                                autoAdd: boolean;
+                                /** @enum {string} */
+                                repositories: "all" | "some";
+                            } | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "suspended" | "error";
+                            /** @constant */
+                            type: "github";
+                            updatedAt: string;
+                        };
+                        refused: {
+                            fullName: string;
+                            reason: string;
+                        }[];
+                        removed: string[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not installed yet (`github_not_installed`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
             429: {
@@ -4282,6 +5175,16 @@ export interface operations {
                             skipped: {
                                 [key: string]: number;
                             };
+                            /** @description Added by URL, or brought by a GitHub App connection */
+                            source: {
+                                /** @constant */
+                                type: "url";
+                            } | {
+                                connectionId: string;
+                                externalId: number;
+                                /** @constant */
+                                type: "github";
+                            };
                             /** @enum {string} */
                             status: "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
                             step: {
@@ -4472,6 +5375,16 @@ export interface operations {
                         skipped: {
                             [key: string]: number;
                         };
+                        /** @description Added by URL, or brought by a GitHub App connection */
+                        source: {
+                            /** @constant */
+                            type: "url";
+                        } | {
+                            connectionId: string;
+                            externalId: number;
+                            /** @constant */
+                            type: "github";
+                        };
                         /** @enum {string} */
                         status: "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
                         step: {
@@ -4655,6 +5568,16 @@ export interface operations {
                         skipped: {
                             [key: string]: number;
                         };
+                        /** @description Added by URL, or brought by a GitHub App connection */
+                        source: {
+                            /** @constant */
+                            type: "url";
+                        } | {
+                            connectionId: string;
+                            externalId: number;
+                            /** @constant */
+                            type: "github";
+                        };
                         /** @enum {string} */
                         status: "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
                         step: {
@@ -4830,6 +5753,16 @@ export interface operations {
                         };
                         skipped: {
                             [key: string]: number;
+                        };
+                        /** @description Added by URL, or brought by a GitHub App connection */
+                        source: {
+                            /** @constant */
+                            type: "url";
+                        } | {
+                            connectionId: string;
+                            externalId: number;
+                            /** @constant */
+                            type: "github";
                         };
                         /** @enum {string} */
                         status: "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
@@ -5013,6 +5946,16 @@ export interface operations {
                         };
                         skipped: {
                             [key: string]: number;
+                        };
+                        /** @description Added by URL, or brought by a GitHub App connection */
+                        source: {
+                            /** @constant */
+                            type: "url";
+                        } | {
+                            connectionId: string;
+                            externalId: number;
+                            /** @constant */
+                            type: "github";
                         };
                         /** @enum {string} */
                         status: "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
@@ -5617,6 +6560,16 @@ export interface operations {
                         };
                         skipped: {
                             [key: string]: number;
+                        };
+                        /** @description Added by URL, or brought by a GitHub App connection */
+                        source: {
+                            /** @constant */
+                            type: "url";
+                        } | {
+                            connectionId: string;
+                            externalId: number;
+                            /** @constant */
+                            type: "github";
                         };
                         /** @enum {string} */
                         status: "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
@@ -6330,22 +7283,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            /** @description Missing X-GitHub-Event or X-GitHub-Delivery, or a body that is not JSON (`bad_request`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": {
-                        error: {
-                            /** @description Stable snake_case error code */
-                            code: string;
-                            details?: unknown;
-                            message: string;
-                            requestId: string;
-                        };
-                    };
-                };
+                content?: never;
             };
             /** @description The signature does not match (`invalid_signature`) */
             401: {

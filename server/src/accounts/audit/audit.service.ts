@@ -27,8 +27,14 @@ export interface AuditEvent {
   createdAt: string;
 }
 
+/** Who did something: a user or API key of the org, or ctxpipe itself (`system`: webhooks, jobs; no user). */
+export type AuditActor = Pick<OrgActor, "orgId" | "userId" | "actorType" | "ip"> | { orgId: string; userId: null; actorType: "system"; ip: null };
+
+/** The actor of what ctxpipe does on its own in `orgId` (webhook deliveries, reconcile). */
+export const systemActor = (orgId: string): AuditActor => ({ orgId, userId: null, actorType: "system", ip: null });
+
 /** Records one event inside the caller's org-scoped transaction. */
-export async function recordAudit(tx: Queryable, actor: Pick<OrgActor, "orgId" | "userId" | "actorType" | "ip">, entry: AuditEntry): Promise<void> {
+export async function recordAudit(tx: Queryable, actor: AuditActor, entry: AuditEntry): Promise<void> {
   await tx.query(
     `insert into audit_events (org_id, actor_user_id, actor_type, action, target_type, target_id, details, ip)
      values ($1, $2, $3, $4, $5, $6, $7, $8)`,

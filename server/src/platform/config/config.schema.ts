@@ -113,6 +113,10 @@ export const envSchema = z.object({
     .default(900),
   /** How often the worker looks for repositories whose remote check is due, in seconds. */
   CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  /** GitHub's API for new GitHub App connections (Enterprise Server: https://HOST/api/v3). */
+  GITHUB_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  /** Seconds between two reconciles of a GitHub connection with its installation. */
+  CTXPIPE_GITHUB_RECONCILE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /** Most repositories one organisation may add. */
   CTXPIPE_MAX_REPOSITORIES_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** External Postgres. Unset: an embedded Postgres runs in CTXPIPE_DATA_DIR/postgres. */

@@ -38,6 +38,8 @@ export interface Config {
     /** How often the worker looks for due remote checks (repositories/refresh-checks.ts). */
     checkTickMs: number;
   };
+  /** GitHub App connections: the default API URL, and how often each is reconciled. */
+  github: { apiUrl: string; reconcileSeconds: number };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
   /** The fair share of searches and MCP tool calls (platform/fair-share.ts), and the search budget cap. */
   search: { slots: number; perOrg: number; perCaller: number; queueMs: number; maxBudgetMs: number };
@@ -197,6 +199,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       maxPerOrg: valid.CTXPIPE_MAX_REPOSITORIES_PER_ORG,
       checkTickMs: valid.CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS * 1000,
     },
+    github: { apiUrl: (valid.GITHUB_API_URL ?? "https://api.github.com").replace(/\/+$/, ""), reconcileSeconds: valid.CTXPIPE_GITHUB_RECONCILE_SECONDS },
     invitationTtlHours: valid.CTXPIPE_INVITATION_TTL_HOURS,
     database: {
       url: valid.DATABASE_URL,

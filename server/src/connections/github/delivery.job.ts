@@ -1,0 +1,152 @@
+/**
+ * The `connection.webhook` job: acts on one recorded GitHub delivery (webhook_deliveries.action)
+ * once, then records what it did as the delivery's result and the connection's last delivery.
+ * A push to the indexed branch queues an index run (the sync queue keeps one running and one
+ * queued per repository, so a burst of pushes coalesces into one more run); installation,
+ * installation_repositories and repository events bind, suspend, add, remove and rename.
+ */
+import { systemActor } from "../../accounts/index.js";
+import { defineJob } from "../../jobs/job-queue.js";
+import type { Database } from "../../platform/db/database.js";
+import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
+import { isAppError } from "../../platform/errors.js";
+import type { LinkedRepositories } from "../../repositories/index.js";
+import type { GithubAction } from "./github-events.js";
+import type { GithubApps } from "./github-apps.js";
+import { sourceOf } from "./installation.service.js";
+
+/** The job's payload. */
+export interface DeliveryJobData {
+  orgId: string;
+  connectionId: string;
+  deliveryId: string;
+}
+
+/** What the job needs. */
+export interface DeliveryJobDependencies {
+  db: Database;
+  apps: GithubApps;
+  linked: LinkedRepositories;
+}
+
+/** Unbinds the connection's installation (uninstalled on GitHub); its repositories stay indexed. */
+export async function unbindInstallation(db: Database, scope: TenantScope, connectionId: string, why: string): Promise<void> {
+  await withTenant(db, scope, (tx) =>
+    tx.query(
+      `update connections set installation_id = null, status = 'pending', last_error = $2, next_reconcile_at = null,
+         config = config - 'selection', updated_at = now() where id = $1`,
+      [connectionId, why],
+    ),
+  );
+}
+
+/** Acts on one action; resolves to the result to record. */
+async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connectionId: string, action: GithubAction): Promise<string> {
+  const actor = systemActor(scope.orgId);
+  switch (action.kind) {
+    case "push": {
+      const outcome = await deps.linked.queueSync(scope, connectionId, action.repositoryId, { pushedRef: action.ref, defaultBranch: action.defaultBranch });
+      if (outcome === "queued") return `push: index run queued for ${action.after.slice(0, 12)}`;
+      return outcome === "not_linked" ? "push: the repository is not indexed here" : `push: ${action.ref} is not the indexed branch`;
+    }
+    case "installation": {
+      if (action.action === "deleted") {
+        await unbindInstallation(deps.db, scope, connectionId, "The App was uninstalled on GitHub.");
+        return "installation deleted: the connection is unbound (indexed repositories are kept)";
+      }
+      const suspended = action.action === "suspend";
+      await withTenant(deps.db, scope, (tx) =>
+        tx.query(
+          `update connections set status = $2, updated_at = now(), next_reconcile_at = case when $3 then now() else next_reconcile_at end where id = $1`,
+          [connectionId, suspended ? "suspended" : "active", !suspended],
+        ),
+      );
+      return suspended ? "installation suspended" : "installation unsuspended: a reconcile is due";
+    }
+    case "repositories_added": {
+      const selection = await withTenant(deps.db, scope, async (tx) => {
+        const { rows } = await tx.query<{ selection: { autoAdd: boolean } | null }>(
+          "select config -> 'selection' as selection from connections where id = $1",
+          [connectionId],
+        );
+        return rows[0]?.selection ?? null;
+      });
+      if (!selection?.autoAdd)
+        return `repositories added on GitHub (${action.repositoryIds.length}): not indexed, new repositories are not added automatically`;
+      const handle = await deps.apps.of(scope, connectionId);
+      if (handle.installationId === null) return "repositories added: no installation is bound";
+      const wanted = new Set(action.repositoryIds);
+      const listing = await handle.api.listRepositories(handle.installationId);
+      const { added, refused } = await deps.linked.link(actor, connectionId, listing.repositories.filter((r) => wanted.has(r.id)).map(sourceOf));
+      return `repositories added: ${added.length} indexed${refused.length ? `, ${refused.length} refused (${refused[0]!.reason})` : ""}`;
+    }
+    case "repositories_removed":
+    case "repository_deleted": {
+      const ids = action.kind === "repository_deleted" ? [action.repositoryId] : action.repositoryIds;
+      const removed = await deps.linked.unlink(actor, connectionId, { externalIds: ids });
+      return `repositories removed: ${removed.length} unindexed`;
+    }
+    case "repository_changed": {
+      const r = action.repository;
+      const known = await deps.linked.update(scope, connectionId, {
+        externalId: r.id,
+        fullName: r.fullName,
+        cloneUrl: r.cloneUrl,
+        defaultBranch: r.defaultBranch,
+      });
+      if (!known) return "repository changed: it is not indexed here";
+      if (action.defaultBranchChanged) {
+        await deps.linked.queueSync(scope, connectionId, r.id);
+        return `default branch is now ${r.defaultBranch}: index run queued`;
+      }
+      return `repository is now ${r.fullName}`;
+    }
+  }
+}
+
+/** Records a delivery's result on it and on the connection. */
+async function record(db: Database, data: DeliveryJobData, result: string, failed: boolean): Promise<void> {
+  await withTenant(db, { orgId: data.orgId }, async (tx) => {
+    await tx.query("update webhook_deliveries set processed_at = now(), result = $3 where connection_id = $1 and delivery_id = $2", [
+      data.connectionId,
+      data.deliveryId,
+      result,
+    ]);
+    await tx.query(
+      `update connections set updated_at = now(),
+         last_delivery = case when last_delivery ->> 'id' = $2 then last_delivery || jsonb_build_object('result', $3::text) else last_delivery end,
+         last_error = case when $4 then $3 else last_error end
+       where id = $1`,
+      [data.connectionId, data.deliveryId, result, failed],
+    );
+  });
+}
+
+/** The `connection.webhook` job. */
+export function deliveryJob(deps: DeliveryJobDependencies) {
+  return defineJob<DeliveryJobData>({
+    name: "connection.webhook",
+    queue: { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 600 },
+    async handler(data, { logger, finalAttempt }) {
+      const scope = { orgId: data.orgId };
+      const pending = await withTenant(deps.db, scope, async (tx) => {
+        const { rows } = await tx.query<{ action: GithubAction | null; processed_at: Date | null }>(
+          "select action, processed_at from webhook_deliveries where connection_id = $1 and delivery_id = $2",
+          [data.connectionId, data.deliveryId],
+        );
+        return rows[0];
+      });
+      if (!pending || pending.processed_at || !pending.action) return; // done, or gone with its connection
+      try {
+        const result = await apply(deps, scope, data.connectionId, pending.action);
+        await record(deps.db, data, result, false);
+        logger.info({ connectionId: data.connectionId, deliveryId: data.deliveryId, result }, "webhook delivery processed");
+      } catch (err) {
+        if (!finalAttempt) throw err;
+        const message = isAppError(err) && err.expose ? err.message : "an internal error; see the worker's log";
+        await record(deps.db, data, `failed: ${message}`, true);
+        throw err;
+      }
+    },
+  });
+}

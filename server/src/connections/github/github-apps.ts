@@ -1,0 +1,77 @@
+/**
+ * One GitHub API client per connection, built from its stored App id, API URL and private key
+ * (decrypted on first use) and kept while the process runs, so installation tokens are reused
+ * until shortly before they expire. `credentials` hands git a token for the connection's
+ * installation (`x-access-token`), never anything that lands in a URL or the database.
+ */
+import type { SecretBox } from "../../platform/crypto/secret-box.js";
+import type { Database } from "../../platform/db/database.js";
+import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
+import { AppError, notFound } from "../../platform/errors.js";
+import type { GitCredentials } from "../../repositories/index.js";
+import { readSecret } from "../../secrets/index.js";
+import { createGithubApi, type GithubApi } from "./github-api.js";
+import { createOutboundFetch, type OutboundPolicy } from "./outbound-fetch.js";
+
+/** A connection's GitHub configuration (connections.config). */
+export interface GithubConfig {
+  appId: number;
+  appSlug: string;
+  apiUrl: string;
+}
+
+/** A connection's client and installation. */
+export interface GithubAppHandle {
+  api: GithubApi;
+  config: GithubConfig;
+  installationId: number | null;
+}
+
+/** The clients of every connection this process has used. */
+export interface GithubApps {
+  /** @throws not_found when the connection is not the organisation's (or not GitHub). */
+  of(scope: TenantScope, connectionId: string): Promise<GithubAppHandle>;
+  /** An installation token for git. @throws github_not_installed (409) before an installation is bound. */
+  credentials(orgId: string, connectionId: string): Promise<GitCredentials>;
+  /** Drops a deleted connection's client. */
+  forget(connectionId: string): void;
+}
+
+/** Builds the registry. */
+export function createGithubApps(deps: { db: Database; secretBox: SecretBox | undefined; outbound: OutboundPolicy }): GithubApps {
+  const outboundFetch = createOutboundFetch(deps.outbound);
+  const clients = new Map<string, { key: string; api: GithubApi }>();
+
+  const of = async (scope: TenantScope, connectionId: string): Promise<GithubAppHandle> => {
+    const row = await withTenant(deps.db, scope, async (tx) => {
+      const { rows } = await tx.query<{ config: GithubConfig; secret_id: string | null; installation_id: string | null; type: string }>(
+        "select config, secret_id, installation_id, type from connections where id = $1",
+        [connectionId],
+      );
+      return rows[0];
+    });
+    if (row?.type !== "github" || !row.secret_id) throw notFound("connection");
+    const key = `${row.secret_id}:${row.config.appId}:${row.config.apiUrl}`;
+    let client = clients.get(connectionId);
+    if (client?.key !== key) {
+      const { privateKey } = JSON.parse(await readSecret(deps.db, deps.secretBox, scope, row.secret_id)) as { privateKey: string };
+      client = { key, api: createGithubApi({ appId: row.config.appId, privateKey, apiUrl: row.config.apiUrl }, outboundFetch) };
+      clients.set(connectionId, client);
+    }
+    return { api: client.api, config: row.config, installationId: row.installation_id === null ? null : Number(row.installation_id) };
+  };
+
+  return {
+    of,
+    async credentials(orgId, connectionId) {
+      const handle = await of({ orgId }, connectionId);
+      if (handle.installationId === null) {
+        throw new AppError("github_not_installed", 409, "The GitHub App is not installed for this connection; install it from the connection's page.", {
+          expose: true,
+        });
+      }
+      return { username: "x-access-token", password: await handle.api.installationToken(handle.installationId) };
+    },
+    forget: (connectionId) => clients.delete(connectionId),
+  };
+}

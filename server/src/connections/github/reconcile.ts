@@ -1,0 +1,194 @@
+/**
+ * The safety net under webhooks (deliveries do get lost): `connection.reconcile` compares a
+ * connection with its GitHub installation and repairs the difference. The installation gone
+ * unbinds the connection, suspended marks it; repositories the installation lost are
+ * unindexed, renamed or transferred ones follow, new ones are added when the selection says
+ * so; and a repository pushed to since it was indexed has its branch tip read and, when it
+ * moved (or its default branch changed), gets an index run. A loop in the worker role queues
+ * the reconciles that are due (CTXPIPE_GITHUB_RECONCILE_SECONDS apart), re-queues deliveries
+ * whose queueing was lost, and deletes processed deliveries after 30 days.
+ */
+import { systemActor } from "../../accounts/index.js";
+import { defineJob } from "../../jobs/job-queue.js";
+import type { Database } from "../../platform/db/database.js";
+import { unsafeAcrossTenants, withTenant, type TenantScope } from "../../platform/db/tenant.js";
+import { isAppError } from "../../platform/errors.js";
+import type { Logger } from "../../platform/logging.js";
+import type { LinkedRepositories } from "../../repositories/index.js";
+import type { RepositorySelection } from "../connection.service.js";
+import { unbindInstallation, type DeliveryJobData } from "./delivery.job.js";
+import type { GithubApps } from "./github-apps.js";
+import { sourceOf } from "./installation.service.js";
+
+/** The job's payload. */
+export interface ReconcileJobData {
+  orgId: string;
+  connectionId: string;
+}
+
+/** What reconciling needs. */
+export interface ReconcileDependencies {
+  db: Database;
+  apps: GithubApps;
+  linked: LinkedRepositories;
+}
+
+/** Most branch tips read in one reconcile (GitHub's rate limit is per installation and hour). */
+const MAX_HEAD_READS = 100;
+/** A repository pushed this long before it was indexed may still hold the push: its tip is read. */
+const PUSH_MARGIN_MS = 15 * 60_000;
+/** Processed deliveries are kept this long. */
+const DELIVERY_RETENTION_DAYS = 30;
+/** A delivery unprocessed for this long is queued again. */
+const REQUEUE_AFTER_SECONDS = 60;
+
+/** Reconciles one connection; resolves to a one-line summary (also recorded as its last reconcile). */
+export async function reconcileConnection(deps: ReconcileDependencies, scope: TenantScope, connectionId: string): Promise<string> {
+  const handle = await deps.apps.of(scope, connectionId);
+  if (handle.installationId === null) return "not installed";
+  const installation = await handle.api.getInstallation(handle.installationId).catch((err: unknown) => {
+    if (isAppError(err) && err.code === "github_not_found") return null;
+    throw err;
+  });
+  if (!installation) {
+    await unbindInstallation(deps.db, scope, connectionId, "The App's installation no longer exists on GitHub.");
+    return "the installation is gone: the connection is unbound";
+  }
+  await withTenant(deps.db, scope, (tx) =>
+    tx.query("update connections set status = $2 where id = $1", [connectionId, installation.suspended ? "suspended" : "active"]),
+  );
+  if (installation.suspended) return "the installation is suspended";
+  const selection = await withTenant(deps.db, scope, async (tx) => {
+    const { rows } = await tx.query<{ selection: RepositorySelection | null }>("select config -> 'selection' as selection from connections where id = $1", [
+      connectionId,
+    ]);
+    return rows[0]?.selection ?? null;
+  });
+  const listing = await handle.api.listRepositories(installation.id);
+  const linked = await deps.linked.list(scope, connectionId);
+  const byId = new Map(listing.repositories.map((r) => [r.id, r]));
+  const actor = systemActor(scope.orgId);
+
+  const gone = listing.truncated ? [] : linked.filter((r) => !byId.has(r.externalId)).map((r) => r.externalId);
+  const removed = gone.length > 0 ? await deps.linked.unlink(actor, connectionId, { externalIds: gone }) : [];
+  let renamed = 0;
+  for (const repo of linked) {
+    const remote = byId.get(repo.externalId);
+    if (remote && (remote.fullName !== repo.name || remote.cloneUrl.replace(/\.git$/, "") !== repo.url.replace(/\.git$/, ""))) {
+      if (await deps.linked.update(scope, connectionId, sourceOf(remote))) renamed++;
+    }
+  }
+  const linkedIds = new Set(linked.map((r) => r.externalId));
+  const fresh = selection?.autoAdd ? listing.repositories.filter((r) => !linkedIds.has(r.id)) : [];
+  const { added } = fresh.length > 0 ? await deps.linked.link(actor, connectionId, fresh.map(sourceOf)) : { added: [] };
+
+  let queued = 0;
+  let reads = 0;
+  for (const repo of linked) {
+    const remote = byId.get(repo.externalId);
+    if (!remote || !["ready", "complete_with_issues", "failed"].includes(repo.status)) continue;
+    let moved = repo.indexedBranch !== null && repo.indexedBranch !== remote.defaultBranch;
+    const pushedSince = !repo.indexedAt || !remote.pushedAt || Date.parse(remote.pushedAt) > Date.parse(repo.indexedAt) - PUSH_MARGIN_MS;
+    if (!moved && pushedSince && reads < MAX_HEAD_READS) {
+      reads++;
+      const head = await handle.api.branchHead(installation.id, remote.fullName, remote.defaultBranch);
+      moved = head !== null && head !== repo.indexedCommit;
+    }
+    if (moved && (await deps.linked.queueSync(scope, connectionId, repo.externalId)) === "queued") queued++;
+  }
+  return `${listing.repositories.length} readable, ${linked.length - removed.length} indexed; ${queued} behind (index run queued), ${added.length} added, ${removed.length} removed, ${renamed} renamed`;
+}
+
+/** Records a reconcile's outcome. */
+async function record(db: Database, scope: TenantScope, connectionId: string, result: string, error: string | null): Promise<void> {
+  await withTenant(db, scope, (tx) =>
+    tx.query("update connections set last_reconcile = $2, last_error = $3, updated_at = now() where id = $1", [
+      connectionId,
+      JSON.stringify({ at: new Date().toISOString(), result }),
+      error,
+    ]),
+  );
+}
+
+/** The `connection.reconcile` job. */
+export function reconcileJob(deps: ReconcileDependencies) {
+  return defineJob<ReconcileJobData>({
+    name: "connection.reconcile",
+    queue: { policy: "singleton", retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 1800 },
+    async handler(data, { logger, finalAttempt }) {
+      const scope = { orgId: data.orgId };
+      try {
+        const result = await reconcileConnection(deps, scope, data.connectionId);
+        await record(deps.db, scope, data.connectionId, result, null);
+        logger.info({ connectionId: data.connectionId, result }, "connection reconciled");
+      } catch (err) {
+        if (isAppError(err) && err.code === "not_found") return; // deleted meanwhile
+        const message = isAppError(err) && err.expose ? err.message : "an internal error; see the worker's log";
+        if (finalAttempt) await record(deps.db, scope, data.connectionId, `failed: ${message}`, message).catch(() => {});
+        throw err;
+      }
+    },
+  });
+}
+
+/** What the loop needs. */
+export interface ReconcileLoopDependencies {
+  db: Database;
+  logger: Logger;
+  tickMs: number;
+  reconcileSeconds: number;
+  enqueueReconcile: (data: ReconcileJobData) => Promise<void>;
+  enqueueDelivery: (data: DeliveryJobData) => Promise<void>;
+}
+
+/** One pass: queue the due reconciles and the stranded deliveries, prune old deliveries. */
+export async function runReconcileTick(deps: ReconcileLoopDependencies): Promise<void> {
+  const { due, stranded } = await unsafeAcrossTenants(
+    deps.db,
+    "connection upkeep: the due reconciles and stranded webhook deliveries of every organisation, claimed for one worker",
+    async (tx) => {
+      const { rows: due } = await tx.query<{ id: string; org_id: string }>(
+        `with due as (select id from connections where next_reconcile_at <= now() and installation_id is not null
+                      order by next_reconcile_at limit 50 for update skip locked)
+         update connections c set next_reconcile_at = now() + make_interval(secs => $1) from due where c.id = due.id returning c.id, c.org_id`,
+        [deps.reconcileSeconds],
+      );
+      const { rows: stranded } = await tx.query<{ org_id: string; connection_id: string; delivery_id: string }>(
+        `select org_id, connection_id, delivery_id from webhook_deliveries
+         where processed_at is null and received_at < now() - make_interval(secs => $1) order by received_at limit 100`,
+        [REQUEUE_AFTER_SECONDS],
+      );
+      await tx.query(
+        `delete from webhook_deliveries where ctid in (select ctid from webhook_deliveries where received_at < now() - make_interval(days => $1) limit 10000)`,
+        [DELIVERY_RETENTION_DAYS],
+      );
+      return { due, stranded };
+    },
+  );
+  for (const c of due) await deps.enqueueReconcile({ orgId: c.org_id, connectionId: c.id });
+  for (const d of stranded) await deps.enqueueDelivery({ orgId: d.org_id, connectionId: d.connection_id, deliveryId: d.delivery_id });
+}
+
+/** Starts the loop; `stop` waits for the pass in progress. */
+export function startReconcileLoop(deps: ReconcileLoopDependencies): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = runReconcileTick(deps)
+        .catch((err: unknown) => deps.logger.warn({ err }, "connection upkeep failed"))
+        .finally(() => {
+          if (!stopped) schedule();
+        });
+    }, deps.tickMs);
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
