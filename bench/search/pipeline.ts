@@ -98,7 +98,14 @@ export interface ServeProcess {
 }
 
 /** Starts `ctxpipe serve` (all roles in one process) and waits until /.status answers ok. */
-export async function startServe(options: { databaseUrl: string; dataDir: string; logFile: string; nodeArgs?: string[] }): Promise<ServeProcess> {
+export async function startServe(options: {
+  databaseUrl: string;
+  dataDir: string;
+  logFile: string;
+  nodeArgs?: string[];
+  /** More environment (e.g. GITHUB_API_URL for bench:freshness). */
+  env?: Record<string, string>;
+}): Promise<ServeProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   await fs.mkdir(options.dataDir, { recursive: true });
@@ -112,6 +119,7 @@ export async function startServe(options: { databaseUrl: string; dataDir: string
     CTXPIPE_DATA_DIR: options.dataDir,
     CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
     LOG_LEVEL: "info",
+    ...options.env,
   });
   const log = createWriteStream(options.logFile);
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, "serve"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });

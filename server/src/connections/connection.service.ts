@@ -103,8 +103,8 @@ export interface ConnectionRow {
 }
 
 /** The GitHub permissions and events the App needs (read-only). */
-const GITHUB_PERMISSIONS: Record<string, "read"> = { contents: "read", metadata: "read" };
-const GITHUB_EVENTS = ["push", "repository", "installation", "installation_repositories"];
+export const GITHUB_PERMISSIONS: Record<string, "read"> = { contents: "read", metadata: "read" };
+export const GITHUB_EVENTS = ["push", "repository", "installation", "installation_repositories"];
 
 /** A new public connection id: `con_` and 20 base-36 characters (about 103 bits). */
 export function newConnectionId(): string {
@@ -116,7 +116,11 @@ export function newConnectionId(): string {
 /** The web app's page GitHub sends the admin back to after installing (it finishes the binding). */
 export const GITHUB_SETUP_PATH = "/github/setup";
 
-function registrationOf(baseUrl: string, id: string): GithubRegistration {
+/** The web app's page GitHub sends the admin back to after creating an App from a manifest. */
+export const GITHUB_MANIFEST_PATH = "/github/manifest";
+
+/** The registration values of connection `id` on this instance. */
+export function registrationOf(baseUrl: string, id: string): GithubRegistration {
   return {
     homepageUrl: baseUrl,
     callbackUrl: `${baseUrl}${GITHUB_SETUP_PATH}`,
@@ -178,7 +182,7 @@ function checkPrivateKey(pem: string): void {
 }
 
 /** The API URL: https only (http too with allowLocal), without a trailing slash. */
-function normaliseApiUrl(raw: string, allowLocal: boolean): string {
+export function normaliseApiUrl(raw: string, allowLocal: boolean): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -206,14 +210,16 @@ export async function findConnectionRow(tx: Queryable, id: string): Promise<Conn
  * @throws invalid_input (private key, API URL), conflict (name taken), secrets_unavailable.
  */
 export async function createGithubConnection(
-  deps: ConnectionDependencies,
+  deps: Pick<ConnectionDependencies, "db" | "secretBox" | "baseUrl" | "defaultApiUrl" | "allowLocal">,
   actor: OrgActor,
   input: GithubConnectionInput,
+  /** From the App-manifest flow: the id promised in the App's webhook URL, and GitHub's secret. */
+  preset?: { id: string; webhookSecret: string },
 ): Promise<{ connection: Connection; webhookSecret: string }> {
   checkPrivateKey(input.privateKey);
   const apiUrl = normaliseApiUrl(input.apiUrl ?? deps.defaultApiUrl, deps.allowLocal);
-  const webhookSecret = randomBytes(32).toString("hex");
-  const id = newConnectionId();
+  const webhookSecret = preset?.webhookSecret ?? randomBytes(32).toString("hex");
+  const id = preset?.id ?? newConnectionId();
   const row = await withTenant(deps.db, actor, async (tx) => {
     const { rows: taken } = await tx.query("select 1 from connections where name = $1", [input.name]);
     if (taken.length > 0) throw conflict(`A connection named "${input.name}" already exists.`);

@@ -16,6 +16,8 @@ import { registerConnectionRoutes } from "./connection.route.js";
 import { deliveryJob, type DeliveryJobData } from "./github/delivery.job.js";
 import { createGithubApps } from "./github/github-apps.js";
 import { registerInstallationRoutes } from "./github/installation.route.js";
+import { registerManifestRoutes } from "./github/manifest.route.js";
+import { createOutboundFetch } from "./github/outbound-fetch.js";
 import { reconcileJob, startReconcileLoop } from "./github/reconcile.js";
 
 export { newConnectionId, type Connection } from "./connection.service.js";
@@ -44,11 +46,8 @@ export interface ConnectionsDependencies {
 export function createConnections(deps: ConnectionsDependencies): Connections {
   const { config, db, secretBox, linked, queue } = deps;
   const logger = deps.logger.child({ module: "connections" });
-  const apps = createGithubApps({
-    db,
-    secretBox,
-    outbound: { allowedHosts: config.repositories.allowedHosts, timeoutMs: 15_000 },
-  });
+  const outboundFetch = createOutboundFetch({ allowedHosts: config.repositories.allowedHosts, timeoutMs: 15_000 });
+  const apps = createGithubApps({ db, secretBox, fetch: outboundFetch });
   const jobs = { webhook: deliveryJob({ db, apps, linked }), reconcile: reconcileJob({ db, apps, linked }) };
   const enqueueDelivery = async (data: DeliveryJobData) => {
     // The delivery row is committed: a lost queueing is repaired by the upkeep loop's re-queue.
@@ -65,6 +64,18 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
     jobs,
     credentials: (orgId, connectionId) => apps.credentials(orgId, connectionId),
     registerRoutes(router) {
+      // Before the routes with a {connectionId}: /connections/github-manifest is not an id.
+      registerManifestRoutes(router, {
+        db,
+        secretBox,
+        baseUrl: config.baseUrl,
+        defaultApiUrl: config.github.apiUrl,
+        allowLocal: config.repositories.allowLocal,
+        get authSecret() {
+          return authSecret();
+        },
+        fetch: outboundFetch,
+      });
       registerConnectionRoutes(router, {
         db,
         secretBox,

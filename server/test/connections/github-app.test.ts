@@ -92,7 +92,13 @@ describe("GitHub App connection", () => {
 
   before(async () => {
     github = await startFakeGithub();
-    app = await startTestApp({ env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", CTXPIPE_GIT_ALLOWED_HOSTS: "127.0.0.1", GITHUB_API_URL: github.apiUrl } });
+    app = await startTestApp({ env: {
+        CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
+        CTXPIPE_GIT_ALLOWED_HOSTS: "127.0.0.1",
+        GITHUB_API_URL: github.apiUrl,
+        // The upkeep loop looks every second (re-queues stranded deliveries).
+        CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS: "1",
+      } });
     owner = await signUp(app);
     org = await createOrgAs(app, owner);
     api = await github.addRepository("acme/api", { "src/server.ts": "export function handleRequest() {\n  return 'served by acme api';\n}\n" });
@@ -185,6 +191,23 @@ describe("GitHub App connection", () => {
     assert.deepEqual(github.schemaErrors, []);
   });
 
+  it("queues again a recorded delivery whose job was lost", async () => {
+    const repo = (await repositoryNamed("acme/api"))!;
+    const commit = await github.push(api.id, { "src/stranded.ts": "export const note = 'recorded but never queued';\n" }, "stranded");
+    // As if the process died between committing the delivery and queueing its job.
+    const action = { kind: "push", repositoryId: api.id, ref: "refs/heads/main", defaultBranch: "main", after: commit };
+    await app.running.platform.db.unsafeSystem.query(
+      `insert into webhook_deliveries (org_id, connection_id, delivery_id, event, action, received_at)
+       select org_id, id, 'stranded-1', 'push', $2, now() - interval '2 minutes' from connections where id = $1`,
+      [connection.id, JSON.stringify(action)],
+    );
+    await waitForRepository(app, owner, org.slug, repo.id, (r) => r.indexedCommit === commit);
+    const { rows } = await app.running.platform.db.unsafeSystem.query<{ result: string }>(
+      "select result from webhook_deliveries where delivery_id = 'stranded-1' and processed_at is not null",
+    );
+    assert.match(rows[0]?.result ?? "", /index run queued/);
+  });
+
   it("follows repositories added, renamed and removed, and the installation's suspension and removal", async () => {
     const added = example("installation_repositories", "added");
     Object.assign(added, { installation: { id: installation.id }, repositories_added: [{ id: web.id, name: "web", full_name: web.fullName, private: true }] });
@@ -234,6 +257,49 @@ describe("GitHub App connection", () => {
     // Nothing indexed is lost: the repository stays searchable.
     assert.equal((await search("pushed after the rename")).length, 1);
     assert.deepEqual(github.schemaErrors, []);
+  });
+
+  it("creates the App from a manifest (the one-click path) and takes GitHub's webhook secret", async () => {
+    const made = await call(app, "POST", `/api/v1/orgs/${org.slug}/connections/github-manifest`, {
+      as: owner,
+      body: { name: "ctxpipe acme", githubOrganization: "acme" },
+    });
+    assert.equal(made.status, 200, made.text);
+    assert.match(made.json.postUrl, new RegExp(`^${github.apiUrl}/organizations/acme/settings/apps/new\\?state=`));
+    const manifest = JSON.parse(made.json.manifest);
+    assert.equal(manifest.hook_attributes.url, `http://localhost:3000/api/v1/webhook/github/${made.json.connectionId}`);
+    assert.equal(manifest.redirect_url, "http://localhost:3000/github/manifest");
+    assert.deepEqual(manifest.default_permissions, { contents: "read", metadata: "read" });
+    assert.deepEqual(manifest.default_events, ["push", "repository", "installation", "installation_repositories"]);
+
+    // The browser POSTs the manifest to GitHub, which redirects back with a code and the state.
+    const code = github.createAppFromManifest(made.json.manifest);
+    const state = new URL(made.json.postUrl).searchParams.get("state")!;
+    const converted = await call(app, "POST", `/api/v1/orgs/${org.slug}/connections/github-manifest/conversions`, { as: owner, body: { code, state } });
+    assert.equal(converted.status, 201, converted.text);
+    assert.equal(converted.json.connection.id, made.json.connectionId);
+    assert.equal(converted.json.connection.config.appId, github.app.id);
+    assert.equal(converted.json.connection.name, "ctxpipe acme");
+    assert.equal(converted.json.webhookSecret, undefined, "GitHub holds the secret already: it is not shown");
+    // The code works once.
+    const again = await call(app, "POST", `/api/v1/orgs/${org.slug}/connections/github-manifest/conversions`, { as: owner, body: { code, state } });
+    assert.equal(again.status, 404, again.text);
+
+    // GitHub signs deliveries with the secret it generated: the connection accepts them.
+    const body = JSON.stringify(example("ping"));
+    const res = await fetch(`${app.url}/api/v1/webhook/github/${made.json.connectionId}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "ping",
+        "x-github-delivery": crypto.randomUUID(),
+        "x-hub-signature-256": await sign(github.manifestApp!.webhookSecret, body),
+      },
+      body,
+    });
+    assert.equal(res.status, 202);
+    assert.deepEqual(github.schemaErrors, []);
+    assert.equal((await call(app, "DELETE", `/api/v1/orgs/${org.slug}/connections/${made.json.connectionId}`, { as: owner })).status, 204);
   });
 
   it("refuses tampered or foreign states, other Apps' installations, one bound elsewhere, and non-admins", async () => {

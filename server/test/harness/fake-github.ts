@@ -120,6 +120,15 @@ export interface FakeGithub {
   /** Renames (or transfers, with another owner) a repository; its clone URL follows. */
   rename(repositoryId: number, fullName: string): Promise<void>;
   cloneUrl(repositoryId: number): string;
+  /**
+   * What GitHub does with a manifest POSTed to its "new App" page: creates the App (this fake's
+   * one, named as the manifest says) and returns the one-time code its redirect carries.
+   */
+  createAppFromManifest(manifest: string): string;
+  /** The webhook secret and hook URL of the App made from the last manifest. */
+  manifestApp?: { webhookSecret: string; hookUrl: string; redirectUrl: string; name: string };
+  /** An installation token minted outside the API (for a benchmark's baseline clone). */
+  mintToken(installationId: number): string;
   stop(): Promise<void>;
 }
 
@@ -145,6 +154,7 @@ export async function startFakeGithub(options: { appId?: number; slug?: string }
   const publicKey = createPublicKey(privateKey);
   const appId = options.appId ?? 4242;
   const tokens = new Map<string, { installationId: number; expiresAt: number }>();
+  const manifestCodes = new Map<string, { name: string; webhookSecret: string; events: string[] }>();
   let nextId = 500_000;
 
   const tokenOf = (header: string | undefined) => /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? "")?.[1];
@@ -231,6 +241,23 @@ export async function startFakeGithub(options: { appId?: number; slug?: string }
         return { answer: { status: 201, body, route: "/app/installations/{installation_id}/access_tokens" }, auth: "jwt" };
       }
       return { answer: notFound, auth: "jwt" };
+    }
+    // POST /app-manifests/{code}/conversions: no credentials; the code works once.
+    if (method === "POST" && parts[0] === "app-manifests" && parts[2] === "conversions") {
+      const made = manifestCodes.get(parts[1] ?? "");
+      if (!made) return { answer: notFound, auth: "none" };
+      manifestCodes.delete(parts[1]!);
+      const body = example("integration-from-manifest");
+      Object.assign(body, {
+        id: appId,
+        slug: fake.app.slug,
+        name: made.name,
+        pem: fake.app.privateKey,
+        webhook_secret: made.webhookSecret,
+        permissions: { contents: "read", metadata: "read" },
+        events: made.events,
+      });
+      return { answer: { status: 201, body, route: "/app-manifests/{code}/conversions" }, auth: "none" };
     }
     const installation = installationOfToken(token);
     if (!installation) return { answer: unauthorized, auth: "refused" };
@@ -321,6 +348,19 @@ export async function startFakeGithub(options: { appId?: number; slug?: string }
       Object.assign(repo, { fullName, dir });
     },
     cloneUrl: (repositoryId) => `${git.url(fake.repositories.get(repositoryId)!.fullName)}.git`,
+    createAppFromManifest(manifest) {
+      const m = JSON.parse(manifest) as { name: string; hook_attributes: { url: string }; redirect_url: string; default_events: string[] };
+      const code = randomBytes(10).toString("hex");
+      const webhookSecret = randomBytes(20).toString("hex");
+      manifestCodes.set(code, { name: m.name, webhookSecret, events: m.default_events });
+      fake.manifestApp = { webhookSecret, hookUrl: m.hook_attributes.url, redirectUrl: m.redirect_url, name: m.name };
+      return code;
+    },
+    mintToken(installationId) {
+      const minted = `ghs_${randomBytes(18).toString("hex")}`;
+      tokens.set(minted, { installationId, expiresAt: Date.now() + 3600_000 });
+      return minted;
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -307,6 +307,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{orgSlug}/connections/github-manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A GitHub App manifest for this instance: POST it (form field `manifest`) to `postUrl` and GitHub creates the App */
+        post: operations["postOrgsOrgSlugConnectionsGithubManifest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/connections/github-manifest/conversions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish the manifest flow: exchange GitHub's one-time code for the App and create its connection */
+        post: operations["postOrgsOrgSlugConnectionsGithubManifestConversions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{orgSlug}/invitations": {
         parameters: {
             query?: never;
@@ -3684,6 +3718,306 @@ export interface operations {
             };
             /** @description Not installed yet (`github_not_installed`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOrgsOrgSlugConnectionsGithubManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description GitHub Enterprise Server's API URL */
+                    apiUrl?: string;
+                    /** @description Create the App under this GitHub organisation instead of your own account */
+                    githubOrganization?: string;
+                    /** @description The App's name on GitHub (unique there; at most 34 characters) */
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The manifest and where to POST it (valid for an hour) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connectionId: string;
+                        expiresAt: string;
+                        manifest: string;
+                        postUrl: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOrgsOrgSlugConnectionsGithubManifestConversions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    state: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created (pending until installed) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connection: {
+                            config: {
+                                apiUrl: string;
+                                appId: number;
+                                appSlug: string;
+                            };
+                            createdAt: string;
+                            id: string;
+                            installation: {
+                                account: string;
+                                accountType: string;
+                                id: number;
+                            } | null;
+                            lastDelivery: {
+                                at: string;
+                                event: string;
+                                result: string;
+                            } | null;
+                            lastError: string | null;
+                            lastReconcile: {
+                                at: string;
+                                result: string;
+                            } | null;
+                            name: string;
+                            /** @description What an admin should do next */
+                            nextStep: string | null;
+                            /** @description What to enter on GitHub when registering the App */
+                            registration: {
+                                callbackUrl: string;
+                                events: string[];
+                                homepageUrl: string;
+                                permissions: {
+                                    [key: string]: "read";
+                                };
+                                setupUrl: string;
+                                webhookUrl: string;
+                            };
+                            selection: {
+                                autoAdd: boolean;
+                                /** @enum {string} */
+                                repositories: "all" | "some";
+                            } | null;
+                            /** @enum {string} */
+                            status: "pending" | "active" | "suspended" | "error";
+                            /** @constant */
+                            type: "github";
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+            /** @description The state is not valid or has expired (`invalid_install_state`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description GitHub does not know the code (used or expired: `github_not_found`) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

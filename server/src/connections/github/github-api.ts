@@ -55,8 +55,8 @@ export interface GithubApi {
   branchHead(installationId: number, fullName: string, branch: string): Promise<string | null>;
 }
 
-/** Maps an Octokit or network failure to an AppError that says what to fix. */
-function explain(err: unknown, what: string): AppError {
+/** Maps an Octokit or network failure to an AppError that says what to fix (never with a token). */
+export function explainGithubError(err: unknown, what: string): AppError {
   if (err instanceof AppError) return err;
   const status = (err as { status?: number }).status;
   const cause = (err as { cause?: unknown }).cause;
@@ -90,7 +90,7 @@ export function createGithubApi(credentials: GithubAppCredentials, fetchImpl: ty
       return minted.token;
     } catch (err) {
       tokens.delete(installationId);
-      throw explain(err, "Minting an installation token");
+      throw explainGithubError(err, "Minting an installation token");
     }
   };
 
@@ -111,7 +111,7 @@ export function createGithubApi(credentials: GithubAppCredentials, fetchImpl: ty
           suspended: data.suspended_at !== null && data.suspended_at !== undefined,
         };
       } catch (err) {
-        throw explain(err, `Reading installation ${installationId}`);
+        throw explainGithubError(err, `Reading installation ${installationId}`);
       }
     },
     installationToken,
@@ -137,7 +137,7 @@ export function createGithubApi(credentials: GithubAppCredentials, fetchImpl: ty
           }
         }
       } catch (err) {
-        throw explain(err, "Listing the installation's repositories");
+        throw explainGithubError(err, "Listing the installation's repositories");
       }
       return { repositories: repositories.slice(0, MAX_INSTALLATION_REPOSITORIES).sort((a, b) => a.fullName.localeCompare(b.fullName)), truncated: true };
     },
@@ -154,7 +154,7 @@ export function createGithubApi(credentials: GithubAppCredentials, fetchImpl: ty
         return data.commit.sha;
       } catch (err) {
         if ((err as { status?: number }).status === 404) return null;
-        throw explain(err, `Reading the head of ${fullName}`);
+        throw explainGithubError(err, `Reading the head of ${fullName}`);
       }
     },
   };

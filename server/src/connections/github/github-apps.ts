@@ -11,7 +11,6 @@ import { AppError, notFound } from "../../platform/errors.js";
 import type { GitCredentials } from "../../repositories/index.js";
 import { readSecret } from "../../secrets/index.js";
 import { createGithubApi, type GithubApi } from "./github-api.js";
-import { createOutboundFetch, type OutboundPolicy } from "./outbound-fetch.js";
 
 /** A connection's GitHub configuration (connections.config). */
 export interface GithubConfig {
@@ -38,8 +37,8 @@ export interface GithubApps {
 }
 
 /** Builds the registry. */
-export function createGithubApps(deps: { db: Database; secretBox: SecretBox | undefined; outbound: OutboundPolicy }): GithubApps {
-  const outboundFetch = createOutboundFetch(deps.outbound);
+export function createGithubApps(deps: { db: Database; secretBox: SecretBox | undefined; fetch: typeof fetch }): GithubApps {
+  const outboundFetch = deps.fetch;
   const clients = new Map<string, { key: string; api: GithubApi }>();
 
   const of = async (scope: TenantScope, connectionId: string): Promise<GithubAppHandle> => {

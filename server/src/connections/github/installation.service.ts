@@ -64,7 +64,7 @@ export async function installUrl(
 ): Promise<{ url: string; expiresAt: string }> {
   const connection = await getConnection(deps, actor, connectionId);
   const expiresAt = Date.now() + INSTALL_STATE_TTL_MS;
-  const state = signInstallState(deps.authSecret, { connectionId, orgSlug, userId: actor.userId, expiresAt });
+  const state = signInstallState(deps.authSecret, { purpose: "install", connectionId, orgSlug, userId: actor.userId, expiresAt });
   const web = githubWebUrl(connection.config.apiUrl);
   const path = web === "https://github.com" ? "apps" : "github-apps";
   return {
@@ -86,7 +86,7 @@ export async function bindInstallation(
   input: { installationId: number; state: string },
 ): Promise<Connection> {
   const handle = await deps.apps.of(actor, connectionId); // 404 for another org's connection, before anything else
-  const state = verifyInstallState(deps.authSecret, input.state);
+  const state = verifyInstallState(deps.authSecret, input.state, "install");
   if (state.connectionId !== connectionId || state.orgSlug !== orgSlug) {
     throw new AppError("invalid_install_state", 400, "The installation link belongs to another connection; start again from ctxpipe.", { expose: true });
   }
