@@ -9,11 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
+import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { sign } from "@octokit/webhooks-methods";
 import { startFakeGithub, type FakeGithub, type FakeInstallation, type FakeRepository } from "../harness/fake-github.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
+import { createLogger } from "../../src/platform/logging.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
 const EXAMPLES = createRequire(import.meta.url)("@octokit/webhooks-examples") as { name: string; examples: Record<string, any>[] }[];
@@ -42,6 +44,8 @@ describe("GitHub App connection", () => {
   let api: FakeRepository;
   let web: FakeRepository;
   let installation: FakeInstallation;
+  /** Everything the app logs, at debug level. */
+  const logLines: string[] = [];
 
   const base = () => `/api/v1/orgs/${org.slug}/connections/${connection.id}`;
   const repositoryJson = (repo: FakeRepository) => ({
@@ -92,13 +96,22 @@ describe("GitHub App connection", () => {
 
   before(async () => {
     github = await startFakeGithub();
-    app = await startTestApp({ env: {
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    app = await startTestApp({
+      logger: createLogger("debug", sink),
+      env: {
         CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
         CTXPIPE_GIT_ALLOWED_HOSTS: "127.0.0.1",
         GITHUB_API_URL: github.apiUrl,
         // The upkeep loop looks every second (re-queues stranded deliveries).
         CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS: "1",
-      } });
+      },
+    });
     owner = await signUp(app);
     org = await createOrgAs(app, owner);
     api = await github.addRepository("acme/api", { "src/server.ts": "export function handleRequest() {\n  return 'served by acme api';\n}\n" });
@@ -348,5 +361,20 @@ describe("GitHub App connection", () => {
     foreign.installation = { id: 12345 };
     await deliver("push", foreign);
     assert.match((await connectionView()).lastDelivery.result, /installation 12345 is not this connection's/);
+  });
+
+  it("(after all the above) never wrote an installation token, the private key or the webhook secret to the log or the database", async () => {
+    const secrets = [...github.issuedTokens(), secret, github.app.privateKey.split("\n")[1]!];
+    assert.ok(
+      github.issuedTokens().length > 0 && logLines.length > 100,
+      `the journey ran and logged (${github.issuedTokens().length} tokens, ${logLines.length} lines)`,
+    );
+    for (const line of logLines) for (const s of secrets) assert.ok(!line.includes(s), `logged a secret: ${line.slice(0, 200)}`);
+    const dump = await app.running.platform.db.unsafeSystem.query<{ t: string }>(
+      `select string_agg(t::text, ' ') as t from (
+         select row_to_json(r)::text as t from repositories r union all select row_to_json(c)::text from connections c
+         union all select row_to_json(w)::text from webhook_deliveries w union all select row_to_json(a)::text from audit_events a) x`,
+    );
+    for (const s of secrets) assert.ok(!dump.rows[0]!.t.includes(s), "a secret is stored in plain text");
   });
 });

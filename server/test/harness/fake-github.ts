@@ -109,6 +109,8 @@ export interface FakeGithub {
   installations: Map<number, FakeInstallation>;
   /** Installation tokens minted so far. */
   tokensMinted: number;
+  /** Every token minted (to check none leaks into logs or the database). */
+  issuedTokens(): string[];
   /** API requests seen: method, path and how they authenticated. */
   requests: { method: string; path: string; auth: "jwt" | "token" | "none" | "refused" }[];
   /** Responses that did not match GitHub's schema (tests expect none). */
@@ -312,6 +314,7 @@ export async function startFakeGithub(options: { appId?: number; slug?: string }
     repositories: new Map(),
     installations: new Map(),
     tokensMinted: 0,
+    issuedTokens: () => [...tokens.keys()],
     requests: [],
     schemaErrors: [],
     async addRepository(fullName, files, repoOptions = {}) {
