@@ -592,6 +592,8 @@ create table public.webhook_deliveries (
   processed_at timestamp with time zone,
   result text,
   action jsonb,
+  queued_at timestamp with time zone,
+  claimed_at timestamp with time zone,
   constraint webhook_deliveries_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id) ON DELETE CASCADE,
   constraint webhook_deliveries_delivery_id_check CHECK (((length(delivery_id) >= 1) AND (length(delivery_id) <= 100))),
   constraint webhook_deliveries_event_check CHECK (((length(event) >= 1) AND (length(event) <= 100))),

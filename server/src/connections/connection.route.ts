@@ -6,7 +6,15 @@
 import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { createGithubConnection, deleteConnection, getConnection, listConnections, type ConnectionDependencies } from "./connection.service.js";
+import {
+  createGithubConnection,
+  deleteConnection,
+  getConnection,
+  listConnections,
+  rotateWebhookSecret,
+  updateConnection,
+  type ConnectionDependencies,
+} from "./connection.service.js";
 import { acceptGithubDelivery, type WebhookDependencies } from "./github-webhook.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
@@ -26,7 +34,7 @@ export const connectionSchema = z.object({
       setupUrl: z.string(),
       webhookUrl: z.string(),
       permissions: z.record(z.string(), z.literal("read")),
-      events: z.array(z.string()),
+      events: z.array(z.string()).describe("The events to subscribe to (installation events reach every App without subscribing)"),
     })
     .describe("What to enter on GitHub when registering the App"),
   installation: z.object({ id: z.number(), account: z.string(), accountType: z.string() }).nullable(),
@@ -116,6 +124,38 @@ export function registerConnectionRoutes(router: ApiRouter, deps: ConnectionDepe
       params: connectionParams,
       responses: { 200: { description: "The connection", schema: connectionSchema } },
       handler: async (c, { params }) => c.json(await getConnection(deps, orgActorOf(c), params.connectionId)),
+    })
+    .add({
+      method: "patch",
+      path: "/api/v1/orgs/{orgSlug}/connections/{connectionId}",
+      summary: "Rename a connection, or give it the App's new slug or private key (its repositories stay)",
+      tags: ["Connections"],
+      access: "org",
+      minRole: "admin",
+      params: connectionParams,
+      body: z
+        .object({
+          name: z.string().trim().min(1).max(100).optional(),
+          appSlug: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, "the App's slug, as in https://github.com/apps/<slug>")
+            .optional(),
+          privateKey: z.string().min(1).max(16_384).optional().describe("A new private key (PEM) generated for the same App"),
+        })
+        .strict(),
+      responses: { 200: { description: "Updated", schema: connectionSchema }, 409: { description: "Name taken (`conflict`)" } },
+      handler: async (c, { params, body }) => c.json(await updateConnection(deps, orgActorOf(c), params.connectionId, body)),
+    })
+    .add({
+      method: "post",
+      path: "/api/v1/orgs/{orgSlug}/connections/{connectionId}/webhook-secret",
+      summary: "Replace the webhook secret; the new one is answered once (enter it on GitHub next)",
+      tags: ["Connections"],
+      access: "org",
+      minRole: "admin",
+      params: connectionParams,
+      responses: { 200: { description: "The new secret, shown once", schema: z.object({ webhookSecret: z.string() }) } },
+      handler: async (c, { params }) => c.json(await rotateWebhookSecret(deps, orgActorOf(c), params.connectionId)),
     })
     .add({
       method: "delete",

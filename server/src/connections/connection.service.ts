@@ -11,7 +11,7 @@ import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
 import { withTenant, type TenantScope, type Queryable } from "../platform/db/tenant.js";
 import { conflict, invalidInput, notFound } from "../platform/errors.js";
-import { deleteSecret, storeSecret } from "../secrets/index.js";
+import { deleteSecret, readSecret, replaceSecret, storeSecret } from "../secrets/index.js";
 
 /** What GitHub must be told about the App, from this instance's origin and the connection id. */
 export interface GithubRegistration {
@@ -20,6 +20,7 @@ export interface GithubRegistration {
   setupUrl: string;
   webhookUrl: string;
   permissions: Record<string, "read">;
+  /** The events to tick on GitHub's form. */
   events: string[];
 }
 
@@ -57,7 +58,12 @@ export interface StoredConfig {
   appSlug: string;
   apiUrl: string;
   account?: { login: string; type: string };
-  selection?: RepositorySelection;
+  /**
+   * The selection, and the GitHub ids of every repository the installation offered when it was
+   * made or since (`known`): only repositories outside it are new, so auto-add never brings back
+   * one left out of the pick or deleted from ctxpipe.
+   */
+  selection?: RepositorySelection & { known?: number[] };
 }
 
 /** What creating a GitHub connection takes. */
@@ -104,7 +110,8 @@ export interface ConnectionRow {
 
 /** The GitHub permissions and events the App needs (read-only). */
 export const GITHUB_PERMISSIONS: Record<string, "read"> = { contents: "read", metadata: "read" };
-export const GITHUB_EVENTS = ["push", "repository", "installation", "installation_repositories"];
+/** The events to subscribe to; `installation` and `installation_repositories` reach every App unasked. */
+export const GITHUB_EVENTS = ["push", "repository"];
 
 /** A new public connection id: `con_` and 20 base-36 characters (about 103 bits). */
 export function newConnectionId(): string {
@@ -156,7 +163,7 @@ export function presentConnection(baseUrl: string, r: ConnectionRow): Connection
     registration: registrationOf(baseUrl, r.id),
     installation:
       r.installation_id === null ? null : { id: Number(r.installation_id), account: r.config.account?.login ?? "", accountType: r.config.account?.type ?? "" },
-    selection: r.config.selection ?? null,
+    selection: r.config.selection ? { repositories: r.config.selection.repositories, autoAdd: r.config.selection.autoAdd } : null,
     lastDelivery: r.last_delivery && { at: r.last_delivery.at, event: r.last_delivery.event, result: r.last_delivery.result },
     lastReconcile: r.last_reconcile,
     lastError: r.last_error,
@@ -247,6 +254,65 @@ export async function createGithubConnection(
     return rows[0]!;
   });
   return { connection: presentConnection(deps.baseUrl, row), webhookSecret };
+}
+
+/** What an admin may change on a connection. */
+export interface ConnectionUpdate {
+  name?: string;
+  appSlug?: string;
+  /** A new private key of the same App (after generating one on GitHub). */
+  privateKey?: string;
+}
+
+/**
+ * Changes a connection's name, App slug or private key in place (its repositories stay).
+ * @throws invalid_input (private key), conflict (name taken), not_found.
+ */
+export async function updateConnection(deps: ConnectionDependencies, actor: OrgActor, id: string, input: ConnectionUpdate): Promise<Connection> {
+  if (input.privateKey !== undefined) checkPrivateKey(input.privateKey);
+  const row = await withTenant(deps.db, actor, async (tx) => {
+    const current = await findConnectionRow(tx, id);
+    if (input.name !== undefined && input.name !== current.name) {
+      const { rows: taken } = await tx.query("select 1 from connections where name = $1 and id <> $2", [input.name, id]);
+      if (taken.length > 0) throw conflict(`A connection named "${input.name}" already exists.`);
+    }
+    const config = { ...current.config, ...(input.appSlug !== undefined ? { appSlug: input.appSlug } : {}) };
+    const { rows } = await tx.query<ConnectionRow>(
+      `update connections set name = coalesce($2, name), config = $3, last_error = case when $4 then null else last_error end, updated_at = now()
+       where id = $1 returning *`,
+      [id, input.name ?? null, JSON.stringify(config), input.privateKey !== undefined],
+    );
+    await recordAudit(tx, actor, {
+      action: "connection.updated",
+      targetType: "connection",
+      targetId: id,
+      details: { fields: Object.keys(input).filter((k) => input[k as keyof ConnectionUpdate] !== undefined) },
+    });
+    return rows[0]!;
+  });
+  if (input.privateKey !== undefined && row.secret_id) {
+    const stored = JSON.parse(await readSecret(deps.db, deps.secretBox, actor, row.secret_id)) as { privateKey: string; webhookSecret: string };
+    await replaceSecret(deps.db, deps.secretBox, actor, row.secret_id, JSON.stringify({ ...stored, privateKey: input.privateKey }));
+    deps.forget(id); // the next call builds a client with the new key
+  }
+  return presentConnection(deps.baseUrl, row);
+}
+
+/**
+ * Replaces the connection's webhook secret with a new one, answered this once: enter it on
+ * GitHub next; deliveries signed with the old one are refused (401) from now on.
+ */
+export async function rotateWebhookSecret(deps: ConnectionDependencies, actor: OrgActor, id: string): Promise<{ webhookSecret: string }> {
+  const row = await withTenant(deps.db, actor, async (tx) => {
+    const found = await findConnectionRow(tx, id);
+    await recordAudit(tx, actor, { action: "connection.secret_rotated", targetType: "connection", targetId: id });
+    return found;
+  });
+  if (!row.secret_id) throw notFound("connection");
+  const webhookSecret = randomBytes(32).toString("hex");
+  const stored = JSON.parse(await readSecret(deps.db, deps.secretBox, actor, row.secret_id)) as { privateKey: string; webhookSecret: string };
+  await replaceSecret(deps.db, deps.secretBox, actor, row.secret_id, JSON.stringify({ ...stored, webhookSecret }));
+  return { webhookSecret };
 }
 
 /** The organisation's connections, oldest first. */

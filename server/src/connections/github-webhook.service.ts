@@ -83,17 +83,19 @@ export async function acceptGithubDelivery(deps: WebhookDependencies, delivery: 
   const result = "ignored" in distilled ? distilled.ignored : "queued";
   const { duplicate, pending } = await withTenant(deps.db, scope, async (tx) => {
     const inserted = await tx.query(
-      `insert into webhook_deliveries (org_id, connection_id, delivery_id, event, action, processed_at, result)
-       values ($1, $2, $3, $4, $5, case when $5::jsonb is null then now() end, case when $5::jsonb is null then $6 end)
+      `insert into webhook_deliveries (org_id, connection_id, delivery_id, event, action, processed_at, result, queued_at)
+       values ($1, $2, $3, $4, $5, case when $5::jsonb is null then now() end, case when $5::jsonb is null then $6 end,
+               case when $5::jsonb is not null then now() end)
        on conflict (connection_id, delivery_id) do nothing`,
       [connection.org_id, delivery.connectionId, delivery.deliveryId, delivery.event, action && JSON.stringify(action), result],
     );
     if (inserted.rowCount === 0) {
       // GitHub redelivers what it thinks failed: queue it again if it was never processed.
-      const { rows: again } = await tx.query("select 1 from webhook_deliveries where connection_id = $1 and delivery_id = $2 and processed_at is null", [
-        delivery.connectionId,
-        delivery.deliveryId,
-      ]);
+      const { rows: again } = await tx.query(
+        `update webhook_deliveries set queued_at = now()
+         where connection_id = $1 and delivery_id = $2 and processed_at is null and claimed_at is null returning 1`,
+        [delivery.connectionId, delivery.deliveryId],
+      );
       return { duplicate: true, pending: again.length > 0 };
     }
     await tx.query(`update connections set last_delivery = $2, updated_at = now() where id = $1`, [

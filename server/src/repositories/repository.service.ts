@@ -275,7 +275,9 @@ export async function getRepositorySettings(db: Database, actor: OrgActor): Prom
 
 /**
  * Sets the organisation's default check interval; the repositories that follow it get their
- * next check within one new interval (spread), or none when it is 0.
+ * next check within one new interval (spread), or none when it is 0. Repositories a connection
+ * brought are kept fresh by its webhooks and reconciles instead (only their own interval, when
+ * set, schedules remote checks for them).
  */
 export async function updateRepositorySettings(db: Database, actor: OrgActor, input: RepositorySettings): Promise<RepositorySettings> {
   return withTenant(db, actor, async (tx) => {
@@ -286,7 +288,7 @@ export async function updateRepositorySettings(db: Database, actor: OrgActor, in
     );
     await tx.query(
       `update repositories set next_check_at = case when $1 = 0 then null else now() + make_interval(secs => $1 * random()) end
-       where refresh_interval_seconds is null and status <> 'unindexing'`,
+       where refresh_interval_seconds is null and status <> 'unindexing' and connection_id is null`,
       [input.refreshIntervalSeconds],
     );
     await recordAudit(tx, actor, { action: "repository_settings.updated", targetType: "org", targetId: actor.orgId, details: { ...input } });

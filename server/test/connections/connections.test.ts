@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { sign } from "@octokit/webhooks-methods";
 import { githubAppKey } from "../harness/github-app-key.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
@@ -41,7 +42,7 @@ describe("connections", () => {
     assert.deepEqual(connection.config, { appId: 123456, appSlug: "ctxpipe-acme", apiUrl: "https://api.github.com" });
     assert.equal(connection.registration.webhookUrl, `http://localhost:3000/api/v1/webhook/github/${connection.id}`);
     assert.deepEqual(connection.registration.permissions, { contents: "read", metadata: "read" });
-    assert.deepEqual(connection.registration.events, ["push", "repository", "installation", "installation_repositories"]);
+    assert.deepEqual(connection.registration.events, ["push", "repository"]);
 
     const { rows } = await app.running.platform.db.unsafeSystem.query<{ ciphertext: Buffer | string; config: unknown }>(
       "select s.ciphertext, c.config from connections c join org_secrets s on s.id = c.secret_id where c.id = $1",
@@ -96,5 +97,39 @@ describe("connections", () => {
     assert.equal((await call(app, "GET", `${base()}/${id}`, { as: owner })).status, 404);
     const left = await app.running.platform.db.unsafeSystem.query("select 1 from org_secrets where id = $1", [rows[0]!.secret_id]);
     assert.equal(left.rowCount, 0, "the encrypted key and secret are gone too");
+  });
+
+  it("renames, takes a new private key and replaces the webhook secret in place", async () => {
+    const created = await call(app, "POST", base(), { as: owner, body: body({ name: "Editable" }) });
+    const id = created.json.connection.id as string;
+    const deliver = async (secret: string) => {
+      const text = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
+      const res = await fetch(`${app.url}/api/v1/webhook/github/${id}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "ping",
+          "x-github-delivery": crypto.randomUUID(),
+          "x-hub-signature-256": await sign(secret, text),
+        },
+        body: text,
+      });
+      return res.status;
+    };
+    assert.equal((await call(app, "PATCH", `${base()}/${id}`, { as: member, body: { name: "Mine" } })).status, 403);
+    assert.equal((await call(app, "PATCH", `${base()}/${id}`, { as: owner, body: { name: "GitHub" } })).status, 409);
+    assert.equal((await call(app, "PATCH", `${base()}/${id}`, { as: owner, body: { privateKey: "not a key" } })).status, 400);
+    const newKey = githubAppKey();
+    const patched = await call(app, "PATCH", `${base()}/${id}`, { as: owner, body: { name: "Edited", appSlug: "ctxpipe-edited", privateKey: newKey } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.deepEqual([patched.json.name, patched.json.config.appSlug], ["Edited", "ctxpipe-edited"]);
+
+    assert.equal(await deliver(created.json.webhookSecret), 202);
+    assert.equal((await call(app, "POST", `${base()}/${id}/webhook-secret`, { as: member })).status, 403);
+    const rotated = await call(app, "POST", `${base()}/${id}/webhook-secret`, { as: owner });
+    assert.equal(rotated.status, 200, rotated.text);
+    assert.notEqual(rotated.json.webhookSecret, created.json.webhookSecret);
+    assert.equal(await deliver(created.json.webhookSecret), 401, "the old secret no longer opens the webhook");
+    assert.equal(await deliver(rotated.json.webhookSecret), 202);
   });
 });

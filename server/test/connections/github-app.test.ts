@@ -191,6 +191,9 @@ describe("GitHub App connection", () => {
   it("repairs a push whose delivery was lost when the reconcile runs", async () => {
     const repo = (await repositoryNamed("acme/api"))!;
     const commit = await github.push(api.id, { "src/lost.ts": "export const note = 'delivery never arrived';\n" }, "lost delivery");
+    // Access to a new repository granted on GitHub, its installation_repositories delivery lost too.
+    const docs = await github.addRepository("acme/docs", { "README.md": "# acme docs handbook\n" });
+    installation.repositories.add(docs.id);
     const before = (await connectionView()).lastReconcile;
     const queued = await call(app, "POST", `${base()}/reconcile`, { as: owner });
     assert.equal(queued.status, 202, queued.text);
@@ -199,6 +202,10 @@ describe("GitHub App connection", () => {
       return view.lastReconcile && view.lastReconcile.at !== before?.at ? view.lastReconcile : undefined;
     }, "the reconcile");
     assert.match(reconciled.result, /1 behind/);
+    // Auto-add brings the new one, not acme/web, which was offered at the pick and left out.
+    assert.match(reconciled.result, /1 added/);
+    assert.ok(await repositoryNamed("acme/docs"));
+    assert.equal(await repositoryNamed("acme/web"), undefined);
     await waitForRepository(app, owner, org.slug, repo.id, (r) => r.indexedCommit === commit);
     assert.equal((await search("delivery never arrived")).length, 1);
     assert.deepEqual(github.schemaErrors, []);
@@ -283,7 +290,8 @@ describe("GitHub App connection", () => {
     assert.equal(manifest.hook_attributes.url, `http://localhost:3000/api/v1/webhook/github/${made.json.connectionId}`);
     assert.equal(manifest.redirect_url, "http://localhost:3000/github/manifest");
     assert.deepEqual(manifest.default_permissions, { contents: "read", metadata: "read" });
-    assert.deepEqual(manifest.default_events, ["push", "repository", "installation", "installation_repositories"]);
+    // installation and installation_repositories reach every App unasked: GitHub does not take them here.
+    assert.deepEqual(manifest.default_events, ["push", "repository"]);
 
     // The browser POSTs the manifest to GitHub, which redirects back with a code and the state.
     const code = github.createAppFromManifest(made.json.manifest);

@@ -25,6 +25,8 @@ const BODIES: Record<string, unknown> = {
   "patch /api/v1/orgs/{orgSlug}/repository-settings": { refreshIntervalSeconds: 0 },
   "post /api/v1/orgs/{orgSlug}/connections": { type: "github", name: "Intruder", appId: 1, appSlug: "intruder", privateKey: githubAppKey() },
   "post /api/v1/orgs/{orgSlug}/connections/{connectionId}/reconcile": undefined,
+  "post /api/v1/orgs/{orgSlug}/connections/{connectionId}/webhook-secret": undefined,
+  "patch /api/v1/orgs/{orgSlug}/connections/{connectionId}": { name: "Intruded" },
   "post /api/v1/orgs/{orgSlug}/connections/github-manifest": { name: "Intruder" },
   "post /api/v1/orgs/{orgSlug}/connections/github-manifest/conversions": { code: "abc", state: "x.y" },
   "post /api/v1/orgs/{orgSlug}/connections/{connectionId}/installation": { installationId: 1, state: "x.y" },

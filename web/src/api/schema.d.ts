@@ -219,7 +219,8 @@ export interface paths {
         delete: operations["deleteOrgsOrgSlugConnectionsConnectionId"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a connection, or give it the App's new slug or private key (its repositories stay) */
+        patch: operations["patchOrgsOrgSlugConnectionsConnectionId"];
         trace?: never;
     };
     "/api/v1/orgs/{orgSlug}/connections/{connectionId}/available-repositories": {
@@ -301,6 +302,23 @@ export interface paths {
         /** Index all the installation's repositories or some, and say whether new ones join on their own */
         put: operations["putOrgsOrgSlugConnectionsConnectionIdSelection"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/connections/{connectionId}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the webhook secret; the new one is answered once (enter it on GitHub next) */
+        post: operations["postOrgsOrgSlugConnectionsConnectionIdWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2383,6 +2401,7 @@ export interface operations {
                             /** @description What to enter on GitHub when registering the App */
                             registration: {
                                 callbackUrl: string;
+                                /** @description The events to subscribe to (installation events reach every App without subscribing) */
                                 events: string[];
                                 homepageUrl: string;
                                 permissions: {
@@ -2570,6 +2589,7 @@ export interface operations {
                             /** @description What to enter on GitHub when registering the App */
                             registration: {
                                 callbackUrl: string;
+                                /** @description The events to subscribe to (installation events reach every App without subscribing) */
                                 events: string[];
                                 homepageUrl: string;
                                 permissions: {
@@ -2751,6 +2771,7 @@ export interface operations {
                         /** @description What to enter on GitHub when registering the App */
                         registration: {
                             callbackUrl: string;
+                            /** @description The events to subscribe to (installation events reach every App without subscribing) */
                             events: string[];
                             homepageUrl: string;
                             permissions: {
@@ -2962,6 +2983,195 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    patchOrgsOrgSlugConnectionsConnectionId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    appSlug?: string;
+                    name?: string;
+                    /** @description A new private key (PEM) generated for the same App */
+                    privateKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        config: {
+                            apiUrl: string;
+                            appId: number;
+                            appSlug: string;
+                        };
+                        createdAt: string;
+                        id: string;
+                        installation: {
+                            account: string;
+                            accountType: string;
+                            id: number;
+                        } | null;
+                        lastDelivery: {
+                            at: string;
+                            event: string;
+                            result: string;
+                        } | null;
+                        lastError: string | null;
+                        lastReconcile: {
+                            at: string;
+                            result: string;
+                        } | null;
+                        name: string;
+                        /** @description What an admin should do next */
+                        nextStep: string | null;
+                        /** @description What to enter on GitHub when registering the App */
+                        registration: {
+                            callbackUrl: string;
+                            /** @description The events to subscribe to (installation events reach every App without subscribing) */
+                            events: string[];
+                            homepageUrl: string;
+                            permissions: {
+                                [key: string]: "read";
+                            };
+                            setupUrl: string;
+                            webhookUrl: string;
+                        };
+                        selection: {
+                            autoAdd: boolean;
+                            /** @enum {string} */
+                            repositories: "all" | "some";
+                        } | null;
+                        /** @enum {string} */
+                        status: "pending" | "active" | "suspended" | "error";
+                        /** @constant */
+                        type: "github";
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Name taken (`conflict`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
             429: {
@@ -3323,6 +3533,7 @@ export interface operations {
                         /** @description What to enter on GitHub when registering the App */
                         registration: {
                             callbackUrl: string;
+                            /** @description The events to subscribe to (installation events reach every App without subscribing) */
                             events: string[];
                             homepageUrl: string;
                             permissions: {
@@ -3621,6 +3832,7 @@ export interface operations {
                             /** @description What to enter on GitHub when registering the App */
                             registration: {
                                 callbackUrl: string;
+                                /** @description The events to subscribe to (installation events reach every App without subscribing) */
                                 events: string[];
                                 homepageUrl: string;
                                 permissions: {
@@ -3722,6 +3934,133 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOrgsOrgSlugConnectionsConnectionIdWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                connectionId: string;
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret, shown once */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhookSecret: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
             };
             /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
             429: {
@@ -3953,6 +4292,7 @@ export interface operations {
                             /** @description What to enter on GitHub when registering the App */
                             registration: {
                                 callbackUrl: string;
+                                /** @description The events to subscribe to (installation events reach every App without subscribing) */
                                 events: string[];
                                 homepageUrl: string;
                                 permissions: {

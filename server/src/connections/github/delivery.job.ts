@@ -13,7 +13,7 @@ import { isAppError } from "../../platform/errors.js";
 import type { LinkedRepositories } from "../../repositories/index.js";
 import type { GithubAction } from "./github-events.js";
 import type { GithubApps } from "./github-apps.js";
-import { sourceOf } from "./installation.service.js";
+import { rememberOffered, sourceOf } from "./installation.service.js";
 
 /** The job's payload. */
 export interface DeliveryJobData {
@@ -71,13 +71,17 @@ async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connecti
         );
         return rows[0]?.selection ?? null;
       });
-      if (!selection?.autoAdd)
+      if (!selection?.autoAdd) {
+        await rememberOffered(deps.db, scope, connectionId, action.repositoryIds);
         return `repositories added on GitHub (${action.repositoryIds.length}): not indexed, new repositories are not added automatically`;
+      }
       const handle = await deps.apps.of(scope, connectionId);
       if (handle.installationId === null) return "repositories added: no installation is bound";
+      // Access just granted on GitHub: these are new by definition (linking is idempotent, so a retry is safe).
       const wanted = new Set(action.repositoryIds);
       const listing = await handle.api.listRepositories(handle.installationId);
       const { added, refused } = await deps.linked.link(actor, connectionId, listing.repositories.filter((r) => wanted.has(r.id)).map(sourceOf));
+      await rememberOffered(deps.db, scope, connectionId, action.repositoryIds);
       return `repositories added: ${added.length} indexed${refused.length ? `, ${refused.length} refused (${refused[0]!.reason})` : ""}`;
     }
     case "repositories_removed":
@@ -129,20 +133,30 @@ export function deliveryJob(deps: DeliveryJobDependencies) {
     queue: { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 600 },
     async handler(data, { logger, finalAttempt }) {
       const scope = { orgId: data.orgId };
+      // Claim it: one worker acts on a delivery at a time (a claim older than 15 minutes is stale).
       const pending = await withTenant(deps.db, scope, async (tx) => {
-        const { rows } = await tx.query<{ action: GithubAction | null; processed_at: Date | null }>(
-          "select action, processed_at from webhook_deliveries where connection_id = $1 and delivery_id = $2",
+        const { rows } = await tx.query<{ action: GithubAction | null }>(
+          `update webhook_deliveries set claimed_at = now()
+           where connection_id = $1 and delivery_id = $2 and processed_at is null
+             and (claimed_at is null or claimed_at < now() - interval '15 minutes')
+           returning action`,
           [data.connectionId, data.deliveryId],
         );
         return rows[0];
       });
-      if (!pending || pending.processed_at || !pending.action) return; // done, or gone with its connection
+      if (!pending?.action) return; // done, claimed by another worker, or gone with its connection
       try {
         const result = await apply(deps, scope, data.connectionId, pending.action);
         await record(deps.db, data, result, false);
         logger.info({ connectionId: data.connectionId, deliveryId: data.deliveryId, result }, "webhook delivery processed");
       } catch (err) {
-        if (!finalAttempt) throw err;
+        if (!finalAttempt) {
+          // Let the retry claim it again.
+          await withTenant(deps.db, scope, (tx) =>
+            tx.query("update webhook_deliveries set claimed_at = null where connection_id = $1 and delivery_id = $2", [data.connectionId, data.deliveryId]),
+          ).catch(() => {});
+          throw err;
+        }
         const message = isAppError(err) && err.expose ? err.message : "an internal error; see the worker's log";
         await record(deps.db, data, `failed: ${message}`, true);
         throw err;

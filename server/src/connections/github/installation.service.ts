@@ -10,7 +10,7 @@
  */
 import { recordAudit, type OrgActor } from "../../accounts/index.js";
 import type { Database } from "../../platform/db/database.js";
-import { withTenant } from "../../platform/db/tenant.js";
+import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
 import { AppError, conflict, forbidden, invalidInput } from "../../platform/errors.js";
 import type { LinkedRepositories, LinkedSource } from "../../repositories/index.js";
 import { findConnectionRow, getConnection, type Connection, type RepositorySelection } from "../connection.service.js";
@@ -45,6 +45,30 @@ export function githubWebUrl(apiUrl: string): string {
   const url = new URL(apiUrl);
   if (url.hostname === "api.github.com") return "https://github.com";
   return url.origin;
+}
+
+/** Most repository ids remembered as offered (the installation lists at most 1,000 at a time). */
+const MAX_KNOWN = 10_000;
+
+/**
+ * Remembers `ids` as offered by the installation (see StoredConfig.selection.known).
+ * @returns the ids that were not known before.
+ */
+export async function rememberOffered(db: Database, scope: TenantScope, connectionId: string, ids: number[]): Promise<Set<number>> {
+  return withTenant(db, scope, async (tx) => {
+    const { rows } = await tx.query<{ selection: { known?: number[] } | null }>(
+      "select config -> 'selection' as selection from connections where id = $1 for update",
+      [connectionId],
+    );
+    const selection = rows[0]?.selection;
+    if (!selection) return new Set<number>();
+    const known = new Set(selection.known ?? []);
+    const fresh = new Set(ids.filter((id) => !known.has(id)));
+    if (fresh.size === 0) return fresh;
+    const next = [...known, ...fresh].slice(-MAX_KNOWN);
+    await tx.query("update connections set config = jsonb_set(config, '{selection,known}', $2::jsonb) where id = $1", [connectionId, JSON.stringify(next)]);
+    return fresh;
+  });
 }
 
 /** The source a linked repository is made from. */
@@ -175,7 +199,11 @@ export async function selectRepositories(
     }
     wanted = [...new Set(input.repositories)].map((id) => byId.get(id)!);
   }
-  const selection: RepositorySelection = { repositories: input.repositories === "all" ? "all" : "some", autoAdd: input.autoAdd };
+  const selection: RepositorySelection & { known: number[] } = {
+    repositories: input.repositories === "all" ? "all" : "some",
+    autoAdd: input.autoAdd,
+    known: listing.repositories.map((r) => r.id),
+  };
   const { added, refused } = await deps.linked.link(actor, connectionId, wanted.map(sourceOf));
   const keep = new Set(wanted.map((r) => r.id));
   const drop = (await deps.linked.list(actor, connectionId)).filter((r) => !keep.has(r.externalId)).map((r) => r.externalId);
@@ -191,7 +219,7 @@ export async function selectRepositories(
       action: "connection.repositories_selected",
       targetType: "connection",
       targetId: connectionId,
-      details: { ...selection, added: added.length, removed: removed.length, refused: refused.length },
+      details: { repositories: selection.repositories, autoAdd: selection.autoAdd, added: added.length, removed: removed.length, refused: refused.length },
     });
   });
   return { connection: await getConnection(deps, actor, connectionId), added, removed, refused };

@@ -18,7 +18,7 @@ import type { LinkedRepositories } from "../../repositories/index.js";
 import type { RepositorySelection } from "../connection.service.js";
 import { unbindInstallation, type DeliveryJobData } from "./delivery.job.js";
 import type { GithubApps } from "./github-apps.js";
-import { sourceOf } from "./installation.service.js";
+import { rememberOffered, sourceOf } from "./installation.service.js";
 
 /** The job's payload. */
 export interface ReconcileJobData {
@@ -78,8 +78,14 @@ export async function reconcileConnection(deps: ReconcileDependencies, scope: Te
       if (await deps.linked.update(scope, connectionId, sourceOf(remote))) renamed++;
     }
   }
-  const linkedIds = new Set(linked.map((r) => r.externalId));
-  const fresh = selection?.autoAdd ? listing.repositories.filter((r) => !linkedIds.has(r.id)) : [];
+  // New: offered now and never before (not left out of the pick, not deleted from ctxpipe).
+  const offeredNow = await rememberOffered(
+    deps.db,
+    scope,
+    connectionId,
+    listing.repositories.map((r) => r.id),
+  );
+  const fresh = selection?.autoAdd ? listing.repositories.filter((r) => offeredNow.has(r.id)) : [];
   const { added } = fresh.length > 0 ? await deps.linked.link(actor, connectionId, fresh.map(sourceOf)) : { added: [] };
 
   let queued = 0;
@@ -153,9 +159,15 @@ export async function runReconcileTick(deps: ReconcileLoopDependencies): Promise
          update connections c set next_reconcile_at = now() + make_interval(secs => $1) from due where c.id = due.id returning c.id, c.org_id`,
         [deps.reconcileSeconds],
       );
+      // Unprocessed, unclaimed (or stale claim), and not queued within the last minute.
       const { rows: stranded } = await tx.query<{ org_id: string; connection_id: string; delivery_id: string }>(
-        `select org_id, connection_id, delivery_id from webhook_deliveries
-         where processed_at is null and received_at < now() - make_interval(secs => $1) order by received_at limit 100`,
+        `update webhook_deliveries w set queued_at = now()
+         from (select connection_id, delivery_id from webhook_deliveries
+               where processed_at is null and coalesce(queued_at, received_at) < now() - make_interval(secs => $1)
+                 and (claimed_at is null or claimed_at < now() - interval '15 minutes')
+               order by received_at limit 100 for update skip locked) due
+         where w.connection_id = due.connection_id and w.delivery_id = due.delivery_id
+         returning w.org_id, w.connection_id, w.delivery_id`,
         [REQUEUE_AFTER_SECONDS],
       );
       await tx.query(
