@@ -1,7 +1,8 @@
 /**
  * Every URL of the web app (TanStack Router, code-based routes): the pages outside an
  * organisation (sign-in, sign-up, invitations, the OAuth consent and device pages, creating an
- * organisation) and, under /$orgSlug, the organisation's pages. Heavy pages load on demand.
+ * organisation, GitHub's return to /github/setup) and, under /$orgSlug, the organisation's
+ * pages. Heavy or rarely used pages (a file, the GitHub connection pages) load on demand.
  * The server answers every one of these paths with index.html (static-web.ts), and the
  * organisation slugs that would shadow a page are reserved (org.service.ts).
  */
@@ -113,6 +114,10 @@ const routeTree = rootRoute.addChildren([
   page("/.auth/sign-in", SignInPage),
   page("/.auth/consent", ConsentPage),
   page("/.auth/device", DevicePage),
+  page(
+    "/github/setup",
+    lazyRouteComponent(() => import("./connections/github-setup-page"), "GithubSetupPage"),
+  ),
   orgRoute.addChildren([
     inOrg("/", OrgHome),
     inOrg("/repositories", RepositoriesPage),
@@ -134,6 +139,14 @@ const routeTree = rootRoute.addChildren([
       inSettings("/organisation", OrganisationPage),
       inSettings("/audit", AuditPage),
       inSettings("/apps", AppsPage),
+      inSettings(
+        "/connections",
+        lazyRouteComponent(() => import("./connections/connections-page"), "ConnectionsPage"),
+      ),
+      inSettings(
+        "/connections/$connectionId",
+        lazyRouteComponent(() => import("./connections/connection-page"), "ConnectionPage"),
+      ),
     ]),
   ]),
 ]);

@@ -29,3 +29,9 @@ export function signInHref(): string {
   const here = `${window.location.pathname}${window.location.search}${window.location.hash}`;
   return `/sign-in?next=${encodeURIComponent(here)}`;
 }
+
+/** Whether the signed-in user is an admin or owner of `orgSlug` (admin-only controls show). */
+export function useIsAdmin(orgSlug: string): boolean {
+  const role = useSession().data?.orgs.find((o) => o.slug === orgSlug)?.role;
+  return role === "admin" || role === "owner";
+}

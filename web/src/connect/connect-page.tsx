@@ -10,29 +10,19 @@ import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { api, call } from "../api/client";
 import { useSession } from "../api/session";
+import { CopyButton } from "../ui/copy-button";
 import { Button, errorMessage, Notice, PageHeader } from "../ui/ui";
 import { mcpSnippets } from "./mcp-snippets";
 
 /** A block of text with a copy button that says when it copied. */
 export function CopyBlock({ label, text }: { label: string; text: string }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    await navigator.clipboard.writeText(text);
-    setCopied(true);
-    setTimeout(() => setCopied(false), 2000);
-  };
   return (
     <figure className="relative">
       <figcaption className="mb-1 text-xs text-soft">{label}</figcaption>
       <pre className="overflow-x-auto rounded-md border border-line bg-muted p-3 text-sm" data-testid="snippet">
         {text}
       </pre>
-      <Button variant="secondary" className="absolute top-6 right-2" onClick={() => void copy()} aria-label={`Copy: ${label}`}>
-        {copied ? "Copied" : "Copy"}
-      </Button>
-      <span className="sr-only" aria-live="polite">
-        {copied ? "Copied to the clipboard" : ""}
-      </span>
+      <CopyButton label={label} text={text} className="absolute top-6 right-2" />
     </figure>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * /$orgSlug/repositories: add a repository by clone URL (with an optional token), and the list
- * with live status: while any is queued or running the list refreshes itself every second and
- * a half, showing the step and its progress; skipped files, errors with a retry, re-index, and
+ * with each one's source (URL, or the GitHub App connection it came from) and live status:
+ * while any is queued or running the list refreshes itself every second and a half, showing
+ * the step and its progress; skipped files, errors with a retry, re-index, and
  * removal after a confirmation. Status changes are announced (aria-live).
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -38,6 +39,13 @@ export function RepositoriesPage() {
   return (
     <>
       <PageHeader title="Repositories">Indexed code your agents and searches can reach.</PageHeader>
+      <p className="-mt-2 mb-4 text-sm">
+        Following a GitHub account or organisation?{" "}
+        <Link to="/$orgSlug/settings/connections" params={{ orgSlug }}>
+          Connect a GitHub App
+        </Link>{" "}
+        and pick its repositories: pushes are indexed as they happen.
+      </p>
       <AddRepositoryForm orgSlug={orgSlug} />
       <section aria-labelledby="repo-list" className="mt-6">
         <h2 id="repo-list" className="mb-2 text-lg font-semibold">
@@ -108,6 +116,25 @@ function AddRepositoryForm({ orgSlug }: { orgSlug: string }) {
   );
 }
 
+/** Where the repository comes from: its clone URL, or a GitHub App connection (linked). */
+function SourceBadge({ orgSlug, source }: { orgSlug: string; source: Repository["source"] }) {
+  const look = "rounded-full border border-line px-2 py-0.5 text-xs";
+  return source.type === "github" ? (
+    <Link
+      to="/$orgSlug/settings/connections/$connectionId"
+      params={{ orgSlug, connectionId: source.connectionId }}
+      className={`${look} text-ink no-underline hover:bg-muted`}
+      data-testid="repository-source"
+    >
+      <span className="sr-only">Source: </span>GitHub
+    </Link>
+  ) : (
+    <span className={`${look} text-soft`} data-testid="repository-source">
+      <span className="sr-only">Source: </span>URL
+    </span>
+  );
+}
+
 function RepositoryRow({ orgSlug, repo }: { orgSlug: string; repo: Repository }) {
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["repositories", orgSlug] });
@@ -132,7 +159,8 @@ function RepositoryRow({ orgSlug, repo }: { orgSlug: string; repo: Repository })
         <span className="rounded-full bg-muted px-2 py-0.5 text-xs" aria-live="polite" data-testid="repository-status">
           {STATUS_TEXT[repo.status] ?? repo.status}
         </span>
-        <span className="text-xs text-soft">{repo.url}</span>
+        <SourceBadge orgSlug={orgSlug} source={repo.source} />
+        <span className="break-all text-xs text-soft">{repo.url}</span>
         <div className="ml-auto flex gap-2">
           <Button variant="secondary" onClick={() => reindex.mutate()} disabled={BUSY.has(repo.status) || reindex.isPending}>
             Re-index

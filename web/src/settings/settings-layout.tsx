@@ -1,6 +1,6 @@
 /**
  * /$orgSlug/settings/*: the settings tabs (members and invitations, API keys, the
- * organisation, the audit log, authorised apps) and the chosen one below.
+ * organisation, GitHub connections, the audit log, authorised apps) and the chosen one below.
  */
 import { Link, Outlet, useParams } from "@tanstack/react-router";
 import { PageHeader } from "../ui/ui";
@@ -9,6 +9,7 @@ const TABS = [
   { to: "/$orgSlug/settings", label: "Members", exact: true },
   { to: "/$orgSlug/settings/api-keys", label: "API keys" },
   { to: "/$orgSlug/settings/organisation", label: "Organisation" },
+  { to: "/$orgSlug/settings/connections", label: "Connections" },
   { to: "/$orgSlug/settings/audit", label: "Audit log" },
   { to: "/$orgSlug/settings/apps", label: "Authorised apps" },
 ] as const;

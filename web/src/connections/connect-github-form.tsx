@@ -1,0 +1,169 @@
+/**
+ * "Connect a GitHub App" (admins): the steps on GitHub first, with the values known before the
+ * connection exists (homepage, callback and setup URLs, permissions, events; the webhook URL
+ * and secret follow on the connection's page), then the form: name, App ID, slug, private key
+ * (pasted, or read from the .pem file in the browser) and an optional Enterprise Server API
+ * URL. Creating it opens the connection's page with the webhook secret, shown once.
+ */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useNavigate } from "@tanstack/react-router";
+import { useState, type ChangeEvent, type FormEvent } from "react";
+import { api, call } from "../api/client";
+import { Button, errorMessage, Field, Notice } from "../ui/ui";
+import { connectionKey, connectionsKey } from "./connection-api";
+import { rememberWebhookSecret } from "./webhook-secret";
+
+/** The server's limit on a private key. */
+const MAX_KEY_BYTES = 16_384;
+const SETUP_PATH = "/github/setup";
+
+function Steps({ baseUrl }: { baseUrl: string }) {
+  return (
+    <ol className="flex list-decimal flex-col gap-2 pl-5 text-sm">
+      <li>
+        <strong>Create the App on GitHub</strong>: <a href="https://github.com/settings/apps/new">github.com/settings/apps/new</a> for your account, or
+        github.com/organizations/<em>your-organisation</em>/settings/apps/new for an organisation (on GitHub Enterprise Server, the same path on your server).
+      </li>
+      <li>
+        <strong>Enter these values</strong>:
+        <ul className="mt-1 flex list-disc flex-col gap-0.5 pl-5">
+          <li>
+            Homepage URL: <code className="break-all">{baseUrl}</code>
+          </li>
+          <li>
+            Callback URL and Setup URL: <code className="break-all">{`${baseUrl}${SETUP_PATH}`}</code>; tick “Redirect on update”.
+          </li>
+          <li>Webhook: untick “Active” for now. Its URL and secret appear once the connection is created (step 4).</li>
+          <li>Repository permissions: Contents: read-only, Metadata: read-only. Nothing else.</li>
+          <li>Events: push and repository (GitHub sends installation events to every App).</li>
+        </ul>
+      </li>
+      <li>
+        <strong>Generate a private key</strong> on the App's page (Private keys → Generate a private key). GitHub downloads a .pem file.
+      </li>
+      <li>
+        <strong>Paste the App ID, slug and key here</strong>. The App ID is on the App's page; the slug ends its public link, https://github.com/apps/
+        <em>slug</em>.
+      </li>
+    </ol>
+  );
+}
+
+/** The form; `baseUrl` is this server's public origin (the values GitHub must call back on). */
+export function ConnectGithubForm({ orgSlug, baseUrl }: { orgSlug: string; baseUrl: string }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [name, setName] = useState("GitHub");
+  const [appId, setAppId] = useState("");
+  const [appSlug, setAppSlug] = useState("");
+  const [privateKey, setPrivateKey] = useState("");
+  const [apiUrl, setApiUrl] = useState("");
+  const [fileError, setFileError] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: () =>
+      call(
+        api.POST("/api/v1/orgs/{orgSlug}/connections", {
+          params: { path: { orgSlug } },
+          body: {
+            type: "github",
+            name: name.trim(),
+            appId: Number(appId),
+            appSlug: appSlug.trim(),
+            privateKey,
+            ...(apiUrl.trim() ? { apiUrl: apiUrl.trim() } : {}),
+          },
+        }),
+      ),
+    onSuccess: async ({ connection, webhookSecret }) => {
+      rememberWebhookSecret(connection.id, webhookSecret);
+      queryClient.setQueryData(connectionKey(orgSlug, connection.id), connection);
+      await queryClient.invalidateQueries({ queryKey: connectionsKey(orgSlug), exact: true });
+      await navigate({ to: "/$orgSlug/settings/connections/$connectionId", params: { orgSlug, connectionId: connection.id } });
+    },
+  });
+  const readKeyFile = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    setFileError(null);
+    if (!file) return;
+    if (file.size > MAX_KEY_BYTES) return setFileError(`${file.name} is larger than a private key (${MAX_KEY_BYTES} bytes at most).`);
+    setPrivateKey(await file.text());
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+  return (
+    <section aria-labelledby="connect-github" className="flex flex-col gap-4 rounded-lg border border-line bg-surface p-4">
+      <h2 id="connect-github" className="text-lg font-semibold">
+        Connect a GitHub App
+      </h2>
+      <Steps baseUrl={baseUrl} />
+      <form onSubmit={submit} className="flex flex-col gap-3" aria-label="Connect a GitHub App">
+        <Field id="connection-name" label="Connection name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        <Field
+          id="app-id"
+          label="App ID"
+          required
+          inputMode="numeric"
+          pattern="[0-9]+"
+          autoComplete="off"
+          value={appId}
+          onChange={(e) => setAppId(e.target.value.trim())}
+        />
+        <Field
+          id="app-slug"
+          label="App slug"
+          required
+          maxLength={100}
+          autoComplete="off"
+          value={appSlug}
+          onChange={(e) => setAppSlug(e.target.value)}
+          hint="As in https://github.com/apps/<slug>."
+        />
+        <div className="flex flex-col gap-1">
+          <label htmlFor="app-private-key" className="text-sm font-medium">
+            Private key
+          </label>
+          <textarea
+            id="app-private-key"
+            required
+            rows={6}
+            spellCheck={false}
+            autoComplete="off"
+            maxLength={MAX_KEY_BYTES}
+            placeholder="-----BEGIN RSA PRIVATE KEY-----"
+            className="rounded-md border border-line bg-surface px-2 py-1.5 font-mono text-xs"
+            aria-describedby="app-private-key-hint"
+            value={privateKey}
+            onChange={(e) => setPrivateKey(e.target.value)}
+          />
+          <p id="app-private-key-hint" className="text-xs text-soft">
+            The whole .pem file. It is stored encrypted and never shown again.
+          </p>
+        </div>
+        <div className="flex flex-col gap-1">
+          <label htmlFor="app-private-key-file" className="text-sm font-medium">
+            Or read the .pem file
+          </label>
+          <input id="app-private-key-file" type="file" accept=".pem" className="text-sm" onChange={(e) => void readKeyFile(e)} />
+          {fileError && <Notice kind="error">{fileError}</Notice>}
+        </div>
+        <Field
+          id="app-api-url"
+          label="GitHub Enterprise Server API URL (optional)"
+          type="url"
+          autoComplete="off"
+          value={apiUrl}
+          onChange={(e) => setApiUrl(e.target.value)}
+          hint="Leave empty for github.com. For example https://github.example.com/api/v3."
+        />
+        {create.error && <Notice kind="error">{errorMessage(create.error)}</Notice>}
+        <div>
+          <Button type="submit" disabled={create.isPending}>
+            {create.isPending ? "Connecting…" : "Connect"}
+          </Button>
+        </div>
+      </form>
+    </section>
+  );
+}

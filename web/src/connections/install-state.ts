@@ -1,0 +1,36 @@
+/**
+ * Reads the `state` GitHub hands back to the setup page: `<base64url JSON>.<mac>`, whose JSON
+ * is `{ c: connectionId, o: orgSlug, u: userId, e: expiresAtMs }`, with `p: "install"` when the
+ * server marks the purpose (server: connections/github/install-state.ts). The payload is
+ * readable by design, so the page knows which organisation and connection to finish; only the
+ * server checks the signature.
+ */
+
+/** What the setup page needs from the state. */
+export interface InstallStatePayload {
+  connectionId: string;
+  orgSlug: string;
+  /** Expiry, in milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Decodes base64url (padding optional) as UTF-8. */
+function fromBase64Url(text: string): string {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+}
+
+/** The payload of `state`, or null when it is not one ctxpipe made (the signature is not checked here). */
+export function readInstallState(state: string): InstallStatePayload | null {
+  const [payload, mac, extra] = state.split(".");
+  if (!payload || !mac || extra !== undefined) return null;
+  try {
+    const { p, c, o, e } = JSON.parse(fromBase64Url(payload)) as { p?: unknown; c?: unknown; o?: unknown; e?: unknown };
+    if (p !== undefined && p !== "install") return null;
+    if (typeof c !== "string" || !/^con_[a-z0-9]{20}$/.test(c)) return null;
+    if (typeof o !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(o) || typeof e !== "number") return null;
+    return { connectionId: c, orgSlug: o, expiresAt: e };
+  } catch {
+    return null;
+  }
+}
