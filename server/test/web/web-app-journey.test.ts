@@ -12,82 +12,30 @@ import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { launchBrowser } from "../harness/browser.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import type { TestApp } from "../harness/test-app.js";
 import { startOAuthTestApp } from "../oauth/oauth-helpers.js";
+import { type Journey, startJourney } from "./browser-journey.js";
 
-const AXE_SOURCE = await fs.readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PASSWORD = "correct horse battery staple";
-
-/** axe-core's serious and critical violations on the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // page.evaluate runs through the DevTools protocol, which the page's CSP does not govern.
-  await page.evaluate(AXE_SOURCE);
-  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ["violations"] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")).join(", ") })))`)) as {
-    id: string;
-    impact: string;
-    nodes: string;
-  }[];
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.nodes}`);
-}
 
 describe("web app journey", () => {
   let app: TestApp;
   let browser: Browser;
   let root: string;
-  let shots: string;
   let repoDir: string;
-  const consoleErrors: string[] = [];
-
-  /** A fresh browser profile that records console errors. */
-  const newUser = async (): Promise<{ context: BrowserContext; page: Page }> => {
-    const context = await browser.newContext({ baseURL: app.url, viewport: { width: 1200, height: 760 } });
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: app.url });
-    const page = await context.newPage();
-    page.on("response", (res) => {
-      if (res.status() >= 400 && res.status() !== 401) consoleErrors.push(`${res.status()} ${res.request().method()} ${new URL(res.url()).pathname}`);
-    });
-    page.on("pageerror", (err) => consoleErrors.push(`pageerror: ${err.message}`));
-    page.on("console", (msg) => {
-      if (msg.type() !== "error") return;
-      // Chromium logs every non-2xx fetch; the app's "who am I" probe answers 401 before sign-in.
-      if (/Failed to load resource: the server responded with a status of 401/.test(msg.text())) return;
-      consoleErrors.push(msg.text());
-    });
-    return { context, page };
-  };
-
-  /** Runs one step; on failure, saves a screenshot and names it in the error. */
-  const step = async (page: Page, name: string, fn: () => Promise<void>) => {
-    try {
-      await fn();
-    } catch (err) {
-      const file = path.join(shots, `${name.replace(/\W+/g, "-")}.png`);
-      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
-      throw new Error(`step "${name}" failed (screenshot: ${file}): ${(err as Error).message}`);
-    }
-  };
-
-  /**
-   * Scans the page with axe-core: no serious or critical violation. With DOCS_SCREENSHOTS set
-   * (`npm run docs:screenshots`), also saves the page there for the user guide.
-   */
-  const scan = async (page: Page, name: string) => {
-    if (process.env.DOCS_SCREENSHOTS) await page.screenshot({ path: path.join(process.env.DOCS_SCREENSHOTS, `${name.replace(/\W+/g, "-")}.png`) });
-    const found = await axeViolations(page);
-    assert.deepEqual(found, [], `axe on ${name}: ${found.join("; ")}`);
-  };
+  let journey: Journey;
+  const newUser = () => journey.newUser();
+  const step = (page: Page, name: string, fn: () => Promise<void>) => journey.step(page, name, fn);
+  const scan = (page: Page, name: string) => journey.scan(page, name);
 
   before(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-web-"));
-    shots = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-web-shots-"));
     repoDir = await createTestRepo(root, "shop", {
       "src/discount.ts": "export function applyDiscount(sku: string) {\n  return sku.length;\n}\n",
       "src/cart.ts": "import { applyDiscount } from './discount';\n\nexport class Cart {\n  addItem(sku: string) {\n    return applyDiscount(sku);\n  }\n}\n",
@@ -95,6 +43,7 @@ describe("web app journey", () => {
     // AUTH_SIGN_UP unset: the first user signs up freely, the teammate needs the invitation.
     app = await startOAuthTestApp({ AUTH_SIGN_UP: "" });
     browser = await launchBrowser();
+    journey = await startJourney(browser, app.url);
   });
   after(async () => {
     await browser?.close();
@@ -218,6 +167,7 @@ describe("web app journey", () => {
       for (const [tab, expect] of [
         ["API keys", "Agent (web app)"],
         ["Organisation", "Delete the organisation"],
+        ["Connections", "No connection yet"],
         ["Audit log", "invitation.created"],
         ["Authorised apps", "No app is authorised"],
       ] as const) {
@@ -280,6 +230,6 @@ describe("web app journey", () => {
       }
     });
 
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(journey.consoleErrors, []);
   });
 });
