@@ -303,15 +303,13 @@ export async function updateConnection(deps: ConnectionDependencies, actor: OrgA
  * GitHub next; deliveries signed with the old one are refused (401) from now on.
  */
 export async function rotateWebhookSecret(deps: ConnectionDependencies, actor: OrgActor, id: string): Promise<{ webhookSecret: string }> {
-  const row = await withTenant(deps.db, actor, async (tx) => {
-    const found = await findConnectionRow(tx, id);
-    await recordAudit(tx, actor, { action: "connection.secret_rotated", targetType: "connection", targetId: id });
-    return found;
-  });
+  const row = await withTenant(deps.db, actor, (tx) => findConnectionRow(tx, id));
   if (!row.secret_id) throw notFound("connection");
   const webhookSecret = randomBytes(32).toString("hex");
   const stored = JSON.parse(await readSecret(deps.db, deps.secretBox, actor, row.secret_id)) as { privateKey: string; webhookSecret: string };
   await replaceSecret(deps.db, deps.secretBox, actor, row.secret_id, JSON.stringify({ ...stored, webhookSecret }));
+  // Recorded once the new secret is in place (a failed replacement records nothing).
+  await withTenant(deps.db, actor, (tx) => recordAudit(tx, actor, { action: "connection.secret_rotated", targetType: "connection", targetId: id }));
   return { webhookSecret };
 }
 

@@ -16,6 +16,7 @@ import { registerConnectionRoutes } from "./connection.route.js";
 import { deliveryJob, type DeliveryJobData } from "./github/delivery.job.js";
 import { createGithubApps } from "./github/github-apps.js";
 import { registerInstallationRoutes } from "./github/installation.route.js";
+import { githubWebUrl } from "./github/installation.service.js";
 import { registerManifestRoutes } from "./github/manifest.route.js";
 import { createOutboundFetch } from "./github/outbound-fetch.js";
 import { reconcileJob, startReconcileLoop } from "./github/reconcile.js";
@@ -27,6 +28,8 @@ export interface Connections extends Capability {
   jobs: { webhook: ReturnType<typeof deliveryJob>; reconcile: ReturnType<typeof reconcileJob> };
   /** Git credentials (an installation token) for a connection's repositories. */
   credentials: ConnectionCredentials;
+  /** Web origins the App-manifest form is sent to (github.com and GITHUB_API_URL's), for the CSP. */
+  formTargets: string[];
   /** Starts the upkeep loop (worker role): due reconciles, stranded deliveries, retention. */
   startUpkeep(): { stop(): Promise<void> };
 }
@@ -62,6 +65,7 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
   };
   return {
     jobs,
+    formTargets: [...new Set(["https://github.com", githubWebUrl(config.github.apiUrl)])],
     credentials: (orgId, connectionId) => apps.credentials(orgId, connectionId),
     registerRoutes(router) {
       // Before the routes with a {connectionId}: /connections/github-manifest is not an id.

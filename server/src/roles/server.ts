@@ -84,6 +84,7 @@ export function buildServerApp(
     trustedProxyHops: config.trustedProxyHops,
     authenticate: accounts.authenticate,
     webDist: options.webDist,
+    formTargets: connections.formTargets,
     routes: [
       apiRootRoutes(),
       openApiRoutes(() => router.specs, config.baseUrl),

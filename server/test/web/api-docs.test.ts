@@ -29,6 +29,8 @@ describe("API reference and security headers", () => {
       assert.match(csp, /script-src 'self'(;|$)/, `${path}: no inline or remote script`);
       assert.match(csp, /style-src 'self'(;|$)/, `${path}: no inline or remote style`);
       assert.match(csp, /frame-ancestors 'none'/, path);
+      // Forms go to this origin, or to GitHub (the App manifest) and nowhere else.
+      assert.match(csp, /form-action 'self' https:\/\/github\.com(;|$)/, path);
       assert.equal(res.headers.get("x-content-type-options"), "nosniff", path);
       assert.equal(res.headers.get("x-frame-options"), "DENY", path);
       assert.ok(res.headers.get("referrer-policy"), path);

@@ -21,6 +21,7 @@ export const RESERVED_SLUGS = new Set([
   "ctxpipe",
   "dashboard",
   "docs",
+  "github",
   "help",
   "login",
   "logout",

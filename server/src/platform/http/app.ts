@@ -28,6 +28,11 @@ export interface HttpAppOptions {
   authenticate?: MiddlewareHandler<AppEnv>;
   /** Route groups, mounted in order at the root (each defines its own full paths). */
   routes: Hono<AppEnv>[];
+  /**
+   * Origins forms may be sent to besides this one: GitHub's web origin, where the App-manifest
+   * flow POSTs the manifest (connections/github/manifest.service.ts).
+   */
+  formTargets?: string[];
   /** Override the web build location (tests). */
   webDist?: string;
 }
@@ -48,7 +53,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
       referrerPolicy: "strict-origin-when-cross-origin",
       xFrameOptions: "DENY",
       // Everything the web app and the API reference load is ours: no inline script or style,
-      // no other origin. React's style props go through the CSSOM, which CSP does not cover.
+      // no other origin (forms: also GitHub, for the App manifest). React's style props go
+      // through the CSSOM, which CSP does not cover.
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
@@ -58,7 +64,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
-        formAction: ["'self'"],
+        formAction: ["'self'", ...(options.formTargets ?? [])],
         frameAncestors: ["'none'"],
       },
       permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
