@@ -1,7 +1,7 @@
 /**
  * Every URL of the web app (TanStack Router, code-based routes): the pages outside an
  * organisation (sign-in, sign-up, invitations, the OAuth consent and device pages, creating an
- * organisation, GitHub's return to /github/setup) and, under /$orgSlug, the organisation's
+ * organisation, GitHub's returns to /github/setup and /github/manifest) and, under /$orgSlug, the organisation's
  * pages. Heavy or rarely used pages (a file, the GitHub connection pages) load on demand.
  * The server answers every one of these paths with index.html (static-web.ts), and the
  * organisation slugs that would shadow a page are reserved (org.service.ts).
@@ -117,6 +117,10 @@ const routeTree = rootRoute.addChildren([
   page(
     "/github/setup",
     lazyRouteComponent(() => import("./connections/github-setup-page"), "GithubSetupPage"),
+  ),
+  page(
+    "/github/manifest",
+    lazyRouteComponent(() => import("./connections/github-manifest-page"), "GithubManifestPage"),
   ),
   orgRoute.addChildren([
     inOrg("/", OrgHome),

@@ -1,21 +1,23 @@
 /**
- * "Connect a GitHub App" (admins): the steps on GitHub first, with the values known before the
- * connection exists (homepage, callback and setup URLs, permissions, events; the webhook URL
- * and secret follow on the connection's page), then the form: name, App ID, slug, private key
- * (pasted, or read from the .pem file in the browser) and an optional Enterprise Server API
- * URL. Creating it opens the connection's page with the webhook secret, shown once.
+ * "Connect an existing App by hand" (admins; the second option, after creating the App from a
+ * manifest): the steps on GitHub first, with the values known before the connection exists
+ * (homepage, callback and setup URLs, permissions, events; the webhook URL and secret follow on
+ * the connection's page), then the form: name, App ID, slug, private key (pasted, or read from
+ * the .pem file in the browser) and an optional Enterprise Server API URL. Creating it opens the
+ * connection's page with the webhook secret, shown once. The server's problems with a field
+ * show beside it.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
-import { useState, type ChangeEvent, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { api, call } from "../api/client";
-import { Button, errorMessage, Field, Notice } from "../ui/ui";
+import { Button, Field, fieldError, formError, Notice } from "../ui/ui";
 import { connectionKey, connectionsKey } from "./connection-api";
+import { PrivateKeyField } from "./private-key-field";
 import { rememberWebhookSecret } from "./webhook-secret";
 
-/** The server's limit on a private key. */
-const MAX_KEY_BYTES = 16_384;
 const SETUP_PATH = "/github/setup";
+const FIELDS = ["name", "appId", "appSlug", "privateKey", "apiUrl"] as const;
 
 function Steps({ baseUrl }: { baseUrl: string }) {
   return (
@@ -58,7 +60,6 @@ export function ConnectGithubForm({ orgSlug, baseUrl }: { orgSlug: string; baseU
   const [appSlug, setAppSlug] = useState("");
   const [privateKey, setPrivateKey] = useState("");
   const [apiUrl, setApiUrl] = useState("");
-  const [fileError, setFileError] = useState<string | null>(null);
   const create = useMutation({
     mutationFn: () =>
       call(
@@ -81,89 +82,76 @@ export function ConnectGithubForm({ orgSlug, baseUrl }: { orgSlug: string; baseU
       await navigate({ to: "/$orgSlug/settings/connections/$connectionId", params: { orgSlug, connectionId: connection.id } });
     },
   });
-  const readKeyFile = async (event: ChangeEvent<HTMLInputElement>) => {
-    const file = event.target.files?.[0];
-    setFileError(null);
-    if (!file) return;
-    if (file.size > MAX_KEY_BYTES) return setFileError(`${file.name} is larger than a private key (${MAX_KEY_BYTES} bytes at most).`);
-    setPrivateKey(await file.text());
-  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     create.mutate();
   };
+  const problem = formError(create.error, FIELDS, true);
   return (
-    <section aria-labelledby="connect-github" className="flex flex-col gap-4 rounded-lg border border-line bg-surface p-4">
-      <h2 id="connect-github" className="text-lg font-semibold">
-        Connect a GitHub App
-      </h2>
-      <Steps baseUrl={baseUrl} />
-      <form onSubmit={submit} className="flex flex-col gap-3" aria-label="Connect a GitHub App">
-        <Field id="connection-name" label="Connection name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
-        <Field
-          id="app-id"
-          label="App ID"
-          required
-          inputMode="numeric"
-          pattern="[0-9]+"
-          autoComplete="off"
-          value={appId}
-          onChange={(e) => setAppId(e.target.value.trim())}
-        />
-        <Field
-          id="app-slug"
-          label="App slug"
-          required
-          maxLength={100}
-          autoComplete="off"
-          value={appSlug}
-          onChange={(e) => setAppSlug(e.target.value)}
-          hint="As in https://github.com/apps/<slug>."
-        />
-        <div className="flex flex-col gap-1">
-          <label htmlFor="app-private-key" className="text-sm font-medium">
-            Private key
-          </label>
-          <textarea
-            id="app-private-key"
+    <details className="rounded-lg border border-line bg-surface p-4">
+      <summary className="cursor-pointer text-lg font-semibold">Connect an existing App by hand</summary>
+      <div className="mt-3 flex flex-col gap-4">
+        <p className="text-sm text-soft">For an App you made on GitHub yourself: enter its values there, then its ID, slug and private key here.</p>
+        <Steps baseUrl={baseUrl} />
+        <form onSubmit={submit} className="flex flex-col gap-3" aria-label="Connect an existing App">
+          <Field
+            id="connection-name"
+            label="Connection name"
             required
-            rows={6}
-            spellCheck={false}
-            autoComplete="off"
-            maxLength={MAX_KEY_BYTES}
-            placeholder="-----BEGIN RSA PRIVATE KEY-----"
-            className="rounded-md border border-line bg-surface px-2 py-1.5 font-mono text-xs"
-            aria-describedby="app-private-key-hint"
-            value={privateKey}
-            onChange={(e) => setPrivateKey(e.target.value)}
+            maxLength={100}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            error={fieldError(create.error, "name", true)}
           />
-          <p id="app-private-key-hint" className="text-xs text-soft">
-            The whole .pem file. It is stored encrypted and never shown again.
-          </p>
-        </div>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="app-private-key-file" className="text-sm font-medium">
-            Or read the .pem file
-          </label>
-          <input id="app-private-key-file" type="file" accept=".pem" className="text-sm" onChange={(e) => void readKeyFile(e)} />
-          {fileError && <Notice kind="error">{fileError}</Notice>}
-        </div>
-        <Field
-          id="app-api-url"
-          label="GitHub Enterprise Server API URL (optional)"
-          type="url"
-          autoComplete="off"
-          value={apiUrl}
-          onChange={(e) => setApiUrl(e.target.value)}
-          hint="Leave empty for github.com. For example https://github.example.com/api/v3."
-        />
-        {create.error && <Notice kind="error">{errorMessage(create.error)}</Notice>}
-        <div>
-          <Button type="submit" disabled={create.isPending}>
-            {create.isPending ? "Connecting…" : "Connect"}
-          </Button>
-        </div>
-      </form>
-    </section>
+          <Field
+            id="app-id"
+            label="App ID"
+            required
+            inputMode="numeric"
+            pattern="[0-9]+"
+            autoComplete="off"
+            value={appId}
+            onChange={(e) => setAppId(e.target.value.trim())}
+            error={fieldError(create.error, "appId")}
+          />
+          <Field
+            id="app-slug"
+            label="App slug"
+            required
+            maxLength={100}
+            autoComplete="off"
+            value={appSlug}
+            onChange={(e) => setAppSlug(e.target.value)}
+            hint="As in https://github.com/apps/<slug>."
+            error={fieldError(create.error, "appSlug")}
+          />
+          <PrivateKeyField
+            id="app-private-key"
+            label="Private key"
+            hint="The whole .pem file. It is stored encrypted and never shown again."
+            required
+            value={privateKey}
+            onChange={setPrivateKey}
+            error={fieldError(create.error, "privateKey")}
+          />
+          <Field
+            id="app-api-url"
+            label="GitHub Enterprise Server API URL (optional)"
+            type="url"
+            autoComplete="off"
+            value={apiUrl}
+            onChange={(e) => setApiUrl(e.target.value)}
+            hint="Leave empty for github.com. For example https://github.example.com/api/v3."
+            error={fieldError(create.error, "apiUrl")}
+          />
+          {problem && <Notice kind="error">{problem}</Notice>}
+          <div>
+            <Button type="submit" disabled={create.isPending}>
+              {create.isPending ? "Connecting…" : "Connect"}
+            </Button>
+          </div>
+        </form>
+      </div>
+    </details>
   );
 }

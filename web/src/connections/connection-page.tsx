@@ -1,17 +1,19 @@
 /**
- * /$orgSlug/settings/connections/$connectionId: one GitHub App connection. The next step in a
- * callout, the webhook secret once (right after creation), the health facts, the values for
- * the App's settings on GitHub (and a new webhook secret), "Install on GitHub", the repository
+ * /$orgSlug/settings/connections/$connectionId: one GitHub App connection. Its name with
+ * "Edit" (admins: name, App slug, private key), the next step in a callout, the webhook secret
+ * once (right after creation), "Install on GitHub" until installed, the values for the
+ * App's settings on GitHub (and a new webhook secret), the health facts, the repository
  * picker once installed, "Check now" and delete. Members see the same page without the admin
  * controls.
  */
 import { Link, useParams } from "@tanstack/react-router";
 import { useState } from "react";
 import { useIsAdmin } from "../api/session";
-import { QueryState } from "../ui/ui";
+import { Button, Notice, QueryState } from "../ui/ui";
 import { type Connection, installationSettingsUrl, useConnection } from "./connection-api";
 import { CheckNowButton, DeleteConnection, InstallButton, RotateSecret } from "./connection-actions";
 import { ConnectionHealth, StatusBadge } from "./connection-health";
+import { EditConnection } from "./edit-connection";
 import { RegistrationValues, WebhookSecret } from "./registration-values";
 import { RepositoryPicker } from "./repository-picker";
 import { forgetWebhookSecret, webhookSecretOf } from "./webhook-secret";
@@ -37,13 +39,22 @@ function ConnectionView({ orgSlug, connection, isAdmin }: { orgSlug: string; con
     forgetWebhookSecret(connection.id);
     setSecret(undefined);
   };
+  // true: the form is open; "saved": closed by a save, which the page says.
+  const [editing, setEditing] = useState<boolean | "saved">(false);
   const settingsUrl = installationSettingsUrl(connection);
   return (
     <>
       <div className="flex flex-wrap items-center gap-2">
         <h2 className="text-xl font-semibold">{connection.name}</h2>
         <StatusBadge status={connection.status} />
+        {isAdmin && editing !== true && (
+          <Button variant="secondary" className="ml-auto" onClick={() => setEditing(true)}>
+            Edit…
+          </Button>
+        )}
       </div>
+      {editing === true && <EditConnection orgSlug={orgSlug} connection={connection} onDone={(saved) => setEditing(saved ? "saved" : false)} />}
+      {editing === "saved" && <Notice kind="success">Saved.</Notice>}
       {connection.nextStep && (
         <section aria-labelledby="next-step" className="rounded-md border-l-4 border-accent bg-muted px-4 py-3" data-testid="next-step">
           <h3 id="next-step" className="font-semibold">
@@ -53,6 +64,7 @@ function ConnectionView({ orgSlug, connection, isAdmin }: { orgSlug: string; con
         </section>
       )}
       {secret && isAdmin && <WebhookSecret secret={secret} webhookUrl={connection.registration.webhookUrl} onDismiss={dismissSecret} />}
+      {isAdmin && !connection.installation && <InstallButton orgSlug={orgSlug} connection={connection} secretPending={Boolean(secret)} />}
       <details open={!connection.lastDelivery} className="rounded-lg border border-line bg-surface p-4">
         <summary className="cursor-pointer font-semibold">Values for the App's settings on GitHub</summary>
         <p className="mt-2 text-sm text-soft">
@@ -65,7 +77,6 @@ function ConnectionView({ orgSlug, connection, isAdmin }: { orgSlug: string; con
           </div>
         )}
       </details>
-      {isAdmin && !connection.installation && <InstallButton orgSlug={orgSlug} connection={connection} secretPending={Boolean(secret)} />}
       <section aria-labelledby="health">
         <h3 id="health" className="mb-1 text-lg font-semibold">
           Health

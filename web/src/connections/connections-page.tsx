@@ -1,7 +1,8 @@
 /**
  * /$orgSlug/settings/connections: the organisation's GitHub App connections, each with its
- * status, where it is installed and its next step, linking to its page; below, for admins,
- * the form that connects a GitHub App. Members see the list only.
+ * status, where it is installed and its next step, linking to its page; below, for admins, the
+ * two ways to connect a GitHub App: create it on GitHub from a manifest (recommended), or
+ * connect an existing App by hand. Members see the list only.
  */
 import { Link, useParams } from "@tanstack/react-router";
 import { useIsAdmin } from "../api/session";
@@ -9,6 +10,7 @@ import { Notice, QueryState } from "../ui/ui";
 import { useConnections } from "./connection-api";
 import { StatusBadge } from "./connection-health";
 import { ConnectGithubForm } from "./connect-github-form";
+import { CreateAppForm } from "./create-app-form";
 
 /** The connections tab. */
 export function ConnectionsPage() {
@@ -45,7 +47,12 @@ export function ConnectionsPage() {
           }
         </QueryState>
       </section>
-      {isAdmin && <ConnectGithubForm orgSlug={orgSlug} baseUrl={connections.data?.[0]?.registration.homepageUrl ?? window.location.origin} />}
+      {isAdmin && (
+        <>
+          <CreateAppForm orgSlug={orgSlug} />
+          <ConnectGithubForm orgSlug={orgSlug} baseUrl={connections.data?.[0]?.registration.homepageUrl ?? window.location.origin} />
+        </>
+      )}
     </div>
   );
 }

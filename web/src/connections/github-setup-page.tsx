@@ -9,13 +9,12 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
-import { useEffect, useRef } from "react";
 import { api, call } from "../api/client";
-import { signInHref, useSession } from "../api/session";
 import { AuthLayout } from "../auth-pages/auth-layout";
 import { errorMessage, Notice } from "../ui/ui";
 import { connectionKey, connectionsKey } from "./connection-api";
 import { type InstallStatePayload, readInstallState } from "./install-state";
+import { useOnceSignedIn } from "./once-signed-in";
 
 /** The setup page. */
 export function GithubSetupPage() {
@@ -61,7 +60,6 @@ export function GithubSetupPage() {
 }
 
 function BindInstallation({ payload, state, installationId }: { payload: InstallStatePayload; state: string; installationId: number }) {
-  const session = useSession();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const { orgSlug, connectionId } = payload;
@@ -80,16 +78,7 @@ function BindInstallation({ payload, state, installationId }: { payload: Install
       await navigate({ to: "/$orgSlug/settings/connections/$connectionId", params: { orgSlug, connectionId }, replace: true });
     },
   });
-  // Once per page load (React's development double effects included).
-  const started = useRef(false);
-  const signedIn = Boolean(session.data);
-  useEffect(() => {
-    if (session.data === null) window.location.assign(signInHref());
-    if (signedIn && !started.current) {
-      started.current = true;
-      bind.mutate();
-    }
-  }, [session.data, signedIn, bind]);
+  const session = useOnceSignedIn(() => bind.mutate());
 
   return (
     <AuthLayout title="Finishing the installation">

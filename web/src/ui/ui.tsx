@@ -1,7 +1,8 @@
 /**
- * The few building blocks every page uses: buttons, labelled fields, notices (with aria-live
- * for status changes), a page heading, and the loading and error states of a query. Styling is
- * Tailwind (styles.css); every control has a label and a visible focus ring.
+ * The few building blocks every page uses: buttons, labelled fields (with the server's problem
+ * with each shown beside it), notices (with aria-live for status changes), a page heading, and
+ * the loading and error states of a query. Styling is Tailwind (styles.css); every control has
+ * a label and a visible focus ring.
  */
 import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from "react";
 import { ApiError } from "../api/client";
@@ -20,14 +21,42 @@ export function Button({
   return <button type="button" className={`rounded-md px-3 py-1.5 text-sm font-medium disabled:opacity-50 ${look} ${className}`} {...props} />;
 }
 
-/** A text input with its label (and an optional hint under it). */
-export function Field({ label, hint, id, ...props }: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: ReactNode; id: string }) {
+/** The ids an input is described by: its error first, then its hint. */
+export function describedBy(id: string, hint: unknown, error: unknown): string | undefined {
+  return [error && `${id}-error`, hint && `${id}-hint`].filter(Boolean).join(" ") || undefined;
+}
+
+/** What is wrong with an input, under it and announced (`id` is the input's); nothing without `error`. */
+export function FieldError({ id, error }: { id: string; error?: string }) {
+  if (!error) return null;
+  return (
+    <p id={`${id}-error`} role="alert" className="text-sm text-danger">
+      {error}
+    </p>
+  );
+}
+
+/** A text input with its label, an optional hint under it, and the server's `error` about it. */
+export function Field({
+  label,
+  hint,
+  error,
+  id,
+  ...props
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: ReactNode; error?: string; id: string }) {
   return (
     <div className="flex flex-col gap-1">
       <label htmlFor={id} className="text-sm font-medium">
         {label}
       </label>
-      <input id={id} className="rounded-md border border-line bg-surface px-2 py-1.5" aria-describedby={hint ? `${id}-hint` : undefined} {...props} />
+      <input
+        id={id}
+        className="rounded-md border border-line bg-surface px-2 py-1.5"
+        aria-describedby={describedBy(id, hint, error)}
+        aria-invalid={error ? true : undefined}
+        {...props}
+      />
+      <FieldError id={id} error={error} />
       {hint && (
         <p id={`${id}-hint`} className="text-xs text-soft">
           {hint}
@@ -81,6 +110,29 @@ export function PageHeader({ title, children, actions }: { title: string; childr
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) return err.message;
   return err instanceof Error ? err.message : "Something went wrong; try again.";
+}
+
+/**
+ * The server's problem with the input named `name` (as the API names it: `privateKey`) in the
+ * failed request `err`, as a sentence for beside the input; undefined when it named none.
+ * With `conflicts`, a 409 (`conflict`: the name is taken) is this input's problem.
+ */
+export function fieldError(err: unknown, name: string, conflicts = false): string | undefined {
+  if (!(err instanceof ApiError)) return undefined;
+  if (conflicts && err.code === "conflict") return err.message;
+  const message = err.fields[name];
+  return message && `${message.charAt(0).toUpperCase()}${message.slice(1)}`;
+}
+
+/**
+ * The message for a form's own notice: null when the server's problems show beside the inputs
+ * (each one it named is in `shown`; with `conflicts`, an input takes a 409 too).
+ */
+export function formError(err: unknown, shown: readonly string[], conflicts = false): string | null {
+  if (!err) return null;
+  if (conflicts && err instanceof ApiError && err.code === "conflict") return null;
+  const fields = err instanceof ApiError ? Object.keys(err.fields) : [];
+  return fields.length > 0 && fields.every((f) => shown.includes(f)) ? null : errorMessage(err);
 }
 
 /** The loading, error and ready states of a query, in one place. */
