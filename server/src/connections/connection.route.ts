@@ -17,8 +17,10 @@ import {
 } from "./connection.service.js";
 import { acceptGithubDelivery, type WebhookDependencies } from "./github-webhook.service.js";
 
-const orgParams = z.object({ orgSlug: z.string() });
-const connectionParams = orgParams.extend({ connectionId: z.string().regex(/^con_[a-z0-9]{20}$/, "must be a connection id (con_…)") });
+/** Path parameters of the organisation's connection routes. */
+export const orgParams = z.object({ orgSlug: z.string() });
+/** … and of one connection's. */
+export const connectionParams = orgParams.extend({ connectionId: z.string().regex(/^con_[a-z0-9]{20}$/, "must be a connection id (con_…)") });
 
 /** A connection as the API shows it. */
 export const connectionSchema = z.object({

@@ -10,7 +10,7 @@
 import { recordAudit, type AuditActor } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import { withTenant, type TenantScope } from "../platform/db/tenant.js";
-import { parseRepoUrl } from "./git/repo-url.js";
+import { parseRepoUrl, urlKindOf } from "./git/repo-url.js";
 
 /** A repository as the code host describes it. */
 export interface LinkedSource {
@@ -90,7 +90,7 @@ const present = (r: LinkedRow): LinkedRepository => ({
 /** Builds the operations. */
 export function createLinkedRepositories(deps: LinkedRepositoriesDependencies): LinkedRepositories {
   const { db } = deps;
-  const cloneUrlOf = (source: LinkedSource) => parseRepoUrl(source.cloneUrl, { allowLocal: deps.allowLocal }).url;
+  const cloneUrlOf = (source: LinkedSource) => parseRepoUrl(source.cloneUrl, { allowLocal: deps.allowLocal });
 
   return {
     async link(actor, connectionId, sources) {
@@ -100,13 +100,14 @@ export function createLinkedRepositories(deps: LinkedRepositoriesDependencies): 
         const { rows: count } = await tx.query<{ n: number }>("select count(*)::int as n from repositories where status <> 'unindexing'");
         let room = deps.maxPerOrg - (count[0]?.n ?? 0);
         for (const source of sources) {
-          let url: string;
+          let parsed: ReturnType<typeof cloneUrlOf>;
           try {
-            url = cloneUrlOf(source);
+            parsed = cloneUrlOf(source);
           } catch {
             refused.push({ fullName: source.fullName, reason: "its clone URL is not one ctxpipe may use" });
             continue;
           }
+          const url = parsed.url;
           const { rows: existing } = await tx.query<{ id: string; url: string; connection_id: string | null; external_id: string | null; status: string }>(
             "select id, url, connection_id, external_id, status from repositories where (connection_id = $1 and external_id = $2) or name = $3",
             [connectionId, source.externalId, source.fullName],
@@ -135,7 +136,7 @@ export function createLinkedRepositories(deps: LinkedRepositoriesDependencies): 
           const { rows } = await tx.query<{ id: string }>(
             `insert into repositories (org_id, name, url, url_kind, branch, connection_id, external_id, next_check_at)
              values ($1, $2, $3, $4, null, $5, $6, null) returning id`,
-            [actor.orgId, source.fullName, url, url.startsWith("https:") ? "https" : "local", connectionId, source.externalId],
+            [actor.orgId, source.fullName, url, urlKindOf(parsed), connectionId, source.externalId],
           );
           room--;
           added.push({ id: rows[0]!.id, name: source.fullName });
@@ -169,7 +170,7 @@ export function createLinkedRepositories(deps: LinkedRepositoriesDependencies): 
     },
 
     async update(scope, connectionId, source) {
-      const url = cloneUrlOf(source);
+      const url = cloneUrlOf(source).url;
       return withTenant(db, scope, async (tx) => {
         const { rows } = await tx.query<{ id: string }>(
           `update repositories r set url = $3, updated_at = now(),

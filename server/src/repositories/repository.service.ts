@@ -12,7 +12,7 @@ import { withTenant, type TenantScope, type Queryable } from "../platform/db/ten
 import { AppError, conflict, notFound } from "../platform/errors.js";
 import { storeSecret } from "../secrets/index.js";
 import { checkHost } from "./git/host-guard.js";
-import { parseRepoUrl, RepoUrlError } from "./git/repo-url.js";
+import { parseRepoUrl, RepoUrlError, urlKindOf } from "./git/repo-url.js";
 
 /** The lifecycle states of a repository. */
 export type RepositoryStatus = "queued" | "running" | "ready" | "failed" | "complete_with_issues" | "unindexing";
@@ -204,7 +204,7 @@ export async function addRepository(deps: RepositoryDependencies, actor: OrgActo
       // The first check comes a minute after the first run was queued.
       `insert into repositories (org_id, name, url, url_kind, branch, credentials_secret_id, next_check_at)
        values ($1, $2, $3, $4, $5, $6, now() + interval '1 minute') returning *`,
-      [actor.orgId, name, parsed.url, parsed.kind === "http" ? "https" : parsed.kind, input.branch ?? null, secretId],
+      [actor.orgId, name, parsed.url, urlKindOf(parsed), input.branch ?? null, secretId],
     );
     const row = rows[0]!;
     await recordAudit(tx, actor, { action: "repository.added", targetType: "repository", targetId: row.id, details: { name, url: parsed.url } });

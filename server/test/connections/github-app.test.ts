@@ -186,6 +186,14 @@ describe("GitHub App connection", () => {
       "select count(*)::int as n from repositories where url like '%ghs_%' or url like '%@%'",
     );
     assert.equal(rows[0]!.n, 0, "no token in a stored URL");
+    const { rows: kinds } = await app.running.platform.db.unsafeSystem.query<{ url_kind: string }>(
+      "select distinct url_kind from repositories where connection_id is not null",
+    );
+    assert.deepEqual(
+      kinds.map((k) => k.url_kind),
+      ["https"],
+      "a linked http(s) clone URL is stored as https, not local",
+    );
   });
 
   it("repairs a push whose delivery was lost when the reconcile runs", async () => {

@@ -11,6 +11,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { useState, type FormEvent } from "react";
 import { api, call } from "../api/client";
+import { ApiUrlField } from "./api-url-field";
 import { Button, Field, fieldError, formError, Notice } from "../ui/ui";
 import { connectionKey, connectionsKey } from "./connection-api";
 import { PrivateKeyField } from "./private-key-field";
@@ -134,16 +135,7 @@ export function ConnectGithubForm({ orgSlug, baseUrl }: { orgSlug: string; baseU
             onChange={setPrivateKey}
             error={fieldError(create.error, "privateKey")}
           />
-          <Field
-            id="app-api-url"
-            label="GitHub Enterprise Server API URL (optional)"
-            type="url"
-            autoComplete="off"
-            value={apiUrl}
-            onChange={(e) => setApiUrl(e.target.value)}
-            hint="Leave empty for github.com. For example https://github.example.com/api/v3."
-            error={fieldError(create.error, "apiUrl")}
-          />
+          <ApiUrlField id="app-api-url" value={apiUrl} onChange={setApiUrl} error={fieldError(create.error, "apiUrl")} />
           {problem && <Notice kind="error">{problem}</Notice>}
           <div>
             <Button type="submit" disabled={create.isPending}>

@@ -12,6 +12,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, call } from "../api/client";
 import { useSession } from "../api/session";
+import { ApiUrlField } from "./api-url-field";
 import { Button, Field, fieldError, formError, Notice } from "../ui/ui";
 
 /** GitHub's limit on an App's name. */
@@ -115,16 +116,7 @@ export function CreateAppForm({ orgSlug }: { orgSlug: string }) {
           hint="The login of the GitHub organisation to own the App (you need to be an owner or a GitHub App manager there). Leave empty for your own account."
           error={fieldError(create.error, "githubOrganization")}
         />
-        <Field
-          id="manifest-api-url"
-          label="GitHub Enterprise Server API URL (optional)"
-          type="url"
-          autoComplete="off"
-          value={apiUrl}
-          onChange={(e) => setApiUrl(e.target.value)}
-          hint="Leave empty for github.com. For example https://github.example.com/api/v3."
-          error={fieldError(create.error, "apiUrl")}
-        />
+        <ApiUrlField id="manifest-api-url" value={apiUrl} onChange={setApiUrl} error={fieldError(create.error, "apiUrl")} />
         {problem && <Notice kind="error">{problem}</Notice>}
         {blocked && (
           <Notice kind="error">

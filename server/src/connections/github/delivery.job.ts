@@ -64,19 +64,12 @@ async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connecti
       return suspended ? "installation suspended" : "installation unsuspended: a reconcile is due";
     }
     case "repositories_added": {
-      const selection = await withTenant(deps.db, scope, async (tx) => {
-        const { rows } = await tx.query<{ selection: { autoAdd: boolean } | null }>(
-          "select config -> 'selection' as selection from connections where id = $1",
-          [connectionId],
-        );
-        return rows[0]?.selection ?? null;
-      });
-      if (!selection?.autoAdd) {
+      const handle = await deps.apps.of(scope, connectionId);
+      if (handle.installationId === null) return "repositories added: no installation is bound";
+      if (!handle.selection?.autoAdd) {
         await rememberOffered(deps.db, scope, connectionId, action.repositoryIds);
         return `repositories added on GitHub (${action.repositoryIds.length}): not indexed, new repositories are not added automatically`;
       }
-      const handle = await deps.apps.of(scope, connectionId);
-      if (handle.installationId === null) return "repositories added: no installation is bound";
       // Access just granted on GitHub: these are new by definition (linking is idempotent, so a retry is safe).
       const wanted = new Set(action.repositoryIds);
       const listing = await handle.api.listRepositories(handle.installationId);

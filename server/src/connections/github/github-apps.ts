@@ -10,6 +10,7 @@ import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
 import { AppError, notFound } from "../../platform/errors.js";
 import type { GitCredentials } from "../../repositories/index.js";
 import { readSecret } from "../../secrets/index.js";
+import type { RepositorySelection } from "../connection.service.js";
 import { createGithubApi, type GithubApi } from "./github-api.js";
 
 /** A connection's GitHub configuration (connections.config). */
@@ -19,11 +20,13 @@ export interface GithubConfig {
   apiUrl: string;
 }
 
-/** A connection's client and installation. */
+/** A connection's client, installation and repository selection. */
 export interface GithubAppHandle {
   api: GithubApi;
   config: GithubConfig;
   installationId: number | null;
+  /** What the admin picked (null before), with the ids offered so far. */
+  selection: (RepositorySelection & { known?: number[] }) | null;
 }
 
 /** The clients of every connection this process has used. */
@@ -43,21 +46,35 @@ export function createGithubApps(deps: { db: Database; secretBox: SecretBox | un
 
   const of = async (scope: TenantScope, connectionId: string): Promise<GithubAppHandle> => {
     const row = await withTenant(deps.db, scope, async (tx) => {
-      const { rows } = await tx.query<{ config: GithubConfig; secret_id: string | null; installation_id: string | null; type: string }>(
-        "select config, secret_id, installation_id, type from connections where id = $1",
+      const { rows } = await tx.query<{
+        config: GithubConfig & { selection?: GithubAppHandle["selection"] };
+        secret_id: string | null;
+        secret_updated_at: Date | null;
+        installation_id: string | null;
+        type: string;
+      }>(
+        `select c.config, c.secret_id, s.updated_at as secret_updated_at, c.installation_id, c.type
+         from connections c left join org_secrets s on s.id = c.secret_id where c.id = $1`,
         [connectionId],
       );
       return rows[0];
     });
     if (row?.type !== "github" || !row.secret_id) throw notFound("connection");
-    const key = `${row.secret_id}:${row.config.appId}:${row.config.apiUrl}`;
+    // The secret's version is part of the key: a private key replaced by another process (the
+    // server, when this is a worker) is picked up at the next call.
+    const key = `${row.secret_id}:${row.secret_updated_at?.toISOString()}:${row.config.appId}:${row.config.apiUrl}`;
     let client = clients.get(connectionId);
     if (client?.key !== key) {
       const { privateKey } = JSON.parse(await readSecret(deps.db, deps.secretBox, scope, row.secret_id)) as { privateKey: string };
       client = { key, api: createGithubApi({ appId: row.config.appId, privateKey, apiUrl: row.config.apiUrl }, outboundFetch) };
       clients.set(connectionId, client);
     }
-    return { api: client.api, config: row.config, installationId: row.installation_id === null ? null : Number(row.installation_id) };
+    return {
+      api: client.api,
+      config: { appId: row.config.appId, appSlug: row.config.appSlug, apiUrl: row.config.apiUrl },
+      installationId: row.installation_id === null ? null : Number(row.installation_id),
+      selection: row.config.selection ?? null,
+    };
   };
 
   return {

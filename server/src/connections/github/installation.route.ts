@@ -6,10 +6,10 @@
 import { z } from "zod";
 import { orgActorOf } from "../../accounts/index.js";
 import type { ApiRouter } from "../../platform/http/api-route.js";
-import { connectionSchema } from "../connection.route.js";
+import { connectionParams, connectionSchema } from "../connection.route.js";
 import { availableRepositories, bindInstallation, installUrl, selectRepositories, type InstallationDependencies } from "./installation.service.js";
 
-const params = z.object({ orgSlug: z.string(), connectionId: z.string().regex(/^con_[a-z0-9]{20}$/, "must be a connection id (con_…)") });
+const params = connectionParams;
 const githubId = z
   .number()
   .int()

@@ -5,10 +5,10 @@
 import { z } from "zod";
 import { orgActorOf } from "../../accounts/index.js";
 import type { ApiRouter } from "../../platform/http/api-route.js";
-import { connectionSchema } from "../connection.route.js";
+import { connectionSchema, orgParams } from "../connection.route.js";
 import { appManifest, convertManifest, type ManifestDependencies } from "./manifest.service.js";
 
-const params = z.object({ orgSlug: z.string() });
+const params = orgParams;
 
 /** Registers the manifest routes. */
 export function registerManifestRoutes(router: ApiRouter, deps: ManifestDependencies): void {

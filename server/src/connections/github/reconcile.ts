@@ -15,7 +15,6 @@ import { unsafeAcrossTenants, withTenant, type TenantScope } from "../../platfor
 import { isAppError } from "../../platform/errors.js";
 import type { Logger } from "../../platform/logging.js";
 import type { LinkedRepositories } from "../../repositories/index.js";
-import type { RepositorySelection } from "../connection.service.js";
 import { unbindInstallation, type DeliveryJobData } from "./delivery.job.js";
 import type { GithubApps } from "./github-apps.js";
 import { rememberOffered, sourceOf } from "./installation.service.js";
@@ -58,12 +57,6 @@ export async function reconcileConnection(deps: ReconcileDependencies, scope: Te
     tx.query("update connections set status = $2 where id = $1", [connectionId, installation.suspended ? "suspended" : "active"]),
   );
   if (installation.suspended) return "the installation is suspended";
-  const selection = await withTenant(deps.db, scope, async (tx) => {
-    const { rows } = await tx.query<{ selection: RepositorySelection | null }>("select config -> 'selection' as selection from connections where id = $1", [
-      connectionId,
-    ]);
-    return rows[0]?.selection ?? null;
-  });
   const listing = await handle.api.listRepositories(installation.id);
   const linked = await deps.linked.list(scope, connectionId);
   const byId = new Map(listing.repositories.map((r) => [r.id, r]));
@@ -85,7 +78,7 @@ export async function reconcileConnection(deps: ReconcileDependencies, scope: Te
     connectionId,
     listing.repositories.map((r) => r.id),
   );
-  const fresh = selection?.autoAdd ? listing.repositories.filter((r) => offeredNow.has(r.id)) : [];
+  const fresh = handle.selection?.autoAdd ? listing.repositories.filter((r) => offeredNow.has(r.id)) : [];
   const { added } = fresh.length > 0 ? await deps.linked.link(actor, connectionId, fresh.map(sourceOf)) : { added: [] };
 
   let queued = 0;

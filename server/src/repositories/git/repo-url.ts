@@ -201,3 +201,8 @@ export function parseRepoUrl(input: string, options: ParseRepoUrlOptions): Parse
   if (/^[^/]*:/.test(text)) throw refuse("malformed", "Use user@host:path (e.g. git@github.com:org/repo.git) or ssh://.");
   return parseLocal(text, options.allowLocal);
 }
+
+/** The `repositories.url_kind` of a parsed URL (`http`, allowed in development only, counts as https). */
+export function urlKindOf(url: ParsedRepoUrl): "https" | "ssh" | "local" {
+  return url.kind === "http" ? "https" : url.kind;
+}
