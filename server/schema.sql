@@ -339,6 +339,60 @@ create table public.ctxpipe_migrations (
   constraint ctxpipe_migrations_pkey PRIMARY KEY (name)
 );
 
+create table public.graph_facts (
+  org_id uuid not null,
+  repository_id uuid not null,
+  source_path text not null,
+  line integer not null,
+  subject text not null,
+  predicate text not null,
+  object text not null,
+  props jsonb not null default '{}'::jsonb,
+  constraint graph_facts_line_check CHECK ((line >= 1)),
+  constraint graph_facts_object_check CHECK (((length(object) >= 1) AND (length(object) <= 600))),
+  constraint graph_facts_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint graph_facts_predicate_check CHECK ((predicate ~ '^[a-z_]{1,40}$'::text)),
+  constraint graph_facts_repository_id_source_path_fkey FOREIGN KEY (repository_id, source_path) REFERENCES graph_sources(repository_id, path) ON DELETE CASCADE,
+  constraint graph_facts_subject_check CHECK (((length(subject) >= 1) AND (length(subject) <= 600)))
+);
+alter table public.graph_facts enable row level security;
+-- grants on public.graph_facts: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX graph_facts_node_search_idx ON public.graph_facts USING gin (lower(((subject || ' '::text) || COALESCE((props ->> 'name'::text), ''::text))) gin_trgm_ops) WHERE (predicate = 'is'::text);
+CREATE INDEX graph_facts_object_idx ON public.graph_facts USING btree (org_id, object, predicate) WHERE (predicate <> 'is'::text);
+CREATE INDEX graph_facts_source_idx ON public.graph_facts USING btree (repository_id, source_path);
+CREATE INDEX graph_facts_subject_idx ON public.graph_facts USING btree (org_id, subject, predicate);
+create policy graph_facts_scope on public.graph_facts as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
+create table public.graph_sources (
+  org_id uuid not null,
+  repository_id uuid not null,
+  path text not null,
+  blob_oid text not null,
+  extractor text not null,
+  version integer not null,
+  problem text,
+  constraint graph_sources_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint graph_sources_pkey PRIMARY KEY (repository_id, path),
+  constraint graph_sources_repository_id_fkey FOREIGN KEY (repository_id) REFERENCES repositories(id) ON DELETE CASCADE
+);
+alter table public.graph_sources enable row level security;
+-- grants on public.graph_sources: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX graph_sources_org_idx ON public.graph_sources USING btree (org_id);
+create policy graph_sources_scope on public.graph_sources as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
+create table public.graph_state (
+  repository_id uuid not null,
+  org_id uuid not null,
+  version integer not null,
+  updated_at timestamp with time zone not null default now(),
+  constraint graph_state_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint graph_state_pkey PRIMARY KEY (repository_id),
+  constraint graph_state_repository_id_fkey FOREIGN KEY (repository_id) REFERENCES repositories(id) ON DELETE CASCADE
+);
+alter table public.graph_state enable row level security;
+-- grants on public.graph_state: <owner>=arwdDxtm, ctxpipe_app=arwd
+create policy graph_state_scope on public.graph_state as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.index_chunks (
   org_id uuid not null,
   blob_oid text not null,

@@ -181,6 +181,17 @@ export async function extractedSymbolBlobs(tx: Queryable, orgId: string, oids: s
   return new Set(rows.map((r) => `${r.blob_oid}\u0000${r.language}`));
 }
 
+/** The files (path and blob) of `generation`, all or those among `paths`. */
+export async function generationFiles(tx: Queryable, repositoryId: string, generation: number, paths?: string[]): Promise<{ path: string; blobOid: string }[]> {
+  if (paths?.length === 0) return [];
+  const { rows } = await tx.query<{ path: string; blob_oid: string }>(
+    `select path, blob_oid from index_files
+     where repository_id = $1 and valid_from <= $2 and (valid_to is null or valid_to > $2) and ($3::text[] is null or path = any($3::text[]))`,
+    [repositoryId, generation, paths ?? null],
+  );
+  return rows.map((r) => ({ path: r.path, blobOid: r.blob_oid }));
+}
+
 /**
  * Stages generation `next`: closes the rows of removed or changed paths and inserts rows for
  * added or changed paths. Readers keep seeing the published generation until `publish`.

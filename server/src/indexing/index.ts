@@ -4,7 +4,7 @@
  * index_* tables and never touches the repositories table: the repositories capability reads
  * its row and publishes the run's summary through the callbacks of `runIndex`.
  */
-export { runIndex, type IndexProgress, type IndexRunInput, type IndexRunResult, type IndexRunSummary, type PublishedIndex } from "./indexer.js";
+export { runIndex, type IndexProgress, type IndexRunInput, type IndexRunResult, type IndexRunSummary, type PublishedIndex, type StagedRun } from "./indexer.js";
 export { collectGarbage, repositoryBlobs, type SymbolRow } from "./index-writer.js";
 export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.js";
 export { closeNames, LANGUAGE_IDS, languageFromName } from "./languages/language-detect.js";

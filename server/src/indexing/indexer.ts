@@ -14,6 +14,7 @@ import {
   collectGarbage,
   existingBlobs,
   extractedSymbolBlobs,
+  generationFiles,
   generationTotals,
   insertSymbols,
   lockOrgIndex,
@@ -80,6 +81,25 @@ export interface IndexRunInput {
   /** Publishes the run on the repository, in the run's transaction, so files and summary appear together. */
   publish: (tx: Queryable, summary: IndexRunSummary) => Promise<void>;
   onProgress?: (progress: IndexProgress) => Promise<void> | void;
+  /**
+   * Work on the staged generation before it is published, in the run's transaction (the
+   * knowledge graph's extraction): whatever it writes appears together with the index.
+   */
+  beforePublish?: (tx: Queryable, staged: StagedRun) => Promise<void>;
+}
+
+/** The next generation as staged, for `beforePublish`. */
+export interface StagedRun {
+  orgId: string;
+  repositoryId: string;
+  commit: string;
+  kind: "full" | "incremental";
+  /** Paths added, changed, renamed or removed by this run. */
+  changedPaths: string[];
+  /** Files of the staged generation (all, or those among `paths`). */
+  listFiles(paths?: string[]): Promise<{ path: string; blobOid: string }[]>;
+  /** The text of stored blobs. */
+  readTexts(oids: string[]): Promise<Map<string, string>>;
 }
 
 /** What a run did. */
@@ -92,6 +112,8 @@ export interface IndexRunResult {
   languages: Record<string, number>;
   skipped: Partial<Record<SkipReason, number>>;
   changed: { added: number; updated: number; removed: number; blobsRead: number; bytesRead: number };
+  /** Time spent in `beforePublish`, in ms (0 without it). */
+  beforePublishMs: number;
 }
 
 /**
@@ -204,6 +226,20 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     // A path whose new content was rejected (now binary or generated) leaves the index.
     const rejectedPaths = changedFiles.filter((c) => rejected.has(c.oid) && live.has(c.path)).map((c) => c.path);
     await stageFiles(tx, { orgId, repositoryId }, next, { upserts, removals: [...removals, ...rejectedPaths] });
+    let beforePublishMs = 0;
+    if (input.beforePublish) {
+      const started = performance.now();
+      await input.beforePublish(tx, {
+        orgId,
+        repositoryId,
+        commit,
+        kind: plan.kind,
+        changedPaths: [...new Set([...changedFiles.map((c) => c.path), ...removals, ...rejectedPaths])],
+        listFiles: (paths) => generationFiles(tx, repositoryId, next, paths),
+        readTexts: (oids) => blobTexts(tx, orgId, oids),
+      });
+      beforePublishMs = performance.now() - started;
+    }
     const totals = await generationTotals(tx, repositoryId, next);
     const added = upserts.filter((u) => !live.has(u.path)).length;
     const changed = { added, updated: upserts.length - added, removed: removals.length + rejectedPaths.length, blobsRead, bytesRead };
@@ -211,7 +247,17 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
     // Blobs whose rows this run closed: the only ones that may have lost their last file.
     const closed = new Set([...removals, ...rejectedPaths, ...changedFiles.map((c) => c.path)]);
     const unlinked = [...closed].map((p) => live.get(p)).filter((oid): oid is string => oid !== undefined);
-    return { unlinked, kind: plan.kind, generation: next, files: totals.files, bytes: totals.bytes, languages: totals.languages, skipped, changed };
+    return {
+      unlinked,
+      kind: plan.kind,
+      generation: next,
+      files: totals.files,
+      bytes: totals.bytes,
+      languages: totals.languages,
+      skipped,
+      changed,
+      beforePublishMs,
+    };
   });
 
   await withTenant(db, { orgId }, (tx) => collectGarbage(tx, { orgId, repositoryId }, result.unlinked, result.generation));

@@ -18,7 +18,9 @@ export type ToolCallObserver = (call: { tool: string; ok: boolean; ms: number; u
 const INSTRUCTIONS =
   "ctxpipe serves this organisation's indexed source code. Start with list_repositories, then search_code " +
   "(literal text, /regex/, sym:NAME, file:, lang:, repo:), read_file for more lines, find_symbol and " +
-  "find_references to navigate. Cite results as repo@commit:path:line.";
+  "find_references to navigate. For the organisation's context use get_context (packages, services, APIs, " +
+  "decisions, owners), graph_neighbors (dependencies and dependents across repositories) and, before " +
+  "editing a path, get_instructions. Cite results as repo@commit:path:line.";
 
 /** A server exposing the tools for `ctx`. */
 export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCallObserver): McpServer {

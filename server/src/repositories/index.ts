@@ -3,7 +3,7 @@
  * Roles wire it through `createRepositories`; other capabilities use only these exports.
  */
 import path from "node:path";
-import { SymbolExtractor } from "../indexing/index.js";
+import { type IndexRunInput, SymbolExtractor } from "../indexing/index.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Capability } from "../platform/capability.js";
 import type { Config } from "../platform/config/config.js";
@@ -46,6 +46,8 @@ export interface RepositoriesDependencies {
   queue: JobQueue;
   /** Credentials of the repositories connections bring (late-bound: connections are built after). */
   connectionCredentials: ConnectionCredentials;
+  /** Work in each index run before it is published (the knowledge graph's extraction). */
+  beforePublish?: IndexRunInput["beforePublish"];
 }
 
 /** Builds the capability (no I/O until used). */
@@ -66,6 +68,7 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
     logger: logger.child({ module: "repositories" }),
     extractor: () => (extractor ??= SymbolExtractor.create()),
     connectionCredentials: deps.connectionCredentials,
+    beforePublish: deps.beforePublish,
   };
   const jobs = { sync: syncJob(jobDeps), delete: deleteJob(jobDeps) };
   const enqueue: RepositoryDependencies["enqueue"] = async (job, payload) => {

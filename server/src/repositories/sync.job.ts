@@ -18,6 +18,7 @@ import {
   repositoryBlobs,
   runIndex,
   type IndexProgress,
+  type IndexRunInput,
   type SymbolExtractor,
 } from "../indexing/index.js";
 import { readSecret } from "../secrets/index.js";
@@ -43,6 +44,8 @@ export interface RepositoryJobDependencies {
   logger: Logger;
   /** Git credentials of a repository a connection brought (a GitHub installation token). */
   connectionCredentials: ConnectionCredentials;
+  /** Work in each index run before it is published (the knowledge graph's extraction). */
+  beforePublish?: IndexRunInput["beforePublish"];
 }
 
 /** Resolves the git credentials of a connection's repositories (minted by the connections capability). */
@@ -147,6 +150,7 @@ export function syncJob(deps: RepositoryJobDependencies) {
           readPublished: (tx) => readPublishedIndex(tx, data.repositoryId),
           publish: (tx, summary) => publishIndexRun(tx, data.repositoryId, summary),
           onProgress: (p) => setState(db, data, { step: progressStep(p) }),
+          beforePublish: deps.beforePublish,
         });
         if (result.changed.blobsRead >= ANALYZE_AFTER_BLOBS) {
           await refreshIndexStatistics(db).catch((err: unknown) => logger.warn({ err }, "could not refresh the index statistics"));
@@ -158,7 +162,14 @@ export function syncJob(deps: RepositoryJobDependencies) {
           error: tooLarge > 0 ? `${tooLarge} file(s) over the size limit were not indexed.` : null,
         });
         logger.info(
-          { repositoryId: data.repositoryId, commit: synced.commit, kind: result.kind, ...result.changed, files: result.files },
+          {
+            repositoryId: data.repositoryId,
+            commit: synced.commit,
+            kind: result.kind,
+            ...result.changed,
+            files: result.files,
+            beforePublishMs: Math.round(result.beforePublishMs),
+          },
           "repository indexed",
         );
       } catch (err) {

@@ -6,6 +6,7 @@
 import type { Config } from "../platform/config/config.js";
 import { startJobQueue } from "../jobs/job-queue.js";
 import { createConnections, type Connections } from "../connections/index.js";
+import { createGraph } from "../graph/index.js";
 import { createRepositories } from "../repositories/index.js";
 import type { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
@@ -46,6 +47,7 @@ export async function startRoles(
     // Repositories take their connections' git credentials; connections link repositories:
     // the credentials are bound once both exist.
     let connections: Connections | undefined;
+    const graph = createGraph({ db: platform.db, logger });
     const repositories = createRepositories({
       config,
       db: platform.db,
@@ -53,9 +55,10 @@ export async function startRoles(
       logger,
       queue: jobs,
       connectionCredentials: (orgId, connectionId) => connections!.credentials(orgId, connectionId),
+      beforePublish: (tx, staged) => graph.beforePublish(tx, staged),
     });
     connections = createConnections({ config, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs, linked: repositories.linked });
-    const capabilities = { repositories, connections };
+    const capabilities = { repositories, connections, graph };
     if (roles.includes("worker")) await startWorkerRole(platform, jobs, capabilities);
     if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs, repositories);
     let port: number | undefined;

@@ -19,6 +19,7 @@ import { createHttpApp } from "../platform/http/app.js";
 import type { AppEnv } from "../platform/http/app-env.js";
 import { startHttpServer } from "../platform/http/http-server.js";
 import { createStatus } from "../status/index.js";
+import type { Graph } from "../graph/index.js";
 import type { Platform } from "./platform.js";
 
 /** Test and embedding hooks for the server role. */
@@ -32,7 +33,7 @@ export interface ServerRoleOptions {
 /** Builds the public app for a started platform (no socket). */
 export function buildServerApp(
   platform: Platform,
-  { repositories, connections }: { repositories: Repositories; connections: Connections },
+  { repositories, connections, graph }: { repositories: Repositories; connections: Connections; graph: Graph },
   options: ServerRoleOptions = {},
 ): Hono<AppEnv> {
   const { config, db, logger } = platform;
@@ -62,6 +63,7 @@ export function buildServerApp(
     repositories,
     createSearch({ db, maxBudgetMs: config.search.maxBudgetMs }),
     connections,
+    graph,
     createMcp({
       db,
       accounts,
@@ -103,7 +105,7 @@ export function buildServerApp(
  */
 export async function startServerRole(
   platform: Platform,
-  capabilities: { repositories: Repositories; connections: Connections },
+  capabilities: { repositories: Repositories; connections: Connections; graph: Graph },
   options: ServerRoleOptions = {},
 ): Promise<{ port: number }> {
   const app = buildServerApp(platform, capabilities, options);

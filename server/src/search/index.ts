@@ -5,6 +5,7 @@
 export { searchCode, type SearchInput, type SearchResponse, type SearchResult } from "./search.service.js";
 export { filesCursorAfter, findReferences, findRepositories, findSymbols, listFiles, MAX_LINE_NUMBER, readFile } from "./code-nav.service.js";
 export { registerSearchRoutes } from "./search.route.js";
+export { globToRegexSource } from "./glob.js";
 
 import type { Capability } from "../platform/capability.js";
 import { registerSearchRoutes, type SearchRouteDeps } from "./search.route.js";

@@ -51,11 +51,11 @@ describe("MCP endpoint", () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it("lists six read-only tools with compact schemas", async () => {
+  it("lists nine read-only tools with compact schemas", async () => {
     const { tools } = await client.listTools();
     assert.deepEqual(
       tools.map((t) => t.name),
-      ["list_repositories", "search_code", "read_file", "list_files", "find_symbol", "find_references"],
+      ["list_repositories", "search_code", "read_file", "list_files", "find_symbol", "find_references", "get_instructions", "get_context", "graph_neighbors"],
     );
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, "object");

@@ -359,6 +359,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{orgSlug}/graph/context": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the organisation knows about a topic, a repository or a path */
+        get: operations["getOrgsOrgSlugGraphContext"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/graph/impact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What depends on a node or uses it, transitively */
+        get: operations["getOrgsOrgSlugGraphImpact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/graph/neighbors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Nodes within a few edges of a node */
+        get: operations["getOrgsOrgSlugGraphNeighbors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/graph/node": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a node with its declarations and edges, each with its evidence */
+        get: operations["getOrgsOrgSlugGraphNode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/graph/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the graph's nodes: packages, services, APIs, images, owners, decisions */
+        get: operations["getOrgsOrgSlugGraphNodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/instructions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every instruction that applies to a path, most specific first, and its owners */
+        get: operations["getOrgsOrgSlugInstructions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{orgSlug}/invitations": {
         parameters: {
             query?: never;
@@ -4362,6 +4464,1069 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugGraphContext: {
+        parameters: {
+            query?: {
+                path?: string;
+                repository?: string;
+                topic?: string;
+            };
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Packages, APIs, runtime, decisions, instructions and owners */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        apis: {
+                            detail: string;
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            key: string;
+                            kind: string;
+                            name: string;
+                        }[];
+                        decisions: {
+                            detail: string;
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            key: string;
+                            kind: string;
+                            name: string;
+                        }[];
+                        instructions: {
+                            description: string | null;
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            matchedGlob: string | null;
+                            /** @enum {string} */
+                            mode: "always" | "globs" | "requested";
+                            scope: string;
+                            section: string | null;
+                            source: string;
+                            strength: string | null;
+                            text: string;
+                        }[];
+                        owners: {
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            owners: string[];
+                            pattern: string;
+                        } | null;
+                        packages: {
+                            detail: string;
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            key: string;
+                            kind: string;
+                            name: string;
+                        }[];
+                        relations: {
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            from: string;
+                            predicate: string;
+                            to: string;
+                        }[];
+                        runtime: {
+                            detail: string;
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            key: string;
+                            kind: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugGraphImpact: {
+        parameters: {
+            query: {
+                depth?: number;
+                /** @description A node key (from a listing) */
+                key: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dependents, nearest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        more: boolean;
+                        reached: {
+                            depth: number;
+                            node: {
+                                external: boolean;
+                                key: string;
+                                kind: string;
+                                name: string;
+                            };
+                            via: {
+                                evidence: {
+                                    citation: string;
+                                    line: number;
+                                    path: string;
+                                    repository: {
+                                        id: string;
+                                        name: string;
+                                    };
+                                };
+                                from: string;
+                                predicate: string;
+                            };
+                        }[];
+                        root: {
+                            declarations: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                props: {
+                                    [key: string]: unknown;
+                                };
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            }[];
+                            external: boolean;
+                            key: string;
+                            kind: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugGraphNeighbors: {
+        parameters: {
+            query: {
+                depth?: number;
+                /** @description out: what it depends on or uses; in: what depends on or uses it */
+                direction?: "out" | "in" | "both";
+                /** @description A node key (from a listing) */
+                key: string;
+                /** @description Comma-separated kinds: package, service, app, library, container, image, datastore, queue, api, event, owner, decision, instruction, workspace, repository */
+                kind?: ("package" | "service" | "app" | "library" | "container" | "image" | "datastore" | "queue" | "api" | "event" | "owner" | "decision" | "instruction" | "workspace" | "repository")[];
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reached nodes, nearest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        more: boolean;
+                        reached: {
+                            depth: number;
+                            node: {
+                                external: boolean;
+                                key: string;
+                                kind: string;
+                                name: string;
+                            };
+                            via: {
+                                evidence: {
+                                    citation: string;
+                                    line: number;
+                                    path: string;
+                                    repository: {
+                                        id: string;
+                                        name: string;
+                                    };
+                                };
+                                from: string;
+                                predicate: string;
+                            };
+                        }[];
+                        root: {
+                            declarations: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                props: {
+                                    [key: string]: unknown;
+                                };
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            }[];
+                            external: boolean;
+                            key: string;
+                            kind: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugGraphNode: {
+        parameters: {
+            query: {
+                /** @description A node key (from a listing) */
+                key: string;
+            };
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The node */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        declarations: {
+                            citation: string;
+                            line: number;
+                            path: string;
+                            props: {
+                                [key: string]: unknown;
+                            };
+                            repository: {
+                                id: string;
+                                name: string;
+                            };
+                        }[];
+                        edges: {
+                            /** @enum {string} */
+                            direction: "out" | "in";
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            node: {
+                                external: boolean;
+                                key: string;
+                                kind: string;
+                                name: string;
+                            };
+                            predicate: string;
+                            props: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        external: boolean;
+                        key: string;
+                        kind: string;
+                        moreEdges: boolean;
+                        name: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such node in this organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugGraphNodes: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated kinds: package, service, app, library, container, image, datastore, queue, api, event, owner, decision, instruction, workspace, repository */
+                kind?: ("package" | "service" | "app" | "library" | "container" | "image" | "datastore" | "queue" | "api" | "event" | "owner" | "decision" | "instruction" | "workspace" | "repository")[];
+                limit?: number;
+                offset?: number;
+                /** @description Part of a node's name or key */
+                q?: string;
+                /** @description Only nodes declared in this repository (id or name) */
+                repository?: string;
+            };
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Nodes, exact name matches first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        more: boolean;
+                        nodes: {
+                            declarations: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                props: {
+                                    [key: string]: unknown;
+                                };
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            }[];
+                            external: boolean;
+                            key: string;
+                            kind: string;
+                            name: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugInstructions: {
+        parameters: {
+            query: {
+                limit?: number;
+                /** @description A repository-relative path */
+                path: string;
+                /** @description Repository id or name */
+                repo: string;
+            };
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Applicable rules with their scope and source */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        instructions: {
+                            description: string | null;
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            matchedGlob: string | null;
+                            /** @enum {string} */
+                            mode: "always" | "globs" | "requested";
+                            scope: string;
+                            section: string | null;
+                            source: string;
+                            strength: string | null;
+                            text: string;
+                        }[];
+                        more: boolean;
+                        owners: {
+                            evidence: {
+                                citation: string;
+                                line: number;
+                                path: string;
+                                repository: {
+                                    id: string;
+                                    name: string;
+                                };
+                            };
+                            owners: string[];
+                            pattern: string;
+                        } | null;
+                        path: string;
+                        repository: {
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
             };
             /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
             429: {

@@ -3,6 +3,9 @@
  */
 import { findReferencesTool } from "./find-references.tool.js";
 import { findSymbolTool } from "./find-symbol.tool.js";
+import { getContextTool } from "./get-context.tool.js";
+import { getInstructionsTool } from "./get-instructions.tool.js";
+import { graphNeighborsTool } from "./graph-neighbors.tool.js";
 import { listFilesTool } from "./list-files.tool.js";
 import { listRepositoriesTool } from "./list-repositories.tool.js";
 import { readFileTool } from "./read-file.tool.js";
@@ -11,4 +14,14 @@ import type { ToolDefinition } from "./tool.js";
 
 /** Every tool ctxpipe serves over MCP. */
 // biome-ignore lint/suspicious/noExplicitAny: each tool has its own input type; the list only needs their common shape.
-export const TOOLS: ToolDefinition<any>[] = [listRepositoriesTool, searchCodeTool, readFileTool, listFilesTool, findSymbolTool, findReferencesTool];
+export const TOOLS: ToolDefinition<any>[] = [
+  listRepositoriesTool,
+  searchCodeTool,
+  readFileTool,
+  listFilesTool,
+  findSymbolTool,
+  findReferencesTool,
+  getInstructionsTool,
+  getContextTool,
+  graphNeighborsTool,
+];

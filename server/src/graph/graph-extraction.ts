@@ -1,0 +1,137 @@
+/**
+ * The knowledge graph's part of an index run: called by the indexer with the staged next
+ * generation, in the run's transaction, just before it is published. It re-reads only the
+ * files whose (path, blob, extractor version) differ from what it read before, replaces
+ * their facts, and removes the facts of files that left the index or stopped being read, so
+ * the graph and the search index always show the same commit.
+ */
+import type { StagedRun } from "../indexing/index.js";
+import type { Queryable } from "../platform/db/tenant.js";
+import { EXTRACTOR_VERSION, extractorFor, ExtractionProblem, type Fact, MAX_FACTS_PER_FILE } from "./extractors/index.js";
+
+/** Facts sent per statement. */
+const INSERT_BATCH = 2_000;
+/** Texts read from the index per query. */
+const READ_BATCH = 200;
+
+/** What one extraction did. */
+export interface ExtractionSummary {
+  read: number;
+  removed: number;
+  facts: number;
+  problems: number;
+}
+
+interface SourceRow {
+  path: string;
+  blob_oid: string;
+  version: number;
+}
+
+/**
+ * Brings the repository's graph to the staged generation.
+ * @throws whatever the database throws (the run, and so its publication, fails with it).
+ */
+export async function extractGraph(tx: Queryable, run: StagedRun): Promise<ExtractionSummary> {
+  const { rows: state } = await tx.query<{ version: number }>("select version from graph_state where repository_id = $1", [run.repositoryId]);
+  const everything = run.kind === "full" || state[0]?.version !== EXTRACTOR_VERSION;
+
+  // The files to look at: every live file on a full run (or new rules), else the changed paths.
+  const live = everything ? await run.listFiles() : await run.listFiles(run.changedPaths.filter((p) => extractorFor(p)));
+  const wanted = new Map(live.filter((f) => extractorFor(f.path)).map((f) => [f.path, f.blobOid]));
+  const { rows: sources } = everything
+    ? await tx.query<SourceRow>("select path, blob_oid, version from graph_sources where repository_id = $1", [run.repositoryId])
+    : await tx.query<SourceRow>("select path, blob_oid, version from graph_sources where repository_id = $1 and path = any($2::text[])", [
+        run.repositoryId,
+        run.changedPaths,
+      ]);
+  const known = new Map(sources.map((s) => [s.path, s]));
+
+  const stale = sources.filter((s) => wanted.get(s.path) !== s.blob_oid || s.version !== EXTRACTOR_VERSION).map((s) => s.path);
+  const toRead = [...wanted].filter(([path, oid]) => known.get(path)?.blob_oid !== oid || known.get(path)?.version !== EXTRACTOR_VERSION);
+  if (stale.length > 0) await tx.query("delete from graph_sources where repository_id = $1 and path = any($2::text[])", [run.repositoryId, stale]);
+
+  const summary: ExtractionSummary = { read: toRead.length, removed: stale.filter((p) => !wanted.has(p)).length, facts: 0, problems: 0 };
+  const pending: { path: string; fact: Fact }[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, pending.length);
+    await tx.query(
+      `insert into graph_facts (org_id, repository_id, source_path, line, subject, predicate, object, props)
+       select $1, $2, * from unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::jsonb[])`,
+      [
+        run.orgId,
+        run.repositoryId,
+        batch.map((b) => b.path),
+        batch.map((b) => b.fact.line),
+        batch.map((b) => b.fact.subject),
+        batch.map((b) => b.fact.predicate),
+        batch.map((b) => b.fact.object),
+        batch.map((b) => JSON.stringify(b.fact.props ?? {})),
+      ],
+    );
+  };
+
+  for (let i = 0; i < toRead.length; i += READ_BATCH) {
+    const slice = toRead.slice(i, i + READ_BATCH);
+    const texts = await run.readTexts([...new Set(slice.map(([, oid]) => oid))]);
+    const rows: { path: string; oid: string; extractor: string; problem: string | null; facts: Fact[] }[] = [];
+    for (const [path, oid] of slice) {
+      const extractor = extractorFor(path)!;
+      let facts: Fact[] = [];
+      let problem: string | null = null;
+      try {
+        facts = extractor.extract({ repositoryId: run.repositoryId, path, text: texts.get(oid) ?? "" });
+        if (facts.length > MAX_FACTS_PER_FILE) {
+          problem = `only the first ${MAX_FACTS_PER_FILE} of ${facts.length} facts kept`;
+          facts = facts.slice(0, MAX_FACTS_PER_FILE);
+        }
+      } catch (err) {
+        if (!(err instanceof ExtractionProblem)) throw err;
+        problem = err.message.slice(0, 300);
+        summary.problems++;
+      }
+      rows.push({ path, oid, extractor: extractor.name, problem, facts: facts.filter(validFact) });
+    }
+    await tx.query(
+      `insert into graph_sources (org_id, repository_id, path, blob_oid, extractor, version, problem)
+       select $1, $2, s.path, s.blob_oid, s.extractor, $6, s.problem
+       from unnest($3::text[], $4::text[], $5::text[], $7::text[]) as s(path, blob_oid, extractor, problem)`,
+      [
+        run.orgId,
+        run.repositoryId,
+        rows.map((r) => r.path),
+        rows.map((r) => r.oid),
+        rows.map((r) => r.extractor),
+        EXTRACTOR_VERSION,
+        rows.map((r) => r.problem),
+      ],
+    );
+    for (const row of rows) {
+      for (const fact of row.facts) {
+        pending.push({ path: row.path, fact });
+        summary.facts++;
+        if (pending.length >= INSERT_BATCH) await flush();
+      }
+    }
+    await flush();
+  }
+  await tx.query(
+    `insert into graph_state (repository_id, org_id, version) values ($1, $2, $3)
+     on conflict (repository_id) do update set version = excluded.version, updated_at = now()`,
+    [run.repositoryId, run.orgId, EXTRACTOR_VERSION],
+  );
+  return summary;
+}
+
+/** Facts the table's checks accept (keys and predicates of bounded size). */
+function validFact(fact: Fact): boolean {
+  return (
+    fact.subject.length >= 1 &&
+    fact.subject.length <= 600 &&
+    fact.object.length >= 1 &&
+    fact.object.length <= 600 &&
+    /^[a-z_]{1,40}$/.test(fact.predicate) &&
+    fact.line >= 1
+  );
+}

@@ -1,0 +1,189 @@
+/**
+ * REST: /api/v1/orgs/{orgSlug}/graph/* (nodes, a node, neighbours, impact, context) and
+ * /api/v1/orgs/{orgSlug}/instructions: the organisation's knowledge graph, read-only, every
+ * fact with its evidence.
+ */
+import { z } from "zod";
+import { orgActorOf } from "../accounts/index.js";
+import type { Database } from "../platform/db/database.js";
+import type { ApiRouter } from "../platform/http/api-route.js";
+import { contextFor } from "./context.service.js";
+import { NODE_KINDS } from "./extractors/index.js";
+import { getNode, impact, listNodes, neighbors } from "./graph.service.js";
+import { instructionsFor } from "./instructions.service.js";
+
+const orgParams = z.object({ orgSlug: z.string() });
+const nodeKey = z
+  .string()
+  .min(3)
+  .max(600)
+  .regex(/^[a-z]+:/, "a node key such as npm:@acme/ui or service:<repositoryId>:api")
+  .describe("A node key (from a listing)");
+const kinds = z
+  .string()
+  .max(300)
+  .optional()
+  .transform((s) =>
+    s
+      ? s
+          .split(",")
+          .map((k) => k.trim())
+          .filter(Boolean)
+      : undefined,
+  )
+  .pipe(
+    z
+      .array(z.enum([...NODE_KINDS]))
+      .max(NODE_KINDS.length)
+      .optional(),
+  )
+  .describe(`Comma-separated kinds: ${NODE_KINDS.join(", ")}`);
+const path = z.string().min(1).max(1024).describe("A repository-relative path");
+
+const evidence = z.object({ repository: z.object({ id: z.string(), name: z.string() }), path: z.string(), line: z.number(), citation: z.string() });
+const nodeRef = z.object({ key: z.string(), name: z.string(), kind: z.string(), external: z.boolean() });
+const node = nodeRef.extend({ declarations: z.array(evidence.extend({ props: z.record(z.string(), z.unknown()) })) });
+const reached = z.object({ node: nodeRef, depth: z.number(), via: z.object({ predicate: z.string(), from: z.string(), evidence }) });
+const instruction = z.object({
+  text: z.string(),
+  strength: z.string().nullable(),
+  source: z.string(),
+  section: z.string().nullable(),
+  scope: z.string(),
+  mode: z.enum(["always", "globs", "requested"]),
+  matchedGlob: z.string().nullable(),
+  description: z.string().nullable(),
+  evidence,
+});
+const owners = z.object({ owners: z.array(z.string()), pattern: z.string(), evidence }).nullable();
+const contextItem = z.object({ key: z.string(), kind: z.string(), name: z.string(), detail: z.string(), evidence });
+
+/** Registers the graph routes. */
+export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): void {
+  const { db } = deps;
+  router
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/graph/nodes",
+      summary: "List the graph's nodes: packages, services, APIs, images, owners, decisions",
+      tags: ["Knowledge graph"],
+      access: "org",
+      fairShare: true,
+      params: orgParams,
+      query: z.object({
+        q: z.string().max(200).optional().describe("Part of a node's name or key"),
+        kind: kinds,
+        repository: z.string().max(200).optional().describe("Only nodes declared in this repository (id or name)"),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        offset: z.coerce.number().int().min(0).max(10_000).default(0),
+      }),
+      responses: { 200: { description: "Nodes, exact name matches first", schema: z.object({ nodes: z.array(node), more: z.boolean() }) } },
+      handler: async (c, { query }) =>
+        c.json(await listNodes(db, orgActorOf(c), { q: query.q, kinds: query.kind, repository: query.repository, limit: query.limit, offset: query.offset })),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/graph/node",
+      summary: "Read a node with its declarations and edges, each with its evidence",
+      tags: ["Knowledge graph"],
+      access: "org",
+      fairShare: true,
+      params: orgParams,
+      query: z.object({ key: nodeKey }),
+      responses: {
+        200: {
+          description: "The node",
+          schema: node.extend({
+            edges: z.array(
+              z.object({ predicate: z.string(), direction: z.enum(["out", "in"]), node: nodeRef, props: z.record(z.string(), z.unknown()), evidence }),
+            ),
+            moreEdges: z.boolean(),
+          }),
+        },
+        404: { description: "No such node in this organisation" },
+      },
+      handler: async (c, { query }) => c.json(await getNode(db, orgActorOf(c), query.key)),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/graph/neighbors",
+      summary: "Nodes within a few edges of a node",
+      tags: ["Knowledge graph"],
+      access: "org",
+      fairShare: true,
+      params: orgParams,
+      query: z.object({
+        key: nodeKey,
+        direction: z.enum(["out", "in", "both"]).default("both").describe("out: what it depends on or uses; in: what depends on or uses it"),
+        depth: z.coerce.number().int().min(1).max(4).default(1),
+        kind: kinds,
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      responses: { 200: { description: "Reached nodes, nearest first", schema: z.object({ root: node, reached: z.array(reached), more: z.boolean() }) } },
+      handler: async (c, { query }) =>
+        c.json(await neighbors(db, orgActorOf(c), { key: query.key, direction: query.direction, depth: query.depth, kinds: query.kind, limit: query.limit })),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/graph/impact",
+      summary: "What depends on a node or uses it, transitively",
+      tags: ["Knowledge graph"],
+      access: "org",
+      fairShare: true,
+      params: orgParams,
+      query: z.object({ key: nodeKey, depth: z.coerce.number().int().min(1).max(6).default(3), limit: z.coerce.number().int().min(1).max(200).default(100) }),
+      responses: { 200: { description: "Dependents, nearest first", schema: z.object({ root: node, reached: z.array(reached), more: z.boolean() }) } },
+      handler: async (c, { query }) => c.json(await impact(db, orgActorOf(c), query)),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/graph/context",
+      summary: "What the organisation knows about a topic, a repository or a path",
+      tags: ["Knowledge graph"],
+      access: "org",
+      fairShare: true,
+      params: orgParams,
+      query: z
+        .object({ topic: z.string().min(1).max(200).optional(), repository: z.string().max(200).optional(), path: path.optional() })
+        .refine((q) => q.topic || q.repository, "give a topic, a repository, or both")
+        .refine((q) => !q.path || q.repository, { message: "a path needs its repository", path: ["path"] }),
+      responses: {
+        200: {
+          description: "Packages, APIs, runtime, decisions, instructions and owners",
+          schema: z.object({
+            packages: z.array(contextItem),
+            apis: z.array(contextItem),
+            runtime: z.array(contextItem),
+            decisions: z.array(contextItem),
+            instructions: z.array(instruction),
+            owners,
+            relations: z.array(z.object({ from: z.string(), predicate: z.string(), to: z.string(), evidence })),
+          }),
+        },
+      },
+      handler: async (c, { query }) => c.json(await contextFor(db, orgActorOf(c), query)),
+    })
+    .add({
+      method: "get",
+      path: "/api/v1/orgs/{orgSlug}/instructions",
+      summary: "Every instruction that applies to a path, most specific first, and its owners",
+      tags: ["Knowledge graph"],
+      access: "org",
+      fairShare: true,
+      params: orgParams,
+      query: z.object({ repo: z.string().min(1).max(200).describe("Repository id or name"), path, limit: z.coerce.number().int().min(1).max(200).default(50) }),
+      responses: {
+        200: {
+          description: "Applicable rules with their scope and source",
+          schema: z.object({
+            repository: z.object({ id: z.string(), name: z.string() }),
+            path: z.string(),
+            instructions: z.array(instruction),
+            more: z.boolean(),
+            owners,
+          }),
+        },
+      },
+      handler: async (c, { query }) => c.json(await instructionsFor(db, orgActorOf(c), { repository: query.repo, path: query.path, limit: query.limit })),
+    });
+}

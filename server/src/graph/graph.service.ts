@@ -1,0 +1,202 @@
+/**
+ * Reading the knowledge graph: nodes (search by name, filter by kind or repository), one node
+ * with its declarations, edges and evidence, its neighbours to a bounded depth, and impact
+ * (what depends on it, transitively). Every answer is bounded and every fact cites its source.
+ */
+import type { Database } from "../platform/db/database.js";
+import type { TenantScope } from "../platform/db/tenant.js";
+import { notFound } from "../platform/errors.js";
+import {
+  EFFECTIVE_KIND_SQL,
+  type Evidence,
+  evidenceOf,
+  FACT_COLUMNS,
+  FACT_REPOSITORY_JOIN,
+  type FactRow,
+  nameOfKey,
+  readGraph,
+  repositoryRef,
+  typeOfKey,
+} from "./graph-read.js";
+
+/** A node as listed. */
+export interface GraphNode {
+  key: string;
+  name: string;
+  /** The effective kind: service, app, library, container, image, datastore, api, owner, … */
+  kind: string;
+  /** Declared in no indexed file (a third-party package, an image pulled from a registry). */
+  external: boolean;
+  /** Where it is declared (a shared key may be declared in several repositories). */
+  declarations: (Evidence & { props: Record<string, unknown> })[];
+}
+
+/** An edge as shown from one node. */
+export interface GraphEdge {
+  predicate: string;
+  direction: "out" | "in";
+  node: { key: string; name: string; kind: string; external: boolean };
+  props: Record<string, unknown>;
+  evidence: Evidence;
+}
+
+/** Predicates that are not edges between nodes (rule lists, operation labels). */
+const NOT_EDGES = ["is", "owner_rule", "operation"];
+/** Most declarations shown per node. */
+const MAX_DECLARATIONS = 20;
+
+interface DeclarationRow extends FactRow {
+  kind: string;
+}
+
+async function declarations(tx: import("../platform/db/tenant.js").Queryable, keys: string[]): Promise<Map<string, DeclarationRow[]>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await tx.query<DeclarationRow>(
+    `select ${FACT_COLUMNS}, ${EFFECTIVE_KIND_SQL} as kind
+     from graph_facts f ${FACT_REPOSITORY_JOIN}
+     where f.subject = any($1::text[]) and f.predicate = 'is'
+     order by f.subject, r.name, f.source_path, f.line`,
+    [keys],
+  );
+  const out = new Map<string, DeclarationRow[]>();
+  for (const row of rows) (out.get(row.subject) ?? out.set(row.subject, []).get(row.subject)!).push(row);
+  return out;
+}
+
+function nodeOf(key: string, decls: DeclarationRow[] | undefined): GraphNode {
+  const first = decls?.[0];
+  return {
+    key,
+    name: typeof first?.props.name === "string" ? first.props.name : nameOfKey(key),
+    kind: first?.kind ?? (typeOfKey(key) === "image" ? "image" : typeOfKey(key) === "event" ? "event" : "package"),
+    external: !first,
+    declarations: (decls ?? []).slice(0, MAX_DECLARATIONS).map((d) => ({ ...evidenceOf(d), props: d.props })),
+  };
+}
+
+/** Lists nodes declared in the org's indexed files. */
+export async function listNodes(
+  db: Database,
+  scope: TenantScope,
+  input: { q?: string; kinds?: string[]; repository?: string; limit: number; offset?: number },
+): Promise<{ nodes: GraphNode[]; more: boolean }> {
+  return readGraph(db, scope, async (tx) => {
+    const repo = input.repository ? await repositoryRef(tx, input.repository) : undefined;
+    const { rows } = await tx.query<{ subject: string }>(
+      `select f.subject from graph_facts f ${FACT_REPOSITORY_JOIN}
+       where f.predicate = 'is' and f.object <> 'instruction'
+         and ($1::text is null or lower(f.subject || ' ' || coalesce(f.props ->> 'name', '')) like '%' || lower($1) || '%')
+         and ($2::text[] is null or f.object = any($2) or ${EFFECTIVE_KIND_SQL} = any($2))
+         and ($3::uuid is null or f.repository_id = $3)
+       group by f.subject
+       order by min(case when lower(coalesce(f.props ->> 'name', '')) = lower(coalesce($1, '')) then 0 else 1 end), min(f.props ->> 'name'), f.subject
+       limit $4 offset $5`,
+      [input.q?.replace(/[\\%_]/g, "\\$&") || null, input.kinds?.length ? input.kinds : null, repo?.id ?? null, input.limit + 1, input.offset ?? 0],
+    );
+    const keys = rows.slice(0, input.limit).map((r) => r.subject);
+    const decls = await declarations(tx, keys);
+    return { nodes: keys.map((k) => nodeOf(k, decls.get(k))), more: rows.length > input.limit };
+  });
+}
+
+/** One node: its declarations and edges (each with evidence), at most `edgeLimit` each way. */
+export async function getNode(db: Database, scope: TenantScope, key: string, edgeLimit = 100): Promise<GraphNode & { edges: GraphEdge[]; moreEdges: boolean }> {
+  return readGraph(db, scope, async (tx) => {
+    const own = await declarations(tx, [key]);
+    const { rows } = await tx.query<FactRow & { direction: "out" | "in" }>(
+      `(select ${FACT_COLUMNS}, 'out' as direction from graph_facts f ${FACT_REPOSITORY_JOIN}
+        where f.subject = $1 and f.predicate <> all($2::text[]) order by f.predicate, f.object limit $3)
+       union all
+       (select ${FACT_COLUMNS}, 'in' as direction from graph_facts f ${FACT_REPOSITORY_JOIN}
+        where f.object = $1 and f.predicate <> all($2::text[]) order by f.predicate, f.subject limit $3)`,
+      [key, NOT_EDGES, edgeLimit + 1],
+    );
+    if (!own.get(key) && rows.length === 0) throw notFound("node");
+    const outs = rows.filter((r) => r.direction === "out");
+    const ins = rows.filter((r) => r.direction === "in");
+    const kept = [...outs.slice(0, edgeLimit), ...ins.slice(0, edgeLimit)];
+    const others = await declarations(tx, [...new Set(kept.map((r) => (r.direction === "out" ? r.object : r.subject)))]);
+    const edges = kept.map((r): GraphEdge => {
+      const other = r.direction === "out" ? r.object : r.subject;
+      const node = nodeOf(other, others.get(other));
+      return {
+        predicate: r.predicate,
+        direction: r.direction,
+        node: { key: other, name: node.name, kind: node.kind, external: node.external },
+        props: r.props,
+        evidence: evidenceOf(r),
+      };
+    });
+    return { ...nodeOf(key, own.get(key)), edges, moreEdges: outs.length > edgeLimit || ins.length > edgeLimit };
+  });
+}
+
+/** A node reached by a walk, with its distance and the edge that reached it first. */
+export interface ReachedNode {
+  node: { key: string; name: string; kind: string; external: boolean };
+  depth: number;
+  via: { predicate: string; from: string; evidence: Evidence };
+}
+
+/**
+ * The nodes within `depth` edges of `key` (out: what it depends on or uses; in: what depends
+ * on or uses it), optionally only over some predicates and to some kinds; bounded by `limit`.
+ */
+export async function neighbors(
+  db: Database,
+  scope: TenantScope,
+  input: { key: string; direction: "out" | "in" | "both"; depth: number; predicates?: string[]; kinds?: string[]; limit: number },
+): Promise<{ root: GraphNode; reached: ReachedNode[]; more: boolean }> {
+  return readGraph(db, scope, async (tx) => {
+    const own = await declarations(tx, [input.key]);
+    // Breadth-first, one indexed statement per level: each level's frontier is bounded, and a
+    // node is reached once (at its shortest distance).
+    const seen = new Set([input.key]);
+    const reached: (Omit<ReachedNode, "node"> & { key: string })[] = [];
+    let frontier = [input.key];
+    let more = false;
+    for (let depth = 1; depth <= input.depth && frontier.length > 0 && !more; depth++) {
+      const { rows } = await tx.query<FactRow & { direction: "out" | "in" }>(
+        `select * from (
+           select ${FACT_COLUMNS}, 'out' as direction from graph_facts f ${FACT_REPOSITORY_JOIN}
+           where $1 in ('out', 'both') and f.subject = any($2::text[]) and f.predicate <> all($3::text[]) and ($4::text[] is null or f.predicate = any($4))
+           union all
+           select ${FACT_COLUMNS}, 'in' as direction from graph_facts f ${FACT_REPOSITORY_JOIN}
+           where $1 in ('in', 'both') and f.object = any($2::text[]) and f.predicate <> all($3::text[]) and ($4::text[] is null or f.predicate = any($4))
+         ) e order by e.predicate, e.subject, e.object, e.repository_name, e.source_path, e.line limit $5`,
+        [input.direction, frontier, NOT_EDGES, input.predicates?.length ? input.predicates : null, 5_000],
+      );
+      const next: string[] = [];
+      for (const row of rows) {
+        const from = row.direction === "out" ? row.subject : row.object;
+        const to = row.direction === "out" ? row.object : row.subject;
+        if (seen.has(to)) continue;
+        seen.add(to);
+        next.push(to);
+        reached.push({ key: to, depth, via: { predicate: row.predicate, from, evidence: evidenceOf(row) } });
+        if (reached.length > input.limit * 4) {
+          more = true;
+          break;
+        }
+      }
+      if (rows.length >= 5_000) more = true;
+      frontier = next;
+    }
+    const decls = await declarations(
+      tx,
+      reached.map((r) => r.key),
+    );
+    const all = reached.map((r): ReachedNode => {
+      const node = nodeOf(r.key, decls.get(r.key));
+      return { node: { key: r.key, name: node.name, kind: node.kind, external: node.external }, depth: r.depth, via: r.via };
+    });
+    const filtered = input.kinds?.length ? all.filter((r) => input.kinds!.includes(r.node.kind)) : all;
+    if (!own.get(input.key) && all.length === 0) throw notFound("node");
+    return { root: nodeOf(input.key, own.get(input.key)), reached: filtered.slice(0, input.limit), more: more || filtered.length > input.limit };
+  });
+}
+
+/** What depends on `key` or uses it, transitively (the blast radius of changing it). */
+export function impact(db: Database, scope: TenantScope, input: { key: string; depth: number; limit: number }) {
+  return neighbors(db, scope, { key: input.key, direction: "in", depth: input.depth, predicates: ["depends_on", "uses"], limit: input.limit });
+}

@@ -1,0 +1,37 @@
+/**
+ * The knowledge-graph capability: deterministic extractors run inside each repository's index
+ * run (`beforePublish`), facts with their source file and line in Postgres (RLS), and the
+ * read side: REST routes and the services the MCP tools call. Design: docs/knowledge-graph.md.
+ */
+import type { StagedRun } from "../indexing/index.js";
+import type { Capability } from "../platform/capability.js";
+import type { Database } from "../platform/db/database.js";
+import type { Queryable } from "../platform/db/tenant.js";
+import type { ApiRouter } from "../platform/http/api-route.js";
+import type { Logger } from "../platform/logging.js";
+import { extractGraph } from "./graph-extraction.js";
+import { registerGraphRoutes } from "./graph.route.js";
+
+export { contextFor, type ContextItem, type OrgContext } from "./context.service.js";
+export { getNode, impact, listNodes, neighbors, type GraphEdge, type GraphNode, type ReachedNode } from "./graph.service.js";
+export { instructionsFor, type AppliedInstruction } from "./instructions.service.js";
+export { NODE_KINDS } from "./extractors/index.js";
+
+/** What the capability offers the roles. */
+export interface Graph extends Capability {
+  registerRoutes(router: ApiRouter): void;
+  /** The index run's hook: extracts the changed files' facts in the run's transaction. */
+  beforePublish(tx: Queryable, staged: StagedRun): Promise<void>;
+}
+
+/** Builds the capability (no I/O until used). */
+export function createGraph(deps: { db: Database; logger: Logger }): Graph {
+  const logger = deps.logger.child({ module: "graph" });
+  return {
+    registerRoutes: (router) => registerGraphRoutes(router, { db: deps.db }),
+    async beforePublish(tx, staged) {
+      const summary = await extractGraph(tx, staged);
+      if (summary.read > 0 || summary.removed > 0) logger.debug({ repositoryId: staged.repositoryId, ...summary }, "graph facts extracted");
+    },
+  };
+}

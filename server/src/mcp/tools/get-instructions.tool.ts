@@ -1,0 +1,48 @@
+/**
+ * get_instructions: every rule that applies where the agent is editing (AGENTS.md, CLAUDE.md,
+ * Cursor rules, Copilot instructions, CONTRIBUTING), most specific first, with its scope and
+ * source, and the path's owners from CODEOWNERS.
+ */
+import { z } from "zod";
+import { instructionsFor } from "../../graph/index.js";
+import { clip, fitItems } from "../budget.js";
+import type { ToolContext } from "./context.js";
+import type { ToolDefinition } from "./tool.js";
+
+const input = z.object({
+  repo: z.string().min(1).max(200).describe("Repository name or id."),
+  path: z.string().min(1).max(1024).describe("File or folder being edited."),
+});
+
+/** The tool. */
+export const getInstructionsTool: ToolDefinition<z.infer<typeof input>> = {
+  name: "get_instructions",
+  description: "Rules for a path (AGENTS.md, CLAUDE.md, Cursor, Copilot), most specific first, and its CODEOWNERS owners. Call before editing.",
+  inputSchema: input,
+  outputSchema: z.object({
+    owners: z.array(z.string()),
+    instructions: z.array(z.object({ citation: z.string(), strength: z.string().nullable() })),
+  }),
+  async run(ctx: ToolContext, args) {
+    const found = await instructionsFor(ctx.db, ctx.scope, { repository: args.repo, path: args.path, limit: 100 });
+    const ownerLine = found.owners
+      ? `Owners: ${found.owners.owners.join(" ") || "(none: unowned)"} (rule ${found.owners.pattern} at ${found.owners.evidence.citation})`
+      : "Owners: no CODEOWNERS rule.";
+    const fitted = fitItems(
+      found.instructions.map((r) => {
+        const where =
+          r.mode === "globs" ? `${r.scope || "."} ${r.matchedGlob}` : r.mode === "requested" ? `on request: ${r.description ?? ""}` : r.scope || "repository";
+        return {
+          text: `[${r.strength ?? "note"}] ${clip(r.text, 600)}\n  (${r.source}, ${where}) ${r.evidence.citation}`,
+          data: { citation: r.evidence.citation, strength: r.strength },
+        };
+      }),
+    );
+    const none = `No instructions found for ${found.repository.name}:${found.path} (no AGENTS.md, CLAUDE.md, Cursor or Copilot rules apply).`;
+    const notes = fitted.truncated || found.more ? ["More rules apply than fit: ask for a deeper path or read the files cited."] : [];
+    return {
+      text: [ownerLine, fitted.text || none, ...notes].join("\n"),
+      structured: { owners: found.owners?.owners ?? [], instructions: fitted.data },
+    };
+  },
+};
