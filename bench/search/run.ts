@@ -120,18 +120,27 @@ async function waitForRun(api: ApiClient, repoId: string, requestedAt: number, s
   }
 }
 
-async function indexedLog(logFile: string): Promise<{ blobsRead: number; bytesRead: number } | null> {
+async function indexedLog(logFile: string): Promise<{ blobsRead: number; bytesRead: number; beforePublishMs: number | null } | null> {
   const text = await fs.readFile(logFile, "utf8").catch(() => "");
   for (const line of text.split("\n").reverse()) {
     if (!line.includes('"repository indexed"')) continue;
     try {
-      const entry = JSON.parse(line) as { blobsRead: number; bytesRead: number };
-      return { blobsRead: entry.blobsRead, bytesRead: entry.bytesRead };
+      const entry = JSON.parse(line) as { blobsRead: number; bytesRead: number; beforePublishMs?: number };
+      return { blobsRead: entry.blobsRead, bytesRead: entry.bytesRead, beforePublishMs: entry.beforePublishMs ?? null };
     } catch {
       return null;
     }
   }
   return null;
+}
+
+/** What the knowledge graph's extractors read from the corpus (sources, facts, unreadable files). */
+async function graphCounts(db: BenchDatabase): Promise<{ sources: number; facts: number; problems: number }> {
+  const { rows } = await db.pool.query<{ sources: number; facts: number; problems: number }>(
+    `select (select count(*)::int from graph_sources) as sources, (select count(*)::int from graph_facts) as facts,
+            (select count(*)::int from graph_sources where problem is not null) as problems`,
+  );
+  return rows[0]!;
 }
 
 /** Hard links of exactly the indexed files, for ripgrep. */
@@ -303,6 +312,7 @@ async function main(): Promise<void> {
     );
     const read = await indexedLog(serve.logFile);
 
+    const graph = await graphCounts(db);
     const afterRun = await indexSize(db.pool);
     log("VACUUM ANALYZE of the index tables");
     const vacuumStart = Date.now();
@@ -363,6 +373,11 @@ async function main(): Promise<void> {
           postgres: cpuAfter.pg - cpuBefore.pg,
         },
         vacuumSeconds,
+        graph: {
+          extractionSeconds: read?.beforePublishMs != null ? read.beforePublishMs / 1000 : null,
+          share: read?.beforePublishMs != null ? read.beforePublishMs / 1000 / runSeconds : null,
+          ...graph,
+        },
       },
       indexSize: { afterRun, afterVacuum, ratio: afterVacuum.total / run.repo.byteCount, ratioAfterRun: afterRun.total / run.repo.byteCount },
       queries,
