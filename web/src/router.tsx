@@ -24,6 +24,7 @@ import { OrgHome } from "./home/org-home";
 import { CreateOrgPage } from "./orgs/create-org-page";
 import { RepositoriesPage } from "./repositories/repositories-page";
 import { SearchPage } from "./search/search-page";
+import { validateGraphSearch } from "./graph/graph-search";
 import { ActivityPage } from "./activity/activity-page";
 import { ApiKeysPage } from "./settings/api-keys-page";
 import { AppsPage } from "./settings/apps-page";
@@ -135,6 +136,12 @@ const routeTree = rootRoute.addChildren([
       "/files/$repository/$",
       lazyRouteComponent(() => import("./files/file-page")),
     ),
+    createRoute({
+      getParentRoute: () => orgRoute,
+      path: "/graph",
+      validateSearch: validateGraphSearch,
+      component: lazyRouteComponent(() => import("./graph/graph-page"), "GraphPage"),
+    }),
     inOrg("/connect", ConnectPage),
     inOrg("/activity", ActivityPage),
     settingsRoute.addChildren([

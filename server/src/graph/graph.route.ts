@@ -22,22 +22,11 @@ const nodeKey = z
 const kinds = z
   .string()
   .max(300)
+  .refine((s) => s.split(",").every((k) => (NODE_KINDS as readonly string[]).includes(k.trim())), `must be comma-separated kinds: ${NODE_KINDS.join(", ")}`)
   .optional()
-  .transform((s) =>
-    s
-      ? s
-          .split(",")
-          .map((k) => k.trim())
-          .filter(Boolean)
-      : undefined,
-  )
-  .pipe(
-    z
-      .array(z.enum([...NODE_KINDS]))
-      .max(NODE_KINDS.length)
-      .optional(),
-  )
   .describe(`Comma-separated kinds: ${NODE_KINDS.join(", ")}`);
+/** The kinds of a valid `kind` parameter. */
+const kindList = (kind: string | undefined) => kind?.split(",").map((k) => k.trim());
 const path = z.string().min(1).max(1024).describe("A repository-relative path");
 
 const evidence = z.object({ repository: z.object({ id: z.string(), name: z.string() }), path: z.string(), line: z.number(), citation: z.string() });
@@ -79,7 +68,15 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
       }),
       responses: { 200: { description: "Nodes, exact name matches first", schema: z.object({ nodes: z.array(node), more: z.boolean() }) } },
       handler: async (c, { query }) =>
-        c.json(await listNodes(db, orgActorOf(c), { q: query.q, kinds: query.kind, repository: query.repository, limit: query.limit, offset: query.offset })),
+        c.json(
+          await listNodes(db, orgActorOf(c), {
+            q: query.q,
+            kinds: kindList(query.kind),
+            repository: query.repository,
+            limit: query.limit,
+            offset: query.offset,
+          }),
+        ),
     })
     .add({
       method: "get",
@@ -121,7 +118,15 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
       }),
       responses: { 200: { description: "Reached nodes, nearest first", schema: z.object({ root: node, reached: z.array(reached), more: z.boolean() }) } },
       handler: async (c, { query }) =>
-        c.json(await neighbors(db, orgActorOf(c), { key: query.key, direction: query.direction, depth: query.depth, kinds: query.kind, limit: query.limit })),
+        c.json(
+          await neighbors(db, orgActorOf(c), {
+            key: query.key,
+            direction: query.direction,
+            depth: query.depth,
+            kinds: kindList(query.kind),
+            limit: query.limit,
+          }),
+        ),
     })
     .add({
       method: "get",

@@ -194,6 +194,8 @@ describe("knowledge graph", () => {
     );
     await get(`/graph/node?key=${encodeURIComponent("npm:no-such-package-anywhere")}`, 404);
     await get("/graph/node?key=nokey", 400);
+    const bogus = await get("/graph/nodes?kind=service,bogus", 400);
+    assert.match(JSON.stringify(bogus), /comma-separated kinds/);
   });
 
   it("answers which instructions and owners apply to a path, most specific first", async () => {

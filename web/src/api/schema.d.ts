@@ -4917,7 +4917,7 @@ export interface operations {
                 /** @description A node key (from a listing) */
                 key: string;
                 /** @description Comma-separated kinds: package, service, app, library, container, image, datastore, queue, api, event, owner, decision, instruction, workspace, repository */
-                kind?: ("package" | "service" | "app" | "library" | "container" | "image" | "datastore" | "queue" | "api" | "event" | "owner" | "decision" | "instruction" | "workspace" | "repository")[];
+                kind?: string;
                 limit?: number;
             };
             header?: never;
@@ -5245,7 +5245,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Comma-separated kinds: package, service, app, library, container, image, datastore, queue, api, event, owner, decision, instruction, workspace, repository */
-                kind?: ("package" | "service" | "app" | "library" | "container" | "image" | "datastore" | "queue" | "api" | "event" | "owner" | "decision" | "instruction" | "workspace" | "repository")[];
+                kind?: string;
                 limit?: number;
                 offset?: number;
                 /** @description Part of a node's name or key */

@@ -15,6 +15,7 @@ const NAV = [
   { to: "/$orgSlug", label: "Home", exact: true },
   { to: "/$orgSlug/repositories", label: "Repositories" },
   { to: "/$orgSlug/search", label: "Search" },
+  { to: "/$orgSlug/graph", label: "Graph" },
   { to: "/$orgSlug/connect", label: "Connect an agent" },
   { to: "/$orgSlug/activity", label: "Agent activity" },
   { to: "/$orgSlug/settings", label: "Settings" },

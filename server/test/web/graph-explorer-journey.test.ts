@@ -1,0 +1,128 @@
+/**
+ * The knowledge-graph explorer in a real browser against the real server, git and indexer:
+ * two repositories (graph-fixtures.ts) are indexed → a member opens Graph from the navigation
+ * → finds @acme/ui by name → its drawer shows the drawing, where it is declared and its
+ * dependents from both repositories → a dependent's evidence opens the file view at the line
+ * → a kind filter lists the datastores → a node picked on the drawing opens. Each state is
+ * scanned with axe-core, in light and dark; no console error or CSP violation is allowed.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Browser } from "playwright-core";
+import { launchBrowser } from "../harness/browser.js";
+import { createTestRepo } from "../harness/git-http-server.js";
+import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
+import { waitForRepository } from "../harness/repositories.js";
+import type { TestApp } from "../harness/test-app.js";
+import { startOAuthTestApp } from "../oauth/oauth-helpers.js";
+import { BILLING, PLATFORM } from "../graph/graph-fixtures.js";
+import { type Journey, startJourney } from "./browser-journey.js";
+
+describe("graph explorer journey", () => {
+  let root: string;
+  let app: TestApp;
+  let browser: Browser;
+  let journey: Journey;
+  let owner: TestUser;
+  let orgSlug: string;
+
+  before(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-graph-web-"));
+    app = await startOAuthTestApp();
+    owner = await signUp(app);
+    orgSlug = (await createOrgAs(app, owner, "acme-graph")).slug;
+    for (const [name, files] of [
+      ["platform", PLATFORM],
+      ["billing", BILLING],
+    ] as const) {
+      const added = await call(app, "POST", `/api/v1/orgs/${orgSlug}/repositories`, {
+        as: owner,
+        body: { url: await createTestRepo(root, name, files), name },
+      });
+      assert.equal(added.status, 201, added.text);
+      assert.equal((await waitForRepository(app, owner, orgSlug, added.json.id)).status, "ready");
+    }
+    browser = await launchBrowser();
+    journey = await startJourney(browser, app.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it("finds a package, shows its dependents across repositories and opens their evidence", async () => {
+    const { page, context } = await journey.newUser();
+    const { step, scan } = journey;
+    await step(page, "sign in and open the graph", async () => {
+      await page.goto(`/sign-in`);
+      await page.getByLabel("E-mail").fill(owner.email);
+      await page.getByLabel("Password").fill(owner.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(`**/${orgSlug}`);
+      await page.getByRole("link", { name: "Graph", exact: true }).click();
+      await page.waitForURL(`**/${orgSlug}/graph`);
+      await page.getByTestId("graph-nodes").waitFor();
+      await scan(page, "graph explorer");
+    });
+
+    await step(page, "find @acme/ui and read its drawer", async () => {
+      await page.getByLabel("Name").fill("@acme/ui");
+      await page.getByRole("button", { name: "Find" }).click();
+      await page.waitForURL(/graph\?q=%40acme%2Fui|graph\?q=@acme\/ui/);
+      await page
+        .getByTestId("graph-nodes")
+        .getByRole("link", { name: /^@acme\/ui/ })
+        .click();
+      const drawer = page.getByTestId("graph-drawer");
+      await drawer.getByRole("heading", { name: "@acme/ui" }).waitFor();
+      assert.match((await drawer.textContent()) ?? "", /platform@[0-9a-f]{12}:packages\/ui\/package\.json:2/);
+      const edges = page.getByTestId("graph-edges");
+      const text = (await edges.textContent()) ?? "";
+      assert.match(text, /depends_on \(from\)@acme\/webapp/);
+      assert.match(text, /depends_on \(from\)@acme\/apiservice/);
+      assert.match(text, /depends_onreactpackage, external\^19\.0\.0/);
+      // The drawing is there (cytoscape's canvases inside the container).
+      assert.ok((await page.getByTestId("graph-canvas").locator("canvas").count()) > 0);
+      await scan(page, "graph node");
+      await page.emulateMedia({ colorScheme: "dark" });
+      await scan(page, "graph node (dark)");
+      await page.emulateMedia({ colorScheme: "light" });
+      await page.setViewportSize({ width: 375, height: 760 });
+      await scan(page, "graph node (375 px)");
+      await page.setViewportSize({ width: 1200, height: 760 });
+    });
+
+    await step(page, "open a dependent's evidence in the file view", async () => {
+      await page
+        .getByTestId("graph-edges")
+        .getByRole("link", { name: /^billing@[0-9a-f]{12}:web\/package\.json:5$/ })
+        .click();
+      await page.waitForURL(/files\/billing\/web\/package\.json#L5$/);
+      await page.locator('[id="L5"][data-selected="true"]').waitFor();
+      await page.goBack();
+      await page.getByTestId("graph-drawer").getByRole("heading", { name: "@acme/ui" }).waitFor();
+    });
+
+    await step(page, "filter by kind, then follow an edge", async () => {
+      await page.getByLabel("Name").fill("");
+      await page.getByLabel("Kind").selectOption("datastore");
+      await page.getByRole("button", { name: "Find" }).click();
+      await page.waitForURL(/kind=datastore/);
+      const list = page.getByTestId("graph-nodes");
+      await list.getByRole("link", { name: /^postgres/ }).waitFor();
+      assert.deepEqual(await list.getByRole("link").allTextContents(), ["postgresdatastore"]);
+      await list.getByRole("link", { name: /^postgres/ }).click();
+      await page.getByTestId("graph-edges").getByRole("link", { name: "db", exact: true }).click();
+      await page.getByTestId("graph-drawer").getByRole("heading", { name: "db" }).waitFor();
+      assert.match((await page.getByTestId("graph-edges").textContent()) ?? "", /depends_on \(from\)apiservice/);
+      await scan(page, "graph service");
+    });
+
+    await context.close();
+    assert.deepEqual(journey.consoleErrors, []);
+  });
+});
