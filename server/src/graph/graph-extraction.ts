@@ -7,7 +7,7 @@
  */
 import type { StagedRun } from "../indexing/index.js";
 import type { Queryable } from "../platform/db/tenant.js";
-import { EXTRACTOR_VERSION, extractorFor, ExtractionProblem, type Fact, MAX_FACTS_PER_FILE } from "./extractors/index.js";
+import { EXTRACTOR_VERSION, ExtractionProblem, extractorsFor, type Fact, MAX_FACTS_PER_FILE } from "./extractors/index.js";
 
 /** Facts sent per statement. */
 const INSERT_BATCH = 2_000;
@@ -37,8 +37,8 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
   const everything = run.kind === "full" || state[0]?.version !== EXTRACTOR_VERSION;
 
   // The files to look at: every live file on a full run (or new rules), else the changed paths.
-  const live = everything ? await run.listFiles() : await run.listFiles(run.changedPaths.filter((p) => extractorFor(p)));
-  const wanted = new Map(live.filter((f) => extractorFor(f.path)).map((f) => [f.path, f.blobOid]));
+  const live = everything ? await run.listFiles() : await run.listFiles(run.changedPaths.filter((p) => extractorsFor(p).length > 0));
+  const wanted = new Map(live.filter((f) => extractorsFor(f.path).length > 0).map((f) => [f.path, f.blobOid]));
   const { rows: sources } = everything
     ? await tx.query<SourceRow>("select path, blob_oid, version from graph_sources where repository_id = $1", [run.repositoryId])
     : await tx.query<SourceRow>("select path, blob_oid, version from graph_sources where repository_id = $1 and path = any($2::text[])", [
@@ -77,19 +77,26 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
     const texts = await run.readTexts([...new Set(slice.map(([, oid]) => oid))]);
     const rows: { path: string; oid: string; extractor: string; problem: string | null; facts: Fact[] }[] = [];
     for (const [path, oid] of slice) {
-      const extractor = extractorFor(path)!;
+      // The first extractor that reads the file gives its facts; if none can, the first's problem is kept.
+      const candidates = extractorsFor(path);
+      let extractor = candidates[0]!;
       let facts: Fact[] = [];
       let problem: string | null = null;
-      try {
-        facts = extractor.extract({ repositoryId: run.repositoryId, path, text: texts.get(oid) ?? "" });
-        if (facts.length > MAX_FACTS_PER_FILE) {
-          problem = `only the first ${MAX_FACTS_PER_FILE} of ${facts.length} facts kept`;
-          facts = facts.slice(0, MAX_FACTS_PER_FILE);
+      for (const candidate of candidates) {
+        try {
+          facts = candidate.extract({ repositoryId: run.repositoryId, path, text: texts.get(oid) ?? "" });
+          extractor = candidate;
+          problem = null;
+          break;
+        } catch (err) {
+          if (!(err instanceof ExtractionProblem)) throw err;
+          problem ??= err.message.slice(0, 300);
         }
-      } catch (err) {
-        if (!(err instanceof ExtractionProblem)) throw err;
-        problem = err.message.slice(0, 300);
-        summary.problems++;
+      }
+      if (problem) summary.problems++;
+      if (facts.length > MAX_FACTS_PER_FILE) {
+        problem = `only the first ${MAX_FACTS_PER_FILE} of ${facts.length} facts kept`;
+        facts = facts.slice(0, MAX_FACTS_PER_FILE);
       }
       rows.push({ path, oid, extractor: extractor.name, problem, facts: facts.filter(validFact) });
     }

@@ -158,6 +158,21 @@ describe("knowledge graph", () => {
     }
   });
 
+  it("re-reads every source when the extractors' version changes, with the same facts", async () => {
+    const before = await facts();
+    await sql("update graph_state set version = version - 1");
+    await sql("update graph_sources set version = version - 1");
+    const versions = new Map((await sources()).map((s) => [`${s.repository}:${s.path}`, s.xmin]));
+    const head = (await get(`/repositories/${repos.billing!.id}`)).indexedCommit as string;
+    await reindex("billing", head);
+    const after = await sources();
+    for (const s of after.filter((x) => x.repository === "billing")) assert.notEqual(s.xmin, versions.get(`billing:${s.path}`), `${s.path} re-read`);
+    for (const s of after.filter((x) => x.repository === "platform")) assert.equal(s.xmin, versions.get(`platform:${s.path}`), `${s.path} untouched`);
+    assert.deepEqual(await facts(), before);
+    const { version } = (await sql<{ version: number }>("select version from graph_state where repository_id = $1", [repos.billing!.id]))[0]!;
+    assert.equal(version, (await sql<{ version: number }>("select version from graph_state where repository_id = $1", [repos.platform!.id]))[0]!.version + 1);
+  });
+
   it("joins a package one repository defines with another repository that consumes it", async () => {
     const impact = await get(`/graph/impact?key=${encodeURIComponent("npm:@acme/ui")}`);
     const dependents = impact.reached.map((r: any) => [r.node.name, r.via.evidence.repository.name, r.via.evidence.path]);
@@ -174,7 +189,7 @@ describe("knowledge graph", () => {
     const names = services.nodes.map((n: any) => n.name).sort();
     for (const expected of ["@acme/api", "github.com/acme/billing", "acme-ledger", "api"]) assert.ok(names.includes(expected), `${expected} in ${names}`);
     const apps = await get("/graph/nodes?kind=app");
-    assert.deepEqual(apps.nodes.map((n: any) => n.name).sort(), ["@acme/web", "Acme_Billing.Tools"]);
+    assert.deepEqual(apps.nodes.map((n: any) => n.name).sort(), ["@acme/web", "Acme_Billing.Tools", "core"]);
     // The Go pair: billing requires shared, defined in the same repository.
     const shared = await get(`/graph/neighbors?key=${encodeURIComponent("go:github.com/acme/shared")}&direction=in`);
     assert.deepEqual(
@@ -192,6 +207,12 @@ describe("knowledge graph", () => {
         ["rabbitmq", "queue", 2],
       ].sort(),
     );
+    // One image, deployed by a Kubernetes manifest and a Helm chart's values.
+    const image = await get(`/graph/impact?key=${encodeURIComponent("image:ghcr.io/acme/api")}`);
+    assert.deepEqual(image.reached.map((r: any) => [r.node.name, r.via.evidence.path]).sort(), [
+      ["acme-api", "charts/api/values.yaml"],
+      ["api", "deploy/k8s/api.yaml"],
+    ]);
     await get(`/graph/node?key=${encodeURIComponent("npm:no-such-package-anywhere")}`, 404);
     await get("/graph/node?key=nokey", 400);
     const bogus = await get("/graph/nodes?kind=service,bogus", 400);

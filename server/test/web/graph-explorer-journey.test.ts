@@ -114,7 +114,7 @@ describe("graph explorer journey", () => {
       await page.waitForURL(/kind=datastore/);
       const list = page.getByTestId("graph-nodes");
       await list.getByRole("link", { name: /^postgres/ }).waitFor();
-      assert.deepEqual(await list.getByRole("link").allTextContents(), ["postgresdatastore"]);
+      assert.deepEqual(await list.getByRole("link").allTextContents(), ["aws_db_instance.ordersdatastore", "postgresdatastore"]);
       await list.getByRole("link", { name: /^postgres/ }).click();
       await page.getByTestId("graph-edges").getByRole("link", { name: "db", exact: true }).click();
       await page.getByTestId("graph-drawer").getByRole("heading", { name: "db" }).waitFor();

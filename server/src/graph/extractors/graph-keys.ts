@@ -4,7 +4,8 @@
  * `cargo:<name>`, `pypi:<normalised name>`, `image:<name>`, `owner:<handle>`, `event:<channel>`.
  * What lives in one repository carries its id: `service:<repoId>:<name>`,
  * `container:<repoId>:<path>`, `api:<repoId>:<path>`, `decision:<repoId>:<path>`,
- * `instruction:<repoId>:<path>:<line>`, `package:<repoId>:<dir>` (a manifest without a name),
+ * `instruction:<repoId>:<path>:<line>`, `package:<repoId>:<dir>` (a manifest without a name, a
+ * Gradle project, a Helm chart), `infra:<repoId>:<type>.<name>` (a Terraform resource),
  * `repo:<repoId>`.
  */
 
@@ -45,7 +46,7 @@ export const eventKey = (channel: string) => `event:${channel}`;
 /** The repository itself. */
 export const repoKey = (repositoryId: string) => `repo:${repositoryId}`;
 /** Something that lives in one repository, at a path or under a name. */
-export const localKey = (kind: "service" | "container" | "api" | "decision" | "package" | "workspace", repositoryId: string, name: string) =>
+export const localKey = (kind: "service" | "container" | "api" | "decision" | "package" | "workspace" | "infra", repositoryId: string, name: string) =>
   `${kind}:${repositoryId}:${name}`;
 /** One rule of an instruction file. */
 export const instructionKey = (repositoryId: string, path: string, line: number) => `instruction:${repositoryId}:${path}:${line}`;

@@ -10,6 +10,12 @@ import { decisionsExtractor } from "./decisions.extractor.js";
 import { dockerExtractor } from "./docker.extractor.js";
 import type { Extractor } from "./extractor.js";
 import { goExtractor } from "./go.extractor.js";
+import { gradleExtractor } from "./gradle.extractor.js";
+import { graphqlExtractor } from "./graphql.extractor.js";
+import { helmValuesExtractor, kubernetesExtractor } from "./kubernetes.extractor.js";
+import { mavenExtractor } from "./maven.extractor.js";
+import { protoExtractor } from "./proto.extractor.js";
+import { terraformExtractor } from "./terraform.extractor.js";
 import { instructionsExtractor } from "./instructions.extractor.js";
 import { npmExtractor } from "./npm.extractor.js";
 import { pythonExtractor } from "./python.extractor.js";
@@ -19,23 +25,34 @@ export { ExtractionProblem, type Extractor, type Fact, MAX_FACTS_PER_FILE } from
 export * from "./graph-keys.js";
 
 /** The version of the extraction rules (stored with each source read). */
-export const EXTRACTOR_VERSION = 1;
+export const EXTRACTOR_VERSION = 2;
 
-/** The extractors, in the order a path is offered to them (the first that matches reads it). */
+/**
+ * The extractors, in the order a path is offered to them: the first that matches and reads
+ * it gives its facts (an `api.yaml` that is a Kubernetes manifest, not an API description,
+ * falls through to the next).
+ */
 export const EXTRACTORS: Extractor[] = [
   npmExtractor,
   goExtractor,
   cargoExtractor,
   pythonExtractor,
+  mavenExtractor,
+  gradleExtractor,
   codeownersExtractor,
   instructionsExtractor,
   decisionsExtractor,
   dockerExtractor,
   composeExtractor,
   apiSpecExtractor,
+  kubernetesExtractor,
+  helmValuesExtractor,
+  terraformExtractor,
+  protoExtractor,
+  graphqlExtractor,
 ];
 
-/** The extractor that reads `path`, if any. */
-export function extractorFor(path: string): Extractor | undefined {
-  return EXTRACTORS.find((e) => e.matches(path));
+/** The extractors that match `path`, in order (empty: the graph does not read it). */
+export function extractorsFor(path: string): Extractor[] {
+  return EXTRACTORS.filter((e) => e.matches(path));
 }

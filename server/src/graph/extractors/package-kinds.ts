@@ -10,6 +10,16 @@ const SERVER_FRAMEWORKS: Record<string, string[]> = {
   npm: ["express", "fastify", "hono", "koa", "@nestjs/core", "@hapi/hapi", "restify", "@apollo/server", "apollo-server", "@trpc/server", "@grpc/grpc-js"],
   pypi: ["fastapi", "flask", "django", "starlette", "aiohttp", "tornado", "sanic", "litestar", "grpcio"],
   cargo: ["axum", "actix-web", "rocket", "warp", "tide", "poem", "tonic", "hyper"],
+  maven: [
+    "org.springframework.boot:spring-boot-starter-web",
+    "org.springframework.boot:spring-boot-starter-webflux",
+    "io.quarkus:quarkus-rest",
+    "io.quarkus:quarkus-resteasy",
+    "io.micronaut:micronaut-http-server-netty",
+    "io.javalin:javalin",
+    "io.ktor:ktor-server-core",
+    "io.grpc:grpc-netty",
+  ],
   go: ["github.com/gin-gonic/gin", "github.com/labstack/echo/v4", "github.com/gofiber/fiber/v2", "github.com/go-chi/chi/v5", "google.golang.org/grpc"],
 };
 
