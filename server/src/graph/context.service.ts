@@ -5,7 +5,7 @@
  * and the REST route of the same name.
  */
 import type { Database } from "../platform/db/database.js";
-import type { TenantScope } from "../platform/db/tenant.js";
+import type { Queryable, TenantScope } from "../platform/db/tenant.js";
 import { type Evidence, evidenceOf, EFFECTIVE_KIND_SQL, FACT_COLUMNS, FACT_REPOSITORY_JOIN, type FactRow, readGraph, repositoryRef } from "./graph-read.js";
 import { type AppliedInstruction, instructionsFor, type OwnersOfPath, ownersOfPath } from "./instructions.service.js";
 
@@ -55,6 +55,47 @@ function detailOf(kind: string, props: Record<string, unknown>): string {
     add("ports ", Array.isArray(props.ports) ? props.ports.join(",") : undefined);
   }
   return parts.join("; ").slice(0, 400);
+}
+
+/** Instructions whose text mentions `topic` (in one repository or all), in file order. */
+async function instructionsAbout(tx: Queryable, topic: string, repositoryId: string | undefined): Promise<AppliedInstruction[]> {
+  const { rows } = await tx.query<FactRow>(
+    `select ${FACT_COLUMNS} from graph_facts f ${FACT_REPOSITORY_JOIN}
+     where f.predicate = 'is' and f.object = 'instruction' and ($2::uuid is null or f.repository_id = $2)
+       and lower(f.props ->> 'text') like '%' || $1 || '%'
+     order by r.name, f.source_path, f.line limit $3`,
+    [
+      topic
+        .trim()
+        .toLowerCase()
+        .replace(/[\\%_]/g, "\\$&"),
+      repositoryId ?? null,
+      PER_SECTION,
+    ],
+  );
+  return rows.map((r) => {
+    const p = r.props as {
+      text: string;
+      strength?: string;
+      source: string;
+      section?: string;
+      scope: string;
+      mode: AppliedInstruction["mode"];
+      globs?: string[];
+      description?: string;
+    };
+    return {
+      text: p.text,
+      strength: p.strength ?? null,
+      source: p.source,
+      section: p.section ?? null,
+      scope: p.scope,
+      mode: p.mode,
+      matchedGlob: null,
+      description: p.description ?? null,
+      evidence: evidenceOf(r),
+    };
+  });
 }
 
 /** Context for a topic (a word or name), a repository, or a path in a repository. */
@@ -115,6 +156,9 @@ export async function contextFor(db: Database, scope: TenantScope, input: { topi
     }
     return { out, repo, path };
   });
+  if (input.topic && !result.path) {
+    result.out.instructions = await readGraph(db, scope, (tx) => instructionsAbout(tx, input.topic!, result.repo?.id));
+  }
   if (result.repo && result.path) {
     const applied = await instructionsFor(db, scope, { repository: result.repo.id, path: result.path, limit: PER_SECTION });
     result.out.instructions = applied.instructions;

@@ -4,7 +4,7 @@
  * (what depends on it, transitively). Every answer is bounded and every fact cites its source.
  */
 import type { Database } from "../platform/db/database.js";
-import type { TenantScope } from "../platform/db/tenant.js";
+import type { Queryable, TenantScope } from "../platform/db/tenant.js";
 import { notFound } from "../platform/errors.js";
 import {
   EFFECTIVE_KIND_SQL,
@@ -49,7 +49,7 @@ interface DeclarationRow extends FactRow {
   kind: string;
 }
 
-async function declarations(tx: import("../platform/db/tenant.js").Queryable, keys: string[]): Promise<Map<string, DeclarationRow[]>> {
+async function declarations(tx: Queryable, keys: string[]): Promise<Map<string, DeclarationRow[]>> {
   if (keys.length === 0) return new Map();
   const { rows } = await tx.query<DeclarationRow>(
     `select ${FACT_COLUMNS}, ${EFFECTIVE_KIND_SQL} as kind
@@ -127,8 +127,59 @@ export async function getNode(db: Database, scope: TenantScope, key: string, edg
         evidence: evidenceOf(r),
       };
     });
+    edges.push(...(await servingEdges(tx, own.get(key) ?? [])));
     return { ...nodeOf(key, own.get(key)), edges, moreEdges: outs.length > edgeLimit || ins.length > edgeLimit };
   });
+}
+
+/** Most APIs listed as served by one package. */
+const MAX_SERVED = 50;
+
+/**
+ * Derived `serves` edges (never stored: they depend on several files): an API is served by
+ * the nearest package whose folder holds its description; a package serves the APIs in its
+ * folder that no deeper package holds. The evidence is the other side's declaration.
+ */
+async function servingEdges(tx: Queryable, decls: DeclarationRow[]): Promise<GraphEdge[]> {
+  const edges: GraphEdge[] = [];
+  for (const d of decls.slice(0, 5)) {
+    const folder = String(d.props.folder ?? d.props.path ?? "");
+    if (d.object === "api") {
+      const { rows } = await tx.query<DeclarationRow>(
+        `select ${FACT_COLUMNS}, ${EFFECTIVE_KIND_SQL} as kind from graph_facts f ${FACT_REPOSITORY_JOIN}
+         where f.repository_id = $1 and f.predicate = 'is' and f.object = 'package'
+           and ($2 = f.props ->> 'path' or f.props ->> 'path' = '' or starts_with($2, (f.props ->> 'path') || '/'))
+         order by length(f.props ->> 'path') desc, f.source_path limit 1`,
+        [d.repository_id, folder],
+      );
+      for (const p of rows) edges.push(servingEdge("in", p));
+    } else if (d.object === "package") {
+      const { rows } = await tx.query<DeclarationRow & { nearest: string }>(
+        `select ${FACT_COLUMNS}, f.object as kind,
+           (select p.props ->> 'path' from graph_facts p
+            where p.repository_id = f.repository_id and p.predicate = 'is' and p.object = 'package'
+              and (f.props ->> 'folder' = p.props ->> 'path' or p.props ->> 'path' = '' or starts_with(f.props ->> 'folder', (p.props ->> 'path') || '/'))
+            order by length(p.props ->> 'path') desc limit 1) as nearest
+         from graph_facts f ${FACT_REPOSITORY_JOIN}
+         where f.repository_id = $1 and f.predicate = 'is' and f.object = 'api'
+           and ($2 = '' or f.props ->> 'folder' = $2 or starts_with(f.props ->> 'folder', $2 || '/'))
+         order by f.source_path, f.line limit $3`,
+        [d.repository_id, folder, MAX_SERVED * 4],
+      );
+      for (const a of rows.filter((r) => r.nearest === folder).slice(0, MAX_SERVED)) edges.push(servingEdge("out", a));
+    }
+  }
+  return edges;
+}
+
+function servingEdge(direction: "in" | "out", other: DeclarationRow): GraphEdge {
+  return {
+    predicate: "serves",
+    direction,
+    node: { key: other.subject, name: typeof other.props.name === "string" ? other.props.name : nameOfKey(other.subject), kind: other.kind, external: false },
+    props: { derived: "the API description lies in the package's folder" },
+    evidence: evidenceOf(other),
+  };
 }
 
 /** A node reached by a walk, with its distance and the edge that reached it first. */

@@ -213,6 +213,26 @@ describe("knowledge graph", () => {
       ["acme-api", "charts/api/values.yaml"],
       ["api", "deploy/k8s/api.yaml"],
     ]);
+    // Which package serves an API: the nearest one whose folder holds the description (derived).
+    const orders = await get(`/graph/node?key=${encodeURIComponent(`api:${repos.platform!.id}:packages/api/openapi.yaml`)}`);
+    assert.deepEqual(
+      orders.edges.filter((e: any) => e.predicate === "serves").map((e: any) => [e.direction, e.node.name, e.evidence.path]),
+      [["in", "@acme/api", "packages/api/package.json"]],
+    );
+    const apiPackage = await get(`/graph/node?key=${encodeURIComponent("npm:@acme/api")}`);
+    assert.deepEqual(
+      apiPackage.edges.filter((e: any) => e.predicate === "serves").map((e: any) => e.node.name),
+      ["Acme Orders API"],
+    );
+    const root = await get(`/graph/node?key=${encodeURIComponent("npm:acme-platform")}`);
+    assert.deepEqual(
+      root.edges
+        .filter((e: any) => e.predicate === "serves")
+        .map((e: any) => e.node.name)
+        .sort(),
+      ["acme.orders.v1.OrderService", "schema.graphql"],
+      "the root package serves what no deeper package holds",
+    );
     await get(`/graph/node?key=${encodeURIComponent("npm:no-such-package-anywhere")}`, 404);
     await get("/graph/node?key=nokey", 400);
     const bogus = await get("/graph/nodes?kind=service,bogus", 400);
@@ -251,6 +271,11 @@ describe("knowledge graph", () => {
     assert.ok(ctx.relations.some((r: any) => r.predicate === "depends_on" && r.to === "npm:express"));
     const topic = await get(`/graph/context?topic=postgres`);
     assert.ok(topic.decisions.some((d: any) => d.name === "1. Use Postgres for all state" && /status: accepted/.test(d.detail)));
+    const secrets = await get(`/graph/context?topic=secrets`);
+    assert.deepEqual(
+      secrets.instructions.map((r: any) => [r.text, r.evidence.path]),
+      [["Never commit secrets.", "AGENTS.md"]],
+    );
     await get("/graph/context", 400);
   });
 
