@@ -8,6 +8,7 @@
 import type { StagedRun } from "../indexing/index.js";
 import type { Queryable } from "../platform/db/tenant.js";
 import { EXTRACTOR_VERSION, ExtractionProblem, extractorsFor, type Fact, MAX_FACTS_PER_FILE } from "./extractors/index.js";
+import { extractRoutes, ROUTE_HINT, routeLanguageOf } from "./extractors/routes.extractor.js";
 
 /** Facts sent per statement. */
 const INSERT_BATCH = 2_000;
@@ -37,8 +38,12 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
   const everything = run.kind === "full" || state[0]?.version !== EXTRACTOR_VERSION;
 
   // The files to look at: every live file on a full run (or new rules), else the changed paths.
-  const live = everything ? await run.listFiles() : await run.listFiles(run.changedPaths.filter((p) => extractorsFor(p).length > 0));
-  const wanted = new Map(live.filter((f) => extractorsFor(f.path).length > 0).map((f) => [f.path, f.blobOid]));
+  const candidate = (path: string) => extractorsFor(path).length > 0 || routeLanguageOf(path) !== undefined;
+  const live = everything ? await run.listFiles() : await run.listFiles(run.changedPaths.filter(candidate));
+  // Code files are read only when a line hints at a route declaration (one indexed pass in SQL).
+  const code = live.filter((f) => extractorsFor(f.path).length === 0 && routeLanguageOf(f.path) !== undefined);
+  const hinted = await run.blobsMatching([...new Set(code.map((f) => f.blobOid))], ROUTE_HINT);
+  const wanted = new Map(live.filter((f) => extractorsFor(f.path).length > 0 || hinted.has(f.blobOid)).map((f) => [f.path, f.blobOid]));
   const { rows: sources } = everything
     ? await tx.query<SourceRow>("select path, blob_oid, version from graph_sources where repository_id = $1", [run.repositoryId])
     : await tx.query<SourceRow>("select path, blob_oid, version from graph_sources where repository_id = $1 and path = any($2::text[])", [
@@ -79,13 +84,13 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
     for (const [path, oid] of slice) {
       // The first extractor that reads the file gives its facts; if none can, the first's problem is kept.
       const candidates = extractorsFor(path);
-      let extractor = candidates[0]!;
+      let extractor = candidates[0]?.name ?? "routes";
       let facts: Fact[] = [];
       let problem: string | null = null;
       for (const candidate of candidates) {
         try {
           facts = candidate.extract({ repositoryId: run.repositoryId, path, text: texts.get(oid) ?? "" });
-          extractor = candidate;
+          extractor = candidate.name;
           problem = null;
           break;
         } catch (err) {
@@ -93,13 +98,19 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
           problem ??= err.message.slice(0, 300);
         }
       }
+      if (candidates.length === 0) {
+        facts = await extractRoutes(run.capture, { repositoryId: run.repositoryId, path, text: texts.get(oid) ?? "" });
+        // A code file without routes is not a source: nothing to retract later.
+        if (facts.length === 0) continue;
+      }
       if (problem) summary.problems++;
       if (facts.length > MAX_FACTS_PER_FILE) {
         problem = `only the first ${MAX_FACTS_PER_FILE} of ${facts.length} facts kept`;
         facts = facts.slice(0, MAX_FACTS_PER_FILE);
       }
-      rows.push({ path, oid, extractor: extractor.name, problem, facts: facts.filter(validFact) });
+      rows.push({ path, oid, extractor, problem, facts: facts.filter(validFact) });
     }
+    if (rows.length === 0) continue;
     await tx.query(
       `insert into graph_sources (org_id, repository_id, path, blob_oid, extractor, version, problem)
        select $1, $2, s.path, s.blob_oid, s.extractor, $6, s.problem

@@ -8,5 +8,5 @@ export { runIndex, type IndexProgress, type IndexRunInput, type IndexRunResult, 
 export { collectGarbage, repositoryBlobs, type SymbolRow } from "./index-writer.js";
 export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.js";
 export { closeNames, LANGUAGE_IDS, languageFromName } from "./languages/language-detect.js";
-export { SymbolExtractor } from "./symbols/symbol-extractor.js";
+export { type CapturedMatch, SymbolExtractor } from "./symbols/symbol-extractor.js";
 export type { IndexSettings, IndexSource, PreviousRun, SkipReason } from "./run-plan.js";

@@ -100,6 +100,10 @@ export interface StagedRun {
   listFiles(paths?: string[]): Promise<{ path: string; blobOid: string }[]>;
   /** The text of stored blobs. */
   readTexts(oids: string[]): Promise<Map<string, string>>;
+  /** Of `oids`, the blobs with a line matching `regex` (a Postgres regular expression). */
+  blobsMatching(oids: string[], regex: string): Promise<Set<string>>;
+  /** Runs a tree-sitter query over a source (SymbolExtractor.capture). */
+  capture: SymbolExtractor["capture"];
 }
 
 /** What a run did. */
@@ -237,6 +241,8 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
         changedPaths: [...new Set([...changedFiles.map((c) => c.path), ...removals, ...rejectedPaths])],
         listFiles: (paths) => generationFiles(tx, repositoryId, next, paths),
         readTexts: (oids) => blobTexts(tx, orgId, oids),
+        blobsMatching: (oids, regex) => blobsMatching(tx, orgId, oids, regex),
+        capture: (language, query, source) => input.extractor.capture(language, query, source),
       });
       beforePublishMs = performance.now() - started;
     }
@@ -286,6 +292,16 @@ function shebangOf(text: string): string | undefined {
   const end = text.indexOf("\n");
   const line = (end < 0 ? text : text.slice(0, end)).slice(0, MAX_SHEBANG_CHARS);
   return line.trimStart().startsWith("#!") ? Buffer.from(line, "utf8").toString("utf8") : undefined;
+}
+
+/** Of `oids`, the stored blobs one of whose chunks matches `regex`. */
+async function blobsMatching(tx: Queryable, orgId: string, oids: string[], regex: string): Promise<Set<string>> {
+  if (oids.length === 0) return new Set();
+  const { rows } = await tx.query<{ blob_oid: string }>(
+    "select distinct blob_oid from index_chunks where org_id = $1 and blob_oid = any($2::text[]) and content ~ $3",
+    [orgId, oids, regex],
+  );
+  return new Set(rows.map((r) => r.blob_oid));
 }
 
 /** Reassembles stored blobs' text from their chunks. */

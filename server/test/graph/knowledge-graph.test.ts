@@ -118,14 +118,21 @@ describe("knowledge graph", () => {
       {
         "packages/ui/package.json": JSON.stringify({ name: "@acme/ui", version: "3.0.0", dependencies: { react: "^19.1.0", clsx: "^2.1.0" } }, null, 2),
         "packages/api/AGENTS.md": null,
+        "packages/api/src/server.ts": "// The routes moved away.\nexport const app = null;\n",
       },
-      "edit ui, delete api rules",
+      "edit ui, delete api rules, remove the routes",
     );
     const head = await renameFile(repos.platform!.dir, "docs/adr/0001-use-postgres.md", "docs/adr/0001-postgres-only.md");
     await reindex("platform", head);
     const after = await facts();
 
-    const touched = new Set(["packages/ui/package.json", "packages/api/AGENTS.md", "docs/adr/0001-use-postgres.md", "docs/adr/0001-postgres-only.md"]);
+    const touched = new Set([
+      "packages/ui/package.json",
+      "packages/api/AGENTS.md",
+      "packages/api/src/server.ts",
+      "docs/adr/0001-use-postgres.md",
+      "docs/adr/0001-postgres-only.md",
+    ]);
     const key = (f: FactRow) => JSON.stringify(f);
     // Everything read from other files is exactly as before.
     assert.deepEqual(
@@ -145,6 +152,8 @@ describe("knowledge graph", () => {
     assert.ok(!after.some((f) => f.object === "npm:react-dom"), "the removed peer dependency is retracted");
     // The deleted file's rules are gone; the renamed decision moved with its facts unchanged.
     assert.ok(!after.some((f) => f.source_path === "packages/api/AGENTS.md"));
+    assert.ok(before.some((f) => f.source_path === "packages/api/src/server.ts"));
+    assert.ok(!after.some((f) => f.source_path === "packages/api/src/server.ts"), "routes removed from code are retracted");
     const oldAdr = before.filter((f) => f.source_path === "docs/adr/0001-use-postgres.md");
     const newAdr = after.filter((f) => f.source_path === "docs/adr/0001-postgres-only.md");
     assert.equal(newAdr.length, oldAdr.length);
@@ -222,7 +231,12 @@ describe("knowledge graph", () => {
     const apiPackage = await get(`/graph/node?key=${encodeURIComponent("npm:@acme/api")}`);
     assert.deepEqual(
       apiPackage.edges.filter((e: any) => e.predicate === "serves").map((e: any) => e.node.name),
-      ["Acme Orders API"],
+      ["Acme Orders API"], // its server.ts routes were removed by the retraction test
+    );
+    const orderService = await get(`/graph/node?key=${encodeURIComponent("maven:com.acme:orders")}`);
+    assert.deepEqual(
+      orderService.edges.filter((e: any) => e.predicate === "serves").map((e: any) => [e.node.name, e.evidence.path]),
+      [["OrderController.java routes", "services/orders/src/main/java/com/acme/orders/OrderController.java"]],
     );
     const root = await get(`/graph/node?key=${encodeURIComponent("npm:acme-platform")}`);
     assert.deepEqual(

@@ -46,6 +46,12 @@ export interface ExtractedSymbol {
   nameLine: number;
 }
 
+/** One match of a `capture` query: its pattern and captured nodes. */
+export interface CapturedMatch {
+  pattern: number;
+  captures: { name: string; text: string; line: number; startIndex: number; endIndex: number }[];
+}
+
 /** Size guards for one file. */
 export interface ExtractorLimits {
   /** Larger sources (UTF-8 bytes) give []. Default 1 MiB. */
@@ -91,6 +97,8 @@ interface Candidate {
 /** Extracts symbols from source files. Create one per process (or worker) and reuse it. */
 export class SymbolExtractor {
   private readonly loaded = new Map<string, Promise<LoadedLanguage>>();
+  /** Queries compiled for `capture`, by language and text (null: the text does not compile). */
+  private readonly adhoc = new Map<string, Query | null>();
 
   private constructor(
     private readonly parser: Parser,
@@ -144,6 +152,58 @@ export class SymbolExtractor {
     }
   }
 
+  /**
+   * Runs a tree-sitter `query` (its source text; compiled once per language) over `source`
+   * and returns each match's captures (name, text, 1-based line, offsets), in document
+   * order. Same limits as `extract`: unsupported languages, sources over the limits, bad
+   * queries and parse failures give [].
+   */
+  async capture(language: string, query: string, source: string): Promise<CapturedMatch[]> {
+    const spec = LANGUAGE_SPECS.get(language);
+    if (!spec || typeof source !== "string" || this.exceedsLimits(source)) return [];
+    const { language: grammar } = await this.load(language, spec);
+    const key = `${language}\u0000${query}`;
+    let compiled = this.adhoc.get(key);
+    if (compiled === undefined) {
+      try {
+        compiled = new Query(grammar, query);
+      } catch {
+        compiled = null;
+      }
+      this.adhoc.set(key, compiled);
+    }
+    if (!compiled) return [];
+    const deadline = performance.now() + this.limits.parseTimeoutMs;
+    let tree: ReturnType<typeof this.parser.parse> | undefined;
+    try {
+      this.parser.setLanguage(grammar);
+      tree = this.parser.parse(source, null, { progressCallback: () => performance.now() >= deadline });
+    } catch {
+      this.parser.reset();
+      return [];
+    }
+    if (!tree) {
+      this.parser.reset();
+      return [];
+    }
+    try {
+      return compiled.matches(tree.rootNode, { timeoutMicros: this.limits.parseTimeoutMs * 1000 }).map((m) => ({
+        pattern: m.patternIndex,
+        captures: m.captures.map((c) => ({
+          name: c.name,
+          text: c.node.text.slice(0, 2000),
+          line: c.node.startPosition.row + 1,
+          startIndex: c.node.startIndex,
+          endIndex: c.node.endIndex,
+        })),
+      }));
+    } catch {
+      return [];
+    } finally {
+      tree.delete();
+    }
+  }
+
   /** Frees the parser and compiled queries. The extractor must not be used afterwards. */
   async dispose(): Promise<void> {
     for (const loading of this.loaded.values()) {
@@ -153,6 +213,8 @@ export class SymbolExtractor {
       );
     }
     this.loaded.clear();
+    for (const query of this.adhoc.values()) query?.delete();
+    this.adhoc.clear();
     this.parser.delete();
   }
 
