@@ -33,6 +33,7 @@ export const PLATFORM: Record<string, string> = {
     "app.post('/orders', validate, createOrder);",
     "router.delete(`/orders/:id`, cancel);",
     'axios.get("/not-a-route");',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: source text with a template literal, on purpose.
     "app.get(`/dynamic/${version}`, h);",
     "",
   ].join("\n"),
