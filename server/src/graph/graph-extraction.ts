@@ -6,7 +6,8 @@
  * the graph and the search index always show the same commit.
  */
 import type { StagedRun } from "../indexing/index.js";
-import type { Queryable } from "../platform/db/tenant.js";
+import type { Database } from "../platform/db/database.js";
+import { type Queryable, unsafeAcrossTenants } from "../platform/db/tenant.js";
 import { EXTRACTOR_VERSION, ExtractionProblem, extractorsFor, type Fact, MAX_FACTS_PER_FILE } from "./extractors/index.js";
 import { extractRoutes, ROUTE_HINT, routeLanguageOf } from "./extractors/routes.extractor.js";
 
@@ -140,6 +141,19 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
     [run.repositoryId, run.orgId, EXTRACTOR_VERSION],
   );
   return summary;
+}
+
+/** Indexed repositories (any organisation) whose graph is missing or older than the extractors, oldest index first. */
+export async function graphBehind(db: Database, limit: number): Promise<{ orgId: string; repositoryId: string }[]> {
+  const { rows } = await unsafeAcrossTenants(db, "graph backfill: indexed repositories of every organisation whose graph predates the extractors", (tx) =>
+    tx.query<{ org_id: string; id: string }>(
+      `select r.org_id, r.id from repositories r left join graph_state g on g.repository_id = r.id
+       where r.status in ('ready', 'complete_with_issues') and r.indexed_commit is not null and (g.version is null or g.version < $1)
+       order by r.indexed_at limit $2`,
+      [EXTRACTOR_VERSION, limit],
+    ),
+  );
+  return rows.map((r) => ({ orgId: r.org_id, repositoryId: r.id }));
 }
 
 /** Facts the table's checks accept (keys and predicates of bounded size). */

@@ -9,7 +9,7 @@ import type { Database } from "../platform/db/database.js";
 import type { Queryable } from "../platform/db/tenant.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
 import type { Logger } from "../platform/logging.js";
-import { extractGraph } from "./graph-extraction.js";
+import { extractGraph, graphBehind } from "./graph-extraction.js";
 import { registerGraphRoutes } from "./graph.route.js";
 
 export { contextFor, type ContextItem, type OrgContext } from "./context.service.js";
@@ -22,6 +22,11 @@ export interface Graph extends Capability {
   registerRoutes(router: ApiRouter): void;
   /** The index run's hook: extracts the changed files' facts in the run's transaction. */
   beforePublish(tx: Queryable, staged: StagedRun): Promise<void>;
+  /**
+   * Queues an index run for every indexed repository whose graph was never extracted or was
+   * extracted by older rules (after an upgrade), at most `limit`; answers how many.
+   */
+  backfill(requestIndexRun: (payload: { orgId: string; repositoryId: string }) => Promise<void>, limit?: number): Promise<number>;
 }
 
 /** Builds the capability (no I/O until used). */
@@ -29,6 +34,12 @@ export function createGraph(deps: { db: Database; logger: Logger }): Graph {
   const logger = deps.logger.child({ module: "graph" });
   return {
     registerRoutes: (router) => registerGraphRoutes(router, { db: deps.db }),
+    async backfill(requestIndexRun, limit = 1_000) {
+      const due = await graphBehind(deps.db, limit);
+      for (const repo of due) await requestIndexRun(repo);
+      if (due.length > 0) logger.info({ repositories: due.length }, "index runs queued to extract the knowledge graph");
+      return due.length;
+    },
     async beforePublish(tx, staged) {
       const summary = await extractGraph(tx, staged);
       if (summary.read > 0 || summary.removed > 0) logger.debug({ repositoryId: staged.repositoryId, ...summary }, "graph facts extracted");

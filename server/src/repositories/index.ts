@@ -16,7 +16,7 @@ import { registerRepositoryRoutes } from "./repository.route.js";
 import type { RepositoryDependencies } from "./repository.service.js";
 import { startRefreshChecks } from "./refresh-checks.js";
 import { createLinkedRepositories, type LinkedRepositories } from "./linked-repositories.js";
-import { deleteJob, syncJob, type ConnectionCredentials, type RepositoryJobDependencies } from "./sync.job.js";
+import { deleteJob, syncJob, type ConnectionCredentials, type RepositoryJobData, type RepositoryJobDependencies } from "./sync.job.js";
 
 export { listRepositories, pickRepository, type Repository, type RepositoryStatus } from "./repository.service.js";
 export type { LinkedRepositories, LinkedRepository, LinkedSource, LinkedSyncOutcome } from "./linked-repositories.js";
@@ -33,6 +33,8 @@ export interface Repositories extends Capability {
   registerRoutes(router: ApiRouter): void;
   /** Starts the periodic remote checks (worker role); stop() waits for the checks in progress. */
   startRefreshChecks(): { stop(): Promise<void> };
+  /** Queues an index run of a repository (coalesced with one already queued). */
+  requestIndexRun(payload: RepositoryJobData): Promise<void>;
 }
 
 /** What the capability needs. */
@@ -82,6 +84,7 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
     registerRoutes(router) {
       registerRepositoryRoutes(router, { db, secretBox, config, enqueue });
     },
+    requestIndexRun: (payload) => enqueue("sync", payload),
     startRefreshChecks() {
       return startRefreshChecks({
         db,

@@ -4,6 +4,7 @@
  */
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Connections } from "../connections/index.js";
+import type { Graph } from "../graph/index.js";
 import type { Repositories } from "../repositories/index.js";
 import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/index.js";
 import type { Platform } from "./platform.js";
@@ -27,12 +28,13 @@ export async function startWorkerLoop(platform: Platform, jobs: JobQueue, role: 
 
 /**
  * Starts the worker role on a started platform and job queue: housekeeping, the repositories'
- * remote checks, and the connections' webhook deliveries, reconciles and upkeep.
+ * remote checks, the connections' webhook deliveries, reconciles and upkeep, and the knowledge
+ * graph's backfill (index runs for repositories whose graph predates the extractors).
  */
 export async function startWorkerRole(
   platform: Platform,
   jobs: JobQueue,
-  capabilities: { repositories: Repositories; connections: Connections },
+  capabilities: { repositories: Repositories; connections: Connections; graph: Graph },
 ): Promise<void> {
   await jobs.work(capabilities.connections.jobs.webhook);
   await jobs.work(capabilities.connections.jobs.reconcile);
@@ -41,4 +43,9 @@ export async function startWorkerRole(
   platform.lifecycle.onStop("refresh-checks", () => checks.stop());
   const upkeep = capabilities.connections.startUpkeep();
   platform.lifecycle.onStop("connection-upkeep", () => upkeep.stop());
+  // After an upgrade with new extraction rules, repositories nobody pushes to get their graph too.
+  const backfill = capabilities.graph
+    .backfill((payload) => capabilities.repositories.requestIndexRun(payload))
+    .catch((err: unknown) => platform.logger.warn({ err }, "could not queue the knowledge graph's backfill"));
+  platform.lifecycle.onStop("graph-backfill", () => backfill.then(() => undefined));
 }
