@@ -22,6 +22,8 @@ export interface ExtractionSummary {
   removed: number;
   facts: number;
   problems: number;
+  /** Files an extractor failed on unexpectedly (a bug to report; the file gave no facts, the run went on). */
+  failures: { path: string; error: unknown }[];
 }
 
 interface SourceRow {
@@ -57,7 +59,7 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
   const toRead = [...wanted].filter(([path, oid]) => known.get(path)?.blob_oid !== oid || known.get(path)?.version !== EXTRACTOR_VERSION);
   if (stale.length > 0) await tx.query("delete from graph_sources where repository_id = $1 and path = any($2::text[])", [run.repositoryId, stale]);
 
-  const summary: ExtractionSummary = { read: toRead.length, removed: stale.filter((p) => !wanted.has(p)).length, facts: 0, problems: 0 };
+  const summary: ExtractionSummary = { read: toRead.length, removed: stale.filter((p) => !wanted.has(p)).length, facts: 0, problems: 0, failures: [] };
   const pending: { path: string; fact: Fact }[] = [];
   const flush = async () => {
     if (pending.length === 0) return;
@@ -83,33 +85,17 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
     const texts = await run.readTexts([...new Set(slice.map(([, oid]) => oid))]);
     const rows: { path: string; oid: string; extractor: string; problem: string | null; facts: Fact[] }[] = [];
     for (const [path, oid] of slice) {
-      // The first extractor that reads the file gives its facts; if none can, the first's problem is kept.
-      const candidates = extractorsFor(path);
-      let extractor = candidates[0]?.name ?? "routes";
-      let facts: Fact[] = [];
-      let problem: string | null = null;
-      for (const candidate of candidates) {
-        try {
-          facts = candidate.extract({ repositoryId: run.repositoryId, path, text: texts.get(oid) ?? "" });
-          extractor = candidate.name;
-          problem = null;
-          break;
-        } catch (err) {
-          if (!(err instanceof ExtractionProblem)) throw err;
-          problem ??= err.message.slice(0, 300);
-        }
-      }
-      if (candidates.length === 0) {
-        facts = await extractRoutes(run.capture, { repositoryId: run.repositoryId, path, text: texts.get(oid) ?? "" });
-        // A code file without routes is not a source: nothing to retract later.
-        if (facts.length === 0) continue;
-      }
+      const read = await readSource(run, path, texts.get(oid) ?? "", summary);
+      // A code file without routes is not a source: nothing to retract later.
+      if (!read) continue;
+      let { facts, problem } = read;
+      const { extractor } = read;
       if (problem) summary.problems++;
       if (facts.length > MAX_FACTS_PER_FILE) {
         problem = `only the first ${MAX_FACTS_PER_FILE} of ${facts.length} facts kept`;
         facts = facts.slice(0, MAX_FACTS_PER_FILE);
       }
-      rows.push({ path, oid, extractor, problem, facts: facts.filter(validFact) });
+      rows.push({ path, oid, extractor, problem: problem && cleanText(problem), facts: facts.map(cleanFact).filter(validFact) });
     }
     if (rows.length === 0) continue;
     await tx.query(
@@ -154,6 +140,69 @@ export async function graphBehind(db: Database, limit: number): Promise<{ orgId:
     ),
   );
   return rows.map((r) => ({ orgId: r.org_id, repositoryId: r.id }));
+}
+
+/**
+ * Reads one file: the first extractor that matches and finds facts gives them (one that finds
+ * none lets the next try, e.g. a values.yaml under deploy/); when every one refuses the file,
+ * the first refusal is its problem. Code files go to the route reader. An unexpected error in
+ * an extractor is a problem of that file, never of the run. Undefined: a code file without
+ * routes.
+ */
+async function readSource(
+  run: StagedRun,
+  path: string,
+  text: string,
+  summary: ExtractionSummary,
+): Promise<{ extractor: string; facts: Fact[]; problem: string | null } | undefined> {
+  const input = { repositoryId: run.repositoryId, path, text };
+  const candidates = extractorsFor(path);
+  if (candidates.length === 0) {
+    try {
+      const facts = await extractRoutes(run.capture, input);
+      return facts.length > 0 ? { extractor: "routes", facts, problem: null } : undefined;
+    } catch (error) {
+      summary.failures.push({ path, error });
+      return undefined;
+    }
+  }
+  let found: { extractor: string; facts: Fact[] } | undefined;
+  let problem: string | null = null;
+  for (const candidate of candidates) {
+    try {
+      const facts = candidate.extract(input);
+      found ??= { extractor: candidate.name, facts };
+      if (facts.length > 0) {
+        found = { extractor: candidate.name, facts };
+        break;
+      }
+    } catch (err) {
+      if (err instanceof ExtractionProblem) problem ??= err.message.slice(0, 300);
+      else {
+        summary.failures.push({ path, error: err });
+        problem ??= "could not be read (an internal error, logged)";
+      }
+    }
+  }
+  if (found) return { ...found, problem: null };
+  return { extractor: candidates[0]!.name, facts: [], problem };
+}
+
+/**
+ * Text Postgres accepts in `text` and `jsonb`: no NUL character, no unpaired surrogate (a
+ * string cut inside an emoji), at most 2,000 characters.
+ */
+function cleanText(text: string): string {
+  return text.replaceAll("\u0000", "").slice(0, 2_000).replace(LONE_SURROGATE, "\uFFFD");
+}
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A fact with every string in it made acceptable to Postgres. */
+function cleanFact(fact: Fact): Fact {
+  const props =
+    fact.props &&
+    (JSON.parse(JSON.stringify(fact.props, (_key, value: unknown) => (typeof value === "string" ? cleanText(value) : value))) as Record<string, unknown>);
+  return { ...fact, subject: cleanText(fact.subject), object: cleanText(fact.object), props };
 }
 
 /** Facts the table's checks accept (keys and predicates of bounded size). */

@@ -19,12 +19,14 @@ const nodeKey = z
   .max(600)
   .regex(/^[a-z]+:/, "a node key such as npm:@acme/ui or service:<repositoryId>:api")
   .describe("A node key (from a listing)");
+/** Kinds a listing can return (instructions are read through /instructions; repositories through /repositories). */
+const LISTED_KINDS = NODE_KINDS.filter((k) => k !== "instruction" && k !== "repository");
 const kinds = z
   .string()
   .max(300)
-  .refine((s) => s.split(",").every((k) => (NODE_KINDS as readonly string[]).includes(k.trim())), `must be comma-separated kinds: ${NODE_KINDS.join(", ")}`)
+  .refine((s) => s.split(",").every((k) => (LISTED_KINDS as readonly string[]).includes(k.trim())), `must be comma-separated kinds: ${LISTED_KINDS.join(", ")}`)
   .optional()
-  .describe(`Comma-separated kinds: ${NODE_KINDS.join(", ")}`);
+  .describe(`Comma-separated kinds: ${LISTED_KINDS.join(", ")}`);
 /** The kinds of a valid `kind` parameter. */
 const kindList = (kind: string | undefined) => kind?.split(",").map((k) => k.trim());
 const path = z.string().min(1).max(1024).describe("A repository-relative path");
@@ -62,7 +64,7 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
       query: z.object({
         q: z.string().max(200).optional().describe("Part of a node's name or key"),
         kind: kinds,
-        repository: z.string().max(200).optional().describe("Only nodes declared in this repository (id or name)"),
+        repo: z.string().min(1).max(200).optional().describe("Only nodes declared in this repository (id or name)"),
         limit: z.coerce.number().int().min(1).max(200).default(50),
         offset: z.coerce.number().int().min(0).max(10_000).default(0),
       }),
@@ -72,7 +74,7 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
           await listNodes(db, orgActorOf(c), {
             q: query.q,
             kinds: kindList(query.kind),
-            repository: query.repository,
+            repository: query.repo,
             limit: query.limit,
             offset: query.offset,
           }),
@@ -149,9 +151,13 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
       fairShare: true,
       params: orgParams,
       query: z
-        .object({ topic: z.string().min(1).max(200).optional(), repository: z.string().max(200).optional(), path: path.optional() })
-        .refine((q) => q.topic || q.repository, "give a topic, a repository, or both")
-        .refine((q) => !q.path || q.repository, { message: "a path needs its repository", path: ["path"] }),
+        .object({
+          topic: z.string().trim().min(1).max(200).optional().describe("A name or word"),
+          repo: z.string().min(1).max(200).optional().describe("Repository id or name"),
+          path: path.optional(),
+        })
+        .refine((q) => q.topic || q.repo, "give a topic, a repo, or both")
+        .refine((q) => !q.path || q.repo, { message: "a path needs its repo", path: ["path"] }),
       responses: {
         200: {
           description: "Packages, APIs, runtime, decisions, instructions and owners",
@@ -166,7 +172,7 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
           }),
         },
       },
-      handler: async (c, { query }) => c.json(await contextFor(db, orgActorOf(c), query)),
+      handler: async (c, { query }) => c.json(await contextFor(db, orgActorOf(c), { topic: query.topic, repository: query.repo, path: query.path })),
     })
     .add({
       method: "get",

@@ -41,7 +41,13 @@ export function createGraph(deps: { db: Database; logger: Logger }): Graph {
       return due.length;
     },
     async beforePublish(tx, staged) {
-      const summary = await extractGraph(tx, staged);
+      const { failures, ...summary } = await extractGraph(tx, staged);
+      for (const failure of failures.slice(0, 20)) {
+        logger.warn(
+          { err: failure.error, repositoryId: staged.repositoryId, path: failure.path },
+          "a knowledge-graph extractor failed on a file; it gave no facts",
+        );
+      }
       if (summary.read > 0 || summary.removed > 0) logger.debug({ repositoryId: staged.repositoryId, ...summary }, "graph facts extracted");
     },
   };

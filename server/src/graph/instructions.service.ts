@@ -39,11 +39,13 @@ export async function instructionsFor(
     const { rows } = await tx.query<FactRow>(
       `select ${FACT_COLUMNS} from graph_facts f ${FACT_REPOSITORY_JOIN}
        where f.repository_id = $1 and f.predicate = 'is' and f.object = 'instruction'
+         and (f.props ->> 'scope' = '' or f.props ->> 'scope' = $3 or starts_with($3, (f.props ->> 'scope') || '/'))
        order by f.source_path, f.line limit $2`,
-      [repo.id, MAX_RULES_READ],
+      [repo.id, MAX_RULES_READ + 1, path],
     );
     const applied: (AppliedInstruction & { rank: number })[] = [];
-    for (const row of rows) {
+    const capped = rows.length > MAX_RULES_READ;
+    for (const row of rows.slice(0, MAX_RULES_READ)) {
       const p = row.props as {
         text: string;
         strength?: string;
@@ -83,7 +85,7 @@ export async function instructionsFor(
       repository: { id: repo.id, name: repo.name },
       path,
       instructions: applied.slice(0, input.limit).map(({ rank: _rank, ...rest }) => rest),
-      more: applied.length > input.limit,
+      more: applied.length > input.limit || capped,
       owners,
     };
   });

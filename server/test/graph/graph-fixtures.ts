@@ -261,6 +261,7 @@ export const PLATFORM: Record<string, string> = {
     "  name: api",
     "",
   ].join("\n"),
+  "deploy/helm/values.yaml": "image:\n  repository: ghcr.io/acme/api-helm\n",
   "charts/api/Chart.yaml":
     "apiVersion: v2\nname: acme-api\nversion: 0.5.0\nappVersion: 1.4.0\ndependencies:\n  - name: postgresql\n    version: 15.x.x\n    repository: oci://registry-1.docker.io/bitnamicharts\n",
   "charts/api/values.yaml": "replicaCount: 2\nimage:\n  repository: ghcr.io/acme/api\n  tag: 1.4.0\nworker:\n  image: ghcr.io/acme/worker:2\n",
@@ -370,4 +371,6 @@ export const BILLING: Record<string, string> = {
     "",
   ].join("\n"),
   "broken/package.json": "{ this is not json",
+  // A description cut at 300 characters inside an emoji, and a NUL escape: Postgres refuses both as they are.
+  "weird/package.json": `{"name": "@acme/weird", "version": "1.0\\u0000", "description": "${"x".repeat(299)}🚀 and more"}`,
 };

@@ -278,7 +278,7 @@ describe("knowledge graph", () => {
   });
 
   it("gives the context of a path and of a topic with citations", async () => {
-    const ctx = await get(`/graph/context?repository=platform&path=${encodeURIComponent("packages/api/src/server.ts")}`);
+    const ctx = await get(`/graph/context?repo=platform&path=${encodeURIComponent("packages/api/src/server.ts")}`);
     assert.equal(ctx.packages[0].name, "@acme/api");
     assert.ok(ctx.apis.some((a: any) => a.name === "Acme Orders API"));
     assert.deepEqual(ctx.owners.owners, ["@acme/backend"]);

@@ -4505,7 +4505,9 @@ export interface operations {
         parameters: {
             query?: {
                 path?: string;
-                repository?: string;
+                /** @description Repository id or name */
+                repo?: string;
+                /** @description A name or word */
                 topic?: string;
             };
             header?: never;
@@ -4916,7 +4918,7 @@ export interface operations {
                 direction?: "out" | "in" | "both";
                 /** @description A node key (from a listing) */
                 key: string;
-                /** @description Comma-separated kinds: package, service, app, library, container, image, datastore, queue, api, event, owner, decision, instruction, workspace, repository */
+                /** @description Comma-separated kinds: package, service, app, library, container, image, datastore, queue, api, event, owner, decision, workspace */
                 kind?: string;
                 limit?: number;
             };
@@ -5244,14 +5246,14 @@ export interface operations {
     getOrgsOrgSlugGraphNodes: {
         parameters: {
             query?: {
-                /** @description Comma-separated kinds: package, service, app, library, container, image, datastore, queue, api, event, owner, decision, instruction, workspace, repository */
+                /** @description Comma-separated kinds: package, service, app, library, container, image, datastore, queue, api, event, owner, decision, workspace */
                 kind?: string;
                 limit?: number;
                 offset?: number;
                 /** @description Part of a node's name or key */
                 q?: string;
                 /** @description Only nodes declared in this repository (id or name) */
-                repository?: string;
+                repo?: string;
             };
             header?: never;
             path: {

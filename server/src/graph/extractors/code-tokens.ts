@@ -45,6 +45,7 @@ export function tokenize(text: string, options: { hashComments?: boolean } = {})
       let value = "";
       while (i < n && !text.startsWith(close, i)) {
         if (text[i] === "\\" && i + 1 < n) {
+          if (text[i + 1] === "\n") line++;
           value += text[i + 1];
           i += 2;
           continue;
@@ -58,6 +59,30 @@ export function tokenize(text: string, options: { hashComments?: boolean } = {})
       }
       i += close.length;
       tokens.push({ type: "string", text: value, line: start });
+    } else if (options.hashComments && ch === "<" && text[i + 1] === "<" && /[-A-Za-z_]/.test(text[i + 2] ?? "")) {
+      // An HCL heredoc (<<EOT or <<-EOT … EOT): its body is text, whatever it holds.
+      const tag = /^<<-?([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i, i + 80));
+      if (!tag) {
+        tokens.push({ type: "punct", text: ch, line });
+        i++;
+        continue;
+      }
+      const start = line;
+      let j = text.indexOf("\n", i);
+      let body = "";
+      while (j >= 0 && j < n) {
+        const next = text.indexOf("\n", j + 1);
+        const lineText = text.slice(j + 1, next < 0 ? n : next);
+        line++;
+        if (lineText.trim() === tag[1]) {
+          j = next < 0 ? n : next;
+          break;
+        }
+        body += `${lineText}\n`;
+        j = next < 0 ? n : next;
+      }
+      tokens.push({ type: "string", text: body.slice(0, 10_000), line: start });
+      i = j < 0 ? n : j;
     } else if (/[A-Za-z_]/.test(ch)) {
       let j = i + 1;
       while (j < n && /[\w.-]/.test(text[j]!) && !(text[j] === "-" && !/[A-Za-z0-9_]/.test(text[j + 1] ?? ""))) j++;

@@ -50,9 +50,44 @@ export function strengthOf(text: string): "must not" | "must" | "should not" | "
   return undefined;
 }
 
+/**
+ * Cursor writes `globs: **\/*.ts, *.tsx` unquoted, which YAML reads as an alias or refuses:
+ * the values of `globs:` and `applyTo:` lines in the front matter are quoted first, as the
+ * tools themselves read them (raw text).
+ */
+function quoteGlobValues(text: string): string {
+  if (!text.startsWith("---")) return text;
+  const lines = text.split("\n");
+  for (let i = 1; i < lines.length && lines[i]!.trim() !== "---"; i++) {
+    const line = lines[i]!;
+    const key = line.startsWith("globs:") ? "globs" : line.startsWith("applyTo:") ? "applyTo" : undefined;
+    if (!key) continue;
+    const value = line.slice(key.length + 1).trim();
+    if (value !== "" && !/^["'[\-|>]/.test(value)) lines[i] = `${key}: ${JSON.stringify(value)}`;
+  }
+  return lines.join("\n");
+}
+
+/** A comma-separated glob list, split only at commas outside `{…}`. */
+function splitGlobs(value: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (value[i] === "{") depth++;
+    else if (value[i] === "}" && depth > 0) depth--;
+    else if (value[i] === "," && depth === 0) {
+      out.push(value.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(value.slice(start));
+  return out;
+}
+
 /** Globs from a front matter value: an array, or one comma-separated string. */
 function globsOf(value: unknown): string[] {
-  const list = Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [];
+  const list = Array.isArray(value) ? value : typeof value === "string" ? splitGlobs(value) : [];
   return list
     .filter((g): g is string => typeof g === "string")
     .map((g) => g.trim())
@@ -66,7 +101,7 @@ export const instructionsExtractor: Extractor = {
   matches: (path) => sourceOf(path) !== undefined,
   extract({ repositoryId, path, text }) {
     const source = sourceOf(path)!;
-    const front = source.frontMatter ? splitFrontMatter(text) : { data: {} as Record<string, unknown>, body: text, bodyLine: 1 };
+    const front = source.frontMatter ? splitFrontMatter(quoteGlobValues(text)) : { data: {} as Record<string, unknown>, body: text, bodyLine: 1 };
     const data = front.data;
     const globs = globsOf(data.globs ?? data.applyTo);
     const always = data.alwaysApply === true || (!source.frontMatter && globs.length === 0) || (source.source === "copilot" && globs.includes("**"));

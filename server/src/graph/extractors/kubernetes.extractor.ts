@@ -10,7 +10,7 @@ import { type Document, isMap, LineCounter, parseAllDocuments } from "yaml";
 import { baseName, dirName, type Extractor, ExtractionProblem, type Fact } from "./extractor.js";
 import { imageKey, localKey } from "./graph-keys.js";
 import { imageFact, imageName } from "./images.js";
-import { parseYaml } from "./structured-text.js";
+import { checkNesting, parseYaml } from "./structured-text.js";
 
 const MANIFEST_FOLDERS = new Set(["k8s", "kube", "kubernetes", "manifests", "deploy", "deployment", "deployments", "overlays", "base", "kustomize"]);
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"]);
@@ -35,13 +35,19 @@ function podSpecOf(kind: string, spec: Record<string, unknown>): Record<string, 
 
 function manifestFacts(repositoryId: string, path: string, text: string): Fact[] {
   if (text.length > 2 * 1024 * 1024) throw new ExtractionProblem("file too large to read");
+  checkNesting(text);
   const counter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false });
+  const docs = parseAllDocuments(text, { lineCounter: counter, uniqueKeys: false, merge: true });
   if (!Array.isArray(docs)) throw new ExtractionProblem("not valid YAML");
   const facts: Fact[] = [];
   for (const doc of docs.slice(0, 100) as Document[]) {
     if (doc.errors.length > 0) throw new ExtractionProblem(`not valid YAML: ${doc.errors[0]!.message.split("\n")[0]}`);
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      throw new ExtractionProblem(`not readable: ${(err as Error).message.split("\n")[0]}`);
+    }
     if (!isRecord(value) || typeof value.kind !== "string" || typeof value.apiVersion !== "string" || !WORKLOADS.has(value.kind)) continue;
     const meta = isRecord(value.metadata) ? value.metadata : {};
     const name = typeof meta.name === "string" ? meta.name : "(unnamed)";

@@ -17,6 +17,18 @@ export interface MarkdownBlock {
 /** Most blocks read from one file. */
 const MAX_BLOCKS = 2_000;
 
+/** An ATX heading (`## Title ##`), read without backtracking. */
+function headingOf(trimmed: string): { level: number; text: string } | undefined {
+  let level = 0;
+  while (level < trimmed.length && trimmed[level] === "#") level++;
+  if (level < 1 || level > 6 || (trimmed.length > level && trimmed[level] !== " " && trimmed[level] !== "\t")) return undefined;
+  let text = trimmed.slice(level).trim();
+  let end = text.length;
+  while (end > 0 && text[end - 1] === "#") end--;
+  if (end < text.length && (end === 0 || text[end - 1] === " " || text[end - 1] === "\t")) text = text.slice(0, end).trim();
+  return { level, text };
+}
+
 /** Splits `body` (which starts at line `firstLine` of its file) into blocks. */
 export function markdownBlocks(body: string, firstLine = 1): MarkdownBlock[] {
   const blocks: MarkdownBlock[] = [];
@@ -54,10 +66,10 @@ export function markdownBlocks(body: string, firstLine = 1): MarkdownBlock[] {
       close();
       return;
     }
-    const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(trimmed);
+    const heading = headingOf(trimmed);
     if (heading) {
       close();
-      if (blocks.length < MAX_BLOCKS) blocks.push({ type: "heading", level: heading[1]!.length, text: heading[2]!, line: lineNo });
+      if (blocks.length < MAX_BLOCKS) blocks.push({ type: "heading", level: heading.level, text: heading.text, line: lineNo });
       return;
     }
     const item = /^\s{0,3}(?:[-*+]|\d{1,3}[.)])\s+(.*)$/.exec(line);

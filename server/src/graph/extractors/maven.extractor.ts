@@ -43,12 +43,20 @@ export const mavenExtractor: Extractor = {
     const resolve = (v: string | undefined) =>
       v?.replace(/\$\{([^}]+)\}/g, (whole, name: string) => str(properties[name]) ?? (name === "project.version" ? (str(project.version) ?? whole) : whole));
     const lines = text.split("\n");
+    // Lines inside <exclusions> name artifacts a dependency leaves out, not dependencies.
+    let excluding = false;
+    const excluded = lines.map((line) => {
+      const inside = excluding || line.includes("<exclusions>");
+      if (line.includes("<exclusions>")) excluding = true;
+      if (line.includes("</exclusions>")) excluding = false;
+      return inside;
+    });
     let cursor = 0;
     /** The line of the next occurrence of `needle` from the cursor on (which moves past it). */
     const lineOf = (needle: string) => {
       for (let i = cursor; i < lines.length; i++) {
-        if (lines[i]!.includes(needle)) {
-          cursor = i;
+        if (!excluded[i] && lines[i]!.includes(needle)) {
+          cursor = i + 1;
           return i + 1;
         }
       }

@@ -4,7 +4,7 @@
  * (uv, PEP 735) and Poetry's `dependencies` and groups, as `depends_on` edges to
  * `pypi:<normalised name>`. Requirement strings are read with the PEP 508 name rule.
  */
-import { baseName, dirName, type Extractor, ExtractionProblem, type Fact } from "./extractor.js";
+import { baseName, dirName, type Extractor, type Fact } from "./extractor.js";
 import { localKey, pypiKey } from "./graph-keys.js";
 import { packageKindOf } from "./package-kinds.js";
 import { parseTomlDocument } from "./structured-text.js";
@@ -30,7 +30,8 @@ export const pythonExtractor: Extractor = {
     const tool = isRecord(root.tool) ? root.tool : {};
     const poetry = isRecord(tool.poetry) ? tool.poetry : undefined;
     const name = (typeof project?.name === "string" && project.name) || (typeof poetry?.name === "string" && poetry.name) || undefined;
-    if (!project && !poetry && !isRecord(root["dependency-groups"])) throw new ExtractionProblem("pyproject.toml has no [project] or [tool.poetry] table");
+    // A pyproject.toml that only configures tools (ruff, black, pytest) declares no package.
+    if (!project && !poetry && !isRecord(root["dependency-groups"])) return [];
     const dir = dirName(path);
     const subject = name ? pypiKey(name) : localKey("package", repositoryId, dir || ".");
 

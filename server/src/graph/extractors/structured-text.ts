@@ -18,6 +18,28 @@ export interface LocatedDocument {
 
 /** Largest document read (characters); bigger files are refused, not parsed. */
 const MAX_DOCUMENT_CHARS = 2 * 1024 * 1024;
+/** Deepest nesting of `[` and `{` read: the parser recurses, and very deep input can take the process down. */
+const MAX_NESTING = 200;
+
+/**
+ * Refuses text nested deeper than the parsers may safely recurse.
+ * @throws ExtractionProblem
+ */
+export function checkNesting(text: string): void {
+  if (bracketDepth(text) > MAX_NESTING) throw new ExtractionProblem(`nested more than ${MAX_NESTING} levels deep`);
+}
+
+/** The deepest nesting of brackets in `text` (brackets inside strings counted too: an upper bound). */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return max;
+}
 
 /**
  * Parses YAML (or JSON) text. Aliases are not expanded beyond a small budget, so an alias
@@ -26,8 +48,9 @@ const MAX_DOCUMENT_CHARS = 2 * 1024 * 1024;
  */
 export function parseYaml(text: string, lineOffset = 0): LocatedDocument {
   if (text.length > MAX_DOCUMENT_CHARS) throw new ExtractionProblem("file too large to read");
+  checkNesting(text);
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: false, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) throw new ExtractionProblem(`not valid YAML/JSON: ${doc.errors[0]!.message.split("\n")[0]}`);
   let value: unknown;
   try {
@@ -75,12 +98,15 @@ export function parseTomlDocument(text: string): LocatedToml {
   const lines = text.split("\n");
   const headers = new Map<string, number>();
   lines.forEach((line, i) => {
-    const header = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$/.exec(line);
-    if (header && !headers.has(normaliseTable(header[1]!))) headers.set(normaliseTable(header[1]!), i);
+    const name = tableHeader(line);
+    if (name !== undefined && !headers.has(name)) headers.set(name, i);
   });
   return {
     value,
     lineOf(table, key) {
+      // A key may have a table of its own: [dependencies.serde].
+      const own = key === undefined ? undefined : headers.get(`${table}.${key}`);
+      if (own !== undefined) return own + 1;
       const start = headers.get(table);
       if (start === undefined) return 1;
       if (key === undefined) return start + 1;
@@ -93,6 +119,19 @@ export function parseTomlDocument(text: string): LocatedToml {
       return start + 1;
     },
   };
+}
+
+/** The table a `[table]` or `[[array]]` header line names, read without backtracking. */
+function tableHeader(line: string): string | undefined {
+  const text = line.trim();
+  if (!text.startsWith("[")) return undefined;
+  const double = text.startsWith("[[");
+  const close = text.indexOf(double ? "]]" : "]");
+  if (close < 0) return undefined;
+  const rest = text.slice(close + (double ? 2 : 1)).trim();
+  if (rest !== "" && !rest.startsWith("#")) return undefined;
+  const name = text.slice(double ? 2 : 1, close).trim();
+  return name === "" ? undefined : normaliseTable(name);
 }
 
 /** A table name as written in a header, without quotes and spaces around dots. */

@@ -77,7 +77,7 @@ export const terraformExtractor: Extractor = {
           const name = `${type}.${tokens[i + 2]!.text}`;
           facts.push({
             line: t.line,
-            subject: localKey("infra", repositoryId, name),
+            subject: localKey("infra", repositoryId, `${dirName(path) || "."}/${name}`),
             predicate: "is",
             object: kind,
             props: { name, resource: type, provider: type.split("_")[0], folder: dirName(path) },

@@ -23,7 +23,8 @@ export const getContextTool: ToolDefinition<z.infer<typeof input>> = {
   inputSchema: input,
   outputSchema: z.object({ citations: z.array(z.string()) }),
   async run(ctx: ToolContext, args) {
-    if (!args.topic && !args.repo) throw invalidInput("Give a topic, a repo, or both.", { fields: [{ path: "topic", message: "required without repo" }] });
+    if (!args.topic?.trim() && !args.repo)
+      throw invalidInput("Give a topic, a repo, or both.", { fields: [{ path: "topic", message: "required without repo" }] });
     if (args.path && !args.repo) throw invalidInput("A path needs its repo.", { fields: [{ path: "repo", message: "required with path" }] });
     const found = await contextFor(ctx.db, ctx.scope, { topic: args.topic, repository: args.repo, path: args.path });
     const lines: string[] = [];

@@ -23,7 +23,7 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
   inputSchema: input,
   outputSchema: z.object({ root: z.string(), reached: z.array(z.object({ key: z.string(), citation: z.string() })) }),
   async run(ctx: ToolContext, args) {
-    const unknown = args.kinds?.find((k) => !(NODE_KINDS as readonly string[]).includes(k));
+    const unknown = args.kinds?.find((k) => !(NODE_KINDS as readonly string[]).includes(k) || k === "instruction" || k === "repository");
     if (unknown) throw invalidInput(`Unknown kind "${unknown}"; kinds: ${NODE_KINDS.join(", ")}.`, { fields: [{ path: "kinds", message: "unknown kind" }] });
     let key = args.node;
     if (!/^[a-z]+:/.test(key)) {
