@@ -861,6 +861,23 @@ AS $function$
   $function$;
 -- grants on ctxpipe_revoke_oauth_app(text,text): <owner>=X, ctxpipe_app=X
 
+CREATE OR REPLACE FUNCTION public.ctxpipe_search_graph_nodes(p_pattern text, p_limit integer)
+ RETURNS TABLE(subject text)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 100
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+begin
+  return query execute
+    'select distinct f.subject from graph_facts f
+     where f.org_id = $1 and f.predicate = ''is''
+       and lower(f.subject || '' '' || coalesce(f.props ->> ''name'', '''')) like $2
+     limit $3'
+    using ctxpipe_current_org(), p_pattern, p_limit;
+end
+$function$;
+-- grants on ctxpipe_search_graph_nodes(text,integer): <owner>=X, ctxpipe_app=X
+
 CREATE OR REPLACE FUNCTION public.ctxpipe_search_paths(p_mode text, p_pattern text, p_limit integer)
  RETURNS TABLE(repository_id uuid, path text, blob_oid text, language text, valid_from integer, valid_to integer)
  LANGUAGE plpgsql

@@ -42,6 +42,8 @@ export interface GraphEdge {
 
 /** Predicates that are not edges between nodes (rule lists, operation labels). */
 const NOT_EDGES = ["is", "owner_rule", "operation"];
+/** Most nodes a name search considers (through the trigram index) before ranking. */
+const MAX_SEARCH_CANDIDATES = 5_000;
 /** Most declarations shown per node. */
 const MAX_DECLARATIONS = 20;
 
@@ -85,7 +87,7 @@ export async function listNodes(
     const { rows } = await tx.query<{ subject: string }>(
       `select f.subject from graph_facts f ${FACT_REPOSITORY_JOIN}
        where f.predicate = 'is' and f.object <> 'instruction'
-         and ($1::text is null or lower(f.subject || ' ' || coalesce(f.props ->> 'name', '')) like '%' || lower($1) || '%')
+         and ($1::text is null or f.subject in (select s.subject from ctxpipe_search_graph_nodes('%' || lower($1) || '%', ${MAX_SEARCH_CANDIDATES}) s))
          and ($2::text[] is null or f.object = any($2) or ${EFFECTIVE_KIND_SQL} = any($2))
          and ($3::uuid is null or f.repository_id = $3)
        group by f.subject
