@@ -26,6 +26,19 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.impact}): ${v.nodes}`);
 }
 
+/**
+ * Waits until `expression` is true in the page, reading it through the DevTools protocol.
+ * Not `page.waitForFunction`: once its first check fails, it polls by compiling the string in
+ * the page, which the page's CSP (no 'unsafe-eval') refuses.
+ */
+export async function waitInPage(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting in the page for: ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** A journey's browser helpers. */
 export interface Journey {
   /** Console errors, failed responses and page errors seen so far (expected: none). */

@@ -24,7 +24,7 @@ import { startFakeGithub, type FakeGithub, type FakeInstallation } from "../harn
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import type { TestApp } from "../harness/test-app.js";
 import { startOAuthTestApp } from "../oauth/oauth-helpers.js";
-import { type Journey, startJourney } from "./browser-journey.js";
+import { type Journey, startJourney, waitInPage } from "./browser-journey.js";
 
 describe("GitHub connection journey", () => {
   let github: FakeGithub;
@@ -298,7 +298,7 @@ describe("GitHub connection journey", () => {
           .fill("http://127.0.0.2:9/api/v3");
         await page.getByRole("button", { name: "Create on GitHub" }).click();
         // Chromium never tells Playwright that the refused navigation ended, so its locators wait on: read the page directly.
-        await page.waitForFunction(`[...document.querySelectorAll("[role=alert]")].some((e) => e.textContent.includes("not to http://127.0.0.2:9."))`);
+        await waitInPage(page, `[...document.querySelectorAll("[role=alert]")].some((e) => e.textContent.includes("not to http://127.0.0.2:9."))`);
       });
       assert.ok(errors.length > 0 && errors.every((e) => /form-action/.test(e)), `only the refused form fails: ${errors.join("; ")}`);
       assert.equal(await page.evaluate("location.pathname"), `/${orgSlug}/settings/connections`);
@@ -395,7 +395,7 @@ describe("GitHub connection journey", () => {
         mimeType: "application/x-pem-file",
         buffer: Buffer.from("-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n"),
       });
-      await page.waitForFunction(`document.getElementById("edit-private-key")?.value.includes("bm90IGEga2V5")`);
+      await waitInPage(page, `document.getElementById("edit-private-key")?.value.includes("bm90IGEga2V5")`);
       const errors = await journey.errorsDuring(async () => {
         await form.getByRole("button", { name: "Save" }).click();
         await form.getByRole("alert").filter({ hasText: "Is not a readable RSA private key" }).waitFor();

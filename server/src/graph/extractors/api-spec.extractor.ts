@@ -5,15 +5,13 @@
  * name (`openapi*`, `swagger*`, `asyncapi*`, `api.yaml`, …) and confirmed by their top-level
  * `openapi`, `swagger` or `asyncapi` key.
  */
-import { baseName, dirName, type Extractor, ExtractionProblem, type Fact } from "./extractor.js";
+import { baseName, dirName, type Extractor, ExtractionProblem, type Fact, isRecord } from "./extractor.js";
 import { eventKey, localKey } from "./graph-keys.js";
 import { parseYaml } from "./structured-text.js";
 
 const METHODS = ["get", "put", "post", "delete", "patch", "head", "options", "trace"];
 /** Most operations or channels read per file. */
 const MAX_ENTRIES = 300;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Whether `path` is named like an API description. */
 export function isApiSpecName(path: string): boolean {

@@ -3,7 +3,7 @@
  * `[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` (with `package = "…"`
  * renames and target-specific tables) as `depends_on` edges to `cargo:<name>`.
  */
-import { baseName, dirName, type Extractor, ExtractionProblem, type Fact } from "./extractor.js";
+import { baseName, dirName, type Extractor, ExtractionProblem, type Fact, isRecord } from "./extractor.js";
 import { cargoKey, localKey } from "./graph-keys.js";
 import { packageKindOf } from "./package-kinds.js";
 import { parseTomlDocument } from "./structured-text.js";
@@ -14,7 +14,6 @@ const SCOPES = [
   ["build-dependencies", "build"],
 ] as const;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const stringOf = (v: unknown) => (typeof v === "string" ? v : undefined);
 
 /** The extractor. */

@@ -3,12 +3,10 @@
  * service with its image or build folder and ports, `uses` edges to images (datastores and
  * queues known by name) and `depends_on` edges between services.
  */
-import { baseName, dirName, type Extractor, ExtractionProblem, type Fact, joinPath } from "./extractor.js";
+import { baseName, dirName, type Extractor, ExtractionProblem, type Fact, joinPath, isRecord } from "./extractor.js";
 import { imageKey, localKey } from "./graph-keys.js";
 import { imageFact, imageName } from "./images.js";
 import { parseYaml } from "./structured-text.js";
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Whether `path` names a compose file. */
 export function isComposeFile(path: string): boolean {

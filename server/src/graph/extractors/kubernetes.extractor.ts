@@ -7,14 +7,13 @@
  * until rendered and are not read.
  */
 import { type Document, isMap, LineCounter, parseAllDocuments } from "yaml";
-import { baseName, dirName, type Extractor, ExtractionProblem, type Fact } from "./extractor.js";
+import { baseName, dirName, type Extractor, ExtractionProblem, type Fact, isRecord } from "./extractor.js";
 import { imageKey, localKey } from "./graph-keys.js";
 import { imageFact, imageName } from "./images.js";
 import { checkNesting, parseYaml } from "./structured-text.js";
 
 const MANIFEST_FOLDERS = new Set(["k8s", "kube", "kubernetes", "manifests", "deploy", "deployment", "deployments", "overlays", "base", "kustomize"]);
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"]);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Whether `path` is a manifest by folder, not inside a Helm chart's templates. */
 function isManifestPath(path: string): boolean {

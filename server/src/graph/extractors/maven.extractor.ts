@@ -5,7 +5,7 @@
  * fast-xml-parser (no entity expansion); lines are found by walking the text in document order.
  */
 import { XMLParser } from "fast-xml-parser";
-import { baseName, dirName, type Extractor, ExtractionProblem, type Fact, joinPath } from "./extractor.js";
+import { baseName, dirName, type Extractor, ExtractionProblem, type Fact, joinPath, isRecord } from "./extractor.js";
 import { packageKindOf } from "./package-kinds.js";
 
 const parser = new XMLParser({
@@ -16,7 +16,6 @@ const parser = new XMLParser({
 });
 
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : typeof v === "number" ? String(v) : undefined);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Maven coordinates as a node key. */
 export const mavenKey = (groupId: string, artifactId: string) => `maven:${groupId}:${artifactId}`;

@@ -4,7 +4,7 @@
  * manifest without a name (a workspace root) is a package of its repository's folder.
  * Parsed with the `yaml` parser for key lines.
  */
-import { baseName, dirName, type Extractor, ExtractionProblem, type Fact } from "./extractor.js";
+import { baseName, dirName, type Extractor, ExtractionProblem, type Fact, isRecord } from "./extractor.js";
 import { localKey, npmKey } from "./graph-keys.js";
 import { packageKindOf } from "./package-kinds.js";
 import { parseYaml } from "./structured-text.js";
@@ -18,8 +18,6 @@ const SCOPES = [
 
 /** Most dependencies read per manifest. */
 const MAX_DEPENDENCIES = 500;
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The extractor. */
 export const npmExtractor: Extractor = {

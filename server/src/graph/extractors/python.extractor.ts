@@ -4,12 +4,10 @@
  * (uv, PEP 735) and Poetry's `dependencies` and groups, as `depends_on` edges to
  * `pypi:<normalised name>`. Requirement strings are read with the PEP 508 name rule.
  */
-import { baseName, dirName, type Extractor, type Fact } from "./extractor.js";
+import { baseName, dirName, type Extractor, type Fact, isRecord } from "./extractor.js";
 import { localKey, pypiKey } from "./graph-keys.js";
 import { packageKindOf } from "./package-kinds.js";
 import { parseTomlDocument } from "./structured-text.js";
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The distribution name at the start of a PEP 508 requirement, and the rest (version, markers). */
 function requirementOf(spec: string): { name: string; version?: string } | undefined {
