@@ -7,6 +7,7 @@ import type { Config } from "../platform/config/config.js";
 import { startJobQueue } from "../jobs/job-queue.js";
 import { createConnections, type Connections } from "../connections/index.js";
 import { createGraph } from "../graph/index.js";
+import { createModels } from "../models/index.js";
 import { createRepositories } from "../repositories/index.js";
 import type { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
@@ -58,7 +59,8 @@ export async function startRoles(
       beforePublish: (tx, staged) => graph.beforePublish(tx, staged),
     });
     connections = createConnections({ config, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs, linked: repositories.linked });
-    const capabilities = { repositories, connections, graph };
+    const models = createModels({ config: config.model, logger });
+    const capabilities = { repositories, connections, graph, models };
     if (roles.includes("worker")) await startWorkerRole(platform, jobs, capabilities);
     if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs, repositories);
     let port: number | undefined;

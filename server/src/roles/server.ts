@@ -20,6 +20,7 @@ import type { AppEnv } from "../platform/http/app-env.js";
 import { startHttpServer } from "../platform/http/http-server.js";
 import { createStatus } from "../status/index.js";
 import type { Graph } from "../graph/index.js";
+import type { Models } from "../models/index.js";
 import type { Platform } from "./platform.js";
 
 /** Test and embedding hooks for the server role. */
@@ -33,7 +34,7 @@ export interface ServerRoleOptions {
 /** Builds the public app for a started platform (no socket). */
 export function buildServerApp(
   platform: Platform,
-  { repositories, connections, graph }: { repositories: Repositories; connections: Connections; graph: Graph },
+  { repositories, connections, graph, models }: { repositories: Repositories; connections: Connections; graph: Graph; models: Models },
   options: ServerRoleOptions = {},
 ): Hono<AppEnv> {
   const { config, db, logger } = platform;
@@ -58,7 +59,8 @@ export function buildServerApp(
   const router = new ApiRouter(accounts.guards, share);
   // Every capability the server offers, in one shape (platform/capability.ts).
   const capabilities: Capability[] = [
-    createStatus({ pool: db.app, workerStaleSeconds: config.workerStaleSeconds }),
+    createStatus({ pool: db.app, workerStaleSeconds: config.workerStaleSeconds, model: () => models.status() }),
+    models,
     accounts,
     repositories,
     createSearch({ db, maxBudgetMs: config.search.maxBudgetMs }),
@@ -105,7 +107,7 @@ export function buildServerApp(
  */
 export async function startServerRole(
   platform: Platform,
-  capabilities: { repositories: Repositories; connections: Connections; graph: Graph },
+  capabilities: { repositories: Repositories; connections: Connections; graph: Graph; models: Models },
   options: ServerRoleOptions = {},
 ): Promise<{ port: number }> {
   const app = buildServerApp(platform, capabilities, options);

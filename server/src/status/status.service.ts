@@ -3,6 +3,7 @@
  * role has reported recently. Messages are generic: no hostnames, no driver errors.
  */
 import type pg from "pg";
+import type { ModelStatus } from "../models/index.js";
 import { VERSION } from "../platform/version.js";
 
 /** One check's outcome. */
@@ -19,6 +20,8 @@ export interface StatusReport {
   status: "ok" | "degraded" | "down";
   version: string;
   checks: Record<string, CheckResult>;
+  /** The optional model provider: configured, reachable (it never changes `status`: nothing needs it). */
+  model: ModelStatus;
 }
 
 const DATABASE_TIMEOUT_MS = 2_000;
@@ -66,7 +69,7 @@ async function checkWorkers(pool: pg.Pool, role: string, staleSeconds: number): 
  * Runs every check. Overall: down when the database is down, degraded when any other
  * check is, ok otherwise.
  */
-export async function readStatus(pool: pg.Pool, options: { workerStaleSeconds: number }): Promise<StatusReport> {
+export async function readStatus(pool: pg.Pool, options: StatusOptions): Promise<StatusReport> {
   const database = await checkDatabase(pool);
   const checks: Record<string, CheckResult> = { database };
   if (database.status === "ok") {
@@ -82,7 +85,14 @@ export async function readStatus(pool: pg.Pool, options: { workerStaleSeconds: n
   }
   const values = Object.values(checks);
   const status = database.status === "down" ? "down" : values.some((c) => c.status !== "ok") ? "degraded" : "ok";
-  return { status, version: VERSION, checks };
+  return { status, version: VERSION, checks, model: options.model?.() ?? { configured: false } };
+}
+
+/** What the checks need besides the pool. */
+export interface StatusOptions {
+  workerStaleSeconds: number;
+  /** The model provider's last known status (models capability). */
+  model?: () => ModelStatus;
 }
 
 /** How often the monitor runs the checks. */
@@ -101,7 +111,7 @@ export class StatusMonitor {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { workerStaleSeconds: number },
+    private readonly options: StatusOptions,
   ) {}
 
   /** Starts the background checks (the first one runs now). */

@@ -117,6 +117,19 @@ export const envSchema = z.object({
   GITHUB_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
   /** Seconds between two reconciles of a GitHub connection with its installation. */
   CTXPIPE_GITHUB_RECONCILE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  /** Which API the model provider speaks (docs/chat.md): openai-compatible covers OpenAI, Ollama, vLLM, LM Studio. */
+  MODEL_PROVIDER: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.enum(["openai-compatible", "anthropic", "azure", "bedrock", "openrouter"]).default("openai-compatible"),
+  ),
+  /** The provider's base URL (required for openai-compatible, azure and bedrock). */
+  MODEL_PROVIDER_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  /** The provider's API key (never logged, never shown). */
+  MODEL_PROVIDER_API_KEY: optionalString,
+  /** Model names for quick, everyday and hard work; at least one enables the model features. */
+  MODEL_FAST_NAME: optionalString,
+  MODEL_MEDIUM_NAME: optionalString,
+  MODEL_HIGH_NAME: optionalString,
   /** Most repositories one organisation may add. */
   CTXPIPE_MAX_REPOSITORIES_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** External Postgres. Unset: an embedded Postgres runs in CTXPIPE_DATA_DIR/postgres. */

@@ -133,4 +133,34 @@ describe("parseConfig", () => {
     assert.equal(config.database.url, "postgres://u:p@db/ctxpipe");
     assert.throws(() => parseConfig({ DATABASE_URL: "postgres://u:p@db/ctxpipe" }, "/srv", "roles"), ConfigError);
   });
+
+  it("reads the model provider: off without a model name, tiers filled in, problems named", () => {
+    assert.equal(parseConfig({}, "/srv").model, undefined);
+    const model = parseConfig({ MODEL_PROVIDER_URL: "http://localhost:11434/v1/", MODEL_MEDIUM_NAME: "qwen3" }, "/srv").model;
+    assert.deepEqual(model, {
+      provider: "openai-compatible",
+      url: "http://localhost:11434/v1",
+      apiKey: undefined,
+      names: { fast: "qwen3", medium: "qwen3", high: "qwen3" },
+    });
+    assert.deepEqual(
+      parseConfig({ MODEL_PROVIDER: "anthropic", MODEL_PROVIDER_API_KEY: "k", MODEL_FAST_NAME: "haiku", MODEL_HIGH_NAME: "opus" }, "/srv").model?.names,
+      {
+        fast: "haiku",
+        medium: "haiku",
+        high: "opus",
+      },
+    );
+    assert.deepEqual(problemsOf({ MODEL_PROVIDER: "anthropic", MODEL_MEDIUM_NAME: "sonnet" }), [
+      "MODEL_PROVIDER_API_KEY: required for MODEL_PROVIDER=anthropic",
+    ]);
+    assert.deepEqual(problemsOf({ MODEL_MEDIUM_NAME: "m" }), ["MODEL_PROVIDER_URL: required for MODEL_PROVIDER=openai-compatible"]);
+    assert.deepEqual(problemsOf({ MODEL_PROVIDER_URL: "https://u:secret@llm.example.com/v1", MODEL_MEDIUM_NAME: "m" }), [
+      "MODEL_PROVIDER_URL: must not hold credentials; put the key in MODEL_PROVIDER_API_KEY",
+    ]);
+    assert.deepEqual(problemsOf({ MODEL_PROVIDER_URL: "https://llm.example.com/v1" }), [
+      "MODEL_MEDIUM_NAME: set a model name (MODEL_FAST_NAME, MODEL_MEDIUM_NAME or MODEL_HIGH_NAME) to use the model provider",
+    ]);
+    assert.equal(problemsOf({ MODEL_PROVIDER: "gemini", MODEL_MEDIUM_NAME: "m" })[0]?.startsWith("MODEL_PROVIDER:"), true);
+  });
 });

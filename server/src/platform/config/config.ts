@@ -38,6 +38,8 @@ export interface Config {
     /** How often the worker looks for due remote checks (repositories/refresh-checks.ts). */
     checkTickMs: number;
   };
+  /** The model provider of the optional LLM features (chat, ctx_advisor); undefined when none is configured. */
+  model: ModelConfig | undefined;
   /** GitHub App connections: the default API URL, and how often each is reconciled. */
   github: { apiUrl: string; reconcileSeconds: number };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
@@ -48,6 +50,43 @@ export interface Config {
   logLevel: RawEnv["LOG_LEVEL"];
   shutdownTimeoutMs: number;
   workerStaleSeconds: number;
+}
+
+/** A configured model provider: which API, where, with which key, and a model name per tier. */
+export interface ModelConfig {
+  provider: "openai-compatible" | "anthropic" | "azure" | "bedrock" | "openrouter";
+  url: string | undefined;
+  apiKey: string | undefined;
+  /** Every tier has a name: a missing one takes the nearest configured (medium, then fast or high). */
+  names: { fast: string; medium: string; high: string };
+}
+
+/** Providers that need a base URL, and those that need a key. */
+const NEEDS_URL = new Set(["openai-compatible", "azure", "bedrock"]);
+const NEEDS_KEY = new Set(["anthropic", "azure", "bedrock", "openrouter"]);
+
+/** Reads the MODEL_* variables; pushes problems; undefined when no model name is set. */
+function parseModel(data: Partial<RawEnv>, problems: string[]): ModelConfig | undefined {
+  const given = { fast: data.MODEL_FAST_NAME, medium: data.MODEL_MEDIUM_NAME, high: data.MODEL_HIGH_NAME };
+  const any = given.medium ?? given.fast ?? given.high;
+  if (!any) {
+    if (data.MODEL_PROVIDER_URL || data.MODEL_PROVIDER_API_KEY)
+      problems.push("MODEL_MEDIUM_NAME: set a model name (MODEL_FAST_NAME, MODEL_MEDIUM_NAME or MODEL_HIGH_NAME) to use the model provider");
+    return undefined;
+  }
+  const provider = data.MODEL_PROVIDER ?? "openai-compatible";
+  if (NEEDS_URL.has(provider) && !data.MODEL_PROVIDER_URL) problems.push(`MODEL_PROVIDER_URL: required for MODEL_PROVIDER=${provider}`);
+  if (NEEDS_KEY.has(provider) && !data.MODEL_PROVIDER_API_KEY) problems.push(`MODEL_PROVIDER_API_KEY: required for MODEL_PROVIDER=${provider}`);
+  if (data.MODEL_PROVIDER_URL && /^[a-z]+:\/\/[^/]*@/i.test(data.MODEL_PROVIDER_URL)) {
+    problems.push("MODEL_PROVIDER_URL: must not hold credentials; put the key in MODEL_PROVIDER_API_KEY");
+  }
+  const medium = given.medium ?? given.fast ?? given.high ?? any;
+  return {
+    provider,
+    url: data.MODEL_PROVIDER_URL?.replace(/\/+$/, ""),
+    apiKey: data.MODEL_PROVIDER_API_KEY,
+    names: { fast: given.fast ?? medium, medium, high: given.high ?? medium },
+  };
 }
 
 /**
@@ -165,6 +204,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   }
 
   const signUp = parseSignUp(data.AUTH_SIGN_UP, problems);
+  const model = parseModel(data, problems);
 
   if (problems.length > 0 || !baseUrl || !signUp) throw new ConfigError(problems);
   const valid = data as RawEnv;
@@ -199,6 +239,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       maxPerOrg: valid.CTXPIPE_MAX_REPOSITORIES_PER_ORG,
       checkTickMs: valid.CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS * 1000,
     },
+    model,
     github: { apiUrl: (valid.GITHUB_API_URL ?? "https://api.github.com").replace(/\/+$/, ""), reconcileSeconds: valid.CTXPIPE_GITHUB_RECONCILE_SECONDS },
     invitationTtlHours: valid.CTXPIPE_INVITATION_TTL_HOURS,
     database: {
