@@ -1,10 +1,14 @@
 /**
  * A local model provider for tests, speaking the OpenAI chat-completions wire format: `GET
  * /v1/models` (the list, behind a Bearer key) and `POST /v1/chat/completions` answered from a
- * script of replies (plain text for now), recording every request it receives.
+ * script of replies (text, tool calls in OpenAI's `tool_calls` shape, or an HTTP error with
+ * OpenAI's error body), recording every request it receives.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+
+/** One scripted reply: text, tool calls, or an HTTP error. */
+export type FakeReply = string | { toolCalls: { name: string; arguments: unknown }[] } | { status: number };
 
 /** A running fake provider. */
 export interface FakeModelProvider {
@@ -13,14 +17,14 @@ export interface FakeModelProvider {
   /** Requests received: method, path, authorization header, JSON body. */
   requests: { method: string; path: string; authorization: string | undefined; body: unknown }[];
   /** Replies given to the next chat completions, in order (the last one repeats). */
-  replies: string[];
+  replies: FakeReply[];
   close(): Promise<void>;
 }
 
 /** Starts the fake on a free port; `key` is the only API key it accepts. */
 export async function startFakeModelProvider(options: { key: string; models: string[] }): Promise<FakeModelProvider> {
   const requests: FakeModelProvider["requests"] = [];
-  const replies: string[] = ["ok"];
+  const replies: FakeReply[] = ["ok"];
   const server = http.createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk: Buffer) => {
@@ -38,13 +42,34 @@ export async function startFakeModelProvider(options: { key: string; models: str
       } else if (req.method === "GET" && req.url === "/v1/models") {
         send(200, { object: "list", data: options.models.map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "test" })) });
       } else if (req.method === "POST" && req.url === "/v1/chat/completions") {
-        const content = replies.length > 1 ? replies.shift()! : replies[0]!;
+        const reply = replies.length > 1 ? replies.shift()! : replies[0]!;
+        if (typeof reply === "object" && "status" in reply) {
+          send(reply.status, { error: { message: `scripted failure ${reply.status}`, type: "server_error", code: null } });
+          return;
+        }
+        const calls = typeof reply === "object" ? reply.toolCalls : undefined;
         send(200, {
           id: `chatcmpl-${requests.length}`,
           object: "chat.completion",
           created: 1_700_000_000,
           model: body?.model ?? "unknown",
-          choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+          choices: [
+            {
+              index: 0,
+              message: calls
+                ? {
+                    role: "assistant",
+                    content: null,
+                    tool_calls: calls.map((c, i) => ({
+                      id: `call_${requests.length}_${i}`,
+                      type: "function",
+                      function: { name: c.name, arguments: JSON.stringify(c.arguments) },
+                    })),
+                  }
+                : { role: "assistant", content: reply as string },
+              finish_reason: calls ? "tool_calls" : "stop",
+            },
+          ],
           usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
         });
       } else {

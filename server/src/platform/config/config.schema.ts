@@ -130,6 +130,10 @@ export const envSchema = z.object({
   MODEL_FAST_NAME: optionalString,
   MODEL_MEDIUM_NAME: optionalString,
   MODEL_HIGH_NAME: optionalString,
+  /** The agent loop's limits (chat, ctx_advisor): steps (model calls), output tokens per call, wall time. */
+  CTXPIPE_CHAT_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
+  CTXPIPE_CHAT_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(100).max(64_000).default(2_000),
+  CTXPIPE_CHAT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(1_800).default(120),
   /** Most repositories one organisation may add. */
   CTXPIPE_MAX_REPOSITORIES_PER_ORG: z.coerce.number().int().min(1).max(100_000).default(1000),
   /** External Postgres. Unset: an embedded Postgres runs in CTXPIPE_DATA_DIR/postgres. */

@@ -40,6 +40,8 @@ export interface Config {
   };
   /** The model provider of the optional LLM features (chat, ctx_advisor); undefined when none is configured. */
   model: ModelConfig | undefined;
+  /** The agent loop's limits. */
+  chat: { maxSteps: number; maxOutputTokens: number; timeoutMs: number };
   /** GitHub App connections: the default API URL, and how often each is reconciled. */
   github: { apiUrl: string; reconcileSeconds: number };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
@@ -240,6 +242,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       checkTickMs: valid.CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS * 1000,
     },
     model,
+    chat: {
+      maxSteps: valid.CTXPIPE_CHAT_MAX_STEPS,
+      maxOutputTokens: valid.CTXPIPE_CHAT_MAX_OUTPUT_TOKENS,
+      timeoutMs: valid.CTXPIPE_CHAT_TIMEOUT_SECONDS * 1000,
+    },
     github: { apiUrl: (valid.GITHUB_API_URL ?? "https://api.github.com").replace(/\/+$/, ""), reconcileSeconds: valid.CTXPIPE_GITHUB_RECONCILE_SECONDS },
     invitationTtlHours: valid.CTXPIPE_INVITATION_TTL_HOURS,
     database: {

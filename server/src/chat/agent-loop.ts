@@ -1,0 +1,250 @@
+/**
+ * The agent loop the web chat and `ctx_advisor` share: a model answers a question with
+ * ctxpipe's own tools (the services the MCP tools call, bound to the caller's organisation),
+ * within limits on steps, output tokens and time. Every citation of the answer is checked
+ * against the index; the sources the tools returned are listed even when the model cites
+ * none. Provider failures become a sentence, never a stack trace, the URL or the key.
+ */
+import { APICallError, generateText, type LanguageModel, RetryError, stepCountIs, tool, type ToolSet } from "ai";
+import type { z } from "zod";
+import type { Database } from "../platform/db/database.js";
+import type { TenantScope } from "../platform/db/tenant.js";
+import { isAppError } from "../platform/errors.js";
+import { type CheckedCitation, checkCitations, findCitations } from "./citation-check.js";
+
+/** A tool the agent may call, already bound to the caller's organisation. */
+export interface AgentTool {
+  name: string;
+  description: string;
+  inputSchema: z.ZodType;
+  run(input: unknown): Promise<{ text: string }>;
+}
+
+/** The loop's limits (configuration: CTXPIPE_CHAT_*). */
+export interface AgentLimits {
+  maxSteps: number;
+  maxOutputTokens: number;
+  timeoutMs: number;
+}
+
+/** One tool call the loop made. */
+export interface AgentToolCall {
+  name: string;
+  input: unknown;
+  ok: boolean;
+}
+
+/** What the loop answers. */
+export interface AgentAnswer {
+  text: string;
+  /** The answer's citations, each checked against the index. */
+  citations: CheckedCitation[];
+  /** Citations the tools returned (what the answer rests on), in the order seen. */
+  sources: string[];
+  toolCalls: AgentToolCall[];
+  steps: number;
+  /** Why the loop ended early, if it did; the text says so too. */
+  stopped?: "steps" | "tokens" | "time" | "cancelled" | "provider";
+}
+
+/** Most sources kept per answer. */
+const MAX_SOURCES = 50;
+
+const SYSTEM = [
+  "You answer questions about this organisation's code with the tools provided: search the code, read files,",
+  "find symbols and references, and ask the knowledge graph for packages, dependencies, owners, decisions and",
+  "instructions. Look before you answer; do not guess. Cite every claim about code as repo@commit:path:line",
+  "exactly as the tools print it. Be brief.",
+].join(" ");
+
+/** A provider failure as a sentence (no URL, no key, no provider message that might echo either). */
+export function providerProblem(err: unknown): string {
+  const cause = RetryError.isInstance(err) ? err.lastError : err;
+  if (APICallError.isInstance(cause)) {
+    const status = cause.statusCode ?? 0;
+    if (status === 401 || status === 403) return "The model provider refused the API key (MODEL_PROVIDER_API_KEY).";
+    if (status === 404) return "The model provider does not know the configured model or URL (MODEL_*_NAME, MODEL_PROVIDER_URL).";
+    if (status === 429) return "The model provider is rate-limiting requests; try again shortly.";
+    if (status >= 500) return `The model provider failed (HTTP ${status}); try again later.`;
+    if (status > 0) return `The model provider refused the request (HTTP ${status}).`;
+  }
+  return "The model provider could not be reached.";
+}
+
+/** Runs the loop for `prompt` (after earlier `history`, oldest first). */
+export async function runAgent(input: {
+  db: Database;
+  scope: TenantScope;
+  model: LanguageModel;
+  tools: AgentTool[];
+  prompt: string;
+  history?: { role: "user" | "assistant"; content: string }[];
+  limits: AgentLimits;
+  signal?: AbortSignal;
+  /** Called after each step (for progress notifications). */
+  onStep?: (step: { index: number; toolCalls: string[] }) => void | Promise<void>;
+}): Promise<AgentAnswer> {
+  const toolCalls: AgentToolCall[] = [];
+  const sources: string[] = [];
+  const addSources = (text: string) => {
+    for (const citation of sourcesIn(text)) if (sources.length < MAX_SOURCES && !sources.includes(citation)) sources.push(citation);
+  };
+  const tools: ToolSet = {};
+  for (const t of input.tools) {
+    tools[t.name] = tool({
+      description: t.description,
+      inputSchema: t.inputSchema,
+      execute: async (args: unknown) => {
+        try {
+          const { text } = await t.run(args);
+          toolCalls.push({ name: t.name, input: args, ok: true });
+          addSources(text);
+          return text;
+        } catch (err) {
+          toolCalls.push({ name: t.name, input: args, ok: false });
+          return `Error: ${isAppError(err) && err.expose ? err.message : "the tool failed; try another."}`;
+        }
+      },
+    });
+  }
+  const timeout = AbortSignal.timeout(input.limits.timeoutMs);
+  const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
+  let steps = 0;
+  let text: string;
+  let stopped: AgentAnswer["stopped"];
+  try {
+    const result = await generateText({
+      model: input.model,
+      system: SYSTEM,
+      messages: [...(input.history ?? []), { role: "user" as const, content: input.prompt }],
+      tools,
+      stopWhen: stepCountIs(input.limits.maxSteps),
+      maxOutputTokens: input.limits.maxOutputTokens,
+      maxRetries: 1,
+      abortSignal: signal,
+      onStepFinish: async (step) => {
+        steps++;
+        await input.onStep?.({ index: steps, toolCalls: step.toolCalls.map((c) => c.toolName) });
+      },
+    });
+    text = result.text;
+    const last = result.steps.at(-1);
+    if (last?.finishReason === "tool-calls" && result.steps.length >= input.limits.maxSteps) {
+      stopped = "steps";
+      text = `${text ? `${text}\n\n` : ""}I stopped after ${input.limits.maxSteps} steps (the limit) before finishing; the sources below are what I found so far.`;
+    } else if (last?.finishReason === "length") {
+      stopped = "tokens";
+      text = `${text}\n\n(The answer reached the limit of ${input.limits.maxOutputTokens} output tokens and was cut.)`;
+    }
+  } catch (err) {
+    if (input.signal?.aborted) {
+      stopped = "cancelled";
+      text = "Cancelled.";
+    } else if (timeout.aborted) {
+      stopped = "time";
+      text = `I stopped at the time limit (${Math.round(input.limits.timeoutMs / 1000)} s); the sources below are what I found so far.`;
+    } else {
+      stopped = "provider";
+      text = providerProblem(err);
+    }
+  }
+  const citations = stopped === "provider" || stopped === "cancelled" ? [] : await checkCitations(input.db, input.scope, text);
+  return { text, citations, sources, toolCalls, steps, stopped };
+}
+
+/**
+ * The citations a tool's text holds: full ones (`repo@commit:path:line`), and search results'
+ * file headers (`repo@commit:path`) completed with their first listed line (`  12: …`).
+ */
+export function sourcesIn(text: string): string[] {
+  const out = findCitations(text).map((c) => c.citation);
+  let header: string | undefined;
+  for (const line of text.split("\n")) {
+    const trimmed = line.trimEnd();
+    if (!line.startsWith(" ") && findCitations(`${trimmed.split(" ")[0]}:1`).length === 1 && !/:\d+(-\d+)?$/.test(trimmed.split(" ")[0]!)) {
+      header = trimmed.split(" ")[0];
+      continue;
+    }
+    const listed = /^\s+(\d{1,9}):/.exec(line);
+    if (header && listed) {
+      out.push(`${header}:${listed[1]}`);
+      header = undefined;
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** Words of a question worth searching for: identifiers first, then the longest words. */
+export function searchTermsOf(prompt: string, max = 3): string[] {
+  const STOP = new Set([
+    "what",
+    "where",
+    "which",
+    "when",
+    "does",
+    "how",
+    "the",
+    "and",
+    "for",
+    "with",
+    "that",
+    "this",
+    "from",
+    "into",
+    "are",
+    "is",
+    "why",
+    "who",
+    "our",
+    "use",
+    "used",
+    "uses",
+    "code",
+    "function",
+    "defined",
+    "implemented",
+    "called",
+    "located",
+    "handled",
+    "happens",
+    "work",
+    "works",
+    "there",
+    "about",
+    "should",
+  ]);
+  const words = [...new Set(prompt.match(/[A-Za-z_][A-Za-z0-9_.-]{2,60}/g) ?? [])].filter((w) => !STOP.has(w.toLowerCase()));
+  const identifier = (w: string) => /[a-z][A-Z]|_|\./.test(w);
+  return words.sort((a, b) => Number(identifier(b)) - Number(identifier(a)) || b.length - a.length).slice(0, max);
+}
+
+/**
+ * The answer without a model: the ranked evidence the search tool finds for the question's
+ * main words, and how to configure a model.
+ */
+export async function evidenceAnswer(input: { tools: AgentTool[]; prompt: string }): Promise<AgentAnswer> {
+  const search = input.tools.find((t) => t.name === "search_code");
+  const terms = searchTermsOf(input.prompt);
+  const sources: string[] = [];
+  const parts: string[] = [];
+  const toolCalls: AgentToolCall[] = [];
+  for (const term of search ? terms : []) {
+    try {
+      const { text } = await search!.run({ query: term, limit: 5 });
+      toolCalls.push({ name: "search_code", input: { query: term }, ok: true });
+      parts.push(`Search for ${term}:\n${text}`);
+      for (const citation of sourcesIn(text)) if (sources.length < MAX_SOURCES && !sources.includes(citation)) sources.push(citation);
+    } catch {
+      toolCalls.push({ name: "search_code", input: { query: term }, ok: false });
+    }
+  }
+  const intro =
+    "No model is configured, so this is the evidence the tools found, without a summary. To get written answers, configure a model provider (docs/chat.md).";
+  return {
+    text: [intro, ...(parts.length > 0 ? parts : ["Nothing matched the question's words; try search_code with a name from the code."])].join("\n\n"),
+    citations: [],
+    sources,
+    toolCalls,
+    steps: 0,
+  };
+}

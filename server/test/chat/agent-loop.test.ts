@@ -1,0 +1,149 @@
+/**
+ * The agent loop against a local OpenAI-compatible server playing scripted conversations
+ * (the real chat-completions wire format, tool calls included) over a really indexed
+ * repository and ctxpipe's own tools: a tool-calling answer with a valid citation, an invented
+ * citation marked unverified, a provider error as a sentence, the step limit, a cancelled
+ * run, and the answer without a model.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type AgentTool, evidenceAnswer, runAgent } from "../../src/chat/index.js";
+import { TOOLS } from "../../src/mcp/index.js";
+import { createModels } from "../../src/models/index.js";
+import { createLogger } from "../../src/platform/logging.js";
+import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
+import { createTestRepo } from "../harness/git-http-server.js";
+import { call, createOrgAs, signUp } from "../harness/http-client.js";
+import { waitForRepository } from "../harness/repositories.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+
+const KEY = "sk-agent-test-key";
+
+describe("agent loop", () => {
+  let root: string;
+  let app: TestApp;
+  let provider: FakeModelProvider;
+  let orgId: string;
+  let commit: string;
+  let tools: AgentTool[];
+  const limits = { maxSteps: 4, maxOutputTokens: 500, timeoutMs: 30_000 };
+  const model = () =>
+    createModels({
+      config: { provider: "openai-compatible", url: provider.url, apiKey: KEY, names: { fast: "m", medium: "m", high: "m" } },
+      logger: createLogger("silent"),
+    }).languageModel("medium")!;
+  const ask = (prompt: string, extra: Partial<Parameters<typeof runAgent>[0]> = {}) =>
+    runAgent({ db: app.running.platform.db, scope: { orgId }, model: model(), tools, prompt, limits, ...extra });
+
+  before(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-agent-"));
+    provider = await startFakeModelProvider({ key: KEY, models: ["m"] });
+    app = await startTestApp({ env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" } });
+    const owner = await signUp(app);
+    const org = await createOrgAs(app, owner);
+    const dir = await createTestRepo(root, "shop", {
+      "src/discount.ts": "export function applyDiscount(total: number) {\n  return total * 0.9;\n}\n",
+      "src/cart.ts": "import { applyDiscount } from './discount';\nexport const price = applyDiscount(100);\n",
+    });
+    const added = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories`, { as: owner, body: { url: dir, name: "shop" } });
+    commit = (await waitForRepository(app, owner, org.slug, added.json.id)).indexedCommit!.slice(0, 12);
+    orgId = (await app.running.platform.db.unsafeSystem.query<{ id: string }>("select id from orgs where slug = $1", [org.slug])).rows[0]!.id;
+    const ctx = { db: app.running.platform.db, scope: { orgId }, searchBudgetMs: 5_000 };
+    tools = TOOLS.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, run: (input: unknown) => t.run(ctx, input) }));
+  });
+  after(async () => {
+    await app?.stop();
+    await provider?.close();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it("calls a tool, answers with a citation the index confirms, and lists the tools' sources", async () => {
+    provider.replies.splice(
+      0,
+      provider.replies.length,
+      { toolCalls: [{ name: "search_code", arguments: { query: "applyDiscount" } }] },
+      `The discount is applied in shop@${commit}:src/discount.ts:2.`,
+    );
+    const steps: string[][] = [];
+    const answer = await ask("Where is the discount applied?", { onStep: (s) => void steps.push(s.toolCalls) });
+    assert.equal(answer.stopped, undefined, answer.text);
+    assert.equal(answer.text, `The discount is applied in shop@${commit}:src/discount.ts:2.`);
+    assert.deepEqual(
+      answer.citations.map((c) => [c.citation, c.verified, c.text]),
+      [[`shop@${commit}:src/discount.ts:2`, true, "  return total * 0.9;"]],
+    );
+    assert.deepEqual(answer.toolCalls, [{ name: "search_code", input: { query: "applyDiscount" }, ok: true }]);
+    assert.ok(
+      answer.sources.some((s) => s.startsWith(`shop@${commit}:src/discount.ts:1`)),
+      answer.sources.join(", "),
+    );
+    assert.deepEqual(steps, [["search_code"], []]);
+    // The tool's result went back to the model in the second request, as a tool message.
+    const second = provider.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!.body as { messages: { role: string; content: string }[] };
+    const toolMessage = second.messages.find((m) => m.role === "tool");
+    assert.match(toolMessage?.content ?? "", /src\/discount\.ts/);
+  });
+
+  it("marks an invented citation unverified", async () => {
+    provider.replies.splice(0, provider.replies.length, `It is in shop@${commit}:src/pricing.ts:7.`);
+    const answer = await ask("Where is pricing?");
+    assert.deepEqual(
+      answer.citations.map((c) => [c.verified, c.reason]),
+      [[false, "no indexed file shop:src/pricing.ts"]],
+    );
+  });
+
+  it("turns a provider error into a sentence, without the key", async () => {
+    provider.replies.splice(0, provider.replies.length, { status: 429 });
+    const answer = await ask("anything");
+    assert.equal(answer.stopped, "provider");
+    assert.equal(answer.text, "The model provider is rate-limiting requests; try again shortly.");
+    const refused = await runAgent({
+      db: app.running.platform.db,
+      scope: { orgId },
+      model: createModels({
+        config: { provider: "openai-compatible", url: provider.url, apiKey: "sk-wrong", names: { fast: "m", medium: "m", high: "m" } },
+        logger: createLogger("silent"),
+      }).languageModel("fast")!,
+      tools,
+      prompt: "anything",
+      limits,
+    });
+    assert.equal(refused.text, "The model provider refused the API key (MODEL_PROVIDER_API_KEY).");
+    assert.ok(!JSON.stringify(refused).includes("sk-wrong"));
+  });
+
+  it("stops at the step limit and says so", async () => {
+    provider.replies.splice(0, provider.replies.length, { toolCalls: [{ name: "find_symbol", arguments: { name: "applyDiscount" } }] });
+    const answer = await ask("Loop forever", { limits: { ...limits, maxSteps: 2 } });
+    assert.equal(answer.stopped, "steps");
+    assert.match(answer.text, /I stopped after 2 steps \(the limit\)/);
+    assert.equal(answer.toolCalls.length, 2);
+    assert.ok(answer.sources.length > 0);
+  });
+
+  it("stops when cancelled", async () => {
+    provider.replies.splice(0, provider.replies.length, "never read");
+    const controller = new AbortController();
+    controller.abort();
+    const answer = await ask("anything", { signal: controller.signal });
+    assert.deepEqual([answer.stopped, answer.text], ["cancelled", "Cancelled."]);
+  });
+
+  it("answers without a model with the ranked evidence and how to configure one", async () => {
+    const answer = await evidenceAnswer({ tools, prompt: "Where is applyDiscount defined?" });
+    assert.match(answer.text, /^No model is configured/);
+    assert.match(answer.text, /docs\/chat\.md/);
+    assert.ok(
+      answer.sources.some((s) => s.startsWith(`shop@${commit}:src/discount.ts:1`)),
+      answer.sources.join(", "),
+    );
+    assert.deepEqual(
+      answer.toolCalls.map((c) => c.input),
+      [{ query: "applyDiscount" }],
+    );
+  });
+});
