@@ -300,6 +300,43 @@ alter table public.audit_events enable row level security;
 CREATE INDEX audit_events_org_idx ON public.audit_events USING btree (org_id, id DESC);
 create policy audit_events_scope on public.audit_events as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.chat_conversations (
+  id uuid not null default gen_random_uuid(),
+  org_id uuid not null,
+  user_id text not null,
+  title text not null,
+  source text not null,
+  created_at timestamp with time zone not null default now(),
+  updated_at timestamp with time zone not null default now(),
+  constraint chat_conversations_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint chat_conversations_pkey PRIMARY KEY (id),
+  constraint chat_conversations_source_check CHECK ((source = ANY (ARRAY['web'::text, 'mcp'::text]))),
+  constraint chat_conversations_title_check CHECK (((length(title) >= 1) AND (length(title) <= 200)))
+);
+alter table public.chat_conversations enable row level security;
+-- grants on public.chat_conversations: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX chat_conversations_user_idx ON public.chat_conversations USING btree (org_id, user_id, updated_at DESC);
+create policy chat_conversations_scope on public.chat_conversations as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
+create table public.chat_messages (
+  id uuid not null default gen_random_uuid(),
+  org_id uuid not null,
+  conversation_id uuid not null,
+  role text not null,
+  content text not null,
+  answer jsonb,
+  created_at timestamp with time zone not null default now(),
+  constraint chat_messages_content_check CHECK ((length(content) <= 100000)),
+  constraint chat_messages_conversation_id_fkey FOREIGN KEY (conversation_id) REFERENCES chat_conversations(id) ON DELETE CASCADE,
+  constraint chat_messages_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint chat_messages_pkey PRIMARY KEY (id),
+  constraint chat_messages_role_check CHECK ((role = ANY (ARRAY['user'::text, 'assistant'::text])))
+);
+alter table public.chat_messages enable row level security;
+-- grants on public.chat_messages: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX chat_messages_conversation_idx ON public.chat_messages USING btree (conversation_id, created_at);
+create policy chat_messages_scope on public.chat_messages as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.connections (
   id text not null,
   org_id uuid not null,

@@ -7,7 +7,7 @@ import { createAccounts } from "../accounts/index.js";
 import type { Repositories } from "../repositories/index.js";
 import type { Connections } from "../connections/index.js";
 import { createSearch } from "../search/index.js";
-import { createMcp } from "../mcp/index.js";
+import { createMcp, TOOLS } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
 import { apiRootRoutes } from "../platform/http/api-root.route.js";
 import { ApiRouter } from "../platform/http/api-route.js";
@@ -21,6 +21,7 @@ import { startHttpServer } from "../platform/http/http-server.js";
 import { createStatus } from "../status/index.js";
 import type { Graph } from "../graph/index.js";
 import type { Models } from "../models/index.js";
+import { createChat } from "../chat/index.js";
 import type { Platform } from "./platform.js";
 
 /** Test and embedding hooks for the server role. */
@@ -66,6 +67,15 @@ export function buildServerApp(
     createSearch({ db, maxBudgetMs: config.search.maxBudgetMs }),
     connections,
     graph,
+    createChat({
+      db,
+      models,
+      limits: config.chat,
+      tools: (scope) => {
+        const ctx = { db, scope, searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs) };
+        return TOOLS.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, run: (input: unknown) => t.run(ctx, input) }));
+      },
+    }),
     createMcp({
       db,
       accounts,

@@ -31,6 +31,7 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/orgs/{orgSlug}/connections/github-manifest/conversions": { code: "abc", state: "x.y" },
   "post /api/v1/orgs/{orgSlug}/connections/{connectionId}/installation": { installationId: 1, state: "x.y" },
   "put /api/v1/orgs/{orgSlug}/connections/{connectionId}/selection": { repositories: "all", autoAdd: false },
+  "post /api/v1/orgs/{orgSlug}/chat/conversations": { prompt: "Show me the secrets" },
 };
 /** Valid query strings for routes that need one, so that only the tenant check can refuse them. */
 const QUERIES: Record<string, string> = {
@@ -97,6 +98,8 @@ describe("tenant isolation", () => {
     assert.equal(connectionB.status, 201, connectionB.text);
     const repoB = await call(app, "POST", `/api/v1/orgs/${b.slug}/repositories`, { as: bob, body: { url: "/srv/git/b-private" } });
     assert.equal(repoB.status, 201, repoB.text);
+    const conversationB = await call(app, "POST", `/api/v1/orgs/${b.slug}/chat/conversations`, { as: bob, body: { prompt: "Where is the payroll secret?" } });
+    assert.equal(conversationB.status, 200, conversationB.text);
     orgA = { slug: a.slug, owner: alice, ids: {} };
     orgB = {
       slug: b.slug,
@@ -107,6 +110,7 @@ describe("tenant isolation", () => {
         invitationId: pending.json.invitation.id,
         repository: repoB.json.id,
         connectionId: connectionB.json.connection.id,
+        conversationId: conversationB.json.conversationId,
       },
       repositoryName: repoB.json.name,
     };

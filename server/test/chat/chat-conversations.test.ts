@@ -1,0 +1,129 @@
+/**
+ * The chat's REST routes against a local OpenAI-compatible server: a question answered with a
+ * checked citation is stored with its details, a follow-up carries the conversation's
+ * earlier messages to the model, the caller's conversations are listed and read, another
+ * member sees none of them, and deleting removes one. Without a model, the answer is the
+ * evidence the tools found.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
+import { createTestRepo } from "../harness/git-http-server.js";
+import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
+import { waitForRepository } from "../harness/repositories.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+
+const KEY = "sk-chat-test";
+
+describe("chat conversations", () => {
+  let root: string;
+  let provider: FakeModelProvider;
+  let app: TestApp;
+  let owner: TestUser;
+  let member: TestUser;
+  let slug: string;
+  let commit: string;
+  let repoDir: string;
+
+  before(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-chat-"));
+    provider = await startFakeModelProvider({ key: KEY, models: ["m"] });
+    app = await startTestApp({
+      env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", MODEL_PROVIDER_URL: provider.url, MODEL_PROVIDER_API_KEY: KEY, MODEL_MEDIUM_NAME: "m" },
+    });
+    owner = await signUp(app);
+    slug = (await createOrgAs(app, owner)).slug;
+    member = await signUp(app);
+    const invite = await call(app, "POST", `/api/v1/orgs/${slug}/invitations`, { as: owner, body: { email: member.email, role: "member" } });
+    const token = new URL(invite.json.inviteUrl).searchParams.get("token");
+    assert.equal((await call(app, "POST", "/api/v1/invitations/accept", { as: member, body: { token } })).status, 200);
+    repoDir = await createTestRepo(root, "shop", { "src/discount.ts": "export function applyDiscount(total: number) {\n  return total * 0.9;\n}\n" });
+    const added = await call(app, "POST", `/api/v1/orgs/${slug}/repositories`, { as: owner, body: { url: repoDir, name: "shop" } });
+    commit = (await waitForRepository(app, owner, slug, added.json.id)).indexedCommit!.slice(0, 12);
+  });
+  after(async () => {
+    await app?.stop();
+    await provider?.close();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it("asks, follows up with the conversation's history, lists, reads and deletes", async () => {
+    provider.replies.splice(
+      0,
+      provider.replies.length,
+      { toolCalls: [{ name: "find_symbol", arguments: { name: "applyDiscount" } }] },
+      `In shop@${commit}:src/discount.ts:1.`,
+    );
+    const first = await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "Where is applyDiscount?" } });
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.answer.text, `In shop@${commit}:src/discount.ts:1.`);
+    assert.deepEqual(
+      first.json.answer.citations.map((c: any) => c.verified),
+      [true],
+    );
+    assert.deepEqual(
+      first.json.answer.toolCalls.map((c: any) => c.name),
+      ["find_symbol"],
+    );
+    const id = first.json.conversationId as string;
+
+    provider.replies.splice(0, provider.replies.length, "It multiplies by 0.9.");
+    const second = await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "What does it do?", conversationId: id } });
+    assert.equal(second.status, 200, second.text);
+    const sent = provider.requests.at(-1)!.body as { messages: { role: string; content: unknown }[] };
+    const contents = sent.messages.filter((m) => m.role === "user" || m.role === "assistant").map((m) => [m.role, m.content]);
+    assert.deepEqual(contents, [
+      ["user", "Where is applyDiscount?"],
+      ["assistant", `In shop@${commit}:src/discount.ts:1.`],
+      ["user", "What does it do?"],
+    ]);
+
+    const list = await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations?source=web`, { as: owner });
+    assert.deepEqual(
+      list.json.conversations.map((c: any) => [c.id, c.title, c.source]),
+      [[id, "Where is applyDiscount?", "web"]],
+    );
+    const read = await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner });
+    assert.deepEqual(
+      read.json.messages.map((m: any) => [m.role, m.content]),
+      [
+        ["user", "Where is applyDiscount?"],
+        ["assistant", `In shop@${commit}:src/discount.ts:1.`],
+        ["user", "What does it do?"],
+        ["assistant", "It multiplies by 0.9."],
+      ],
+    );
+    assert.equal(read.json.messages[1].answer.citations[0].verified, true);
+
+    // Another member of the organisation sees none of it.
+    assert.deepEqual((await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations`, { as: member })).json.conversations, []);
+    assert.equal((await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: member })).status, 404);
+    assert.equal((await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: member, body: { prompt: "x", conversationId: id } })).status, 404);
+
+    assert.equal((await call(app, "DELETE", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).status, 204);
+    assert.equal((await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).status, 404);
+    assert.equal((await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "   " } })).status, 400);
+  });
+
+  it("answers with the evidence when no model is configured", async () => {
+    const plain = await startTestApp({ env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" } });
+    try {
+      const user = await signUp(plain);
+      const org = (await createOrgAs(plain, user)).slug;
+      const added = await call(plain, "POST", `/api/v1/orgs/${org}/repositories`, { as: user, body: { url: repoDir, name: "shop" } });
+      await waitForRepository(plain, user, org, added.json.id);
+      const res = await call(plain, "POST", `/api/v1/orgs/${org}/chat/conversations`, { as: user, body: { prompt: "Where is applyDiscount?" } });
+      assert.equal(res.status, 200, res.text);
+      assert.match(res.json.answer.text, /^No model is configured/);
+      assert.ok(
+        res.json.answer.sources.some((s: string) => s.includes(":src/discount.ts:1")),
+        res.text,
+      );
+    } finally {
+      await plain.stop();
+    }
+  });
+});
