@@ -103,7 +103,7 @@ export async function deleteConversation(db: Database, actor: OrgActor, id: stri
  */
 export async function ask(
   deps: ChatDependencies,
-  actor: OrgActor,
+  actor: { orgId: string; userId: string },
   input: { prompt: string; conversationId?: string; source: "web" | "mcp"; signal?: AbortSignal; onStep?: Parameters<typeof runAgent>[0]["onStep"] },
 ): Promise<{ conversationId: string; answer: AgentAnswer }> {
   const { db } = deps;

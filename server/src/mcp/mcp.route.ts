@@ -12,6 +12,7 @@ import { databaseUnavailable, isDatabaseUnavailable } from "../platform/db/db-er
 import { isAppError } from "../platform/errors.js";
 import type { FairShare } from "../platform/fair-share.js";
 import { callerKey, type AppEnv, type Caller } from "../platform/http/app-env.js";
+import type { Advise } from "./tools/context.js";
 import { buildMcpServer } from "./mcp-server.js";
 import { handleMcpRequest, methodNotAllowed } from "./transport.js";
 import { recordUsage, type ToolCall, type UsageClient } from "./usage.service.js";
@@ -34,6 +35,8 @@ export interface McpDependencies {
   share: FairShare;
   /** Time budget of a search_code call, in ms. */
   searchBudgetMs: number;
+  /** The chat's agent loop, for ctx_advisor (conversations of source "mcp"). */
+  advise?: Advise;
 }
 
 /**
@@ -110,7 +113,7 @@ export function mcpRoutes(deps: McpDependencies) {
     const log = c.get("logger").child({ orgId: org.orgId, authType: caller.type });
     const scope = { orgId: org.orgId, userId: caller.userId };
     const calls: ToolCall[] = [];
-    const server = buildMcpServer({ db: deps.db, scope, searchBudgetMs: deps.searchBudgetMs }, log, (call) => calls.push(call));
+    const server = buildMcpServer({ db: deps.db, scope, searchBudgetMs: deps.searchBudgetMs, advise: deps.advise }, log, (call) => calls.push(call));
     // The body is read before a slot is taken (a slow upload holds none), and a JSON-RPC batch
     // is refused: one POST is one message, so one slot bounds one tool call (MCP 2025-06-18
     // dropped batching too).

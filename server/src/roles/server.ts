@@ -21,7 +21,7 @@ import { startHttpServer } from "../platform/http/http-server.js";
 import { createStatus } from "../status/index.js";
 import type { Graph } from "../graph/index.js";
 import type { Models } from "../models/index.js";
-import { createChat } from "../chat/index.js";
+import { ask, type ChatDependencies, createChat } from "../chat/index.js";
 import type { Platform } from "./platform.js";
 
 /** Test and embedding hooks for the server role. */
@@ -58,6 +58,22 @@ export function buildServerApp(
     maxQueuedPerCaller: config.search.perCaller * 2,
   });
   const router = new ApiRouter(accounts.guards, share);
+  const searchBudgetMs = Math.min(5_000, config.search.maxBudgetMs);
+  // The chat's agent loop uses the MCP tools (every one but ctx_advisor, which asks the loop).
+  const chat: ChatDependencies = {
+    db,
+    models,
+    limits: config.chat,
+    tools: (scope) => {
+      const ctx = { db, scope, searchBudgetMs };
+      return TOOLS.filter((t) => t.name !== "ctx_advisor").map((t) => ({
+        name: t.name,
+        description: t.description,
+        inputSchema: t.inputSchema,
+        run: (input: unknown) => t.run(ctx, input),
+      }));
+    },
+  };
   // Every capability the server offers, in one shape (platform/capability.ts).
   const capabilities: Capability[] = [
     createStatus({ pool: db.app, workerStaleSeconds: config.workerStaleSeconds, model: () => models.status() }),
@@ -67,22 +83,15 @@ export function buildServerApp(
     createSearch({ db, maxBudgetMs: config.search.maxBudgetMs }),
     connections,
     graph,
-    createChat({
-      db,
-      models,
-      limits: config.chat,
-      tools: (scope) => {
-        const ctx = { db, scope, searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs) };
-        return TOOLS.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, run: (input: unknown) => t.run(ctx, input) }));
-      },
-    }),
+    createChat(chat),
     createMcp({
       db,
       accounts,
       baseUrl: config.baseUrl,
       allowedOrigins: config.allowedOrigins,
       share,
-      searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs),
+      searchBudgetMs,
+      advise: (scope, input) => ask(chat, scope, { ...input, source: "mcp" }),
     }),
   ];
   for (const capability of capabilities) capability.registerRoutes?.(router);

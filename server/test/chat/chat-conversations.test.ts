@@ -10,6 +10,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
@@ -106,6 +108,39 @@ describe("chat conversations", () => {
     assert.equal((await call(app, "DELETE", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).status, 204);
     assert.equal((await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).status, 404);
     assert.equal((await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "   " } })).status, 400);
+  });
+
+  it("answers agents through ctx_advisor, whose conversations the web chat lists under MCP", async () => {
+    const key = (await call(app, "POST", `/api/v1/orgs/${slug}/api-keys`, { as: owner, body: { name: "agent" } })).json.key;
+    const client = new Client({ name: "ctxpipe-test", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=${slug}`), { requestInit: { headers: { Authorization: `Bearer ${key}` } } }),
+    );
+    try {
+      provider.replies.splice(
+        0,
+        provider.replies.length,
+        { toolCalls: [{ name: "search_code", arguments: { query: "applyDiscount" } }] },
+        `See shop@${commit}:src/discount.ts:2 and shop@${commit}:src/gone.ts:1.`,
+      );
+      const result = await client.callTool({ name: "ctx_advisor", arguments: { prompt: "How is the discount computed?", currentProjectName: "shop" } });
+      assert.equal(result.isError, undefined, JSON.stringify(result));
+      const text = (result.content as { text: string }[])[0]!.text;
+      assert.match(text, new RegExp(`- shop@${commit}:src/discount\\.ts:2 verified`));
+      assert.match(text, new RegExp(`- shop@${commit}:src/gone\\.ts:1 UNVERIFIED: no indexed file shop:src/gone\\.ts`));
+      assert.match(text, /Sources the tools returned:\n- shop@/);
+      const { conversationId } = result.structuredContent as { conversationId: string };
+      // The project name reached the model with the question.
+      const asked = provider.requests.filter((r) => r.path === "/v1/chat/completions").at(-2)!.body as { messages: { role: string; content: string }[] };
+      assert.match(asked.messages.find((m) => m.role === "user")!.content, /working in the repository shop/);
+      const listed = await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations?source=mcp`, { as: owner });
+      assert.deepEqual(
+        listed.json.conversations.map((c: any) => c.id),
+        [conversationId],
+      );
+    } finally {
+      await client.close();
+    }
   });
 
   it("answers with the evidence when no model is configured", async () => {

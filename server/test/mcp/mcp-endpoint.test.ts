@@ -51,20 +51,32 @@ describe("MCP endpoint", () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it("lists nine read-only tools with compact schemas", async () => {
+  it("lists ten read-only tools with compact schemas", async () => {
     const { tools } = await client.listTools();
     assert.deepEqual(
       tools.map((t) => t.name),
-      ["list_repositories", "search_code", "read_file", "list_files", "find_symbol", "find_references", "get_instructions", "get_context", "graph_neighbors"],
+      [
+        "list_repositories",
+        "search_code",
+        "read_file",
+        "list_files",
+        "find_symbol",
+        "find_references",
+        "get_instructions",
+        "get_context",
+        "graph_neighbors",
+        "ctx_advisor",
+      ],
     );
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, "object");
       assert.equal(tool.outputSchema?.type, "object", `${tool.name} has an output schema`);
       assert.equal(tool.annotations?.readOnlyHint, true);
     }
-    // Agents pay for every token of the tool list: keep it under ~2,500 tokens (4 chars each).
+    // Agents pay for every token of the tool list: keep it under ~3,000 tokens (4 chars each).
+    // Each tool's JSON schemas cost about 900 characters of frame alone; ten tools take ~11,200.
     const size = JSON.stringify(tools).length;
-    assert.ok(size < 10_000, `tool list is ${size} characters`);
+    assert.ok(size < 12_000, `tool list is ${size} characters`);
   });
 
   it("lists repositories", async () => {

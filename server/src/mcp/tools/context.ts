@@ -6,12 +6,23 @@ import type { Database } from "../../platform/db/database.js";
 import type { TenantScope } from "../../platform/db/tenant.js";
 import { listRepositories } from "../../repositories/index.js";
 
+/** Runs the chat's agent loop for a caller (a conversation of source "mcp"). */
+export type Advise = (
+  scope: { orgId: string; userId: string },
+  input: { prompt: string; conversationId?: string },
+) => Promise<{
+  conversationId: string;
+  answer: { text: string; citations: { citation: string; verified: boolean; reason?: string }[]; sources: string[]; stopped?: string };
+}>;
+
 /** Per-request context of the tools. */
 export interface ToolContext {
   db: Database;
   scope: TenantScope;
   /** Time budget of one search, in ms. */
   searchBudgetMs: number;
+  /** The agent loop, when the process serves ctx_advisor. */
+  advise?: Advise;
 }
 
 /** A one-line note about repositories not (yet) searchable or being re-indexed, or "". */

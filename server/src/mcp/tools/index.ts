@@ -1,6 +1,7 @@
 /**
  * The MCP tool set, in the order clients list it.
  */
+import { ctxAdvisorTool } from "./ctx-advisor.tool.js";
 import { findReferencesTool } from "./find-references.tool.js";
 import { findSymbolTool } from "./find-symbol.tool.js";
 import { getContextTool } from "./get-context.tool.js";
@@ -24,4 +25,5 @@ export const TOOLS: ToolDefinition<any>[] = [
   getInstructionsTool,
   getContextTool,
   graphNeighborsTool,
+  ctxAdvisorTool,
 ];

@@ -1,0 +1,50 @@
+/**
+ * ctx_advisor: a question answered by the chat's agent loop over the other tools (a model
+ * when one is configured, else the ranked evidence), with its citations checked against the
+ * index, the sources the tools returned, and a conversation id to continue (the conversation
+ * appears in the web chat's list under MCP).
+ */
+import { z } from "zod";
+import { AppError } from "../../platform/errors.js";
+import { clip, fitLines } from "../budget.js";
+import type { ToolContext } from "./context.js";
+import type { ToolDefinition } from "./tool.js";
+
+const input = z.object({
+  prompt: z.string().min(1).max(8_000).describe("The question."),
+  currentProjectName: z.string().max(200).optional().describe("Repository in use."),
+  conversationId: z.string().uuid().optional(),
+});
+
+/** The tool. */
+export const ctxAdvisorTool: ToolDefinition<z.infer<typeof input>> = {
+  name: "ctx_advisor",
+  description: "Ask a question; an agent searches the code and answers with checked citations and a conversationId.",
+  inputSchema: input,
+  outputSchema: z.object({
+    conversationId: z.string(),
+    citations: z.array(z.object({ citation: z.string(), verified: z.boolean() })),
+    sources: z.array(z.string()),
+  }),
+  async run(ctx: ToolContext, args) {
+    if (!ctx.advise || !ctx.scope.userId) throw new AppError("unavailable", 503, "ctx_advisor is not available on this server.", { expose: true });
+    const prompt = args.currentProjectName ? `(I am working in the repository ${args.currentProjectName}.)\n${args.prompt}` : args.prompt;
+    const { conversationId, answer } = await ctx.advise({ orgId: ctx.scope.orgId, userId: ctx.scope.userId }, { prompt, conversationId: args.conversationId });
+    const lines = [answer.text];
+    if (answer.citations.length > 0) {
+      lines.push("", "Citations checked against the index:");
+      for (const c of answer.citations) lines.push(`- ${c.citation} ${c.verified ? "verified" : `UNVERIFIED: ${clip(c.reason ?? "", 200)}`}`);
+    }
+    if (answer.sources.length > 0) lines.push("", "Sources the tools returned:", ...answer.sources.slice(0, 20).map((s) => `- ${s}`));
+    lines.push("", `Conversation ${conversationId}: pass it as conversationId to follow up.`);
+    const fitted = fitLines(lines);
+    return {
+      text: fitted.text,
+      structured: {
+        conversationId,
+        citations: answer.citations.map((c) => ({ citation: c.citation, verified: c.verified })),
+        sources: answer.sources.slice(0, 20),
+      },
+    };
+  },
+};
