@@ -7,7 +7,7 @@
 import type { Database } from "../platform/db/database.js";
 import type { Queryable, TenantScope } from "../platform/db/tenant.js";
 import { type Evidence, evidenceOf, EFFECTIVE_KIND_SQL, FACT_COLUMNS, FACT_REPOSITORY_JOIN, type FactRow, readGraph, repositoryRef } from "./graph-read.js";
-import { type AppliedInstruction, instructionsFor, type OwnersOfPath, ownersOfPath } from "./instructions.service.js";
+import { type AppliedInstruction, appliedInstruction, instructionsFor, type OwnersOfPath, ownersOfPath } from "./instructions.service.js";
 
 /** One item of context: a node or a rule, with its evidence. */
 export interface ContextItem {
@@ -73,29 +73,7 @@ async function instructionsAbout(tx: Queryable, topic: string, repositoryId: str
       PER_SECTION,
     ],
   );
-  return rows.map((r) => {
-    const p = r.props as {
-      text: string;
-      strength?: string;
-      source: string;
-      section?: string;
-      scope: string;
-      mode: AppliedInstruction["mode"];
-      globs?: string[];
-      description?: string;
-    };
-    return {
-      text: p.text,
-      strength: p.strength ?? null,
-      source: p.source,
-      section: p.section ?? null,
-      scope: p.scope,
-      mode: p.mode,
-      matchedGlob: null,
-      description: p.description ?? null,
-      evidence: evidenceOf(r),
-    };
-  });
+  return rows.map((r) => appliedInstruction(r, null));
 }
 
 /** Context for a topic (a word or name), a repository, or a path in a repository. */

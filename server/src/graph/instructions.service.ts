@@ -24,6 +24,34 @@ export interface AppliedInstruction {
   evidence: Evidence;
 }
 
+/** An instruction fact's props, as the extractor writes them. */
+interface InstructionProps {
+  text: string;
+  strength?: string;
+  source: string;
+  section?: string;
+  scope: string;
+  mode: AppliedInstruction["mode"];
+  globs?: string[];
+  description?: string;
+}
+
+/** An instruction fact as an applied rule (`matchedGlob`: the glob that matched, if any). */
+export function appliedInstruction(row: FactRow, matchedGlob: string | null): AppliedInstruction {
+  const p = row.props as unknown as InstructionProps;
+  return {
+    text: p.text,
+    strength: p.strength ?? null,
+    source: p.source,
+    section: p.section ?? null,
+    scope: p.scope,
+    mode: p.mode,
+    matchedGlob,
+    description: p.description ?? null,
+    evidence: evidenceOf(row),
+  };
+}
+
 /** Most instruction facts read for one repository. */
 const MAX_RULES_READ = 5_000;
 
@@ -46,16 +74,7 @@ export async function instructionsFor(
     const applied: (AppliedInstruction & { rank: number })[] = [];
     const capped = rows.length > MAX_RULES_READ;
     for (const row of rows.slice(0, MAX_RULES_READ)) {
-      const p = row.props as {
-        text: string;
-        strength?: string;
-        source: string;
-        section?: string;
-        scope: string;
-        mode: AppliedInstruction["mode"];
-        globs?: string[];
-        description?: string;
-      };
+      const p = row.props as unknown as InstructionProps;
       if (p.scope !== "" && path !== p.scope && !path.startsWith(`${p.scope}/`)) continue;
       const depth = p.scope === "" ? 0 : p.scope.split("/").length;
       let matchedGlob: string | null = null;
@@ -66,18 +85,7 @@ export async function instructionsFor(
         rank = 1000 + depth * 10 + globSpecificity(matchedGlob);
       } else if (p.mode === "always") rank = depth * 10;
       else rank = -1;
-      applied.push({
-        text: p.text,
-        strength: p.strength ?? null,
-        source: p.source,
-        section: p.section ?? null,
-        scope: p.scope,
-        mode: p.mode,
-        matchedGlob,
-        description: p.description ?? null,
-        evidence: evidenceOf(row),
-        rank,
-      });
+      applied.push({ ...appliedInstruction(row, matchedGlob), rank });
     }
     applied.sort((a, b) => b.rank - a.rank || a.evidence.path.localeCompare(b.evidence.path) || a.evidence.line - b.evidence.line);
     const owners = await ownersOfPath(tx, repo.id, path);

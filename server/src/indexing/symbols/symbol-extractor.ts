@@ -10,7 +10,7 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-import { Language, Parser, Query, type Node, type QueryMatch } from "web-tree-sitter";
+import { Language, Parser, Query, type Node, type QueryMatch, type Tree } from "web-tree-sitter";
 import { CONTAINER_KINDS, LANGUAGE_SPECS, type LanguageSpec } from "./queries/language-specs.js";
 
 /** What a symbol is. */
@@ -129,19 +129,8 @@ export class SymbolExtractor {
     if (!spec || typeof source !== "string" || this.exceedsLimits(source)) return [];
     const { language: grammar, query } = await this.load(language, spec);
     // Everything below is synchronous, so concurrent calls never share the parser mid-parse.
-    const deadline = performance.now() + this.limits.parseTimeoutMs;
-    let tree: ReturnType<typeof this.parser.parse> | undefined;
-    try {
-      this.parser.setLanguage(grammar);
-      tree = this.parser.parse(source, null, { progressCallback: () => performance.now() >= deadline });
-    } catch {
-      this.parser.reset();
-      return [];
-    }
-    if (!tree) {
-      this.parser.reset();
-      return [];
-    }
+    const tree = this.parse(grammar, source);
+    if (!tree) return [];
     try {
       const matches = query.matches(tree.rootNode, { timeoutMicros: this.limits.parseTimeoutMs * 1000 });
       return this.collect(matches, spec, source);
@@ -173,19 +162,8 @@ export class SymbolExtractor {
       this.adhoc.set(key, compiled);
     }
     if (!compiled) return [];
-    const deadline = performance.now() + this.limits.parseTimeoutMs;
-    let tree: ReturnType<typeof this.parser.parse> | undefined;
-    try {
-      this.parser.setLanguage(grammar);
-      tree = this.parser.parse(source, null, { progressCallback: () => performance.now() >= deadline });
-    } catch {
-      this.parser.reset();
-      return [];
-    }
-    if (!tree) {
-      this.parser.reset();
-      return [];
-    }
+    const tree = this.parse(grammar, source);
+    if (!tree) return [];
     try {
       return compiled.matches(tree.rootNode, { timeoutMicros: this.limits.parseTimeoutMs * 1000 }).map((m) => ({
         pattern: m.patternIndex,
@@ -216,6 +194,20 @@ export class SymbolExtractor {
     for (const query of this.adhoc.values()) query?.delete();
     this.adhoc.clear();
     this.parser.delete();
+  }
+
+  /** Parses `source` within the time limit; undefined (the parser reset) when it fails or runs out of time. */
+  private parse(grammar: Language, source: string): Tree | undefined {
+    const deadline = performance.now() + this.limits.parseTimeoutMs;
+    try {
+      this.parser.setLanguage(grammar);
+      const tree = this.parser.parse(source, null, { progressCallback: () => performance.now() >= deadline });
+      if (tree) return tree;
+    } catch {
+      // an unparsable source gives no tree
+    }
+    this.parser.reset();
+    return undefined;
   }
 
   private exceedsLimits(source: string): boolean {
