@@ -1,11 +1,12 @@
 /**
  * The agent loop the web chat and `ctx_advisor` share: a model answers a question with
  * ctxpipe's own tools (the services the MCP tools call, bound to the caller's organisation),
- * within limits on steps, output tokens and time. Every citation of the answer is checked
+ * within limits on steps, output tokens and time. The model's answer is streamed: text,
+ * tool calls and finished steps are reported as they happen (the chat's SSE, MCP progress). Every citation of the answer is checked
  * against the index; the sources the tools returned are listed even when the model cites
  * none. Provider failures become a sentence, never a stack trace, the URL or the key.
  */
-import { APICallError, generateText, type LanguageModel, RetryError, stepCountIs, tool, type ToolSet } from "ai";
+import { APICallError, type LanguageModel, RetryError, stepCountIs, streamText, tool, type ToolSet } from "ai";
 import type { z } from "zod";
 import type { Database } from "../platform/db/database.js";
 import type { TenantScope } from "../platform/db/tenant.js";
@@ -33,6 +34,9 @@ export interface AgentToolCall {
   input: unknown;
   ok: boolean;
 }
+
+/** What the loop reports while it works. */
+export type AgentEvent = { type: "text"; text: string } | { type: "tool"; call: AgentToolCall } | { type: "step"; index: number; toolCalls: string[] };
 
 /** What the loop answers. */
 export interface AgentAnswer {
@@ -81,11 +85,18 @@ export async function runAgent(input: {
   history?: { role: "user" | "assistant"; content: string }[];
   limits: AgentLimits;
   signal?: AbortSignal;
-  /** Called after each step (for progress notifications). */
-  onStep?: (step: { index: number; toolCalls: string[] }) => void | Promise<void>;
+  /** Called with each piece of text, tool call and finished step, in order. */
+  onEvent?: (event: AgentEvent) => void;
 }): Promise<AgentAnswer> {
   const toolCalls: AgentToolCall[] = [];
   const sources: string[] = [];
+  const emit = (event: AgentEvent) => {
+    try {
+      input.onEvent?.(event);
+    } catch {
+      // A listener's failure (a closed stream) must not end the loop.
+    }
+  };
   const addSources = (text: string) => {
     for (const citation of sourcesIn(text)) if (sources.length < MAX_SOURCES && !sources.includes(citation)) sources.push(citation);
   };
@@ -95,13 +106,18 @@ export async function runAgent(input: {
       description: t.description,
       inputSchema: t.inputSchema,
       execute: async (args: unknown) => {
+        const record = (ok: boolean) => {
+          const call = { name: t.name, input: args, ok };
+          toolCalls.push(call);
+          emit({ type: "tool", call });
+        };
         try {
           const { text } = await t.run(args);
-          toolCalls.push({ name: t.name, input: args, ok: true });
+          record(true);
           addSources(text);
           return text;
         } catch (err) {
-          toolCalls.push({ name: t.name, input: args, ok: false });
+          record(false);
           return `Error: ${isAppError(err) && err.expose ? err.message : "the tool failed; try another."}`;
         }
       },
@@ -110,10 +126,14 @@ export async function runAgent(input: {
   const timeout = AbortSignal.timeout(input.limits.timeoutMs);
   const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
   let steps = 0;
-  let text: string;
+  let text = "";
+  let stepText = "";
+  let stepStart = 0;
+  let failure: unknown;
+  let lastFinish: string | undefined;
   let stopped: AgentAnswer["stopped"];
   try {
-    const result = await generateText({
+    const result = streamText({
       model: input.model,
       system: SYSTEM,
       messages: [...(input.history ?? []), { role: "user" as const, content: input.prompt }],
@@ -122,33 +142,46 @@ export async function runAgent(input: {
       maxOutputTokens: input.limits.maxOutputTokens,
       maxRetries: 1,
       abortSignal: signal,
-      onStepFinish: async (step) => {
-        steps++;
-        await input.onStep?.({ index: steps, toolCalls: step.toolCalls.map((c) => c.toolName) });
-      },
+      // Errors arrive as stream parts below; the default handler would print them.
+      onError: () => {},
     });
-    text = result.text;
-    const last = result.steps.at(-1);
-    if (last?.finishReason === "tool-calls" && result.steps.length >= input.limits.maxSteps) {
-      stopped = "steps";
-      text = `${text ? `${text}\n\n` : ""}I stopped after ${input.limits.maxSteps} steps (the limit) before finishing; the sources below are what I found so far.`;
-    } else if (last?.finishReason === "length") {
-      stopped = "tokens";
-      text = `${text}\n\n(The answer reached the limit of ${input.limits.maxOutputTokens} output tokens and was cut.)`;
+    for await (const part of result.stream) {
+      if (part.type === "text-delta") {
+        // Text of a later step starts a new paragraph.
+        const piece = stepText === "" && text !== "" ? `\n\n${part.text}` : part.text;
+        stepText += part.text;
+        text += piece;
+        emit({ type: "text", text: piece });
+      } else if (part.type === "finish-step") {
+        steps++;
+        stepText = "";
+        lastFinish = part.finishReason;
+        emit({ type: "step", index: steps, toolCalls: toolCalls.slice(stepStart).map((c) => c.name) });
+        stepStart = toolCalls.length;
+      } else if (part.type === "error") {
+        failure = part.error;
+      }
     }
   } catch (err) {
-    if (input.signal?.aborted) {
-      stopped = "cancelled";
-      text = "Cancelled.";
-    } else if (timeout.aborted) {
-      stopped = "time";
-      text = `I stopped at the time limit (${Math.round(input.limits.timeoutMs / 1000)} s); the sources below are what I found so far.`;
-    } else {
-      stopped = "provider";
-      text = providerProblem(err);
-    }
+    failure = err;
   }
-  const citations = stopped === "provider" || stopped === "cancelled" ? [] : await checkCitations(input.db, input.scope, text);
+  if (input.signal?.aborted) {
+    stopped = "cancelled";
+    text = text ? `${text}\n\n(Stopped.)` : "Stopped.";
+  } else if (timeout.aborted) {
+    stopped = "time";
+    text = `${text ? `${text}\n\n` : ""}I stopped at the time limit (${Math.round(input.limits.timeoutMs / 1000)} s); the sources below are what I found so far.`;
+  } else if (failure !== undefined) {
+    stopped = "provider";
+    text = providerProblem(failure);
+  } else if (lastFinish === "tool-calls" && steps >= input.limits.maxSteps) {
+    stopped = "steps";
+    text = `${text ? `${text}\n\n` : ""}I stopped after ${input.limits.maxSteps} steps (the limit) before finishing; the sources below are what I found so far.`;
+  } else if (lastFinish === "length") {
+    stopped = "tokens";
+    text = `${text}\n\n(The answer reached the limit of ${input.limits.maxOutputTokens} output tokens and was cut.)`;
+  }
+  const citations = stopped === "provider" ? [] : await checkCitations(input.db, input.scope, text);
   return { text, citations, sources, toolCalls, steps, stopped };
 }
 

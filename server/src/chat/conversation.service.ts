@@ -9,7 +9,7 @@ import type { Models } from "../models/index.js";
 import type { Database } from "../platform/db/database.js";
 import { withTenant } from "../platform/db/tenant.js";
 import { notFound } from "../platform/errors.js";
-import { type AgentAnswer, type AgentLimits, type AgentTool, evidenceAnswer, runAgent } from "./agent-loop.js";
+import { type AgentAnswer, type AgentEvent, type AgentLimits, type AgentTool, evidenceAnswer, runAgent } from "./agent-loop.js";
 
 /** What the service needs. */
 export interface ChatDependencies {
@@ -104,7 +104,7 @@ export async function deleteConversation(db: Database, actor: OrgActor, id: stri
 export async function ask(
   deps: ChatDependencies,
   actor: { orgId: string; userId: string },
-  input: { prompt: string; conversationId?: string; source: "web" | "mcp"; signal?: AbortSignal; onStep?: Parameters<typeof runAgent>[0]["onStep"] },
+  input: { prompt: string; conversationId?: string; source: "web" | "mcp"; signal?: AbortSignal; onEvent?: (event: AgentEvent) => void },
 ): Promise<{ conversationId: string; answer: AgentAnswer }> {
   const { db } = deps;
   const { conversationId, history } = await withTenant(db, actor, async (tx) => {
@@ -132,7 +132,7 @@ export async function ask(
   const tools = deps.tools({ orgId: actor.orgId });
   const model = deps.models.languageModel("medium");
   const answer = model
-    ? await runAgent({ db, scope: actor, model, tools, prompt: input.prompt, history, limits: deps.limits, signal: input.signal, onStep: input.onStep })
+    ? await runAgent({ db, scope: actor, model, tools, prompt: input.prompt, history, limits: deps.limits, signal: input.signal, onEvent: input.onEvent })
     : await evidenceAnswer({ tools, prompt: input.prompt });
   await withTenant(db, actor, async (tx) => {
     const { text, ...rest } = answer;
