@@ -1,11 +1,26 @@
 /**
  * REST: /api/v1/orgs/{orgSlug}/chat/conversations: ask (a new conversation or a follow-up),
- * list, read and delete the caller's conversations.
+ * answer the last question again, list, read and delete the caller's conversations. Asking
+ * answers JSON, or with `Accept: text/event-stream` streams the answer as server-sent events
+ * (closing the stream stops the answer; what was written is kept).
  */
+import type { Context } from "hono";
 import { z } from "zod";
-import { orgActorOf } from "../accounts/index.js";
+import { type OrgActor, orgActorOf } from "../accounts/index.js";
+import { isAppError } from "../platform/errors.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { type ChatDependencies, ask, deleteConversation, getConversation, listConversations } from "./conversation.service.js";
+import type { AppEnv } from "../platform/http/app-env.js";
+import { eventStream, wantsEventStream } from "../platform/http/event-stream.js";
+import {
+  answerQuestion,
+  type ChatDependencies,
+  deleteConversation,
+  getConversation,
+  listConversations,
+  type Question,
+  retryLastQuestion,
+  startQuestion,
+} from "./conversation.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
 const conversationParams = orgParams.extend({ conversationId: z.string().uuid().describe("The conversation's id") });
@@ -28,6 +43,39 @@ const answerDetails = z.object({
   steps: z.number(),
   stopped: z.enum(["steps", "tokens", "time", "cancelled", "provider"]).optional(),
 });
+const answered = z.object({ conversationId: z.string(), answer: answerDetails.extend({ text: z.string() }) });
+/** The data of each server-sent event (the event's name is its `type`). */
+const answerEvents = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("conversation"), conversationId: z.string() }),
+  z.object({ type: z.literal("text"), text: z.string().describe("The next piece of the answer") }),
+  z.object({ type: z.literal("tool"), call: z.object({ name: z.string(), input: z.unknown(), ok: z.boolean() }) }),
+  z.object({ type: z.literal("step"), index: z.number(), toolCalls: z.array(z.string()) }),
+  answered.extend({ type: z.literal("answer") }).describe("The last event: the stored answer with its checked citations"),
+  z.object({ type: z.literal("error"), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+/** The answer to a stored question: JSON, or a stream of events when asked for. */
+function answerOf(c: Context<AppEnv>, deps: ChatDependencies, actor: OrgActor, question: Question): Promise<Response> | Response {
+  const conversationId = question.conversationId;
+  if (!wantsEventStream(c.req.raw)) {
+    return answerQuestion(deps, actor, question, { signal: c.req.raw.signal }).then((answer) => c.json({ conversationId, answer }));
+  }
+  const log = c.get("logger");
+  return eventStream(
+    async (send, signal) => {
+      const answer = await answerQuestion(deps, actor, question, { signal, onEvent: (event) => send(event.type, event) });
+      send("answer", { type: "answer", conversationId, answer });
+    },
+    {
+      requestSignal: c.req.raw.signal,
+      onFailure: (err) => {
+        log.error({ err }, "chat answer failed");
+        return isAppError(err) && err.expose ? { code: err.code, message: err.message } : { code: "internal_error", message: "The answer failed; try again." };
+      },
+    },
+  );
+}
+
 const conversation = z.object({ id: z.string(), title: z.string(), source: z.enum(["web", "mcp"]), createdAt: z.string(), updatedAt: z.string() });
 
 /** Registers the chat routes. */
@@ -45,10 +93,31 @@ export function registerChatRoutes(router: ApiRouter, deps: ChatDependencies): v
       params: orgParams,
       body: z.object({ prompt: z.string().trim().min(1).max(8_000), conversationId: z.string().uuid().optional() }).strict(),
       responses: {
-        200: { description: "The answer", schema: z.object({ conversationId: z.string(), answer: answerDetails.extend({ text: z.string() }) }) },
+        200: { description: "The answer (JSON), or its server-sent events (Accept: text/event-stream)", schema: answered, events: answerEvents },
         404: { description: "No such conversation of the caller's" },
       },
-      handler: async (c, { body }) => c.json(await ask(deps, orgActorOf(c), { ...body, source: "web", signal: c.req.raw.signal })),
+      handler: async (c, { body }) => {
+        const actor = orgActorOf(c);
+        return answerOf(c, deps, actor, await startQuestion(deps.db, actor, { ...body, source: "web" }));
+      },
+    })
+    .add({
+      method: "post",
+      path: "/api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}/regenerate",
+      summary: "Answer the conversation's last question again, replacing its answer",
+      tags: ["Chat"],
+      access: "org",
+      fairShare: true,
+      params: conversationParams,
+      responses: {
+        200: { description: "The new answer (JSON), or its server-sent events (Accept: text/event-stream)", schema: answered, events: answerEvents },
+        404: { description: "No such conversation of the caller's" },
+        409: { description: "The conversation has no question" },
+      },
+      handler: async (c, { params }) => {
+        const actor = orgActorOf(c);
+        return answerOf(c, deps, actor, await retryLastQuestion(deps.db, actor, params.conversationId));
+      },
     })
     .add({
       method: "get",

@@ -56,12 +56,26 @@ export class FairShare {
    *   too many waiting or no slot freed within `maxWaitMs`.
    */
   async run<T>(key: ShareKey, work: () => Promise<T>): Promise<T> {
-    await this.acquire(key);
+    const release = await this.hold(key);
     try {
       return await work();
     } finally {
-      this.release(key);
+      release();
     }
+  }
+
+  /**
+   * Takes a slot for `key` once one is free; answers the function that frees it (calling it
+   * again does nothing). For work that outlives a call, such as a streamed answer.
+   * @throws AppError rate_limited, as `run`.
+   */
+  async hold(key: ShareKey): Promise<() => void> {
+    await this.acquire(key);
+    let held = true;
+    return () => {
+      if (held) this.release(key);
+      held = false;
+    };
   }
 
   /** Work running now, in all and for one organisation (for tests and metrics). */

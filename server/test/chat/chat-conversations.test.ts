@@ -2,8 +2,10 @@
  * The chat's REST routes against a local OpenAI-compatible server: a question answered with a
  * checked citation is stored with its details, a follow-up carries the conversation's
  * earlier messages to the model, the caller's conversations are listed and read, another
- * member sees none of them, and deleting removes one. Without a model, the answer is the
- * evidence the tools found.
+ * member sees none of them, and deleting removes one. Streamed as server-sent events, an
+ * answer arrives in pieces and holds the caller's fair share until it ends; closing the
+ * stream stops it and keeps what was written; regenerating replaces it. Without a model, the
+ * answer is the evidence the tools found.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
@@ -12,6 +14,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { postForEvents, type StreamedEvent } from "../harness/event-stream.js";
 import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
@@ -34,7 +37,15 @@ describe("chat conversations", () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-chat-"));
     provider = await startFakeModelProvider({ key: KEY, models: ["m"] });
     app = await startTestApp({
-      env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", MODEL_PROVIDER_URL: provider.url, MODEL_PROVIDER_API_KEY: KEY, MODEL_MEDIUM_NAME: "m" },
+      env: {
+        CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
+        MODEL_PROVIDER_URL: provider.url,
+        MODEL_PROVIDER_API_KEY: KEY,
+        MODEL_MEDIUM_NAME: "m",
+        // One unit of fair share per caller, so a streamed answer's hold on it shows.
+        CTXPIPE_SEARCH_SLOTS_PER_CALLER: "1",
+        CTXPIPE_SEARCH_QUEUE_MS: "300",
+      },
     });
     owner = await signUp(app);
     slug = (await createOrgAs(app, owner)).slug;
@@ -108,6 +119,81 @@ describe("chat conversations", () => {
     assert.equal((await call(app, "DELETE", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).status, 204);
     assert.equal((await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).status, 404);
     assert.equal((await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "   " } })).status, 400);
+  });
+
+  it("streams an answer as server-sent events, stops when the stream closes, and regenerates", async () => {
+    provider.replies.splice(
+      0,
+      provider.replies.length,
+      { toolCalls: [{ name: "search_code", arguments: { query: "applyDiscount" } }] },
+      `Discounts are applied in shop@${commit}:src/discount.ts:2.`,
+    );
+    const streamed = await postForEvents(app, `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "Where are discounts applied?" } });
+    assert.equal(streamed.status, 200);
+    assert.match(streamed.contentType ?? "", /^text\/event-stream/);
+    const events: StreamedEvent[] = [];
+    for await (const e of streamed.events) events.push(e);
+    const kinds = events.map((e) => e.event).filter((k, i, all) => k !== all[i - 1]);
+    assert.deepEqual(kinds, ["conversation", "tool", "step", "text", "step", "answer"]);
+    const text = events.filter((e) => e.event === "text").map((e) => e.data.text);
+    assert.ok(text.length > 3);
+    const final = events.at(-1)!.data;
+    assert.equal(text.join(""), final.answer.text);
+    assert.deepEqual(
+      final.answer.citations.map((c: any) => [c.citation, c.verified]),
+      [[`shop@${commit}:src/discount.ts:2`, true]],
+    );
+    const id = final.conversationId as string;
+    assert.equal(events[0]!.data.conversationId, id);
+
+    // A slow answer holds the caller's only unit of fair share until its stream closes.
+    provider.replies.splice(0, provider.replies.length, { text: "Let me explain this slowly, word by word, until someone stops me.", wordDelayMs: 100 });
+    const controller = new AbortController();
+    const slow = await postForEvents(app, `/api/v1/orgs/${slug}/chat/conversations`, {
+      as: owner,
+      body: { prompt: "Explain slowly", conversationId: id },
+      signal: controller.signal,
+    });
+    const pieces: string[] = [];
+    // Read with next(): leaving a for-await loop would close the stream.
+    while (pieces.length < 2) {
+      const { value } = await slow.events.next();
+      if (value?.event === "text") pieces.push(value.data.text);
+    }
+    assert.equal((await call(app, "GET", `/api/v1/orgs/${slug}/search?q=applyDiscount`, { as: owner })).status, 429);
+    controller.abort();
+    let stored: any;
+    for (let i = 0; i < 100 && stored?.messages.length !== 4; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      stored = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).json;
+    }
+    const last = stored.messages.at(-1);
+    assert.equal(last.answer.stopped, "cancelled");
+    assert.match(last.content, /^Let me explain.*\n\n\(Stopped\.\)$/s);
+    assert.doesNotMatch(last.content, /stops me/);
+    assert.equal((await call(app, "GET", `/api/v1/orgs/${slug}/search?q=applyDiscount`, { as: owner })).status, 200);
+
+    // Regenerating answers the last question again, replacing the stopped answer.
+    provider.replies.splice(0, provider.replies.length, "Briefly: it multiplies by 0.9.");
+    const again = await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations/${id}/regenerate`, { as: owner });
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.json.answer.text, "Briefly: it multiplies by 0.9.");
+    const asked = provider.requests.at(-1)!.body as { messages: { role: string; content: unknown }[] };
+    assert.deepEqual(
+      asked.messages.filter((m) => m.role === "user").map((m) => m.content),
+      ["Where are discounts applied?", "Explain slowly"],
+    );
+    const after = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).json;
+    assert.deepEqual(
+      after.messages.map((m: any) => [m.role, m.content]),
+      [
+        ["user", "Where are discounts applied?"],
+        ["assistant", final.answer.text],
+        ["user", "Explain slowly"],
+        ["assistant", "Briefly: it multiplies by 0.9."],
+      ],
+    );
+    assert.equal((await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations/${id}/regenerate`, { as: member })).status, 404);
   });
 
   it("answers agents through ctx_advisor, whose conversations the web chat lists under MCP", async () => {

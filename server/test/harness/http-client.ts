@@ -35,8 +35,8 @@ export function cookieFrom(res: Response): string {
     .join("; ");
 }
 
-/** Calls the app; JSON bodies are encoded; the browser-like Origin is sent with cookies. */
-export async function call(app: TestApp, method: string, path: string, options: { as?: As; body?: unknown; headers?: Record<string, string> } = {}) {
+/** The headers of a request as `as`, with a JSON body or not: cookies travel with the browser-like Origin. */
+export function headersFor(options: { as?: As; body?: unknown; headers?: Record<string, string> }): Record<string, string> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined) headers["content-type"] = "application/json";
   const as = options.as;
@@ -47,9 +47,14 @@ export async function call(app: TestApp, method: string, path: string, options: 
     if (as.header === "bearer") headers.authorization = `Bearer ${as.apiKey}`;
     else headers["x-api-key"] = as.apiKey;
   }
+  return headers;
+}
+
+/** Calls the app; JSON bodies are encoded; the browser-like Origin is sent with cookies. */
+export async function call(app: TestApp, method: string, path: string, options: { as?: As; body?: unknown; headers?: Record<string, string> } = {}) {
   const res = await fetch(`${app.url}${path}`, {
     method,
-    headers,
+    headers: headersFor(options),
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
     redirect: "manual",
   });

@@ -32,6 +32,7 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/orgs/{orgSlug}/connections/{connectionId}/installation": { installationId: 1, state: "x.y" },
   "put /api/v1/orgs/{orgSlug}/connections/{connectionId}/selection": { repositories: "all", autoAdd: false },
   "post /api/v1/orgs/{orgSlug}/chat/conversations": { prompt: "Show me the secrets" },
+  "post /api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}/regenerate": undefined,
 };
 /** Valid query strings for routes that need one, so that only the tenant check can refuse them. */
 const QUERIES: Record<string, string> = {

@@ -225,6 +225,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}/regenerate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer the conversation's last question again, replacing its answer */
+        post: operations["postOrgsOrgSlugChatConversationsConversationIdRegenerate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{orgSlug}/connections": {
         parameters: {
             query?: never;
@@ -2650,7 +2667,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The answer */
+            /** @description The answer (JSON), or its server-sent events (Accept: text/event-stream) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2681,6 +2698,63 @@ export interface operations {
                             }[];
                         };
                         conversationId: string;
+                    };
+                    "text/event-stream": {
+                        conversationId: string;
+                        /** @constant */
+                        type: "conversation";
+                    } | {
+                        /** @description The next piece of the answer */
+                        text: string;
+                        /** @constant */
+                        type: "text";
+                    } | {
+                        call: {
+                            input: unknown;
+                            name: string;
+                            ok: boolean;
+                        };
+                        /** @constant */
+                        type: "tool";
+                    } | {
+                        index: number;
+                        toolCalls: string[];
+                        /** @constant */
+                        type: "step";
+                    } | {
+                        answer: {
+                            citations: {
+                                citation: string;
+                                commit: string;
+                                endLine: number;
+                                path: string;
+                                reason?: string;
+                                repo: string;
+                                startLine: number;
+                                text?: string;
+                                verified: boolean;
+                            }[];
+                            sources: string[];
+                            steps: number;
+                            /** @enum {string} */
+                            stopped?: "steps" | "tokens" | "time" | "cancelled" | "provider";
+                            text: string;
+                            toolCalls: {
+                                input: unknown;
+                                name: string;
+                                ok: boolean;
+                            }[];
+                        };
+                        conversationId: string;
+                        /** @constant */
+                        type: "answer";
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                        /** @constant */
+                        type: "error";
                     };
                 };
             };
@@ -3003,6 +3077,211 @@ export interface operations {
             };
             /** @description No such conversation of the caller's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOrgsOrgSlugChatConversationsConversationIdRegenerate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The conversation's id */
+                conversationId: string;
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new answer (JSON), or its server-sent events (Accept: text/event-stream) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        answer: {
+                            citations: {
+                                citation: string;
+                                commit: string;
+                                endLine: number;
+                                path: string;
+                                reason?: string;
+                                repo: string;
+                                startLine: number;
+                                text?: string;
+                                verified: boolean;
+                            }[];
+                            sources: string[];
+                            steps: number;
+                            /** @enum {string} */
+                            stopped?: "steps" | "tokens" | "time" | "cancelled" | "provider";
+                            text: string;
+                            toolCalls: {
+                                input: unknown;
+                                name: string;
+                                ok: boolean;
+                            }[];
+                        };
+                        conversationId: string;
+                    };
+                    "text/event-stream": {
+                        conversationId: string;
+                        /** @constant */
+                        type: "conversation";
+                    } | {
+                        /** @description The next piece of the answer */
+                        text: string;
+                        /** @constant */
+                        type: "text";
+                    } | {
+                        call: {
+                            input: unknown;
+                            name: string;
+                            ok: boolean;
+                        };
+                        /** @constant */
+                        type: "tool";
+                    } | {
+                        index: number;
+                        toolCalls: string[];
+                        /** @constant */
+                        type: "step";
+                    } | {
+                        answer: {
+                            citations: {
+                                citation: string;
+                                commit: string;
+                                endLine: number;
+                                path: string;
+                                reason?: string;
+                                repo: string;
+                                startLine: number;
+                                text?: string;
+                                verified: boolean;
+                            }[];
+                            sources: string[];
+                            steps: number;
+                            /** @enum {string} */
+                            stopped?: "steps" | "tokens" | "time" | "cancelled" | "provider";
+                            text: string;
+                            toolCalls: {
+                                input: unknown;
+                                name: string;
+                                ok: boolean;
+                            }[];
+                        };
+                        conversationId: string;
+                        /** @constant */
+                        type: "answer";
+                    } | {
+                        error: {
+                            code: string;
+                            message: string;
+                        };
+                        /** @constant */
+                        type: "error";
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such conversation of the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The conversation has no question */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

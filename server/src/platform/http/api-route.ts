@@ -39,8 +39,11 @@ export interface ApiRouteSpec<P extends AnyObject = AnyObject, Q extends AnyObje
   params?: P;
   query?: Q;
   body?: B;
-  /** Documented responses by status; `schema` describes the JSON body. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Documented responses by status; `schema` describes the JSON body, `events` the data of
+   * each server-sent event when the route also answers `Accept: text/event-stream`.
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; events?: z.ZodType }>;
   handler: (c: Context<AppEnv>, input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> }) => Response | Promise<Response>;
 }
 
@@ -61,6 +64,30 @@ function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: str
   }
   const fields = toFieldProblems(parsed.error).map((f) => ({ ...f, path: f.path ? `${where}.${f.path}` : where }));
   throw invalidInput(`Invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join("; ")}`, { fields });
+}
+
+/** The response with a body that calls `release` once, when it has been read to the end or cancelled. */
+function releasedAtEnd(res: Response, release: () => void): Response {
+  const reader = res.body!.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        release();
+        controller.error(err);
+      }
+    },
+    async cancel(reason) {
+      release();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /** Collects route specs and mounts them on a Hono app. */
@@ -85,7 +112,18 @@ export class ApiRouter {
     if (spec.access !== "public" && spec.sessionOnly) chain.push(this.guards.requireSession);
     const share = this.share;
     if (spec.fairShare && spec.access === "org" && share) {
-      chain.push(createMiddleware<AppEnv>((c, next) => share.run({ orgId: c.get("org")!.orgId, caller: callerKey(c.get("caller")!) }, next)));
+      chain.push(
+        createMiddleware<AppEnv>(async (c, next) => {
+          const release = await share.hold({ orgId: c.get("org")!.orgId, caller: callerKey(c.get("caller")!) });
+          try {
+            await next();
+          } finally {
+            // A streamed answer keeps its slot until the stream ends or its client leaves.
+            if (c.res.body && c.res.headers.get("content-type")?.startsWith("text/event-stream")) c.res = releasedAtEnd(c.res, release);
+            else release();
+          }
+        }),
+      );
     }
     const handler = async (c: Context<AppEnv>) => {
       const params = spec.params ? parseOrThrow(spec.params, c.req.param(), "path") : {};

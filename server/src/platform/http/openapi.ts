@@ -55,7 +55,14 @@ export function buildOpenApiDocument(specs: ApiRouteSpec[], baseUrl: string): Re
     for (const [status, response] of Object.entries(spec.responses)) {
       responses[status] = {
         description: response.description,
-        ...(response.schema ? { content: { "application/json": { schema: jsonSchema(response.schema) } } } : {}),
+        ...(response.schema || response.events
+          ? {
+              content: {
+                ...(response.schema ? { "application/json": { schema: jsonSchema(response.schema) } } : {}),
+                ...(response.events ? { "text/event-stream": { schema: jsonSchema(response.events) } } : {}),
+              },
+            }
+          : {}),
       };
     }
     const implied = spec.access === "public" ? [400, 429, 503] : spec.access === "user" ? [400, 401, 429, 503] : [400, 401, 403, 404, 429, 503];
