@@ -34,15 +34,24 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
         outputSchema: tool.outputSchema,
         annotations: { readOnlyHint: true, openWorldHint: false },
       },
-      async (args: unknown) => {
+      async (args: unknown, extra) => {
         const started = performance.now();
+        const token = extra._meta?.progressToken;
+        const callCtx: ToolContext = {
+          ...ctx,
+          signal: extra.signal,
+          progress:
+            token === undefined
+              ? undefined
+              : (progress, message) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress, message } }),
+        };
         const nul = nulFieldOf(args);
         if (nul !== undefined) {
           observe({ tool: tool.name, ok: false, ms: 0 });
           return { isError: true, content: [{ type: "text" as const, text: `Invalid arguments: ${nul || "input"} must not contain NUL characters.` }] };
         }
         try {
-          const result = await tool.run(ctx, args ?? {});
+          const result = await tool.run(callCtx, args ?? {});
           observe({ tool: tool.name, ok: true, ms: performance.now() - started, unanswered: result.unanswered });
           return { content: [{ type: "text" as const, text: result.text }], structuredContent: result.structured };
         } catch (err) {

@@ -1,6 +1,6 @@
 /**
  * The MCP endpoint, POST {AUTH_BASE_URL}/mcp?orgSlug=<slug>: Streamable HTTP (stateless; JSON
- * responses) with the official SDK's web-standard transport. Checks, in order: Origin
+ * responses, or a stream for ctx_advisor's progress) with the official SDK's web-standard transport. Checks, in order: Origin
  * (DNS-rebinding defence), orgSlug, credentials (401 with WWW-Authenticate pointing at the
  * protected-resource metadata), membership (404). GET and DELETE answer 405: no server-sent
  * streams and no sessions.
@@ -14,7 +14,8 @@ import type { FairShare } from "../platform/fair-share.js";
 import { callerKey, type AppEnv, type Caller } from "../platform/http/app-env.js";
 import type { Advise } from "./tools/context.js";
 import { buildMcpServer } from "./mcp-server.js";
-import { handleMcpRequest, methodNotAllowed } from "./transport.js";
+import { isEventStream, whenBodyEnds } from "../platform/http/event-stream.js";
+import { callsForProgress, handleMcpRequest, methodNotAllowed } from "./transport.js";
 import { recordUsage, type ToolCall, type UsageClient } from "./usage.service.js";
 
 /** Path of the RFC 9728 protected-resource metadata for /mcp. */
@@ -122,14 +123,32 @@ export function mcpRoutes(deps: McpDependencies) {
       return rpcError(c, 400, -32600, "JSON-RPC batches are not supported: send one message per request.");
     }
     const request = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body });
-    const response = await deps.share.run({ orgId: org.orgId, caller: callerKey(caller) }, () => handleMcpRequest(request, server));
-    for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
     const client: UsageClient = caller.apiKey
       ? { kind: "api_key", keyId: caller.apiKey.id }
       : caller.oauth
         ? { kind: "oauth", name: caller.oauth.clientName ?? null }
         : { kind: "session" };
-    if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls, client).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
+    const finish = async () => {
+      for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
+      if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls, client).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
+    };
+    // A call streaming its progress keeps its slot until the stream ends.
+    const release = await deps.share.hold({ orgId: org.orgId, caller: callerKey(caller) });
+    let response: Response;
+    try {
+      response = await handleMcpRequest(request, server, { stream: callsForProgress(body) });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    if (isEventStream(response)) {
+      return whenBodyEnds(response, () => {
+        release();
+        void finish();
+      });
+    }
+    release();
+    await finish();
     return response;
   }
 }

@@ -1,23 +1,47 @@
 /**
  * The MCP transport as ctxpipe serves it: the SDK's web-standard Streamable HTTP transport in
- * stateless mode with JSON responses (no sessions, no server-sent streams), one server per
- * request. Shared by the /mcp route and the conformance fixture, so both exercise the same
- * code path.
+ * stateless mode (no sessions), one server per request. Answers are JSON, except for a call
+ * that reports progress (ctx_advisor with a progress token), which answers with a server-sent
+ * stream of its notifications and result. Shared by the /mcp route and the conformance
+ * fixture, so both exercise the same code path.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { isEventStream, whenBodyEnds } from "../platform/http/event-stream.js";
+
+/** Tools that report progress while they work, and so may answer with a stream. */
+const PROGRESS_TOOLS = new Set(["ctx_advisor"]);
+
+/** True when the JSON-RPC message calls a progress-reporting tool with a progress token. */
+export function callsForProgress(body: string): boolean {
+  let message: { method?: unknown; params?: { name?: unknown; _meta?: { progressToken?: unknown } } } | undefined;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    return false;
+  }
+  return (
+    message?.method === "tools/call" &&
+    typeof message.params?.name === "string" &&
+    PROGRESS_TOOLS.has(message.params.name) &&
+    message.params._meta?.progressToken !== undefined
+  );
+}
 
 /**
- * Handles one POST: connects a fresh server to a fresh transport, answers, and closes both.
- * Notification-only requests are answered 202 by the transport.
+ * Handles one POST: connects a fresh server to a fresh transport, answers, and closes both
+ * (a streamed answer closes them when its stream ends). Notification-only requests are
+ * answered 202 by the transport.
  */
-export async function handleMcpRequest(request: Request, server: McpServer): Promise<Response> {
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+export async function handleMcpRequest(request: Request, server: McpServer, options: { stream?: boolean } = {}): Promise<Response> {
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !options.stream });
   await server.connect(transport);
+  let response: Response | undefined;
   try {
-    return await transport.handleRequest(request);
+    response = await transport.handleRequest(request);
+    return isEventStream(response) ? whenBodyEnds(response, () => void server.close().catch(() => {})) : response;
   } finally {
-    await server.close().catch(() => {});
+    if (!response || !isEventStream(response)) await server.close().catch(() => {});
   }
 }
 

@@ -209,8 +209,22 @@ describe("chat conversations", () => {
         { toolCalls: [{ name: "search_code", arguments: { query: "applyDiscount" } }] },
         `See shop@${commit}:src/discount.ts:2 and shop@${commit}:src/gone.ts:1.`,
       );
-      const result = await client.callTool({ name: "ctx_advisor", arguments: { prompt: "How is the discount computed?", currentProjectName: "shop" } });
+      // With a progress token (the SDK sends one with onprogress), the call answers with a
+      // stream: a notification when the work starts and one per step, then the answer.
+      const progress: { progress: number; message?: string }[] = [];
+      const result = await client.callTool(
+        { name: "ctx_advisor", arguments: { prompt: "How is the discount computed?", currentProjectName: "shop" } },
+        undefined,
+        {
+          onprogress: (p) => void progress.push({ progress: p.progress, message: p.message }),
+        },
+      );
       assert.equal(result.isError, undefined, JSON.stringify(result));
+      assert.deepEqual(progress, [
+        { progress: 0, message: "Searching the organisation's code" },
+        { progress: 1, message: "Step 1: search_code" },
+        { progress: 2, message: "Step 2: writing the answer" },
+      ]);
       const text = (result.content as { text: string }[])[0]!.text;
       assert.match(text, new RegExp(`- shop@${commit}:src/discount\\.ts:2 verified`));
       assert.match(text, new RegExp(`- shop@${commit}:src/gone\\.ts:1 UNVERIFIED: no indexed file shop:src/gone\\.ts`));
@@ -224,6 +238,22 @@ describe("chat conversations", () => {
         listed.json.conversations.map((c: any) => c.id),
         [conversationId],
       );
+      // Only that call streams: other tools answer JSON even with a progress token.
+      const raw = (name: string, args: unknown) =>
+        fetch(`${app.url}/mcp?orgSlug=${slug}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: args, _meta: { progressToken: "p1" } } }),
+        });
+      provider.replies.splice(0, provider.replies.length, "Nothing to add.");
+      const streamed = await raw("ctx_advisor", { prompt: "Anything else?" });
+      assert.match(streamed.headers.get("content-type") ?? "", /^text\/event-stream/);
+      const body = await streamed.text();
+      assert.match(body, /"method":"notifications\/progress","params":\{"progressToken":"p1","progress":0/);
+      assert.match(body, /data: {"result":.*"id":7}\n/);
+      const plain = await raw("search_code", { query: "applyDiscount" });
+      assert.match(plain.headers.get("content-type") ?? "", /^application\/json/);
+      assert.equal((await plain.json()).id, 7);
     } finally {
       await client.close();
     }

@@ -9,7 +9,12 @@ import { listRepositories } from "../../repositories/index.js";
 /** Runs the chat's agent loop for a caller (a conversation of source "mcp"). */
 export type Advise = (
   scope: { orgId: string; userId: string },
-  input: { prompt: string; conversationId?: string },
+  input: {
+    prompt: string;
+    conversationId?: string;
+    signal?: AbortSignal;
+    onEvent?: (event: { type: string; index?: number; toolCalls?: string[] }) => void;
+  },
 ) => Promise<{
   conversationId: string;
   answer: { text: string; citations: { citation: string; verified: boolean; reason?: string }[]; sources: string[]; stopped?: string };
@@ -23,6 +28,10 @@ export interface ToolContext {
   searchBudgetMs: number;
   /** The agent loop, when the process serves ctx_advisor. */
   advise?: Advise;
+  /** Reports progress to the client (set when the call carries a progress token). */
+  progress?: (progress: number, message: string) => Promise<void>;
+  /** Aborts when the client cancels the call or goes away. */
+  signal?: AbortSignal;
 }
 
 /** A one-line note about repositories not (yet) searchable or being re-indexed, or "". */

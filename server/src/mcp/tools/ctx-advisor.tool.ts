@@ -2,7 +2,8 @@
  * ctx_advisor: a question answered by the chat's agent loop over the other tools (a model
  * when one is configured, else the ranked evidence), with its citations checked against the
  * index, the sources the tools returned, and a conversation id to continue (the conversation
- * appears in the web chat's list under MCP).
+ * appears in the web chat's list under MCP). With a progress token, the client hears of each
+ * step as it finishes (notifications/progress) before the answer.
  */
 import { z } from "zod";
 import { AppError } from "../../platform/errors.js";
@@ -29,7 +30,26 @@ export const ctxAdvisorTool: ToolDefinition<z.infer<typeof input>> = {
   async run(ctx: ToolContext, args) {
     if (!ctx.advise || !ctx.scope.userId) throw new AppError("unavailable", 503, "ctx_advisor is not available on this server.", { expose: true });
     const prompt = args.currentProjectName ? `(I am working in the repository ${args.currentProjectName}.)\n${args.prompt}` : args.prompt;
-    const { conversationId, answer } = await ctx.advise({ orgId: ctx.scope.orgId, userId: ctx.scope.userId }, { prompt, conversationId: args.conversationId });
+    // Progress: one notification when the work starts and one per finished step of the loop.
+    const report = ctx.progress;
+    let sent = Promise.resolve();
+    const notify = (progress: number, message: string) => {
+      if (report) sent = sent.then(() => report(progress, message)).catch(() => {});
+    };
+    notify(0, "Searching the organisation's code");
+    const { conversationId, answer } = await ctx.advise(
+      { orgId: ctx.scope.orgId, userId: ctx.scope.userId },
+      {
+        prompt,
+        conversationId: args.conversationId,
+        signal: ctx.signal,
+        onEvent: (event) => {
+          if (event.type === "step" && event.index !== undefined)
+            notify(event.index, event.toolCalls?.length ? `Step ${event.index}: ${event.toolCalls.join(", ")}` : `Step ${event.index}: writing the answer`);
+        },
+      },
+    );
+    await sent;
     const lines = [answer.text];
     if (answer.citations.length > 0) {
       lines.push("", "Citations checked against the index:");

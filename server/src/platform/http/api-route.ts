@@ -11,6 +11,7 @@ import { nulFieldOf } from "../input-text.js";
 import { createMiddleware } from "hono/factory";
 import type { FairShare } from "../fair-share.js";
 import { callerKey, type AppEnv } from "./app-env.js";
+import { isEventStream, whenBodyEnds } from "./event-stream.js";
 import type { OrgRole } from "../org-roles.js";
 import { readJsonBody, toFieldProblems } from "./json-body.js";
 
@@ -66,30 +67,6 @@ function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: str
   throw invalidInput(`Invalid ${where}: ${fields.map((f) => `${f.path}: ${f.message}`).join("; ")}`, { fields });
 }
 
-/** The response with a body that calls `release` once, when it has been read to the end or cancelled. */
-function releasedAtEnd(res: Response, release: () => void): Response {
-  const reader = res.body!.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (err) {
-        release();
-        controller.error(err);
-      }
-    },
-    async cancel(reason) {
-      release();
-      await reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-}
-
 /** Collects route specs and mounts them on a Hono app. */
 export class ApiRouter {
   readonly hono = new Hono<AppEnv>();
@@ -119,7 +96,7 @@ export class ApiRouter {
             await next();
           } finally {
             // A streamed answer keeps its slot until the stream ends or its client leaves.
-            if (c.res.body && c.res.headers.get("content-type")?.startsWith("text/event-stream")) c.res = releasedAtEnd(c.res, release);
+            if (isEventStream(c.res)) c.res = whenBodyEnds(c.res, release);
             else release();
           }
         }),

@@ -1,7 +1,8 @@
 /**
  * Server-sent events for a long answer: a `text/event-stream` response whose events are
  * written by `work` as it goes. The work is told to stop (its signal aborts) when the client
- * leaves; a comment line every 15 s keeps idle proxies from closing the stream.
+ * leaves; a comment line every 15 s keeps idle proxies from closing the stream. Work that
+ * outlives its handler (a fair-share slot, an MCP server) is released when the body ends.
  */
 
 /** Writes one event; after the client has gone, writing does nothing. */
@@ -57,4 +58,38 @@ export function eventStream(
   return new Response(body, {
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
   });
+}
+
+/** True when a response streams server-sent events. */
+export function isEventStream(res: Response): boolean {
+  return res.body !== null && (res.headers.get("content-type") ?? "").startsWith("text/event-stream");
+}
+
+/** The response with a body that calls `done` once, when it has been read to the end, failed or been cancelled. */
+export function whenBodyEnds(res: Response, done: () => void): Response {
+  const reader = res.body!.getReader();
+  let called = false;
+  const end = () => {
+    if (!called) done();
+    called = true;
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: finished, value } = await reader.read();
+        if (finished) {
+          end();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        end();
+        controller.error(err);
+      }
+    },
+    async cancel(reason) {
+      end();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
