@@ -25,6 +25,7 @@ import { CreateOrgPage } from "./orgs/create-org-page";
 import { RepositoriesPage } from "./repositories/repositories-page";
 import { SearchPage } from "./search/search-page";
 import { validateGraphSearch } from "./graph/graph-search";
+import { validateChatSearch } from "./chat/chat-search";
 import { ActivityPage } from "./activity/activity-page";
 import { ApiKeysPage } from "./settings/api-keys-page";
 import { AppsPage } from "./settings/apps-page";
@@ -141,6 +142,12 @@ const routeTree = rootRoute.addChildren([
       path: "/graph",
       validateSearch: validateGraphSearch,
       component: lazyRouteComponent(() => import("./graph/graph-page"), "GraphPage"),
+    }),
+    createRoute({
+      getParentRoute: () => orgRoute,
+      path: "/chat",
+      validateSearch: validateChatSearch,
+      component: lazyRouteComponent(() => import("./chat/chat-page"), "ChatPage"),
     }),
     inOrg("/connect", ConnectPage),
     inOrg("/activity", ActivityPage),

@@ -16,6 +16,7 @@ const NAV = [
   { to: "/$orgSlug/repositories", label: "Repositories" },
   { to: "/$orgSlug/search", label: "Search" },
   { to: "/$orgSlug/graph", label: "Graph" },
+  { to: "/$orgSlug/chat", label: "Chat" },
   { to: "/$orgSlug/connect", label: "Connect an agent" },
   { to: "/$orgSlug/activity", label: "Agent activity" },
   { to: "/$orgSlug/settings", label: "Settings" },
