@@ -253,7 +253,7 @@ describe("chat conversations", () => {
       assert.match(body, /data: {"result":.*"id":7}\n/);
       const plain = await raw("search_code", { query: "applyDiscount" });
       assert.match(plain.headers.get("content-type") ?? "", /^application\/json/);
-      assert.equal((await plain.json()).id, 7);
+      assert.equal(((await plain.json()) as { id: number }).id, 7);
     } finally {
       await client.close();
     }
