@@ -24,6 +24,8 @@ export interface AgentTool {
 /** The loop's limits (configuration: CTXPIPE_CHAT_*). */
 export interface AgentLimits {
   maxSteps: number;
+  /** Input tokens of all the model calls of one answer, as the provider counts them. */
+  maxInputTokens: number;
   maxOutputTokens: number;
   timeoutMs: number;
 }
@@ -73,6 +75,23 @@ export function providerProblem(err: unknown): string {
     if (status > 0) return `The model provider refused the request (HTTP ${status}).`;
   }
   return "The model provider could not be reached.";
+}
+
+/** The input tokens the provider counted over `steps`. */
+function inputTokensOf(steps: readonly { usage: { inputTokens?: number } }[]): number {
+  return steps.reduce((sum, step) => sum + (step.usage.inputTokens ?? 0), 0);
+}
+
+/** The most recent of `history` whose text fits about `tokens` tokens (4 characters each), oldest first. */
+export function recentHistory<T extends { content: string }>(history: T[], tokens: number): T[] {
+  let chars = tokens * 4;
+  const kept: T[] = [];
+  for (let i = history.length - 1; i >= 0; i--) {
+    chars -= history[i]!.content.length;
+    if (chars < 0) break;
+    kept.unshift(history[i]!);
+  }
+  return kept;
 }
 
 /** Runs the loop for `prompt` (after earlier `history`, oldest first). */
@@ -129,6 +148,7 @@ export async function runAgent(input: {
   let text = "";
   let stepText = "";
   let stepStart = 0;
+  let inputTokens = 0;
   let failure: unknown;
   let lastFinish: string | undefined;
   let stopped: AgentAnswer["stopped"];
@@ -136,9 +156,9 @@ export async function runAgent(input: {
     const result = streamText({
       model: input.model,
       system: SYSTEM,
-      messages: [...(input.history ?? []), { role: "user" as const, content: input.prompt }],
+      messages: [...recentHistory(input.history ?? [], input.limits.maxInputTokens / 4), { role: "user" as const, content: input.prompt }],
       tools,
-      stopWhen: stepCountIs(input.limits.maxSteps),
+      stopWhen: [stepCountIs(input.limits.maxSteps), ({ steps }) => inputTokensOf(steps) >= input.limits.maxInputTokens],
       maxOutputTokens: input.limits.maxOutputTokens,
       maxRetries: 1,
       abortSignal: signal,
@@ -156,6 +176,7 @@ export async function runAgent(input: {
         steps++;
         stepText = "";
         lastFinish = part.finishReason;
+        inputTokens += part.usage.inputTokens ?? 0;
         emit({ type: "step", index: steps, toolCalls: toolCalls.slice(stepStart).map((c) => c.name) });
         stepStart = toolCalls.length;
       } else if (part.type === "error") {
@@ -174,6 +195,9 @@ export async function runAgent(input: {
   } else if (failure !== undefined) {
     stopped = "provider";
     text = providerProblem(failure);
+  } else if (lastFinish === "tool-calls" && inputTokens >= input.limits.maxInputTokens) {
+    stopped = "tokens";
+    text = `${text ? `${text}\n\n` : ""}I stopped at the limit of ${input.limits.maxInputTokens} input tokens before finishing; the sources below are what I found so far.`;
   } else if (lastFinish === "tool-calls" && steps >= input.limits.maxSteps) {
     stopped = "steps";
     text = `${text ? `${text}\n\n` : ""}I stopped after ${input.limits.maxSteps} steps (the limit) before finishing; the sources below are what I found so far.`;

@@ -31,7 +31,7 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
     let orgId: string;
     let commit: string;
     let tools: AgentTool[];
-    const limits = { maxSteps: 4, maxOutputTokens: 500, timeoutMs: 30_000 };
+    const limits = { maxSteps: 4, maxInputTokens: 100_000, maxOutputTokens: 500, timeoutMs: 30_000 };
     const model = () =>
       createModels({
         config: { provider: provider_, url: provider.url, apiKey: KEY, names: { fast: "m", medium: "m", high: "m" } },
@@ -139,6 +139,26 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
       assert.match(answer.text, /I stopped after 2 steps \(the limit\)/);
       assert.equal(answer.toolCalls.length, 2);
       assert.ok(answer.sources.length > 0);
+    });
+
+    it("stops at the input-token limit, and sends only the history that fits", async () => {
+      // The fake provider counts 10 input tokens per call: the second call reaches 20 ≥ 15.
+      provider.replies.splice(0, provider.replies.length, { toolCalls: [{ name: "find_symbol", arguments: { name: "applyDiscount" } }] });
+      const answer = await ask("Loop forever", { limits: { ...limits, maxInputTokens: 15 } });
+      assert.equal(answer.stopped, "tokens");
+      assert.match(answer.text, /I stopped at the limit of 15 input tokens before finishing/);
+      assert.equal(answer.toolCalls.length, 2);
+
+      provider.replies.splice(0, provider.replies.length, "fine");
+      const history = [
+        { role: "user" as const, content: "a".repeat(60) },
+        { role: "assistant" as const, content: "b".repeat(30) },
+        { role: "user" as const, content: "c".repeat(30) },
+      ];
+      // 100 input tokens leave 25 for the history: about 100 characters, the last two messages.
+      await ask("And then?", { history, limits: { ...limits, maxInputTokens: 100 } });
+      const sent = JSON.stringify((provider.requests.at(-1)!.body as { messages: unknown }).messages);
+      assert.ok(!sent.includes("a".repeat(60)) && sent.includes("b".repeat(30)) && sent.includes("c".repeat(30)), sent);
     });
 
     it("stops a stream cancelled mid-answer, keeping what was written", async () => {

@@ -130,8 +130,9 @@ export const envSchema = z.object({
   MODEL_FAST_NAME: optionalString,
   MODEL_MEDIUM_NAME: optionalString,
   MODEL_HIGH_NAME: optionalString,
-  /** The agent loop's limits (chat, ctx_advisor): steps (model calls), output tokens per call, wall time. */
+  /** The agent loop's limits (chat, ctx_advisor): steps (model calls), input tokens in all, output tokens per call, wall time. */
   CTXPIPE_CHAT_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
+  CTXPIPE_CHAT_MAX_INPUT_TOKENS: z.coerce.number().int().min(1_000).max(2_000_000).default(120_000),
   CTXPIPE_CHAT_MAX_OUTPUT_TOKENS: z.coerce.number().int().min(100).max(64_000).default(2_000),
   CTXPIPE_CHAT_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(1_800).default(120),
   /** Most repositories one organisation may add. */

@@ -136,7 +136,7 @@ describe("parseConfig", () => {
 
   it("reads the model provider: off without a model name, tiers filled in, problems named", () => {
     assert.equal(parseConfig({}, "/srv").model, undefined);
-    assert.deepEqual(parseConfig({}, "/srv").chat, { maxSteps: 8, maxOutputTokens: 2000, timeoutMs: 120_000 });
+    assert.deepEqual(parseConfig({}, "/srv").chat, { maxSteps: 8, maxInputTokens: 120_000, maxOutputTokens: 2000, timeoutMs: 120_000 });
     assert.equal(problemsOf({ CTXPIPE_CHAT_MAX_STEPS: "0" })[0]?.startsWith("CTXPIPE_CHAT_MAX_STEPS:"), true);
     const model = parseConfig({ MODEL_PROVIDER_URL: "http://localhost:11434/v1/", MODEL_MEDIUM_NAME: "qwen3" }, "/srv").model;
     assert.deepEqual(model, {

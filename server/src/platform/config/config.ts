@@ -41,7 +41,7 @@ export interface Config {
   /** The model provider of the optional LLM features (chat, ctx_advisor); undefined when none is configured. */
   model: ModelConfig | undefined;
   /** The agent loop's limits. */
-  chat: { maxSteps: number; maxOutputTokens: number; timeoutMs: number };
+  chat: { maxSteps: number; maxInputTokens: number; maxOutputTokens: number; timeoutMs: number };
   /** GitHub App connections: the default API URL, and how often each is reconciled. */
   github: { apiUrl: string; reconcileSeconds: number };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
@@ -244,6 +244,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     model,
     chat: {
       maxSteps: valid.CTXPIPE_CHAT_MAX_STEPS,
+      maxInputTokens: valid.CTXPIPE_CHAT_MAX_INPUT_TOKENS,
       maxOutputTokens: valid.CTXPIPE_CHAT_MAX_OUTPUT_TOKENS,
       timeoutMs: valid.CTXPIPE_CHAT_TIMEOUT_SECONDS * 1000,
     },
