@@ -308,6 +308,7 @@ create table public.chat_conversations (
   source text not null,
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
+  answering_until timestamp with time zone,
   constraint chat_conversations_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
   constraint chat_conversations_pkey PRIMARY KEY (id),
   constraint chat_conversations_source_check CHECK ((source = ANY (ARRAY['web'::text, 'mcp'::text]))),

@@ -82,8 +82,11 @@ function inputTokensOf(steps: readonly { usage: { inputTokens?: number } }[]): n
   return steps.reduce((sum, step) => sum + (step.usage.inputTokens ?? 0), 0);
 }
 
-/** The most recent of `history` whose text fits about `tokens` tokens (4 characters each), oldest first. */
-export function recentHistory<T extends { content: string }>(history: T[], tokens: number): T[] {
+/**
+ * The most recent of `history` whose text fits about `tokens` tokens (4 characters each),
+ * oldest first, starting with a question (providers expect the user to speak first).
+ */
+export function recentHistory<T extends { role: string; content: string }>(history: T[], tokens: number): T[] {
   let chars = tokens * 4;
   const kept: T[] = [];
   for (let i = history.length - 1; i >= 0; i--) {
@@ -91,6 +94,7 @@ export function recentHistory<T extends { content: string }>(history: T[], token
     if (chars < 0) break;
     kept.unshift(history[i]!);
   }
+  while (kept[0] && kept[0].role !== "user") kept.shift();
   return kept;
 }
 
@@ -194,7 +198,7 @@ export async function runAgent(input: {
     text = `${text ? `${text}\n\n` : ""}I stopped at the time limit (${Math.round(input.limits.timeoutMs / 1000)} s); the sources below are what I found so far.`;
   } else if (failure !== undefined) {
     stopped = "provider";
-    text = providerProblem(failure);
+    text = `${text ? `${text}\n\n` : ""}${providerProblem(failure)}`;
   } else if (lastFinish === "tool-calls" && inputTokens >= input.limits.maxInputTokens) {
     stopped = "tokens";
     text = `${text ? `${text}\n\n` : ""}I stopped at the limit of ${input.limits.maxInputTokens} input tokens before finishing; the sources below are what I found so far.`;

@@ -95,10 +95,11 @@ export function registerChatRoutes(router: ApiRouter, deps: ChatDependencies): v
       responses: {
         200: { description: "The answer (JSON), or its server-sent events (Accept: text/event-stream)", schema: answered, events: answerEvents },
         404: { description: "No such conversation of the caller's" },
+        409: { description: "An answer is being written in the conversation" },
       },
       handler: async (c, { body }) => {
         const actor = orgActorOf(c);
-        return answerOf(c, deps, actor, await startQuestion(deps.db, actor, { ...body, source: "web" }));
+        return answerOf(c, deps, actor, await startQuestion(deps, actor, { ...body, source: "web" }));
       },
     })
     .add({
@@ -112,11 +113,11 @@ export function registerChatRoutes(router: ApiRouter, deps: ChatDependencies): v
       responses: {
         200: { description: "The new answer (JSON), or its server-sent events (Accept: text/event-stream)", schema: answered, events: answerEvents },
         404: { description: "No such conversation of the caller's" },
-        409: { description: "The conversation has no question" },
+        409: { description: "The conversation has no question, or an answer is being written in it" },
       },
       handler: async (c, { params }) => {
         const actor = orgActorOf(c);
-        return answerOf(c, deps, actor, await retryLastQuestion(deps.db, actor, params.conversationId));
+        return answerOf(c, deps, actor, await retryLastQuestion(deps, actor, params.conversationId));
       },
     })
     .add({

@@ -107,6 +107,8 @@ export interface Question {
   prompt: string;
   /** The conversation's messages before the question, oldest first. */
   history: { role: "user" | "assistant"; content: string }[];
+  /** When regenerating: the question's time; the answers after it are replaced when the new one is stored. */
+  replacesAfter?: Date;
 }
 
 /**
@@ -114,23 +116,21 @@ export interface Question {
  * caller's (404 otherwise). The question is kept even if its answer never comes.
  */
 export async function startQuestion(
-  db: Database,
+  deps: Pick<ChatDependencies, "db" | "limits">,
   actor: { orgId: string; userId: string },
   input: { prompt: string; conversationId?: string; source: "web" | "mcp" },
 ): Promise<Question> {
-  return withTenant(db, actor, async (tx) => {
+  return withTenant(deps.db, actor, async (tx) => {
     let conversationId: string;
     if (!input.conversationId) {
       const title = input.prompt.replace(/\s+/g, " ").trim().slice(0, 80) || "Question";
-      const { rows } = await tx.query<{ id: string }>("insert into chat_conversations (org_id, user_id, title, source) values ($1, $2, $3, $4) returning id", [
-        actor.orgId,
-        actor.userId,
-        title,
-        input.source,
-      ]);
+      const { rows } = await tx.query<{ id: string }>(
+        "insert into chat_conversations (org_id, user_id, title, source, answering_until) values ($1, $2, $3, $4, now() + $5 * interval '1 millisecond') returning id",
+        [actor.orgId, actor.userId, title, input.source, claimMs(deps.limits)],
+      );
       conversationId = rows[0]!.id;
     } else {
-      conversationId = await ownConversation(tx, actor, input.conversationId);
+      conversationId = await claimConversation(tx, actor, input.conversationId, deps.limits);
     }
     const history = await historyOf(tx, conversationId);
     await tx.query(
@@ -142,20 +142,27 @@ export async function startQuestion(
 }
 
 /**
- * Takes back a conversation's last answer so its question can be answered again (404 when the
- * conversation is not the caller's, 409 when it has no question).
+ * Readies a conversation's last question to be answered again; its earlier answer stays until
+ * the new one is stored (404 when the conversation is not the caller's, 409 when it has no
+ * question or an answer is being written).
  */
-export async function retryLastQuestion(db: Database, actor: { orgId: string; userId: string }, id: string): Promise<Question> {
-  return withTenant(db, actor, async (tx) => {
-    const conversationId = await ownConversation(tx, actor, id);
+export async function retryLastQuestion(
+  deps: Pick<ChatDependencies, "db" | "limits">,
+  actor: { orgId: string; userId: string },
+  id: string,
+): Promise<Question> {
+  return withTenant(deps.db, actor, async (tx) => {
+    const conversationId = await claimConversation(tx, actor, id, deps.limits);
     const { rows } = await tx.query<{ content: string; created_at: Date }>(
       "select content, created_at from chat_messages where conversation_id = $1 and role = 'user' order by created_at desc limit 1",
       [conversationId],
     );
-    if (!rows[0]) throw conflict("The conversation has no question to answer again.");
-    await tx.query("delete from chat_messages where conversation_id = $1 and role = 'assistant' and created_at > $2", [conversationId, rows[0].created_at]);
+    if (!rows[0]) {
+      await tx.query("update chat_conversations set answering_until = null where id = $1", [conversationId]);
+      throw conflict("The conversation has no question to answer again.");
+    }
     const history = await historyOf(tx, conversationId, rows[0].created_at);
-    return { conversationId, prompt: rows[0].content, history };
+    return { conversationId, prompt: rows[0].content, history, replacesAfter: rows[0].created_at };
   });
 }
 
@@ -170,9 +177,47 @@ export async function answerQuestion(
   options.onEvent?.({ type: "conversation", conversationId: question.conversationId });
   const tools = deps.tools({ orgId: actor.orgId });
   const model = deps.models.languageModel("medium");
-  const answer = model
-    ? await runAgent({
-        db,
+  let answer: AgentAnswer;
+  try {
+    answer = await answerWith(deps, actor, question, options, tools, model);
+  } catch (err) {
+    // The claim is released so that the question can be asked again at once.
+    await withTenant(db, actor, (tx) => tx.query("update chat_conversations set answering_until = null where id = $1", [question.conversationId])).catch(
+      () => {},
+    );
+    throw err;
+  }
+  await withTenant(db, actor, async (tx) => {
+    const { text, ...rest } = answer;
+    // A conversation deleted while its answer was written takes the answer with it.
+    const { rowCount } = await tx.query("update chat_conversations set updated_at = now(), answering_until = null where id = $1", [question.conversationId]);
+    if (!rowCount) return;
+    if (question.replacesAfter) {
+      await tx.query("delete from chat_messages where conversation_id = $1 and role = 'assistant' and created_at > $2", [
+        question.conversationId,
+        question.replacesAfter,
+      ]);
+    }
+    await tx.query(
+      "insert into chat_messages (org_id, conversation_id, role, content, answer, created_at) values ($1, $2, 'assistant', $3, $4, clock_timestamp())",
+      [actor.orgId, question.conversationId, text.slice(0, 100_000), JSON.stringify(rest)],
+    );
+  });
+  return answer;
+}
+
+/** The loop's answer, or the evidence without a model. */
+function answerWith(
+  deps: ChatDependencies,
+  actor: { orgId: string; userId: string },
+  question: Question,
+  options: { signal?: AbortSignal; onEvent?: (event: ChatEvent) => void },
+  tools: AgentTool[],
+  model: ReturnType<Models["languageModel"]>,
+): Promise<AgentAnswer> {
+  return model
+    ? runAgent({
+        db: deps.db,
         scope: actor,
         model,
         tools,
@@ -182,16 +227,7 @@ export async function answerQuestion(
         signal: options.signal,
         onEvent: options.onEvent,
       })
-    : await evidenceAnswer({ tools, prompt: question.prompt });
-  await withTenant(db, actor, async (tx) => {
-    const { text, ...rest } = answer;
-    await tx.query(
-      "insert into chat_messages (org_id, conversation_id, role, content, answer, created_at) values ($1, $2, 'assistant', $3, $4, clock_timestamp())",
-      [actor.orgId, question.conversationId, text.slice(0, 100_000), JSON.stringify(rest)],
-    );
-    await tx.query("update chat_conversations set updated_at = now() where id = $1", [question.conversationId]);
-  });
-  return answer;
+    : evidenceAnswer({ tools, prompt: question.prompt });
 }
 
 /** Asks and answers in one call (ctx_advisor, and the chat's JSON answer). */
@@ -200,14 +236,25 @@ export async function ask(
   actor: { orgId: string; userId: string },
   input: { prompt: string; conversationId?: string; source: "web" | "mcp"; signal?: AbortSignal; onEvent?: (event: ChatEvent) => void },
 ): Promise<{ conversationId: string; answer: AgentAnswer }> {
-  const question = await startQuestion(deps.db, actor, input);
+  const question = await startQuestion(deps, actor, input);
   return { conversationId: question.conversationId, answer: await answerQuestion(deps, actor, question, input) };
 }
 
-/** The id of the caller's conversation `id` (404 when there is none). */
-async function ownConversation(tx: Queryable, actor: { userId: string }, id: string): Promise<string> {
-  const { rows } = await tx.query<{ id: string }>("select id from chat_conversations where id::text = $1 and user_id = $2 for update", [id, actor.userId]);
+/** How long a claim on a conversation lasts at most: the loop's time limit and a margin to store the answer. */
+const claimMs = (limits: AgentLimits) => limits.timeoutMs + 30_000;
+
+/**
+ * Claims the caller's conversation `id` for one answer; answers its id.
+ * @throws AppError not_found (not the caller's) or conflict (an answer is being written).
+ */
+async function claimConversation(tx: Queryable, actor: { userId: string }, id: string, limits: AgentLimits): Promise<string> {
+  const { rows } = await tx.query<{ id: string; busy: boolean }>(
+    "select id, coalesce(answering_until > now(), false) as busy from chat_conversations where id::text = $1 and user_id = $2 for update",
+    [id, actor.userId],
+  );
   if (!rows[0]) throw notFound("conversation");
+  if (rows[0].busy) throw conflict("An answer is being written in this conversation; stop it or wait for it to finish.");
+  await tx.query("update chat_conversations set answering_until = now() + $2 * interval '1 millisecond' where id = $1", [rows[0].id, claimMs(limits)]);
   return rows[0].id;
 }
 

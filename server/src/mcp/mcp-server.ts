@@ -39,7 +39,8 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
         const token = extra._meta?.progressToken;
         const callCtx: ToolContext = {
           ...ctx,
-          signal: extra.signal,
+          // The request's own signal, and the route's for a streamed call a client cancels.
+          signal: ctx.signal ? AbortSignal.any([extra.signal, ctx.signal]) : extra.signal,
           progress:
             token === undefined
               ? undefined

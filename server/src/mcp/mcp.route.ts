@@ -15,7 +15,7 @@ import { callerKey, type AppEnv, type Caller } from "../platform/http/app-env.js
 import type { Advise } from "./tools/context.js";
 import { buildMcpServer } from "./mcp-server.js";
 import { isEventStream, whenBodyEnds } from "../platform/http/event-stream.js";
-import { callsForProgress, handleMcpRequest, methodNotAllowed } from "./transport.js";
+import { handleMcpRequest, methodNotAllowed, summarise } from "./transport.js";
 import { recordUsage, type ToolCall, type UsageClient } from "./usage.service.js";
 
 /** Path of the RFC 9728 protected-resource metadata for /mcp. */
@@ -55,6 +55,10 @@ function retryableRpcError(c: Context<AppEnv>, caught: unknown) {
 /** The /mcp route group and its protected-resource metadata. */
 export function mcpRoutes(deps: McpDependencies) {
   const resourceMetadata = `${deps.baseUrl}${PROTECTED_RESOURCE_PATH}`;
+  // Streamed calls running in this process, by organisation, caller and JSON-RPC id: the
+  // client's notifications/cancelled (a separate POST, as the transport is stateless) aborts one.
+  const streamed = new Map<string, AbortController>();
+  const streamKey = (orgId: string, caller: string, id: string | number) => JSON.stringify([orgId, caller, id]);
   const challenge = (error?: string) => ({
     "WWW-Authenticate": `Bearer resource_metadata="${resourceMetadata}"${error ? `, error="${error}"` : ""}`,
   });
@@ -113,8 +117,22 @@ export function mcpRoutes(deps: McpDependencies) {
     }
     const log = c.get("logger").child({ orgId: org.orgId, authType: caller.type });
     const scope = { orgId: org.orgId, userId: caller.userId };
+    const client: UsageClient = caller.apiKey
+      ? { kind: "api_key", keyId: caller.apiKey.id }
+      : caller.oauth
+        ? { kind: "oauth", name: caller.oauth.clientName ?? null }
+        : { kind: "session" };
+    const record = async (calls: ToolCall[]) => {
+      for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
+      if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls, client).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
+    };
+    // Calls that finish after their stream ended (the client left) are recorded as they finish.
     const calls: ToolCall[] = [];
-    const server = buildMcpServer({ db: deps.db, scope, searchBudgetMs: deps.searchBudgetMs, advise: deps.advise }, log, (call) => calls.push(call));
+    let answered = false;
+    const observe = (call: ToolCall) => {
+      if (answered) void record([call]);
+      else calls.push(call);
+    };
     // The body is read before a slot is taken (a slow upload holds none), and a JSON-RPC batch
     // is refused: one POST is one message, so one slot bounds one tool call (MCP 2025-06-18
     // dropped batching too).
@@ -122,32 +140,38 @@ export function mcpRoutes(deps: McpDependencies) {
     if (body.trimStart().startsWith("[")) {
       return rpcError(c, 400, -32600, "JSON-RPC batches are not supported: send one message per request.");
     }
+    const message = summarise(body);
+    const key = callerKey(caller);
+    if (message.cancels !== undefined) {
+      // A cancellation takes no slot: it only frees one.
+      streamed.get(streamKey(org.orgId, key, message.cancels))?.abort();
+      return c.body(null, 202);
+    }
+    const cancel = message.streams && message.id !== undefined ? new AbortController() : undefined;
+    const server = buildMcpServer({ db: deps.db, scope, searchBudgetMs: deps.searchBudgetMs, advise: deps.advise, signal: cancel?.signal }, log, observe);
     const request = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body });
-    const client: UsageClient = caller.apiKey
-      ? { kind: "api_key", keyId: caller.apiKey.id }
-      : caller.oauth
-        ? { kind: "oauth", name: caller.oauth.clientName ?? null }
-        : { kind: "session" };
-    const finish = async () => {
-      for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
-      if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls, client).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
-    };
     // A call streaming its progress keeps its slot until the stream ends.
-    const release = await deps.share.hold({ orgId: org.orgId, caller: callerKey(caller) });
+    const release = await deps.share.hold({ orgId: org.orgId, caller: key });
     let response: Response;
     try {
-      response = await handleMcpRequest(request, server, { stream: callsForProgress(body) });
+      response = await handleMcpRequest(request, server, { stream: message.streams });
     } catch (err) {
       release();
       throw err;
     }
+    const finish = () => {
+      release();
+      answered = true;
+      return record(calls.splice(0));
+    };
     if (isEventStream(response)) {
+      const id = streamKey(org.orgId, key, message.id!);
+      if (cancel) streamed.set(id, cancel);
       return whenBodyEnds(response, () => {
-        release();
+        if (streamed.get(id) === cancel) streamed.delete(id);
         void finish();
       });
     }
-    release();
     await finish();
     return response;
   }

@@ -12,20 +12,34 @@ import { isEventStream, whenBodyEnds } from "../platform/http/event-stream.js";
 /** Tools that report progress while they work, and so may answer with a stream. */
 const PROGRESS_TOOLS = new Set(["ctx_advisor"]);
 
-/** True when the JSON-RPC message calls a progress-reporting tool with a progress token. */
-export function callsForProgress(body: string): boolean {
-  let message: { method?: unknown; params?: { name?: unknown; _meta?: { progressToken?: unknown } } } | undefined;
+/** What the routing needs to know of one JSON-RPC message. */
+export interface MessageSummary {
+  /** The request's id, if it is a request. */
+  id?: string | number;
+  /** True when it calls a progress-reporting tool with a progress token (it may answer with a stream). */
+  streams: boolean;
+  /** The request id a `notifications/cancelled` message cancels. */
+  cancels?: string | number;
+}
+
+/** Reads what the routing needs from a JSON-RPC message (a body that is not one gives an empty summary). */
+export function summarise(body: string): MessageSummary {
+  let message: { id?: unknown; method?: unknown; params?: { name?: unknown; requestId?: unknown; _meta?: { progressToken?: unknown } } } | undefined;
   try {
     message = JSON.parse(body);
   } catch {
-    return false;
+    return { streams: false };
   }
-  return (
-    message?.method === "tools/call" &&
-    typeof message.params?.name === "string" &&
-    PROGRESS_TOOLS.has(message.params.name) &&
-    message.params._meta?.progressToken !== undefined
-  );
+  const idOf = (v: unknown) => (typeof v === "string" || typeof v === "number" ? v : undefined);
+  return {
+    id: idOf(message?.id),
+    streams:
+      message?.method === "tools/call" &&
+      typeof message.params?.name === "string" &&
+      PROGRESS_TOOLS.has(message.params.name) &&
+      message.params._meta?.progressToken !== undefined,
+    cancels: message?.method === "notifications/cancelled" ? idOf(message.params?.requestId) : undefined,
+  };
 }
 
 /**

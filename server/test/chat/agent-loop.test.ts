@@ -154,11 +154,14 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
         { role: "user" as const, content: "a".repeat(60) },
         { role: "assistant" as const, content: "b".repeat(30) },
         { role: "user" as const, content: "c".repeat(30) },
+        { role: "assistant" as const, content: "d".repeat(30) },
       ];
-      // 100 input tokens leave 25 for the history: about 100 characters, the last two messages.
+      // 100 input tokens leave 25 for the history: about 100 characters, the last three
+      // messages, of which the first is an answer: the history starts at the question after it.
       await ask("And then?", { history, limits: { ...limits, maxInputTokens: 100 } });
       const sent = JSON.stringify((provider.requests.at(-1)!.body as { messages: unknown }).messages);
-      assert.ok(!sent.includes("a".repeat(60)) && sent.includes("b".repeat(30)) && sent.includes("c".repeat(30)), sent);
+      assert.ok(!sent.includes("a".repeat(60)) && !sent.includes("b".repeat(30)), sent);
+      assert.ok(sent.includes("c".repeat(30)) && sent.includes("d".repeat(30)), sent);
     });
 
     it("stops a stream cancelled mid-answer, keeping what was written", async () => {
@@ -181,10 +184,10 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
     });
 
     it("stops at the time limit and says so", async () => {
-      provider.replies.splice(0, provider.replies.length, { text: "one two three four five six seven eight nine ten eleven twelve", wordDelayMs: 150 });
-      const answer = await ask("Slow answer", { limits: { ...limits, timeoutMs: 600 } });
+      provider.replies.splice(0, provider.replies.length, { text: "one two three four five six seven eight nine ten eleven twelve", wordDelayMs: 400 });
+      const answer = await ask("Slow answer", { limits: { ...limits, timeoutMs: 1500 } });
       assert.equal(answer.stopped, "time");
-      assert.match(answer.text, /^one two .*\n\nI stopped at the time limit \(1 s\)/s);
+      assert.match(answer.text, /^one .*\n\nI stopped at the time limit \(2 s\)/s);
       assert.doesNotMatch(answer.text, /twelve/);
     });
 

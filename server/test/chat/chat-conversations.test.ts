@@ -44,6 +44,8 @@ describe("chat conversations", () => {
         MODEL_MEDIUM_NAME: "m",
         // One unit of fair share per caller, so a streamed answer's hold on it shows.
         CTXPIPE_SEARCH_SLOTS_PER_CALLER: "1",
+        CTXPIPE_SEARCH_SLOTS: "8",
+        CTXPIPE_SEARCH_SLOTS_PER_ORG: "4",
         CTXPIPE_SEARCH_QUEUE_MS: "300",
       },
     });
@@ -147,7 +149,7 @@ describe("chat conversations", () => {
     assert.equal(events[0]!.data.conversationId, id);
 
     // A slow answer holds the caller's only unit of fair share until its stream closes.
-    provider.replies.splice(0, provider.replies.length, { text: "Let me explain this slowly, word by word, until someone stops me.", wordDelayMs: 100 });
+    provider.replies.splice(0, provider.replies.length, { text: "Let me explain this slowly, word by word, until someone stops me.", wordDelayMs: 300 });
     const controller = new AbortController();
     const slow = await postForEvents(app, `/api/v1/orgs/${slug}/chat/conversations`, {
       as: owner,
@@ -161,6 +163,13 @@ describe("chat conversations", () => {
       if (value?.event === "text") pieces.push(value.data.text);
     }
     assert.equal((await call(app, "GET", `/api/v1/orgs/${slug}/search?q=applyDiscount`, { as: owner })).status, 429);
+    // One answer at a time per conversation: the same user through an API key (another
+    // caller, so the fair share lets it in) is refused while the answer is written.
+    const apiKey = (await call(app, "POST", `/api/v1/orgs/${slug}/api-keys`, { as: owner, body: { name: "second caller" } })).json.key as string;
+    const busy = await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: { apiKey }, body: { prompt: "And another?", conversationId: id } });
+    assert.equal(busy.status, 409, busy.text);
+    assert.match(busy.json.error.message, /An answer is being written in this conversation/);
+    assert.equal((await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations/${id}/regenerate`, { as: { apiKey } })).status, 409);
     controller.abort();
     let stored: any;
     for (let i = 0; i < 100 && stored?.messages.length !== 4; i++) {
@@ -254,6 +263,28 @@ describe("chat conversations", () => {
       const plain = await raw("search_code", { query: "applyDiscount" });
       assert.match(plain.headers.get("content-type") ?? "", /^application\/json/);
       assert.equal(((await plain.json()) as { id: number }).id, 7);
+
+      // Cancelling the call (the SDK sends notifications/cancelled in a separate POST, and the
+      // caller's only slot is held by the call) stops the loop; what was written is stored.
+      provider.replies.splice(0, provider.replies.length, { text: "I will take a very long time to say anything of use here.", wordDelayMs: 300 });
+      const disconnects = provider.disconnects;
+      const controller = new AbortController();
+      const cancelled = client.callTool({ name: "ctx_advisor", arguments: { prompt: "Take your time" } }, undefined, {
+        signal: controller.signal,
+        onprogress: () => controller.abort(),
+      });
+      await assert.rejects(cancelled);
+      let stored: any;
+      for (let i = 0; i < 100 && stored?.messages.at(-1)?.role !== "assistant"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const newest = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations?source=mcp`, { as: owner })).json.conversations[0];
+        stored = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${newest.id}`, { as: owner })).json;
+      }
+      assert.equal(stored.messages[0].content, "Take your time");
+      assert.equal(stored.messages[1].answer.stopped, "cancelled");
+      assert.doesNotMatch(stored.messages[1].content, /of use here/);
+      for (let i = 0; i < 100 && provider.disconnects === disconnects; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(provider.disconnects, disconnects + 1);
     } finally {
       await client.close();
     }

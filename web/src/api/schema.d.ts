@@ -2816,6 +2816,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description An answer is being written in the conversation */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
             429: {
                 headers: {
@@ -3280,7 +3287,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The conversation has no question */
+            /** @description The conversation has no question, or an answer is being written in it */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -57,15 +57,22 @@ export function ChatPage() {
   useEffect(() => {
     if (growth) bottom.current?.scrollIntoView({ block: "end" });
   }, [growth]);
-  // Leaving the page (or another conversation) stops an answer being written.
+  // Leaving the page, or opening another conversation, stops an answer being written.
+  const streaming = useRef<string | undefined>(undefined);
   useEffect(() => () => controller.current?.abort(), []);
+  useEffect(() => {
+    if (controller.current && streaming.current && search.c !== streaming.current) controller.current.abort();
+  }, [search.c]);
 
   const run = async (request: { prompt: string; conversationId?: string } | { regenerate: string }, prompt: string) => {
     const stop = new AbortController();
     controller.current = stop;
+    // The answer the stored conversation ended with before (a regenerated one stays until replaced).
+    const previous = conversation.data?.messages.filter((m) => m.role === "assistant").at(-1)?.id;
     setError(null);
     setTurn({ prompt, text: "", toolCalls: [], regenerate: "regenerate" in request, stopping: false });
     const onEvent = (event: ChatEvent) => {
+      if (event.type === "conversation") streaming.current = event.conversationId;
       if (event.type === "conversation" && event.conversationId !== search.c) {
         void navigate({ to: "/$orgSlug/chat", params: { orgSlug }, search: { c: event.conversationId, source: search.source }, replace: true });
       } else if (event.type === "text") {
@@ -78,12 +85,21 @@ export function ChatPage() {
     };
     try {
       await streamAnswer(orgSlug, request, onEvent, stop.signal);
-      // A stopped answer is stored by the server as it notices the closed stream.
-      if (stop.signal.aborted) await new Promise((resolve) => setTimeout(resolve, 500));
+      // A stopped answer is stored by the server once it notices the closed stream: wait for it.
+      const id = streaming.current;
+      for (let i = 0; stop.signal.aborted && id && i < 40; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const stored = await call(
+          api.GET("/api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}", { params: { path: { orgSlug, conversationId: id } } }),
+        ).catch(() => undefined);
+        const last = stored?.messages.at(-1);
+        if (!last || (last.role === "assistant" && last.id !== previous)) break;
+      }
     } catch (err) {
       setError(errorMessage(err));
     } finally {
       controller.current = null;
+      streaming.current = undefined;
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: ["chat-conversation", orgSlug] }),
         queryClient.invalidateQueries({ queryKey: conversationsKey(orgSlug) }),

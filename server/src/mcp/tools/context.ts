@@ -30,7 +30,7 @@ export interface ToolContext {
   advise?: Advise;
   /** Reports progress to the client (set when the call carries a progress token). */
   progress?: (progress: number, message: string) => Promise<void>;
-  /** Aborts when the client cancels the call or goes away. */
+  /** Aborts when the client cancels the call (notifications/cancelled) or goes away. */
   signal?: AbortSignal;
 }
 
