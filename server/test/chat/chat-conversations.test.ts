@@ -268,11 +268,16 @@ describe("chat conversations", () => {
       // caller's only slot is held by the call) stops the loop; what was written is stored.
       provider.replies.splice(0, provider.replies.length, { text: "I will take a very long time to say anything of use here.", wordDelayMs: 300 });
       const disconnects = provider.disconnects;
+      const requestsBefore = provider.requests.length;
       const controller = new AbortController();
       const cancelled = client.callTool({ name: "ctx_advisor", arguments: { prompt: "Take your time" } }, undefined, {
         signal: controller.signal,
-        onprogress: () => controller.abort(),
+        onprogress: () => {},
       });
+      // Cancel once the model is writing (its request arrived, and a word or two went out).
+      for (let i = 0; i < 200 && provider.requests.length === requestsBefore; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 500));
+      controller.abort();
       await assert.rejects(cancelled);
       let stored: any;
       for (let i = 0; i < 100 && stored?.messages.at(-1)?.role !== "assistant"; i++) {
