@@ -138,7 +138,7 @@ async function main(args: string[]): Promise<void> {
     process.stdout.write(text);
     return;
   }
-  const maintenance = ["migrate", "admin", "secrets"].includes(command);
+  const maintenance = ["migrate", "admin", "secrets", "backup", "restore"].includes(command);
   if (!maintenance && !(command in ROLE_COMMANDS)) {
     process.stderr.write(`ctxpipe: unknown command "${command}"\n\n${HELP}`);
     process.exit(2);
@@ -162,6 +162,16 @@ async function main(args: string[]): Promise<void> {
       const rest = argv.slice(argv.indexOf(command) + 1);
       // Loaded on demand: --help and --version stay instant, and a command loads only its own
       // code. Admin arguments are checked before the database starts.
+      if (command === "backup" || command === "restore") {
+        // They start the database themselves: restore must not migrate before it loads.
+        const { runBackup, runRestore } = await import("./commands/backup.command.js");
+        const { readStdinBounded } = await import("./commands/stdin.js");
+        const ctx = { config, logger, lifecycle, readStdin: () => readStdinBounded(2048) };
+        const output = command === "backup" ? await runBackup(rest, ctx) : await runRestore(rest, ctx);
+        await lifecycle.stop();
+        process.stdout.write(`${output}\n`);
+        return;
+      }
       const admin = command === "admin" ? (await import("./commands/admin.command.js")).parseAdminCommand(rest) : undefined;
       // Maintenance commands migrate first, so they work on a fresh database too.
       const { startPlatform } = await import("./roles/platform.js");

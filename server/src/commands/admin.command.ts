@@ -24,6 +24,7 @@ import type { OrgRole } from "../platform/org-roles.js";
 import type { Platform } from "../roles/platform.js";
 
 import { ADMIN_COMMANDS } from "./usage.js";
+import { readStdinBounded } from "./stdin.js";
 
 /** Recorded as the client IP of audit events written by the CLI. */
 const CLI_IP = "cli";
@@ -223,7 +224,11 @@ const COMMANDS: Record<string, AdminCommand> = {
  * Runs one admin sub-command against a started platform; returns what to print on stdout.
  * @throws AppError with a one-line message on bad arguments or failures.
  */
-export async function runAdminCommand(platform: Platform, args: string[], input: AdminInput = { readStdin: readAllStdin }): Promise<string> {
+export async function runAdminCommand(
+  platform: Platform,
+  args: string[],
+  input: AdminInput = { readStdin: () => readStdinBounded(MAX_STDIN_PASSWORD) },
+): Promise<string> {
   return parseAdminCommand(args).run(platform, input);
 }
 
@@ -255,15 +260,5 @@ export function parseAdminCommand(args: string[]): ParsedAdminCommand {
   }
   const missing = command.required.filter((flag) => typeof flags[flag] !== "string" || !(flags[flag] as string).trim());
   if (missing.length > 0) throw invalid(`missing ${missing.map((f) => `--${f}`).join(", ")}`, command.usage);
-  return { run: (platform, input = { readStdin: readAllStdin }) => command.run(platform, flags, input) };
-}
-
-/** Reads standard input to its end (bounded: a little past MAX_STDIN_PASSWORD is enough to refuse). */
-async function readAllStdin(): Promise<string> {
-  let text = "";
-  for await (const chunk of process.stdin) {
-    text += chunk.toString();
-    if (text.length > MAX_STDIN_PASSWORD) break;
-  }
-  return text;
+  return { run: (platform, input = { readStdin: () => readStdinBounded(MAX_STDIN_PASSWORD) }) => command.run(platform, flags, input) };
 }

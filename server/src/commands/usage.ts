@@ -33,8 +33,17 @@ export const ADMIN_USAGE = Object.values(ADMIN_COMMANDS)
   .map((c) => `  admin ${c.usage}`)
   .join("\n");
 
+/** `ctxpipe backup` usage. */
+export const BACKUP_USAGE = "backup --out FILE [--passphrase-stdin]";
+/** `ctxpipe restore` usage. */
+export const RESTORE_USAGE = "restore --from FILE [--force] [--passphrase-stdin]";
+
 /** `ctxpipe secrets` usage. */
-export const SECRETS_USAGE = `  secrets rotate   Re-encrypt every stored secret with the current key`;
+export const SECRETS_USAGE = `  secrets rotate   Re-encrypt every stored secret with the current key
+  ${BACKUP_USAGE}
+                Write an archive of the database (docs/operations.md)
+  ${RESTORE_USAGE}
+                Restore an archive into an empty instance`;
 
 const ROLE_NOTE = `
 Configuration comes from the environment (docs/configuration.md). With DATABASE_URL unset,
@@ -83,6 +92,19 @@ ctxpipe admin <command> --help shows one command.`,
 
 Re-encrypts every stored secret with CONNECTION_SECRETS_ENCRYPTION_KEY; set the old key in
 CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS first (docs/operations.md).`,
+  backup: `Usage: ctxpipe ${BACKUP_USAGE}
+
+Writes one archive of the database (users, organisations, repositories and their settings,
+connections, API keys, conversations, audit log; not the search index or the clones, which a
+restore rebuilds), stamped with its format and schema versions. In embedded mode it carries
+the generated AUTH_SECRET and encryption key: keep it like a password, or encrypt it with a
+passphrase (first line of standard input, or CTXPIPE_BACKUP_PASSPHRASE).`,
+  restore: `Usage: ctxpipe ${RESTORE_USAGE}
+
+Restores an archive of \`ctxpipe backup\` into an empty instance (a fresh data directory, or a
+new DATABASE_URL); --force replaces the contents of one in use. The schema of the backup is
+built first and brought up to this release after loading; repositories are re-indexed in the
+background once the worker starts.`,
 };
 
 /** The help of `command` (and an admin `sub`-command), or undefined for an unknown one. */

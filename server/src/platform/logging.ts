@@ -27,6 +27,8 @@ const SECRET_KEYS = [
   "connectionString",
   "databaseUrl",
   "credentials",
+  "passphrase",
+  "backupPassphrase",
 ];
 
 const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `headers["${k}"]`, `*.headers["${k}"]`]);

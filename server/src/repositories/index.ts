@@ -13,7 +13,7 @@ import type { ApiRouter } from "../platform/http/api-route.js";
 import type { Logger } from "../platform/logging.js";
 import { GitCache } from "./git/git-cache.js";
 import { registerRepositoryRoutes } from "./repository.route.js";
-import type { RepositoryDependencies } from "./repository.service.js";
+import { type RepositoryDependencies, repositoriesWaitingForRun } from "./repository.service.js";
 import { startRefreshChecks } from "./refresh-checks.js";
 import { createLinkedRepositories, type LinkedRepositories } from "./linked-repositories.js";
 import { deleteJob, syncJob, type ConnectionCredentials, type RepositoryJobData, type RepositoryJobDependencies } from "./sync.job.js";
@@ -35,6 +35,12 @@ export interface Repositories extends Capability {
   startRefreshChecks(): { stop(): Promise<void> };
   /** Queues an index run of a repository (coalesced with one already queued). */
   requestIndexRun(payload: RepositoryJobData): Promise<void>;
+  /**
+   * Queues an index run for every repository waiting for one (status `queued`), of every
+   * organisation: after a restore, or a crash between marking and queueing. The queue
+   * coalesces a run already queued. Answers how many were queued.
+   */
+  requeueWaiting(): Promise<number>;
 }
 
 /** What the capability needs. */
@@ -85,6 +91,11 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
       registerRepositoryRoutes(router, { db, secretBox, config, enqueue });
     },
     requestIndexRun: (payload) => enqueue("sync", payload),
+    async requeueWaiting() {
+      const waiting = await repositoriesWaitingForRun(db);
+      for (const payload of waiting) await enqueue("sync", payload);
+      return waiting.length;
+    },
     startRefreshChecks() {
       return startRefreshChecks({
         db,

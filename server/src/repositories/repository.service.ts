@@ -8,7 +8,7 @@ import { recordAudit, type OrgActor } from "../accounts/index.js";
 import type { Config } from "../platform/config/config.js";
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
-import { withTenant, type TenantScope, type Queryable } from "../platform/db/tenant.js";
+import { unsafeAcrossTenants, withTenant, type TenantScope, type Queryable } from "../platform/db/tenant.js";
 import { AppError, conflict, notFound } from "../platform/errors.js";
 import { storeSecret } from "../secrets/index.js";
 import { checkHost } from "./git/host-guard.js";
@@ -326,4 +326,12 @@ export async function deleteRepository(deps: RepositoryDependencies, actor: OrgA
   });
   await deps.enqueue("delete", { orgId: actor.orgId, repositoryId: repo.id });
   return presentRepository(repo);
+}
+
+/** Repositories of every organisation whose status says an index run is queued (for the worker's start-up sweep). */
+export async function repositoriesWaitingForRun(db: Database): Promise<{ orgId: string; repositoryId: string }[]> {
+  const { rows } = await unsafeAcrossTenants(db, "start-up: repositories of every organisation waiting for an index run", (tx) =>
+    tx.query<{ org_id: string; id: string }>("select org_id, id from repositories where status = 'queued' order by created_at limit 100000"),
+  );
+  return rows.map((r) => ({ orgId: r.org_id, repositoryId: r.id }));
 }

@@ -10,7 +10,7 @@ import { SecretBox } from "../platform/crypto/secret-box.js";
 import { prepareDataDir } from "../platform/data-dir.js";
 import { APP_ROLE, createDatabase, type Database } from "../platform/db/database.js";
 import { startEmbeddedPostgres } from "../platform/db/embedded-postgres.js";
-import { migrate, pendingMigrations } from "../platform/db/migrator.js";
+import { DatabaseNewerError, migrate, pendingMigrations, unknownMigrations } from "../platform/db/migrator.js";
 import { migrateJobQueue } from "../jobs/job-queue.js";
 import { AppError } from "../platform/errors.js";
 import { Lifecycle } from "../platform/lifecycle.js";
@@ -84,6 +84,9 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
       });
     });
 
+    // Start-up refuses a database a newer release has migrated (rollback: restore a backup).
+    const newer = await unknownMigrations(db.unsafeSystem);
+    if (newer.length > 0) throw new AppError("database_newer", 500, new DatabaseNewerError(newer).message, { expose: true });
     if (config.database.migrateOnStart || options.forceMigrate) {
       await migrate(db.unsafeSystem, logger);
       await migrateJobQueue(url, logger);

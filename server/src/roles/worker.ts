@@ -43,6 +43,13 @@ export async function startWorkerRole(
   platform.lifecycle.onStop("refresh-checks", () => checks.stop());
   const upkeep = capabilities.connections.startUpkeep();
   platform.lifecycle.onStop("connection-upkeep", () => upkeep.stop());
+  // Repositories marked for a run whose job is not in the queue (after a restore, or a crash
+  // between marking and queueing) get it now; a run already queued absorbs the duplicate.
+  const waiting = capabilities.repositories
+    .requeueWaiting()
+    .then((n) => n > 0 && platform.logger.info({ repositories: n }, "queued index runs for repositories waiting for one"))
+    .catch((err: unknown) => platform.logger.warn({ err }, "could not queue the waiting repositories' index runs"));
+  platform.lifecycle.onStop("requeue-waiting", () => waiting.then(() => undefined));
   // After an upgrade with new extraction rules, repositories nobody pushes to get their graph too.
   const backfill = capabilities.graph
     .backfill((payload) => capabilities.repositories.requestIndexRun(payload))

@@ -15,10 +15,11 @@ export interface TestDatabase {
 }
 
 /**
- * Creates the database (retrying while another file is copying the template).
+ * Creates the database (retrying while another file is copying the template); `empty`: without
+ * the template's migrated schema.
  * @throws Error when not run through `npm test`.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env[ADMIN_URL_ENV];
   const template = process.env[TEMPLATE_ENV];
   if (!adminUrl || !template) throw new Error(`run tests with \`npm test\` (${ADMIN_URL_ENV} is not set)`);
@@ -28,7 +29,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.query(`create database ${name} template ${template}`);
+        // An empty one has no schema at all: what `ctxpipe restore` meets on a new server.
+        await admin.query(options.empty ? `create database ${name}` : `create database ${name} template ${template}`);
         break;
       } catch (err) {
         // "source database is being accessed by other users": another file is copying it.

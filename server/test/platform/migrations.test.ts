@@ -1,6 +1,7 @@
 /**
  * Migrations on a real Postgres: an empty database, an up-to-date one, two migrators at
- * once, and an edited migration.
+ * once, an edited migration, an upgrade of a database populated at an earlier schema, and a
+ * database that a newer release migrated.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
@@ -8,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
-import { MIGRATIONS_DIR, migrate, pendingMigrations } from "../../src/platform/db/migrator.js";
+import { MIGRATIONS_DIR, migrate, pendingMigrations, unknownMigrations } from "../../src/platform/db/migrator.js";
 import { createLogger } from "../../src/platform/logging.js";
 import { ADMIN_URL_ENV } from "../harness/test-cluster.js";
 
@@ -52,6 +53,41 @@ describe("migrate", () => {
       assert.deepEqual(second.applied, []);
       const trgm = await pool.query("select 1 from pg_extension where extname = 'pg_trgm'");
       assert.equal(trgm.rowCount, 1);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("upgrades a database populated at an earlier schema, keeping its rows", async () => {
+    const pool = await emptyDatabase();
+    try {
+      // The schema before the newest three migrations stands for the previous release's.
+      const previous = migrationFiles.at(-4)!;
+      const first = await migrate(pool, logger, MIGRATIONS_DIR, { upTo: previous });
+      assert.equal(first.applied.at(-1), previous);
+      const org = await pool.query<{ id: string }>("insert into orgs (slug, name) values ('acme', 'Acme') returning id");
+      await pool.query("insert into repositories (org_id, name, url, url_kind) values ($1, 'shop', 'https://git.example.com/shop.git', 'https')", [
+        org.rows[0]!.id,
+      ]);
+      const upgrade = await migrate(pool, logger);
+      assert.deepEqual(upgrade.applied, migrationFiles.slice(-3));
+      const { rows } = await pool.query("select o.slug, r.name, r.status from repositories r join orgs o on o.id = r.org_id");
+      assert.deepEqual(rows, [{ slug: "acme", name: "shop", status: "queued" }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("refuses a database that a newer release migrated", async () => {
+    const pool = await emptyDatabase();
+    try {
+      await migrate(pool, logger);
+      await pool.query("insert into ctxpipe_migrations (name, checksum) values ('29991231000000-from-the-future.sql', 'x')");
+      assert.deepEqual(await unknownMigrations(pool), ["29991231000000-from-the-future.sql"]);
+      await assert.rejects(
+        migrate(pool, logger),
+        /migrated by a newer ctxpipe \(it has 29991231000000-from-the-future\.sql.*restoring the backup taken before the upgrade/,
+      );
     } finally {
       await pool.end();
     }

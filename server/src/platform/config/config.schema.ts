@@ -130,6 +130,8 @@ export const envSchema = z.object({
   MODEL_FAST_NAME: optionalString,
   MODEL_MEDIUM_NAME: optionalString,
   MODEL_HIGH_NAME: optionalString,
+  /** Passphrase of `ctxpipe backup` / `restore` archives (else --passphrase-stdin; unset: unencrypted). */
+  CTXPIPE_BACKUP_PASSPHRASE: optionalString,
   /** The agent loop's limits (chat, ctx_advisor): steps (model calls), input tokens in all, output tokens per call, wall time. */
   CTXPIPE_CHAT_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
   CTXPIPE_CHAT_MAX_INPUT_TOKENS: z.coerce.number().int().min(1_000).max(2_000_000).default(120_000),

@@ -41,6 +41,8 @@ export interface Config {
   /** The model provider of the optional LLM features (chat, ctx_advisor); undefined when none is configured. */
   model: ModelConfig | undefined;
   /** The agent loop's limits. */
+  /** Passphrase of backup archives (CTXPIPE_BACKUP_PASSPHRASE), if set. */
+  backupPassphrase: string | undefined;
   chat: { maxSteps: number; maxInputTokens: number; maxOutputTokens: number; timeoutMs: number };
   /** GitHub App connections: the default API URL, and how often each is reconciled. */
   github: { apiUrl: string; reconcileSeconds: number };
@@ -242,6 +244,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       checkTickMs: valid.CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS * 1000,
     },
     model,
+    backupPassphrase: valid.CTXPIPE_BACKUP_PASSPHRASE,
     chat: {
       maxSteps: valid.CTXPIPE_CHAT_MAX_STEPS,
       maxInputTokens: valid.CTXPIPE_CHAT_MAX_INPUT_TOKENS,

@@ -53,3 +53,16 @@ export async function loadGeneratedSecrets(dataDir: string, logger: Logger): Pro
   logger.info({ file }, "generated AUTH_SECRET, the secrets encryption key and the embedded database password; they are kept in the data directory");
   return secrets;
 }
+
+/**
+ * Makes a restored instance use the secrets its backup carried (AUTH_SECRET, so sessions and
+ * tokens stay valid, and the encryption key of the stored secrets), keeping this data
+ * directory's own database password.
+ */
+export async function adoptSecrets(dataDir: string, logger: Logger, secrets: { authSecret: string; encryptionKey: string }): Promise<void> {
+  const current = await loadGeneratedSecrets(dataDir, logger);
+  const file = path.join(dataDir, GENERATED_SECRETS_FILE);
+  const adopted: GeneratedSecrets = { ...current, authSecret: secrets.authSecret, encryptionKey: secrets.encryptionKey };
+  await fs.writeFile(`${file}.tmp`, JSON.stringify(adopted, null, 2), { mode: 0o600 });
+  await fs.rename(`${file}.tmp`, file);
+}

@@ -53,12 +53,13 @@ async function ensureLedger(client: pg.ClientBase): Promise<Map<string, string>>
 }
 
 /**
- * Applies every pending migration. Safe to run concurrently from several processes.
+ * Applies every pending migration (up to and including `upTo`, when given: a restore builds
+ * its backup's schema first). Safe to run concurrently from several processes.
  * @throws Error when an applied migration was edited, or a migration fails (it is rolled back).
  */
-export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DIR): Promise<MigrationReport> {
+export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DIR, options: { upTo?: string } = {}): Promise<MigrationReport> {
   const log = logger.child({ module: "migrator" });
-  const files = await readMigrations(dir);
+  const files = (await readMigrations(dir)).filter((f) => options.upTo === undefined || f.name <= options.upTo);
   const client = await pool.connect();
   try {
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
@@ -73,9 +74,7 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
       applied: [],
       unknown: [...applied.keys()].filter((name) => !files.some((f) => f.name === name)),
     };
-    if (report.unknown.length > 0) {
-      log.warn({ unknown: report.unknown }, "the database has migrations this version does not know (was a newer version run here?)");
-    }
+    if (report.unknown.length > 0) throw new DatabaseNewerError(report.unknown);
     for (const file of files.filter((f) => !applied.has(f.name))) {
       const started = Date.now();
       try {
@@ -95,6 +94,25 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
     await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
     client.release();
   }
+}
+
+/** The database was migrated by a newer release: this build must not run on it. */
+export class DatabaseNewerError extends Error {
+  constructor(readonly unknown: string[]) {
+    super(
+      `The database was migrated by a newer ctxpipe (it has ${unknown.at(-1)}, which this version does not know). ` +
+        "Run that release again, or roll back by restoring the backup taken before the upgrade (docs/operations.md#rollback).",
+    );
+  }
+}
+
+/** Migrations the database has applied that this build does not have (a newer release ran here). */
+export async function unknownMigrations(pool: pg.Pool, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const exists = await pool.query<{ t: string | null }>("select to_regclass('ctxpipe_migrations')::text as t");
+  if (!exists.rows[0]?.t) return [];
+  const known = new Set((await readMigrations(dir)).map((f) => f.name));
+  const { rows } = await pool.query<{ name: string }>("select name from ctxpipe_migrations order by name");
+  return rows.map((r) => r.name).filter((name) => !known.has(name));
 }
 
 /**

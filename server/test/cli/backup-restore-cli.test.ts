@@ -1,0 +1,133 @@
+/**
+ * `ctxpipe backup` and `ctxpipe restore`, run as the real CLI:
+ * - against DATABASE_URL: an instance with an organisation, an indexed repository and an API
+ *   key is backed up; the archive is restored into a new, empty database (the backup's schema
+ *   is built first); an app started on it re-indexes the repository and answers the same
+ *   search with the same results to the same key. Restoring over an instance in use is
+ *   refused without --force; an encrypted archive needs its passphrase;
+ * - in embedded mode: the generated secrets travel with the backup into a fresh data directory.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { openBackup } from "../../src/backup/index.js";
+import { createTestRepo } from "../harness/git-http-server.js";
+import { call, createOrgAs, signUp, uniqueEmail } from "../harness/http-client.js";
+import { waitForRepository } from "../harness/repositories.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+import { createTestDatabase, type TestDatabase } from "../harness/test-database.js";
+import { admin, assertOneLineError, ctxpipe, PASSWORD } from "./admin-cli-helpers.js";
+
+const ENCRYPTION_KEY = "0f".repeat(32);
+
+describe("ctxpipe backup and restore", () => {
+  let root: string;
+  let source: TestApp;
+  let target: TestDatabase;
+  let restored: TestApp | undefined;
+  let slug: string;
+  let key: string;
+  let searchBefore: unknown;
+  const env = (db: TestDatabase) => ({ DATABASE_URL: db.url, CONNECTION_SECRETS_ENCRYPTION_KEY: ENCRYPTION_KEY, CTXPIPE_DATA_DIR: root });
+  const search = async (app: TestApp) => {
+    const res = await call(app, "GET", `/api/v1/orgs/${slug}/search?q=applyDiscount`, { as: { apiKey: key } });
+    assert.equal(res.status, 200, res.text);
+    return res.json.results.map((r: any) => [r.repository.name, r.commit, r.path, r.lines.map((l: any) => [l.line, l.text])]);
+  };
+
+  before(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-backup-"));
+    // Embedded Postgres runs as its own user where the tests run as root: it must reach the data directories.
+    await fs.chmod(root, 0o755);
+    source = await startTestApp({ env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" } });
+    const owner = await signUp(source);
+    slug = (await createOrgAs(source, owner)).slug;
+    const dir = await createTestRepo(root, "shop", {
+      "src/discount.ts": "export function applyDiscount(total: number) {\n  return total * 0.9;\n}\n",
+      "src/cart.ts": "import { applyDiscount } from './discount';\nexport const price = applyDiscount(100);\n",
+    });
+    const added = await call(source, "POST", `/api/v1/orgs/${slug}/repositories`, { as: owner, body: { url: dir, name: "shop" } });
+    await waitForRepository(source, owner, slug, added.json.id);
+    key = (await call(source, "POST", `/api/v1/orgs/${slug}/api-keys`, { as: owner, body: { name: "agent" } })).json.key;
+    searchBefore = await search(source);
+    assert.ok((searchBefore as unknown[]).length > 0);
+    target = await createTestDatabase({ empty: true });
+  });
+  after(async () => {
+    await restored?.stop();
+    await source?.stop();
+    await target?.drop();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it("restores into an empty database, and the same key finds the same results", async () => {
+    const archive = path.join(root, "backup.tar.gz");
+    const backup = await ctxpipe(["backup", "--out", archive], env(source.db));
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.match(backup.stdout, /^backup written to .*backup\.tar\.gz \(\d+ bytes\): \d+ tables, \d+ rows, schema \d{14}-[a-z0-9-]+\.sql; restoring it needs/);
+    assert.equal((await fs.stat(archive)).mode & 0o777, 0o600);
+    // The derived index is not in the archive; everything else is.
+    const opened = await openBackup(archive);
+    const names = opened.manifest.tables.map((t) => t.name);
+    opened.close();
+    assert.ok(names.includes("public.repositories") && names.includes("public.api_keys") && names.includes("auth.user"), names.join(", "));
+    assert.ok(!names.includes("public.index_chunks") && opened.manifest.excluded.includes("public.index_chunks"));
+    assert.equal(opened.manifest.secrets, false);
+
+    const restore = await ctxpipe(["restore", "--from", archive], env(target));
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.match(restore.stdout, /^restored \d+ tables \(\d+ rows\) from the backup of .*; 1 repositories will be re-indexed in the background/);
+
+    // Started on the restored database, the worker re-indexes the repository.
+    restored = await startTestApp({ db: target, env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" } });
+    const repo = (await call(restored, "GET", `/api/v1/orgs/${slug}/repositories`, { as: { apiKey: key } })).json.repositories[0];
+    assert.equal((await waitForRepository(restored, { apiKey: key }, slug, repo.id)).status, "ready");
+    assert.deepEqual(await search(restored), searchBefore);
+
+    // An instance in use is not replaced without --force.
+    const again = await ctxpipe(["restore", "--from", archive], env(target));
+    assert.match(assertOneLineError(again), /holds users or organisations: restore into an empty instance, or pass --force/);
+  });
+
+  it("encrypts with a passphrase and refuses a wrong one", async () => {
+    const archive = path.join(root, "secret.tar.gz.enc");
+    const backup = await ctxpipe(["backup", "--out", archive, "--passphrase-stdin"], env(source.db), "correct horse\n");
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.match(backup.stdout, /encrypted with the passphrase/);
+    assert.match((await fs.readFile(archive)).subarray(0, 26).toString(), /^CTXPIPE-BACKUP-AES256GCM-1/);
+    const wrong = await ctxpipe(["restore", "--from", archive, "--passphrase-stdin"], env(target), "battery staple\n");
+    assert.match(assertOneLineError(wrong), /Wrong passphrase, or the archive is damaged: nothing was restored/);
+    const none = await ctxpipe(["restore", "--from", archive], env(target));
+    assert.match(assertOneLineError(none), /The archive is encrypted: give its passphrase/);
+    const opened = await openBackup(archive, "correct horse");
+    assert.ok(opened.manifest.tables.length > 10);
+    opened.close();
+  });
+
+  it("carries an embedded instance's generated secrets into a fresh data directory", async () => {
+    const from = path.join(root, "embedded-a");
+    const to = path.join(root, "embedded-b");
+    await fs.mkdir(from, { mode: 0o755 });
+    await fs.mkdir(to, { mode: 0o755 });
+    const embedded = (dir: string) => ({ CTXPIPE_DATA_DIR: dir, AUTH_SECRET: "" });
+    const email = uniqueEmail("embedded-backup");
+    const created = await admin(["create-user", "--email", email, "--password", PASSWORD], embedded(from));
+    assert.equal(created.code, 0, created.stderr);
+    const archive = path.join(root, "embedded.tar.gz");
+    const backup = await ctxpipe(["backup", "--out", archive], embedded(from));
+    assert.equal(backup.code, 0, backup.stderr);
+    assert.match(backup.stdout, /it holds this instance's secrets \(AUTH_SECRET and the encryption key\): keep it like a password/);
+    const restore = await ctxpipe(["restore", "--from", archive], embedded(to));
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.match(restore.stdout, /the backup's AUTH_SECRET and encryption key are now this data directory's/);
+    const secretsOf = async (dir: string) => JSON.parse(await fs.readFile(path.join(dir, "generated-secrets.json"), "utf8"));
+    const [a, b] = [await secretsOf(from), await secretsOf(to)];
+    assert.deepEqual([b.authSecret, b.encryptionKey], [a.authSecret, a.encryptionKey]);
+    assert.notEqual(b.postgresPassword, a.postgresPassword);
+    const users = await admin(["list-users"], embedded(to));
+    assert.equal(users.code, 0, users.stderr);
+    assert.match(users.stdout, new RegExp(email.replace(/[.+]/g, "\\$&")));
+  });
+});
