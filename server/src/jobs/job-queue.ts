@@ -7,6 +7,8 @@
 import { PgBoss, type Job, type JobResult, type Queue } from "pg-boss";
 import { isAppError } from "../platform/errors.js";
 import { scrubSecrets, type Logger } from "../platform/logging.js";
+import { SpanKind } from "@opentelemetry/api";
+import { inSpan, recordJob } from "../platform/telemetry/spans.js";
 
 /** What a handler learns about the run it is in. */
 export interface JobContext {
@@ -115,10 +117,17 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
             const started = Date.now();
             try {
               const finalAttempt = item.retryCount >= (job.queue?.retryLimit ?? 0);
-              await job.handler(item.data as never, { jobId: item.id, logger: jobLog, attempt: item.retryCount, finalAttempt });
+              await inSpan(
+                `job ${job.name}`,
+                { "messaging.system": "pg-boss", "messaging.destination.name": job.name, "messaging.message.id": item.id },
+                () => job.handler(item.data as never, { jobId: item.id, logger: jobLog, attempt: item.retryCount, finalAttempt }),
+                SpanKind.CONSUMER,
+              );
               jobLog.debug({ ms: Date.now() - started }, "job done");
+              recordJob(job.name, (Date.now() - started) / 1000, "completed");
               results.push({ id: item.id, status: "completed" });
             } catch (err) {
+              recordJob(job.name, (Date.now() - started) / 1000, "failed");
               const output = { code: isAppError(err) ? err.code : "internal_error", message: scrubSecrets((err as Error).message) };
               if (isAppError(err) && err.status < 500) {
                 // Retrying cannot fix a bad input: fail terminally, skipping remaining retries.
@@ -139,4 +148,15 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
       await boss.stop({ graceful: true, close: true, timeout: Math.max(timeoutMs, 1) });
     },
   };
+}
+
+/** Jobs waiting to run, per queue (every queue, idle ones at 0): how many, and how long the oldest has waited (for metrics). */
+export async function queueBacklog(pool: import("pg").Pool): Promise<{ queue: string; waiting: number; oldestSeconds: number }[]> {
+  const { rows } = await pool.query<{ name: string; n: number; age: number }>(
+    `select q.name, count(j.id)::int as n, coalesce(extract(epoch from now() - min(j.created_on)), 0)::float8 as age
+       from pgboss.queue q
+       left join pgboss.job j on j.name = q.name and j.state in ('created', 'retry') and j.start_after <= now()
+      group by q.name`,
+  );
+  return rows.map((r) => ({ queue: r.name, waiting: r.n, oldestSeconds: r.age }));
 }

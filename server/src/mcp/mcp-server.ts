@@ -11,6 +11,7 @@ import type { Logger } from "../platform/logging.js";
 import { VERSION } from "../platform/version.js";
 import type { ToolContext } from "./tools/context.js";
 import { TOOLS } from "./tools/index.js";
+import { inSpan } from "../platform/telemetry/spans.js";
 
 /** Called after each tool call, for logs and usage counts. */
 export type ToolCallObserver = (call: { tool: string; ok: boolean; ms: number; unanswered?: string }) => void;
@@ -52,7 +53,7 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
           return { isError: true, content: [{ type: "text" as const, text: `Invalid arguments: ${nul || "input"} must not contain NUL characters.` }] };
         }
         try {
-          const result = await tool.run(callCtx, args ?? {});
+          const result = await inSpan(`mcp.tool ${tool.name}`, { "mcp.tool.name": tool.name }, () => tool.run(callCtx, args ?? {}));
           observe({ tool: tool.name, ok: true, ms: performance.now() - started, unanswered: result.unanswered });
           return { content: [{ type: "text" as const, text: result.text }], structuredContent: result.structured };
         } catch (err) {

@@ -4,6 +4,7 @@
  * redacted by key, and connection strings are scrubbed from messages by `scrubSecrets`.
  */
 import { pino, type Logger } from "pino";
+import { traceIds } from "./telemetry/spans.js";
 
 export type { Logger };
 
@@ -68,6 +69,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       serializers: { err: serializeError, error: serializeError },
       formatters: { level: (label) => ({ level: label }) },
+      // Log lines inside a traced request or job carry its trace and span ids.
+      mixin: traceIds,
     },
     destination,
   );

@@ -18,7 +18,7 @@ import { startRefreshChecks } from "./refresh-checks.js";
 import { createLinkedRepositories, type LinkedRepositories } from "./linked-repositories.js";
 import { deleteJob, syncJob, type ConnectionCredentials, type RepositoryJobData, type RepositoryJobDependencies } from "./sync.job.js";
 
-export { listRepositories, pickRepository, type Repository, type RepositoryStatus } from "./repository.service.js";
+export { indexLag, listRepositories, pickRepository, type Repository, type RepositoryStatus } from "./repository.service.js";
 export type { LinkedRepositories, LinkedRepository, LinkedSource, LinkedSyncOutcome } from "./linked-repositories.js";
 export type { ConnectionCredentials } from "./sync.job.js";
 export type { GitCredentials } from "./git/git-runner.js";

@@ -335,3 +335,19 @@ export async function repositoriesWaitingForRun(db: Database): Promise<{ orgId: 
   );
   return rows.map((r) => ({ orgId: r.org_id, repositoryId: r.id }));
 }
+
+/**
+ * Index lag across organisations (for metrics): repositories whose newest known commit is not
+ * the indexed one (queued or running, or a remote that moved), and the longest any of them
+ * has waited since its index last caught up.
+ */
+export async function indexLag(db: Database): Promise<{ repositories: number; seconds: number }> {
+  const { rows } = await unsafeAcrossTenants(db, "metrics: index lag over every organisation's repositories", (tx) =>
+    tx.query<{ n: number; s: number }>(
+      `select count(*)::int as n, coalesce(max(extract(epoch from now() - coalesce(indexed_at, created_at))), 0)::float8 as s
+         from repositories
+        where status in ('queued', 'running') or (remote_commit is not null and remote_commit is distinct from indexed_commit)`,
+    ),
+  );
+  return { repositories: rows[0]?.n ?? 0, seconds: rows[0]?.s ?? 0 };
+}

@@ -15,6 +15,9 @@ import { startCodesearchRole } from "./codesearch.js";
 import { startPlatform, type Platform } from "./platform.js";
 import { startServerRole, type ServerRoleOptions } from "./server.js";
 import { startWorkerRole } from "./worker.js";
+import { METRIC_NAMES, observeGauges, startTelemetry } from "../platform/telemetry/index.js";
+import { queueBacklog } from "../jobs/job-queue.js";
+import { indexLag } from "../repositories/index.js";
 
 /** The roles a process can run. */
 export type RoleName = "server" | "worker" | "codesearch";
@@ -42,6 +45,9 @@ export async function startRoles(
     lifecycle: options.lifecycle,
   });
   try {
+    const telemetry = await startTelemetry(config.telemetry, logger);
+    platform.lifecycle.onStop("telemetry", () => telemetry.shutdown());
+    if (telemetry.metricsUrl) observeBacklogAndLag(platform);
     const maintain = roles.includes("worker") || roles.includes("codesearch");
     const jobs = await startJobQueue({ url: platform.db.url, logger, maintain });
     platform.lifecycle.onStop("jobs", () => jobs.stop(config.shutdownTimeoutMs));
@@ -70,4 +76,27 @@ export async function startRoles(
     await platform.lifecycle.stop();
     throw err;
   }
+}
+
+/** The gauges read at each scrape: the job queues' backlog and the index lag. */
+function observeBacklogAndLag(platform: Platform): void {
+  const names = [METRIC_NAMES.queueDepth, METRIC_NAMES.queueAge, METRIC_NAMES.indexLagRepositories, METRIC_NAMES.indexLagSeconds];
+  observeGauges(
+    names,
+    {
+      [METRIC_NAMES.queueDepth]: "Jobs waiting to run, per queue",
+      [METRIC_NAMES.queueAge]: "Seconds the oldest waiting job of each queue has waited",
+      [METRIC_NAMES.indexLagRepositories]: "Repositories whose newest known commit is not indexed yet",
+      [METRIC_NAMES.indexLagSeconds]: "Longest time one of them has waited since its index last caught up",
+    },
+    async () => {
+      const [backlog, lag] = await Promise.all([queueBacklog(platform.db.unsafeSystem), indexLag(platform.db)]);
+      return {
+        [METRIC_NAMES.queueDepth]: backlog.map((b) => ({ value: b.waiting, attributes: { queue: b.queue } })),
+        [METRIC_NAMES.queueAge]: backlog.map((b) => ({ value: b.oldestSeconds, attributes: { queue: b.queue } })),
+        [METRIC_NAMES.indexLagRepositories]: [{ value: lag.repositories }],
+        [METRIC_NAMES.indexLagSeconds]: [{ value: lag.seconds }],
+      };
+    },
+  );
 }

@@ -14,6 +14,7 @@ import { parseQuery, QueryError, type SearchQuery } from "./query-parser.js";
 import { decodeCursor, rankAndPresent, type SearchInput, type SearchResponse } from "./result-page.js";
 import * as sql from "./search.sql.js";
 import { WorkBudget } from "./work-budget.js";
+import { recordSearch } from "../platform/telemetry/spans.js";
 
 export type { ResultLine, SearchInput, SearchResponse, SearchResult } from "./result-page.js";
 
@@ -127,6 +128,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       throw err;
     }
   }
+  recordSearch((performance.now() - started) / 1000, partialReason !== undefined);
   return {
     results: page?.results ?? [],
     nextCursor: page?.nextCursor ?? null,

@@ -167,6 +167,15 @@ export const envSchema = z.object({
   CTXPIPE_DATA_DIR: z.string().min(1).default("./.ctxpipe"),
   /** pino log level. */
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  /** OpenTelemetry (docs/operations.md#telemetry): the standard OTLP variables; export is off when no endpoint is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString,
+  OTEL_EXPORTER_OTLP_HEADERS: optionalString,
+  OTEL_SERVICE_NAME: optionalString,
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  /** Private port of the Prometheus endpoint (/metrics); unset: none. Never the public port. */
+  CTXPIPE_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  CTXPIPE_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   /** Largest accepted request body in bytes (413 beyond). */
   CTXPIPE_HTTP_BODY_LIMIT_BYTES: z.coerce
     .number()

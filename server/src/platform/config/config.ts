@@ -4,6 +4,7 @@
  * resolved later by runtime-secrets.ts.
  */
 import path from "node:path";
+import type { TelemetryConfig } from "../telemetry/telemetry.js";
 import { envSchema, type RawEnv } from "./config.schema.js";
 
 /** Fully validated configuration. */
@@ -52,6 +53,8 @@ export interface Config {
   /** Absolute path of the data directory. */
   dataDir: string;
   logLevel: RawEnv["LOG_LEVEL"];
+  /** Traces (OTLP) and metrics (Prometheus); see platform/telemetry. */
+  telemetry: TelemetryConfig;
   shutdownTimeoutMs: number;
   workerStaleSeconds: number;
 }
@@ -188,6 +191,17 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     );
   }
 
+  if (data.CTXPIPE_METRICS_PORT !== undefined && data.CTXPIPE_METRICS_PORT === data.PORT) {
+    problems.push("CTXPIPE_METRICS_PORT: must differ from PORT: metrics are served on a private port, never on the public origin");
+  }
+  for (const key of ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] as const) {
+    const value = data[key];
+    if (value && !/^https?:\/\/[^\s]+$/.test(value)) problems.push(`${key}: must be an http(s) URL, e.g. http://otel-collector:4318`);
+  }
+  if (data.OTEL_EXPORTER_OTLP_HEADERS && otlpHeaders(data.OTEL_EXPORTER_OTLP_HEADERS) === undefined) {
+    problems.push("OTEL_EXPORTER_OTLP_HEADERS: must be comma-separated key=value pairs (values URL-encoded)");
+  }
+
   const previousKeys: Buffer[] = [];
   for (const entry of (data.CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS ?? "")
     .split(",")
@@ -261,12 +275,44 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     search: searchShare(valid),
     dataDir: path.resolve(cwd, valid.CTXPIPE_DATA_DIR),
     logLevel: valid.LOG_LEVEL,
+    telemetry: telemetryConfig(valid),
     shutdownTimeoutMs: valid.CTXPIPE_SHUTDOWN_TIMEOUT_MS,
     workerStaleSeconds: valid.CTXPIPE_WORKER_STALE_SECONDS,
   };
 }
 
 /** The search caps: explicit values, or shares of the database pool. */
+/** `k1=v1,k2=v2` (values URL-encoded, as the OTLP specification says), or undefined when malformed. */
+function otlpHeaders(value: string): Record<string, string> | undefined {
+  const headers: Record<string, string> = {};
+  for (const pair of value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = pair.indexOf("=");
+    if (at <= 0) return undefined;
+    try {
+      headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return headers;
+}
+
+/** The telemetry settings: the traces URL from the signal-specific or general OTLP endpoint. */
+function telemetryConfig(valid: RawEnv): TelemetryConfig {
+  const general = valid.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, "");
+  return {
+    tracesUrl: valid.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (general ? `${general}/v1/traces` : undefined),
+    headers: valid.OTEL_EXPORTER_OTLP_HEADERS ? (otlpHeaders(valid.OTEL_EXPORTER_OTLP_HEADERS) ?? {}) : {},
+    serviceName: valid.OTEL_SERVICE_NAME ?? "ctxpipe",
+    batchDelayMs: valid.OTEL_BSP_SCHEDULE_DELAY,
+    metricsPort: valid.CTXPIPE_METRICS_PORT,
+    metricsHost: valid.CTXPIPE_METRICS_HOST,
+  };
+}
+
 function searchShare(valid: RawEnv): Config["search"] {
   const slots = valid.CTXPIPE_SEARCH_SLOTS ?? Math.max(1, Math.floor(valid.DATABASE_POOL_SIZE * 0.6));
   return {

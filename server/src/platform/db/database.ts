@@ -8,6 +8,7 @@
 import pg from "pg";
 import type { Logger } from "../logging.js";
 import { databaseUnavailable, isDatabaseUnavailable } from "./db-errors.js";
+import { inChildSpan } from "../telemetry/spans.js";
 
 /** The application role that request and job code runs as (created by the first migration). */
 export const APP_ROLE = "ctxpipe_app";
@@ -39,6 +40,7 @@ export interface DatabaseOptions {
 export function createDatabase(options: DatabaseOptions): Database {
   const log = options.logger.child({ module: "db" });
   const common: pg.PoolConfig = {
+    Client: TracedClient,
     connectionString: options.url,
     max: options.poolSize,
     connectionTimeoutMillis: 5_000,
@@ -61,6 +63,26 @@ export function createDatabase(options: DatabaseOptions): Database {
       await Promise.all([app.end(), unsafeSystem.end()]);
     },
   };
+}
+
+/**
+ * A pg client whose promise queries inside a traced request or job become spans (the SQL text,
+ * never its parameters). Callback, stream (COPY) and cursor queries pass through untouched.
+ */
+class TracedClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; only the promise forms are wrapped
+  override query(...args: any[]): any {
+    const [first] = args;
+    const promised =
+      typeof args.at(-1) !== "function" && (typeof first === "string" || (first && typeof first === "object" && typeof first.submit !== "function"));
+    if (!promised) return (super.query as (...a: unknown[]) => unknown)(...args);
+    const text: string = typeof first === "string" ? first : (first.text ?? "");
+    return inChildSpan(
+      `pg ${text.trimStart().split(/\s/, 1)[0]?.toLowerCase() ?? "query"}`,
+      { "db.system.name": "postgresql", "db.query.text": text.slice(0, 500) },
+      () => (super.query as (...a: unknown[]) => Promise<unknown>)(...args),
+    );
+  }
 }
 
 /** Transaction options. */

@@ -13,6 +13,7 @@ import type { AppEnv } from "./app-env.js";
 import { clientIp } from "./client-ip.js";
 import { errorResponse, handleError } from "./error-handler.js";
 import { requestContext } from "./request-context.js";
+import { httpTelemetry } from "../telemetry/spans.js";
 import { mountStaticWeb } from "./static-web.js";
 
 /** What the app needs from the configuration. */
@@ -43,6 +44,8 @@ const API_PREFIXES = ["/api/", "/.auth/", "/mcp", "/.well-known/"];
 /** Builds the Hono app. Pure wiring: it opens no sockets. */
 export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // The request's span first, so that everything after it (the access log too) runs inside it.
+  app.use("*", httpTelemetry());
   app.use("*", requestContext(options.logger));
   app.use("*", clientIp(options.trustedProxyHops));
   app.use(

@@ -15,6 +15,7 @@ import path from "node:path";
 import { AppError } from "../../platform/errors.js";
 import { scrubSecrets } from "../../platform/logging.js";
 import { childProcessEnv } from "../../platform/config/child-env.js";
+import { inChildSpan } from "../../platform/telemetry/spans.js";
 
 /** Why a git command failed, as the indexer and the API need to know it. */
 export type GitErrorKind = "timeout" | "auth_failed" | "not_found" | "unreachable" | "too_large" | "failed";
@@ -278,7 +279,12 @@ export function spawnGit(args: string[], options: GitRunOptions): GitProcess {
  * @throws GitError with kind timeout, too_large (stdout over maxOutputBytes), auth_failed,
  *   not_found, unreachable or failed.
  */
-export async function runGit(args: string[], options: GitRunOptions): Promise<GitRunResult> {
+export function runGit(args: string[], options: GitRunOptions): Promise<GitRunResult> {
+  // The sub-command only: arguments can hold URLs and paths.
+  return inChildSpan(`git ${args[0] ?? ""}`, { "process.executable.name": "git", "git.command": args[0] ?? "" }, () => runGitUntraced(args, options));
+}
+
+async function runGitUntraced(args: string[], options: GitRunOptions): Promise<GitRunResult> {
   const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const proc = spawnGit(args, options);
   if (options.stdin === undefined) proc.child.stdin?.end();

@@ -1,0 +1,121 @@
+/**
+ * OpenTelemetry for the process (docs/operations.md#telemetry), with the official SDK: traces
+ * exported over OTLP/HTTP when an endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, headers from OTEL_EXPORTER_OTLP_HEADERS, the service
+ * name from OTEL_SERVICE_NAME), and metrics served for Prometheus on a private port
+ * (CTXPIPE_METRICS_PORT), never on the public origin. Both are off when unset: the API's
+ * no-op tracer and meter then cost next to nothing. One setup per process, shared by every
+ * role it runs; spans are made by our own code (HTTP, SQL, git, jobs, MCP tools: see spans.ts).
+ */
+import { context, metrics, propagation, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import type { Logger } from "../logging.js";
+import { VERSION } from "../version.js";
+import { resetInstruments } from "./spans.js";
+
+/** The telemetry configuration (config.ts reads it from the environment). */
+export interface TelemetryConfig {
+  /** Where spans go (…/v1/traces); undefined: no trace export. */
+  tracesUrl: string | undefined;
+  /** Headers of the OTLP requests (credentials: never logged). */
+  headers: Record<string, string>;
+  serviceName: string;
+  /** Delay between span batches, in ms (OTEL_BSP_SCHEDULE_DELAY). */
+  batchDelayMs: number;
+  /** Port of the Prometheus endpoint; undefined: none. */
+  metricsPort: number | undefined;
+  metricsHost: string;
+}
+
+/** The process's telemetry. */
+export interface Telemetry {
+  /** Whether spans are exported. */
+  tracing: boolean;
+  /** The Prometheus endpoint's URL, if one is served. */
+  metricsUrl: string | undefined;
+  /** Exports what is buffered, then stops. */
+  shutdown(): Promise<void>;
+}
+
+let started: { telemetry: Telemetry; users: number } | undefined;
+
+/**
+ * Starts telemetry once per process (later calls share it; the last `shutdown` stops it).
+ * @throws Error when the metrics port cannot be bound.
+ */
+export async function startTelemetry(config: TelemetryConfig, logger: Logger): Promise<Telemetry> {
+  if (started) {
+    started.users++;
+    return share(started.telemetry);
+  }
+  // Instruments made before (against the no-op meter) are made again against this provider.
+  resetInstruments();
+  const resource = resourceFromAttributes({ "service.name": config.serviceName, "service.version": VERSION });
+  let tracerProvider: TracerProvider | undefined;
+  if (config.tracesUrl) {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+    tracerProvider = new TracerProvider({
+      resource,
+      spanProcessors: [
+        new BatchSpanProcessor({
+          exporter: new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers }),
+          scheduledDelayMillis: config.batchDelayMs,
+        }),
+      ],
+    });
+    trace.setGlobalTracerProvider(tracerProvider);
+  }
+  let meterProvider: MeterProvider | undefined;
+  let metricsUrl: string | undefined;
+  if (config.metricsPort !== undefined) {
+    const exporter = new PrometheusExporter({ host: config.metricsHost, port: config.metricsPort, preventServerStart: true });
+    await exporter.startServer().catch((err: unknown) => {
+      throw new Error(`Cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (CTXPIPE_METRICS_PORT): ${(err as Error).message}`);
+    });
+    meterProvider = new MeterProvider({ resource, readers: [exporter] });
+    metrics.setGlobalMeterProvider(meterProvider);
+    metricsUrl = `http://${config.metricsHost}:${config.metricsPort}/metrics`;
+  }
+  if (tracerProvider || meterProvider) {
+    logger.info({ tracing: Boolean(tracerProvider), metrics: metricsUrl ?? null, serviceName: config.serviceName }, "telemetry started");
+  }
+  const telemetry: Telemetry = {
+    tracing: Boolean(tracerProvider),
+    metricsUrl,
+    async shutdown() {
+      await Promise.all([tracerProvider?.shutdown(), meterProvider?.shutdown()]);
+      trace.disable();
+      metrics.disable();
+      resetInstruments();
+      context.disable();
+      propagation.disable();
+    },
+  };
+  started = { telemetry, users: 1 };
+  return share(telemetry);
+}
+
+/** A handle whose shutdown stops the telemetry when the last user lets go. */
+function share(telemetry: Telemetry): Telemetry {
+  let released = false;
+  return {
+    tracing: telemetry.tracing,
+    metricsUrl: telemetry.metricsUrl,
+    async shutdown() {
+      if (released || !started) return;
+      released = true;
+      started.users--;
+      if (started.users === 0) {
+        started = undefined;
+        await telemetry.shutdown();
+      }
+    },
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * OpenTelemetry against a local OTLP/HTTP receiver written for the test: a search request sent
+ * with a `traceparent` produces its server span and its SQL spans under that one trace id;
+ * index runs produce job spans with their git processes; the Prometheus endpoint on the
+ * private port serves every documented metric name, and the public origin does not.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { METRIC_NAMES } from "../../src/platform/telemetry/index.js";
+import { createTestRepo } from "../harness/git-http-server.js";
+import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
+import { waitForRepository } from "../harness/repositories.js";
+import { startTestApp, type TestApp } from "../harness/test-app.js";
+
+interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+  service: string;
+}
+
+/** An OTLP/HTTP JSON receiver: POST /v1/traces, spans flattened with their service name. */
+async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; close(): Promise<void> }> {
+  const spans: ReceivedSpan[] = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString("utf8");
+    });
+    req.on("end", () => {
+      if (req.method === "POST" && req.url === "/v1/traces" && (req.headers["content-type"] ?? "").startsWith("application/json")) {
+        const parsed = JSON.parse(body) as {
+          resourceSpans: {
+            resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+            scopeSpans: { spans: (Omit<ReceivedSpan, "attributes" | "service"> & { attributes?: { key: string; value: Record<string, unknown> }[] })[] }[];
+          }[];
+        };
+        for (const rs of parsed.resourceSpans) {
+          const service = rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
+          for (const ss of rs.scopeSpans)
+            for (const s of ss.spans) {
+              const attributes = Object.fromEntries((s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
+              spans.push({ ...s, attributes, service });
+            }
+        }
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      } else res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function until<T>(what: string, probe: () => T | undefined, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("telemetry", () => {
+  let root: string;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let app: TestApp;
+  let owner: TestUser;
+  let slug: string;
+  let metricsPort: number;
+
+  before(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-otel-"));
+    receiver = await startReceiver();
+    metricsPort = await freePort();
+    app = await startTestApp({
+      env: {
+        CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_HEADERS: "x-collector-token=test%20token",
+        OTEL_SERVICE_NAME: "ctxpipe-under-test",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        CTXPIPE_METRICS_PORT: String(metricsPort),
+      },
+    });
+    owner = await signUp(app);
+    slug = (await createOrgAs(app, owner)).slug;
+    const dir = await createTestRepo(root, "shop", { "src/discount.ts": "export function applyDiscount(total: number) {\n  return total * 0.9;\n}\n" });
+    const added = await call(app, "POST", `/api/v1/orgs/${slug}/repositories`, { as: owner, body: { url: dir, name: "shop" } });
+    await waitForRepository(app, owner, slug, added.json.id);
+  });
+  after(async () => {
+    await app?.stop();
+    await receiver?.close();
+    if (root) await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it("exports one search request's spans, SQL included, under the caller's trace id", async () => {
+    const traceId = randomBytes(16).toString("hex");
+    const res = await call(app, "GET", `/api/v1/orgs/${slug}/search?q=applyDiscount`, {
+      as: owner,
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` },
+    });
+    assert.equal(res.status, 200, res.text);
+    const server = await until("the request's server span", () => receiver.spans.find((s) => s.traceId === traceId && s.kind === 2));
+    assert.equal(server.name, "GET /api/v1/orgs/:orgSlug/search");
+    assert.equal(server.attributes["http.response.status_code"], 200);
+    assert.equal(server.service, "ctxpipe-under-test");
+    const sql = await until("its SQL spans", () => {
+      const found = receiver.spans.filter((s) => s.traceId === traceId && s.attributes["db.system.name"] === "postgresql");
+      return found.length >= 2 ? found : undefined;
+    });
+    assert.ok(
+      sql.some((s) => String(s.attributes["db.query.text"]).includes("index_chunks") || String(s.attributes["db.query.text"]).includes("ctxpipe_search")),
+      sql.map((s) => s.attributes["db.query.text"]).join("\n---\n"),
+    );
+    // Every span of the request hangs under the server span.
+    const ids = new Set(receiver.spans.filter((s) => s.traceId === traceId).map((s) => s.spanId));
+    for (const s of sql) assert.ok(s.parentSpanId && ids.has(s.parentSpanId));
+  });
+
+  it("traces index runs as jobs with their git processes", async () => {
+    const job = await until("an index run's job span", () => receiver.spans.find((s) => s.name === "job repository.sync"));
+    assert.equal(job.kind, 5);
+    const inJob = receiver.spans.filter((s) => s.traceId === job.traceId);
+    assert.ok(
+      inJob.some((s) => s.name.startsWith("git ")),
+      inJob.map((s) => s.name).join(", "),
+    );
+    assert.ok(inJob.some((s) => s.attributes["db.system.name"] === "postgresql"));
+  });
+
+  it("serves every documented metric on the private port only", async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    for (const name of Object.values(METRIC_NAMES)) assert.match(text, new RegExp(`^${name}`, "m"), `${name} missing from:\n${text.slice(0, 3000)}`);
+    assert.match(text, /ctxpipe_http_server_duration_seconds_count\{[^}]*route="\/api\/v1\/orgs\/:orgSlug\/search"/);
+    const publicOrigin = await fetch(`${app.url}/metrics`);
+    assert.doesNotMatch(await publicOrigin.text(), /ctxpipe_http_server_duration_seconds/);
+  });
+});
