@@ -300,6 +300,18 @@ alter table public.audit_events enable row level security;
 CREATE INDEX audit_events_org_idx ON public.audit_events USING btree (org_id, id DESC);
 create policy audit_events_scope on public.audit_events as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.backup_runs (
+  id uuid not null default gen_random_uuid(),
+  finished_at timestamp with time zone not null default now(),
+  schema_version text not null,
+  bytes bigint not null,
+  encrypted boolean not null,
+  constraint backup_runs_bytes_check CHECK ((bytes >= 0)),
+  constraint backup_runs_pkey PRIMARY KEY (id)
+);
+-- grants on public.backup_runs: <owner>=arwdDxtm
+CREATE INDEX backup_runs_finished_idx ON public.backup_runs USING btree (finished_at DESC);
+
 create table public.chat_conversations (
   id uuid not null default gen_random_uuid(),
   org_id uuid not null,

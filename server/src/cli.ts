@@ -138,7 +138,7 @@ async function main(args: string[]): Promise<void> {
     process.stdout.write(text);
     return;
   }
-  const maintenance = ["migrate", "admin", "secrets", "backup", "restore"].includes(command);
+  const maintenance = ["migrate", "admin", "secrets", "backup", "restore", "doctor"].includes(command);
   if (!maintenance && !(command in ROLE_COMMANDS)) {
     process.stderr.write(`ctxpipe: unknown command "${command}"\n\n${HELP}`);
     process.exit(2);
@@ -162,6 +162,15 @@ async function main(args: string[]): Promise<void> {
       const rest = argv.slice(argv.indexOf(command) + 1);
       // Loaded on demand: --help and --version stay instant, and a command loads only its own
       // code. Admin arguments are checked before the database starts.
+      if (command === "doctor") {
+        // Exit status 1 when a check failed, with every finding on stdout.
+        const { runDoctorCommand } = await import("./commands/doctor.command.js");
+        const { output, failed } = await runDoctorCommand(rest, { config, logger, lifecycle });
+        await lifecycle.stop();
+        process.stdout.write(`${output}\n`);
+        if (failed) process.exit(1);
+        return;
+      }
       if (command === "backup" || command === "restore") {
         // They start the database themselves: restore must not migrate before it loads.
         const { runBackup, runRestore } = await import("./commands/backup.command.js");

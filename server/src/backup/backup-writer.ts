@@ -63,7 +63,14 @@ export async function writeBackup(input: {
     await written;
     await encrypted;
     await fs.rename(partial, input.file);
-    return { file: input.file, bytes: (await fs.stat(input.file)).size, manifest };
+    const bytes = (await fs.stat(input.file)).size;
+    // For `ctxpipe doctor`'s "last backup" check.
+    await input.db.unsafeSystem.query("insert into backup_runs (schema_version, bytes, encrypted) values ($1, $2, $3)", [
+      manifest.schemaVersion,
+      bytes,
+      Boolean(input.passphrase),
+    ]);
+    return { file: input.file, bytes, manifest };
   } catch (err) {
     await fs.rm(partial, { force: true });
     throw err;

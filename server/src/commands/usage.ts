@@ -43,7 +43,9 @@ export const SECRETS_USAGE = `  secrets rotate   Re-encrypt every stored secret 
   ${BACKUP_USAGE}
                 Write an archive of the database (docs/operations.md)
   ${RESTORE_USAGE}
-                Restore an archive into an empty instance`;
+                Restore an archive into an empty instance
+  doctor [--json]
+                Check this deployment against the production-readiness checklist`;
 
 const ROLE_NOTE = `
 Configuration comes from the environment (docs/configuration.md). With DATABASE_URL unset,
@@ -99,6 +101,13 @@ connections, API keys, conversations, audit log; not the search index or the clo
 restore rebuilds), stamped with its format and schema versions. In embedded mode it carries
 the generated AUTH_SECRET and encryption key: keep it like a password, or encrypt it with a
 passphrase (first line of standard input, or CTXPIPE_BACKUP_PASSPHRASE).`,
+  doctor: `Usage: ctxpipe doctor [--json]
+
+Checks this deployment against the production-readiness checklist (docs/operations.md) and
+prints each item as ok, warn or fail with its fix: HTTPS origin, public URL, allowed origins,
+AUTH_SECRET strength, stored secrets decrypting with the configured keys, the origin's
+/.status, worker and codesearch heartbeats, migrations, the last backup's age, free disk in
+the data directory, PostgreSQL version and settings. Exits 1 when a check fails.`,
   restore: `Usage: ctxpipe ${RESTORE_USAGE}
 
 Restores an archive of \`ctxpipe backup\` into an empty instance (a fresh data directory, or a

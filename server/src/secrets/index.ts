@@ -8,6 +8,7 @@ export {
   MAX_SECRET_BYTES,
   readSecret,
   replaceSecret,
+  checkAllSecrets,
   rotateAllSecrets,
   storeSecret,
   type RotationResult,

@@ -180,3 +180,35 @@ export async function rotateAllSecrets(db: Database, box: SecretBox | undefined,
   log.info({ ...result }, "secret rotation finished");
   return result;
 }
+
+/**
+ * Tries to decrypt every stored secret with the configured keys (ctxpipe doctor): how many
+ * there are and how many cannot be decrypted (sealed with a key that is not configured, or damaged).
+ */
+export async function checkAllSecrets(db: Database, box: SecretBox | undefined): Promise<{ total: number; undecryptable: number }> {
+  const reason = "doctor: check that every org secret decrypts with the configured keys";
+  let total = 0;
+  let undecryptable = 0;
+  let cursor: string | null = null;
+  for (;;) {
+    const rows = await unsafeAcrossTenants(db, reason, async (tx) => {
+      const result = await tx.query<{ id: string; org_id: string; ciphertext: string }>(
+        "select id, org_id, ciphertext from org_secrets where ($1::uuid is null or id > $1::uuid) order by id limit $2",
+        [cursor, ROTATION_BATCH],
+      );
+      return result.rows;
+    });
+    for (const row of rows) {
+      total++;
+      try {
+        if (!box) throw new SecretBoxError("unknown_key", "no key");
+        box.decrypt(row.ciphertext, boundTo(row.org_id, row.id));
+      } catch (err) {
+        if (!(err instanceof SecretBoxError)) throw err;
+        undecryptable++;
+      }
+    }
+    if (rows.length < ROTATION_BATCH) return { total, undecryptable };
+    cursor = rows.at(-1)!.id;
+  }
+}
