@@ -9,3 +9,4 @@ export { loadBackup, RestoreRefused, type RestoreReport } from "./backup-loader.
 export { openBackup, type OpenedBackup } from "./backup-reader.js";
 export { backupTables, EXCLUDED_TABLES } from "./backup-tables.js";
 export { type BackupReport, writeBackup } from "./backup-writer.js";
+export { type BackupSchedule, startBackupSchedule } from "./backup-schedule.js";

@@ -8,6 +8,7 @@ import type { Graph } from "../graph/index.js";
 import type { Repositories } from "../repositories/index.js";
 import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/index.js";
 import type { Platform } from "./platform.js";
+import { startBackupSchedule } from "../backup/index.js";
 
 const FIRST_BEAT_TIMEOUT_MS = 15_000;
 
@@ -43,6 +44,20 @@ export async function startWorkerRole(
   platform.lifecycle.onStop("refresh-checks", () => checks.stop());
   const upkeep = capabilities.connections.startUpkeep();
   platform.lifecycle.onStop("connection-upkeep", () => upkeep.stop());
+  if (platform.config.backupSchedule) {
+    const embedded = !platform.config.database.url;
+    const schedule = startBackupSchedule({
+      db: platform.db,
+      schedule: platform.config.backupSchedule,
+      mode: embedded ? "embedded" : "external",
+      secrets:
+        embedded && platform.config.encryptionKey
+          ? { authSecret: platform.config.authSecret, encryptionKey: platform.config.encryptionKey.toString("hex") }
+          : undefined,
+      logger: platform.logger,
+    });
+    platform.lifecycle.onStop("backup-schedule", () => schedule.stop());
+  }
   // Repositories marked for a run whose job is not in the queue (after a restore, or a crash
   // between marking and queueing) get it now; a run already queued absorbs the duplicate.
   const waiting = capabilities.repositories

@@ -5,6 +5,7 @@
  *   is built first); an app started on it re-indexes the repository and answers the same
  *   search with the same results to the same key. Restoring over an instance in use is
  *   refused without --force; an encrypted archive needs its passphrase;
+ * - scheduled by the worker (CTXPIPE_BACKUP_DIR), keeping the newest CTXPIPE_BACKUP_KEEP;
  * - in embedded mode: the generated secrets travel with the backup into a fresh data directory.
  */
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { openBackup } from "../../src/backup/index.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, uniqueEmail } from "../harness/http-client.js";
@@ -104,6 +106,42 @@ describe("ctxpipe backup and restore", () => {
     const opened = await openBackup(archive, "correct horse");
     assert.ok(opened.manifest.tables.length > 10);
     opened.close();
+  });
+
+  it("writes scheduled backups from the worker and keeps the newest CTXPIPE_BACKUP_KEEP", async () => {
+    const dir = path.join(root, "scheduled");
+    await fs.mkdir(dir);
+    for (const old of ["ctxpipe-20200101T000000Z.tar.gz", "ctxpipe-20200102T000000Z.tar.gz", "ctxpipe-20200103T000000Z.tar.gz"]) {
+      await fs.writeFile(path.join(dir, old), "old");
+    }
+    await fs.writeFile(path.join(dir, "notes.txt"), "not a backup: never deleted");
+    // The backups of the tests above are made two days old, so that one is due.
+    const client = new pg.Client({ connectionString: source.db.url });
+    await client.connect();
+    await client.query("update backup_runs set finished_at = now() - interval '2 days'");
+    await client.end();
+    // A second worker on the source database, with the schedule on.
+    const worker = await startTestApp({ db: source.db, roles: ["worker"], env: { CTXPIPE_BACKUP_DIR: dir, CTXPIPE_BACKUP_KEEP: "2" } });
+    try {
+      let names: string[] = [];
+      for (let i = 0; i < 200 && !names.some((n) => !n.startsWith("ctxpipe-2020") && n.endsWith(".tar.gz")); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        names = (await fs.readdir(dir)).sort();
+      }
+      for (let i = 0; i < 50 && names.length > 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        names = (await fs.readdir(dir)).sort();
+      }
+      assert.equal(names.length, 3, names.join(", "));
+      assert.deepEqual(names.slice(0, 1), ["ctxpipe-20200103T000000Z.tar.gz"]);
+      assert.match(names[1]!, /^ctxpipe-\d{8}T\d{6}Z\.tar\.gz$/);
+      assert.equal(names[2], "notes.txt");
+      const opened = await openBackup(path.join(dir, names[1]!));
+      assert.ok(opened.manifest.tables.some((t) => t.name === "public.repositories" && t.rows === 1));
+      opened.close();
+    } finally {
+      await worker.stop();
+    }
   });
 
   it("carries an embedded instance's generated secrets into a fresh data directory", async () => {

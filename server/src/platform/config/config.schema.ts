@@ -132,6 +132,10 @@ export const envSchema = z.object({
   MODEL_HIGH_NAME: optionalString,
   /** Passphrase of `ctxpipe backup` / `restore` archives (else --passphrase-stdin; unset: unencrypted). */
   CTXPIPE_BACKUP_PASSPHRASE: optionalString,
+  /** Scheduled backups: the directory (unset: none), the interval and how many to keep. */
+  CTXPIPE_BACKUP_DIR: optionalString,
+  CTXPIPE_BACKUP_INTERVAL_MINUTES: z.coerce.number().int().min(5).max(525_600).default(1_440),
+  CTXPIPE_BACKUP_KEEP: z.coerce.number().int().min(1).max(1_000).default(7),
   /** The agent loop's limits (chat, ctx_advisor): steps (model calls), input tokens in all, output tokens per call, wall time. */
   CTXPIPE_CHAT_MAX_STEPS: z.coerce.number().int().min(1).max(50).default(8),
   CTXPIPE_CHAT_MAX_INPUT_TOKENS: z.coerce.number().int().min(1_000).max(2_000_000).default(120_000),

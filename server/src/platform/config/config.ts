@@ -44,6 +44,8 @@ export interface Config {
   /** The agent loop's limits. */
   /** Passphrase of backup archives (CTXPIPE_BACKUP_PASSPHRASE), if set. */
   backupPassphrase: string | undefined;
+  /** Scheduled backups by the worker role (CTXPIPE_BACKUP_DIR); undefined: none. */
+  backupSchedule: { dir: string; intervalMinutes: number; keep: number; passphrase: string | undefined } | undefined;
   chat: { maxSteps: number; maxInputTokens: number; maxOutputTokens: number; timeoutMs: number };
   /** GitHub App connections: the default API URL, and how often each is reconciled. */
   github: { apiUrl: string; reconcileSeconds: number };
@@ -259,6 +261,14 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     },
     model,
     backupPassphrase: valid.CTXPIPE_BACKUP_PASSPHRASE,
+    backupSchedule: valid.CTXPIPE_BACKUP_DIR
+      ? {
+          dir: path.resolve(cwd, valid.CTXPIPE_BACKUP_DIR),
+          intervalMinutes: valid.CTXPIPE_BACKUP_INTERVAL_MINUTES,
+          keep: valid.CTXPIPE_BACKUP_KEEP,
+          passphrase: valid.CTXPIPE_BACKUP_PASSPHRASE,
+        }
+      : undefined,
     chat: {
       maxSteps: valid.CTXPIPE_CHAT_MAX_STEPS,
       maxInputTokens: valid.CTXPIPE_CHAT_MAX_INPUT_TOKENS,
