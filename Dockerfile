@@ -17,8 +17,8 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/* \
   && groupadd --system --gid 10001 ctxpipe \
   && useradd --system --uid 10001 --gid ctxpipe --home-dir /var/lib/ctxpipe --shell /usr/sbin/nologin ctxpipe \
-  && mkdir -p /var/lib/ctxpipe \
-  && chown ctxpipe:ctxpipe /var/lib/ctxpipe
+  && mkdir -p /var/lib/ctxpipe /var/lib/ctxpipe-backups \
+  && chown ctxpipe:ctxpipe /var/lib/ctxpipe /var/lib/ctxpipe-backups
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules

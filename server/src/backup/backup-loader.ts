@@ -15,7 +15,7 @@ import { type Database, withTransaction } from "../platform/db/database.js";
 import { MIGRATIONS_DIR, migrate } from "../platform/db/migrator.js";
 import type { Logger } from "../platform/logging.js";
 import type { OpenedBackup } from "./backup-reader.js";
-import { backupTables, EXCLUDED_TABLES } from "./backup-tables.js";
+import { backupTables, pinCopyFormat } from "./backup-tables.js";
 
 /** What a restore did. */
 export interface RestoreReport {
@@ -34,7 +34,7 @@ export class RestoreRefused extends Error {}
 export async function loadBackup(
   db: Database,
   backup: OpenedBackup,
-  options: { force: boolean; logger: Logger; onAccepted?: () => Promise<void> },
+  options: { force: boolean; logger: Logger; onLoaded?: () => Promise<void> },
 ): Promise<RestoreReport> {
   const { manifest } = backup;
   const known = (await fs.readdir(MIGRATIONS_DIR)).filter((n) => n.endsWith(".sql")).sort();
@@ -55,15 +55,15 @@ export async function loadBackup(
   let rows = 0;
   try {
     await client.query("begin");
-    const { tables } = await backupTables(client);
+    await pinCopyFormat(client);
+    const { tables, excluded } = await backupTables(client);
     const used = await client.query<{ n: string }>(`select (select count(*) from auth."user") + (select count(*) from public.orgs) as n`);
     if (Number(used.rows[0]!.n) > 0) {
       if (!options.force)
         throw new RestoreRefused("The database holds users or organisations: restore into an empty instance, or pass --force to replace its contents.");
-      const everything = [...tables.map((t) => t.quoted), ...EXCLUDED_TABLES.filter((t) => t !== "public.ctxpipe_migrations").map((t) => quote(t))];
+      const everything = [...tables.map((t) => t.quoted), ...excluded.filter((t) => t !== "public.ctxpipe_migrations").map((t) => quote(t))];
       await client.query(`truncate ${everything.join(", ")} cascade`);
     }
-    await options.onAccepted?.();
     const here = new Map(tables.map((t) => [t.name, t]));
     for await (const { name, data } of backup.tables()) {
       const expected = manifest.tables.find((t) => t.name === name)!;
@@ -85,6 +85,10 @@ export async function loadBackup(
       }
       rows += loaded;
     }
+    // Within the load: whatever fails later, the repositories wait for a fresh index run (these
+    // columns exist at every schema version).
+    await client.query("delete from repositories where status = 'unindexing'");
+    await client.query("update repositories set status = 'queued', indexed_commit = null");
     await client.query("commit");
   } catch (err) {
     await client.query("rollback").catch(() => {});
@@ -93,6 +97,8 @@ export async function loadBackup(
     client.release();
     backup.close();
   }
+  // The data is in: now the instance adopts what came with it (the secrets of an embedded one).
+  await options.onLoaded?.();
   const upgrade = await migrate(db.unsafeSystem, options.logger);
   // At this build's schema: the index and the graph are rebuilt, so every repository gets a
   // fresh first run (a deletion in progress is finished here: its job is not in the backup),

@@ -37,8 +37,9 @@ export function startBackupSchedule(input: {
   const log = input.logger.child({ module: "backup-schedule" });
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
+  // One look at a time: a tick while a backup is written waits behind it, and stop() waits for both.
   const tick = () => {
-    running = backUpIfDue(input, log).catch((err: unknown) => log.error({ err }, "scheduled backup failed"));
+    running = running.then(() => (stopped ? undefined : backUpIfDue(input, log))).catch((err: unknown) => log.error({ err }, "scheduled backup failed"));
   };
   tick();
   const timer = setInterval(() => {
@@ -71,7 +72,8 @@ async function backUpIfDue(input: Parameters<typeof startBackupSchedule>[0], log
         .replace(/[-:]/g, "")
         .replace(/\.\d+Z$/, "Z");
       const file = path.join(schedule.dir, `ctxpipe-${stamp}.tar.gz${schedule.passphrase ? ".enc" : ""}`);
-      const report = await writeBackup({ db, file, mode: input.mode, secrets: input.secrets, passphrase: schedule.passphrase });
+      // Staged beside the archives, not in the temporary directory (often small, or a container's own disk).
+      const report = await writeBackup({ db, file, mode: input.mode, secrets: input.secrets, passphrase: schedule.passphrase, workDir: schedule.dir });
       log.info({ file, bytes: report.bytes, schemaVersion: report.manifest.schemaVersion }, "scheduled backup written");
       await prune(schedule, log);
     } finally {

@@ -84,3 +84,14 @@ export async function lastMigration(tx: Queryable): Promise<string> {
   if (!rows[0]) throw new Error("The database has no migrations applied: there is nothing to back up.");
   return rows[0].name;
 }
+
+/**
+ * The session settings COPY's text format depends on, the same on both sides (as pg_dump
+ * does): dates, time zones, intervals and floats read back exactly as they were written.
+ */
+export async function pinCopyFormat(tx: { query(sql: string): Promise<unknown> }): Promise<void> {
+  await tx.query("set local datestyle = 'ISO, YMD'");
+  await tx.query("set local timezone = 'UTC'");
+  await tx.query("set local intervalstyle = 'postgres'");
+  await tx.query("set local extra_float_digits = 3");
+}

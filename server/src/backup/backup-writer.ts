@@ -17,7 +17,7 @@ import { pack as tarPack } from "tar-stream";
 import type { Database } from "../platform/db/database.js";
 import { VERSION } from "../platform/version.js";
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, type BackupManifest, type BackupSecrets, type BackupTable, encryptTo } from "./backup-archive.js";
-import { backupTables, lastMigration } from "./backup-tables.js";
+import { backupTables, lastMigration, pinCopyFormat } from "./backup-tables.js";
 
 /** What `writeBackup` reports. */
 export interface BackupReport {
@@ -33,8 +33,10 @@ export async function writeBackup(input: {
   mode: "embedded" | "external";
   secrets?: BackupSecrets;
   passphrase?: string;
+  /** Where the tables are staged before they go into the archive (default: the temporary directory). */
+  workDir?: string;
 }): Promise<BackupReport> {
-  const work = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-backup-"));
+  const work = await fs.mkdtemp(path.join(input.workDir ?? os.tmpdir(), ".ctxpipe-backup-"));
   const partial = `${input.file}.partial`;
   try {
     const { manifest, files } = await snapshot(input.db, work, input);
@@ -48,6 +50,10 @@ export async function writeBackup(input: {
     }
     const tar = tarPack();
     const written = pipeline(tar, createGzip(), sink);
+    // Observed from the start: a write failure (a full disk) rejects these while an entry is
+    // still being added, and must fail this backup, not the process.
+    const finished = Promise.all([written, encrypted]);
+    finished.catch(() => {});
     const add = (name: string, body: Buffer) =>
       new Promise<void>((resolve, reject) => tar.entry({ name, size: body.length, mode: 0o600 }, body, (err) => (err ? reject(err) : resolve())));
     await add("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2)));
@@ -60,8 +66,7 @@ export async function writeBackup(input: {
       });
     }
     tar.finalize();
-    await written;
-    await encrypted;
+    await finished;
     await fs.rename(partial, input.file);
     const bytes = (await fs.stat(input.file)).size;
     // For `ctxpipe doctor`'s "last backup" check.
@@ -89,6 +94,7 @@ async function snapshot(
   const files = new Map<string, string>();
   try {
     await client.query("begin isolation level repeatable read read only");
+    await pinCopyFormat(client);
     const { tables, excluded } = await backupTables(client);
     const schemaVersion = await lastMigration(client);
     const out: BackupTable[] = [];

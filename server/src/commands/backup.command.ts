@@ -97,8 +97,8 @@ export async function runRestore(args: string[], ctx: BackupCommandContext): Pro
     const report = await loadBackup(platform.db, backup, {
       force: Boolean(values.force),
       logger: ctx.logger,
-      // Only once the database may be replaced: a refused restore changes nothing.
-      onAccepted: async () => {
+      // Only once the data is committed: a refused or failed restore leaves the secrets alone.
+      onLoaded: async () => {
         if (embedded && secrets) {
           await prepareDataDir(ctx.config.dataDir);
           await adoptSecrets(ctx.config.dataDir, ctx.logger, secrets);

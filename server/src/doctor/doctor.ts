@@ -24,6 +24,8 @@ export interface DoctorInput {
   config: Config & { authSecret: string };
   db: Database;
   secretBox: SecretBox | undefined;
+  /** Where AUTH_SECRET comes from: the environment, the data directory (embedded), or nowhere. */
+  authSecretSource: "environment" | "generated" | "missing";
   /** Fetch for the origin check (tests pass their own). */
   fetchImpl?: typeof fetch;
 }
@@ -44,7 +46,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
     ["https origin", () => httpsOrigin(input.config)],
     ["public app url", () => publicAppUrl(input.config)],
     ["allowed origins", () => allowedOrigins(input.config)],
-    ["auth secret", () => authSecret(input.config)],
+    ["auth secret", () => authSecret(input)],
     ["stored secrets", () => storedSecrets(input)],
     ["origin reachable", () => originReachable(input)],
     ["worker heartbeat", () => heartbeat(input, "worker")],
@@ -90,13 +92,19 @@ function allowedOrigins(config: Config): DoctorCheck {
   return ok("allowed origins", extra.length > 0 ? `${extra.length} extra origin(s), no wildcard` : "only AUTH_BASE_URL");
 }
 
-function authSecret(config: Config & { authSecret: string }): DoctorCheck {
-  const secret = config.authSecret;
+function authSecret(input: DoctorInput): DoctorCheck {
+  if (input.authSecretSource === "missing") {
+    return fail("auth secret", "AUTH_SECRET is not set", "set AUTH_SECRET (`openssl rand -base64 32`) in every process's environment");
+  }
+  const secret = input.config.authSecret;
   const distinct = new Set(secret).size;
   if (secret.length < 32 || distinct < 10) {
     return fail("auth secret", `AUTH_SECRET is weak (${secret.length} characters, ${distinct} distinct)`, "set AUTH_SECRET to `openssl rand -base64 32`");
   }
-  return ok("auth secret", `${secret.length} characters${config.database.url ? "" : " (embedded mode: generated in the data directory unless set)"}`);
+  return ok(
+    "auth secret",
+    `${secret.length} characters, from ${input.authSecretSource === "generated" ? "the data directory (generated)" : "the environment"}`,
+  );
 }
 
 async function storedSecrets(input: DoctorInput): Promise<DoctorCheck> {

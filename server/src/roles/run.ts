@@ -47,7 +47,8 @@ export async function startRoles(
   try {
     const telemetry = await startTelemetry(config.telemetry, logger);
     platform.lifecycle.onStop("telemetry", () => telemetry.shutdown());
-    if (telemetry.metricsUrl) observeBacklogAndLag(platform);
+    // Once per telemetry provider: roles started again in the same process share the gauges.
+    if (telemetry.metricsUrl && telemetry.first) observeBacklogAndLag(platform);
     const maintain = roles.includes("worker") || roles.includes("codesearch");
     const jobs = await startJobQueue({ url: platform.db.url, logger, maintain });
     platform.lifecycle.onStop("jobs", () => jobs.stop(config.shutdownTimeoutMs));

@@ -13,6 +13,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { gunzipSync, gzipSync } from "node:zlib";
 import pg from "pg";
 import { openBackup } from "../../src/backup/index.js";
 import { createTestRepo } from "../harness/git-http-server.js";
@@ -91,6 +92,32 @@ describe("ctxpipe backup and restore", () => {
     // An instance in use is not replaced without --force.
     const again = await ctxpipe(["restore", "--from", archive], env(target));
     assert.match(assertOneLineError(again), /holds users or organisations: restore into an empty instance, or pass --force/);
+  });
+
+  it("restores nothing from an archive whose data does not match its manifest", async () => {
+    const archive = path.join(root, "backup.tar.gz");
+    // One byte of a table changed (the repository's name), the archive otherwise intact.
+    const tar = gunzipSync(await fs.readFile(archive));
+    const at = tar.indexOf(Buffer.from("\tshop\t"));
+    assert.ok(at > 0);
+    tar[at + 4] = "q".charCodeAt(0);
+    const damaged = path.join(root, "damaged.tar.gz");
+    await fs.writeFile(damaged, gzipSync(tar));
+    const empty = await createTestDatabase({ empty: true });
+    try {
+      const restore = await ctxpipe(["restore", "--from", damaged], env(empty));
+      assert.match(
+        assertOneLineError(restore),
+        /The table public\.repositories in the archive does not match its manifest \(damaged archive\?\): nothing was restored/,
+      );
+      const client = new pg.Client({ connectionString: empty.url });
+      await client.connect();
+      const { rows } = await client.query('select (select count(*) from auth."user")::int as users, (select count(*) from orgs)::int as orgs');
+      await client.end();
+      assert.deepEqual(rows[0], { users: 0, orgs: 0 });
+    } finally {
+      await empty.drop();
+    }
   });
 
   it("encrypts with a passphrase and refuses a wrong one", async () => {

@@ -85,6 +85,9 @@ describe("ctxpipe doctor", () => {
     const secrets = res.byName["stored secrets"]!;
     assert.deepEqual([secrets.status, secrets.detail], ["fail", "1 of 1 stored secret(s) cannot be decrypted with the configured keys"]);
     assert.match(secrets.fix ?? "", /CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS/);
+    // Against DATABASE_URL, a missing AUTH_SECRET is a failure (the command itself runs without one).
+    const unset = JSON.parse((await ctxpipe(["doctor", "--json"], { ...env(), AUTH_SECRET: "" })).stdout);
+    assert.equal(unset.checks.find((c: { name: string }) => c.name === "auth secret").status, "fail");
     const text = await ctxpipe(["doctor"], env("1e".repeat(32)));
     assert.equal(text.code, 1);
     assert.match(text.stdout, /^fail {2}stored secrets +1 of 1 stored secret\(s\) cannot be decrypted/m);

@@ -29,8 +29,9 @@ interface ReceivedSpan {
 }
 
 /** An OTLP/HTTP JSON receiver: POST /v1/traces, spans flattened with their service name. */
-async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; close(): Promise<void> }> {
+async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; tokens: string[]; close(): Promise<void> }> {
   const spans: ReceivedSpan[] = [];
+  const tokens: string[] = [];
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => {
@@ -38,6 +39,7 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; cl
     });
     req.on("end", () => {
       if (req.method === "POST" && req.url === "/v1/traces" && (req.headers["content-type"] ?? "").startsWith("application/json")) {
+        tokens.push(String(req.headers["x-collector-token"]));
         const parsed = JSON.parse(body) as {
           resourceSpans: {
             resource: { attributes: { key: string; value: { stringValue?: string } }[] };
@@ -60,6 +62,7 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; cl
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    tokens,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -127,6 +130,8 @@ describe("telemetry", () => {
     assert.equal(server.name, "GET /api/v1/orgs/:orgSlug/search");
     assert.equal(server.attributes["http.response.status_code"], 200);
     assert.equal(server.service, "ctxpipe-under-test");
+    // OTEL_EXPORTER_OTLP_HEADERS reached the collector, URL-decoded.
+    assert.equal(receiver.tokens[0], "test token");
     const sql = await until("its SQL spans", () => {
       const found = receiver.spans.filter((s) => s.traceId === traceId && s.attributes["db.system.name"] === "postgresql");
       return found.length >= 2 ? found : undefined;
@@ -144,10 +149,9 @@ describe("telemetry", () => {
     const job = await until("an index run's job span", () => receiver.spans.find((s) => s.name === "job repository.sync"));
     assert.equal(job.kind, 5);
     const inJob = receiver.spans.filter((s) => s.traceId === job.traceId);
-    assert.ok(
-      inJob.some((s) => s.name.startsWith("git ")),
-      inJob.map((s) => s.name).join(", "),
-    );
+    // Named by git's sub-command (past `-c key=value`), never by an option.
+    const git = inJob.filter((s) => s.name.startsWith("git "));
+    assert.ok(git.length > 0 && git.every((s) => /^git [a-z][a-z-]*$/.test(s.name)), inJob.map((s) => s.name).join(", "));
     assert.ok(inJob.some((s) => s.attributes["db.system.name"] === "postgresql"));
   });
 

@@ -8,6 +8,7 @@
 import pg from "pg";
 import type { Logger } from "../logging.js";
 import { databaseUnavailable, isDatabaseUnavailable } from "./db-errors.js";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { inChildSpan } from "../telemetry/spans.js";
 
 /** The application role that request and job code runs as (created by the first migration). */
@@ -66,22 +67,29 @@ export function createDatabase(options: DatabaseOptions): Database {
 }
 
 /**
- * A pg client whose promise queries inside a traced request or job become spans (the SQL text,
- * never its parameters). Callback, stream (COPY) and cursor queries pass through untouched.
+ * A pg client whose statements inside a traced request or job become spans (the SQL text,
+ * never its parameters), in the promise and the callback forms (pg.Pool#query uses the
+ * latter). Stream (COPY) and cursor queries pass through untouched.
  */
 class TracedClient extends pg.Client {
   // biome-ignore lint/suspicious/noExplicitAny: pg's query() has a dozen overloads; only the promise forms are wrapped
   override query(...args: any[]): any {
     const [first] = args;
-    const promised =
-      typeof args.at(-1) !== "function" && (typeof first === "string" || (first && typeof first === "object" && typeof first.submit !== "function"));
-    if (!promised) return (super.query as (...a: unknown[]) => unknown)(...args);
+    const statement = typeof first === "string" || (first && typeof first === "object" && typeof first.submit !== "function");
+    const call = (...a: unknown[]) => (super.query as (...b: unknown[]) => unknown)(...a);
+    if (!statement || !trace.getActiveSpan()) return call(...args);
     const text: string = typeof first === "string" ? first : (first.text ?? "");
-    return inChildSpan(
-      `pg ${text.trimStart().split(/\s/, 1)[0]?.toLowerCase() ?? "query"}`,
-      { "db.system.name": "postgresql", "db.query.text": text.slice(0, 500) },
-      () => (super.query as (...a: unknown[]) => Promise<unknown>)(...args),
-    );
+    const name = `pg ${text.trimStart().split(/\s/, 1)[0]?.toLowerCase() || "query"}`;
+    const attributes = { "db.system.name": "postgresql", "db.query.text": text.slice(0, 500) };
+    const callback = args.at(-1);
+    if (typeof callback !== "function") return inChildSpan(name, attributes, () => call(...args) as Promise<unknown>);
+    // The callback form (pg.Pool#query uses it): the span ends when the callback is called.
+    const span = trace.getTracer("ctxpipe").startSpan(name, { kind: SpanKind.CLIENT, attributes });
+    return call(...args.slice(0, -1), (err: unknown, result: unknown) => {
+      if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).name });
+      span.end();
+      callback(err, result);
+    });
   }
 }
 

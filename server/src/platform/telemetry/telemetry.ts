@@ -39,6 +39,8 @@ export interface Telemetry {
   tracing: boolean;
   /** The Prometheus endpoint's URL, if one is served. */
   metricsUrl: string | undefined;
+  /** True for the handle that started the telemetry (later callers in the process share it). */
+  first: boolean;
   /** Exports what is buffered, then stops. */
   shutdown(): Promise<void>;
 }
@@ -52,7 +54,7 @@ let started: { telemetry: Telemetry; users: number } | undefined;
 export async function startTelemetry(config: TelemetryConfig, logger: Logger): Promise<Telemetry> {
   if (started) {
     started.users++;
-    return share(started.telemetry);
+    return share(started.telemetry, false);
   }
   // Instruments made before (against the no-op meter) are made again against this provider.
   resetInstruments();
@@ -89,6 +91,7 @@ export async function startTelemetry(config: TelemetryConfig, logger: Logger): P
   const telemetry: Telemetry = {
     tracing: Boolean(tracerProvider),
     metricsUrl,
+    first: true,
     async shutdown() {
       await Promise.all([tracerProvider?.shutdown(), meterProvider?.shutdown()]);
       trace.disable();
@@ -99,15 +102,16 @@ export async function startTelemetry(config: TelemetryConfig, logger: Logger): P
     },
   };
   started = { telemetry, users: 1 };
-  return share(telemetry);
+  return share(telemetry, true);
 }
 
 /** A handle whose shutdown stops the telemetry when the last user lets go. */
-function share(telemetry: Telemetry): Telemetry {
+function share(telemetry: Telemetry, first: boolean): Telemetry {
   let released = false;
   return {
     tracing: telemetry.tracing,
     metricsUrl: telemetry.metricsUrl,
+    first,
     async shutdown() {
       if (released || !started) return;
       released = true;

@@ -280,8 +280,9 @@ export function spawnGit(args: string[], options: GitRunOptions): GitProcess {
  *   not_found, unreachable or failed.
  */
 export function runGit(args: string[], options: GitRunOptions): Promise<GitRunResult> {
-  // The sub-command only: arguments can hold URLs and paths.
-  return inChildSpan(`git ${args[0] ?? ""}`, { "process.executable.name": "git", "git.command": args[0] ?? "" }, () => runGitUntraced(args, options));
+  // The sub-command only (the first word past `-c key=value` and other options): arguments can hold URLs and paths.
+  const command = args.find((a, i) => !a.startsWith("-") && !["-c", "-C"].includes(args[i - 1] ?? "")) ?? "";
+  return inChildSpan(`git ${command}`, { "process.executable.name": "git", "git.command": command }, () => runGitUntraced(args, options));
 }
 
 async function runGitUntraced(args: string[], options: GitRunOptions): Promise<GitRunResult> {
