@@ -68,13 +68,15 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-async function runCli(args: string[], env: Record<string, string>): Promise<void> {
+/** Runs `ctxpipe <args>` to completion with only `env` of ctxpipe's settings; answers its output. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<string> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: cleanEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   if (code !== 0) throw new Error(`ctxpipe ${args.join(" ")} failed (${code}): ${output.slice(-2000)}`);
+  return output;
 }
 
 function freePort(): Promise<number> {
@@ -171,6 +173,11 @@ export class ApiClient {
   }
 
   constructor(readonly baseUrl: string) {}
+
+  /** Acts through an existing API key (e.g. on an instance restored from a backup). */
+  useKey(key: string): void {
+    this.apiKey = key;
+  }
 
   /** Signs a user up, creates the organisation `slug` and an API key for it. */
   async setUp(slug: string): Promise<void> {
