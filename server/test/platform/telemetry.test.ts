@@ -16,56 +16,8 @@ import { METRIC_NAMES } from "../../src/platform/telemetry/index.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
+import { startOtlpReceiver } from "../harness/otlp-receiver.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
-
-interface ReceivedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Record<string, unknown>;
-  service: string;
-}
-
-/** An OTLP/HTTP JSON receiver: POST /v1/traces, spans flattened with their service name. */
-async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; tokens: string[]; close(): Promise<void> }> {
-  const spans: ReceivedSpan[] = [];
-  const tokens: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => {
-      body += c.toString("utf8");
-    });
-    req.on("end", () => {
-      if (req.method === "POST" && req.url === "/v1/traces" && (req.headers["content-type"] ?? "").startsWith("application/json")) {
-        tokens.push(String(req.headers["x-collector-token"]));
-        const parsed = JSON.parse(body) as {
-          resourceSpans: {
-            resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-            scopeSpans: { spans: (Omit<ReceivedSpan, "attributes" | "service"> & { attributes?: { key: string; value: Record<string, unknown> }[] })[] }[];
-          }[];
-        };
-        for (const rs of parsed.resourceSpans) {
-          const service = rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
-          for (const ss of rs.scopeSpans)
-            for (const s of ss.spans) {
-              const attributes = Object.fromEntries((s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
-              spans.push({ ...s, attributes, service });
-            }
-        }
-        res.writeHead(200, { "content-type": "application/json" }).end("{}");
-      } else res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    spans,
-    tokens,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 async function freePort(): Promise<number> {
   const server = http.createServer();
@@ -87,7 +39,7 @@ async function until<T>(what: string, probe: () => T | undefined, ms = 15_000): 
 
 describe("telemetry", () => {
   let root: string;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let app: TestApp;
   let owner: TestUser;
   let slug: string;
@@ -95,7 +47,7 @@ describe("telemetry", () => {
 
   before(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-otel-"));
-    receiver = await startReceiver();
+    receiver = await startOtlpReceiver();
     metricsPort = await freePort();
     app = await startTestApp({
       env: {

@@ -177,6 +177,10 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_HEADERS: optionalString,
   OTEL_SERVICE_NAME: optionalString,
   OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  OTEL_TRACES_SAMPLER: z
+    .enum(["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"])
+    .default("parentbased_always_on"),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
   /** Private port of the Prometheus endpoint (/metrics); unset: none. Never the public port. */
   CTXPIPE_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   CTXPIPE_METRICS_HOST: z.string().min(1).default("127.0.0.1"),

@@ -318,6 +318,8 @@ function telemetryConfig(valid: RawEnv): TelemetryConfig {
     headers: valid.OTEL_EXPORTER_OTLP_HEADERS ? (otlpHeaders(valid.OTEL_EXPORTER_OTLP_HEADERS) ?? {}) : {},
     serviceName: valid.OTEL_SERVICE_NAME ?? "ctxpipe",
     batchDelayMs: valid.OTEL_BSP_SCHEDULE_DELAY,
+    sampler: valid.OTEL_TRACES_SAMPLER,
+    samplerRatio: valid.OTEL_TRACES_SAMPLER_ARG,
     metricsPort: valid.CTXPIPE_METRICS_PORT,
     metricsHost: valid.CTXPIPE_METRICS_HOST,
   };

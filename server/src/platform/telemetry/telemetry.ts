@@ -14,7 +14,15 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import type { Logger } from "../logging.js";
 import { VERSION } from "../version.js";
 import { resetInstruments } from "./spans.js";
@@ -28,6 +36,9 @@ export interface TelemetryConfig {
   serviceName: string;
   /** Delay between span batches, in ms (OTEL_BSP_SCHEDULE_DELAY). */
   batchDelayMs: number;
+  /** Which traces are recorded (OTEL_TRACES_SAMPLER, the specification's names) and the ratio of the ratio samplers. */
+  sampler: "always_on" | "always_off" | "traceidratio" | "parentbased_always_on" | "parentbased_always_off" | "parentbased_traceidratio";
+  samplerRatio: number;
   /** Port of the Prometheus endpoint; undefined: none. */
   metricsPort: number | undefined;
   metricsHost: string;
@@ -47,6 +58,16 @@ export interface Telemetry {
 
 let started: { telemetry: Telemetry; users: number } | undefined;
 
+/** The sampler OTEL_TRACES_SAMPLER names; the parent-based ones follow an incoming traceparent's decision. */
+function samplerOf(config: TelemetryConfig): Sampler {
+  const root = config.sampler.endsWith("always_on")
+    ? new AlwaysOnSampler()
+    : config.sampler.endsWith("always_off")
+      ? new AlwaysOffSampler()
+      : new TraceIdRatioBasedSampler(config.samplerRatio);
+  return config.sampler.startsWith("parentbased_") ? new ParentBasedSampler({ root }) : root;
+}
+
 /**
  * Starts telemetry once per process (later calls share it; the last `shutdown` stops it).
  * @throws Error when the metrics port cannot be bound.
@@ -65,6 +86,7 @@ export async function startTelemetry(config: TelemetryConfig, logger: Logger): P
     propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
     tracerProvider = new TracerProvider({
       resource,
+      sampler: samplerOf(config),
       spanProcessors: [
         new BatchSpanProcessor({
           exporter: new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers }),
