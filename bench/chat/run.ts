@@ -63,8 +63,8 @@ async function timeStream(res: Response, started: number, first: (chunk: string)
   return { firstMs, totalMs: performance.now() - started, body };
 }
 
-/** The script straight from the provider: the tool-call completion, then the streamed answer. */
-async function baseline(provider: FakeModelProvider, citations: string[], question: string) {
+/** Every question's script: a completion asking for search_code, then the answer streamed at WORD_MS a word. */
+function script(provider: FakeModelProvider, citations: string[], question: string): void {
   provider.replies.splice(
     0,
     provider.replies.length,
@@ -74,6 +74,11 @@ async function baseline(provider: FakeModelProvider, citations: string[], questi
       wordDelayMs: WORD_MS,
     },
   );
+}
+
+/** The script straight from the provider: the tool-call completion, then the streamed answer. */
+async function baseline(provider: FakeModelProvider, citations: string[], question: string) {
+  script(provider, citations, question);
   const started = performance.now();
   const completion = (messages: unknown[]) =>
     fetch(`${provider.url}/chat/completions`, {
@@ -87,15 +92,7 @@ async function baseline(provider: FakeModelProvider, citations: string[], questi
 
 /** The script through ctxpipe's chat, streamed. */
 async function throughCtxpipe(baseUrl: string, apiKey: string, provider: FakeModelProvider, citations: string[], question: string) {
-  provider.replies.splice(
-    0,
-    provider.replies.length,
-    { toolCalls: [{ name: "search_code", arguments: { query: question } }] },
-    {
-      text: answerText(citations),
-      wordDelayMs: WORD_MS,
-    },
-  );
+  script(provider, citations, question);
   const started = performance.now();
   const res = await fetch(`${baseUrl}/api/v1/orgs/${SLUG}/chat/conversations`, {
     method: "POST",
