@@ -1,0 +1,116 @@
+/**
+ * Each coding agent's MCP configuration file (ADR 010): where it lives at project or user
+ * scope, and the file's new text with ctxpipe's server entry added or replaced, every other
+ * server and setting left as it was. Pure: no file is read or written here. No secret is ever
+ * written: an API key is referenced through the CTXPIPE_API_KEY environment variable, in each
+ * format's own syntax.
+ */
+import path from "node:path";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
+
+/** The agents whose configuration we write. */
+export const AGENTS = ["cursor", "claude-code", "vscode", "codex", "opencode"] as const;
+export type Agent = (typeof AGENTS)[number];
+export type Scope = "project" | "user";
+
+/** The server entry to write. */
+export interface ServerEntry {
+  /** The entry's name in the file (default "ctxpipe"). */
+  name: string;
+  /** `{origin}/mcp?orgSlug=<slug>`. */
+  url: string;
+  /** OAuth (the agent signs in) or an API key read from CTXPIPE_API_KEY. */
+  auth: "oauth" | "api-key";
+}
+
+/** What writing the entry would do to a file. */
+export interface ConfigPlan {
+  agent: Agent;
+  file: string;
+  action: "create" | "add" | "replace" | "unchanged";
+  /** The file's new text. */
+  text: string;
+}
+
+/** The environment variable the written configuration reads the API key from. */
+export const API_KEY_ENV = "CTXPIPE_API_KEY";
+
+/** Where an agent keeps its configuration; undefined when the agent has none at that scope. */
+export function configFile(agent: Agent, scope: Scope, dirs: { project: string; home: string; platform?: NodeJS.Platform }): string | undefined {
+  const { project, home } = dirs;
+  const vscodeUser =
+    (dirs.platform ?? process.platform) === "darwin"
+      ? path.join(home, "Library", "Application Support", "Code", "User", "mcp.json")
+      : (dirs.platform ?? process.platform) === "win32"
+        ? path.join(home, "AppData", "Roaming", "Code", "User", "mcp.json")
+        : path.join(home, ".config", "Code", "User", "mcp.json");
+  const files: Record<Agent, Record<Scope, string | undefined>> = {
+    cursor: { project: path.join(project, ".cursor", "mcp.json"), user: path.join(home, ".cursor", "mcp.json") },
+    "claude-code": { project: path.join(project, ".mcp.json"), user: path.join(home, ".claude.json") },
+    vscode: { project: path.join(project, ".vscode", "mcp.json"), user: vscodeUser },
+    // Codex reads one configuration, the user's.
+    codex: { project: undefined, user: path.join(home, ".codex", "config.toml") },
+    opencode: { project: path.join(project, "opencode.json"), user: path.join(home, ".config", "opencode", "opencode.json") },
+  };
+  return files[agent][scope];
+}
+
+/** The entry as the agent's format writes it. */
+function entryFor(agent: Agent, entry: ServerEntry): Record<string, unknown> {
+  const key = entry.auth === "api-key";
+  switch (agent) {
+    case "cursor":
+      return { url: entry.url, ...(key ? { headers: { Authorization: `Bearer \${env:${API_KEY_ENV}}` } } : {}) };
+    case "claude-code":
+      return { type: "http", url: entry.url, ...(key ? { headers: { Authorization: `Bearer \${${API_KEY_ENV}}` } } : {}) };
+    case "vscode":
+      return { type: "http", url: entry.url, ...(key ? { headers: { Authorization: `Bearer \${env:${API_KEY_ENV}}` } } : {}) };
+    case "opencode":
+      return { type: "remote", url: entry.url, enabled: true, ...(key ? { headers: { Authorization: `Bearer {env:${API_KEY_ENV}}` } } : {}) };
+    case "codex":
+      return { url: entry.url, ...(key ? { bearer_token_env_var: API_KEY_ENV } : {}) };
+  }
+}
+
+/** The key under which each JSON format lists its servers. */
+const SERVERS_KEY: Record<Exclude<Agent, "codex">, string> = { cursor: "mcpServers", "claude-code": "mcpServers", vscode: "servers", opencode: "mcp" };
+
+/**
+ * The file's new text with the entry added or replaced. `current` is the file's text, or
+ * undefined when it does not exist.
+ * @throws Error naming the file when its current text cannot be parsed (it is then left alone).
+ */
+export function planConfig(agent: Agent, file: string, current: string | undefined, entry: ServerEntry): ConfigPlan {
+  const wanted = entryFor(agent, entry);
+  if (agent === "codex") {
+    let doc: Record<string, unknown>;
+    try {
+      doc = current === undefined ? {} : (parseToml(current) as Record<string, unknown>);
+    } catch (err) {
+      throw new Error(`${file} is not valid TOML (${(err as Error).message.split("\n")[0]}); add [mcp_servers.${entry.name}] by hand.`);
+    }
+    const servers = { ...((doc.mcp_servers as Record<string, unknown> | undefined) ?? {}) };
+    const action = actionOf(current, servers[entry.name], wanted);
+    servers[entry.name] = wanted;
+    return { agent, file, action, text: action === "unchanged" ? current! : `${stringifyToml({ ...doc, mcp_servers: servers })}\n` };
+  }
+  let doc: Record<string, unknown>;
+  try {
+    doc = current === undefined || current.trim() === "" ? {} : (JSON.parse(current) as Record<string, unknown>);
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error("not an object");
+  } catch (err) {
+    throw new Error(`${file} is not plain JSON (${(err as Error).message}); comments are not kept, so add the "${entry.name}" server by hand.`);
+  }
+  const key = SERVERS_KEY[agent];
+  const servers = { ...((doc[key] as Record<string, unknown> | undefined) ?? {}) };
+  const action = actionOf(current, servers[entry.name], wanted);
+  servers[entry.name] = wanted;
+  const base = agent === "opencode" && current === undefined ? { $schema: "https://opencode.ai/config.json" } : {};
+  return { agent, file, action, text: action === "unchanged" ? current! : `${JSON.stringify({ ...base, ...doc, [key]: servers }, null, 2)}\n` };
+}
+
+function actionOf(current: string | undefined, existing: unknown, wanted: unknown): ConfigPlan["action"] {
+  if (current === undefined) return "create";
+  if (existing === undefined) return "add";
+  return JSON.stringify(existing) === JSON.stringify(wanted) ? "unchanged" : "replace";
+}
