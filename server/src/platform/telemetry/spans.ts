@@ -47,9 +47,16 @@ function instrumentsOf() {
   return instruments;
 }
 
-/** Forgets the instruments (telemetry restarted in the same process, as in tests). */
-export function resetInstruments(): void {
+/** Whether the process exports traces or serves metrics (telemetry.ts sets it); off, requests skip the span and metric work. */
+let active = false;
+
+/**
+ * Forgets the instruments (telemetry restarted in the same process, as in tests) and records
+ * whether telemetry is now on.
+ */
+export function resetInstruments(on = false): void {
   instruments = undefined;
+  active = on;
 }
 
 /** Runs `fn` in a new active span; an exception marks it failed and is rethrown. */
@@ -84,6 +91,7 @@ export function traceIds(): { trace_id?: string; span_id?: string } {
 /** Hono middleware: one server span per request (named `METHOD /route/:template`) and its metrics. */
 export function httpTelemetry() {
   return createMiddleware(async (c, next) => {
+    if (!active) return next();
     const parent = propagation.extract(context.active(), Object.fromEntries(c.req.raw.headers));
     const started = performance.now();
     await context.with(parent, () =>

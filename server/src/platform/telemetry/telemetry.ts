@@ -78,7 +78,7 @@ export async function startTelemetry(config: TelemetryConfig, logger: Logger): P
     return share(started.telemetry, false);
   }
   // Instruments made before (against the no-op meter) are made again against this provider.
-  resetInstruments();
+  resetInstruments(Boolean(config.tracesUrl) || config.metricsPort !== undefined);
   const resource = resourceFromAttributes({ "service.name": config.serviceName, "service.version": VERSION });
   let tracerProvider: TracerProvider | undefined;
   if (config.tracesUrl) {
