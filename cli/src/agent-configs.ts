@@ -56,7 +56,7 @@ export function configFile(agent: Agent, scope: Scope, dirs: { project: string; 
 }
 
 /** The entry as the agent's format writes it. */
-function entryFor(agent: Agent, entry: ServerEntry): Record<string, unknown> {
+export function entryFor(agent: Agent, entry: ServerEntry): Record<string, unknown> {
   const key = entry.auth === "api-key";
   switch (agent) {
     case "cursor":
@@ -82,31 +82,43 @@ const SERVERS_KEY: Record<Exclude<Agent, "codex">, string> = { cursor: "mcpServe
  */
 export function planConfig(agent: Agent, file: string, current: string | undefined, entry: ServerEntry): ConfigPlan {
   const wanted = entryFor(agent, entry);
-  if (agent === "codex") {
-    let doc: Record<string, unknown>;
-    try {
-      doc = current === undefined ? {} : (parseToml(current) as Record<string, unknown>);
-    } catch (err) {
-      throw new Error(`${file} is not valid TOML (${(err as Error).message.split("\n")[0]}); add [mcp_servers.${entry.name}] by hand.`);
-    }
-    const servers = { ...((doc.mcp_servers as Record<string, unknown> | undefined) ?? {}) };
-    const action = actionOf(current, servers[entry.name], wanted);
-    servers[entry.name] = wanted;
-    return { agent, file, action, text: action === "unchanged" ? current! : `${stringifyToml({ ...doc, mcp_servers: servers })}\n` };
-  }
-  let doc: Record<string, unknown>;
-  try {
-    doc = current === undefined || current.trim() === "" ? {} : (JSON.parse(current) as Record<string, unknown>);
-    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error("not an object");
-  } catch (err) {
-    throw new Error(`${file} is not plain JSON (${(err as Error).message}); comments are not kept, so add the "${entry.name}" server by hand.`);
-  }
-  const key = SERVERS_KEY[agent];
+  const { doc, key } = parseConfig(agent, file, current, entry.name);
   const servers = { ...((doc[key] as Record<string, unknown> | undefined) ?? {}) };
   const action = actionOf(current, servers[entry.name], wanted);
   servers[entry.name] = wanted;
+  if (action === "unchanged") return { agent, file, action, text: current! };
+  if (agent === "codex") return { agent, file, action, text: `${stringifyToml({ ...doc, [key]: servers })}\n` };
   const base = agent === "opencode" && current === undefined ? { $schema: "https://opencode.ai/config.json" } : {};
-  return { agent, file, action, text: action === "unchanged" ? current! : `${JSON.stringify({ ...base, ...doc, [key]: servers }, null, 2)}\n` };
+  return { agent, file, action, text: `${JSON.stringify({ ...base, ...doc, [key]: servers }, null, 2)}\n` };
+}
+
+/**
+ * The server entry named `name` in a configuration file's text, or undefined when there is
+ * none. @throws Error naming the file when the text cannot be parsed.
+ */
+export function findEntry(agent: Agent, file: string, text: string, name: string): { url?: string; apiKeyFromEnv: boolean } | undefined {
+  const { doc, key } = parseConfig(agent, file, text, name);
+  const entry = (doc[key] as Record<string, Record<string, unknown>> | undefined)?.[name];
+  if (!entry || typeof entry !== "object") return undefined;
+  return { url: typeof entry.url === "string" ? entry.url : undefined, apiKeyFromEnv: JSON.stringify(entry).includes(API_KEY_ENV) };
+}
+
+/** A configuration's parsed document and the key its servers live under. */
+function parseConfig(agent: Agent, file: string, current: string | undefined, name: string): { doc: Record<string, unknown>; key: string } {
+  if (agent === "codex") {
+    try {
+      return { doc: current === undefined ? {} : (parseToml(current) as Record<string, unknown>), key: "mcp_servers" };
+    } catch (err) {
+      throw new Error(`${file} is not valid TOML (${(err as Error).message.split("\n")[0]}); add [mcp_servers.${name}] by hand.`);
+    }
+  }
+  try {
+    const doc = current === undefined || current.trim() === "" ? {} : (JSON.parse(current) as Record<string, unknown>);
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) throw new Error("not an object");
+    return { doc, key: SERVERS_KEY[agent] };
+  } catch (err) {
+    throw new Error(`${file} is not plain JSON (${(err as Error).message}); comments are not kept, so add the "${name}" server by hand.`);
+  }
 }
 
 function actionOf(current: string | undefined, existing: unknown, wanted: unknown): ConfigPlan["action"] {

@@ -1,5 +1,6 @@
 /**
- * REST: GET /api/v1/me: the caller and the organisations they can act in.
+ * REST: GET /api/v1/me: the caller and the organisations they can act in. The one /api route
+ * that also accepts an OAuth access token (a device-flow client picks its organisation here).
  */
 import { z } from "zod";
 import type { Database } from "../platform/db/database.js";
@@ -20,7 +21,7 @@ export function registerMeRoute(router: ApiRouter, db: Database): void {
         description: "The caller",
         schema: z.object({
           user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
-          authType: z.enum(["session", "api_key"]),
+          authType: z.enum(["session", "api_key", "oauth"]),
           orgs: z.array(orgWithRoleSchema),
         }),
       },

@@ -78,10 +78,20 @@ describe("OAuth access tokens at /mcp", () => {
     assert.equal(res.status, 404);
   });
 
-  it("is not an API credential: /api refuses OAuth tokens", async () => {
-    const res = await fetch(`${app.url}/api/v1/me`, { headers: { authorization: `Bearer ${jwt.tokens.access_token}` } });
-    assert.equal(res.status, 401);
-    assert.equal(((await res.json()) as { error: { code: string } }).error.code, "invalid_token");
+  it("is not an API credential: /api refuses OAuth tokens except to read GET /api/v1/me", async () => {
+    const bearer = { authorization: `Bearer ${jwt.tokens.access_token}` };
+    for (const p of [`/api/v1/orgs/${slug}/repositories`, "/api/v1/me/oauth-apps"]) {
+      const res = await fetch(`${app.url}${p}`, { headers: bearer });
+      assert.equal(res.status, 401, p);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, "invalid_token");
+    }
+    const me = await fetch(`${app.url}/api/v1/me`, { headers: bearer });
+    assert.equal(me.status, 200);
+    const body = (await me.json()) as { authType: string; orgs: { slug: string }[] };
+    assert.equal(body.authType, "oauth");
+    assert.ok(body.orgs.some((o) => o.slug === slug));
+    const write = await fetch(`${app.url}/api/v1/me`, { method: "PATCH", headers: { ...bearer, "content-type": "application/json" }, body: "{}" });
+    assert.equal(write.status, 401, "only reading /me");
   });
 
   it("does not expose session-to-JWT minting, the first-party device grant or client CRUD", async () => {

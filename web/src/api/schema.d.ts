@@ -1069,7 +1069,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        authType: "session" | "api_key";
+                        authType: "session" | "api_key" | "oauth";
                         orgs: {
                             createdAt: string;
                             /** Format: uuid */

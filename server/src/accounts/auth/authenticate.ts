@@ -2,7 +2,7 @@
  * Identifies the caller of /api and /mcp requests and provides the access guards that
  * routes declare. Credentials, in order: an API key (`x-api-key`, or `Authorization: Bearer
  * ctx_...`), then any other bearer token as an OAuth access token (only where the caller
- * allows it: /mcp, the token's audience), then the browser session cookie. A presented but
+ * allows it: /mcp, the token's audience, and GET /api/v1/me), then the browser session cookie. A presented but
  * invalid key or token is a 401; it never falls back to the cookie. Failed keys and tokens
  * count per client IP (`credentialFailures`): an IP over the limit gets 429 before its next
  * key is looked at. Cookie-authenticated mutations must come from an allowed Origin.
@@ -26,6 +26,9 @@ import type { Auth } from "./better-auth.js";
  * depth against noise more than against guessing.
  */
 export const CREDENTIAL_FAILURES_PER_IP = { name: "bad-credential-ip", max: 30, windowSeconds: 600 } satisfies RateLimit;
+
+/** The one /api route that also accepts OAuth access tokens (GET only). */
+export const OAUTH_READABLE_API_PATH = "/api/v1/me";
 
 /** Prefix of every ctxpipe API key. */
 export const API_KEY_PREFIX = "ctx_";
@@ -122,7 +125,10 @@ export function createAuthentication(deps: { auth: Auth; db: Database; allowedOr
   };
 
   const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-    const caller = await identify(c.req.raw, { clientIp: c.get("clientIp") });
+    // GET /api/v1/me also takes an OAuth access token: who you are and your organisations, read
+    // only, which a device-flow client (`ctxpipe-connect init`) needs to pick an organisation.
+    const oauth = c.req.method === "GET" && c.req.path === OAUTH_READABLE_API_PATH;
+    const caller = await identify(c.req.raw, { clientIp: c.get("clientIp"), oauth });
     if (caller) c.set("caller", caller);
     return next();
   });
