@@ -45,9 +45,16 @@ function finalStage(dockerfile: ReturnType<typeof DockerfileParser.parse>) {
 }
 
 /** What is wrong with an image definition, by the rules of docs/deploy.md. */
-function imageProblems(text: string): string[] {
+function imageProblems(text: string, workspaces: string[] = []): string[] {
   const dockerfile = DockerfileParser.parse(text);
   const problems: string[] = [];
+  // `npm ci` before `COPY . .` needs every workspace's package.json, or it refuses the lock file.
+  const instructions = dockerfile.getInstructions();
+  const install = instructions.findIndex((i) => i.getKeyword() === "RUN" && /npm ci\b/.test(i.getArgumentsContent() ?? ""));
+  const copied = instructions
+    .slice(0, Math.max(install, 0))
+    .flatMap((i) => (i.getKeyword() === "COPY" ? (i.getArguments().map((a) => a.getValue()) ?? []) : []));
+  for (const ws of workspaces) if (!copied.includes(`${ws}/package.json`)) problems.push(`${ws}/package.json not copied before npm ci`);
   const stages = dockerfile.getFROMs().map((f) => f.getBuildStage());
   if (stages.length < 2) problems.push("a single stage");
   for (const copy of dockerfile.getCOPYs()) {
@@ -82,7 +89,9 @@ async function composeValidator() {
 describe("deployment files", () => {
   it("Dockerfile: multi-stage, runs as an unprivileged user, checks /.status", async () => {
     const text = await read("Dockerfile");
-    assert.deepEqual(imageProblems(text), []);
+    const workspaces = (JSON.parse(await read("package.json")) as { workspaces: string[] }).workspaces;
+    assert.deepEqual(imageProblems(text, workspaces), []);
+    assert.deepEqual(imageProblems(text.replace("COPY cli/package.json cli/package.json\n", ""), workspaces), ["cli/package.json not copied before npm ci"]);
     const dockerfile = DockerfileParser.parse(text);
     assert.deepEqual(
       dockerfile.getFROMs().map((f) => f.getBuildStage()),
