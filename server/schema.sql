@@ -350,6 +350,33 @@ alter table public.chat_messages enable row level security;
 CREATE INDEX chat_messages_conversation_idx ON public.chat_messages USING btree (conversation_id, created_at);
 create policy chat_messages_scope on public.chat_messages as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.confluence_connections (
+  id text not null,
+  org_id uuid not null,
+  name text not null,
+  config jsonb not null default '{}'::jsonb,
+  secret_id uuid,
+  status text not null default 'pending'::text,
+  pending_state text,
+  pending_state_expires_at timestamp with time zone,
+  last_sync jsonb,
+  last_error text,
+  next_sync_at timestamp with time zone,
+  created_at timestamp with time zone not null default now(),
+  updated_at timestamp with time zone not null default now(),
+  constraint confluence_connections_id_check CHECK ((id ~ '^con_[a-z0-9]{20}$'::text)),
+  constraint confluence_connections_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+  constraint confluence_connections_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint confluence_connections_org_id_name_key UNIQUE (org_id, name),
+  constraint confluence_connections_pkey PRIMARY KEY (id),
+  constraint confluence_connections_secret_id_fkey FOREIGN KEY (secret_id) REFERENCES org_secrets(id) ON DELETE SET NULL,
+  constraint confluence_connections_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'active'::text, 'error'::text])))
+);
+alter table public.confluence_connections enable row level security;
+-- grants on public.confluence_connections: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX confluence_connections_due_idx ON public.confluence_connections USING btree (next_sync_at) WHERE (next_sync_at IS NOT NULL);
+create policy confluence_connections_scope on public.confluence_connections as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.connections (
   id text not null,
   org_id uuid not null,
@@ -388,6 +415,51 @@ create table public.ctxpipe_migrations (
   applied_at timestamp with time zone not null default now(),
   constraint ctxpipe_migrations_pkey PRIMARY KEY (name)
 );
+
+create table public.document_chunks (
+  document_id text not null,
+  org_id uuid not null,
+  start_line integer not null,
+  content text not null,
+  constraint document_chunks_document_id_fkey FOREIGN KEY (document_id) REFERENCES documents(id) ON DELETE CASCADE,
+  constraint document_chunks_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint document_chunks_pkey PRIMARY KEY (document_id, start_line),
+  constraint document_chunks_start_line_check CHECK ((start_line >= 1))
+);
+alter table public.document_chunks enable row level security;
+-- grants on public.document_chunks: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX document_chunks_trgm_idx ON public.document_chunks USING gin (content gin_trgm_ops);
+create policy document_chunks_scope on public.document_chunks as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
+create table public.documents (
+  id text not null,
+  org_id uuid not null,
+  connection_id text not null,
+  source_id text not null,
+  parent_source_id text,
+  space_key text not null,
+  space_name text not null,
+  title text not null,
+  url text not null,
+  author text,
+  version integer not null,
+  updated_at timestamp with time zone not null,
+  restricted boolean not null default false,
+  withheld boolean not null default false,
+  attachments integer not null default 0,
+  line_count integer not null,
+  synced_at timestamp with time zone not null default now(),
+  constraint documents_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES confluence_connections(id) ON DELETE CASCADE,
+  constraint documents_connection_id_source_id_key UNIQUE (connection_id, source_id),
+  constraint documents_id_check CHECK ((id ~ '^doc_[a-z0-9]{20}$'::text)),
+  constraint documents_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint documents_pkey PRIMARY KEY (id),
+  constraint documents_source_id_check CHECK (((length(source_id) >= 1) AND (length(source_id) <= 100)))
+);
+alter table public.documents enable row level security;
+-- grants on public.documents: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX documents_space_idx ON public.documents USING btree (org_id, space_key);
+create policy documents_scope on public.documents as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
 create table public.graph_facts (
   org_id uuid not null,

@@ -1,8 +1,9 @@
 /**
  * The connections capability: an organisation's links to code hosts and docs sources (GitHub
- * Apps first; Atlassian later), with their secrets encrypted through secrets/. It offers the
- * routes (connections, install flow, webhooks), the worker's jobs (`connection.webhook`,
- * `connection.reconcile`) and upkeep loop, and the git credentials of the repositories a
+ * Apps, and Confluence through Atlassian OAuth), with their secrets encrypted through
+ * secrets/. It offers the routes (connections, install flow, webhooks, Confluence and its
+ * OAuth callback), the worker's jobs (`connection.webhook`, `connection.reconcile`,
+ * `confluence.sync`) and upkeep loops, and the git credentials of the repositories a
  * connection brought (installation tokens).
  */
 import type { JobQueue } from "../jobs/job-queue.js";
@@ -12,6 +13,10 @@ import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
 import type { Logger } from "../platform/logging.js";
 import type { ConnectionCredentials, LinkedRepositories } from "../repositories/index.js";
+import { createAtlassianApi } from "./confluence/atlassian-api.js";
+import { confluenceSyncJob, type SyncJobData, startConfluenceSyncLoop } from "./confluence/confluence-sync.js";
+import { registerConfluenceRoutes } from "./confluence/confluence.route.js";
+import type { ConfluenceDependencies } from "./confluence/confluence.service.js";
 import { registerConnectionRoutes } from "./connection.route.js";
 import { deliveryJob, type DeliveryJobData } from "./github/delivery.job.js";
 import { createGithubApps } from "./github/github-apps.js";
@@ -25,7 +30,7 @@ export { newConnectionId, type Connection } from "./connection.service.js";
 
 /** What the capability offers the roles. */
 export interface Connections extends Capability {
-  jobs: { webhook: ReturnType<typeof deliveryJob>; reconcile: ReturnType<typeof reconcileJob> };
+  jobs: { webhook: ReturnType<typeof deliveryJob>; reconcile: ReturnType<typeof reconcileJob>; confluenceSync: ReturnType<typeof confluenceSyncJob> };
   /** Git credentials (an installation token) for a connection's repositories. */
   credentials: ConnectionCredentials;
   /** Web origins the App-manifest form is sent to (github.com and GITHUB_API_URL's), for the CSP. */
@@ -36,7 +41,7 @@ export interface Connections extends Capability {
 
 /** What the capability needs. */
 export interface ConnectionsDependencies {
-  config: Pick<Config, "baseUrl" | "authSecret" | "github" | "repositories">;
+  config: Pick<Config, "baseUrl" | "authSecret" | "github" | "repositories" | "atlassian">;
   db: Database;
   secretBox: SecretBox | undefined;
   logger: Logger;
@@ -51,7 +56,28 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
   const logger = deps.logger.child({ module: "connections" });
   const outboundFetch = createOutboundFetch({ allowedHosts: config.repositories.allowedHosts, timeoutMs: 15_000 });
   const apps = createGithubApps({ db, secretBox, fetch: outboundFetch });
-  const jobs = { webhook: deliveryJob({ db, apps, linked }), reconcile: reconcileJob({ db, apps, linked }) };
+  const authSecret = () => {
+    if (!config.authSecret) throw new Error("AUTH_SECRET is not resolved");
+    return config.authSecret;
+  };
+  const enqueueSync = async (data: SyncJobData) => {
+    await queue.send(jobs.confluenceSync, data, { singletonKey: data.connectionId });
+  };
+  const confluence: ConfluenceDependencies = {
+    db,
+    secretBox,
+    baseUrl: config.baseUrl,
+    get authSecret() {
+      return authSecret();
+    },
+    api: createAtlassianApi({ authUrl: config.atlassian.authUrl, apiUrl: config.atlassian.apiUrl, fetch: outboundFetch }),
+    requestSync: (scope, connectionId, full) => enqueueSync({ orgId: scope.orgId, connectionId, full }),
+  };
+  const jobs = {
+    webhook: deliveryJob({ db, apps, linked }),
+    reconcile: reconcileJob({ db, apps, linked }),
+    confluenceSync: confluenceSyncJob(confluence, config.atlassian.syncMinutes),
+  };
   const enqueueDelivery = async (data: DeliveryJobData) => {
     // The delivery row is committed: a lost queueing is repaired by the upkeep loop's re-queue.
     await queue.send(jobs.webhook, data).catch((err: unknown) => logger.warn({ err, deliveryId: data.deliveryId }, "could not queue a webhook delivery"));
@@ -59,15 +85,13 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
   const enqueueReconcile = async (data: { orgId: string; connectionId: string }) => {
     await queue.send(jobs.reconcile, data, { singletonKey: data.connectionId });
   };
-  const authSecret = () => {
-    if (!config.authSecret) throw new Error("AUTH_SECRET is not resolved");
-    return config.authSecret;
-  };
   return {
     jobs,
     formTargets: [...new Set(["https://github.com", githubWebUrl(config.github.apiUrl)])],
     credentials: (orgId, connectionId) => apps.credentials(orgId, connectionId),
     registerRoutes(router) {
+      // Before the routes with a {connectionId}: /connections/confluence is not an id.
+      registerConfluenceRoutes(router, confluence);
       // Before the routes with a {connectionId}: /connections/github-manifest is not an id.
       registerManifestRoutes(router, {
         db,
@@ -106,7 +130,14 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
       });
     },
     startUpkeep() {
-      return startReconcileLoop({
+      const syncs = startConfluenceSyncLoop({
+        db,
+        logger,
+        tickMs: config.repositories.checkTickMs,
+        syncMinutes: config.atlassian.syncMinutes,
+        enqueue: enqueueSync,
+      });
+      const reconciles = startReconcileLoop({
         db,
         logger,
         tickMs: config.repositories.checkTickMs,
@@ -114,6 +145,11 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
         enqueueReconcile,
         enqueueDelivery,
       });
+      return {
+        async stop() {
+          await Promise.all([syncs.stop(), reconciles.stop()]);
+        },
+      };
     },
   };
 }

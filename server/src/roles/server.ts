@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import { createAccounts } from "../accounts/index.js";
 import type { Repositories } from "../repositories/index.js";
 import type { Connections } from "../connections/index.js";
+import { createDocuments, searchDocuments } from "../documents/index.js";
 import { createSearch } from "../search/index.js";
 import { createMcp, TOOLS } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
@@ -80,7 +81,8 @@ export function buildServerApp(
     models,
     accounts,
     repositories,
-    createSearch({ db, maxBudgetMs: config.search.maxBudgetMs }),
+    createSearch({ db, maxBudgetMs: config.search.maxBudgetMs, searchDocuments: (scope, query, limit) => searchDocuments(db, scope, query, limit) }),
+    createDocuments({ db }),
     connections,
     graph,
     createChat(chat),

@@ -39,6 +39,7 @@ export async function startWorkerRole(
 ): Promise<void> {
   await jobs.work(capabilities.connections.jobs.webhook);
   await jobs.work(capabilities.connections.jobs.reconcile);
+  await jobs.work(capabilities.connections.jobs.confluenceSync);
   await startWorkerLoop(platform, jobs, "worker");
   const checks = capabilities.repositories.startRefreshChecks();
   platform.lifecycle.onStop("refresh-checks", () => checks.stop());

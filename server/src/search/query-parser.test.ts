@@ -117,4 +117,19 @@ describe("regex dialect", () => {
       assert.equal(parseQuery(q).groups[0]![0]!.kind, "regex", q);
     }
   });
+
+  it("routes type:doc and space: to documents, and refuses mixing them with code filters", () => {
+    const q = parseQuery("type:doc retention space:ENG -space:ARCHIVE");
+    assert.equal(q.type, "doc");
+    assert.deepEqual(q.spaces, ["ENG"]);
+    assert.deepEqual(q.excludeSpaces, ["ARCHIVE"]);
+    assert.equal(parseQuery("space:ENG retention").type, "doc", "space: implies documents");
+    assert.equal(parseQuery("retention").type, "code");
+    assert.equal(parseQuery("type:code retention").type, "code");
+    assert.match(errorOf("type:doc repo:shop x").message, /filter code, not documents/);
+    assert.match(errorOf("type:code space:ENG x").message, /drop type:code/);
+    assert.match(errorOf("type:wiki x").message, /type: takes "code" or "doc"/);
+    assert.equal(errorOf("x space:a.b").offset, 8);
+    assert.match(errorOf("type:doc").message, /no pattern/);
+  });
 });

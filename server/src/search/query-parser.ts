@@ -4,10 +4,11 @@
  *   query   := group ("or" group)*
  *   group   := item+                       items of a group are ANDed
  *   item    := ["-"] (filter | pattern)
- *   filter  := ("repo"|"file"|"lang"|"sym"|"case") ":" value
+ *   filter  := ("repo"|"file"|"lang"|"sym"|"case"|"type"|"space") ":" value
  *   pattern := word | "quoted phrase" | /regex/
  *
  * Patterns are literal text unless written as /regex/. Filters apply to the whole query.
+ * `type:doc` (or any `space:`) searches documents (Confluence pages) instead of code.
  * Errors carry the character offset so the API can point at the problem. Text with NUL
  * characters is refused: the database cannot store or compare it.
  */
@@ -33,6 +34,11 @@ export interface SearchQuery {
   /** Symbol-name patterns (sym:): results are definitions, not lines. */
   symbols: string[];
   caseSensitive: boolean;
+  /** What to search: code (the default) or documents (`type:doc`, or implied by `space:`). */
+  type: "code" | "doc";
+  /** Confluence space keys (space:), of document searches. */
+  spaces: string[];
+  excludeSpaces: string[];
 }
 
 /** A query that cannot be parsed; `offset` is where in the input. */
@@ -50,7 +56,9 @@ export class QueryError extends Error {
 export const MAX_QUERY_LENGTH = 1000;
 export const MAX_TERMS = 20;
 
-const FILTERS = new Set(["repo", "file", "path", "lang", "language", "sym", "case", "r", "f", "l"]);
+const FILTERS = new Set(["repo", "file", "path", "lang", "language", "sym", "case", "r", "f", "l", "type", "space"]);
+/** A Confluence space key: letters and digits (personal spaces start with "~"). */
+const SPACE_KEY = /^~?[A-Za-z0-9_]{1,255}$/;
 
 interface Token {
   text: string;
@@ -130,7 +138,20 @@ export function assertValidRegex(source: string, offset: number): void {
 
 /** A query with no pattern and no filter (code navigation builds on it). */
 export function emptyQuery(): SearchQuery {
-  return { groups: [], repos: [], excludeRepos: [], files: [], excludeFiles: [], langs: [], excludeLangs: [], symbols: [], caseSensitive: false };
+  return {
+    groups: [],
+    repos: [],
+    excludeRepos: [],
+    files: [],
+    excludeFiles: [],
+    langs: [],
+    excludeLangs: [],
+    symbols: [],
+    caseSensitive: false,
+    type: "code",
+    spaces: [],
+    excludeSpaces: [],
+  };
 }
 
 /**
@@ -143,6 +164,7 @@ export function parseQuery(input: string): SearchQuery {
   if (nul !== -1) throw new QueryError("the query contains a NUL character", nul);
   const query: SearchQuery = { ...emptyQuery(), groups: [[]] };
   let terms = 0;
+  let explicitType: "code" | "doc" | undefined;
   for (const token of tokenize(input)) {
     if (++terms > MAX_TERMS) throw new QueryError(`more than ${MAX_TERMS} terms`, token.offset);
     if (token.filter) {
@@ -181,6 +203,16 @@ export function parseQuery(input: string): SearchQuery {
           if (!["yes", "no"].includes(value)) throw new QueryError('case: takes "yes" or "no"', token.offset);
           query.caseSensitive = value === "yes";
           break;
+        case "type":
+          if (token.negated) throw new QueryError("-type: is not supported; use type:code or type:doc", token.offset);
+          if (value !== "code" && value !== "doc") throw new QueryError('type: takes "code" or "doc"', token.valueOffset);
+          if (explicitType && explicitType !== value) throw new QueryError("a query searches code or documents, not both", token.offset);
+          explicitType = value;
+          break;
+        case "space":
+          if (!SPACE_KEY.test(value)) throw new QueryError("space: takes a Confluence space key (letters and digits)", token.valueOffset);
+          (token.negated ? query.excludeSpaces : query.spaces).push(value);
+          break;
       }
       continue;
     }
@@ -197,6 +229,14 @@ export function parseQuery(input: string): SearchQuery {
   query.groups = query.groups.filter((g) => g.length > 0);
   for (const group of query.groups) {
     if (group.every((p) => p.negated)) throw new QueryError("a query needs at least one pattern that is not negated", 0);
+  }
+  query.type = explicitType ?? (query.spaces.length + query.excludeSpaces.length > 0 ? "doc" : "code");
+  if (explicitType === "code" && query.spaces.length + query.excludeSpaces.length > 0) throw new QueryError("space: filters documents: drop type:code", 0);
+  if (query.type === "doc") {
+    const codeOnly = [query.repos, query.excludeRepos, query.files, query.excludeFiles, query.langs, query.excludeLangs, query.symbols].some((f) => f.length > 0);
+    if (codeOnly) throw new QueryError("repo:, file:, lang: and sym: filter code, not documents", 0);
+    if (query.groups.length === 0) throw new QueryError("the query has no pattern: type some text or a /regex/", 0);
+    return query;
   }
   if (query.groups.length === 0 && query.symbols.length === 0 && query.files.length === 0) {
     throw new QueryError("the query has no pattern: type some text, a /regex/, file: or sym:", 0);

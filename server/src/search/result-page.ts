@@ -53,11 +53,29 @@ export interface SearchResult {
 /** A page of results. */
 export interface SearchResponse {
   results: SearchResult[];
+  /** For `type:doc` queries: the matching documents (results is then empty). */
+  documents?: DocumentResult[];
   nextCursor: string | null;
   partial: boolean;
   partialReason?: PartialReason;
   stats: { matchedFiles: number; searchedRepositories: number; durationMs: number };
 }
+
+/** A matching document (Confluence page), as the documents capability answers it. */
+export interface DocumentResult {
+  id: string;
+  title: string;
+  space: { key: string; name: string };
+  url: string;
+  version: number;
+  author: string | null;
+  updatedAt: string;
+  citation: string;
+  lines: { line: number; text: string; ranges: [number, number][] }[];
+}
+
+/** Searches documents with a parsed `type:doc` query (the documents capability, injected). */
+export type DocumentSearch = (scope: { orgId: string; userId?: string }, query: SearchQuery, limit: number) => Promise<{ documents: DocumentResult[]; partial: boolean }>;
 
 /** The cursor of the page that starts at `offset`. */
 export function encodeCursor(offset: number): string {

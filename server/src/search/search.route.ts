@@ -7,6 +7,7 @@ import { orgActorOf } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
 import { fileOutline, findReferences, findSymbols, listFiles, MAX_LINE_NUMBER, MAX_LIST_FILES, MAX_READ_LINES, readFile } from "./code-nav.service.js";
+import type { DocumentSearch } from "./result-page.js";
 import { searchCode } from "./search.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
@@ -29,16 +30,19 @@ export interface SearchRouteDeps {
   db: Database;
   /** The server's cap on budgetMs (CTXPIPE_SEARCH_MAX_BUDGET_MS); larger requests are cut to it. */
   maxBudgetMs: number;
+  /** Document search, for `type:doc` and `space:` queries (the documents capability). */
+  searchDocuments?: DocumentSearch;
 }
 
 /** Registers the search routes; each runs within the caller's fair share. */
-export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: SearchRouteDeps): void {
+export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs, searchDocuments }: SearchRouteDeps): void {
   router
     .add({
       method: "get",
       path: "/api/v1/orgs/{orgSlug}/search",
-      summary: "Search code across the organisation's indexed repositories",
-      description: 'Query language: docs/search-syntax.md (literals, "phrases", /regex/, repo: file: lang: sym: case:yes, -negation, or).',
+      summary: "Search code across the organisation's indexed repositories, or documents with type:doc",
+      description:
+        'Query language: docs/search-syntax.md (literals, "phrases", /regex/, repo: file: lang: sym: case:yes, -negation, or). `type:doc` (or `space:KEY`) searches Confluence pages instead: `documents` holds them, cited by URL and version.',
       tags: ["Search"],
       access: "org",
       fairShare: true,
@@ -73,6 +77,22 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
                 moreLines: z.number(),
               }),
             ),
+            documents: z
+              .array(
+                z.object({
+                  id: z.string(),
+                  title: z.string(),
+                  space: z.object({ key: z.string(), name: z.string() }),
+                  url: z.string(),
+                  version: z.number(),
+                  author: z.string().nullable(),
+                  updatedAt: z.string(),
+                  citation: z.string().describe("<url> (version N)"),
+                  lines: z.array(lineSchema),
+                }),
+              )
+              .optional()
+              .describe("type:doc queries: matching documents, best first"),
             nextCursor: z.string().nullable(),
             partial: z.boolean(),
             partialReason: z.enum(["too_many_matches", "timeout"]).optional(),
@@ -88,7 +108,7 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs }: Sea
             cursor: query.cursor,
             context: query.context,
             budgetMs: Math.min(query.budgetMs, maxBudgetMs),
-          }),
+          }, searchDocuments),
         ),
     })
     .add({

@@ -11,12 +11,12 @@ import { type Queryable, type TenantScope, withTenant } from "../platform/db/ten
 import { AppError } from "../platform/errors.js";
 import { addNamedMatches, candidateTarget, Candidates, collectGroup, collectSymbolMatches } from "./candidates.js";
 import { parseQuery, QueryError, type SearchQuery } from "./query-parser.js";
-import { decodeCursor, rankAndPresent, type SearchInput, type SearchResponse } from "./result-page.js";
+import { decodeCursor, type DocumentSearch, rankAndPresent, type SearchInput, type SearchResponse } from "./result-page.js";
 import * as sql from "./search.sql.js";
 import { WorkBudget } from "./work-budget.js";
 import { recordSearch } from "../platform/telemetry/spans.js";
 
-export type { ResultLine, SearchInput, SearchResponse, SearchResult } from "./result-page.js";
+export type { DocumentResult, DocumentSearch, ResultLine, SearchInput, SearchResponse, SearchResult } from "./result-page.js";
 
 /**
  * Parses `text`.
@@ -61,9 +61,22 @@ async function timedOut(step: () => Promise<void>): Promise<"timeout" | undefine
  * @throws AppError invalid_query / invalid_cursor (400); a Postgres regex the database rejects
  *   is reported as invalid_query too.
  */
-export async function searchCode(db: Database, scope: TenantScope, input: SearchInput): Promise<SearchResponse> {
+export async function searchCode(db: Database, scope: TenantScope, input: SearchInput, documents?: DocumentSearch): Promise<SearchResponse> {
   const started = performance.now();
   const query = parseOrThrow(input.query);
+  if (query.type === "doc") {
+    if (!documents) throw new AppError("invalid_query", 400, "Invalid query: type:doc and space: search documents; use search_docs (MCP) or the REST search.");
+    const found = await documents(scope, query, input.limit);
+    recordSearch((performance.now() - started) / 1000, found.partial);
+    return {
+      results: [],
+      documents: found.documents,
+      nextCursor: null,
+      partial: found.partial,
+      ...(found.partial ? { partialReason: "too_many_matches" as const } : {}),
+      stats: { matchedFiles: 0, searchedRepositories: 0, durationMs: Math.round(performance.now() - started) },
+    };
+  }
   const offset = decodeCursor(input.cursor);
   // Scanning stops at 70 % of the budget and line matching at 95 %, so a search that ran out
   // still matches and ranks what it read; each chunk fetch may use only what is left of the

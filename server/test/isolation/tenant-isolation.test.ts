@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import pg from "pg";
 import { call, createOrgAs, signUp, type As, type TestUser } from "../harness/http-client.js";
 import { githubAppKey } from "../harness/github-app-key.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
@@ -31,6 +32,11 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/orgs/{orgSlug}/connections/github-manifest/conversions": { code: "abc", state: "x.y" },
   "post /api/v1/orgs/{orgSlug}/connections/{connectionId}/installation": { installationId: 1, state: "x.y" },
   "put /api/v1/orgs/{orgSlug}/connections/{connectionId}/selection": { repositories: "all", autoAdd: false },
+  "post /api/v1/orgs/{orgSlug}/connections/confluence": { name: "Intruder wiki", clientId: "intruder", clientSecret: "intruder-secret" },
+  "patch /api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}": { name: "Intruded wiki" },
+  "post /api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/authorize": undefined,
+  "put /api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/spaces": { spaces: "all" },
+  "post /api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/sync": { full: true },
   "post /api/v1/orgs/{orgSlug}/chat/conversations": { prompt: "Show me the secrets" },
   "post /api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}/regenerate": undefined,
 };
@@ -101,6 +107,21 @@ describe("tenant isolation", () => {
     assert.equal(repoB.status, 201, repoB.text);
     const conversationB = await call(app, "POST", `/api/v1/orgs/${b.slug}/chat/conversations`, { as: bob, body: { prompt: "Where is the payroll secret?" } });
     assert.equal(conversationB.status, 200, conversationB.text);
+    const confluenceB = await call(app, "POST", `/api/v1/orgs/${b.slug}/connections/confluence`, {
+      as: bob,
+      body: { name: "B's wiki", clientId: "b-client", clientSecret: "b-secret" },
+    });
+    assert.equal(confluenceB.status, 201, confluenceB.text);
+    // A synced page of B's (written as the sync would, by the owner role: no Atlassian here).
+    const documentB = `doc_${"b".repeat(20)}`;
+    const owner = new pg.Client({ connectionString: app.db.url });
+    await owner.connect();
+    await owner.query(
+      `insert into documents (id, org_id, connection_id, source_id, space_key, space_name, title, url, version, updated_at, line_count)
+       values ($1, (select id from orgs where slug = $2), $3, '1', 'PAY', 'Payroll', 'Pay bands', 'https://b.atlassian.net/wiki/x', 1, now(), 1)`,
+      [documentB, b.slug, confluenceB.json.id],
+    );
+    await owner.end();
     orgA = { slug: a.slug, owner: alice, ids: {} };
     orgB = {
       slug: b.slug,
@@ -112,6 +133,8 @@ describe("tenant isolation", () => {
         repository: repoB.json.id,
         connectionId: connectionB.json.connection.id,
         conversationId: conversationB.json.conversationId,
+        "confluence:connectionId": confluenceB.json.id,
+        documentId: documentB,
       },
       repositoryName: repoB.json.name,
     };
@@ -126,7 +149,8 @@ describe("tenant isolation", () => {
   function urlFor(route: { method: string; path: string }, slug: string, ids: Record<string, string>): string {
     return `${route.path.replace(/\{(\w+)\}/g, (_m, name: string) => {
       if (name === "orgSlug") return slug;
-      const id = ids[name];
+      // {connectionId} of the Confluence routes is a Confluence connection's.
+      const id = (route.path.includes("/connections/confluence/") ? ids[`confluence:${name}`] : undefined) ?? ids[name];
       if (!id) throw new Error(`the isolation suite has no org B resource for {${name}} in ${route.path}: add one`);
       return id;
     })}${QUERIES[`${route.method} ${route.path}`] ?? ""}`;
@@ -188,6 +212,11 @@ describe("tenant isolation", () => {
     assert.notEqual(org.json.name, "Renamed by intruder");
     const repo = await call(app, "GET", `/api/v1/orgs/${orgB.slug}/repositories/${orgB.ids.repository}`, { as: orgB.owner });
     assert.equal(repo.json.status, "queued", "org B's repository was neither deleted nor re-indexed");
+    const wiki = await call(app, "GET", `/api/v1/orgs/${orgB.slug}/connections/confluence/${orgB.ids["confluence:connectionId"]}`, { as: orgB.owner });
+    assert.equal(wiki.json.name, "B's wiki");
+    assert.equal(wiki.json.spaces, null, "org B's Confluence connection was not changed");
+    const page = await call(app, "GET", `/api/v1/orgs/${orgB.slug}/documents/${orgB.ids.documentId}`, { as: orgB.owner });
+    assert.equal(page.status, 200, "org B's document is still there");
   });
 
   it("lists only the caller's organisations", async () => {

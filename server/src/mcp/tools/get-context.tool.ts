@@ -1,10 +1,13 @@
 /**
  * get_context: what the organisation knows about a topic, a repository or a path: packages
  * and services (with dependencies and dependents), APIs, runtime, decisions, owners and the
- * instructions that apply, each cited.
+ * instructions that apply, and for a topic the documents (Confluence pages) about it, each
+ * cited.
  */
 import { z } from "zod";
+import { searchDocuments } from "../../documents/index.js";
 import { contextFor } from "../../graph/index.js";
+import { parseOrThrow } from "../../search/index.js";
 import { invalidInput } from "../../platform/errors.js";
 import { clip, fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
@@ -51,6 +54,18 @@ export const getContextTool: ToolDefinition<z.infer<typeof input>> = {
       for (const r of found.instructions) {
         lines.push(`- [${r.strength ?? "note"}] ${clip(r.text, 300)} ${r.evidence.citation}`);
         citations.push(r.evidence.citation);
+      }
+    }
+    // Documents about the topic: the three best, by title first (a topic is one phrase).
+    const topic = args.topic?.trim();
+    if (topic && !topic.includes('"')) {
+      const docs = await searchDocuments(ctx.db, ctx.scope, parseOrThrow(`type:doc "${topic}"`), 3);
+      if (docs.documents.length > 0) {
+        lines.push("## Documents");
+        for (const d of docs.documents) {
+          lines.push(`- ${d.title} [${d.space.key}] (read_doc ${d.id}) ${d.citation}`);
+          citations.push(d.citation);
+        }
       }
     }
     const fitted = fitLines(lines);

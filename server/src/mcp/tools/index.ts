@@ -9,8 +9,10 @@ import { getInstructionsTool } from "./get-instructions.tool.js";
 import { graphNeighborsTool } from "./graph-neighbors.tool.js";
 import { listFilesTool } from "./list-files.tool.js";
 import { listRepositoriesTool } from "./list-repositories.tool.js";
+import { readDocTool } from "./read-doc.tool.js";
 import { readFileTool } from "./read-file.tool.js";
 import { searchCodeTool } from "./search-code.tool.js";
+import { searchDocsTool } from "./search-docs.tool.js";
 import type { ToolDefinition } from "./tool.js";
 
 /** Every tool ctxpipe serves over MCP. */
@@ -25,5 +27,7 @@ export const TOOLS: ToolDefinition<any>[] = [
   getInstructionsTool,
   getContextTool,
   graphNeighborsTool,
+  searchDocsTool,
+  readDocTool,
   ctxAdvisorTool,
 ];

@@ -115,6 +115,12 @@ export const envSchema = z.object({
   CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
   /** GitHub's API for new GitHub App connections (Enterprise Server: https://HOST/api/v3). */
   GITHUB_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  /** Atlassian's OAuth server (tests point it at a local fake). */
+  ATLASSIAN_AUTH_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  /** Atlassian's API gateway (accessible-resources, Confluence REST). */
+  ATLASSIAN_API_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  /** Minutes between two syncs of a Confluence connection. */
+  CTXPIPE_CONFLUENCE_SYNC_MINUTES: z.coerce.number().int().min(5).max(10_080).default(60),
   /** Seconds between two reconciles of a GitHub connection with its installation. */
   CTXPIPE_GITHUB_RECONCILE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /** Which API the model provider speaks (docs/chat.md): openai-compatible covers OpenAI, Ollama, vLLM, LM Studio. */

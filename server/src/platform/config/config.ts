@@ -49,6 +49,8 @@ export interface Config {
   chat: { maxSteps: number; maxInputTokens: number; maxOutputTokens: number; timeoutMs: number };
   /** GitHub App connections: the default API URL, and how often each is reconciled. */
   github: { apiUrl: string; reconcileSeconds: number };
+  /** Atlassian Cloud (Confluence connections, docs/confluence.md). */
+  atlassian: { authUrl: string; apiUrl: string; syncMinutes: number };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
   /** The fair share of searches and MCP tool calls (platform/fair-share.ts), and the search budget cap. */
   search: { slots: number; perOrg: number; perCaller: number; queueMs: number; maxBudgetMs: number };
@@ -276,6 +278,11 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       timeoutMs: valid.CTXPIPE_CHAT_TIMEOUT_SECONDS * 1000,
     },
     github: { apiUrl: (valid.GITHUB_API_URL ?? "https://api.github.com").replace(/\/+$/, ""), reconcileSeconds: valid.CTXPIPE_GITHUB_RECONCILE_SECONDS },
+    atlassian: {
+      authUrl: (valid.ATLASSIAN_AUTH_URL ?? "https://auth.atlassian.com").replace(/\/+$/, ""),
+      apiUrl: (valid.ATLASSIAN_API_URL ?? "https://api.atlassian.com").replace(/\/+$/, ""),
+      syncMinutes: valid.CTXPIPE_CONFLUENCE_SYNC_MINUTES,
+    },
     invitationTtlHours: valid.CTXPIPE_INVITATION_TTL_HOURS,
     database: {
       url: valid.DATABASE_URL,
