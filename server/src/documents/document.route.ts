@@ -24,7 +24,13 @@ export function registerDocumentRoutes(router: ApiRouter, db: Database): void {
     params: z.object({ orgSlug: z.string(), documentId: z.string().regex(/^doc_[a-z0-9]{20}$/, "must be a document id (doc_…)") }),
     query: z.object({
       startLine: z.coerce.number().int().min(1).max(MAX_DOCUMENT_LINES).default(1),
-      endLine: z.coerce.number().int().min(1).max(MAX_DOCUMENT_LINES).optional().describe(`Default and most: startLine + ${MAX_READ_LINES - 1}`),
+      endLine: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_DOCUMENT_LINES)
+        .optional()
+        .describe(`Default and most: startLine + ${MAX_READ_LINES - 1}`),
     }),
     responses: {
       200: {

@@ -15,7 +15,21 @@ export interface PageText {
 }
 
 const BLOCK = new Set(["p", "div", "br", "tr", "table", "ul", "ol", "blockquote", "hr", "ac:layout-section", "ac:layout-cell", "pre"]);
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " ", mdash: "—", ndash: "–", hellip: "…", rsquo: "’", lsquo: "‘", rdquo: "”", ldquo: "“" };
+const ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+  mdash: "—",
+  ndash: "–",
+  hellip: "…",
+  rsquo: "’",
+  lsquo: "‘",
+  rdquo: "”",
+  ldquo: "“",
+};
 
 /** Decodes the named and numeric character references of `s`. */
 export function decodeEntities(s: string): string {

@@ -2,7 +2,15 @@
  * The search capability: the query language, code search, symbols, references and file
  * reading over the published index. REST routes here; the MCP tools call the same services.
  */
-export { parseOrThrow, searchCode, type DocumentResult, type DocumentSearch, type SearchInput, type SearchResponse, type SearchResult } from "./search.service.js";
+export {
+  parseOrThrow,
+  searchCode,
+  type DocumentResult,
+  type DocumentSearch,
+  type SearchInput,
+  type SearchResponse,
+  type SearchResult,
+} from "./search.service.js";
 export { type LineMatch, matchLines } from "./line-matcher.js";
 export type { Pattern, SearchQuery } from "./query-parser.js";
 export { searchMode } from "./search.sql.js";

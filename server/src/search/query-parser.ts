@@ -233,7 +233,9 @@ export function parseQuery(input: string): SearchQuery {
   query.type = explicitType ?? (query.spaces.length + query.excludeSpaces.length > 0 ? "doc" : "code");
   if (explicitType === "code" && query.spaces.length + query.excludeSpaces.length > 0) throw new QueryError("space: filters documents: drop type:code", 0);
   if (query.type === "doc") {
-    const codeOnly = [query.repos, query.excludeRepos, query.files, query.excludeFiles, query.langs, query.excludeLangs, query.symbols].some((f) => f.length > 0);
+    const codeOnly = [query.repos, query.excludeRepos, query.files, query.excludeFiles, query.langs, query.excludeLangs, query.symbols].some(
+      (f) => f.length > 0,
+    );
     if (codeOnly) throw new QueryError("repo:, file:, lang: and sym: filter code, not documents", 0);
     if (query.groups.length === 0) throw new QueryError("the query has no pattern: type some text or a /regex/", 0);
     return query;

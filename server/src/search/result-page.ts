@@ -75,7 +75,11 @@ export interface DocumentResult {
 }
 
 /** Searches documents with a parsed `type:doc` query (the documents capability, injected). */
-export type DocumentSearch = (scope: { orgId: string; userId?: string }, query: SearchQuery, limit: number) => Promise<{ documents: DocumentResult[]; partial: boolean }>;
+export type DocumentSearch = (
+  scope: { orgId: string; userId?: string },
+  query: SearchQuery,
+  limit: number,
+) => Promise<{ documents: DocumentResult[]; partial: boolean }>;
 
 /** The cursor of the page that starts at `offset`. */
 export function encodeCursor(offset: number): string {

@@ -102,13 +102,18 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs, searc
       },
       handler: async (c, { query }) =>
         c.json(
-          await searchCode(db, orgActorOf(c), {
-            query: query.q,
-            limit: query.limit,
-            cursor: query.cursor,
-            context: query.context,
-            budgetMs: Math.min(query.budgetMs, maxBudgetMs),
-          }, searchDocuments),
+          await searchCode(
+            db,
+            orgActorOf(c),
+            {
+              query: query.q,
+              limit: query.limit,
+              cursor: query.cursor,
+              context: query.context,
+              budgetMs: Math.min(query.budgetMs, maxBudgetMs),
+            },
+            searchDocuments,
+          ),
         ),
     })
     .add({

@@ -51,7 +51,15 @@ describe("Confluence connections", () => {
   const search = async (q: string, as: TestUser = admin, slug = org.slug) => {
     const res = await call(app, "GET", `/api/v1/orgs/${slug}/search?q=${encodeURIComponent(q)}`, { as });
     assert.equal(res.status, 200, res.text);
-    return res.json.documents as { id: string; title: string; citation: string; version: number; author: string | null; space: { key: string }; lines: { line: number; text: string }[] }[];
+    return res.json.documents as {
+      id: string;
+      title: string;
+      citation: string;
+      version: number;
+      author: string | null;
+      space: { key: string };
+      lines: { line: number; text: string }[];
+    }[];
   };
   /** The admin's browser: Atlassian's consent page redirects to the callback, followed with the admin's cookie. */
   const connect = async (as: TestUser) => {
@@ -68,9 +76,33 @@ describe("Confluence connections", () => {
     fake = await startFakeAtlassian();
     fake.addPage({ id: "1001", title: "Deploy runbook", spaceId: "98305", parentId: null, authorId: "557058:alice", body: RUNBOOK, restricted: false });
     fake.addPage({ id: "1002", title: "Retention policy", spaceId: "98305", parentId: null, authorId: "557058:bob", body: RETENTION, restricted: false });
-    fake.addPage({ id: "1003", title: "Salaries", spaceId: "98305", parentId: null, authorId: "557058:bob", body: "<p>confidential pay bands</p>", restricted: true });
-    fake.addPage({ id: "1004", title: "Bands 2027", spaceId: "98305", parentId: "1003", authorId: "557058:bob", body: "<p>confidential bands</p>", restricted: false });
-    fake.addPage({ id: "1101", title: "Holiday policy", spaceId: "98306", parentId: null, authorId: "557058:alice", body: "<p>25 days of holiday</p>", restricted: false });
+    fake.addPage({
+      id: "1003",
+      title: "Salaries",
+      spaceId: "98305",
+      parentId: null,
+      authorId: "557058:bob",
+      body: "<p>confidential pay bands</p>",
+      restricted: true,
+    });
+    fake.addPage({
+      id: "1004",
+      title: "Bands 2027",
+      spaceId: "98305",
+      parentId: "1003",
+      authorId: "557058:bob",
+      body: "<p>confidential bands</p>",
+      restricted: false,
+    });
+    fake.addPage({
+      id: "1101",
+      title: "Holiday policy",
+      spaceId: "98306",
+      parentId: null,
+      authorId: "557058:alice",
+      body: "<p>25 days of holiday</p>",
+      restricted: false,
+    });
     app = await startTestApp({
       env: {
         CTXPIPE_GIT_ALLOWED_HOSTS: "127.0.0.1",
@@ -191,7 +223,10 @@ describe("Confluence connections", () => {
         return { text: (result.content as { text: string }[])[0]!.text, structured: result.structuredContent as Record<string, any> };
       };
       const found = await text("search_docs", { query: "rollback", space: "ENG" });
-      assert.match(found.text, /Deploy runbook \[ENG\] https:\/\/acme\.atlassian\.net\/wiki\/spaces\/ENG\/pages\/1001\/Deploy\+runbook \(version 1\) by Alice Example/);
+      assert.match(
+        found.text,
+        /Deploy runbook \[ENG\] https:\/\/acme\.atlassian\.net\/wiki\/spaces\/ENG\/pages\/1001\/Deploy\+runbook \(version 1\) by Alice Example/,
+      );
       assert.match(found.text, /8: ## Rollback/);
       const id = found.structured.documents[0].id;
       const read = await text("read_doc", { id, startLine: 4, endLine: 5 });

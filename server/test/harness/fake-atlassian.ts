@@ -123,7 +123,11 @@ export async function startFakeAtlassian(): Promise<FakeAtlassian> {
     createdAt: "2026-10-01T09:00:00.000Z",
     version: { createdAt: p.modifiedAt, message: "", number: p.version, minorEdit: false, authorId: p.authorId },
     ...(withBody ? { body: { storage: { representation: "storage", value: p.body } } } : {}),
-    _links: { webui: `/spaces/${fake.spaces.find((s) => s.id === p.spaceId)?.key}/pages/${p.id}/${p.title.replace(/ /g, "+")}`, editui: `/pages/resumedraft.action?draftId=${p.id}`, tinyui: `/x/${p.id}` },
+    _links: {
+      webui: `/spaces/${fake.spaces.find((s) => s.id === p.spaceId)?.key}/pages/${p.id}/${p.title.replace(/ /g, "+")}`,
+      editui: `/pages/resumedraft.action?draftId=${p.id}`,
+      tinyui: `/x/${p.id}`,
+    },
   });
 
   const server = http.createServer(async (req, res) => {
@@ -132,7 +136,8 @@ export async function startFakeAtlassian(): Promise<FakeAtlassian> {
     for await (const chunk of req) raw += chunk;
     // OAuth: the consent page (accepts at once) and the token endpoint.
     if (req.method === "GET" && url.pathname === "/authorize") {
-      if (url.searchParams.get("client_id") !== clientId || url.searchParams.get("audience") !== "api.atlassian.com") return send(res, 400, { error: "invalid_request" });
+      if (url.searchParams.get("client_id") !== clientId || url.searchParams.get("audience") !== "api.atlassian.com")
+        return send(res, 400, { error: "invalid_request" });
       const code = randomBytes(12).toString("hex");
       const redirect = url.searchParams.get("redirect_uri")!;
       codes.set(code, redirect);
@@ -144,14 +149,17 @@ export async function startFakeAtlassian(): Promise<FakeAtlassian> {
     }
     if (req.method === "POST" && url.pathname === "/oauth/token") {
       const body = JSON.parse(raw || "{}") as Record<string, string>;
-      if (body.client_id !== clientId || body.client_secret !== clientSecret) return send(res, 401, { error: "access_denied", error_description: "Unauthorized" });
+      if (body.client_id !== clientId || body.client_secret !== clientSecret)
+        return send(res, 401, { error: "access_denied", error_description: "Unauthorized" });
       if (body.grant_type === "authorization_code") {
-        if (!codes.has(body.code!) || codes.get(body.code!) !== body.redirect_uri) return send(res, 403, { error: "invalid_grant", error_description: "Invalid authorization code" });
+        if (!codes.has(body.code!) || codes.get(body.code!) !== body.redirect_uri)
+          return send(res, 403, { error: "invalid_grant", error_description: "Invalid authorization code" });
         codes.delete(body.code!);
         return send(res, 200, issue());
       }
       if (body.grant_type === "refresh_token") {
-        if (!refreshTokens.delete(body.refresh_token!)) return send(res, 403, { error: "invalid_grant", error_description: "Unknown or invalid refresh token." });
+        if (!refreshTokens.delete(body.refresh_token!))
+          return send(res, 403, { error: "invalid_grant", error_description: "Unknown or invalid refresh token." });
         return send(res, 200, issue());
       }
       return send(res, 400, { error: "unsupported_grant_type" });
@@ -159,17 +167,40 @@ export async function startFakeAtlassian(): Promise<FakeAtlassian> {
     if (!authorised(req)) return send(res, 401, { code: 401, message: "Unauthorized; scope does not match" });
     if (req.method === "GET" && url.pathname === "/oauth/token/accessible-resources") {
       return send(res, 200, [
-        { id: cloudId, url: fake.siteUrl, name: "acme", scopes: ["read:confluence-content.all", "read:confluence-space.summary"], avatarUrl: "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png" },
+        {
+          id: cloudId,
+          url: fake.siteUrl,
+          name: "acme",
+          scopes: ["read:confluence-content.all", "read:confluence-space.summary"],
+          avatarUrl: "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png",
+        },
       ]);
     }
     const prefix = `/ex/confluence/${cloudId}`;
     if (!url.pathname.startsWith(prefix)) return send(res, 404, { errors: [{ status: 404, code: "NOT_FOUND", title: "Not Found" }] });
     const path = url.pathname.slice(prefix.length);
     let m: RegExpMatchArray | null;
-    if (path === "/wiki/api/v2/spaces") return send(res, 200, paged(fake.spaces.map((s) => ({ ...s, status: "current", homepageId: null })), url, path));
+    if (path === "/wiki/api/v2/spaces")
+      return send(
+        res,
+        200,
+        paged(
+          fake.spaces.map((s) => ({ ...s, status: "current", homepageId: null })),
+          url,
+          path,
+        ),
+      );
     if ((m = path.match(/^\/wiki\/api\/v2\/spaces\/(\d+)\/pages$/))) {
       const list = [...fake.pages.values()].filter((p) => p.spaceId === m![1]).sort((a, b) => a.id.localeCompare(b.id));
-      return send(res, 200, paged(list.map((p) => pageJson(p, false)), url, path));
+      return send(
+        res,
+        200,
+        paged(
+          list.map((p) => pageJson(p, false)),
+          url,
+          path,
+        ),
+      );
     }
     if ((m = path.match(/^\/wiki\/api\/v2\/pages\/(\d+)$/))) {
       const page = fake.pages.get(m[1]!);
@@ -191,7 +222,9 @@ export async function startFakeAtlassian(): Promise<FakeAtlassian> {
     if (path === "/wiki/rest/api/user/bulk") {
       const ids = url.searchParams.getAll("accountId");
       return send(res, 200, {
-        results: ids.filter((id) => users[id]).map((id) => ({ type: "known", accountId: id, accountType: "atlassian", displayName: users[id], publicName: users[id] })),
+        results: ids
+          .filter((id) => users[id])
+          .map((id) => ({ type: "known", accountId: id, accountType: "atlassian", displayName: users[id], publicName: users[id] })),
         start: 0,
         limit: 200,
         size: ids.length,

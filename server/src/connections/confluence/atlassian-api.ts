@@ -96,7 +96,8 @@ export function createAtlassianApi(deps: { authUrl: string; apiUrl: string; fetc
     const b = (body ?? {}) as { access_token?: string; refresh_token?: string; expires_in?: number; error?: string };
     if (fields.grant_type === "refresh_token" && (status === 401 || status === 403 || b.error === "invalid_grant")) throw new GrantRevokedError();
     if (status !== 200 || !b.access_token || !b.refresh_token) {
-      if (b.error === "invalid_grant") throw new AppError("atlassian_invalid_code", 400, "Atlassian refused the authorisation code: start connecting again.", { expose: true });
+      if (b.error === "invalid_grant")
+        throw new AppError("atlassian_invalid_code", 400, "Atlassian refused the authorisation code: start connecting again.", { expose: true });
       throw failed(what, status);
     }
     return { accessToken: b.access_token, refreshToken: b.refresh_token, expiresAt: Date.now() + (b.expires_in ?? 3600) * 1000 };
@@ -144,7 +145,10 @@ export function createAtlassianApi(deps: { authUrl: string; apiUrl: string; fetc
         "the authorisation code",
       ),
     refresh: (input: { clientId: string; clientSecret: string; refreshToken: string }) =>
-      grant({ grant_type: "refresh_token", client_id: input.clientId, client_secret: input.clientSecret, refresh_token: input.refreshToken }, "the refresh token"),
+      grant(
+        { grant_type: "refresh_token", client_id: input.clientId, client_secret: input.clientSecret, refresh_token: input.refreshToken },
+        "the refresh token",
+      ),
 
     /** The Confluence sites the token reaches. */
     async sites(token: string): Promise<AtlassianSite[]> {

@@ -183,20 +183,30 @@ async function record(db: Database, scope: TenantScope, id: string, summary: Syn
 
 /** Queues the syncs that are due (every active connection, CTXPIPE_CONFLUENCE_SYNC_MINUTES apart). */
 export async function queueDueSyncs(db: Database, syncMinutes: number, enqueue: (data: SyncJobData) => Promise<void>): Promise<void> {
-  const due = await unsafeAcrossTenants(db, "confluence upkeep: the due syncs of every organisation's Confluence connections, claimed for one worker", async (tx) => {
-    const { rows } = await tx.query<{ id: string; org_id: string }>(
-      `with due as (select id from confluence_connections where next_sync_at <= now() and status = 'active'
+  const due = await unsafeAcrossTenants(
+    db,
+    "confluence upkeep: the due syncs of every organisation's Confluence connections, claimed for one worker",
+    async (tx) => {
+      const { rows } = await tx.query<{ id: string; org_id: string }>(
+        `with due as (select id from confluence_connections where next_sync_at <= now() and status = 'active'
                     order by next_sync_at limit 50 for update skip locked)
        update confluence_connections c set next_sync_at = now() + make_interval(mins => $1) from due where c.id = due.id returning c.id, c.org_id`,
-      [syncMinutes],
-    );
-    return rows;
-  });
+        [syncMinutes],
+      );
+      return rows;
+    },
+  );
   for (const c of due) await enqueue({ orgId: c.org_id, connectionId: c.id, full: false });
 }
 
 /** Starts the loop that queues due syncs (worker role). */
-export function startConfluenceSyncLoop(deps: { db: Database; logger: Logger; tickMs: number; syncMinutes: number; enqueue: (data: SyncJobData) => Promise<void> }) {
+export function startConfluenceSyncLoop(deps: {
+  db: Database;
+  logger: Logger;
+  tickMs: number;
+  syncMinutes: number;
+  enqueue: (data: SyncJobData) => Promise<void>;
+}) {
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {

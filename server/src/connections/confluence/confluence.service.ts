@@ -145,7 +145,13 @@ export async function createConfluenceConnection(
 ): Promise<ConfluenceConnection> {
   const id = newConnectionId();
   const row = await withTenant(deps.db, actor, async (tx) => {
-    const secret = await storeSecret(deps.db, deps.secretBox, actor, { purpose: "atlassian-oauth", plaintext: JSON.stringify({ clientSecret: input.clientSecret }) }, tx);
+    const secret = await storeSecret(
+      deps.db,
+      deps.secretBox,
+      actor,
+      { purpose: "atlassian-oauth", plaintext: JSON.stringify({ clientSecret: input.clientSecret }) },
+      tx,
+    );
     const config: StoredConfig = { clientId: input.clientId, includeRestricted: input.includeRestricted ?? false };
     const { rows } = await tx
       .query<ConfluenceRow>("insert into confluence_connections (id, org_id, name, config, secret_id) values ($1, $2, $3, $4, $5) returning *", [
@@ -174,7 +180,11 @@ export async function listConfluenceConnections(deps: Pick<ConfluenceDependencie
 }
 
 /** One connection (404 when not the organisation's). */
-export async function getConfluenceConnection(deps: Pick<ConfluenceDependencies, "db" | "baseUrl">, scope: TenantScope, id: string): Promise<ConfluenceConnection> {
+export async function getConfluenceConnection(
+  deps: Pick<ConfluenceDependencies, "db" | "baseUrl">,
+  scope: TenantScope,
+  id: string,
+): Promise<ConfluenceConnection> {
   return withTenant(deps.db, scope, async (tx) => presentConfluence(deps.baseUrl, await findConfluenceRow(tx, id)));
 }
 
@@ -238,7 +248,11 @@ export async function startAuthorization(deps: ConfluenceDependencies, actor: Or
   const expiresAt = Date.now() + STATE_TTL_MS;
   const row = await withTenant(deps.db, actor, async (tx) => {
     const current = await findConfluenceRow(tx, id);
-    await tx.query("update confluence_connections set pending_state = $2, pending_state_expires_at = $3 where id = $1", [id, sha256(nonce), new Date(expiresAt)]);
+    await tx.query("update confluence_connections set pending_state = $2, pending_state_expires_at = $3 where id = $1", [
+      id,
+      sha256(nonce),
+      new Date(expiresAt),
+    ]);
     return current;
   });
   const payload = Buffer.from(JSON.stringify({ c: id, o: actor.orgId, u: actor.userId, n: nonce, e: expiresAt })).toString("base64url");
@@ -265,7 +279,8 @@ function verifyState(authSecret: string, raw: string): { connectionId: string; o
     throw invalidState("is not valid");
   }
   const { c, o, u, n, e } = parsed;
-  if (typeof c !== "string" || typeof o !== "string" || typeof u !== "string" || typeof n !== "string" || typeof e !== "number") throw invalidState("is not valid");
+  if (typeof c !== "string" || typeof o !== "string" || typeof u !== "string" || typeof n !== "string" || typeof e !== "number")
+    throw invalidState("is not valid");
   if (e < Date.now()) throw invalidState("has expired");
   return { connectionId: c, orgId: o, userId: u, nonce: n };
 }
@@ -282,7 +297,8 @@ export async function completeAuthorization(
   input: { code?: string; state: string; error?: string },
 ): Promise<{ redirectTo: string }> {
   const state = verifyState(deps.authSecret, input.state);
-  if (state.userId !== caller.userId) throw new AppError("forbidden", 403, "This authorisation was started by another user: start connecting again while signed in as yourself.");
+  if (state.userId !== caller.userId)
+    throw new AppError("forbidden", 403, "This authorisation was started by another user: start connecting again while signed in as yourself.");
   const org = (await listOrgsOf(deps.db, caller.userId)).find((o) => o.id === state.orgId);
   if (!org || !hasRole(org.role, "admin")) throw new AppError("forbidden", 403, "Only an admin of the organisation can connect Confluence.");
   const actor: OrgActor = { orgId: org.id, userId: caller.userId, role: org.role, actorType: "user", ip: caller.ip };
@@ -297,7 +313,11 @@ export async function completeAuthorization(
   });
   if (!row) throw invalidState("was already used or replaced");
   if (input.error || !input.code) {
-    throw new AppError("atlassian_denied", 400, `Atlassian did not grant access (${input.error ?? "no code"}): start connecting again and accept the requested access.`);
+    throw new AppError(
+      "atlassian_denied",
+      400,
+      `Atlassian did not grant access (${input.error ?? "no code"}): start connecting again and accept the requested access.`,
+    );
   }
   const secret = JSON.parse(await readSecret(deps.db, deps.secretBox, actor, row.secret_id!)) as StoredSecret;
   const tokens = await deps.api.exchangeCode({
@@ -328,7 +348,12 @@ export async function completeAuthorization(
  * lock, so two processes never spend one refresh token twice.
  * @throws confluence_not_connected (409), atlassian_grant_revoked (409; the connection is then marked error).
  */
-export async function accessToken(deps: ConfluenceDependencies, scope: TenantScope, id: string, forceRefresh = false): Promise<{ token: string; row: ConfluenceRow }> {
+export async function accessToken(
+  deps: ConfluenceDependencies,
+  scope: TenantScope,
+  id: string,
+  forceRefresh = false,
+): Promise<{ token: string; row: ConfluenceRow }> {
   return withTenant(deps.db, scope, async (tx) => {
     await tx.query("select pg_advisory_xact_lock(hashtext('confluence-token:' || $1))", [id]);
     const row = await findConfluenceRow(tx, id);
@@ -369,7 +394,9 @@ export async function withAccessToken<T>(
 
 /** Marks a connection failed with a message (its own transaction). */
 export async function markError(db: Database, scope: TenantScope, id: string, message: string): Promise<void> {
-  await withTenant(db, scope, (tx) => tx.query("update confluence_connections set status = 'error', last_error = $2, updated_at = now() where id = $1", [id, message]));
+  await withTenant(db, scope, (tx) =>
+    tx.query("update confluence_connections set status = 'error', last_error = $2, updated_at = now() where id = $1", [id, message]),
+  );
 }
 
 /** The site's spaces, and whether each is selected. */

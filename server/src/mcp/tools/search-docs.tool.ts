@@ -39,7 +39,11 @@ export const searchDocsTool: ToolDefinition<z.infer<typeof input>> = {
     const fitted = fitLines(lines);
     const none = `No documents match "${args.query}"${args.space ? ` in space ${args.space}` : ""}.`;
     return {
-      text: [fitted.text || none, found.partial ? "More documents matched than were ranked: add words or space." : "", fitted.truncated ? "Output cut to fit the budget." : ""]
+      text: [
+        fitted.text || none,
+        found.partial ? "More documents matched than were ranked: add words or space." : "",
+        fitted.truncated ? "Output cut to fit the budget." : "",
+      ]
         .filter(Boolean)
         .join("\n"),
       structured: {
