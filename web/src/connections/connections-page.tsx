@@ -2,13 +2,15 @@
  * /$orgSlug/settings/connections: the organisation's GitHub App connections, each with its
  * status, where it is installed and its next step, linking to its page; below, for admins, the
  * two ways to connect a GitHub App: create it on GitHub from a manifest (recommended), or
- * connect an existing App by hand. Members see the list only.
+ * connect an existing App by hand; then the Confluence connections (confluence-section.tsx).
+ * Members see the lists only.
  */
 import { Link, useParams } from "@tanstack/react-router";
 import { useIsAdmin } from "../api/session";
 import { Notice, QueryState } from "../ui/ui";
 import { useConnections } from "./connection-api";
 import { StatusBadge } from "./connection-health";
+import { ConfluenceSection } from "./confluence-section";
 import { ConnectGithubForm } from "./connect-github-form";
 import { CreateAppForm } from "./create-app-form";
 
@@ -53,6 +55,7 @@ export function ConnectionsPage() {
           <ConnectGithubForm orgSlug={orgSlug} baseUrl={connections.data?.[0]?.registration.homepageUrl ?? window.location.origin} />
         </>
       )}
+      <ConfluenceSection orgSlug={orgSlug} isAdmin={isAdmin} />
     </div>
   );
 }
