@@ -25,8 +25,8 @@ async function check(command: string, args: string[]): Promise<void> {
 }
 
 describe("static checks", () => {
-  for (const project of ["server", "web", "bench"]) {
-    it(`type-checks ${project}`, () => check(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", project]));
+  for (const project of ["server", "web", "bench", "cli"]) {
+    it(`type-checks ${project}`, () => check(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", project, "--noEmit"]));
   }
 
   it("is formatted and lint-clean (biome check)", () => check(bin("biome"), ["check", "--error-on-warnings", "."]));

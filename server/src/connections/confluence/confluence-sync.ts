@@ -26,6 +26,17 @@ export interface SyncJobData {
 
 /** Largest storage-format body converted (bigger pages are indexed up to this much text). */
 const MAX_PAGE_TEXT = 1_000_000;
+/** Atlassian calls in flight at once during a sync (their rate limits are per app and site). */
+const CONCURRENCY = 4;
+
+/** Runs `fn` over `items` with at most `limit` running at once; the first error stops it. */
+async function eachConcurrently<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 /** Syncs one connection; answers what changed. */
 export async function syncConfluence(deps: ConfluenceDependencies, scope: TenantScope, connectionId: string, full: boolean): Promise<SyncSummary> {
@@ -58,7 +69,13 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
   const keepSpaces = new Set<string>();
 
   for (const space of chosen) {
-    const { token } = await accessToken(deps, scope, connectionId); // refreshed between spaces when due
+    let { token } = await accessToken(deps, scope, connectionId);
+    let calls = 0;
+    // Refreshed when due (tokens last an hour; a large space takes longer).
+    const fresh = async () => {
+      if (++calls % 200 === 0) ({ token } = await accessToken(deps, scope, connectionId));
+      return token;
+    };
     const { pages, truncated } = await deps.api.pages(token, site.cloudId, space.id);
     if (truncated) {
       summary.truncated = true;
@@ -75,7 +92,10 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
       // The connection's choice about restricted pages changed since this page was stored.
       return before.withheld ? include : before.restricted && !include;
     });
-    for (const p of changed) ownRestriction.set(p.id, await deps.api.readRestricted(token, site.cloudId, p.id).catch(() => true));
+    // A restriction that cannot be read counts as a restriction.
+    await eachConcurrently(changed, CONCURRENCY, async (p) => {
+      ownRestriction.set(p.id, await deps.api.readRestricted(await fresh(), site.cloudId, p.id).catch(() => true));
+    });
     // A page inherits its ancestors' view restrictions; an unchanged ancestor's standing is the stored one.
     const effective = new Map<string, boolean>();
     const restricted = (page: ConfluencePageSummary, depth = 0): boolean => {
@@ -91,11 +111,11 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
       .displayNames(token, site.cloudId, [...new Set(changed.map((p) => p.authorId).filter((a): a is string => a !== null))])
       .catch(() => new Map<string, string>());
     summary.unchanged += pages.length - changed.length;
-    for (const page of changed) {
+    await eachConcurrently(changed, CONCURRENCY, async (page) => {
       const isRestricted = restricted(page);
       const withheld = isRestricted && !include;
       try {
-        const body = withheld ? "" : await deps.api.pageBody(token, site.cloudId, page.id);
+        const body = withheld ? "" : await deps.api.pageBody(await fresh(), site.cloudId, page.id);
         const { text, attachments } = withheld ? { text: "", attachments: 0 } : storageToText(body, MAX_PAGE_TEXT);
         await withTenant(deps.db, scope, (tx) =>
           saveDocument(tx, scope.orgId, connectionId, {
@@ -122,7 +142,7 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
         if (isAppError(err) && (err.code === "atlassian_unauthorized" || err.code === "atlassian_grant_revoked")) throw err;
         summary.failedPages++;
       }
-    }
+    });
   }
   const gone = [...stored].filter(([id, page]) => !seen.has(id) && !keepSpaces.has(page.spaceKey)).map(([id]) => id);
   summary.deleted = await withTenant(deps.db, scope, (tx) => deleteDocuments(tx, connectionId, gone));
