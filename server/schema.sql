@@ -875,6 +875,27 @@ AS $function$
   $function$;
 -- grants on ctxpipe_list_oauth_apps(text): <owner>=X, ctxpipe_app=X
 
+CREATE OR REPLACE FUNCTION public.ctxpipe_match_document_chunks(p_mode text, p_pattern text, p_limit integer)
+ RETURNS TABLE(document_id text)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 100
+ SET search_path TO 'public', 'pg_temp'
+ SET enable_seqscan TO 'off'
+ SET enable_indexscan TO 'off'
+AS $function$
+declare
+  op text := case p_mode when 'like' then 'like' when 'ilike' then 'ilike' when 'regex' then '~' when 'iregex' then '~*' end;
+begin
+  if op is null then
+    raise exception 'unknown search mode %', p_mode using errcode = '22023';
+  end if;
+  return query execute format(
+    'select distinct c.document_id from document_chunks c where c.org_id = $1 and c.content %s $2 limit $3', op)
+    using ctxpipe_current_org(), p_pattern, p_limit;
+end
+$function$;
+-- grants on ctxpipe_match_document_chunks(text,text,integer): <owner>=X, ctxpipe_app=X
+
 CREATE OR REPLACE FUNCTION public.ctxpipe_match_paths(p_include text[], p_limit integer)
  RETURNS TABLE(repository_id uuid, path text, blob_oid text, language text, valid_from integer, valid_to integer)
  LANGUAGE plpgsql

@@ -209,6 +209,13 @@ export class ApiClient {
     return (JSON.parse(text) as { key: string }).key;
   }
 
+  /** Calls the API with the session (routes that refuse API keys), without following redirects. */
+  async callAsSession(method: string, urlPath: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { cookie: this.cookie, origin: this.baseUrl };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    return fetch(`${this.baseUrl}${urlPath}`, { method, headers, redirect: "manual", body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
   /** Calls the API (API key once there is one, else the session) and checks the status. */
   async call<T = any>(method: string, urlPath: string, body?: unknown, expect = 200): Promise<T> {
     const headers: Record<string, string> = {};

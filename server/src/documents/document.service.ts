@@ -160,12 +160,14 @@ export async function deleteDocuments(tx: Queryable, connectionId: string, sourc
   return rowCount ?? 0;
 }
 
-/** The SQL condition and parameter of one pattern over `alias.content`. */
+/** Most documents one pattern may match before a search is cut (then `partial`). */
+const MAX_PATTERN_DOCUMENTS = 20_000;
+
+/** The SQL condition of one pattern: the documents with a chunk it matches (through the trigram index). */
 function condition(pattern: Pattern, caseSensitive: boolean, params: unknown[]): string {
   const { mode, value } = searchMode(pattern, caseSensitive);
-  params.push(value);
-  const op = { like: "like", ilike: "ilike", regex: "~", iregex: "~*" }[mode];
-  return `d.id in (select document_id from document_chunks where content ${op} $${params.length})`;
+  params.push(mode, value);
+  return `d.id in (select document_id from ctxpipe_match_document_chunks($${params.length - 1}, $${params.length}, ${MAX_PATTERN_DOCUMENTS}))`;
 }
 
 /**
