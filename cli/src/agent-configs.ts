@@ -87,7 +87,7 @@ export function planConfig(agent: Agent, file: string, current: string | undefin
   const action = actionOf(current, servers[entry.name], wanted);
   servers[entry.name] = wanted;
   if (action === "unchanged") return { agent, file, action, text: current! };
-  if (agent === "codex") return { agent, file, action, text: `${stringifyToml({ ...doc, [key]: servers })}\n` };
+  if (agent === "codex") return { agent, file, action, text: editToml(file, current, entry.name, wanted) };
   const base = agent === "opencode" && current === undefined ? { $schema: "https://opencode.ai/config.json" } : {};
   return { agent, file, action, text: `${JSON.stringify({ ...base, ...doc, [key]: servers }, null, 2)}\n` };
 }
@@ -101,6 +101,45 @@ export function findEntry(agent: Agent, file: string, text: string, name: string
   const entry = (doc[key] as Record<string, Record<string, unknown>> | undefined)?.[name];
   if (!entry || typeof entry !== "object") return undefined;
   return { url: typeof entry.url === "string" ? entry.url : undefined, apiKeyFromEnv: JSON.stringify(entry).includes(API_KEY_ENV) };
+}
+
+/** A TOML key, bare when it can be. */
+const tomlKey = (name: string) => (/^[A-Za-z0-9_-]+$/.test(name) ? name : JSON.stringify(name));
+
+/**
+ * Codex's config.toml with the `[mcp_servers.<name>]` table added or replaced as text, so the
+ * rest of the file (comments and layout included) stays as it was; the result is parsed to
+ * check it holds the entry. @throws Error naming the file when the table cannot be edited in place.
+ */
+function editToml(file: string, current: string | undefined, name: string, wanted: Record<string, unknown>): string {
+  const header = `[mcp_servers.${tomlKey(name)}]`;
+  const block = `${header}\n${stringifyToml(wanted)}\n`;
+  let text: string;
+  if (current === undefined || current.trim() === "") text = block;
+  else {
+    const lines = current.split("\n");
+    const start = lines.findIndex((l) => l.trim() === header);
+    if (start === -1) text = `${current.trimEnd()}\n\n${block}`;
+    else {
+      // The table runs to the next table header that is not one of its own sub-tables.
+      const own = `[mcp_servers.${tomlKey(name)}.`;
+      let end = start + 1;
+      while (end < lines.length && !(lines[end]!.trimStart().startsWith("[") && !lines[end]!.trimStart().startsWith(own))) end++;
+      // Comments and blank lines just before the next table belong to it.
+      while (end < lines.length && end - 1 > start && (lines[end - 1]!.trim() === "" || lines[end - 1]!.trimStart().startsWith("#"))) end--;
+      const rest = lines.slice(end);
+      text = [...lines.slice(0, start), ...block.trimEnd().split("\n"), ...(rest.length > 0 && rest[0]!.trim() !== "" ? [""] : []), ...rest].join("\n");
+      if (!text.endsWith("\n")) text += "\n";
+    }
+  }
+  let written: Record<string, unknown> | undefined;
+  try {
+    written = (parseToml(text).mcp_servers as Record<string, Record<string, unknown>> | undefined)?.[name];
+  } catch {}
+  if (JSON.stringify(written) !== JSON.stringify(wanted)) {
+    throw new Error(`${file} defines mcp_servers in a way this tool cannot edit in place; add ${header} by hand.`);
+  }
+  return text;
 }
 
 /** A configuration's parsed document and the key its servers live under. */

@@ -6,6 +6,7 @@
  * file as it was. The OAuth token used to list organisations is revoked at the end: the CLI
  * keeps no credential, and the agents sign in themselves.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -150,11 +151,11 @@ async function organisations(
     if (!key) throw new Error(`Set ${API_KEY_ENV} to an API key (Settings → API keys in the web app): init checks it, and the agents read it from there.`);
     return (await client.me(key)).orgs;
   }
-  const resource = await client.protectedResource();
   if (!options.signIn) {
     if (!options.org) throw new Error("--no-sign-in needs --org.");
     return undefined;
   }
+  const resource = await client.protectedResource();
   const issuer = resource.authorizationServers[0];
   if (!issuer) throw new Error(`${client.origin} names no OAuth authorisation server; use an API key (--auth api-key).`);
   const server = await client.authServer(issuer);
@@ -200,15 +201,25 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
-/** Writes through a temporary file and a rename, keeping an existing file's mode. */
+/**
+ * Writes through a new temporary file (unpredictable name, created exclusively) and a rename,
+ * keeping an existing file's mode; a symlinked configuration is written at its target, so the
+ * link stays.
+ */
 async function writeAtomically(file: string, text: string, privateByDefault: boolean): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const mode = await fs.stat(file).then(
+  const target = await fs.realpath(file).catch(() => file);
+  const mode = await fs.stat(target).then(
     (s) => s.mode & 0o777,
     () => (privateByDefault ? 0o600 : 0o644),
   );
-  const temporary = `${file}.ctxpipe-${process.pid}.tmp`;
-  await fs.writeFile(temporary, text, { mode });
-  await fs.chmod(temporary, mode);
-  await fs.rename(temporary, file);
+  const temporary = `${target}.ctxpipe-${randomBytes(8).toString("hex")}.tmp`;
+  await fs.writeFile(temporary, text, { mode, flag: "wx" });
+  try {
+    await fs.chmod(temporary, mode);
+    await fs.rename(temporary, target);
+  } catch (err) {
+    await fs.rm(temporary, { force: true });
+    throw err;
+  }
 }

@@ -46,7 +46,7 @@ const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 
 /**
  * The instance's public origin, normalised: `https://ctx.example.com` (no path, no trailing
- * slash). @throws Error for anything but an http(s) origin.
+ * slash). @throws Error for anything but an https origin (or http on localhost).
  */
 export function normaliseOrigin(input: string): string {
   let url: URL;
@@ -57,6 +57,10 @@ export function normaliseOrigin(input: string): string {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`"${input}" is not an http(s) URL.`);
   if (url.username || url.password) throw new Error("The URL must not carry a user name or password.");
+  // Keys and sign-ins travel in clear over http: only to this machine.
+  if (url.protocol === "http:" && !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) {
+    throw new Error(`${url.origin} is plain http: use https (http is accepted for localhost only).`);
+  }
   return url.origin;
 }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import type { Database } from "../platform/db/database.js";
 import { type Queryable, type TenantScope, withTenant } from "../platform/db/tenant.js";
-import { notFound } from "../platform/errors.js";
+import { AppError, notFound } from "../platform/errors.js";
 import { compileTextPattern, type LineMatch, matchLines, type Pattern, type SearchQuery, searchMode } from "../search/index.js";
 
 /** Lines per stored chunk. */
@@ -32,6 +32,8 @@ export interface DocumentInput {
   version: number;
   updatedAt: Date;
   restricted: boolean;
+  /** The page's own view restriction (`restricted` also counts its ancestors'). */
+  ownRestricted: boolean;
   /** Restricted and not included: metadata only, no text. */
   withheld: boolean;
   attachments: number;
@@ -43,8 +45,10 @@ export interface DocumentInput {
 export interface StoredPage {
   version: number;
   restricted: boolean;
+  ownRestricted: boolean;
   withheld: boolean;
   spaceKey: string;
+  parentSourceId: string | null;
 }
 
 /** One document found by a search. */
@@ -101,22 +105,39 @@ const citationOf = (r: Pick<DocumentRow, "url" | "version">) => `${r.url} (versi
 
 /** The pages a connection has stored, by Confluence page id. */
 export async function storedPages(tx: Queryable, connectionId: string): Promise<Map<string, StoredPage>> {
-  const { rows } = await tx.query<{ source_id: string; version: number; restricted: boolean; withheld: boolean; space_key: string }>(
-    "select source_id, version, restricted, withheld, space_key from documents where connection_id = $1",
-    [connectionId],
+  const { rows } = await tx.query<{
+    source_id: string;
+    version: number;
+    restricted: boolean;
+    own_restricted: boolean;
+    withheld: boolean;
+    space_key: string;
+    parent_source_id: string | null;
+  }>("select source_id, version, restricted, own_restricted, withheld, space_key, parent_source_id from documents where connection_id = $1", [connectionId]);
+  return new Map(
+    rows.map((r) => [
+      r.source_id,
+      {
+        version: r.version,
+        restricted: r.restricted,
+        ownRestricted: r.own_restricted,
+        withheld: r.withheld,
+        spaceKey: r.space_key,
+        parentSourceId: r.parent_source_id,
+      },
+    ]),
   );
-  return new Map(rows.map((r) => [r.source_id, { version: r.version, restricted: r.restricted, withheld: r.withheld, spaceKey: r.space_key }]));
 }
 
 /** Stores a page (new, or a new version of one stored): its row and its text's chunks. */
 export async function saveDocument(tx: Queryable, orgId: string, connectionId: string, doc: DocumentInput): Promise<void> {
   const lines = doc.withheld ? [] : `# ${doc.title}\n${doc.text}`.split("\n").slice(0, MAX_DOCUMENT_LINES);
   const { rows } = await tx.query<{ id: string }>(
-    `insert into documents (id, org_id, connection_id, source_id, parent_source_id, space_key, space_name, title, url, author, version, updated_at, restricted, withheld, attachments, line_count, synced_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $14, $15, now())
+    `insert into documents (id, org_id, connection_id, source_id, parent_source_id, space_key, space_name, title, url, author, version, updated_at, restricted, withheld, attachments, line_count, own_restricted, synced_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $14, $15, $17, now())
      on conflict (connection_id, source_id) do update set parent_source_id = excluded.parent_source_id, space_key = excluded.space_key,
        space_name = excluded.space_name, title = excluded.title, url = excluded.url, author = excluded.author, version = excluded.version,
-       updated_at = excluded.updated_at, restricted = excluded.restricted, withheld = excluded.withheld, attachments = excluded.attachments, line_count = excluded.line_count, synced_at = now()
+       updated_at = excluded.updated_at, restricted = excluded.restricted, own_restricted = excluded.own_restricted, withheld = excluded.withheld, attachments = excluded.attachments, line_count = excluded.line_count, synced_at = now()
      returning id`,
     [
       newDocumentId(),
@@ -135,6 +156,7 @@ export async function saveDocument(tx: Queryable, orgId: string, connectionId: s
       doc.attachments,
       lines.length,
       doc.withheld,
+      doc.ownRestricted,
     ],
   );
   const id = rows[0]!.id;
@@ -162,12 +184,36 @@ export async function deleteDocuments(tx: Queryable, connectionId: string, sourc
 
 /** Most documents one pattern may match before a search is cut (then `partial`). */
 const MAX_PATTERN_DOCUMENTS = 20_000;
+/** Three letters or digits in a row: what the trigram index needs to narrow a pattern. */
+const HAS_TRIGRAM = /[\p{L}\p{N}_]{3}/u;
 
-/** The SQL condition of one pattern: the documents with a chunk it matches (through the trigram index). */
-function condition(pattern: Pattern, caseSensitive: boolean, params: unknown[]): string {
+/**
+ * A pattern the trigram index cannot narrow would read every organisation's chunks: refused.
+ * @throws invalid_query.
+ */
+function assertIndexable(pattern: Pattern): void {
+  if (pattern.negated || HAS_TRIGRAM.test(pattern.value)) return;
+  throw new AppError(
+    "invalid_query",
+    400,
+    `Invalid query: "${pattern.value.slice(0, 50)}" is too short for a document search: each pattern needs three letters or digits in a row.`,
+  );
+}
+
+/** The SQL condition of one pattern: for a positive one, the documents of its CTE; for a negated one, none of the document's chunks match. */
+function condition(pattern: Pattern, caseSensitive: boolean, params: unknown[], ctes: string[]): string {
   const { mode, value } = searchMode(pattern, caseSensitive);
+  if (pattern.negated) {
+    params.push(value);
+    const op = { like: "like", ilike: "ilike", regex: "~", iregex: "~*" }[mode];
+    return `not exists (select 1 from document_chunks c where c.document_id = d.id and c.content ${op} $${params.length})`;
+  }
   params.push(mode, value);
-  return `d.id in (select document_id from ctxpipe_match_document_chunks($${params.length - 1}, $${params.length}, ${MAX_PATTERN_DOCUMENTS}))`;
+  const name = `m${ctes.length}`;
+  ctes.push(
+    `${name} as materialized (select document_id from ctxpipe_match_document_chunks($${params.length - 1}, $${params.length}, ${MAX_PATTERN_DOCUMENTS}))`,
+  );
+  return `d.id in (select document_id from ${name})`;
 }
 
 /**
@@ -177,12 +223,11 @@ function condition(pattern: Pattern, caseSensitive: boolean, params: unknown[]):
  */
 export async function searchDocuments(db: Database, scope: TenantScope, query: SearchQuery, limit: number): Promise<DocumentSearchResponse> {
   return withTenant(db, scope, async (tx) => {
+    for (const pattern of query.groups.flat()) assertIndexable(pattern);
     await tx.query("set local statement_timeout = '10s'");
     const params: unknown[] = [];
-    const groups = query.groups.map(
-      (group) =>
-        `(${group.map((p) => (p.negated ? `not ${condition(p, query.caseSensitive, params)}` : condition(p, query.caseSensitive, params))).join(" and ")})`,
-    );
+    const ctes: string[] = [];
+    const groups = query.groups.map((group) => `(${group.map((p) => condition(p, query.caseSensitive, params, ctes)).join(" and ")})`);
     const where = ["not d.withheld", `(${groups.join(" or ")})`];
     if (query.spaces.length > 0) {
       params.push(query.spaces);
@@ -193,12 +238,15 @@ export async function searchDocuments(db: Database, scope: TenantScope, query: S
       where.push(`d.space_key <> all($${params.length})`);
     }
     params.push(MAX_CANDIDATES + 1);
-    const { rows } = await tx.query<DocumentRow>(
-      `select d.id, d.title, d.space_key, d.space_name, d.url, d.version, d.author, d.updated_at, d.line_count
+    // `capped`: a pattern matched more documents than are looked at (then the results are partial).
+    const capped = ctes.map((_, i) => `(select count(*) from m${i}) >= ${MAX_PATTERN_DOCUMENTS}`).join(" or ");
+    const { rows } = await tx.query<DocumentRow & { capped: boolean }>(
+      `with ${ctes.join(", ")}
+       select d.id, d.title, d.space_key, d.space_name, d.url, d.version, d.author, d.updated_at, d.line_count, ${capped} as capped
        from documents d where ${where.join(" and ")} order by d.updated_at desc, d.id limit $${params.length}`,
       params,
     );
-    const partial = rows.length > MAX_CANDIDATES;
+    const partial = rows.length > MAX_CANDIDATES || rows.some((r) => r.capped);
     const candidates = rows.slice(0, MAX_CANDIDATES);
     if (candidates.length === 0) return { documents: [], partial };
     const positives = query.groups.flat().filter((p) => !p.negated);

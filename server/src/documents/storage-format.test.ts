@@ -53,6 +53,11 @@ describe("storageToText", () => {
     const { text } = storageToText(big, 1000);
     assert.ok(text.length <= 1010, String(text.length));
     assert.ok(text.startsWith("line\nline"));
+    const code = storageToText(
+      `<ac:structured-macro ac:name="code"><ac:plain-text-body><![CDATA[${"x".repeat(5000)}]]></ac:plain-text-body></ac:structured-macro>`,
+      1000,
+    );
+    assert.ok(code.text.length <= 1010, `a code block is cut too (${code.text.length})`);
   });
 
   it("decodes named and numeric references, and leaves unknown ones", () => {

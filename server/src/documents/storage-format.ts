@@ -142,10 +142,15 @@ export function storageToText(storage: string, maxChars = 1_000_000): PageText {
       if (macro?.name === "code" || macro?.name === "noformat") {
         flush();
         out.push(`\`\`\`${macro.language ?? ""}`);
-        for (const l of body.replace(/\r\n?/g, "\n").split("\n")) out.push(l);
+        // Within the size limit like the rest of the text.
+        for (const l of body
+          .slice(0, Math.max(0, maxChars - length))
+          .replace(/\r\n?/g, "\n")
+          .split("\n"))
+          out.push(l);
         out.push("```");
         length += body.length;
-      } else write(body);
+      } else write(body.slice(0, Math.max(0, maxChars - length)));
       i = end === -1 ? storage.length : end + 3;
       continue;
     }

@@ -12,7 +12,7 @@ export {
   type SearchResult,
 } from "./search.service.js";
 export { type LineMatch, matchLines } from "./line-matcher.js";
-export type { Pattern, SearchQuery } from "./query-parser.js";
+export { emptyQuery, type Pattern, type SearchQuery } from "./query-parser.js";
 export { searchMode } from "./search.sql.js";
 export { compileTextPattern } from "./text-pattern.js";
 export { filesCursorAfter, findReferences, findRepositories, findSymbols, listFiles, MAX_LINE_NUMBER, readFile } from "./code-nav.service.js";

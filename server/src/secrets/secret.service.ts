@@ -85,13 +85,14 @@ export async function storeSecret(db: Database, box: SecretBox | undefined, scop
 }
 
 /**
- * The plaintext of one of the org's secrets.
+ * The plaintext of one of the org's secrets; `tx`: inside that transaction (scoped to the org).
  * @throws AppError not_found (absent or another org's), secret_unreadable (unknown key or tampered).
  */
-export async function readSecret(db: Database, box: SecretBox | undefined, scope: TenantScope, id: string): Promise<string> {
+export async function readSecret(db: Database, box: SecretBox | undefined, scope: TenantScope, id: string, tx?: Queryable): Promise<string> {
   const opener = requireBox(box);
   const secretId = parseId(id);
-  const { rows } = await withTenant(db, scope, (tx) => tx.query<{ ciphertext: string }>("select ciphertext from org_secrets where id = $1", [secretId]));
+  const select = (q: Queryable) => q.query<{ ciphertext: string }>("select ciphertext from org_secrets where id = $1", [secretId]);
+  const { rows } = tx ? await select(tx) : await withTenant(db, scope, select);
   if (!rows[0]) throw notFound("secret");
   try {
     return opener.decrypt(rows[0].ciphertext, boundTo(scope.orgId, secretId));
@@ -102,17 +103,25 @@ export async function readSecret(db: Database, box: SecretBox | undefined, scope
 }
 
 /**
- * Replaces the value of one of the org's secrets (sealed with the current key).
+ * Replaces the value of one of the org's secrets (sealed with the current key); `tx`: inside
+ * that transaction (scoped to the org).
  * @throws AppError not_found, invalid_input, encryption_key_missing.
  */
-export async function replaceSecret(db: Database, box: SecretBox | undefined, scope: TenantScope, id: string, plaintext: string): Promise<void> {
+export async function replaceSecret(
+  db: Database,
+  box: SecretBox | undefined,
+  scope: TenantScope,
+  id: string,
+  plaintext: string,
+  tx?: Queryable,
+): Promise<void> {
   const sealer = requireBox(box);
   const secretId = parseId(id);
   parseInput(inputSchema.shape.plaintext, plaintext);
   const ciphertext = sealer.encrypt(plaintext, boundTo(scope.orgId, secretId));
-  const { rowCount } = await withTenant(db, scope, (tx) =>
-    tx.query("update org_secrets set ciphertext = $2, key_id = $3, updated_at = now() where id = $1", [secretId, ciphertext, sealer.currentKeyId]),
-  );
+  const update = (q: Queryable) =>
+    q.query("update org_secrets set ciphertext = $2, key_id = $3, updated_at = now() where id = $1", [secretId, ciphertext, sealer.currentKeyId]);
+  const { rowCount } = tx ? await update(tx) : await withTenant(db, scope, update);
   if (!rowCount) throw notFound("secret");
 }
 

@@ -97,6 +97,33 @@ describe("agent configuration formats", () => {
     assert.throws(() => planConfig("cursor", "mcp.json", "[]", oauth), /not plain JSON/);
   });
 
+  it("edits Codex's TOML in place: comments and the other tables stay, a stale entry is replaced whole", () => {
+    const before = [
+      "# my Codex settings",
+      'model = "o4-mini" # fast',
+      "",
+      "[mcp_servers.ctxpipe]",
+      'url = "https://old.example.com/mcp?orgSlug=acme"',
+      "",
+      "[mcp_servers.ctxpipe.env]",
+      'A = "1"',
+      "",
+      "# docs server",
+      "[mcp_servers.docs]",
+      'command = "docs-mcp"',
+      "",
+    ].join("\n");
+    const plan = planConfig("codex", "config.toml", before, oauth);
+    assert.equal(plan.action, "replace");
+    assert.ok(plan.text.startsWith('# my Codex settings\nmodel = "o4-mini" # fast\n'));
+    assert.match(plan.text, /# docs server\n\[mcp_servers\.docs\]\ncommand = "docs-mcp"/);
+    assert.ok(!plan.text.includes("old.example.com") && !plan.text.includes("[mcp_servers.ctxpipe.env]"));
+    assert.deepEqual(JSON.parse(JSON.stringify(parseToml(plan.text).mcp_servers)), { ctxpipe: { url: URL_ }, docs: { command: "docs-mcp" } });
+    assert.equal(planConfig("codex", "config.toml", plan.text, oauth).action, "unchanged");
+    // mcp_servers as an inline table cannot take a [mcp_servers.ctxpipe] header: refused, not broken.
+    assert.throws(() => planConfig("codex", "config.toml", 'mcp_servers = { docs = { command = "d" } }\n', oauth), /cannot edit in place.*by hand/);
+  });
+
   it("knows where each agent reads its configuration", () => {
     assert.equal(configFile("cursor", "project", dirs), path.join("/work/repo", ".cursor", "mcp.json"));
     assert.equal(configFile("claude-code", "project", dirs), path.join("/work/repo", ".mcp.json"));

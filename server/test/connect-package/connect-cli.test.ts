@@ -177,6 +177,21 @@ describe("ctxpipe-connect", () => {
     assert.equal(JSON.parse(await fs.readFile(files[0]!, "utf8")).mcpServers.ctxpipe.headers.Authorization, "Bearer $\u007Benv:CTXPIPE_API_KEY}");
     assert.equal((parseToml(await fs.readFile(files[3]!, "utf8")) as any).mcp_servers.ctxpipe.bearer_token_env_var, "CTXPIPE_API_KEY");
 
+    // A configuration kept elsewhere and linked (dotfiles) is written through the link.
+    const dotfiles = path.join(d.home, "dotfiles");
+    await fs.mkdir(dotfiles);
+    await fs.rename(files[0]!, path.join(dotfiles, "cursor-mcp.json"));
+    await fs.symlink(path.join(dotfiles, "cursor-mcp.json"), files[0]!);
+    await fs.writeFile(path.join(dotfiles, "cursor-mcp.json"), JSON.stringify({ mcpServers: { ctxpipe: { url: "https://stale.example.com/mcp" } } }));
+    const relinked = await run(
+      args.map((a) => (a === "cursor,claude-code,vscode,codex,opencode" ? "cursor" : a)),
+      d,
+      { CTXPIPE_API_KEY: key },
+    );
+    assert.equal(relinked.code, 0, relinked.stderr);
+    assert.ok((await fs.lstat(files[0]!)).isSymbolicLink(), "the link stays a link");
+    assert.match(await fs.readFile(path.join(dotfiles, "cursor-mcp.json"), "utf8"), /orgSlug=connect-two/);
+
     const again = await run(args, d, { CTXPIPE_API_KEY: key });
     assert.equal(again.code, 0, again.stderr);
     assert.ok(JSON.parse(again.stdout).files.every((f: { action: string }) => f.action === "unchanged"));
@@ -210,8 +225,9 @@ describe("ctxpipe-connect", () => {
       [["init", "--url", app.url, "--agents", "cursor,zed"], /Unknown agent "zed"/],
       [["init", "--url", app.url, "--agents", "cursor", "--scope", "global"], /--scope must be project or user/],
       [["init", "--url", "ftp://x", "--agents", "cursor"], /not an http\(s\) URL/],
+      [["init", "--url", "http://ctx.example.com", "--agents", "cursor"], /plain http: use https/],
       [["init", "--url", app.url, "--agents", "cursor", "--no-sign-in"], /--no-sign-in needs --org/],
-      [["init", "--url", nowhere, "--org", first, "--no-sign-in", "--agents", "cursor"], /did not answer \(ECONNREFUSED\)/],
+      [["init", "--url", nowhere, "--org", first, "--agents", "cursor"], /did not answer \(ECONNREFUSED\)/],
       [["deploy"], /unknown command "deploy"/],
     ];
     for (const [args, expected] of cases) {

@@ -209,6 +209,18 @@ describe("Confluence connections", () => {
     const bad = await call(app, "GET", `/api/v1/orgs/${org.slug}/search?q=${encodeURIComponent("type:doc repo:x kubectl")}`, { as: admin });
     assert.equal(bad.status, 400);
     assert.match(bad.json.error.message, /filter code, not documents/);
+    const short = await call(app, "GET", `/api/v1/orgs/${org.slug}/search?q=${encodeURIComponent("type:doc ab")}`, { as: admin });
+    assert.equal(short.status, 400, "a pattern the trigram index cannot narrow is refused");
+    assert.match(short.json.error.message, /three letters or digits in a row/);
+    assert.deepEqual(
+      (await search("type:doc kubectl -rollback")).map((d) => d.title),
+      [],
+      "a negated pattern excludes every document with it",
+    );
+    assert.deepEqual(
+      (await search("type:doc kubectl -xyzzy")).map((d) => d.title),
+      ["Deploy runbook"],
+    );
   });
 
   it("serves documents to agents over MCP: search_docs, read_doc, get_context", async () => {
@@ -261,6 +273,41 @@ describe("Confluence connections", () => {
     const moved = await syncNow();
     assert.equal(moved.lastSync.deleted, 1);
     assert.deepEqual(await search("type:doc helm"), []);
+  });
+
+  it("recomputes inherited restrictions every sync, and reads unedited pages' restrictions on a full sync", async () => {
+    // The parent is edited and its restriction lifted: its unchanged child follows at once.
+    fake.pages.get("1003")!.restricted = false;
+    fake.editPage("1003", { body: "<p>confidential pay bands, now public</p>" });
+    const lifted = await syncNow();
+    assert.equal(lifted.lastSync.updated, 2, "the edited page and its child, whose standing came from it");
+    assert.deepEqual((await search("type:doc confidential")).map((d) => d.title).sort(), ["Bands 2027", "Salaries"]);
+    // Restricted again without an edit: only a full sync reads it, and the child goes with it.
+    fake.pages.get("1003")!.restricted = true;
+    await syncNow();
+    assert.equal((await search("type:doc confidential")).length, 2, "an incremental sync cannot see it");
+    await syncNow(true);
+    assert.deepEqual(await search("type:doc confidential"), [], "withheld again, the child with it");
+  });
+
+  it("counts a page whose restrictions cannot be read as failed, and adds it once they can", async () => {
+    fake.addPage({
+      id: "1005",
+      title: "Pager rota",
+      spaceId: "98305",
+      parentId: null,
+      authorId: "557058:alice",
+      body: "<p>weekly pager rota</p>",
+      restricted: false,
+    });
+    fake.failingRestrictions.add("1005");
+    const failing = await syncNow();
+    assert.equal(failing.lastSync.failedPages, 1);
+    assert.deepEqual(await search("type:doc pager rota"), [], "not indexed without knowing its restrictions");
+    fake.failingRestrictions.clear();
+    const retried = await syncNow();
+    assert.equal(retried.lastSync.added, 1);
+    assert.equal((await search("type:doc pager rota"))[0]?.title, "Pager rota");
   });
 
   it("includes restricted pages only when told to, and keeps them out of other organisations", async () => {

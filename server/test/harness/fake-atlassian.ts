@@ -36,6 +36,8 @@ export interface FakeAtlassian {
   pages: Map<string, FakePage>;
   /** Page ids whose body was fetched, in order. */
   bodyFetches: string[];
+  /** Page ids whose restrictions answer 500 (a transient failure). */
+  failingRestrictions: Set<string>;
   addPage(page: Omit<FakePage, "version" | "modifiedAt"> & { version?: number }): FakePage;
   editPage(id: string, change: Partial<Pick<FakePage, "title" | "body" | "spaceId" | "parentId">>): void;
   revokeGrant(): void;
@@ -68,6 +70,7 @@ export async function startFakeAtlassian(): Promise<FakeAtlassian> {
     ],
     pages: new Map(),
     bodyFetches: [],
+    failingRestrictions: new Set(),
     addPage(page) {
       const full: FakePage = { ...page, version: page.version ?? 1, modifiedAt: tick() };
       fake.pages.set(full.id, full);
@@ -211,6 +214,7 @@ export async function startFakeAtlassian(): Promise<FakeAtlassian> {
     if ((m = path.match(/^\/wiki\/rest\/api\/content\/(\d+)\/restriction\/byOperation\/read$/))) {
       const page = fake.pages.get(m[1]!);
       if (!page) return send(res, 404, { statusCode: 404, message: "No content found with id" });
+      if (fake.failingRestrictions.has(page.id)) return send(res, 500, { statusCode: 500, message: "Internal server error" });
       const user = page.restricted ? [{ type: "known", accountId: "557058:alice", displayName: "Alice Example" }] : [];
       return send(res, 200, {
         operation: "read",

@@ -459,7 +459,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The Confluence site's spaces, and whether each is synced */
+        /** The Confluence site's spaces, and whether each is synced (admins: the list is what the admin's grant can see) */
         get: operations["getOrgsOrgSlugConnectionsConfluenceConnectionIdSpaces"];
         /** Pick the spaces to sync (or all); a sync follows, and documents of spaces left out are deleted */
         put: operations["putOrgsOrgSlugConnectionsConfluenceConnectionIdSpaces"];

@@ -4,8 +4,9 @@
  * and refresh-token grants (refresh tokens rotate), accessible-resources (the sites a grant
  * reaches), spaces, the pages of a space (v2, cursor pages), one page's storage-format body,
  * a page's read restrictions and authors' display names (v1, which v2 does not offer).
- * Bounded: answers over 20 MB are refused, listings stop at MAX_PAGES_PER_SPACE. Errors are
- * AppErrors whose messages never carry a token or secret.
+ * Bounded: answers over 20 MB are refused, listings stop at MAX_PAGES_PER_SPACE (or at an empty
+ * page that still links on), 429 and 503 are waited out (Retry-After, at most 30 s, three
+ * times). Errors are AppErrors whose messages never carry a token or secret.
  */
 import { AppError } from "../../platform/errors.js";
 
@@ -70,10 +71,17 @@ const failed = (what: string, status: number) =>
 export function createAtlassianApi(deps: { authUrl: string; apiUrl: string; fetch: typeof fetch }) {
   const call = async (url: string, init: RequestInit, what: string): Promise<{ status: number; body: unknown }> => {
     let res: Response;
-    try {
-      res = await deps.fetch(url, { ...init, headers: { accept: "application/json", ...(init.headers as Record<string, string>) } });
-    } catch (err) {
-      throw new AppError("atlassian_unreachable", 502, `Atlassian could not be reached for ${what}.`, { expose: true, cause: err });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await deps.fetch(url, { ...init, headers: { accept: "application/json", ...(init.headers as Record<string, string>) } });
+      } catch (err) {
+        throw new AppError("atlassian_unreachable", 502, `Atlassian could not be reached for ${what}.`, { expose: true, cause: err });
+      }
+      // Rate limited or briefly unavailable: wait as told (at most 30 s), three times at most.
+      if ((res.status !== 429 && res.status !== 503) || attempt >= 3) break;
+      await res.body?.cancel();
+      const wait = Math.min(30, Math.max(1, Number(res.headers.get("retry-after")) || 2 ** attempt));
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
     }
     const length = Number(res.headers.get("content-length") ?? 0);
     if (length > MAX_ANSWER_BYTES) throw new AppError("atlassian_failed", 502, `Atlassian's answer to ${what} is too large.`, { expose: true });
@@ -104,7 +112,8 @@ export function createAtlassianApi(deps: { authUrl: string; apiUrl: string; fetc
   };
   const get = async (url: string, token: string, what: string): Promise<unknown> => {
     const { status, body } = await call(url, { headers: { authorization: `Bearer ${token}` } }, what);
-    if (status === 401) throw new AppError("atlassian_unauthorized", 401, `Atlassian refused the access token for ${what}.`, { expose: true });
+    // 502, not 401: the caller's own credentials were fine; the connection's token was not.
+    if (status === 401) throw new AppError("atlassian_unauthorized", 502, `Atlassian refused the connection's access token for ${what}.`, { expose: true });
     if (status === 404) throw new AppError("atlassian_not_found", 404, `Atlassian has no ${what}.`, { expose: true });
     if (status !== 200) throw failed(what, status);
     return body;
@@ -116,8 +125,11 @@ export function createAtlassianApi(deps: { authUrl: string; apiUrl: string; fetc
     let next: string | undefined = first;
     while (next) {
       const body = (await get(`${wiki(cloudId)}${next}`, token, what)) as { results?: T[]; _links?: { next?: string } };
-      items.push(...(body.results ?? []));
+      const results = body.results ?? [];
+      items.push(...results);
       if (items.length >= max) return { items: items.slice(0, max), truncated: true };
+      // A page that adds nothing but points on would never end: stop, as cut short.
+      if (results.length === 0 && body._links?.next) return { items, truncated: true };
       next = body._links?.next;
       if (next && !next.startsWith("/wiki/")) throw failed(`${what} (a next link outside the wiki)`, 200);
     }

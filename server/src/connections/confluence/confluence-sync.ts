@@ -1,12 +1,14 @@
 /**
  * Syncing a Confluence connection's spaces into documents (`confluence.sync`): each chosen
- * space's pages are listed (no bodies); only pages that are new, have a new version (their
- * last modification), moved space or changed restriction standing are fetched and converted;
- * stored pages no listing shows any more (deleted, moved out, space left out) are deleted.
- * A restricted page (its own or an ancestor's view restriction) is withheld unless the
- * connection includes restricted pages. A listing cut short (MAX_PAGES_PER_SPACE) deletes
- * nothing in that space. `full` re-fetches every page (and its restrictions). The upkeep loop
- * queues a sync of each active connection every CTXPIPE_CONFLUENCE_SYNC_MINUTES.
+ * space's pages are listed (no bodies); pages that are new, have a new version (their last
+ * modification) or moved have their own view restriction read and their body fetched and
+ * converted. Inheritance is recomputed over the whole tree every sync (a page is restricted
+ * when it or an ancestor is), and a page whose standing changed is saved again: a restricted
+ * page is withheld unless the connection includes restricted pages. Stored pages no listing
+ * shows any more (deleted, moved out, space left out) are deleted; a listing cut short deletes
+ * nothing it did not cover. A page whose restriction or body cannot be read is counted failed
+ * and retried next time. `full` re-reads every page; the upkeep loop queues a sync of each
+ * active connection every CTXPIPE_CONFLUENCE_SYNC_MINUTES, a full one once a day.
  */
 import { defineJob } from "../../jobs/job-queue.js";
 import type { Database } from "../../platform/db/database.js";
@@ -54,18 +56,20 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
     failedPages: 0,
     truncated: false,
   };
-  const { row, spaces } = await withAccessToken(deps, scope, connectionId, async (token, row) => ({
-    row,
-    spaces: row.config.spaces ? (await deps.api.spaces(token, row.config.site!.cloudId)).spaces : [],
-  }));
+  const { row, spaces, spacesTruncated } = await withAccessToken(deps, scope, connectionId, async (token, row) => {
+    const listed = row.config.spaces ? await deps.api.spaces(token, row.config.site!.cloudId) : { spaces: [], truncated: false };
+    return { row, spaces: listed.spaces, spacesTruncated: listed.truncated };
+  });
   const selection = row.config.spaces;
   if (!selection || !row.config.site) return summary;
   const site = row.config.site;
   const include = row.config.includeRestricted;
   const chosen = selection === "all" ? spaces : spaces.filter((s) => selection.includes(s.key));
   summary.spaces = chosen.length;
+  summary.truncated = spacesTruncated;
   const stored = await withTenant(deps.db, scope, (tx) => storedPages(tx, connectionId));
   const seen = new Set<string>();
+  // Spaces whose pages were not all seen: nothing of theirs is deleted.
   const keepSpaces = new Set<string>();
 
   for (const space of chosen) {
@@ -84,34 +88,56 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
     summary.pages += pages.length;
     const byId = new Map(pages.map((p) => [p.id, p]));
     for (const p of pages) seen.add(p.id);
-    // Own restrictions: of every page on a full sync, else of the pages fetched below.
-    const ownRestriction = new Map<string, boolean>();
-    const changed = pages.filter((p) => {
-      const before = stored.get(p.id);
-      if (full || !before || before.version !== p.version || before.spaceKey !== space.key) return true;
-      // The connection's choice about restricted pages changed since this page was stored.
-      return before.withheld ? include : before.restricted && !include;
-    });
-    // A restriction that cannot be read counts as a restriction.
-    await eachConcurrently(changed, CONCURRENCY, async (p) => {
-      ownRestriction.set(p.id, await deps.api.readRestricted(await fresh(), site.cloudId, p.id).catch(() => true));
-    });
-    // A page inherits its ancestors' view restrictions; an unchanged ancestor's standing is the stored one.
+    const changed = new Set(
+      pages
+        .filter((p) => {
+          const before = stored.get(p.id);
+          return full || !before || before.version !== p.version || before.spaceKey !== space.key || before.parentSourceId !== p.parentId;
+        })
+        .map((p) => p.id),
+    );
+    // Own restrictions: read for changed pages (every page on a full sync); kept for the rest.
+    // A page whose restriction cannot be read is left as it was, counted failed, and retried.
+    const own = new Map<string, boolean>();
+    const failed = new Set<string>();
+    await eachConcurrently(
+      pages.filter((p) => changed.has(p.id)),
+      CONCURRENCY,
+      async (p) => {
+        try {
+          own.set(p.id, await deps.api.readRestricted(await fresh(), site.cloudId, p.id));
+        } catch (err) {
+          if (isAppError(err) && (err.code === "atlassian_unauthorized" || err.code === "atlassian_grant_revoked")) throw err;
+          failed.add(p.id);
+        }
+      },
+    );
+    const ownOf = (p: ConfluencePageSummary) => own.get(p.id) ?? stored.get(p.id)?.ownRestricted ?? true;
+    // Inheritance over the whole tree, every sync: a page is restricted when it or an ancestor is.
     const effective = new Map<string, boolean>();
     const restricted = (page: ConfluencePageSummary, depth = 0): boolean => {
       const known = effective.get(page.id);
       if (known !== undefined) return known;
-      const own = ownRestriction.get(page.id) ?? stored.get(page.id)?.restricted ?? false;
       const parent = page.parentId ? byId.get(page.parentId) : undefined;
-      const result = own || (parent !== undefined && depth < 100 && restricted(parent, depth + 1));
+      // Deeper than any real tree: fail closed.
+      const result = depth > 100 || ownOf(page) || (parent !== undefined && restricted(parent, depth + 1));
       effective.set(page.id, result);
       return result;
     };
+    // Saved again: changed pages, and unchanged ones whose standing moved (an ancestor's restriction).
+    const toSave = pages.filter((p) => {
+      if (failed.has(p.id)) return false;
+      if (changed.has(p.id)) return true;
+      const before = stored.get(p.id)!;
+      const isRestricted = restricted(p);
+      return isRestricted !== before.restricted || (isRestricted && !include) !== before.withheld;
+    });
+    summary.failedPages += failed.size;
+    summary.unchanged += pages.length - toSave.length - failed.size;
     const authors = await deps.api
-      .displayNames(token, site.cloudId, [...new Set(changed.map((p) => p.authorId).filter((a): a is string => a !== null))])
+      .displayNames(token, site.cloudId, [...new Set(toSave.map((p) => p.authorId).filter((a): a is string => a !== null))])
       .catch(() => new Map<string, string>());
-    summary.unchanged += pages.length - changed.length;
-    await eachConcurrently(changed, CONCURRENCY, async (page) => {
+    await eachConcurrently(toSave, CONCURRENCY, async (page) => {
       const isRestricted = restricted(page);
       const withheld = isRestricted && !include;
       try {
@@ -129,6 +155,7 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
             version: page.version,
             updatedAt: new Date(page.modifiedAt),
             restricted: isRestricted,
+            ownRestricted: ownOf(page),
             withheld,
             attachments,
             text,
@@ -144,7 +171,12 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
       }
     });
   }
-  const gone = [...stored].filter(([id, page]) => !seen.has(id) && !keepSpaces.has(page.spaceKey)).map(([id]) => id);
+  // Gone: pages no listing showed (deleted, moved out, space left out), except in spaces whose
+  // listing was cut and, when the list of spaces itself was cut, outside the spaces listed.
+  const listedKeys = new Set(spaces.map((s) => s.key));
+  const gone = [...stored]
+    .filter(([id, page]) => !seen.has(id) && !keepSpaces.has(page.spaceKey) && !(spacesTruncated && !listedKeys.has(page.spaceKey)))
+    .map(([id]) => id);
   summary.deleted = await withTenant(deps.db, scope, (tx) => deleteDocuments(tx, connectionId, gone));
   return summary;
 }

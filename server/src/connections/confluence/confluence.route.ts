@@ -152,9 +152,10 @@ export function registerConfluenceRoutes(router: ApiRouter, deps: ConfluenceDepe
     .add({
       method: "get",
       path: `${one}/spaces`,
-      summary: "The Confluence site's spaces, and whether each is synced",
+      summary: "The Confluence site's spaces, and whether each is synced (admins: the list is what the admin's grant can see)",
       tags: ["Confluence"],
       access: "org",
+      minRole: "admin",
       params: connectionParams,
       responses: {
         200: {

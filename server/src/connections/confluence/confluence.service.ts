@@ -217,8 +217,8 @@ export async function updateConfluenceConnection(
     return rows[0]!;
   });
   if (input.clientSecret !== undefined && row.secret_id) {
-    const stored = JSON.parse(await readSecret(deps.db, deps.secretBox, actor, row.secret_id)) as StoredSecret;
-    await replaceSecret(deps.db, deps.secretBox, actor, row.secret_id, JSON.stringify({ ...stored, clientSecret: input.clientSecret }));
+    const clientSecret = input.clientSecret;
+    await withSecretLock(deps, actor, id, (_tx, _row, stored, save) => save({ ...stored, clientSecret }));
   }
   // Including or leaving out restricted pages changes what is indexed: a full sync applies it.
   if (input.includeRestricted !== undefined && row.config.spaces && row.config.site) await deps.requestSync(actor, id, true);
@@ -234,6 +234,27 @@ export async function deleteConfluenceConnection(deps: ConfluenceDependencies, a
     return row.secret_id;
   });
   if (secretId) await deleteSecret(deps.db, actor, secretId);
+}
+
+/**
+ * Runs `fn` holding the connection's token lock, with its row and stored secret read in the
+ * same transaction: every change to the secret (refresh, reconnect, new client secret) goes
+ * through here, so a rotated refresh token is never overwritten by a stale copy.
+ */
+async function withSecretLock<T>(
+  deps: ConfluenceDependencies,
+  scope: TenantScope,
+  id: string,
+  fn: (tx: Queryable, row: ConfluenceRow, secret: StoredSecret, save: (next: StoredSecret) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  return withTenant(deps.db, scope, async (tx) => {
+    await tx.query("select pg_advisory_xact_lock(hashtext('confluence-token:' || $1))", [id]);
+    const row = await findConfluenceRow(tx, id);
+    if (!row.secret_id) throw new AppError("confluence_not_connected", 409, "The connection has no stored credentials: add it again.");
+    const secretId = row.secret_id;
+    const secret = JSON.parse(await readSecret(deps.db, deps.secretBox, scope, secretId, tx)) as StoredSecret;
+    return fn(tx, row, secret, (next) => replaceSecret(deps.db, deps.secretBox, scope, secretId, JSON.stringify(next), tx));
+  });
 }
 
 const stateKey = (authSecret: string) => createHmac("sha256", authSecret).update("ctxpipe/atlassian-oauth-state/v1").digest();
@@ -319,17 +340,30 @@ export async function completeAuthorization(
       `Atlassian did not grant access (${input.error ?? "no code"}): start connecting again and accept the requested access.`,
     );
   }
-  const secret = JSON.parse(await readSecret(deps.db, deps.secretBox, actor, row.secret_id!)) as StoredSecret;
-  const tokens = await deps.api.exchangeCode({
-    clientId: row.config.clientId,
-    clientSecret: secret.clientSecret,
-    code: input.code,
-    redirectUri: `${deps.baseUrl}${ATLASSIAN_CALLBACK_PATH}`,
+  const code = input.code;
+  const site = await withSecretLock(deps, actor, row.id, async (_tx, current, secret, save) => {
+    const tokens = await deps.api.exchangeCode({
+      clientId: current.config.clientId,
+      clientSecret: secret.clientSecret,
+      code,
+      redirectUri: `${deps.baseUrl}${ATLASSIAN_CALLBACK_PATH}`,
+    });
+    const sites = await deps.api.sites(tokens.accessToken);
+    // Connected before: the same site only (another would make the next sync delete every document).
+    const connected = current.config.site;
+    const chosen = connected ? sites.find((s) => s.cloudId === connected.cloudId) : sites[0];
+    if (!chosen && connected) {
+      throw new AppError(
+        "atlassian_other_site",
+        400,
+        `The grant does not reach ${connected.url}, the site this connection syncs: choose it on Atlassian's consent page, or add a connection for the other site.`,
+      );
+    }
+    if (!chosen)
+      throw new AppError("atlassian_no_site", 400, "The grant reaches no Confluence site: choose a site with Confluence on Atlassian's consent page.");
+    await save({ ...secret, ...tokens });
+    return chosen;
   });
-  const sites = await deps.api.sites(tokens.accessToken);
-  const site = sites.find((s) => s.cloudId === row.config.site?.cloudId) ?? sites[0];
-  if (!site) throw new AppError("atlassian_no_site", 400, "The grant reaches no Confluence site: choose a site with Confluence on Atlassian's consent page.");
-  await replaceSecret(deps.db, deps.secretBox, actor, row.secret_id!, JSON.stringify({ ...secret, ...tokens }));
   const updated = await withTenant(deps.db, actor, async (tx) => {
     const { rows } = await tx.query<ConfluenceRow>(
       "update confluence_connections set config = $2, status = 'active', last_error = null, updated_at = now() where id = $1 returning *",
@@ -354,22 +388,20 @@ export async function accessToken(
   id: string,
   forceRefresh = false,
 ): Promise<{ token: string; row: ConfluenceRow }> {
-  return withTenant(deps.db, scope, async (tx) => {
-    await tx.query("select pg_advisory_xact_lock(hashtext('confluence-token:' || $1))", [id]);
-    const row = await findConfluenceRow(tx, id);
-    if (!row.config.site || !row.secret_id) throw new AppError("confluence_not_connected", 409, "The connection is not connected to Atlassian yet.");
-    const secret = JSON.parse(await readSecret(deps.db, deps.secretBox, scope, row.secret_id)) as StoredSecret;
-    if (!secret.refreshToken || !secret.accessToken) throw new AppError("confluence_not_connected", 409, "The connection is not connected to Atlassian yet.");
-    if (!forceRefresh && (secret.expiresAt ?? 0) > Date.now() + 60_000) return { token: secret.accessToken, row };
-    try {
+  try {
+    return await withSecretLock(deps, scope, id, async (_tx, row, secret, save) => {
+      if (!row.config.site || !secret.refreshToken || !secret.accessToken) {
+        throw new AppError("confluence_not_connected", 409, "The connection is not connected to Atlassian yet.");
+      }
+      if (!forceRefresh && (secret.expiresAt ?? 0) > Date.now() + 60_000) return { token: secret.accessToken, row };
       const tokens = await deps.api.refresh({ clientId: row.config.clientId, clientSecret: secret.clientSecret, refreshToken: secret.refreshToken });
-      await replaceSecret(deps.db, deps.secretBox, scope, row.secret_id, JSON.stringify({ ...secret, ...tokens }));
+      await save({ ...secret, ...tokens });
       return { token: tokens.accessToken, row };
-    } catch (err) {
-      if (err instanceof GrantRevokedError) await markError(deps.db, scope, id, "Atlassian refused the refresh token: the access was revoked");
-      throw err;
-    }
-  });
+    });
+  } catch (err) {
+    if (err instanceof GrantRevokedError) await markError(deps.db, scope, id, "Atlassian refused the refresh token: the access was revoked");
+    throw err;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { searchDocuments } from "../../documents/index.js";
 import { contextFor } from "../../graph/index.js";
-import { parseOrThrow } from "../../search/index.js";
+import { emptyQuery, type SearchQuery } from "../../search/index.js";
 import { invalidInput } from "../../platform/errors.js";
 import { clip, fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
@@ -56,10 +56,12 @@ export const getContextTool: ToolDefinition<z.infer<typeof input>> = {
         citations.push(r.evidence.citation);
       }
     }
-    // Documents about the topic: the three best, by title first (a topic is one phrase).
+    // Documents about the topic: the three best, by title first (the topic is one phrase). An
+    // extra: when it cannot run (a topic too short to search, a timeout), the rest still answers.
     const topic = args.topic?.trim();
-    if (topic && !topic.includes('"')) {
-      const docs = await searchDocuments(ctx.db, ctx.scope, parseOrThrow(`type:doc "${topic}"`), 3);
+    if (topic) {
+      const query: SearchQuery = { ...emptyQuery(), type: "doc", groups: [[{ kind: "literal", value: topic, negated: false }]] };
+      const docs = await searchDocuments(ctx.db, ctx.scope, query, 3).catch(() => ({ documents: [] }));
       if (docs.documents.length > 0) {
         lines.push("## Documents");
         for (const d of docs.documents) {
