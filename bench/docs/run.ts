@@ -41,7 +41,7 @@ function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
-const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** Storage-format pages from the corpus: Markdown sections, then declaration files as code. */
 async function corpusPages(repo: string, max: number): Promise<{ title: string; body: string }[]> {
@@ -52,7 +52,7 @@ async function corpusPages(repo: string, max: number): Promise<{ title: string; 
     let title = file;
     let lines: string[] = [];
     const emit = () => {
-      if (lines.join("").trim()) pages.push({ title: `${path.dirname(file)}: ${title}`.slice(0, 200), body: lines.map((l) => `<p>${escape(l)}</p>`).join("") });
+      if (lines.join("").trim()) pages.push({ title: `${path.dirname(file)}: ${title}`.slice(0, 200), body: lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("") });
       lines = [];
     };
     for (const line of text.split("\n")) {
@@ -69,7 +69,7 @@ async function corpusPages(repo: string, max: number): Promise<{ title: string; 
     if (!text.trim()) continue;
     pages.push({
       title: file.slice(0, 200),
-      body: `<p>Declarations of ${escape(file)}.</p><ac:structured-macro ac:name="code"><ac:parameter ac:name="language">typescript</ac:parameter><ac:plain-text-body><![CDATA[${text}]]></ac:plain-text-body></ac:structured-macro>`,
+      body: `<p>Declarations of ${escapeHtml(file)}.</p><ac:structured-macro ac:name="code"><ac:parameter ac:name="language">typescript</ac:parameter><ac:plain-text-body><![CDATA[${text}]]></ac:plain-text-body></ac:structured-macro>`,
     });
     if (pages.length >= max) break;
   }
