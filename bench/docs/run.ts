@@ -52,7 +52,8 @@ async function corpusPages(repo: string, max: number): Promise<{ title: string; 
     let title = file;
     let lines: string[] = [];
     const emit = () => {
-      if (lines.join("").trim()) pages.push({ title: `${path.dirname(file)}: ${title}`.slice(0, 200), body: lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("") });
+      if (lines.join("").trim())
+        pages.push({ title: `${path.dirname(file)}: ${title}`.slice(0, 200), body: lines.map((l) => `<p>${escapeHtml(l)}</p>`).join("") });
       lines = [];
     };
     for (const line of text.split("\n")) {
