@@ -12,15 +12,15 @@ import type { ToolDefinition } from "./tool.js";
 const MAX_LINES = 400;
 
 const input = z.object({
-  id: z.string().regex(/^doc_[a-z0-9]{20}$/, "a document id from search_docs (doc_…)"),
-  startLine: z.number().int().min(1).max(MAX_DOCUMENT_LINES).optional().describe("First line (1-based, default 1)."),
-  endLine: z.number().int().min(1).max(MAX_DOCUMENT_LINES).optional().describe(`Last line (at most ${MAX_LINES} lines per call).`),
+  id: z.string().regex(/^doc_[a-z0-9]{20}$/, "a document id from search_docs"),
+  startLine: z.number().int().min(1).max(MAX_DOCUMENT_LINES).optional().describe("Default 1."),
+  endLine: z.number().int().min(1).max(MAX_DOCUMENT_LINES).optional(),
 });
 
 /** The tool. */
 export const readDocTool: ToolDefinition<z.infer<typeof input>> = {
   name: "read_doc",
-  description: `Read a document found by search_docs, with line numbers, up to ${MAX_LINES} lines per call.`,
+  description: `Read a document from search_docs, numbered, up to ${MAX_LINES} lines per call.`,
   inputSchema: input,
   outputSchema: z.object({ citation: z.string(), totalLines: z.number(), startLine: z.number(), endLine: z.number(), nextStartLine: z.number().nullable() }),
   async run(ctx: ToolContext, args) {

@@ -10,19 +10,19 @@ import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
 const input = z.object({
-  query: z.string().min(1).max(1000).describe('Words, "phrases" or /regex/ (docs/search-syntax.md); -word excludes.'),
+  query: z.string().min(1).max(1000).describe('Words, "phrases", /regex/; -word excludes.'),
   space: z
     .string()
     .regex(/^~?[A-Za-z0-9_]{1,255}$/, "a Confluence space key")
     .optional()
-    .describe("Only this Confluence space (its key)."),
-  limit: z.number().int().min(1).max(20).optional().describe("Most documents (default 8)."),
+    .describe("Space key."),
+  limit: z.number().int().min(1).max(20).optional().describe("Default 8."),
 });
 
 /** The tool. */
 export const searchDocsTool: ToolDefinition<z.infer<typeof input>> = {
   name: "search_docs",
-  description: "Search the organisation's documentation (Confluence pages); results are cited by URL and version. Read one with read_doc.",
+  description: "Search documentation (Confluence pages), cited by URL and version; read one with read_doc.",
   inputSchema: input,
   outputSchema: z.object({
     documents: z.array(z.object({ id: z.string(), title: z.string(), space: z.string(), citation: z.string() })),
