@@ -2,8 +2,9 @@
  * Connecting Confluence in a real browser against the real server and a local fake of
  * Atlassian: an admin adds the connection with the OAuth app's client id and secret, clicks
  * Connect to Atlassian (the browser goes to Atlassian's consent page, which accepts at once,
- * and back through the callback), picks a space, and sees the sync's summary. Each state is
- * scanned with axe-core; no console error or failed request is allowed.
+ * and back through the callback), picks a space, sees the sync's summary, includes restricted
+ * pages, and deletes the connection with its documents. Each state is scanned with axe-core;
+ * no console error or failed request is allowed.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -86,6 +87,23 @@ describe("Confluence connection journey", () => {
     });
     const found = await call(app, "GET", `/api/v1/orgs/${orgSlug}/search?q=${encodeURIComponent("type:doc on-call")}`, { as: owner });
     assert.equal(found.json.documents[0]?.title, "On-call handbook");
+    await step(page, "include restricted pages", async () => {
+      await page.getByLabel(/Index pages with view restrictions/).check();
+      for (let i = 0; i < 50; i++) {
+        const list = await call(app, "GET", `/api/v1/orgs/${orgSlug}/connections/confluence`, { as: owner });
+        if (list.json.connections[0].includeRestricted) break;
+        await page.waitForTimeout(100);
+      }
+      const list = await call(app, "GET", `/api/v1/orgs/${orgSlug}/connections/confluence`, { as: owner });
+      assert.equal(list.json.connections[0].includeRestricted, true);
+    });
+    await step(page, "delete the connection and its documents", async () => {
+      await page.getByRole("button", { name: "Delete…" }).click();
+      await page.getByRole("button", { name: "Delete Confluence and its documents" }).click();
+      await page.getByText("No Confluence connection yet.").waitFor();
+    });
+    const gone = await call(app, "GET", `/api/v1/orgs/${orgSlug}/search?q=${encodeURIComponent("type:doc on-call")}`, { as: owner });
+    assert.deepEqual(gone.json.documents, []);
     assert.deepEqual(journey.consoleErrors, []);
   });
 });

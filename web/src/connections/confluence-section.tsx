@@ -1,16 +1,17 @@
 /**
  * The Confluence part of /$orgSlug/settings/connections (docs/confluence.md): each Confluence
- * connection with its status, site, spaces, last sync and next step; for admins, Connect to
- * Atlassian (the browser goes to Atlassian's consent page and comes back here), the space
- * picker, Sync now, and the form that adds a connection from the OAuth app's client id and
- * secret (the callback URL to register is shown).
+ * connection with its status, site, spaces, last sync and next step; for admins, its actions
+ * (confluence-actions.tsx: connect through Atlassian's consent page, sync, restricted pages,
+ * delete), the space picker, and the form that adds a connection from the OAuth app's client
+ * id and secret (the callback URL to register is shown).
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, call } from "../api/client";
+import { ConfluenceActions, confluenceKey } from "./confluence-actions";
 import { Button, Field, fieldError, formError, Notice, QueryState } from "../ui/ui";
 
-const key = (orgSlug: string) => ["confluence", orgSlug] as const;
+const key = confluenceKey;
 const list = (orgSlug: string) => call(api.GET("/api/v1/orgs/{orgSlug}/connections/confluence", { params: { path: { orgSlug } } })).then((r) => r.connections);
 type Confluence = Awaited<ReturnType<typeof list>>[number];
 
@@ -62,16 +63,6 @@ function SpacePicker({ orgSlug, connection }: { orgSlug: string; connection: Con
 }
 
 function ConfluenceItem({ orgSlug, connection, isAdmin }: { orgSlug: string; connection: Confluence; isAdmin: boolean }) {
-  const queryClient = useQueryClient();
-  const path = { orgSlug, connectionId: connection.id };
-  const connect = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/authorize", { params: { path } })),
-    onSuccess: ({ authorizeUrl }) => window.location.assign(authorizeUrl),
-  });
-  const sync = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/sync", { params: { path }, body: {} })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: key(orgSlug) }),
-  });
   const last = connection.lastSync;
   return (
     <li className="rounded-lg border border-line bg-surface p-3" data-testid="confluence-connection">
@@ -87,23 +78,7 @@ function ConfluenceItem({ orgSlug, connection, isAdmin }: { orgSlug: string; con
         </p>
       )}
       {connection.nextStep && <p className="mt-1 text-sm">Next step: {connection.nextStep}</p>}
-      {isAdmin && (
-        <div className="mt-2 flex flex-wrap gap-2">
-          <Button
-            variant={connection.site && connection.status === "active" ? "secondary" : "primary"}
-            disabled={connect.isPending}
-            onClick={() => connect.mutate()}
-          >
-            {connection.site ? "Connect again" : "Connect to Atlassian"}
-          </Button>
-          {connection.site && connection.spaces && (
-            <Button variant="secondary" disabled={sync.isPending} onClick={() => sync.mutate()}>
-              Sync now
-            </Button>
-          )}
-        </div>
-      )}
-      {(connect.error || sync.error) && <Notice kind="error">{formError(connect.error ?? sync.error, [])}</Notice>}
+      {isAdmin && <ConfluenceActions orgSlug={orgSlug} connection={connection} />}
       {isAdmin && connection.site && connection.status === "active" && <SpacePicker orgSlug={orgSlug} connection={connection} />}
     </li>
   );
