@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { Database } from "../platform/db/database.js";
 import { type Queryable, type TenantScope, withTenant } from "../platform/db/tenant.js";
 import { AppError, notFound } from "../platform/errors.js";
-import { compileTextPattern, type LineMatch, matchLines, type Pattern, type SearchQuery, searchMode } from "../search/index.js";
+import { compileTextPattern, type DocumentResult, type LineMatch, matchLines, type Pattern, type SearchQuery, searchMode } from "../search/index.js";
 
 /** Lines per stored chunk. */
 const CHUNK_LINES = 200;
@@ -51,19 +51,8 @@ export interface StoredPage {
   parentSourceId: string | null;
 }
 
-/** One document found by a search. */
-export interface DocumentHit {
-  id: string;
-  title: string;
-  space: { key: string; name: string };
-  url: string;
-  version: number;
-  author: string | null;
-  updatedAt: string;
-  /** `<url> (version N)`: how answers cite it. */
-  citation: string;
-  lines: LineMatch[];
-}
+/** One document found by a search: the search capability's shape, which REST answers. */
+export type DocumentHit = DocumentResult;
 
 /** A document search's page of results. */
 export interface DocumentSearchResponse {

@@ -42,20 +42,7 @@ async function eachConcurrently<T>(items: T[], limit: number, fn: (item: T) => P
 
 /** Syncs one connection; answers what changed. */
 export async function syncConfluence(deps: ConfluenceDependencies, scope: TenantScope, connectionId: string, full: boolean): Promise<SyncSummary> {
-  const summary: SyncSummary = {
-    at: new Date().toISOString(),
-    result: "ok",
-    spaces: 0,
-    pages: 0,
-    added: 0,
-    updated: 0,
-    deleted: 0,
-    unchanged: 0,
-    restrictedSkipped: 0,
-    attachmentsSkipped: 0,
-    failedPages: 0,
-    truncated: false,
-  };
+  const summary = emptySummary("ok");
   const { row, spaces, spacesTruncated } = await withAccessToken(deps, scope, connectionId, async (token, row) => {
     const listed = row.config.spaces ? await deps.api.spaces(token, row.config.site!.cloudId) : { spaces: [], truncated: false };
     return { row, spaces: listed.spaces, spacesTruncated: listed.truncated };
@@ -197,7 +184,7 @@ export function confluenceSyncJob(deps: ConfluenceDependencies, syncMinutes: num
         const message = isAppError(err) && err.expose ? err.message : "an internal error; see the worker's log";
         const revoked = isAppError(err) && err.code === "atlassian_grant_revoked";
         if (finalAttempt || revoked) {
-          await record(deps.db, scope, data.connectionId, { ...emptyFailure(), at: new Date().toISOString() }, message, syncMinutes).catch(() => {});
+          await record(deps.db, scope, data.connectionId, emptySummary("failed"), message, syncMinutes).catch(() => {});
         }
         if (revoked) return; // nothing to retry until an admin connects again
         throw err;
@@ -206,10 +193,11 @@ export function confluenceSyncJob(deps: ConfluenceDependencies, syncMinutes: num
   });
 }
 
-function emptyFailure(): SyncSummary {
+/** A sync's summary before it counts anything, stamped now. */
+function emptySummary(result: SyncSummary["result"]): SyncSummary {
   return {
-    at: "",
-    result: "failed",
+    at: new Date().toISOString(),
+    result,
     spaces: 0,
     pages: 0,
     added: 0,
