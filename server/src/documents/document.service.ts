@@ -61,16 +61,8 @@ export interface DocumentSearchResponse {
   partial: boolean;
 }
 
-/** A range of a document's lines. */
-export interface DocumentRead {
-  id: string;
-  title: string;
-  space: { key: string; name: string };
-  url: string;
-  version: number;
-  author: string | null;
-  updatedAt: string;
-  citation: string;
+/** A range of a document's lines, with the metadata a search hit carries. */
+export interface DocumentRead extends Omit<DocumentResult, "lines"> {
   totalLines: number;
   startLine: number;
   endLine: number;
