@@ -52,6 +52,7 @@ export async function loadBackup(
     );
   }
   const client = await db.unsafeSystem.connect();
+  let broken = false;
   let rows = 0;
   try {
     await client.query("begin");
@@ -91,10 +92,14 @@ export async function loadBackup(
     await client.query("update repositories set status = 'queued', indexed_commit = null");
     await client.query("commit");
   } catch (err) {
-    await client.query("rollback").catch(() => {});
+    // A session whose transaction could not be rolled back (its connection broke) is closed, not pooled.
+    broken = !(await client.query("rollback").then(
+      () => true,
+      () => false,
+    ));
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
     backup.close();
   }
   // The data is in: now the instance adopts what came with it (the secrets of an embedded one).

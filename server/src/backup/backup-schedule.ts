@@ -58,6 +58,8 @@ export function startBackupSchedule(input: {
 async function backUpIfDue(input: Parameters<typeof startBackupSchedule>[0], log: Logger): Promise<void> {
   const { db, schedule } = input;
   const client = await db.unsafeSystem.connect();
+  // A session that may still hold the lock (its unlock failed) is closed, not pooled.
+  let unlocked = true;
   try {
     const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [BACKUP_LOCK_KEY]);
     if (!rows[0]?.locked) return;
@@ -77,10 +79,13 @@ async function backUpIfDue(input: Parameters<typeof startBackupSchedule>[0], log
       log.info({ file, bytes: report.bytes, schemaVersion: report.manifest.schemaVersion }, "scheduled backup written");
       await prune(schedule, log);
     } finally {
-      await client.query("select pg_advisory_unlock($1)", [BACKUP_LOCK_KEY]).catch(() => {});
+      unlocked = await client.query("select pg_advisory_unlock($1)", [BACKUP_LOCK_KEY]).then(
+        () => true,
+        () => false,
+      );
     }
   } finally {
-    client.release();
+    client.release(!unlocked);
   }
 }
 

@@ -91,6 +91,7 @@ async function snapshot(
   input: { mode: "embedded" | "external"; secrets?: BackupSecrets },
 ): Promise<{ manifest: BackupManifest; files: Map<string, string> }> {
   const client = await db.unsafeSystem.connect();
+  let broken = false;
   const files = new Map<string, string>();
   try {
     await client.query("begin isolation level repeatable read read only");
@@ -132,9 +133,13 @@ async function snapshot(
       files,
     };
   } catch (err) {
-    await client.query("rollback").catch(() => {});
+    // A session whose transaction could not be rolled back (its connection broke) is closed, not pooled.
+    broken = !(await client.query("rollback").then(
+      () => true,
+      () => false,
+    ));
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

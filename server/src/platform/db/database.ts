@@ -53,6 +53,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   // An idle client that errors (e.g. the server restarted) must not crash the process.
   app.on("error", (err) => log.warn({ err }, "idle app connection failed"));
   unsafeSystem.on("error", (err) => log.warn({ err }, "idle system connection failed"));
+  for (const pool of [app, unsafeSystem]) pool.on("connect", (client) => guardClient(client, log));
   let closed = false;
   return {
     app,
@@ -64,6 +65,22 @@ export function createDatabase(options: DatabaseOptions): Database {
       await Promise.all([app.end(), unsafeSystem.end()]);
     },
   };
+}
+
+/**
+ * Gives a client of the pools an `error` listener for its whole life. pg-pool listens only
+ * while a client is idle; a connection that dies while it is checked out (a terminated
+ * backend, a restart or failover, idle_in_transaction_session_timeout) emits `error` with
+ * nobody listening, which would end the process. The statement in flight rejects with the
+ * error anyway, a later one with "not queryable", and the pool discards the broken client
+ * when it is released, so the listener only records the loss.
+ */
+function guardClient(client: pg.Client, log: Logger): void {
+  client.on("error", (err) => {
+    // While idle the pool's own listener removes the client and the pool's `error` logs it.
+    if (client.listenerCount("error") > 1) return;
+    log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, "database connection in use was lost");
+  });
 }
 
 /**
@@ -116,6 +133,8 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     // a misconfiguration is not hidden behind "try again".
     throw isDatabaseUnavailable(err) ? databaseUnavailable(err) : err;
   }
+  // Set when the session cannot be trusted any more: the pool then closes it on release.
+  let broken = false;
   try {
     await client.query(options.snapshot ? "begin isolation level repeatable read read only" : "begin");
     if (options.statementTimeoutMs) await client.query(`set local statement_timeout = ${Math.max(1, Math.round(options.statementTimeoutMs))}`);
@@ -123,9 +142,16 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     await client.query("commit");
     return result;
   } catch (err) {
-    await client.query("rollback").catch(() => {});
-    throw isDatabaseUnavailable(err) ? databaseUnavailable(err) : err;
+    const unavailable = isDatabaseUnavailable(err);
+    // A connection that failed, or a transaction that could not be rolled back, never goes back to the pool.
+    broken =
+      unavailable ||
+      !(await client.query("rollback").then(
+        () => true,
+        () => false,
+      ));
+    throw unavailable ? databaseUnavailable(err) : err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

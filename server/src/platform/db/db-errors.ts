@@ -16,6 +16,7 @@ const UNAVAILABLE_MESSAGES = [
   /connection terminated/i,
   /connection error/i,
   /Client was closed and is not queryable/i,
+  /Client has encountered a connection error and is not queryable/i,
 ];
 
 /** Seconds a client is told to wait before retrying. */

@@ -276,6 +276,8 @@ function findFreePort(): Promise<number> {
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  // A connection lost meanwhile rejects the statement in flight; unheard, its `error` event would end the process.
+  client.on("error", () => {});
   await client.connect();
   try {
     const exists = await client.query("select 1 from pg_database where datname = $1", [database]);

@@ -91,8 +91,12 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
     }
     return report;
   } finally {
-    await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
-    client.release();
+    // A session that could not give its lock back (its connection broke) is closed, not pooled.
+    const unlocked = await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).then(
+      () => true,
+      () => false,
+    );
+    client.release(!unlocked);
   }
 }
 
