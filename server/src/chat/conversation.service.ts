@@ -8,6 +8,7 @@
 import type { OrgActor } from "../accounts/index.js";
 import type { Models } from "../models/index.js";
 import type { Database } from "../platform/db/database.js";
+import { isDatabaseUnavailable } from "../platform/db/db-errors.js";
 import { type Queryable, withTenant } from "../platform/db/tenant.js";
 import { conflict, notFound } from "../platform/errors.js";
 import { type AgentAnswer, type AgentEvent, type AgentLimits, type AgentTool, evidenceAnswer, runAgent } from "./agent-loop.js";
@@ -181,10 +182,7 @@ export async function answerQuestion(
   try {
     answer = await answerWith(deps, actor, question, options, tools, model);
   } catch (err) {
-    // The claim is released so that the question can be asked again at once.
-    await withTenant(db, actor, (tx) => tx.query("update chat_conversations set answering_until = null where id = $1", [question.conversationId])).catch(
-      () => {},
-    );
+    await releaseClaim(db, actor, question.conversationId);
     throw err;
   }
   await withTenant(db, actor, async (tx) => {
@@ -202,8 +200,32 @@ export async function answerQuestion(
       "insert into chat_messages (org_id, conversation_id, role, content, answer, created_at) values ($1, $2, 'assistant', $3, $4, clock_timestamp())",
       [actor.orgId, question.conversationId, text.slice(0, 100_000), JSON.stringify(rest)],
     );
+  }).catch(async (err: unknown) => {
+    // Not stored (the database went away meanwhile): the conversation is given back all the same.
+    await releaseClaim(db, actor, question.conversationId);
+    throw err;
   });
   return answer;
+}
+
+/** Attempts to give a conversation back after a failed answer while the database is unavailable (about 12 s in all). */
+const RELEASE_ATTEMPTS = 7;
+
+/**
+ * Gives the conversation back after a failed answer, so that the question can be asked again
+ * at once. The first attempt is awaited; when the database is unavailable (a failover, a
+ * restart) it is tried again in the background with a growing pause, so the caller hears of
+ * the failure without waiting. Otherwise the claim lapses by itself (claimMs).
+ */
+async function releaseClaim(db: Database, actor: { orgId: string; userId: string }, conversationId: string): Promise<void> {
+  const release = () => withTenant(db, actor, (tx) => tx.query("update chat_conversations set answering_until = null where id = $1", [conversationId]));
+  const retry = async (attempt: number): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(4_000, 250 * 2 ** attempt)).unref());
+    await release().catch((err: unknown) => (attempt + 1 < RELEASE_ATTEMPTS && isDatabaseUnavailable(err) ? retry(attempt + 1) : undefined));
+  };
+  await release().catch((err: unknown) => {
+    if (isDatabaseUnavailable(err)) void retry(0);
+  });
 }
 
 /** The loop's answer, or the evidence without a model. */
