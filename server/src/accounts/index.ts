@@ -5,7 +5,7 @@
  */
 import type { Hono, MiddlewareHandler } from "hono";
 import type { Capability } from "../platform/capability.js";
-import type { Config } from "../platform/config/config.js";
+import type { ResolvedConfig } from "../platform/config/config.js";
 import type { Database } from "../platform/db/database.js";
 import type { Mailer } from "../platform/email/mailer.js";
 import type { AccessGuards, ApiRouter } from "../platform/http/api-route.js";
@@ -55,7 +55,7 @@ export interface Accounts extends Capability {
 }
 
 export interface AccountsDependencies {
-  config: Config & { authSecret: string };
+  config: ResolvedConfig;
   db: Database;
   mailer: Mailer;
   logger: Logger;

@@ -27,9 +27,8 @@ export async function runDoctorCommand(
     maintenance: true,
     lifecycle: ctx.lifecycle,
   });
-  // The configuration as read, not the platform's: maintenance commands make up an AUTH_SECRET when none is set.
-  const authSecretSource = ctx.config.authSecret ? "environment" : ctx.config.database.url ? "missing" : "generated";
-  const checks = await runDoctor({ config: platform.config, db: platform.db, secretBox: platform.secretBox, authSecretSource });
+  // The secret the platform resolved, as the roles resolve it (a maintenance command makes one up when none is set: that fails).
+  const checks = await runDoctor({ config: platform.config, db: platform.db, secretBox: platform.secretBox, authSecretSource: platform.authSecretSource });
   const failed = checks.some((c) => c.status === "fail");
   if (json) return { output: JSON.stringify({ ok: !failed, checks }, null, 2), failed };
   const width = Math.max(...checks.map((c) => c.name.length));

@@ -8,7 +8,7 @@
  */
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Capability } from "../platform/capability.js";
-import type { Config } from "../platform/config/config.js";
+import type { ResolvedConfig } from "../platform/config/config.js";
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
 import type { Logger } from "../platform/logging.js";
@@ -41,7 +41,7 @@ export interface Connections extends Capability {
 
 /** What the capability needs. */
 export interface ConnectionsDependencies {
-  config: Pick<Config, "baseUrl" | "authSecret" | "github" | "repositories" | "atlassian">;
+  config: Pick<ResolvedConfig, "baseUrl" | "authSecret" | "github" | "repositories" | "atlassian">;
   db: Database;
   secretBox: SecretBox | undefined;
   logger: Logger;
@@ -56,10 +56,6 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
   const logger = deps.logger.child({ module: "connections" });
   const outboundFetch = createOutboundFetch({ allowedHosts: config.repositories.allowedHosts, timeoutMs: 15_000 });
   const apps = createGithubApps({ db, secretBox, fetch: outboundFetch });
-  const authSecret = () => {
-    if (!config.authSecret) throw new Error("AUTH_SECRET is not resolved");
-    return config.authSecret;
-  };
   const enqueueSync = async (data: SyncJobData) => {
     await queue.send(jobs.confluenceSync, data, { singletonKey: data.connectionId });
   };
@@ -67,9 +63,7 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
     db,
     secretBox,
     baseUrl: config.baseUrl,
-    get authSecret() {
-      return authSecret();
-    },
+    authSecret: config.authSecret,
     api: createAtlassianApi({ authUrl: config.atlassian.authUrl, apiUrl: config.atlassian.apiUrl, fetch: outboundFetch }),
     requestSync: (scope, connectionId, full) => enqueueSync({ orgId: scope.orgId, connectionId, full }),
   };
@@ -99,9 +93,7 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
         baseUrl: config.baseUrl,
         defaultApiUrl: config.github.apiUrl,
         allowLocal: config.repositories.allowLocal,
-        get authSecret() {
-          return authSecret();
-        },
+        authSecret: config.authSecret,
         fetch: outboundFetch,
       });
       registerConnectionRoutes(router, {
@@ -119,9 +111,7 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
         baseUrl: config.baseUrl,
         apps,
         linked,
-        get authSecret() {
-          return authSecret();
-        },
+        authSecret: config.authSecret,
         reconcileSeconds: config.github.reconcileSeconds,
         requestReconcile: async (orgId, connectionId) => {
           await apps.of({ orgId }, connectionId); // 404 for another org's or an unknown connection

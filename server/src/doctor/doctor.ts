@@ -4,7 +4,7 @@
  * it looks at the configuration, the database, the data directory and the public origin.
  */
 import fs from "node:fs/promises";
-import type { Config } from "../platform/config/config.js";
+import type { Config, ResolvedConfig } from "../platform/config/config.js";
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
 import { pendingMigrations, unknownMigrations } from "../platform/db/migrator.js";
@@ -21,11 +21,15 @@ export interface DoctorCheck {
 
 /** What the checks look at. */
 export interface DoctorInput {
-  config: Config & { authSecret: string };
+  /** The started platform's configuration: the AUTH_SECRET checked is the one the roles use. */
+  config: ResolvedConfig;
   db: Database;
   secretBox: SecretBox | undefined;
-  /** Where AUTH_SECRET comes from: the environment, the data directory (embedded), or nowhere. */
-  authSecretSource: "environment" | "generated" | "missing";
+  /**
+   * Where the started platform took its AUTH_SECRET: the environment, the data directory
+   * (generated, embedded mode), or nowhere (made up for this command only: the roles would refuse to start).
+   */
+  authSecretSource: "environment" | "generated" | "ephemeral";
   /** Fetch for the origin check (tests pass their own). */
   fetchImpl?: typeof fetch;
 }
@@ -93,7 +97,7 @@ function allowedOrigins(config: Config): DoctorCheck {
 }
 
 function authSecret(input: DoctorInput): DoctorCheck {
-  if (input.authSecretSource === "missing") {
+  if (input.authSecretSource === "ephemeral") {
     return fail("auth secret", "AUTH_SECRET is not set", "set AUTH_SECRET (`openssl rand -base64 32`) in every process's environment");
   }
   const secret = input.config.authSecret;

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import type { Config } from "../platform/config/config.js";
+import type { Config, ResolvedConfig } from "../platform/config/config.js";
 import { loadGeneratedSecrets } from "../platform/config/runtime-secrets.js";
 import { SecretBox } from "../platform/crypto/secret-box.js";
 import { prepareDataDir } from "../platform/data-dir.js";
@@ -18,14 +18,22 @@ import type { Logger } from "../platform/logging.js";
 
 /** The started platform a role builds on. */
 export interface Platform {
-  /** Configuration with every secret resolved (authSecret is set). */
-  config: Config & { authSecret: string };
+  /** Configuration with every secret resolved (authSecret is set): pass this one on, never the parsed one. */
+  config: ResolvedConfig;
+  /**
+   * Where the AUTH_SECRET in use comes from: the environment, the data directory (generated,
+   * embedded mode), or made up for this maintenance command only (signs nothing that outlives it).
+   */
+  authSecretSource: AuthSecretSource;
   /** Encrypts and decrypts secrets at rest; undefined when no key is configured (external mode). */
   secretBox: SecretBox | undefined;
   logger: Logger;
   db: Database;
   lifecycle: Lifecycle;
 }
+
+/** Where the AUTH_SECRET in use comes from (see `Platform.authSecretSource`). */
+export type AuthSecretSource = "environment" | "generated" | "ephemeral";
 
 /** Options for `startPlatform`. */
 export interface StartPlatformOptions {
@@ -51,10 +59,14 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
     await prepareDataDir(config.dataDir);
     let url = config.database.url;
     let authSecret = config.authSecret;
+    let authSecretSource: AuthSecretSource = "environment";
     let encryptionKey = config.encryptionKey;
     if (!url) {
       const secrets = await loadGeneratedSecrets(config.dataDir, logger);
-      authSecret ??= secrets.authSecret;
+      if (!authSecret) {
+        authSecret = secrets.authSecret;
+        authSecretSource = "generated";
+      }
       encryptionKey ??= Buffer.from(secrets.encryptionKey, "hex");
       const embedded = await startEmbeddedPostgres({
         clusterDir: path.join(config.dataDir, "postgres"),
@@ -73,6 +85,7 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
       // Maintenance commands (migrate, admin, secrets) sign nothing that outlives them.
       if (!options.maintenance) throw new AppError("config_invalid", 500, "AUTH_SECRET is not set.", { expose: true });
       authSecret = randomBytes(32).toString("base64url");
+      authSecretSource = "ephemeral";
     }
 
     const db = createDatabase({ url, poolSize: config.database.poolSize, logger, applicationName: options.applicationName });
@@ -100,7 +113,7 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
     }
     if (options.requireMigrated || options.forceMigrate || config.database.migrateOnStart) await assertAppRole(db);
     const secretBox = encryptionKey ? new SecretBox({ current: encryptionKey, previous: config.previousEncryptionKeys }) : undefined;
-    return { config: { ...config, authSecret, encryptionKey }, secretBox, logger, db, lifecycle };
+    return { config: { ...config, authSecret, encryptionKey }, authSecretSource, secretBox, logger, db, lifecycle };
   } catch (err) {
     await lifecycle.stop();
     throw err;

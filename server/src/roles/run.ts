@@ -44,20 +44,22 @@ export async function startRoles(
     requireMigrated: true,
     lifecycle: options.lifecycle,
   });
+  // From here on only the platform's configuration, whose generated secrets are resolved.
+  const resolved = platform.config;
   try {
-    const telemetry = await startTelemetry(config.telemetry, logger);
+    const telemetry = await startTelemetry(resolved.telemetry, logger);
     platform.lifecycle.onStop("telemetry", () => telemetry.shutdown());
     // Once per telemetry provider: roles started again in the same process share the gauges.
     if (telemetry.metricsUrl && telemetry.first) observeBacklogAndLag(platform);
     const maintain = roles.includes("worker") || roles.includes("codesearch");
     const jobs = await startJobQueue({ url: platform.db.url, logger, maintain });
-    platform.lifecycle.onStop("jobs", () => jobs.stop(config.shutdownTimeoutMs));
+    platform.lifecycle.onStop("jobs", () => jobs.stop(resolved.shutdownTimeoutMs));
     // Repositories take their connections' git credentials; connections link repositories:
     // the credentials are bound once both exist.
     let connections: Connections | undefined;
     const graph = createGraph({ db: platform.db, logger });
     const repositories = createRepositories({
-      config,
+      config: resolved,
       db: platform.db,
       secretBox: platform.secretBox,
       logger,
@@ -65,8 +67,8 @@ export async function startRoles(
       connectionCredentials: (orgId, connectionId) => connections!.credentials(orgId, connectionId),
       beforePublish: (tx, staged) => graph.beforePublish(tx, staged),
     });
-    connections = createConnections({ config, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs, linked: repositories.linked });
-    const models = createModels({ config: config.model, logger });
+    connections = createConnections({ config: resolved, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs, linked: repositories.linked });
+    const models = createModels({ config: resolved.model, logger });
     const capabilities = { repositories, connections, graph, models };
     if (roles.includes("worker")) await startWorkerRole(platform, jobs, capabilities);
     if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs, repositories);

@@ -31,31 +31,42 @@ export interface TestAppOptions {
   logger?: Logger;
   /** Reuse an existing test database instead of creating one. */
   db?: TestDatabase;
+  /**
+   * Embedded mode as `npm start` runs it: no DATABASE_URL and no AUTH_SECRET, so the roles
+   * start their own Postgres in the data directory and generate their secrets there.
+   */
+  embedded?: boolean;
 }
 
 /** Starts the app (all roles by default). */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = options.db ?? (await createTestDatabase());
+  const given = options.embedded ? undefined : (options.db ?? (await createTestDatabase()));
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-test-data-"));
+  // As root the embedded Postgres runs as the `postgres` user, which must reach its directory.
+  if (options.embedded) await fs.chmod(dataDir, 0o755);
   const config = parseConfig({
-    DATABASE_URL: db.url,
+    ...(given ? { DATABASE_URL: given.url, AUTH_SECRET: "test-secret-test-secret-test-secret-0123" } : {}),
     AUTH_BASE_URL: "http://localhost:3000",
-    AUTH_SECRET: "test-secret-test-secret-test-secret-0123",
     PORT: "0",
     HOST: "127.0.0.1",
     CTXPIPE_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     CTXPIPE_SHUTDOWN_TIMEOUT_MS: "5000",
-    CONNECTION_SECRETS_ENCRYPTION_KEY: "0f".repeat(32),
     DATABASE_POOL_SIZE: "4",
     // Suites sign up many users; the sign-up policy's own tests set AUTH_SIGN_UP themselves.
     AUTH_SIGN_UP: "open",
+    // Suites that allow local repositories keep them in temporary directories (never the data directory).
+    CTXPIPE_LOCAL_REPOSITORIES_ROOT: os.tmpdir(),
+    ...(options.embedded ? {} : { CONNECTION_SECRETS_ENCRYPTION_KEY: "0f".repeat(32) }),
     ...options.env,
   });
   const logger = options.logger ?? createLogger(config.logLevel);
   const running = await startRoles(config, logger, options.roles ?? ["worker", "codesearch", "server"], {
     extraRoutes: options.extraRoutes,
   });
+  // Embedded: the instance's own database, dropped with its data directory.
+  const url = running.platform.db.url;
+  const db = given ?? { name: new URL(url).pathname.slice(1), url, adminUrl: url, drop: async () => {} };
   return {
     url: `http://127.0.0.1:${running.port ?? 0}`,
     running,
@@ -63,7 +74,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     dataDir,
     async stop() {
       await running.stop();
-      if (!options.db) await db.drop();
+      if (!options.db && given) await given.drop();
       await fs.rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -15,7 +15,7 @@ import { oauthDeviceAuthorization, oauthProvider } from "@better-auth/oauth-prov
 import { betterAuth } from "better-auth";
 import { jwt } from "better-auth/plugins";
 import { PostgresDialect } from "kysely";
-import type { Config } from "../../platform/config/config.js";
+import type { ResolvedConfig } from "../../platform/config/config.js";
 import type { Database } from "../../platform/db/database.js";
 import type { Mailer } from "../../platform/email/mailer.js";
 import type { Logger } from "../../platform/logging.js";
@@ -51,7 +51,7 @@ export function mcpResource(baseUrl: string): string {
 }
 
 export interface AuthDependencies {
-  config: Pick<Config, "baseUrl" | "allowedOrigins" | "socialProviders"> & { authSecret: string };
+  config: Pick<ResolvedConfig, "baseUrl" | "allowedOrigins" | "socialProviders" | "authSecret">;
   db: Database;
   mailer: Mailer;
   logger: Logger;

@@ -63,6 +63,13 @@ export interface Config {
   workerStaleSeconds: number;
 }
 
+/**
+ * The configuration once the platform has started (roles/platform.ts): AUTH_SECRET is resolved
+ * (from the environment, or generated in the data directory in embedded mode). Everything
+ * built after the platform starts takes this type, never the parsed `Config`.
+ */
+export type ResolvedConfig = Omit<Config, "authSecret"> & { authSecret: string };
+
 /** A configured model provider: which API, where, with which key, and a model name per tier. */
 export interface ModelConfig {
   provider: "openai-compatible" | "anthropic" | "azure" | "bedrock" | "openrouter";
