@@ -7,6 +7,11 @@
  * server runs in its own session: Ctrl-C in a terminal then reaches ctxpipe only, which
  * drains requests before it stops the database.
  *
+ * A new cluster is initialised in a sibling temporary directory (`postgres.initdb-<pid>`) and
+ * renamed into place once initdb has finished and the completion marker is written: a first
+ * start killed half-way (a container stopped on its first boot) leaves a temporary directory
+ * that the next start removes, never a cluster that cannot start.
+ *
  * One process owns the cluster (it started it and stops it); others that find it running
  * attach to it (the admin CLI, a split `ctxpipe worker`). A cluster left running by an owner
  * that died is adopted by the next process.
@@ -78,7 +83,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   try {
-    if (!existsSync(path.join(clusterDir, "PG_VERSION"))) await initialiseCluster(options, logger);
+    if (await needsInitialising(clusterDir, logger)) await initialiseCluster(options, logger);
     const runAs = await resolveRunAs();
     if (isRunning(bins, clusterDir, runAs)) {
       // Left behind by an owner that died without stopping it: restart it cleanly as ours.
@@ -144,11 +149,54 @@ function makeHandle(options: EmbeddedPostgresOptions, port: number, database: st
   };
 }
 
-/** Initialises a new cluster with the package's class, as the `postgres` user when root. */
+/** File written into a cluster once initdb has completed; its absence marks a half-made one. */
+export const INITIALISED_MARKER = "ctxpipe-initialised";
+
+/** Prefix of the temporary directory a cluster is initialised in, beside the cluster's. */
+const tempPrefix = (clusterDir: string) => `${path.basename(clusterDir)}.initdb-`;
+
+/**
+ * Decides whether `clusterDir` must be (re)initialised, clearing what an interrupted first
+ * start left: temporary directories, and a cluster of an older release that initdb never
+ * finished (no marker and never started). A complete cluster of an older release (it was
+ * started) is given its marker. Runs under the owner lock, so no other ctxpipe initialises.
+ * @throws Error with what to do when the directory holds something that is not a cluster.
+ */
+async function needsInitialising(clusterDir: string, logger: Logger): Promise<boolean> {
+  const parent = path.dirname(clusterDir);
+  for (const name of await fs.readdir(parent).catch(() => [] as string[])) {
+    if (!name.startsWith(tempPrefix(clusterDir))) continue;
+    logger.warn({ dir: path.join(parent, name) }, "removing the embedded Postgres of a first start that did not finish");
+    await fs.rm(path.join(parent, name), { recursive: true, force: true });
+  }
+  if (!existsSync(clusterDir)) return true;
+  if (existsSync(path.join(clusterDir, INITIALISED_MARKER))) return false;
+  if (existsSync(path.join(clusterDir, "PG_VERSION"))) {
+    // Written by an older release, which initialised in place: started once means initdb finished.
+    if (existsSync(path.join(clusterDir, "postmaster.opts"))) {
+      await fs.writeFile(path.join(clusterDir, INITIALISED_MARKER), `${new Date().toISOString()}\n`);
+      return false;
+    }
+    logger.warn({ clusterDir }, "the embedded Postgres was never completely initialised (a first start was interrupted); initialising it again");
+    await fs.rm(clusterDir, { recursive: true, force: true });
+    return true;
+  }
+  if ((await fs.readdir(clusterDir)).length === 0) {
+    await fs.rmdir(clusterDir);
+    return true;
+  }
+  throw new Error(`${clusterDir} holds files but no Postgres cluster: move it out of the data directory and start again`);
+}
+
+/**
+ * Initialises a new cluster with the package's class, as the `postgres` user when root, in a
+ * temporary sibling directory renamed to `clusterDir` once complete.
+ */
 async function initialiseCluster(options: EmbeddedPostgresOptions, logger: Logger): Promise<void> {
   const EmbeddedPostgresClass = await importWithoutSignalHooks();
+  const temp = path.join(path.dirname(options.clusterDir), `${tempPrefix(options.clusterDir)}${process.pid}`);
   const cluster = new EmbeddedPostgresClass({
-    databaseDir: options.clusterDir,
+    databaseDir: temp,
     user: SUPERUSER,
     password: options.password,
     authMethod: "scram-sha-256",
@@ -160,7 +208,14 @@ async function initialiseCluster(options: EmbeddedPostgresOptions, logger: Logge
   });
   logger.info({ clusterDir: options.clusterDir }, "initialising the embedded Postgres cluster (first start)");
   await fs.mkdir(path.dirname(options.clusterDir), { recursive: true });
-  await cluster.initialise();
+  try {
+    await cluster.initialise();
+    await fs.writeFile(path.join(temp, INITIALISED_MARKER), `${new Date().toISOString()}\n`);
+    await fs.rename(temp, options.clusterDir);
+  } catch (err) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /**
