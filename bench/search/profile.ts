@@ -172,7 +172,13 @@ export async function profileIndex(databaseUrl: string, repoPath: string, cacheR
 
   const sink: StatementTiming[] = [];
   const { db, end } = databaseFor(databaseUrl, sink, false);
-  const cache = new GitCache(cacheRoot, { maxRepoBytes: 8 * 1024 ** 3, timeoutMs: 900_000, allowLocal: true, allowedHosts: [] });
+  const cache = new GitCache(cacheRoot, {
+    maxRepoBytes: 8 * 1024 ** 3,
+    timeoutMs: 900_000,
+    allowLocal: true,
+    allowedHosts: [],
+    localPaths: { localRoot: path.dirname(path.resolve(repoPath)), dataDir: cacheRoot },
+  });
   const timers = { listTreeMs: 0, attributesMs: 0, readBlobsWaitMs: 0, extractMs: 0, extractCalls: 0 };
   const time = async <T>(key: "listTreeMs" | "attributesMs", fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();

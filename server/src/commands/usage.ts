@@ -105,8 +105,8 @@ passphrase (first line of standard input, or CTXPIPE_BACKUP_PASSPHRASE).`,
 
 Checks this deployment against the production-readiness checklist (docs/operations.md) and
 prints each item as ok, warn or fail with its fix: HTTPS origin, public URL, allowed origins,
-AUTH_SECRET strength, stored secrets decrypting with the configured keys, the origin's
-/.status, worker and codesearch heartbeats, migrations, the last backup's age, free disk in
+AUTH_SECRET strength, local repositories, stored secrets decrypting with the configured keys, the origin's
+/.status, worker and codesearch heartbeats, migrations, the last backup's age and encryption, free disk in
 the data directory, PostgreSQL version and settings. Exits 1 when a check fails.`,
   restore: `Usage: ctxpipe ${RESTORE_USAGE}
 

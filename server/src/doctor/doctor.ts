@@ -51,12 +51,14 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorCheck[]> {
     ["public app url", () => publicAppUrl(input.config)],
     ["allowed origins", () => allowedOrigins(input.config)],
     ["auth secret", () => authSecret(input)],
+    ["local repositories", () => localRepositories(input.config)],
     ["stored secrets", () => storedSecrets(input)],
     ["origin reachable", () => originReachable(input)],
     ["worker heartbeat", () => heartbeat(input, "worker")],
     ["codesearch heartbeat", () => heartbeat(input, "codesearch")],
     ["migrations", () => migrations(input.db)],
     ["last backup", () => lastBackup(input.db)],
+    ["backup encryption", () => backupEncryption(input)],
     ["data directory disk", () => freeDisk(input.config.dataDir)],
     ["postgres", () => postgres(input)],
   ];
@@ -108,6 +110,15 @@ function authSecret(input: DoctorInput): DoctorCheck {
   return ok(
     "auth secret",
     `${secret.length} characters, from ${input.authSecretSource === "generated" ? "the data directory (generated)" : "the environment"}`,
+  );
+}
+
+function localRepositories(config: Config): DoctorCheck {
+  if (!config.repositories.allowLocal) return ok("local repositories", "off: repositories are cloned from https:// or ssh URLs only");
+  return warn(
+    "local repositories",
+    `CTXPIPE_ALLOW_LOCAL_REPOSITORIES=true: an admin of any organisation may index directories under ${config.repositories.localRoot ?? "(no root: none)"} on this server's disk, and http:// remotes`,
+    "turn it off unless one organisation uses this instance; keep CTXPIPE_LOCAL_REPOSITORIES_ROOT to a directory every organisation may read",
   );
 }
 
@@ -195,6 +206,21 @@ async function lastBackup(db: Database): Promise<DoctorCheck> {
   const days = last.age / 86_400;
   const detail = `${days < 1 ? `${Math.round(last.age / 3600)} h` : `${days.toFixed(1)} days`} ago${last.encrypted ? ", encrypted" : ""}`;
   return days > BACKUP_MAX_AGE_DAYS ? warn("last backup", detail, "back up at least weekly; test a restore") : ok("last backup", detail);
+}
+
+async function backupEncryption(input: DoctorInput): Promise<DoctorCheck> {
+  const embedded = !input.config.database.url;
+  const holds = embedded ? "it holds AUTH_SECRET and the secrets encryption key with the data" : "it holds every organisation's data and their sealed secrets";
+  const fix = "give backups a passphrase: CTXPIPE_BACKUP_PASSPHRASE, or `ctxpipe backup --passphrase-stdin`";
+  if (input.config.backupSchedule && !input.config.backupSchedule.passphrase) {
+    return warn("backup encryption", `scheduled backups (CTXPIPE_BACKUP_DIR) are written unencrypted: ${holds}`, fix);
+  }
+  const { rows } = await input.db.unsafeSystem.query<{ encrypted: boolean }>("select encrypted from backup_runs order by finished_at desc limit 1");
+  const last = rows[0];
+  if (!last) return ok("backup encryption", "no backup taken yet");
+  return last.encrypted
+    ? ok("backup encryption", "the last backup is encrypted")
+    : warn("backup encryption", `the last backup is not encrypted: ${holds}`, fix);
 }
 
 async function freeDisk(dir: string): Promise<DoctorCheck> {

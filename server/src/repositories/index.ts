@@ -66,6 +66,7 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
     timeoutMs: config.repositories.gitTimeoutMs,
     allowLocal: config.repositories.allowLocal,
     allowedHosts: config.repositories.allowedHosts,
+    localPaths: { localRoot: config.repositories.localRoot, dataDir: config.dataDir },
   });
   let extractor: Promise<SymbolExtractor> | undefined;
   const jobDeps: RepositoryJobDependencies = {

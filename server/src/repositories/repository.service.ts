@@ -12,6 +12,7 @@ import { unsafeAcrossTenants, withTenant, type TenantScope, type Queryable } fro
 import { AppError, conflict, notFound } from "../platform/errors.js";
 import { storeSecret } from "../secrets/index.js";
 import { checkHost } from "./git/host-guard.js";
+import { confineLocalPath } from "./git/local-path.js";
 import { parseRepoUrl, RepoUrlError, urlKindOf } from "./git/repo-url.js";
 
 /** The lifecycle states of a repository. */
@@ -151,7 +152,7 @@ export function presentRepository(r: RepositoryRow): Repository {
 export interface RepositoryDependencies {
   db: Database;
   secretBox: SecretBox | undefined;
-  config: Pick<Config, "repositories">;
+  config: Pick<Config, "repositories" | "dataDir">;
   /** Enqueues a sync (or delete) run; deduplicated per repository by the queue. */
   enqueue: (job: "sync" | "delete", payload: { orgId: string; repositoryId: string }) => Promise<void>;
 }
@@ -180,7 +181,9 @@ export function pickRepository<T extends { id: string; name: string }>(rows: T[]
  */
 export async function addRepository(deps: RepositoryDependencies, actor: OrgActor, input: AddRepositoryInput): Promise<Repository> {
   const parsed = parseRepoUrl(input.url, { allowLocal: deps.config.repositories.allowLocal });
-  if (parsed.kind !== "local") {
+  if (parsed.kind === "local") {
+    await confineLocalPath({ localRoot: deps.config.repositories.localRoot, dataDir: deps.config.dataDir }, parsed.path);
+  } else {
     // Early feedback for internal addresses; the sync job checks again (and pins) at clone time.
     // A name that does not resolve now is left for the job to report.
     await checkHost(parsed.host, deps.config.repositories.allowedHosts).catch((err: unknown) => {

@@ -53,12 +53,14 @@ describe("ctxpipe doctor", () => {
         "public app url",
         "allowed origins",
         "auth secret",
+        "local repositories",
         "stored secrets",
         "origin reachable",
         "worker heartbeat",
         "codesearch heartbeat",
         "migrations",
         "last backup",
+        "backup encryption",
         "data directory disk",
         "postgres",
       ],
@@ -70,12 +72,37 @@ describe("ctxpipe doctor", () => {
     }
     assert.match(first.byName["stored secrets"]!.detail, /^1 stored secret\(s\), all decrypt/);
     assert.equal(first.byName["last backup"]!.status, "warn");
+    assert.equal(first.byName["local repositories"]!.status, "ok");
+    assert.deepEqual([first.byName["backup encryption"]!.status, first.byName["backup encryption"]!.detail], ["ok", "no backup taken yet"]);
 
     const backup = await ctxpipe(["backup", "--out", path.join(root, "b.tar.gz")], env());
     assert.equal(backup.code, 0, backup.stderr);
     const second = await doctor();
     assert.equal(second.byName["last backup"]!.status, "ok");
     assert.match(second.byName["last backup"]!.detail, /^0 h ago/);
+    // The backup above has no passphrase: it is a warning (the run still passes), and an encrypted one clears it.
+    assert.equal(second.code, 0);
+    const unencrypted = second.byName["backup encryption"]!;
+    assert.deepEqual(
+      [unencrypted.status, unencrypted.detail],
+      ["warn", "the last backup is not encrypted: it holds every organisation's data and their sealed secrets"],
+    );
+    assert.match(unencrypted.fix ?? "", /CTXPIPE_BACKUP_PASSPHRASE/);
+    const sealed = await ctxpipe(["backup", "--out", path.join(root, "b.tar.gz.enc"), "--passphrase-stdin"], env(), "correct horse\n");
+    assert.equal(sealed.code, 0, sealed.stderr);
+    assert.equal((await doctor()).byName["backup encryption"]!.status, "ok");
+  });
+
+  it("warns when local repositories are allowed, naming their root", async () => {
+    // Outside the data directory (`root`): a root inside it is refused at start-up.
+    const repos = path.join(os.tmpdir(), "ctxpipe-doctor-repos");
+    const res = await ctxpipe(["doctor", "--json"], { ...env(), CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", CTXPIPE_LOCAL_REPOSITORIES_ROOT: repos });
+    const check = (JSON.parse(res.stdout) as { checks: { name: string; status: string; detail: string; fix?: string }[] }).checks.find(
+      (c) => c.name === "local repositories",
+    )!;
+    assert.equal(check.status, "warn");
+    assert.match(check.detail, new RegExp(`^CTXPIPE_ALLOW_LOCAL_REPOSITORIES=true: an admin of any organisation may index directories under ${repos}`));
+    assert.match(check.fix ?? "", /turn it off/);
   });
 
   it("fails, with the fix, when the key cannot decrypt the stored secrets", async () => {

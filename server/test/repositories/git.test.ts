@@ -87,7 +87,14 @@ describe("git over HTTP", () => {
   let server: GitHttpServer;
   let cache: GitCache;
   let appRepo: string;
-  const options = { maxRepoBytes: 50 * 1024 * 1024, timeoutMs: 30_000, allowLocal: true, allowedHosts: ["127.0.0.1"] };
+  const options = {
+    maxRepoBytes: 50 * 1024 * 1024,
+    timeoutMs: 30_000,
+    allowLocal: true,
+    allowedHosts: ["127.0.0.1"],
+    // Local repositories in temporary directories; no data directory in these tests.
+    localPaths: { localRoot: os.tmpdir(), dataDir: path.join(os.tmpdir(), "ctxpipe-git-test-no-data-dir") },
+  };
   const url = (name: string) => parseRepoUrl(server.url(name), local);
 
   before(async () => {

@@ -86,8 +86,13 @@ export const envSchema = z.object({
     .min(1)
     .max(24 * 90)
     .default(168),
-  /** Accept file:// and local-path repositories (single-machine installs and tests only). */
+  /** Accept file:// and local-path repositories (single-machine installs and tests only); needs CTXPIPE_LOCAL_REPOSITORIES_ROOT. */
   CTXPIPE_ALLOW_LOCAL_REPOSITORIES: booleanFlag,
+  /**
+   * The only directory local repositories may be in (symbolic links resolved); required with
+   * CTXPIPE_ALLOW_LOCAL_REPOSITORIES. Never the data directory or inside it.
+   */
+  CTXPIPE_LOCAL_REPOSITORIES_ROOT: optionalString,
   /** Hosts that may resolve to internal addresses (an internal GitLab, GitHub Enterprise); comma-separated, `*.suffix` allowed. */
   CTXPIPE_GIT_ALLOWED_HOSTS: optionalString,
   /** Largest file indexed, in bytes; larger files are skipped. */

@@ -124,6 +124,21 @@ describe("parseConfig", () => {
     assert.equal(config.logLevel, "info");
   });
 
+  it("confines local repositories to a root outside the data directory", () => {
+    assert.deepEqual(problemsOf({ CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" }), [
+      "CTXPIPE_LOCAL_REPOSITORIES_ROOT: required when CTXPIPE_ALLOW_LOCAL_REPOSITORIES=true (the directory that holds the local repositories)",
+    ]);
+    for (const root of ["/srv/.ctxpipe", ".ctxpipe/repos", "/srv/.ctxpipe/x/.."]) {
+      assert.match(
+        problemsOf({ CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", CTXPIPE_LOCAL_REPOSITORIES_ROOT: root })[0] ?? "",
+        /^CTXPIPE_LOCAL_REPOSITORIES_ROOT: must not be the data directory or inside it \(\/srv\/\.ctxpipe\)/,
+        root,
+      );
+    }
+    const config = parseConfig({ CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", CTXPIPE_LOCAL_REPOSITORIES_ROOT: "checkouts" }, "/srv");
+    assert.deepEqual([config.repositories.allowLocal, config.repositories.localRoot], [true, "/srv/checkouts"]);
+  });
+
   it("defaults the embedded origin to the configured port", () => {
     assert.equal(parseConfig({ PORT: "4000" }, "/srv").baseUrl, "http://localhost:4000");
   });

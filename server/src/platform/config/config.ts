@@ -31,6 +31,8 @@ export interface Config {
   invitationTtlHours: number;
   repositories: {
     allowLocal: boolean;
+    /** The only directory local repositories may be in (absolute); undefined: none. Never the data directory. */
+    localRoot: string | undefined;
     allowedHosts: string[];
     maxFileBytes: number;
     maxRepositoryBytes: number;
@@ -232,6 +234,20 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     }
   }
 
+  if (data.CTXPIPE_ALLOW_LOCAL_REPOSITORIES && !data.CTXPIPE_LOCAL_REPOSITORIES_ROOT) {
+    problems.push("CTXPIPE_LOCAL_REPOSITORIES_ROOT: required when CTXPIPE_ALLOW_LOCAL_REPOSITORIES=true (the directory that holds the local repositories)");
+  }
+  if (data.CTXPIPE_LOCAL_REPOSITORIES_ROOT && data.CTXPIPE_DATA_DIR) {
+    const root = path.resolve(cwd, data.CTXPIPE_LOCAL_REPOSITORIES_ROOT);
+    const dataDir = path.resolve(cwd, data.CTXPIPE_DATA_DIR);
+    const rel = path.relative(dataDir, root);
+    if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel))) {
+      problems.push(
+        `CTXPIPE_LOCAL_REPOSITORIES_ROOT: must not be the data directory or inside it (${dataDir}): it holds every organisation's clones and the secrets`,
+      );
+    }
+  }
+
   const signUp = parseSignUp(data.AUTH_SIGN_UP, problems);
   const model = parseModel(data, problems);
 
@@ -258,6 +274,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     trustedProxyHops: valid.CTXPIPE_TRUSTED_PROXY_HOPS,
     repositories: {
       allowLocal: valid.CTXPIPE_ALLOW_LOCAL_REPOSITORIES,
+      localRoot: valid.CTXPIPE_LOCAL_REPOSITORIES_ROOT ? path.resolve(cwd, valid.CTXPIPE_LOCAL_REPOSITORIES_ROOT) : undefined,
       allowedHosts: (valid.CTXPIPE_GIT_ALLOWED_HOSTS ?? "")
         .split(",")
         .map((h) => h.trim().toLowerCase())

@@ -22,6 +22,7 @@ import type { PathAttributes, TreeChange, TreeEntry } from "./git-reads.js";
 import * as remote from "./git-remote.js";
 import { GitError, runGit, type GitCredentials } from "./git-runner.js";
 import { offlineOptions, type LocalClone } from "./offline-git.js";
+import type { LocalPathPolicy } from "./local-path.js";
 import type { ParsedRepoUrl } from "./repo-url.js";
 import { withSizeLimit } from "./size-watchdog.js";
 
@@ -37,6 +38,8 @@ export interface GitCacheOptions {
   allowLocal: boolean;
   /** Hosts exempt from the internal-address check (exact or `*.suffix`). */
   allowedHosts: string[];
+  /** Where local repositories may be: inside the root, never in the data directory. */
+  localPaths: LocalPathPolicy;
 }
 
 /** A synced branch. */

@@ -15,6 +15,7 @@ import path from "node:path";
 import { invalidInput } from "../../platform/errors.js";
 import { GitError, runGit, type GitCredentials, type GitRunOptions } from "./git-runner.js";
 import { checkHost } from "./host-guard.js";
+import { confineLocalPath, type LocalPathPolicy } from "./local-path.js";
 import { offlineOptions } from "./offline-git.js";
 import { RepoUrlError, type ParsedRepoUrl } from "./repo-url.js";
 import { withSizeLimit } from "./size-watchdog.js";
@@ -31,6 +32,8 @@ export interface RemotePolicy {
   allowLocal: boolean;
   /** Hosts exempt from the internal-address check (exact or `*.suffix`). */
   allowedHosts: string[];
+  /** Where local repositories may be (local-path.ts): checked before each clone or fetch. */
+  localPaths: LocalPathPolicy;
 }
 
 /** Run options and `-c` arguments for one network step (transport, credentials, pinning). */
@@ -51,7 +54,10 @@ export async function networkOptions(policy: RemotePolicy, url: ParsedRepoUrl, c
     const reason = url.kind === "local" ? "local_path" : "unsupported_scheme";
     if (!policy.allowLocal) throw new RepoUrlError(reason, "Local and http:// repositories are not allowed.");
   }
-  if (url.kind === "local") return { run: { ...base, protocols: ["file"] }, config: [] };
+  if (url.kind === "local") {
+    await confineLocalPath(policy.localPaths, url.path);
+    return { run: { ...base, protocols: ["file"] }, config: [] };
+  }
   const addresses = await checkHost(url.host, policy.allowedHosts);
   const literal = isIP(url.host) !== 0;
   if (url.kind === "ssh") {
