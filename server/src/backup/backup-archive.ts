@@ -4,11 +4,16 @@
  * generated secrets of an embedded instance, when present) and one `tables/<schema>.<table>.copy`
  * per table in Postgres COPY text format, in an order that satisfies foreign keys.
  *
+ * `signature.json` follows (HMAC-SHA256 of the manifest and the secrets entry, with a key
+ * derived by HKDF from the instance's encryption key): the manifest holds each table's
+ * checksum, so a verified signature covers every byte restored. Restore refuses an unencrypted
+ * archive whose signature does not verify with its own key material, unless --allow-unsigned.
+ *
  * With a passphrase the whole archive is encrypted: a magic line, a scrypt salt and an
  * AES-256-GCM nonce, the ciphertext, and the 16-byte authentication tag at the end (checked
  * before anything is restored: a wrong passphrase or a changed byte fails the whole restore).
  */
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import fs from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
@@ -49,6 +54,61 @@ export interface BackupManifest {
 export interface BackupSecrets {
   authSecret: string;
   encryptionKey: string;
+}
+
+/** The signature entry: which key signed (a fingerprint, not the key) and the MAC. */
+export interface BackupSignature {
+  algorithm: "hmac-sha256";
+  /** First 16 hex characters of the SHA-256 of the derived signing key. */
+  keyId: string;
+  mac: string;
+}
+
+/** An instance's key material for backup signatures; `authSecret` only when the operator set it (not made up). */
+export interface BackupKeys {
+  encryptionKey: Buffer | undefined;
+  previousEncryptionKeys: Buffer[];
+  authSecret: string | undefined;
+}
+
+/** What a backup is signed with: the encryption key in use, else AUTH_SECRET; undefined: nothing to sign with. */
+export function signingMaterial(keys: BackupKeys): Buffer | undefined {
+  return keys.encryptionKey ?? (keys.authSecret ? Buffer.from(keys.authSecret, "utf8") : undefined);
+}
+
+/** What a restore verifies with: the current and previous encryption keys, and AUTH_SECRET. */
+export function verificationMaterials(keys: BackupKeys): Buffer[] {
+  return [keys.encryptionKey, ...keys.previousEncryptionKeys, keys.authSecret ? Buffer.from(keys.authSecret, "utf8") : undefined].filter(
+    (k): k is Buffer => k !== undefined,
+  );
+}
+
+/** The signing key of some key material (the 32-byte encryption key, or AUTH_SECRET's bytes): HKDF-SHA256. */
+function signingKeyOf(material: Buffer): Buffer {
+  return Buffer.from(hkdfSync("sha256", material, Buffer.alloc(0), "ctxpipe/backup-manifest-signature/v1", 32));
+}
+
+/** What is signed: the manifest's and the secrets entry's exact bytes, each by its SHA-256. */
+function signedText(manifest: Buffer, secrets: Buffer | undefined): string {
+  const digest = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+  return `ctxpipe-backup-signature-v1\nmanifest ${digest(manifest)}\nsecrets ${secrets ? digest(secrets) : "-"}\n`;
+}
+
+/** Signs the manifest (and secrets) with a key derived from `material`. */
+export function signManifest(material: Buffer, manifest: Buffer, secrets: Buffer | undefined): BackupSignature {
+  const key = signingKeyOf(material);
+  return {
+    algorithm: "hmac-sha256",
+    keyId: createHash("sha256").update(key).digest("hex").slice(0, 16),
+    mac: createHmac("sha256", key).update(signedText(manifest, secrets)).digest("hex"),
+  };
+}
+
+/** True when `signature` verifies with a key derived from one of `materials`. */
+export function verifyManifest(signature: BackupSignature, materials: Buffer[], manifest: Buffer, secrets: Buffer | undefined): boolean {
+  if (signature.algorithm !== "hmac-sha256" || typeof signature.mac !== "string" || !/^[0-9a-f]{64}$/.test(signature.mac)) return false;
+  const given = Buffer.from(signature.mac, "hex");
+  return materials.some((m) => timingSafeEqual(Buffer.from(signManifest(m, manifest, secrets).mac, "hex"), given));
 }
 
 const MAGIC = Buffer.from("CTXPIPE-BACKUP-AES256GCM-1\n");

@@ -7,12 +7,28 @@ import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { extract as tarExtract } from "tar-stream";
-import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, type BackupManifest, type BackupSecrets, decryptingStream, isEncrypted } from "./backup-archive.js";
+import {
+  BACKUP_FORMAT,
+  BACKUP_FORMAT_VERSION,
+  type BackupManifest,
+  type BackupSecrets,
+  type BackupSignature,
+  decryptingStream,
+  isEncrypted,
+  verifyManifest,
+} from "./backup-archive.js";
 
 /** An archive opened for reading. */
 export interface OpenedBackup {
   manifest: BackupManifest;
   secrets: BackupSecrets | undefined;
+  /** True when the archive was encrypted (and so authenticated by its passphrase). */
+  encrypted: boolean;
+  /**
+   * Checks the manifest's signature against `materials` (the restoring instance's key material):
+   * `verified`, `unsigned` (no signature entry) or `mismatch` (changed, or signed with another key).
+   */
+  signature(materials: Buffer[]): "verified" | "unsigned" | "mismatch";
   /** The tables' data, in the manifest's order. */
   tables(): AsyncGenerator<{ name: string; data: Readable }>;
   /** Stops reading (on failure). */
@@ -22,7 +38,7 @@ export interface OpenedBackup {
 /** Most bytes of the manifest or the secrets entry. */
 const MAX_SMALL_ENTRY = 16 * 1024 * 1024;
 
-async function readSmall(stream: Readable, name: string): Promise<unknown> {
+async function readSmall(stream: Readable, name: string): Promise<{ bytes: Buffer; value: unknown }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -30,8 +46,9 @@ async function readSmall(stream: Readable, name: string): Promise<unknown> {
     if (size > MAX_SMALL_ENTRY) throw new Error(`The archive's ${name} is too large to be a ctxpipe backup's.`);
     chunks.push(chunk as Buffer);
   }
+  const bytes = Buffer.concat(chunks);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return { bytes, value: JSON.parse(bytes.toString("utf8")) };
   } catch {
     throw new Error(`The archive's ${name} is not valid JSON: is this a ctxpipe backup?`);
   }
@@ -45,7 +62,8 @@ async function readSmall(stream: Readable, name: string): Promise<unknown> {
  */
 export async function openBackup(file: string, passphrase?: string): Promise<OpenedBackup> {
   let source: Readable;
-  if (await isEncrypted(file)) {
+  const encrypted = await isEncrypted(file);
+  if (encrypted) {
     if (!passphrase) throw new Error("The archive is encrypted: give its passphrase (--passphrase-stdin or CTXPIPE_BACKUP_PASSPHRASE).");
     source = await decryptingStream(file, passphrase);
   } else {
@@ -64,7 +82,8 @@ export async function openBackup(file: string, passphrase?: string): Promise<Ope
 
   const first = await next();
   if (first?.header.name !== "manifest.json") throw new Error("The archive does not start with a manifest: is this a ctxpipe backup?");
-  const manifest = (await readSmall(first, "manifest")) as BackupManifest;
+  const manifestEntry = await readSmall(first, "manifest");
+  const manifest = manifestEntry.value as BackupManifest;
   if (manifest.format !== BACKUP_FORMAT) throw new Error("The archive's manifest is not a ctxpipe backup's.");
   if (manifest.formatVersion > BACKUP_FORMAT_VERSION) {
     throw new Error(
@@ -73,13 +92,26 @@ export async function openBackup(file: string, passphrase?: string): Promise<Ope
   }
   let pending = await next();
   let secrets: BackupSecrets | undefined;
+  let secretsBytes: Buffer | undefined;
   if (pending?.header.name === "secrets.json") {
-    secrets = (await readSmall(pending, "secrets")) as BackupSecrets;
+    const entry = await readSmall(pending, "secrets");
+    secrets = entry.value as BackupSecrets;
+    secretsBytes = entry.bytes;
+    pending = await next();
+  }
+  let signature: BackupSignature | undefined;
+  if (pending?.header.name === "signature.json") {
+    signature = (await readSmall(pending, "signature")).value as BackupSignature;
     pending = await next();
   }
   return {
     manifest,
     secrets,
+    encrypted,
+    signature: (materials) => {
+      if (!signature) return "unsigned";
+      return verifyManifest(signature, materials, manifestEntry.bytes, secretsBytes) ? "verified" : "mismatch";
+    },
     async *tables() {
       for (const table of manifest.tables) {
         if (pending?.header.name !== `tables/${table.name}.copy`) {

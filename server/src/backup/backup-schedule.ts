@@ -32,6 +32,8 @@ export function startBackupSchedule(input: {
   schedule: BackupSchedule;
   mode: "embedded" | "external";
   secrets: BackupSecrets | undefined;
+  /** Key material the manifests are signed with (backup-archive.ts `signingMaterial`). */
+  signingMaterial: Buffer | undefined;
   logger: Logger;
 }): { stop(): Promise<void> } {
   const log = input.logger.child({ module: "backup-schedule" });
@@ -75,7 +77,15 @@ async function backUpIfDue(input: Parameters<typeof startBackupSchedule>[0], log
         .replace(/\.\d+Z$/, "Z");
       const file = path.join(schedule.dir, `ctxpipe-${stamp}.tar.gz${schedule.passphrase ? ".enc" : ""}`);
       // Staged beside the archives, not in the temporary directory (often small, or a container's own disk).
-      const report = await writeBackup({ db, file, mode: input.mode, secrets: input.secrets, passphrase: schedule.passphrase, workDir: schedule.dir });
+      const report = await writeBackup({
+        db,
+        file,
+        mode: input.mode,
+        secrets: input.secrets,
+        signingMaterial: input.signingMaterial,
+        passphrase: schedule.passphrase,
+        workDir: schedule.dir,
+      });
       log.info({ file, bytes: report.bytes, schemaVersion: report.manifest.schemaVersion }, "scheduled backup written");
       await prune(schedule, log);
     } finally {

@@ -16,7 +16,7 @@ import { to as copyTo } from "pg-copy-streams";
 import { pack as tarPack } from "tar-stream";
 import type { Database } from "../platform/db/database.js";
 import { VERSION } from "../platform/version.js";
-import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, type BackupManifest, type BackupSecrets, type BackupTable, encryptTo } from "./backup-archive.js";
+import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, type BackupManifest, type BackupSecrets, type BackupTable, encryptTo, signManifest } from "./backup-archive.js";
 import { backupTables, lastMigration, pinCopyFormat } from "./backup-tables.js";
 
 /** What `writeBackup` reports. */
@@ -33,6 +33,8 @@ export async function writeBackup(input: {
   mode: "embedded" | "external";
   secrets?: BackupSecrets;
   passphrase?: string;
+  /** Key material the manifest is signed with (the encryption key, else AUTH_SECRET); undefined: unsigned. */
+  signingMaterial?: Buffer;
   /** Where the tables are staged before they go into the archive (default: the temporary directory). */
   workDir?: string;
 }): Promise<BackupReport> {
@@ -56,8 +58,13 @@ export async function writeBackup(input: {
     finished.catch(() => {});
     const add = (name: string, body: Buffer) =>
       new Promise<void>((resolve, reject) => tar.entry({ name, size: body.length, mode: 0o600 }, body, (err) => (err ? reject(err) : resolve())));
-    await add("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2)));
-    if (input.secrets) await add("secrets.json", Buffer.from(JSON.stringify(input.secrets)));
+    const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
+    const secretsBytes = input.secrets ? Buffer.from(JSON.stringify(input.secrets)) : undefined;
+    await add("manifest.json", manifestBytes);
+    if (secretsBytes) await add("secrets.json", secretsBytes);
+    if (input.signingMaterial) {
+      await add("signature.json", Buffer.from(JSON.stringify(signManifest(input.signingMaterial, manifestBytes, secretsBytes))));
+    }
     for (const table of manifest.tables) {
       const file = files.get(table.name)!;
       await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,15 @@
  * (backup-reader.ts) and loaded into an empty instance (backup-loader.ts), optionally
  * encrypted with a passphrase (backup-archive.ts). The commands are in commands/backup.command.ts.
  */
-export { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, type BackupManifest, type BackupSecrets } from "./backup-archive.js";
+export {
+  BACKUP_FORMAT,
+  BACKUP_FORMAT_VERSION,
+  type BackupKeys,
+  type BackupManifest,
+  type BackupSecrets,
+  signingMaterial,
+  verificationMaterials,
+} from "./backup-archive.js";
 export { loadBackup, RestoreRefused, type RestoreReport } from "./backup-loader.js";
 export { openBackup, type OpenedBackup } from "./backup-reader.js";
 export { backupTables, EXCLUDED_TABLES } from "./backup-tables.js";

@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadBackup, openBackup, RestoreRefused, writeBackup } from "../backup/index.js";
+import { type BackupKeys, loadBackup, openBackup, RestoreRefused, signingMaterial, verificationMaterials, writeBackup } from "../backup/index.js";
 import type { Config } from "../platform/config/config.js";
 import { adoptSecrets } from "../platform/config/runtime-secrets.js";
 import { prepareDataDir } from "../platform/data-dir.js";
@@ -16,7 +16,7 @@ import { AppError } from "../platform/errors.js";
 import type { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
 import { migrateJobQueue } from "../jobs/job-queue.js";
-import { startPlatform } from "../roles/platform.js";
+import { type Platform, startPlatform } from "../roles/platform.js";
 import { BACKUP_USAGE, RESTORE_USAGE } from "./usage.js";
 
 /** Most characters of a passphrase read from standard input. */
@@ -44,6 +44,13 @@ async function passphraseOf(flag: boolean | undefined, ctx: BackupCommandContext
 /** The configuration with start-up migrations off: these commands decide when to migrate. */
 const withoutMigrating = (config: Config): Config => ({ ...config, database: { ...config.database, migrateOnStart: false } });
 
+/** The platform's key material for backup signatures (an AUTH_SECRET made up for this command is not). */
+const keysOf = (platform: Platform): BackupKeys => ({
+  encryptionKey: platform.config.encryptionKey,
+  previousEncryptionKeys: platform.config.previousEncryptionKeys,
+  authSecret: platform.authSecretSource === "environment" ? platform.config.authSecret : undefined,
+});
+
 /** Runs `ctxpipe backup`; answers the line to print. */
 export async function runBackup(args: string[], ctx: BackupCommandContext): Promise<string> {
   const { values } = parseArgs({ args, strict: true, options: { out: { type: "string" }, "passphrase-stdin": { type: "boolean" } } });
@@ -61,6 +68,7 @@ export async function runBackup(args: string[], ctx: BackupCommandContext): Prom
     file: path.resolve(values.out),
     mode: embedded ? "embedded" : "external",
     secrets: embedded ? { authSecret: platform.config.authSecret, encryptionKey: platform.config.encryptionKey!.toString("hex") } : undefined,
+    signingMaterial: signingMaterial(keysOf(platform)),
     passphrase,
   });
   const rows = report.manifest.tables.reduce((n, t) => n + t.rows, 0);
@@ -76,7 +84,7 @@ export async function runRestore(args: string[], ctx: BackupCommandContext): Pro
   const { values } = parseArgs({
     args,
     strict: true,
-    options: { from: { type: "string" }, force: { type: "boolean" }, "passphrase-stdin": { type: "boolean" } },
+    options: { from: { type: "string" }, force: { type: "boolean" }, "allow-unsigned": { type: "boolean" }, "passphrase-stdin": { type: "boolean" } },
   });
   if (!values.from) throw invalid("missing --from FILE", RESTORE_USAGE);
   const passphrase = await passphraseOf(values["passphrase-stdin"], ctx, RESTORE_USAGE);
@@ -93,6 +101,20 @@ export async function runRestore(args: string[], ctx: BackupCommandContext): Pro
       maintenance: true,
       lifecycle: ctx.lifecycle,
     });
+    // An encrypted archive is authenticated by its passphrase; an unencrypted one by its signature.
+    if (!backup.encrypted && !values["allow-unsigned"]) {
+      const verdict = backup.signature(verificationMaterials(keysOf(platform)));
+      if (verdict !== "verified") {
+        throw new AppError(
+          "restore_refused",
+          400,
+          verdict === "unsigned"
+            ? "The archive is not signed, so nothing shows it is unchanged: nothing was restored; pass --allow-unsigned if you trust this file."
+            : "The archive's signature does not verify with this instance's key (CONNECTION_SECRETS_ENCRYPTION_KEY, or the data directory's): it was changed, or written by an instance with another key. Nothing was restored; set CONNECTION_SECRETS_ENCRYPTION_KEY to the key of the instance that wrote it, or pass --allow-unsigned if you trust this file.",
+          { expose: true },
+        );
+      }
+    }
     const secrets = backup.secrets;
     const report = await loadBackup(platform.db, backup, {
       force: Boolean(values.force),

@@ -36,7 +36,7 @@ export const ADMIN_USAGE = Object.values(ADMIN_COMMANDS)
 /** `ctxpipe backup` usage. */
 export const BACKUP_USAGE = "backup --out FILE [--passphrase-stdin]";
 /** `ctxpipe restore` usage. */
-export const RESTORE_USAGE = "restore --from FILE [--force] [--passphrase-stdin]";
+export const RESTORE_USAGE = "restore --from FILE [--force] [--allow-unsigned] [--passphrase-stdin]";
 
 /** `ctxpipe secrets` usage. */
 export const SECRETS_USAGE = `  secrets rotate   Re-encrypt every stored secret with the current key
@@ -113,7 +113,9 @@ the data directory, PostgreSQL version and settings. Exits 1 when a check fails.
 Restores an archive of \`ctxpipe backup\` into an empty instance (a fresh data directory, or a
 new DATABASE_URL); --force replaces the contents of one in use. The schema of the backup is
 built first and brought up to this release after loading; repositories are re-indexed in the
-background once the worker starts.`,
+background once the worker starts. An unencrypted archive must carry a signature that verifies
+with this instance's key (CONNECTION_SECRETS_ENCRYPTION_KEY, or the data directory's);
+--allow-unsigned restores one that does not (only a file you trust).`,
 };
 
 /** The help of `command` (and an admin `sub`-command), or undefined for an unknown one. */

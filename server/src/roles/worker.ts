@@ -8,7 +8,7 @@ import type { Graph } from "../graph/index.js";
 import type { Repositories } from "../repositories/index.js";
 import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/index.js";
 import type { Platform } from "./platform.js";
-import { startBackupSchedule } from "../backup/index.js";
+import { signingMaterial, startBackupSchedule } from "../backup/index.js";
 
 const FIRST_BEAT_TIMEOUT_MS = 15_000;
 
@@ -55,6 +55,10 @@ export async function startWorkerRole(
         embedded && platform.config.encryptionKey
           ? { authSecret: platform.config.authSecret, encryptionKey: platform.config.encryptionKey.toString("hex") }
           : undefined,
+      signingMaterial: signingMaterial({
+        ...platform.config,
+        authSecret: platform.authSecretSource === "environment" ? platform.config.authSecret : undefined,
+      }),
       logger: platform.logger,
     });
     platform.lifecycle.onStop("backup-schedule", () => schedule.stop());

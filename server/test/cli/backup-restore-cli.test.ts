@@ -13,7 +13,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { extract as tarExtract, pack as tarPack } from "tar-stream";
 import pg from "pg";
 import { openBackup } from "../../src/backup/index.js";
 import { createTestRepo } from "../harness/git-http-server.js";
@@ -24,6 +27,25 @@ import { createTestDatabase, type TestDatabase } from "../harness/test-database.
 import { admin, assertOneLineError, ctxpipe, PASSWORD } from "./admin-cli-helpers.js";
 
 const ENCRYPTION_KEY = "0f".repeat(32);
+
+/** Rewrites an unencrypted archive: `edit` changes its entries (name → bytes), then every entry is packed again. */
+async function rewriteArchive(from: string, to: string, edit: (entries: Map<string, Buffer>) => void): Promise<void> {
+  const entries = new Map<string, Buffer>();
+  const extract = tarExtract();
+  Readable.from(gunzipSync(await fs.readFile(from))).pipe(extract);
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    entries.set(entry.header.name, Buffer.concat(chunks));
+  }
+  edit(entries);
+  const pack = tarPack();
+  for (const [name, body] of entries) pack.entry({ name, size: body.length, mode: 0o600 }, body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  await fs.writeFile(to, gzipSync(Buffer.concat(chunks)));
+}
 
 describe("ctxpipe backup and restore", () => {
   let root: string;
@@ -120,6 +142,43 @@ describe("ctxpipe backup and restore", () => {
     }
   });
 
+  it("refuses an archive whose data was changed with the checksums recomputed, and one without a signature", async () => {
+    const archive = path.join(root, "backup.tar.gz");
+    const forged = path.join(root, "forged.tar.gz");
+    // The repository's name changed, and the manifest's checksum and size of its table made to match.
+    await rewriteArchive(archive, forged, (entries) => {
+      const name = "tables/public.repositories.copy";
+      const data = Buffer.from(entries.get(name)!.toString("utf8").replace("\tshop\t", "\tshoq\t"));
+      entries.set(name, data);
+      const manifest = JSON.parse(entries.get("manifest.json")!.toString("utf8"));
+      const table = manifest.tables.find((t: { name: string }) => t.name === "public.repositories");
+      Object.assign(table, { sha256: createHash("sha256").update(data).digest("hex"), bytes: data.length });
+      entries.set("manifest.json", Buffer.from(JSON.stringify(manifest, null, 2)));
+    });
+    const unsigned = path.join(root, "unsigned.tar.gz");
+    await rewriteArchive(archive, unsigned, (entries) => entries.delete("signature.json"));
+    const empty = await createTestDatabase({ empty: true });
+    try {
+      const refused = await ctxpipe(["restore", "--from", forged], env(empty));
+      assert.match(assertOneLineError(refused), /The archive's signature does not verify with this instance's key .*Nothing was restored; .*--allow-unsigned/);
+      const bare = await ctxpipe(["restore", "--from", unsigned], env(empty));
+      assert.match(assertOneLineError(bare), /The archive is not signed, so nothing shows it is unchanged: nothing was restored; pass --allow-unsigned/);
+      // Another instance's key does not verify the untouched archive either.
+      const otherKey = await ctxpipe(["restore", "--from", archive], { ...env(empty), CONNECTION_SECRETS_ENCRYPTION_KEY: "1e".repeat(32) });
+      assert.match(assertOneLineError(otherKey), /signature does not verify/);
+      const client = new pg.Client({ connectionString: empty.url });
+      await client.connect();
+      const { rows } = await client.query("select to_regclass('public.orgs')::text as orgs");
+      await client.end();
+      assert.deepEqual(rows[0], { orgs: null }, "nothing was built or loaded");
+      // The operator's explicit choice restores the unsigned one.
+      const allowed = await ctxpipe(["restore", "--from", unsigned, "--allow-unsigned"], env(empty));
+      assert.equal(allowed.code, 0, allowed.stderr);
+    } finally {
+      await empty.drop();
+    }
+  });
+
   it("encrypts with a passphrase and refuses a wrong one", async () => {
     const archive = path.join(root, "secret.tar.gz.enc");
     const backup = await ctxpipe(["backup", "--out", archive, "--passphrase-stdin"], env(source.db), "correct horse\n");
@@ -184,7 +243,12 @@ describe("ctxpipe backup and restore", () => {
     const backup = await ctxpipe(["backup", "--out", archive], embedded(from));
     assert.equal(backup.code, 0, backup.stderr);
     assert.match(backup.stdout, /it holds this instance's secrets \(AUTH_SECRET and the encryption key\): keep it like a password/);
-    const restore = await ctxpipe(["restore", "--from", archive], embedded(to));
+    // A fresh data directory has a key of its own: the archive's signature does not verify with it.
+    const refused = await ctxpipe(["restore", "--from", archive], embedded(to));
+    assert.match(assertOneLineError(refused), /signature does not verify with this instance's key/);
+    // With the original instance's key (from the operator's records, never from the archive) it does.
+    const originalKey = JSON.parse(await fs.readFile(path.join(from, "generated-secrets.json"), "utf8")).encryptionKey;
+    const restore = await ctxpipe(["restore", "--from", archive], { ...embedded(to), CONNECTION_SECRETS_ENCRYPTION_KEY: originalKey });
     assert.equal(restore.code, 0, restore.stderr);
     assert.match(restore.stdout, /the backup's AUTH_SECRET and encryption key are now this data directory's/);
     const secretsOf = async (dir: string) => JSON.parse(await fs.readFile(path.join(dir, "generated-secrets.json"), "utf8"));
