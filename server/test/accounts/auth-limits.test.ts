@@ -84,6 +84,54 @@ describe("auth endpoints", () => {
       });
       assert.equal(viaForm.status, 429, type);
     }
+    // A field given twice is refused before anything reads it: the limit and Better Auth must
+    // check the same e-mail address, or a decoy copy would get a locked account signed in.
+    const decoy = uniqueEmail("decoy");
+    const repeated: { type?: string; body: string | FormData; field: string }[] = [
+      {
+        type: "application/x-www-form-urlencoded",
+        body: `email=${encodeURIComponent(decoy)}&email=${encodeURIComponent(user.email)}&password=${encodeURIComponent(user.password)}`,
+        field: "email",
+      },
+      {
+        type: "application/x-www-form-urlencoded",
+        body: `email=${encodeURIComponent(user.email)}&password=x&password=${encodeURIComponent(user.password)}`,
+        field: "password",
+      },
+      {
+        body: (() => {
+          const f = new FormData();
+          f.append("email", decoy);
+          f.append("email", user.email);
+          f.append("password", user.password);
+          return f;
+        })(),
+        field: "email",
+      },
+      {
+        type: "application/json",
+        body: `{"email":${JSON.stringify(decoy)},"password":${JSON.stringify(user.password)},"email":${JSON.stringify(user.email)}}`,
+        field: "email",
+      },
+      {
+        type: "application/json",
+        body: `{"email":${JSON.stringify(user.email)},"password":${JSON.stringify(user.password)},"pass\\u0077ord":"x"}`,
+        field: "password",
+      },
+    ];
+    for (const { type, body, field } of repeated) {
+      const res = await fetch(`${app.url}/.auth/sign-in/email`, {
+        method: "POST",
+        headers: { ...(type ? { "content-type": type } : {}), origin: "http://localhost:3000" },
+        body,
+      });
+      const what = `${type ?? "multipart/form-data"} ${String(body).slice(0, 80)}`;
+      assert.equal(res.status, 400, what);
+      assert.ok(!res.headers.getSetCookie().some((c) => c.startsWith("ctxpipe.session_token=")), `no session: ${what}`);
+      const answer = (await res.json()) as { error: { code: string; details: { field: string } } };
+      assert.equal(answer.error.code, "repeated_field", what);
+      assert.equal(answer.error.details.field, field, what);
+    }
     // Another account from the same IP is not blocked by this account's limit.
     const other = await signUp(app);
     assert.equal((await signIn(app, other.email, other.password)).status, 200);

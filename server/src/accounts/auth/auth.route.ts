@@ -18,6 +18,7 @@ import { isSpaAuthPage } from "../../platform/http/static-web.js";
 import type { Logger } from "../../platform/logging.js";
 import { sweepUnusedOAuthClients } from "../oauth/oauth-app.service.js";
 import { preferNativeClient } from "../oauth/client-registration.js";
+import { authBodyOf, fieldKey } from "./auth-body.js";
 import { CLIENT_IP_HEADER, MIN_PASSWORD_LENGTH, type Auth } from "./better-auth.js";
 
 /** Limits on the endpoints that guess or send things. Per IP, and per account where known. */
@@ -51,24 +52,6 @@ const BLOCKED_PATHS = new Set([
 
 /** Discovery documents are public: any origin may read them (browser-based MCP clients). */
 const METADATA_HEADERS = { "Access-Control-Allow-Origin": "*" };
-
-/** Reads `email` from a JSON or form body without consuming the request. */
-async function peekEmail(c: Context<AppEnv>): Promise<string> {
-  // Better Auth accepts JSON and form-encoded bodies alike: the limit must read both, or a
-  // form post would get around the per-account limit.
-  try {
-    const type = (c.req.header("content-type") ?? "").toLowerCase();
-    let email: unknown;
-    if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
-      email = (await c.req.raw.clone().formData()).get("email");
-    } else {
-      email = ((await c.req.raw.clone().json()) as { email?: unknown }).email;
-    }
-    return typeof email === "string" ? email.trim().toLowerCase() : "";
-  } catch {
-    return "";
-  }
-}
 
 /**
  * The request's JSON body passed through `rewrite`, as text to forward. A body that is not
@@ -107,6 +90,11 @@ export function authRoutes(deps: {
     // Better Auth reads the client IP only from our header, which we overwrite here.
     const headers = new Headers(c.req.raw.headers);
     headers.set(CLIENT_IP_HEADER, c.get("clientIp"));
+    // Better Auth parses the body as the type we checked it as (auth-body.ts), in its plain form.
+    if (c.req.method === "POST") {
+      const contentType = (await authBodyOf(c)).contentType;
+      if (contentType) headers.set("content-type", contentType);
+    }
     if (body !== undefined) headers.delete("content-length");
     const response = await auth.handler(body === undefined ? new Request(c.req.raw, { headers }) : new Request(c.req.raw, { headers, body }));
     // Better Auth answers a failed database call with its own 500: tell the client to retry
@@ -119,11 +107,11 @@ export function authRoutes(deps: {
 
   return (
     new Hono<AppEnv>()
-      // A NUL character (raw, \u0000 in JSON, %00 in a form) is refused before Better Auth or a
-      // rate-limit key sends it to Postgres, which cannot store one.
+      // Every body is checked before a limit or Better Auth reads it (auth-body.ts): one of the
+      // three media types Better Auth reads, each field once, no NUL character (Postgres cannot
+      // store one).
       .post("/.auth/*", async (c, next) => {
-        const text = await c.req.raw.clone().text();
-        if (text.includes("\u0000") || /\\u0000|%00/i.test(text)) throw badRequest("The request must not contain NUL characters.");
+        await authBodyOf(c);
         return next();
       })
       // RFC 8414 (issuer {base}/.auth: the path-suffixed form first, then the lenient ones) and OIDC discovery.
@@ -146,7 +134,7 @@ export function authRoutes(deps: {
       .post("/.auth/sign-in/email", async (c) => {
         const ip = c.get("clientIp");
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.signInPerIp, [ip]);
-        await consumeRateLimit(pool, AUTH_RATE_LIMITS.signInPerAccount, [await peekEmail(c)]);
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.signInPerAccount, [fieldKey(await authBodyOf(c), "email")]);
         return forward(c);
       })
       .post("/.auth/sign-up/email", async (c) => {
@@ -163,7 +151,7 @@ export function authRoutes(deps: {
           );
         }
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.resetPerIp, [c.get("clientIp")]);
-        await consumeRateLimit(pool, AUTH_RATE_LIMITS.resetPerAccount, [await peekEmail(c)]);
+        await consumeRateLimit(pool, AUTH_RATE_LIMITS.resetPerAccount, [fieldKey(await authBodyOf(c), "email")]);
         return forward(c);
       })
       .post("/.auth/oauth2/register", async (c) => {
@@ -174,7 +162,7 @@ export function authRoutes(deps: {
           (err: unknown) => log.warn({ err }, "could not sweep unused OAuth clients"),
         );
         // MCP clients are native apps that often omit application_type (client-registration.ts).
-        if (!(c.req.header("content-type") ?? "").includes("application/json")) return forward(c);
+        if ((await authBodyOf(c)).kind !== "json") return forward(c);
         return forward(c, await rewriteJsonBody(c, preferNativeClient));
       })
       .post("/.auth/oauth2/token", async (c) => {
@@ -185,13 +173,13 @@ export function authRoutes(deps: {
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceCodePerIp, [c.get("clientIp")]);
         // The MCP endpoint is the one resource here: a device client that names none gets a
         // token for it rather than one the endpoint refuses.
-        const type = c.req.header("content-type") ?? "";
-        if (type.startsWith("application/x-www-form-urlencoded")) {
+        const { kind } = await authBodyOf(c);
+        if (kind === "form") {
           const form = new URLSearchParams(await c.req.text());
           if (!form.has("resource")) form.set("resource", deps.mcpResource);
           return forward(c, form.toString());
         }
-        if (type.startsWith("application/json")) {
+        if (kind === "json") {
           return forward(
             c,
             await rewriteJsonBody(c, (body) =>
