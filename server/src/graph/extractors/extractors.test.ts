@@ -3,8 +3,11 @@
  * read with an ExtractionProblem, never another error; they finish in linear time on long
  * runs of spaces and deep nesting; and they read the forms real repositories use (unquoted
  * Cursor globs, braces in applyTo, HCL heredocs, merge keys, dotted TOML tables, exclusions).
+ * Deeply nested YAML (block sequences, indentation, flow collections) is refused in a fresh
+ * process with a small heap, where the parser would otherwise run out of memory.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
 import { cargoExtractor } from "./cargo.extractor.js";
 import { composeExtractor } from "./compose.extractor.js";
@@ -45,6 +48,90 @@ describe("extractors on hostile input", () => {
         ["heading", 2, "Title"],
       ],
     );
+  });
+});
+
+/** Runs `extractor.extract` on each case in a fresh process with a 128 MB heap; what each answered. */
+function extractInSmallHeap(
+  cases: { extractor: "composeExtractor" | "apiSpecExtractor" | "kubernetesExtractor"; path: string; text: string }[],
+): Promise<{ code: number | null; answers: string[]; stderr: string }> {
+  const script = `
+    let input = "";
+    for await (const chunk of process.stdin) input += chunk;
+    const cases = JSON.parse(input);
+    const MODULES = { composeExtractor: "./compose.extractor.ts", apiSpecExtractor: "./api-spec.extractor.ts", kubernetesExtractor: "./kubernetes.extractor.ts" };
+    const { ExtractionProblem } = await import(${JSON.stringify(new URL("./extractor.ts", import.meta.url).href)});
+    const answers = [];
+    for (const c of cases) {
+      const module = await import(new URL(MODULES[c.extractor], ${JSON.stringify(import.meta.url)}).href);
+      try {
+        answers.push("facts " + module[c.extractor].extract({ repositoryId: "${repositoryId}", path: c.path, text: c.text }).length);
+      } catch (err) {
+        answers.push(err instanceof ExtractionProblem ? "problem: " + err.message : "error: " + err);
+      }
+    }
+    process.stdout.write(JSON.stringify(answers));
+  `;
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ["--max-old-space-size=128", "--import", import.meta.resolve("tsx"), "--input-type=module", "--eval", script],
+      { maxBuffer: 1024 * 1024 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, answers: stdout ? JSON.parse(stdout) : [], stderr }),
+    );
+    child.stdin!.end(JSON.stringify(cases));
+  });
+}
+
+describe("extractors on deeply nested YAML", () => {
+  it("refuse block and flow nesting in a small heap, and still read normal files", async () => {
+    const sequences = "- ".repeat(100_000);
+    const indented = Array.from({ length: 1_500 }, (_, i) => `${" ".repeat(i)}-`).join("\n");
+    const mappings = Array.from({ length: 1_500 }, (_, i) => `${" ".repeat(i)}k:`).join("\n");
+    const cases: Parameters<typeof extractInSmallHeap>[0] = [
+      // 1.8 MB, under the size cap: the parser alone runs a 128 MB heap out of memory on it.
+      { extractor: "composeExtractor", path: "compose.yaml", text: `${"- ".repeat(900_000)}x` },
+      { extractor: "composeExtractor", path: "docker-compose.yml", text: sequences },
+      { extractor: "composeExtractor", path: "compose.yaml", text: `services:\n  web:\n    ports: ${sequences}x\n` },
+      { extractor: "apiSpecExtractor", path: "openapi.yaml", text: `openapi: 3.0.0\npaths:\n  /a:\n    get:\n      x:\n${"-\n".repeat(10)}${sequences}\n` },
+      { extractor: "kubernetesExtractor", path: "k8s/pod.yaml", text: `apiVersion: v1\nkind: Pod\nspec:\n  - ${sequences}\n` },
+      { extractor: "composeExtractor", path: "compose.yaml", text: indented },
+      { extractor: "composeExtractor", path: "compose.yaml", text: mappings },
+      { extractor: "composeExtractor", path: "compose.yaml", text: `services: ${"[".repeat(100_000)}${"]".repeat(100_000)}` },
+      { extractor: "apiSpecExtractor", path: "openapi.json", text: `{"openapi":"3.0.0","paths":${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}}` },
+      { extractor: "composeExtractor", path: "compose.yaml", text: `services:\n${"  - [".repeat(1_000)}` },
+      { extractor: "composeExtractor", path: "compose.yaml", text: `${"a: ".repeat(600_000)}x` },
+      { extractor: "composeExtractor", path: "compose.yaml", text: `services:\n  - ${"- &a !!seq ".repeat(100_000)}x` },
+      {
+        extractor: "composeExtractor",
+        path: "docker-compose.yml",
+        text: "services:\n  web:\n    image: nginx:1.27\n    ports:\n      - 8080:80\n    depends_on:\n      - db\n  db:\n    image: postgres:16\n",
+      },
+      {
+        extractor: "apiSpecExtractor",
+        path: "openapi.yaml",
+        text: "openapi: 3.0.0\ninfo:\n  title: Pets\npaths:\n  /pets:\n    get:\n      operationId: listPets\n    post:\n      operationId: addPet\n",
+      },
+    ];
+    // JSON on one line with a space after each colon (Python's json.dumps), 150 levels of pretty-printed JSON: read.
+    const paths = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`/r${i}`, { get: { operationId: `op${i}`, summary: "a: b - c" } }]));
+    cases.push({
+      extractor: "apiSpecExtractor",
+      path: "openapi.json",
+      text: JSON.stringify({ openapi: "3.0.0", paths }).replace(/":/g, '": ').replace(/,"/g, ', "'),
+    });
+    let nested: unknown = 1;
+    for (let i = 0; i < 75; i++) nested = { k: [nested] };
+    cases.push({
+      extractor: "apiSpecExtractor",
+      path: "openapi.json",
+      text: JSON.stringify({ openapi: "3.0.0", "x-deep": nested, paths: { "/a": { get: {} } } }, null, 2),
+    });
+    const { code, answers, stderr } = await extractInSmallHeap(cases);
+    assert.equal(code, 0, `the process ended with ${code}: ${stderr.slice(-500)}`);
+    assert.equal(answers.length, cases.length);
+    for (const [i, answer] of answers.slice(0, -4).entries()) assert.match(answer, /^problem: nested more than 200 levels deep$/, `case ${i}`);
+    assert.deepEqual(answers.slice(-4), ["facts 7", "facts 3", "facts 301", "facts 2"]);
   });
 });
 

@@ -5,7 +5,7 @@
  * table, and front matter (a leading YAML block between `---` lines) of Markdown files.
  */
 import { parse as parseToml } from "smol-toml";
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { CST, isMap, isScalar, Lexer, LineCounter, parseDocument, type Document } from "yaml";
 import { ExtractionProblem } from "./extractor.js";
 
 /** A parsed YAML or JSON document: its value and the lines of its keys. */
@@ -18,15 +18,61 @@ export interface LocatedDocument {
 
 /** Largest document read (characters); bigger files are refused, not parsed. */
 const MAX_DOCUMENT_CHARS = 2 * 1024 * 1024;
-/** Deepest nesting of `[` and `{` read: the parser recurses, and very deep input can take the process down. */
+/**
+ * Deepest nesting read (flow `[` and `{`, block indentation and `- - -` on one line): the
+ * parser recurses and keeps every level, and very deep input can take the process down (a
+ * stack overflow, or the heap: 900,000 `- ` on one line, 1.8 MB, fill a 128 MB heap).
+ */
 const MAX_NESTING = 200;
 
 /**
- * Refuses text nested deeper than the parsers may safely recurse.
+ * Refuses text nested deeper than the parser may safely read, before it parses: the count of
+ * brackets (an upper bound, brackets inside strings counted too) and the nesting the YAML
+ * lexer sees (block and flow). Both are linear and keep no tree.
  * @throws ExtractionProblem
  */
 export function checkNesting(text: string): void {
-  if (bracketDepth(text) > MAX_NESTING) throw new ExtractionProblem(`nested more than ${MAX_NESTING} levels deep`);
+  if (bracketDepth(text) > MAX_NESTING || yamlDepth(text) > MAX_NESTING) throw new ExtractionProblem(`nested more than ${MAX_NESTING} levels deep`);
+}
+
+/**
+ * The deepest nesting of YAML `text` as the `yaml` lexer reads it (a flat stream of tokens, so
+ * strings and comments are told apart from syntax; it builds no tree and cannot run deep):
+ * in block context, the open indentation levels plus the line's `-`, `?` and `:` indicators
+ * (`- - - x`, `a: a: x` and `? - x` nest on one line); in flow context, the open `[` and `{`.
+ * Stops reading once past the limit.
+ */
+function yamlDepth(text: string): number {
+  const open: number[] = [];
+  let flow = 0;
+  let indicators = 0;
+  let indent = 0;
+  let lineStart = true;
+  let max = 0;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (type === "newline") {
+      lineStart = true;
+      indent = 0;
+      indicators = 0;
+      continue;
+    }
+    if (type === "space" || type === "comment") {
+      if (lineStart && type === "space") indent = token.length;
+      continue;
+    }
+    if (lineStart && flow === 0) {
+      while (open.length > 0 && open[open.length - 1]! >= indent) open.pop();
+      open.push(indent);
+    }
+    lineStart = false;
+    if (type === "flow-map-start" || type === "flow-seq-start") flow++;
+    else if ((type === "flow-map-end" || type === "flow-seq-end") && flow > 0) flow--;
+    else if (flow === 0 && (type === "seq-item-ind" || type === "explicit-key-ind" || type === "map-value-ind")) indicators++;
+    max = Math.max(max, open.length + indicators + flow);
+    if (max > MAX_NESTING) return max;
+  }
+  return max;
 }
 
 /** The deepest nesting of brackets in `text` (brackets inside strings counted too: an upper bound). */
