@@ -60,10 +60,10 @@ export async function runInit(options: InitOptions, terminal: Terminal, env: Nod
   const plans: ConfigPlan[] = [];
   const problems: string[] = [];
   for (const agent of agents) {
-    const file =
-      configFile(agent, scope, { project: options.projectDir, home: options.home }) ??
-      configFile(agent, "user", { project: options.projectDir, home: options.home })!;
+    const projectFile = scope === "project" ? configFile(agent, "project", { project: options.projectDir, home: options.home }) : undefined;
+    const file = projectFile ?? configFile(agent, "user", { project: options.projectDir, home: options.home })!;
     try {
+      if (projectFile !== undefined) await refuseOutsideProject(projectFile, options.projectDir);
       plans.push(planConfig(agent, file, await readIfExists(file), entry));
     } catch (err) {
       problems.push((err as Error).message);
@@ -190,6 +190,51 @@ async function chooseOrg(orgs: Me["orgs"] | undefined, wanted: string | undefine
   const chosen = orgs[Number(reply) - 1] ?? orgs.find((o) => o.slug === reply);
   if (!chosen) throw new Error(`"${reply}" is not one of the organisations listed: pass --org.`);
   return chosen.slug;
+}
+
+/**
+ * Refuses a project-scope file whose real path leaves the project: a symbolic link (of the
+ * file or of a folder on its way) would otherwise have init rewrite an unrelated file
+ * elsewhere. A file not there yet is judged by where it would be created. User scope does not
+ * come here: linked dotfiles are written through their links.
+ * @throws Error naming the file and where it leads.
+ */
+async function refuseOutsideProject(file: string, projectDir: string): Promise<void> {
+  const root = await fs.realpath(projectDir).catch(() => path.resolve(projectDir));
+  const real = await resolvedPath(file);
+  const relative = path.relative(root, real);
+  if (relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    throw new Error(
+      `${file} leads outside the project, to ${real} (through a symbolic link): init writes a project's configuration only inside the project. Replace the link with a file, or use --scope user.`,
+    );
+  }
+}
+
+/**
+ * The real path `file` leads to: fs.realpath of the file, or of its nearest existing parent
+ * with the rest appended; a dangling link is followed to where it points.
+ * @throws Error when the path cannot be resolved.
+ */
+async function resolvedPath(file: string): Promise<string> {
+  let at = path.resolve(file);
+  const rest: string[] = [];
+  for (let hops = 0; hops < 64; hops++) {
+    try {
+      return path.join(await fs.realpath(at), ...rest);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw new Error(`${file} cannot be resolved (${code}).`);
+    }
+    const link = await fs.readlink(at).catch(() => undefined);
+    if (link !== undefined) at = path.resolve(path.dirname(at), link);
+    else {
+      const parent = path.dirname(at);
+      if (parent === at) return path.join(at, ...rest);
+      rest.unshift(path.basename(at));
+      at = parent;
+    }
+  }
+  throw new Error(`${file} cannot be resolved (too many symbolic links).`);
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {

@@ -3,7 +3,8 @@
  * real server: `init` through the OAuth device flow (the test approves the code as the user
  * would in the browser) and with an API key, into every agent's file with existing
  * configurations merged; `--dry-run`, `--json`, the errors of a script missing a flag; `doctor`
- * passing and failing. Also that the package stays slim: it imports nothing but Node and its
+ * passing and failing; at project scope, a configuration linked out of the project refused.
+ * Also that the package stays slim: it imports nothing but Node and its
  * one dependency.
  */
 import assert from "node:assert/strict";
@@ -243,6 +244,47 @@ describe("ctxpipe-connect", () => {
     assert.match(JSON.parse(res.stdout).error, /Nothing was written\. .*\.cursor\/mcp\.json is not plain JSON/);
     assert.equal(await fs.readFile(path.join(d.project, ".cursor", "mcp.json"), "utf8"), broken);
     await assert.rejects(fs.stat(path.join(d.project, ".mcp.json")), "claude-code's file was not written either");
+  });
+
+  it("at project scope refuses a configuration linked out of the project, and writes through a link inside it", async () => {
+    const d = await dirs("linked");
+    // An unrelated JSON file outside the project, and a project whose .cursor/mcp.json points at it.
+    const outside = path.join(root, "linked", "unrelated.json");
+    const unrelated = `${JSON.stringify({ keep: "me", mcpServers: {} })}\n`;
+    await fs.writeFile(outside, unrelated);
+    await fs.mkdir(path.join(d.project, ".cursor"));
+    await fs.symlink(outside, path.join(d.project, ".cursor", "mcp.json"));
+    const args = ["init", "--url", app.url, "--org", first, "--no-sign-in", "--agents", "cursor,claude-code", "--json"];
+    const refused = await run(args, d);
+    assert.equal(refused.code, 1, refused.stdout);
+    const error = JSON.parse(refused.stdout).error as string;
+    assert.match(error, /Nothing was written\. .*\.cursor\/mcp\.json leads outside the project, to .*unrelated\.json/);
+    assert.match(error, /--scope user/);
+    assert.equal(await fs.readFile(outside, "utf8"), unrelated, "the outside file is unchanged");
+    await assert.rejects(fs.stat(path.join(d.project, ".mcp.json")), "claude-code's file was not written either");
+
+    // A linked folder out of the project is refused too, even when the file is not there yet.
+    const elsewhere = path.join(root, "linked", "elsewhere");
+    await fs.mkdir(elsewhere);
+    await fs.rm(path.join(d.project, ".cursor"), { recursive: true });
+    await fs.symlink(elsewhere, path.join(d.project, ".cursor"));
+    const throughFolder = await run(args, d);
+    assert.equal(throughFolder.code, 1, throughFolder.stdout);
+    assert.match(JSON.parse(throughFolder.stdout).error, /\.cursor\/mcp\.json leads outside the project, to .*elsewhere\/mcp\.json/);
+    assert.deepEqual(await fs.readdir(elsewhere), []);
+
+    // A link that stays inside the project (a shared file in the repository) is written through.
+    await fs.rm(path.join(d.project, ".cursor"));
+    await fs.mkdir(path.join(d.project, ".cursor"));
+    await fs.mkdir(path.join(d.project, "config"));
+    const shared = path.join(d.project, "config", "mcp.json");
+    await fs.writeFile(shared, JSON.stringify({ mcpServers: { github: { url: "https://api.githubcopilot.com/mcp/" } } }));
+    await fs.symlink(path.join("..", "config", "mcp.json"), path.join(d.project, ".cursor", "mcp.json"));
+    const inside = await run(args, d);
+    assert.equal(inside.code, 0, inside.stderr);
+    assert.ok((await fs.lstat(path.join(d.project, ".cursor", "mcp.json"))).isSymbolicLink(), "the link stays a link");
+    assert.deepEqual(Object.keys(JSON.parse(await fs.readFile(shared, "utf8")).mcpServers), ["github", "ctxpipe"]);
+    assert.equal(await fs.readFile(outside, "utf8"), unrelated);
   });
 
   it("doctor passes against a working instance and a configured agent, and says what to fix otherwise", async () => {
