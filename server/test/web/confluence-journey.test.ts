@@ -2,8 +2,8 @@
  * Connecting Confluence in a real browser against the real server and a local fake of
  * Atlassian: an admin adds the connection with the OAuth app's client id and secret, clicks
  * Connect to Atlassian (the browser goes to Atlassian's consent page, which accepts at once,
- * and back through the callback), picks a space, sees the sync's summary, includes restricted
- * pages, and deletes the connection with its documents. Each state is scanned with axe-core;
+ * and back through the callback), picks a space, sees the sync's summary, finds the page by
+ * searching `type:doc` in the search page, includes restricted pages, and deletes the connection with its documents. Each state is scanned with axe-core;
  * no console error or failed request is allowed.
  */
 import assert from "node:assert/strict";
@@ -87,6 +87,28 @@ describe("Confluence connection journey", () => {
     });
     const found = await call(app, "GET", `/api/v1/orgs/${orgSlug}/search?q=${encodeURIComponent("type:doc on-call")}`, { as: owner });
     assert.equal(found.json.documents[0]?.title, "On-call handbook");
+    await step(page, "find the page with type:doc in the search page", async () => {
+      await page.goto(`/${orgSlug}/search`);
+      await page.getByLabel("Search query").fill("type:doc on-call");
+      await page.getByRole("button", { name: "Search" }).click();
+      const result = page.getByTestId("document-result");
+      await result.first().waitFor();
+      assert.equal(await result.count(), 1);
+      const title = result.getByRole("link", { name: "On-call handbook" });
+      assert.equal(await title.getAttribute("href"), found.json.documents[0].url);
+      await result.getByText("Engineering (ENG) · version 1", { exact: false }).waitFor();
+      // The cited lines, with the match marked.
+      await result.getByText("Page the on-call engineer.").waitFor();
+      const cited = found.json.documents[0].lines as { text: string; ranges: [number, number][] }[];
+      const marked = cited.flatMap((l) => l.ranges.map(([start, end]) => l.text.slice(start, end)));
+      assert.ok(marked.includes("on-call"), JSON.stringify(cited));
+      assert.deepEqual(await result.locator("mark").allTextContents(), marked);
+      await page.getByText("1 document,", { exact: false }).waitFor();
+      assert.equal(await page.getByText(/No matches/).count(), 0);
+      await scan(page, "document search results");
+      await page.goto(`/${orgSlug}/settings/connections`);
+      await page.getByLabel(/Index pages with view restrictions/).waitFor();
+    });
     await step(page, "include restricted pages", async () => {
       await page.getByLabel(/Index pages with view restrictions/).check();
       for (let i = 0; i < 50; i++) {

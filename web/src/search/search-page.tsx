@@ -2,7 +2,9 @@
  * /$orgSlug/search?q=…: one box with the query language (help and examples below it), results
  * grouped by file with highlighted matches and line numbers, each line a link to the file view
  * at that line. The query lives in the URL, so results survive a reload and can be shared.
- * Arrow keys move between results; Enter opens one. Partial results say why.
+ * Arrow keys move between results; Enter opens one. Partial results say why. A `type:doc` (or
+ * `space:`) query lists documents instead (Confluence pages): title, space, version and the
+ * matching lines, the title linking to the page where it lives.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
@@ -81,6 +83,64 @@ function onResultsKey(event: KeyboardEvent<HTMLElement>) {
   }
 }
 
+/** A matching document (Confluence page) as the search answers it (`documents` of a `type:doc` query). */
+interface DocumentHit {
+  id: string;
+  title: string;
+  space: { key: string; name: string };
+  url: string;
+  version: number;
+  author: string | null;
+  updatedAt: string;
+  lines: { line: number; text: string; ranges?: number[][] }[];
+}
+
+/** The page's address when it is a web address (anything else is shown, not linked). */
+function webUrl(url: string): string | undefined {
+  return /^https?:\/\//i.test(url) ? url : undefined;
+}
+
+/** The documents a `type:doc` query found: title (a link to the page), space, version and cited lines. */
+function DocumentResults({ documents }: { documents: DocumentHit[] }) {
+  if (documents.length === 0) return <Notice>No matching documents. Check the spelling, or search without space:.</Notice>;
+  return (
+    <ol className="flex flex-col gap-3" onKeyDown={onResultsKey}>
+      {documents.map((d) => {
+        const href = webUrl(d.url);
+        return (
+          <li key={d.id} className="rounded-lg border border-line bg-surface" data-testid="document-result">
+            <div className="border-b border-line px-3 py-2">
+              {href ? (
+                <a data-result href={href} target="_blank" rel="noopener noreferrer" className="font-semibold">
+                  {d.title}
+                </a>
+              ) : (
+                <span className="font-semibold">{d.title}</span>
+              )}
+              <p className="text-xs text-soft">
+                {d.space.name} ({d.space.key}) · version {d.version}
+                {d.author ? ` · ${d.author}` : ""} · updated {new Date(d.updatedAt).toLocaleDateString()}
+              </p>
+            </div>
+            {d.lines.length > 0 && (
+              <ul className="overflow-x-auto py-1 font-mono text-sm">
+                {d.lines.map((l) => (
+                  <li key={l.line} className="flex gap-3 px-3">
+                    <span className="w-12 shrink-0 text-right text-soft">{l.line}</span>
+                    <span className="whitespace-pre">
+                      <Highlighted text={l.text} ranges={l.ranges as [number, number][] | undefined} />
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
 /** The search page. */
 export function SearchPage() {
   const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
@@ -112,7 +172,7 @@ export function SearchPage() {
             value={draft}
             onChange={(e) => setDraft(e.target.value)}
             className="flex-1 rounded-md border border-line bg-surface px-3 py-2 font-mono"
-            placeholder="Search code: text, /regex/, sym:Name, repo:, file:, lang:"
+            placeholder="Search code: text, /regex/, sym:Name, repo:, file:, lang:; documents: type:doc"
             aria-describedby="search-help"
           />
           <Button type="submit">Search</Button>
@@ -132,58 +192,68 @@ export function SearchPage() {
       <section className="mt-4" aria-live="polite" aria-busy={results.isFetching}>
         {q && (
           <QueryState query={results}>
-            {(data) => (
-              <>
-                <p className="mb-2 text-sm text-soft">
-                  {data.stats.matchedFiles} file{data.stats.matchedFiles === 1 ? "" : "s"} in {data.stats.searchedRepositories} repositor
-                  {data.stats.searchedRepositories === 1 ? "y" : "ies"}, {Math.round(data.stats.durationMs)} ms
-                </p>
-                {data.partial && (
-                  <Notice>
-                    {data.partialReason === "timeout"
-                      ? "The search ran out of time: these results are partial."
-                      : "Very many matches: these results are partial."}{" "}
-                    Narrow the query with repo:, file: or lang:.
-                  </Notice>
-                )}
-                <Facets orgSlug={orgSlug} q={q} results={data.results} />
-                {data.results.length === 0 && <Notice>No matches. Check the spelling, or search without filters.</Notice>}
-                <ol className="flex flex-col gap-3" onKeyDown={onResultsKey}>
-                  {data.results.map((r) => (
-                    <li key={`${r.repository.id}:${r.path}`} className="rounded-lg border border-line bg-surface" data-testid="search-result">
-                      <Link
-                        data-result
-                        to="/$orgSlug/files/$repository/$"
-                        params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
-                        hash={r.lines[0] ? `L${r.lines[0].line}` : undefined}
-                        className="block border-b border-line px-3 py-2 font-mono text-sm font-semibold"
-                      >
-                        {r.repository.name} › {r.path}
-                      </Link>
-                      <ul className="overflow-x-auto py-1 font-mono text-sm">
-                        {r.lines.map((l) => (
-                          <li key={l.line}>
-                            <Link
-                              data-result
-                              to="/$orgSlug/files/$repository/$"
-                              params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
-                              hash={`L${l.line}`}
-                              className="flex gap-3 px-3 text-ink no-underline hover:bg-muted"
-                            >
-                              <span className="w-12 shrink-0 text-right text-soft">{l.line}</span>
-                              <span className="whitespace-pre">
-                                <Highlighted text={l.text} ranges={l.ranges as [number, number][] | undefined} />
-                              </span>
-                            </Link>
-                          </li>
-                        ))}
-                      </ul>
-                      {r.moreLines > 0 && <p className="px-3 pb-2 text-xs text-soft">{r.moreLines} more matching lines in this file</p>}
-                    </li>
-                  ))}
-                </ol>
-              </>
-            )}
+            {(data) =>
+              data.documents ? (
+                <>
+                  <p className="mb-2 text-sm text-soft">
+                    {data.documents.length} document{data.documents.length === 1 ? "" : "s"}, {Math.round(data.stats.durationMs)} ms
+                  </p>
+                  {data.partial && <Notice>Very many documents matched: these are the most recently updated. Narrow the query with space:.</Notice>}
+                  <DocumentResults documents={data.documents} />
+                </>
+              ) : (
+                <>
+                  <p className="mb-2 text-sm text-soft">
+                    {data.stats.matchedFiles} file{data.stats.matchedFiles === 1 ? "" : "s"} in {data.stats.searchedRepositories} repositor
+                    {data.stats.searchedRepositories === 1 ? "y" : "ies"}, {Math.round(data.stats.durationMs)} ms
+                  </p>
+                  {data.partial && (
+                    <Notice>
+                      {data.partialReason === "timeout"
+                        ? "The search ran out of time: these results are partial."
+                        : "Very many matches: these results are partial."}{" "}
+                      Narrow the query with repo:, file: or lang:.
+                    </Notice>
+                  )}
+                  <Facets orgSlug={orgSlug} q={q} results={data.results} />
+                  {data.results.length === 0 && <Notice>No matches. Check the spelling, or search without filters.</Notice>}
+                  <ol className="flex flex-col gap-3" onKeyDown={onResultsKey}>
+                    {data.results.map((r) => (
+                      <li key={`${r.repository.id}:${r.path}`} className="rounded-lg border border-line bg-surface" data-testid="search-result">
+                        <Link
+                          data-result
+                          to="/$orgSlug/files/$repository/$"
+                          params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
+                          hash={r.lines[0] ? `L${r.lines[0].line}` : undefined}
+                          className="block border-b border-line px-3 py-2 font-mono text-sm font-semibold"
+                        >
+                          {r.repository.name} › {r.path}
+                        </Link>
+                        <ul className="overflow-x-auto py-1 font-mono text-sm">
+                          {r.lines.map((l) => (
+                            <li key={l.line}>
+                              <Link
+                                data-result
+                                to="/$orgSlug/files/$repository/$"
+                                params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
+                                hash={`L${l.line}`}
+                                className="flex gap-3 px-3 text-ink no-underline hover:bg-muted"
+                              >
+                                <span className="w-12 shrink-0 text-right text-soft">{l.line}</span>
+                                <span className="whitespace-pre">
+                                  <Highlighted text={l.text} ranges={l.ranges as [number, number][] | undefined} />
+                                </span>
+                              </Link>
+                            </li>
+                          ))}
+                        </ul>
+                        {r.moreLines > 0 && <p className="px-3 pb-2 text-xs text-soft">{r.moreLines} more matching lines in this file</p>}
+                      </li>
+                    ))}
+                  </ol>
+                </>
+              )
+            }
           </QueryState>
         )}
       </section>
