@@ -10,7 +10,7 @@
 import { recordAudit, type AuditActor } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import { withTenant, type TenantScope } from "../platform/db/tenant.js";
-import { parseRepoUrl, urlKindOf } from "./git/repo-url.js";
+import { parseRepoUrl, RepoUrlError, urlKindOf, type ParsedRepoUrl } from "./git/repo-url.js";
 
 /** A repository as the code host describes it. */
 export interface LinkedSource {
@@ -40,13 +40,23 @@ export interface LinkedRepositories {
   /**
    * Links the sources not linked yet. A repository added by URL with the same name and URL is
    * adopted; any other name clash is refused (listed in `refused`), as is anything past the
-   * organisation's limit.
+   * organisation's limit. A clone URL on another host than `host` (the connection's code host,
+   * lower case) is refused too: the connection's token would be sent there.
    */
-  link(actor: AuditActor, connectionId: string, sources: LinkedSource[]): Promise<{ added: string[]; refused: { fullName: string; reason: string }[] }>;
+  link(
+    actor: AuditActor,
+    connectionId: string,
+    sources: LinkedSource[],
+    host: string,
+  ): Promise<{ added: string[]; refused: { fullName: string; reason: string }[] }>;
   /** Unindexes the connection's repositories: those with these ids, or all of them. @returns their names. */
   unlink(actor: AuditActor, connectionId: string, which: { externalIds: number[] } | "all"): Promise<string[]>;
-  /** Follows a rename or transfer: the new name (unless taken) and clone URL. @returns false when not linked. */
-  update(scope: TenantScope, connectionId: string, source: LinkedSource): Promise<boolean>;
+  /**
+   * Follows a rename or transfer: the new name (unless taken) and clone URL.
+   * @returns false when not linked.
+   * @throws RepoUrlError (foreign_host) when the clone URL is not on `host`, the connection's code host.
+   */
+  update(scope: TenantScope, connectionId: string, source: LinkedSource, host: string): Promise<boolean>;
   /**
    * Queues an index run of the linked repository. With `pushedRef`, only when it is the branch
    * indexed (the default branch, `defaultBranch` as the push reports it).
@@ -90,21 +100,32 @@ const present = (r: LinkedRow): LinkedRepository => ({
 /** Builds the operations. */
 export function createLinkedRepositories(deps: LinkedRepositoriesDependencies): LinkedRepositories {
   const { db } = deps;
-  const cloneUrlOf = (source: LinkedSource) => parseRepoUrl(source.cloneUrl, { allowLocal: deps.allowLocal });
+  const cloneUrlOf = (source: LinkedSource, host: string) => {
+    const parsed = parseRepoUrl(source.cloneUrl, { allowLocal: deps.allowLocal });
+    // Never trust a URL for its host alone: a connection's repositories live on its code host.
+    if (parsed.kind === "local" || parsed.host !== host.toLowerCase()) {
+      throw new RepoUrlError("foreign_host", "The clone URL is not on the connection's host.");
+    }
+    return parsed;
+  };
 
   return {
-    async link(actor, connectionId, sources) {
+    async link(actor, connectionId, sources, host) {
       const added: { id: string; name: string }[] = [];
       const refused: { fullName: string; reason: string }[] = [];
       await withTenant(db, { orgId: actor.orgId }, async (tx) => {
         const { rows: count } = await tx.query<{ n: number }>("select count(*)::int as n from repositories where status <> 'unindexing'");
         let room = deps.maxPerOrg - (count[0]?.n ?? 0);
         for (const source of sources) {
-          let parsed: ReturnType<typeof cloneUrlOf>;
+          let parsed: ParsedRepoUrl;
           try {
-            parsed = cloneUrlOf(source);
-          } catch {
-            refused.push({ fullName: source.fullName, reason: "its clone URL is not one ctxpipe may use" });
+            parsed = cloneUrlOf(source, host);
+          } catch (err) {
+            const foreign = err instanceof RepoUrlError && err.reason === "foreign_host";
+            refused.push({
+              fullName: source.fullName,
+              reason: foreign ? "its clone URL is not on the connection's host" : "its clone URL is not one ctxpipe may use",
+            });
             continue;
           }
           const url = parsed.url;
@@ -169,8 +190,8 @@ export function createLinkedRepositories(deps: LinkedRepositoriesDependencies): 
       return removed.map((r) => r.name);
     },
 
-    async update(scope, connectionId, source) {
-      const url = cloneUrlOf(source).url;
+    async update(scope, connectionId, source, host) {
+      const url = cloneUrlOf(source, host).url;
       return withTenant(db, scope, async (tx) => {
         const { rows } = await tx.query<{ id: string }>(
           `update repositories r set url = $3, updated_at = now(),

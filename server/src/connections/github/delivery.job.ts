@@ -15,6 +15,9 @@ import type { GithubAction } from "./github-events.js";
 import type { GithubApps } from "./github-apps.js";
 import { rememberOffered, sourceOf } from "./installation.service.js";
 
+/** A GitHub `owner/name` (what GitHub allows in either part). */
+const FULL_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/;
+
 /** The job's payload. */
 export interface DeliveryJobData {
   orgId: string;
@@ -73,7 +76,12 @@ async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connecti
       // Access just granted on GitHub: these are new by definition (linking is idempotent, so a retry is safe).
       const wanted = new Set(action.repositoryIds);
       const listing = await handle.api.listRepositories(handle.installationId);
-      const { added, refused } = await deps.linked.link(actor, connectionId, listing.repositories.filter((r) => wanted.has(r.id)).map(sourceOf));
+      const { added, refused } = await deps.linked.link(
+        actor,
+        connectionId,
+        listing.repositories.filter((r) => wanted.has(r.id)).map(sourceOf),
+        handle.gitHost,
+      );
       await rememberOffered(deps.db, scope, connectionId, action.repositoryIds);
       return `repositories added: ${added.length} indexed${refused.length ? `, ${refused.length} refused (${refused[0]!.reason})` : ""}`;
     }
@@ -85,12 +93,20 @@ async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connecti
     }
     case "repository_changed": {
       const r = action.repository;
-      const known = await deps.linked.update(scope, connectionId, {
-        externalId: r.id,
-        fullName: r.fullName,
-        cloneUrl: r.cloneUrl,
-        defaultBranch: r.defaultBranch,
-      });
+      // The payload's clone_url is never used (a webhook secret is not a licence to choose where
+      // the installation token goes): the new URL is the stored one's origin with the new name,
+      // on the connection's git host.
+      const current = (await deps.linked.list(scope, connectionId)).find((l) => l.externalId === r.id);
+      if (!current) return "repository changed: it is not indexed here";
+      if (!FULL_NAME.test(r.fullName)) return `repository changed: ${JSON.stringify(r.fullName.slice(0, 100))} is not a repository name`;
+      const handle = await deps.apps.of(scope, connectionId);
+      const cloneUrl = new URL(`/${r.fullName}.git`, current.url).toString();
+      const known = await deps.linked.update(
+        scope,
+        connectionId,
+        { externalId: r.id, fullName: r.fullName, cloneUrl, defaultBranch: r.defaultBranch },
+        handle.gitHost,
+      );
       if (!known) return "repository changed: it is not indexed here";
       if (action.defaultBranchChanged) {
         await deps.linked.queueSync(scope, connectionId, r.id);

@@ -2,7 +2,8 @@
  * One GitHub API client per connection, built from its stored App id, API URL and private key
  * (decrypted on first use) and kept while the process runs, so installation tokens are reused
  * until shortly before they expire. `credentials` hands git a token for the connection's
- * installation (`x-access-token`), never anything that lands in a URL or the database.
+ * installation (`x-access-token`), never anything that lands in a URL or the database, bound
+ * to the connection's git host (`gitHostOf`): git refuses to send it anywhere else.
  */
 import type { SecretBox } from "../../platform/crypto/secret-box.js";
 import type { Database } from "../../platform/db/database.js";
@@ -20,10 +21,24 @@ export interface GithubConfig {
   apiUrl: string;
 }
 
+/**
+ * The host a connection's repositories are cloned from, derived from its API URL alone (never
+ * from a payload): github.com for https://api.github.com (and `<x>` for an `api.<x>` API at the
+ * root, as GHE.com's), else the API URL's host (Enterprise Server serves its API under /api/v3).
+ * Lower case, IPv6 without brackets.
+ */
+export function gitHostOf(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  return host.startsWith("api.") && url.pathname.replace(/\/+$/, "") === "" ? host.slice(4) : host;
+}
+
 /** A connection's client, installation and repository selection. */
 export interface GithubAppHandle {
   api: GithubApi;
   config: GithubConfig;
+  /** The only host its repositories may be cloned from and its tokens sent to (`gitHostOf`). */
+  gitHost: string;
   installationId: number | null;
   /** What the admin picked (null before), with the ids offered so far. */
   selection: (RepositorySelection & { known?: number[] }) | null;
@@ -33,7 +48,10 @@ export interface GithubAppHandle {
 export interface GithubApps {
   /** @throws not_found when the connection is not the organisation's (or not GitHub). */
   of(scope: TenantScope, connectionId: string): Promise<GithubAppHandle>;
-  /** An installation token for git. @throws github_not_installed (409) before an installation is bound. */
+  /**
+   * An installation token for git, bound to the connection's git host.
+   * @throws github_not_installed (409) before an installation is bound.
+   */
   credentials(orgId: string, connectionId: string): Promise<GitCredentials>;
   /** Drops a deleted connection's client. */
   forget(connectionId: string): void;
@@ -72,6 +90,7 @@ export function createGithubApps(deps: { db: Database; secretBox: SecretBox | un
     return {
       api: client.api,
       config: { appId: row.config.appId, appSlug: row.config.appSlug, apiUrl: row.config.apiUrl },
+      gitHost: gitHostOf(row.config.apiUrl),
       installationId: row.installation_id === null ? null : Number(row.installation_id),
       selection: row.config.selection ?? null,
     };
@@ -86,7 +105,7 @@ export function createGithubApps(deps: { db: Database; secretBox: SecretBox | un
           expose: true,
         });
       }
-      return { username: "x-access-token", password: await handle.api.installationToken(handle.installationId) };
+      return { username: "x-access-token", password: await handle.api.installationToken(handle.installationId), host: handle.gitHost };
     },
     forget: (connectionId) => clients.delete(connectionId),
   };

@@ -5,11 +5,13 @@
  * connection's are refused here; only the fields ctxpipe uses are read, each checked.
  */
 
-/** A repository as a webhook names it. */
+/**
+ * A repository as a webhook names it. Its `clone_url` is not read: a clone URL comes from the
+ * connection's host, never from a payload (anyone holding the webhook secret can sign one).
+ */
 export interface EventRepository {
   id: number;
   fullName: string;
-  cloneUrl: string;
   defaultBranch: string;
 }
 
@@ -35,10 +37,9 @@ function repositoryOf(v: unknown): EventRepository | undefined {
   if (!isObject(v)) return undefined;
   const repositoryId = id(v.id);
   const fullName = text(v.full_name);
-  const cloneUrl = text(v.clone_url);
   const defaultBranch = text(v.default_branch);
-  if (!repositoryId || !fullName || !cloneUrl || !defaultBranch) return undefined;
-  return { id: repositoryId, fullName, cloneUrl, defaultBranch };
+  if (!repositoryId || !fullName || !defaultBranch) return undefined;
+  return { id: repositoryId, fullName, defaultBranch };
 }
 
 function idsOf(list: unknown): number[] {

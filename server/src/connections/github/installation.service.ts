@@ -184,7 +184,7 @@ export async function selectRepositories(
   connectionId: string,
   input: { repositories: "all" | number[]; autoAdd: boolean },
 ): Promise<{ connection: Connection; added: string[]; removed: string[]; refused: { fullName: string; reason: string }[] }> {
-  const { api, installationId } = await installed(deps, actor, connectionId);
+  const { api, installationId, gitHost } = await installed(deps, actor, connectionId);
   const listing = await api.listRepositories(installationId);
   let wanted: GithubRepository[];
   if (input.repositories === "all") {
@@ -204,7 +204,7 @@ export async function selectRepositories(
     autoAdd: input.autoAdd,
     known: listing.repositories.map((r) => r.id),
   };
-  const { added, refused } = await deps.linked.link(actor, connectionId, wanted.map(sourceOf));
+  const { added, refused } = await deps.linked.link(actor, connectionId, wanted.map(sourceOf), gitHost);
   const keep = new Set(wanted.map((r) => r.id));
   const drop = (await deps.linked.list(actor, connectionId)).filter((r) => !keep.has(r.externalId)).map((r) => r.externalId);
   // A listing cut at its limit cannot prove a repository is gone: only explicit picks unindex.

@@ -68,7 +68,7 @@ export async function reconcileConnection(deps: ReconcileDependencies, scope: Te
   for (const repo of linked) {
     const remote = byId.get(repo.externalId);
     if (remote && (remote.fullName !== repo.name || remote.cloneUrl.replace(/\.git$/, "") !== repo.url.replace(/\.git$/, ""))) {
-      if (await deps.linked.update(scope, connectionId, sourceOf(remote))) renamed++;
+      if (await deps.linked.update(scope, connectionId, sourceOf(remote), handle.gitHost)) renamed++;
     }
   }
   // New: offered now and never before (not left out of the pick, not deleted from ctxpipe).
@@ -79,7 +79,7 @@ export async function reconcileConnection(deps: ReconcileDependencies, scope: Te
     listing.repositories.map((r) => r.id),
   );
   const fresh = handle.selection?.autoAdd ? listing.repositories.filter((r) => offeredNow.has(r.id)) : [];
-  const { added } = fresh.length > 0 ? await deps.linked.link(actor, connectionId, fresh.map(sourceOf)) : { added: [] };
+  const { added } = fresh.length > 0 ? await deps.linked.link(actor, connectionId, fresh.map(sourceOf), handle.gitHost) : { added: [] };
 
   let queued = 0;
   let reads = 0;

@@ -6,7 +6,9 @@
  * The host is checked first (host-guard) and the connection pinned to the checked addresses
  * (`http.curloptResolve`, ssh `HostName`). Credentials go only into the run options, which
  * git-runner turns into environment variables of the child; they never reach argv, URLs or
- * repository config. Branch names are checked so they cannot be read as options.
+ * repository config; git is told to give them to the URL's origin only, and credentials bound
+ * to a host (a connection's) are refused for a URL on any other. Branch names are checked so
+ * they cannot be read as options.
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
@@ -65,9 +67,15 @@ export async function networkOptions(policy: RemotePolicy, url: ParsedRepoUrl, c
     const knownHostsFile = path.join(policy.root, ".known_hosts");
     return { run: { ...base, protocols: ["ssh"], ssh: { ...ssh, knownHostsFile } }, config: [] };
   }
-  const run: GitRunOptions = { ...base, protocols: [url.kind], credentials };
-  if (literal) return { run, config: [] };
   const port = url.port ?? DEFAULT_PORT[url.kind];
+  if (credentials?.host !== undefined && credentials.host !== url.host.toLowerCase()) {
+    // A connection's token goes to its own code host only, whatever URL a repository holds.
+    throw new RepoUrlError("foreign_host", "The repository's URL is not on its connection's host: its credentials are not sent there.");
+  }
+  // git hands the credentials to this origin only (not to a redirect, a submodule or another port).
+  const credentialOrigin = credentials ? `${url.kind}://${isIP(url.host) === 6 ? `[${url.host}]` : url.host}:${port}` : undefined;
+  const run: GitRunOptions = { ...base, protocols: [url.kind], credentials, credentialOrigin };
+  if (literal) return { run, config: [] };
   const pinned = addresses.map((a) => (a.includes(":") ? `[${a}]` : a)).join(",");
   return { run, config: ["-c", `http.curloptResolve=${url.host}:${port}:${pinned}`] };
 }

@@ -5,7 +5,8 @@
  *
  * Credentials never reach argv, URLs or repository config: a one-shot credential helper
  * (`-c credential.helper=!...`) prints two environment variables that exist only in the
- * child's environment. The helper string itself names the variables and holds no secret.
+ * child's environment. The helper string itself names the variables and holds no secret, and
+ * it is scoped to one origin (`credential.<origin>.helper`) when the caller names one.
  * Failures become a GitError whose message is fixed per kind and scrubbed of secrets.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -49,6 +50,11 @@ export interface GitCredentials {
   /** Defaults to `x-access-token` (accepted with any token by GitHub; GitLab wants `oauth2`). */
   username?: string;
   password: string;
+  /**
+   * The only host name (lower case, IPv6 without brackets) this credential may be sent to, e.g. a
+   * GitHub connection's host. The network step refuses any other URL before git starts.
+   */
+  host?: string;
 }
 
 /** SSH connection settings; each value is validated before it reaches GIT_SSH_COMMAND. */
@@ -69,6 +75,12 @@ export interface GitRunOptions {
   /** Bound on stdout; exceeding it kills git and throws GitError("too_large"). Default 64 MiB. */
   maxOutputBytes?: number;
   credentials?: GitCredentials;
+  /**
+   * The origin (`https://host[:port]`) git may hand the credentials to: the helper is configured
+   * as `credential.<origin>.helper`, so git asks it for no other host or port (a redirect, a
+   * submodule, a changed remote). Without it the helper answers for any URL.
+   */
+  credentialOrigin?: string;
   /** Extra environment (e.g. GIT_TRACE in tests). Cannot override the hardened variables. */
   env?: Record<string, string>;
   /** Transports git may use (GIT_ALLOW_PROTOCOL). Default https and ssh; [] allows none (offline). */
@@ -158,6 +170,9 @@ function buildEnv(options: GitRunOptions): NodeJS.ProcessEnv {
   if (options.credentials) {
     const { username = DEFAULT_USERNAME, password } = options.credentials;
     if (/[\0\r\n]/.test(username + password)) throw new GitError("failed", "Credentials contain line breaks.");
+    if (options.credentialOrigin !== undefined && !/^https?:\/\/[A-Za-z0-9.:[\]-]+$/.test(options.credentialOrigin)) {
+      throw new GitError("failed", "Invalid credential origin.");
+    }
     env[ENV_USERNAME] = username;
     env[ENV_PASSWORD] = password;
   }
@@ -168,7 +183,7 @@ function buildEnv(options: GitRunOptions): NodeJS.ProcessEnv {
 function configArgs(options: GitRunOptions): string[] {
   const pairs = [
     "credential.helper=", // reset any inherited helper list
-    ...(options.credentials ? [`credential.helper=${CREDENTIAL_HELPER}`] : []),
+    ...(options.credentials ? [`credential.${options.credentialOrigin ? `${options.credentialOrigin}.` : ""}helper=${CREDENTIAL_HELPER}`] : []),
     "core.hooksPath=/dev/null",
     "core.fsmonitor=false",
     "http.followRedirects=false", // a redirect could lead to a host the guard never saw

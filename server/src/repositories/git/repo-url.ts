@@ -11,7 +11,14 @@ import { isIP } from "node:net";
 import { AppError } from "../../platform/errors.js";
 
 /** Why a repository URL or its host was refused. */
-export type RepoUrlRefusal = "unsupported_scheme" | "local_path" | "credentials_in_url" | "malformed" | "option_injection" | "forbidden_address";
+export type RepoUrlRefusal =
+  | "unsupported_scheme"
+  | "local_path"
+  | "credentials_in_url"
+  | "malformed"
+  | "option_injection"
+  | "forbidden_address"
+  | "foreign_host";
 
 /** A refused repository URL (AppError code `invalid_repository_url`, 400). */
 export class RepoUrlError extends AppError {
