@@ -63,6 +63,13 @@ describe("host guard", () => {
     for (const a of allowed) assert.equal(isForbiddenAddress(a), false, a);
   });
 
+  it("refuses internal IPv4 addresses inside 6to4, and local-use NAT64 and Teredo outright (#26)", () => {
+    const forbidden = ["2002:7f00:1::1", "2002:a9fe:a9fe::", "2002:c0a8:101:1::5", "2002:a00:1::", "64:ff9b:1::a9fe:a9fe", "64:ff9b:1:ffff::808:808"];
+    const allowed = ["2002:808:808::1", "2002:8c52:7003::"];
+    for (const a of [...forbidden, "2001:0:4136:e378:8000:63bf:3fff:fdd2"]) assert.equal(isForbiddenAddress(a), true, a);
+    for (const a of allowed) assert.equal(isForbiddenAddress(a), false, a);
+  });
+
   it("matches allow-list entries exactly or by *.suffix, ignoring case", () => {
     assert.equal(isHostAllowListed("Git.Corp.Example", ["*.corp.example"]), true);
     assert.equal(isHostAllowListed("corp.example", ["*.corp.example"]), false);

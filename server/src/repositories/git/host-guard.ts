@@ -2,7 +2,9 @@
  * SSRF protection at clone time. A repository host is resolved (IP literals are checked as
  * they are) and refused if any address is loopback, private, link-local, CGNAT, unspecified,
  * multicast, reserved or a cloud metadata address, including IPv4 addresses embedded in
- * IPv6 (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`). Hosts in the allow-list (exact or
+ * IPv6 (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002:wwxx:yyzz::/48`); the
+ * local-use NAT64 prefix `64:ff9b:1::/48` (RFC 8215), whose translator is the operator's own,
+ * and Teredo `2001::/32` are refused outright. Hosts in the allow-list (exact or
  * `*.suffix`, case-insensitive) skip the address check.
  *
  * The addresses returned by `checkHost` are what the clone must connect to: the git runner
@@ -40,6 +42,8 @@ for (const [net, prefix] of [
   ["ff00::", 8], // multicast
   ["100::", 64], // discard
   ["2001:db8::", 32], // documentation
+  ["64:ff9b:1::", 48], // local-use NAT64 (RFC 8215): a translator inside the operator's network
+  ["2001::", 32], // Teredo: the embedded IPv4 is obfuscated and the relay is anyone's
 ] as const) {
   FORBIDDEN.addSubnet(net, prefix, "ipv6");
 }
@@ -68,6 +72,15 @@ function nat64Embedded(address: string): string | undefined {
   return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join(".");
 }
 
+/** The IPv4 address inside a 6to4 (2002::/16) address, if it is one. */
+function sixToFourEmbedded(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  if (g[0] !== 0x2002) return undefined;
+  const hi = g[1] ?? 0;
+  const lo = g[2] ?? 0;
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join(".");
+}
+
 /** True for addresses a clone must never connect to. `address` must be an IP literal. */
 export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address);
@@ -75,7 +88,7 @@ export function isForbiddenAddress(address: string): boolean {
   if (family !== 6) return true;
   // BlockList also matches IPv4-mapped IPv6 (::ffff:a.b.c.d) against the IPv4 rules.
   if (FORBIDDEN.check(address, "ipv6")) return true;
-  const embedded = nat64Embedded(address);
+  const embedded = nat64Embedded(address) ?? sixToFourEmbedded(address);
   return embedded !== undefined && FORBIDDEN.check(embedded, "ipv4");
 }
 
