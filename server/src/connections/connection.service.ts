@@ -6,11 +6,14 @@
  * to enter on GitHub (webhook, callback and setup URLs, permissions, events).
  */
 import { createPrivateKey, randomBytes } from "node:crypto";
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { recordAudit, type OrgActor } from "../accounts/index.js";
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
 import { withTenant, type TenantScope, type Queryable } from "../platform/db/tenant.js";
 import { conflict, invalidInput, notFound } from "../platform/errors.js";
+import { isForbiddenAddress, isHostAllowListed } from "../repositories/index.js";
 import { deleteSecret, readSecret, replaceSecret, storeSecret } from "../secrets/index.js";
 
 /** What GitHub must be told about the App, from this instance's origin and the connection id. */
@@ -86,6 +89,8 @@ export interface ConnectionDependencies {
   defaultApiUrl: string;
   /** Development and tests: http API URLs and local addresses are allowed. */
   allowLocal: boolean;
+  /** CTXPIPE_GIT_ALLOWED_HOSTS: hosts that may resolve to internal addresses (an API URL on one is refused otherwise). */
+  allowedHosts?: readonly string[];
   /** Unindexes a deleted connection's repositories. */
   unlinkAll: (actor: OrgActor, connectionId: string) => Promise<unknown>;
   /** Drops a deleted connection's cached client. */
@@ -204,6 +209,26 @@ export function normaliseApiUrl(raw: string, allowLocal: boolean): string {
   return url.toString().replace(/\/+$/, "");
 }
 
+/**
+ * Refuses an API URL whose host is (or resolves to) an internal address, unless allow-listed
+ * (CTXPIPE_GIT_ALLOWED_HOSTS). A name that does not resolve now is let through: the calls say so.
+ * @throws invalid_input (400).
+ */
+export async function checkApiHost(apiUrl: string, allowedHosts: readonly string[]): Promise<void> {
+  const host = new URL(apiUrl).hostname.replace(/^\[|\]$/g, "");
+  if (isHostAllowListed(host, allowedHosts)) return;
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  } catch {
+    return;
+  }
+  if (addresses.some(isForbiddenAddress)) {
+    const message = `apiUrl: ${host} is an internal address; GitHub's API must be on a public host (or allowed with CTXPIPE_GIT_ALLOWED_HOSTS)`;
+    throw invalidInput(message, { fields: [{ path: "apiUrl", message: "internal address" }] });
+  }
+}
+
 /** The connection `id` in the transaction's org. @throws not_found. */
 export async function findConnectionRow(tx: Queryable, id: string): Promise<ConnectionRow> {
   const { rows } = await tx.query<ConnectionRow>("select * from connections where id = $1", [id]);
@@ -217,7 +242,7 @@ export async function findConnectionRow(tx: Queryable, id: string): Promise<Conn
  * @throws invalid_input (private key, API URL), conflict (name taken), secrets_unavailable.
  */
 export async function createGithubConnection(
-  deps: Pick<ConnectionDependencies, "db" | "secretBox" | "baseUrl" | "defaultApiUrl" | "allowLocal">,
+  deps: Pick<ConnectionDependencies, "db" | "secretBox" | "baseUrl" | "defaultApiUrl" | "allowLocal" | "allowedHosts">,
   actor: OrgActor,
   input: GithubConnectionInput,
   /** From the App-manifest flow: the id promised in the App's webhook URL, and GitHub's secret. */
@@ -225,6 +250,8 @@ export async function createGithubConnection(
 ): Promise<{ connection: Connection; webhookSecret: string }> {
   checkPrivateKey(input.privateKey);
   const apiUrl = normaliseApiUrl(input.apiUrl ?? deps.defaultApiUrl, deps.allowLocal);
+  // An admin's API URL on an internal host is refused here, not met later as "GitHub answered 500".
+  if (input.apiUrl !== undefined) await checkApiHost(apiUrl, deps.allowedHosts ?? []);
   const webhookSecret = preset?.webhookSecret ?? randomBytes(32).toString("hex");
   const id = preset?.id ?? newConnectionId();
   const row = await withTenant(deps.db, actor, async (tx) => {

@@ -102,6 +102,7 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
         baseUrl: config.baseUrl,
         defaultApiUrl: config.github.apiUrl,
         allowLocal: config.repositories.allowLocal,
+        allowedHosts: config.repositories.allowedHosts,
         unlinkAll: (actor, connectionId) => linked.unlink(actor, connectionId, "all"),
         forget: apps.forget,
         enqueueDelivery,

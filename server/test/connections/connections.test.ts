@@ -81,6 +81,13 @@ describe("connections", () => {
       assert.equal(res.status, 400, `${JSON.stringify(extra).slice(0, 60)}: ${res.text}`);
       assert.equal(res.json.error.details.fields[0].path, field);
     }
+    // An internal host is refused at once, not met later as "GitHub answered 500" (#26).
+    for (const apiUrl of ["https://localhost", "https://127.0.0.1/api/v3", "https://[::1]", "https://169.254.169.254"]) {
+      const res = await call(app, "POST", base(), { as: owner, body: body({ name: `internal-${apiUrl.length}`, apiUrl }) });
+      assert.equal(res.status, 400, `${apiUrl}: ${res.text}`);
+      assert.equal(res.json.error.details.fields[0].path, "apiUrl");
+      assert.match(res.json.error.message, /internal address/);
+    }
     assert.equal((await call(app, "POST", base(), { as: owner, body: body() })).status, 409, "the name is taken");
     const ghes = await call(app, "POST", base(), { as: owner, body: body({ name: "GHES", apiUrl: "https://github.example.com/api/v3/" }) });
     assert.equal(ghes.json.connection.config.apiUrl, "https://github.example.com/api/v3");
