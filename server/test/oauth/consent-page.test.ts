@@ -1,6 +1,6 @@
 /**
  * The OAuth pages in a real browser: an authorisation request lands on /.auth/sign-in, signing
- * in continues to /.auth/consent, which names the client and the user's organisation, and
+ * in continues to /.auth/consent, which names the client (marked unverified) and the user's organisation, and
  * Allow sends the browser back to the client's loopback redirect with a code. The device page
  * sends a signed-out user through sign-in and back, names the client and approves the code.
  */
@@ -68,6 +68,9 @@ describe("OAuth pages in a browser", () => {
     const name = page.getByTestId("client-name");
     await name.filter({ hasNotText: "Loading…" }).waitFor();
     assert.equal(await name.textContent(), "Cursor (test)");
+    // The name is the app's own claim: the page says it is unverified (#26).
+    assert.equal(await page.getByTestId("client-name-unverified").textContent(), "(unverified)");
+    assert.match((await page.locator("main").textContent()) ?? (await page.textContent("body")) ?? "", /Cursor \(test\)\s*\(unverified\)/);
     const allow = page.getByRole("button", { name: "Allow" });
     assert.equal(await allow.isVisible(), true);
     // No organisation choice it could not enforce: the MCP URL of each of the user's organisations.

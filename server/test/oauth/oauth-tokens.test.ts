@@ -1,7 +1,8 @@
 /**
  * What /mcp does with OAuth tokens that should not work: issued without the MCP resource
  * (opaque), an ID token, a tampered or expired token, a token used on the REST API, a token
- * for an org its user is not a member of. Also the registration rate limit, the sweep of
+ * for an org its user is not a member of. Also the registration rate limit and client_name
+ * bound, the sweep of
  * never-used clients, and the Better Auth endpoints we do not expose.
  */
 import assert from "node:assert/strict";
@@ -160,6 +161,24 @@ describe("OAuth access tokens at /mcp", () => {
     const web = await register({ redirect_uris: ["https://agent.example.com/callback"], token_endpoint_auth_method: "none" });
     assert.equal(web.status, 201, JSON.stringify(web.json));
     assert.equal(web.json.application_type, "web");
+  });
+
+  it("refuses a client_name longer than 100 characters, or on several lines (#26)", async () => {
+    const register = (client_name: unknown) =>
+      fetch(`${app.url}/.auth/oauth2/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ application_type: "native", token_endpoint_auth_method: "none", redirect_uris: ["http://127.0.0.1/cb"], client_name }),
+      });
+    for (const name of ["x".repeat(101), "x".repeat(150 * 1024), "Trusted\nby ctxpipe", 42]) {
+      const res = await register(name);
+      const body = (await res.json()) as { error: { code: string } };
+      assert.equal(res.status, 400, JSON.stringify(body).slice(0, 300));
+      assert.equal(body.error.code, "invalid_client_metadata");
+    }
+    const ok = await register("y".repeat(100));
+    assert.equal(ok.status, 201);
+    await ok.body?.cancel();
   });
 
   it("limits dynamic registration per IP", async () => {

@@ -55,9 +55,16 @@ export function ConsentPage() {
   return (
     <AuthLayout title="Allow access?">
       <p>
-        <strong data-testid="client-name">{client ?? "Loading…"}</strong> wants to use ctx<span className="pipe">|</span> as you.
+        <strong data-testid="client-name">{client ?? "Loading…"}</strong>{" "}
+        <span className="text-sm text-soft" data-testid="client-name-unverified">
+          (unverified)
+        </span>{" "}
+        wants to use ctx<span className="pipe">|</span> as you.
       </p>
-      <p className="text-sm text-soft">The app's name is what it calls itself: allow only apps you just started yourself.</p>
+      <p className="text-sm text-soft">
+        The app's name is unverified: it is what the app calls itself, and ctx<span className="pipe">|</span> has not checked it. Allow only apps you just
+        started yourself.
+      </p>
       <h2>It will be able to</h2>
       <ul className="list-disc pl-5">
         <li>Search and read the code of every organisation you belong to, through MCP</li>

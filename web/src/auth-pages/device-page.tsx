@@ -100,8 +100,8 @@ export function DevicePage() {
       {signedIn && !done && lookup && (
         <>
           <p>
-            <strong data-testid="client-name">{client}</strong> asks for access to ctx<span className="pipe">|</span> as you. Approve only if the code{" "}
-            <code>{normalise(code)}</code> is shown on your device.
+            <strong data-testid="client-name">{client}</strong> <span className="text-sm text-soft">(unverified name)</span> asks for access to ctx
+            <span className="pipe">|</span> as you. Approve only if the code <code>{normalise(code)}</code> is shown on your device.
           </p>
           <ul className="list-disc pl-5">
             <li>Search and read the code of an organisation you belong to, through MCP</li>

@@ -11,13 +11,13 @@ import { Hono, type Context, type Next } from "hono";
 import type pg from "pg";
 import type { SignUpRule } from "../../platform/config/config.js";
 import { databaseAnswers, databaseUnavailable } from "../../platform/db/db-errors.js";
-import { AppError, badRequest, notFound } from "../../platform/errors.js";
+import { AppError, badRequest, isAppError, notFound } from "../../platform/errors.js";
 import type { AppEnv } from "../../platform/http/app-env.js";
 import { consumeRateLimit, type RateLimit } from "../../platform/rate-limit.js";
 import { isSpaAuthPage } from "../../platform/http/static-web.js";
 import type { Logger } from "../../platform/logging.js";
 import { sweepUnusedOAuthClients } from "../oauth/oauth-app.service.js";
-import { preferNativeClient } from "../oauth/client-registration.js";
+import { checkClientMetadata, preferNativeClient } from "../oauth/client-registration.js";
 import { authBodyOf, fieldKey } from "./auth-body.js";
 import { CLIENT_IP_HEADER, MIN_PASSWORD_LENGTH, type Auth } from "./better-auth.js";
 
@@ -68,7 +68,8 @@ async function rewriteJsonBody(c: Context<AppEnv>, rewrite: (body: unknown) => u
   }
   try {
     return JSON.stringify(rewrite(body));
-  } catch {
+  } catch (err) {
+    if (isAppError(err)) throw err; // the rewrite refused the body
     throw badRequest("The request body is nested too deeply.");
   }
 }
@@ -163,7 +164,7 @@ export function authRoutes(deps: {
         );
         // MCP clients are native apps that often omit application_type (client-registration.ts).
         if ((await authBodyOf(c)).kind !== "json") return forward(c);
-        return forward(c, await rewriteJsonBody(c, preferNativeClient));
+        return forward(c, await rewriteJsonBody(c, (body) => preferNativeClient(checkClientMetadata(body))));
       })
       .post("/.auth/oauth2/token", async (c) => {
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthTokenPerIp, [c.get("clientIp")]);

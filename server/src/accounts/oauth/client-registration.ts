@@ -5,7 +5,14 @@
  * even send "web" with a loopback or custom-scheme callback. Such a registration can only be
  * valid as a native client (RFC 8252), so it is registered as one: PKCE stays mandatory and
  * Better Auth's native redirect rules still apply.
+ *
+ * Names are self-asserted: `client_name` is bounded (MAX_CLIENT_NAME_LENGTH) and the consent
+ * page shows it as unverified.
  */
+import { AppError } from "../../platform/errors.js";
+
+/** Longest `client_name` a registration may carry (the consent page shows it whole). */
+export const MAX_CLIENT_NAME_LENGTH = 100;
 
 const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
@@ -30,4 +37,21 @@ export function preferNativeClient(body: unknown): unknown {
   if (metadata.application_type !== undefined && metadata.application_type !== "web") return body;
   if (!Array.isArray(metadata.redirect_uris) || metadata.redirect_uris.every(isWebRedirect)) return body;
   return { ...metadata, application_type: "native" };
+}
+
+/**
+ * Refuses registration metadata ctxpipe will not show: a `client_name` that is not a string of
+ * at most MAX_CLIENT_NAME_LENGTH characters. Returns the body unchanged otherwise.
+ * @throws AppError invalid_client_metadata (400, the RFC 7591 error code).
+ */
+export function checkClientMetadata(body: unknown): unknown {
+  if (!body || typeof body !== "object" || Array.isArray(body)) return body;
+  const name = (body as { client_name?: unknown }).client_name;
+  if (name === undefined) return body;
+  if (typeof name !== "string" || name.length > MAX_CLIENT_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new AppError("invalid_client_metadata", 400, `client_name must be a single line of at most ${MAX_CLIENT_NAME_LENGTH} characters.`, {
+      details: { fields: [{ path: "client_name", message: `at most ${MAX_CLIENT_NAME_LENGTH} characters, one line` }] },
+    });
+  }
+  return body;
 }
