@@ -93,6 +93,7 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
         baseUrl: config.baseUrl,
         defaultApiUrl: config.github.apiUrl,
         allowLocal: config.repositories.allowLocal,
+        allowedHosts: config.repositories.allowedHosts,
         authSecret: config.authSecret,
         fetch: outboundFetch,
       });

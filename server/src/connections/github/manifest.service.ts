@@ -27,7 +27,7 @@ import { githubWebUrl } from "./installation.service.js";
 import { INSTALL_STATE_TTL_MS, signInstallState, verifyInstallState } from "./install-state.js";
 
 /** What the manifest flow needs. */
-export interface ManifestDependencies extends Pick<ConnectionDependencies, "db" | "secretBox" | "baseUrl" | "defaultApiUrl" | "allowLocal"> {
+export interface ManifestDependencies extends Pick<ConnectionDependencies, "db" | "secretBox" | "baseUrl" | "defaultApiUrl" | "allowLocal" | "allowedHosts"> {
   authSecret: string;
   /** The SSRF-safe fetch GitHub API calls go through. */
   fetch: typeof fetch;
