@@ -15,26 +15,24 @@
  * Then one answer citing 50 locations (the most checked per answer) measures the citation
  * check. Reports p50/p95 into bench-corpus/results/chat-latest.md and stdout.
  *
- * Options: --runs N (default 10), --smoke, --word-ms N (the provider's pace, default 15).
+ * Options: --runs N (default 10), --smoke (packages npm ci installed, 2 runs), --word-ms N (the provider's pace, default 15).
  */
 import fs from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { type FakeModelProvider, startFakeModelProvider } from "../../server/test/harness/fake-model-provider.js";
-import { PACKAGES, prepareCorpus } from "../search/corpus.js";
-import { ApiClient, makeWorkDir, REPO_ROOT, sleep, startDatabase, startServe } from "../search/pipeline.js";
+import { corpusRoot, prepareCorpus, SMOKE_CORPUS } from "../search/corpus.js";
+import { ApiClient, makeWorkDir, sleep, startDatabase, startServe } from "../search/pipeline.js";
 
 const { values: opts } = parseArgs({
-  options: { runs: { type: "string", default: "10" }, smoke: { type: "boolean", default: false }, "word-ms": { type: "string", default: "15" } },
+  options: { runs: { type: "string" }, smoke: { type: "boolean", default: false }, "word-ms": { type: "string", default: "15" } },
 });
-const RUNS = Math.max(1, Number.parseInt(opts.runs!, 10) || 10);
+const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "2" : "10"), 10) || 10);
 const WORD_MS = Math.max(0, Number.parseInt(opts["word-ms"]!, 10) || 0);
 const SLUG = "bench";
 const KEY = "sk-bench-chat";
-const CORPUS_ROOT = path.join(REPO_ROOT, "bench-corpus");
-const CORPUS = opts.smoke ? path.join(CORPUS_ROOT, "smoke") : CORPUS_ROOT;
-const SMOKE_PACKAGES = PACKAGES.filter((p) => ["lodash", "rxjs", "node-gyp", "leveldown", "@babel/core"].includes(p.name));
+const CORPUS = await corpusRoot(opts.smoke);
 const QUESTIONS = ["debounce", "mergeMap", "createReadStream", "throttle", "Observable", "parseAsync"];
 const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
@@ -115,7 +113,7 @@ async function throughCtxpipe(baseUrl: string, apiKey: string, provider: FakeMod
 }
 
 async function main(): Promise<void> {
-  const { paths, stats } = await prepareCorpus(CORPUS, log, opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0 } : {});
+  const { paths, stats } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : {});
   const provider = await startFakeModelProvider({ key: KEY, models: ["m"] });
   const workDir = await makeWorkDir();
   const db = await startDatabase(workDir);
@@ -193,8 +191,8 @@ async function main(): Promise<void> {
       "",
     ].join("\n");
     process.stdout.write(`${report}\n`);
-    await fs.mkdir(path.join(CORPUS_ROOT, "results"), { recursive: true });
-    await fs.writeFile(path.join(CORPUS_ROOT, "results", "chat-latest.md"), report);
+    await fs.mkdir(path.join(CORPUS, "results"), { recursive: true });
+    await fs.writeFile(path.join(CORPUS, "results", "chat-latest.md"), report);
   } finally {
     await serve.stop();
     await db.stop();

@@ -10,7 +10,7 @@
  * - search: `type:doc` latency (p50, p95) against ripgrep over the same pages' text as files.
  * Results go to bench-corpus/results/docs-latest.md and stdout.
  *
- * Options: --smoke (500 pages), --pages N (default 5000), --runs N (searches per query and side, default 10).
+ * Options: --smoke (100 pages, 2 runs), --pages N (default 5000), --runs N (searches per query and side, default 10).
  */
 import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
@@ -20,19 +20,17 @@ import { promisify } from "node:util";
 import { parseArgs } from "node:util";
 import { storageToText } from "../../server/src/documents/index.js";
 import { type FakeAtlassian, startFakeAtlassian } from "../../server/test/harness/fake-atlassian.js";
-import { PACKAGES, prepareCorpus } from "../search/corpus.js";
-import { ApiClient, makeWorkDir, REPO_ROOT, sleep, startDatabase, startServe } from "../search/pipeline.js";
+import { corpusRoot, prepareCorpus, SMOKE_CORPUS } from "../search/corpus.js";
+import { ApiClient, makeWorkDir, sleep, startDatabase, startServe } from "../search/pipeline.js";
 
 const run = promisify(execFile);
 const { values: opts } = parseArgs({
-  options: { smoke: { type: "boolean", default: false }, pages: { type: "string" }, runs: { type: "string", default: "10" } },
+  options: { smoke: { type: "boolean", default: false }, pages: { type: "string" }, runs: { type: "string" } },
 });
-const PAGES = Number.parseInt(opts.pages ?? (opts.smoke ? "500" : "5000"), 10);
-const RUNS = Math.max(1, Number.parseInt(opts.runs!, 10) || 10);
+const PAGES = Number.parseInt(opts.pages ?? (opts.smoke ? "100" : "5000"), 10);
+const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "2" : "10"), 10) || 10);
 const SLUG = "bench";
-const CORPUS_ROOT = path.join(REPO_ROOT, "bench-corpus");
-const CORPUS = opts.smoke ? path.join(CORPUS_ROOT, "smoke") : CORPUS_ROOT;
-const SMOKE_PACKAGES = PACKAGES.filter((p) => ["lodash", "rxjs", "node-gyp", "leveldown", "@babel/core"].includes(p.name));
+const CORPUS = await corpusRoot(opts.smoke);
 const QUERIES = ["Observable", '"breaking change"', "createReadStream", "/deprecat\\w+/"];
 const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
@@ -101,7 +99,7 @@ async function fetchDirectly(fake: FakeAtlassian, token: string): Promise<number
 }
 
 async function main() {
-  const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0 } : {});
+  const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : {});
   const pages = await corpusPages(paths.repo, PAGES);
   const textBytes = pages.reduce((n, p) => n + p.body.length, 0);
   log(`${pages.length} pages, ${(textBytes / 1e6).toFixed(1)} MB of storage format`);
@@ -238,8 +236,8 @@ async function main() {
       ...rows,
       "",
     ].join("\n");
-    await fs.mkdir(path.join(CORPUS_ROOT, "results"), { recursive: true });
-    await fs.writeFile(path.join(CORPUS_ROOT, "results", "docs-latest.md"), report);
+    await fs.mkdir(path.join(CORPUS, "results"), { recursive: true });
+    await fs.writeFile(path.join(CORPUS, "results", "docs-latest.md"), report);
     process.stdout.write(report);
   } finally {
     await serve.stop();

@@ -10,7 +10,7 @@
  * 5xx and 429 counts. Targets (issue: fair share): while the flood runs, /.status p99 <= 200 ms,
  * other organisations' p99 within 2x of the run without it, and no 5xx.
  *
- * Options: --connections 20,50 (levels), --seconds 30, --orgs 3, --smoke (the small corpus),
+ * Options: --connections 20,50 (levels), --seconds 30, --orgs 3, --smoke (packages npm ci installed; 4 connections, 3 s, 2 orgs, 2 flooders),
  * --flooders 12 (parallel flood loops), --work-dir DIR (keep the database and its indexes there;
  * a later run with the same DIR skips indexing). Output: bench-corpus/results/load-latest.{md,json}.
  *
@@ -23,26 +23,25 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { PACKAGES, prepareCorpus } from "../search/corpus.js";
-import { ApiClient, makeWorkDir, REPO_ROOT, sleep, startDatabase, startServe, type ServeProcess } from "../search/pipeline.js";
+import { corpusRoot, prepareCorpus, SMOKE_CORPUS } from "../search/corpus.js";
+import { ApiClient, makeWorkDir, sleep, startDatabase, startServe, type ServeProcess } from "../search/pipeline.js";
 
 const { values: opts } = parseArgs({
   options: {
-    connections: { type: "string", default: "20,50" },
-    seconds: { type: "string", default: "30" },
-    orgs: { type: "string", default: "3" },
-    flooders: { type: "string", default: "12" },
+    connections: { type: "string" },
+    seconds: { type: "string" },
+    orgs: { type: "string" },
+    flooders: { type: "string" },
     smoke: { type: "boolean", default: false },
     "work-dir": { type: "string" },
   },
 });
-const LEVELS = opts.connections!.split(",").map((n) => Math.max(1, Number.parseInt(n, 10)));
-const SECONDS = Math.max(1, Number(opts.seconds));
-const ORGS = Math.max(2, Number.parseInt(opts.orgs!, 10));
-const FLOODERS = Math.max(1, Number.parseInt(opts.flooders!, 10));
-const CORPUS_ROOT = path.join(REPO_ROOT, "bench-corpus");
-const CORPUS = opts.smoke ? path.join(CORPUS_ROOT, "smoke") : CORPUS_ROOT;
-const SMOKE_PACKAGES = PACKAGES.filter((p) => ["lodash", "rxjs", "node-gyp", "leveldown", "@babel/core"].includes(p.name));
+/** --smoke: the whole path at one small level for a few seconds. */
+const LEVELS = (opts.connections ?? (opts.smoke ? "4" : "20,50")).split(",").map((n) => Math.max(1, Number.parseInt(n, 10)));
+const SECONDS = Math.max(1, Number(opts.seconds ?? (opts.smoke ? "3" : "30")));
+const ORGS = Math.max(2, Number.parseInt(opts.orgs ?? (opts.smoke ? "2" : "3"), 10));
+const FLOODERS = Math.max(1, Number.parseInt(opts.flooders ?? (opts.smoke ? "2" : "12"), 10));
+const CORPUS = await corpusRoot(opts.smoke);
 const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 
@@ -280,14 +279,20 @@ async function setUpOrgs(serve: ServeProcess): Promise<{ orgs: OrgSetup[]; flood
 let corpusRepo = "";
 
 async function main(): Promise<void> {
-  const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0 } : {});
+  const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : {});
   corpusRepo = paths.repo;
   const workDir = opts["work-dir"] ? path.resolve(opts["work-dir"]) : await makeWorkDir();
   const stateFile = path.join(workDir, "load-state.json");
   const saved = JSON.parse(await fs.readFile(stateFile, "utf8").catch(() => "null")) as SavedState | null;
   const password = saved?.password ?? randomBytes(12).toString("hex");
   const db = await startDatabase(workDir, password);
-  const serve = await startServe({ databaseUrl: db.url, dataDir: path.join(workDir, "data"), logFile: path.join(workDir, "serve.log") });
+  // One owner signs up per organisation, so sign-up stays open (the default closes after the first).
+  const serve = await startServe({
+    databaseUrl: db.url,
+    dataDir: path.join(workDir, "data"),
+    logFile: path.join(workDir, "serve.log"),
+    env: { AUTH_SIGN_UP: "open" },
+  });
   try {
     const { orgs, floodKey } = saved && saved.orgs.length >= ORGS ? saved : await setUpOrgs(serve);
     if (!saved) await fs.writeFile(stateFile, JSON.stringify({ password, orgs, floodKey } satisfies SavedState));

@@ -7,7 +7,7 @@
  * structured content apart, their sum at p50 and p95, and the largest answer in characters
  * against the 24,000-character budget, into bench-corpus/results/mcp-latest.md and stdout.
  *
- * Options: --runs N (default 10), --smoke (the small corpus in bench-corpus/smoke).
+ * Options: --runs N (default 10), --smoke (packages npm ci installed, 2 runs).
  */
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -16,15 +16,13 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { PACKAGES, prepareCorpus } from "../search/corpus.js";
-import { ApiClient, makeWorkDir, REPO_ROOT, sleep, startDatabase, startServe } from "../search/pipeline.js";
+import { corpusRoot, prepareCorpus, SMOKE_CORPUS } from "../search/corpus.js";
+import { ApiClient, makeWorkDir, sleep, startDatabase, startServe } from "../search/pipeline.js";
 
-const { values: opts } = parseArgs({ options: { runs: { type: "string", default: "10" }, smoke: { type: "boolean", default: false } } });
-const RUNS = Math.max(1, Number.parseInt(opts.runs!, 10) || 10);
+const { values: opts } = parseArgs({ options: { runs: { type: "string" }, smoke: { type: "boolean", default: false } } });
+const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "2" : "10"), 10) || 10);
 const SLUG = "bench";
-const CORPUS_ROOT = path.join(REPO_ROOT, "bench-corpus");
-const CORPUS = opts.smoke ? path.join(CORPUS_ROOT, "smoke") : CORPUS_ROOT;
-const SMOKE_PACKAGES = PACKAGES.filter((p) => ["lodash", "rxjs", "node-gyp", "leveldown", "@babel/core"].includes(p.name));
+const CORPUS = await corpusRoot(opts.smoke);
 const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
 
@@ -61,7 +59,7 @@ async function timeCall(client: Client, name: string, args: Record<string, unkno
 }
 
 async function main(): Promise<void> {
-  const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0 } : {});
+  const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : {});
   const workDir = await makeWorkDir();
   const db = await startDatabase(workDir);
   const serve = await startServe({ databaseUrl: db.url, dataDir: path.join(workDir, "data"), logFile: path.join(workDir, "serve.log") });

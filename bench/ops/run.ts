@@ -9,7 +9,7 @@
  *   against the same searches with telemetry off, on the same database.
  * Results go to bench-corpus/results/ops-latest.md and stdout.
  *
- * Options: --smoke, --runs N (searches per query and side, default 10).
+ * Options: --smoke (packages npm ci installed, 2 runs), --runs N (searches per query and side, default 10).
  */
 import fs from "node:fs/promises";
 import http from "node:http";
@@ -18,15 +18,13 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { PACKAGES, prepareCorpus } from "../search/corpus.js";
-import { ApiClient, makeWorkDir, REPO_ROOT, runCli, type ServeProcess, sleep, startDatabase, startServe } from "../search/pipeline.js";
+import { corpusRoot, prepareCorpus, SMOKE_CORPUS } from "../search/corpus.js";
+import { ApiClient, makeWorkDir, runCli, type ServeProcess, sleep, startDatabase, startServe } from "../search/pipeline.js";
 
-const { values: opts } = parseArgs({ options: { smoke: { type: "boolean", default: false }, runs: { type: "string", default: "10" } } });
-const RUNS = Math.max(1, Number.parseInt(opts.runs!, 10) || 10);
+const { values: opts } = parseArgs({ options: { smoke: { type: "boolean", default: false }, runs: { type: "string" } } });
+const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "2" : "10"), 10) || 10);
 const SLUG = "bench";
-const CORPUS_ROOT = path.join(REPO_ROOT, "bench-corpus");
-const CORPUS = opts.smoke ? path.join(CORPUS_ROOT, "smoke") : CORPUS_ROOT;
-const SMOKE_PACKAGES = PACKAGES.filter((p) => ["lodash", "rxjs", "node-gyp", "leveldown", "@babel/core"].includes(p.name));
+const CORPUS = await corpusRoot(opts.smoke);
 const QUERIES = ["getBoundingClientRect", "useState useEffect", "sym:createRoot", "/^import .* from 'react'/"];
 const SECRET = { AUTH_SECRET: "bench-secret-bench-secret-bench-secret-0123", CONNECTION_SECRETS_ENCRYPTION_KEY: "0f".repeat(32) };
 const t0 = Date.now();
@@ -83,7 +81,7 @@ async function nullReceiver(): Promise<{ url: string; requests: () => number; cl
 }
 
 async function main(): Promise<void> {
-  const { paths, stats } = await prepareCorpus(CORPUS, log, opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0 } : {});
+  const { paths, stats } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : {});
   const workDir = await makeWorkDir();
   const db = await startDatabase(workDir);
   let serve: ServeProcess | undefined;
@@ -171,8 +169,8 @@ async function main(): Promise<void> {
       "",
     );
     process.stdout.write(`${lines.join("\n")}\n`);
-    await fs.mkdir(path.join(CORPUS_ROOT, "results"), { recursive: true });
-    await fs.writeFile(path.join(CORPUS_ROOT, "results", "ops-latest.md"), lines.join("\n"));
+    await fs.mkdir(path.join(CORPUS, "results"), { recursive: true });
+    await fs.writeFile(path.join(CORPUS, "results", "ops-latest.md"), lines.join("\n"));
   } finally {
     await serve?.stop();
     await receiver.close();

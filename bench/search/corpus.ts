@@ -7,7 +7,9 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { isBinary, isLikelyGenerated, isVendoredPath } from "../../server/src/indexing/languages/language-detect.js";
@@ -65,6 +67,36 @@ export const PACKAGES: readonly CorpusPackage[] = [
   { name: "rxjs", version: "7.8.1", note: "TypeScript sources (src/)" },
 ];
 
+/** The checkout's root (the folder holding package.json and node_modules). */
+const CHECKOUT = path.resolve(import.meta.dirname, "../..");
+
+/**
+ * The smoke corpus (`--smoke` of every benchmark): packages this checkout installed, at the
+ * versions package-lock.json pins, copied from node_modules instead of fetched with `npm pack`,
+ * so that a smoke run needs no registry and takes seconds. Most of their files are kept by the
+ * indexer (sources under src/ and lib/, not dist/).
+ */
+export const SMOKE_PACKAGES: readonly CorpusPackage[] = ["react", "pino", "pg"].map((name) => ({
+  name,
+  version: (JSON.parse(readFileSync(path.join(CHECKOUT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version,
+  note: "installed by npm ci (smoke corpus)",
+}));
+
+/**
+ * The folder a benchmark keeps its corpus and results in: bench-corpus/ for a full run; for
+ * `--smoke` a new temporary folder, removed when the process exits, so smoke runs (the test
+ * suite starts them side by side) never share one.
+ */
+export async function corpusRoot(smoke: boolean): Promise<string> {
+  if (!smoke) return path.join(CHECKOUT, "bench-corpus");
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-bench-smoke-"));
+  process.on("exit", () => rmSync(root, { recursive: true, force: true }));
+  return root;
+}
+
+/** `prepareCorpus`'s options for the smoke corpus. */
+export const SMOKE_CORPUS = { packages: SMOKE_PACKAGES, minTextBytes: 0, installed: true } as const;
+
 /** Corpus text must reach this many bytes (binary files not counted). */
 export const MIN_TEXT_BYTES = 300 * 1000 * 1000;
 
@@ -110,11 +142,18 @@ async function run(cmd: string, args: string[], options: { cwd?: string; env?: N
   return stdout;
 }
 
-/** Downloads and extracts every package that is not there yet. */
-async function fetchPackages(paths: CorpusPaths, packages: readonly CorpusPackage[], log: (line: string) => void): Promise<void> {
+/** Downloads and extracts every package that is not there yet (`installed`: copies it from node_modules). */
+async function fetchPackages(paths: CorpusPaths, packages: readonly CorpusPackage[], log: (line: string) => void, installed = false): Promise<void> {
   await fs.mkdir(paths.tarballs, { recursive: true });
   await fs.mkdir(paths.state, { recursive: true });
   for (const p of packages) {
+    if (installed) {
+      const from = path.join(CHECKOUT, "node_modules", p.name);
+      // The package's own files, not the dependencies npm nested inside it.
+      const own = (file: string) => !path.relative(from, file).split(path.sep).includes("node_modules");
+      await fs.cp(from, path.join(paths.src, p.name), { recursive: true, filter: own });
+      continue;
+    }
     const tarball = path.join(paths.tarballs, tarballName(p));
     if (!(await exists(tarball))) {
       log(`npm pack ${p.name}@${p.version}`);
@@ -228,12 +267,12 @@ async function buildRepo(paths: CorpusPaths, packages: readonly CorpusPackage[],
 export async function prepareCorpus(
   root: string,
   log: (line: string) => void,
-  options: { packages?: readonly CorpusPackage[]; minTextBytes?: number; tarballs?: string } = {},
+  options: { packages?: readonly CorpusPackage[]; minTextBytes?: number; tarballs?: string; installed?: boolean } = {},
 ): Promise<{ paths: CorpusPaths; stats: CorpusStats }> {
   const paths = corpusPaths(root, options.tarballs);
   const packages = options.packages ?? PACKAGES;
   const minTextBytes = options.minTextBytes ?? MIN_TEXT_BYTES;
-  await fetchPackages(paths, packages, log);
+  await fetchPackages(paths, packages, log, options.installed);
   const measured = await measure(paths, packages);
   if (measured.textBytes < minTextBytes) {
     throw new Error(`corpus text is ${measured.textBytes} bytes, under ${minTextBytes}: add packages to PACKAGES`);

@@ -12,7 +12,7 @@
  * Options: --runs N (measured runs per query, default 10), --no-explain, --profile-index
  * (second, in-process index run split into git / symbols / SQL), --cpu-prof (V8 profile of
  * the server process), --corpus-only, --index-only (full index run and index size only: no
- * queries, no incremental run), --smoke (a small corpus in bench-corpus/smoke), --keep
+ * queries, no incremental run), --smoke (the whole path once over packages npm ci installed, in a temporary folder), --keep
  * (leave the database running after the run, for psql, until SIGTERM or SIGINT),
  * --posting-model (after the run: the trigram posting-list model of ADR 007, posting-model.ts).
  */
@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { BASE_TAG, gitCommitEnv, PACKAGES, prepareCorpus } from "./corpus.js";
+import { BASE_TAG, corpusRoot, gitCommitEnv, prepareCorpus, SMOKE_CORPUS } from "./corpus.js";
 import {
   ApiClient,
   cpuOf,
@@ -44,7 +44,7 @@ import { describeMachine, targets, toMarkdown, type BenchResults, type QueryResu
 const execFileAsync = promisify(execFile);
 const { values: opts } = parseArgs({
   options: {
-    runs: { type: "string", default: "10" },
+    runs: { type: "string" },
     "no-explain": { type: "boolean", default: false },
     "profile-index": { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
@@ -55,14 +55,11 @@ const { values: opts } = parseArgs({
     "posting-model": { type: "boolean", default: false },
   },
 });
-const RUNS = Math.max(1, Number.parseInt(opts.runs!, 10) || 10);
+const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "1" : "10"), 10) || 10);
 const SLUG = "bench";
-const CORPUS_ROOT = path.join(REPO_ROOT, "bench-corpus");
-/** --smoke: a few small packages in bench-corpus/smoke, to check the harness in a minute. */
-const SMOKE_PACKAGES = PACKAGES.filter((p) => ["lodash", "rxjs", "node-gyp", "leveldown", "@babel/core"].includes(p.name));
-const CORPUS = opts.smoke ? path.join(CORPUS_ROOT, "smoke") : CORPUS_ROOT;
+const CORPUS = await corpusRoot(opts.smoke);
 const RESULTS = path.join(CORPUS, "results");
-const INCREMENTAL_FILE = "packages/lodash/chunk.js";
+const INCREMENTAL_FILE = opts.smoke ? "packages/pino/pino.js" : "packages/lodash/chunk.js";
 
 const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
@@ -260,11 +257,7 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = await describeMachine();
   log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}`);
-  const { paths, stats } = await prepareCorpus(
-    CORPUS,
-    log,
-    opts.smoke ? { packages: SMOKE_PACKAGES, minTextBytes: 0, tarballs: path.join(CORPUS_ROOT, "tarballs") } : {},
-  );
+  const { paths, stats } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : {});
   log(
     `corpus: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB (${(stats.textBytes / 1e6).toFixed(1)} MB text; ~${(stats.expectedIndexable.bytes / 1e6).toFixed(1)} MB indexable)`,
   );

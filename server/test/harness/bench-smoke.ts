@@ -1,0 +1,43 @@
+/**
+ * Runs one benchmark's `--smoke` mode as `npm run bench:<name>` would (its own process, its own
+ * embedded Postgres and `ctxpipe serve`), so the suite fails when a benchmark's path breaks.
+ * It asserts that the run completed, never a timing.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+/** The environment without the test run's own database and ctxpipe settings. */
+function benchEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(CTXPIPE_|DATABASE_URL$|NODE_TEST_CONTEXT$)/.test(k)) env[k] = v;
+  return env;
+}
+
+/**
+ * Runs `bench/<name>/run.ts --smoke` to completion.
+ * @returns its standard output (the benchmark's summary lines).
+ * @throws AssertionError with the end of its output when it exits non-zero or outlives `timeoutMs`.
+ */
+export async function runBenchSmoke(name: string, timeoutMs = 150_000): Promise<string> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join("bench", name, "run.ts"), "--smoke"], {
+    cwd: ROOT,
+    env: benchEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+    output += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  clearTimeout(timer);
+  assert.equal(code, 0, `bench:${name} --smoke exited ${code}:\n${output.slice(-4000)}`);
+  return stdout;
+}
