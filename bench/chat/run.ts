@@ -120,6 +120,7 @@ async function main(): Promise<void> {
   const serve = await startServe({
     databaseUrl: db.url,
     dataDir: path.join(workDir, "data"),
+    localRepositoriesRoot: CORPUS,
     logFile: path.join(workDir, "serve.log"),
     env: { MODEL_PROVIDER_URL: provider.url, MODEL_PROVIDER_API_KEY: KEY, MODEL_MEDIUM_NAME: "m" },
   });

@@ -112,6 +112,7 @@ async function main() {
   const serve = await startServe({
     databaseUrl: db.url,
     dataDir: path.join(work, "data"),
+    localRepositoriesRoot: CORPUS,
     logFile: path.join(work, "serve.log"),
     env: { ATLASSIAN_AUTH_URL: fake.url, ATLASSIAN_API_URL: fake.url, CTXPIPE_GIT_ALLOWED_HOSTS: "127.0.0.1" },
   });

@@ -290,6 +290,7 @@ async function main(): Promise<void> {
   const serve = await startServe({
     databaseUrl: db.url,
     dataDir: path.join(workDir, "data"),
+    localRepositoriesRoot: CORPUS,
     logFile: path.join(workDir, "serve.log"),
     env: { AUTH_SIGN_UP: "open" },
   });

@@ -62,7 +62,12 @@ async function main(): Promise<void> {
   const { paths } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : {});
   const workDir = await makeWorkDir();
   const db = await startDatabase(workDir);
-  const serve = await startServe({ databaseUrl: db.url, dataDir: path.join(workDir, "data"), logFile: path.join(workDir, "serve.log") });
+  const serve = await startServe({
+    databaseUrl: db.url,
+    dataDir: path.join(workDir, "data"),
+    localRepositoriesRoot: CORPUS,
+    logFile: path.join(workDir, "serve.log"),
+  });
   try {
     const api = new ApiClient(serve.baseUrl);
     await api.setUp(SLUG);

@@ -88,7 +88,13 @@ async function main(): Promise<void> {
   const receiver = await nullReceiver();
   const lines: string[] = [];
   try {
-    serve = await startServe({ databaseUrl: db.url, dataDir: path.join(workDir, "data"), logFile: path.join(workDir, "serve.log"), env: SECRET });
+    serve = await startServe({
+      databaseUrl: db.url,
+      dataDir: path.join(workDir, "data"),
+      localRepositoriesRoot: CORPUS,
+      logFile: path.join(workDir, "serve.log"),
+      env: SECRET,
+    });
     const api = new ApiClient(serve.baseUrl);
     await api.setUp(SLUG);
     const indexStarted = performance.now();
@@ -128,6 +134,7 @@ async function main(): Promise<void> {
     serve = await startServe({
       databaseUrl: restoredUrl.toString(),
       dataDir: path.join(workDir, "data-restored"),
+      localRepositoriesRoot: CORPUS,
       logFile: path.join(workDir, "serve-restored.log"),
       env: SECRET,
     });
@@ -144,6 +151,7 @@ async function main(): Promise<void> {
     serve = await startServe({
       databaseUrl: restoredUrl.toString(),
       dataDir: path.join(workDir, "data-restored"),
+      localRepositoriesRoot: CORPUS,
       logFile: path.join(workDir, "serve-traced.log"),
       env: { ...SECRET, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: "1000" },
     });

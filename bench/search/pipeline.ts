@@ -107,6 +107,8 @@ export async function startServe(options: {
   nodeArgs?: string[];
   /** More environment (e.g. GITHUB_API_URL for bench:freshness). */
   env?: Record<string, string>;
+  /** Where the local repositories the benchmark adds by path are (the corpus folder); unset: none allowed. */
+  localRepositoriesRoot?: string;
 }): Promise<ServeProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -119,7 +121,7 @@ export async function startServe(options: {
     PORT: String(port),
     HOST: "127.0.0.1",
     CTXPIPE_DATA_DIR: options.dataDir,
-    CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
+    ...(options.localRepositoriesRoot ? { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", CTXPIPE_LOCAL_REPOSITORIES_ROOT: options.localRepositoriesRoot } : {}),
     LOG_LEVEL: "info",
     ...options.env,
   });

@@ -282,6 +282,7 @@ async function main(): Promise<void> {
     serve = await startServe({
       databaseUrl: db.url,
       dataDir: path.join(workDir, "data"),
+      localRepositoriesRoot: CORPUS,
       logFile: path.join(RESULTS, `serve-${stamp}.log`),
       nodeArgs: opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : undefined,
     });
