@@ -4,7 +4,10 @@
  * standard input (--passphrase-stdin) or CTXPIPE_BACKUP_PASSPHRASE. Backup starts the
  * database without migrating it; restore starts it without migrating, builds the backup's
  * schema, adopts the backup's secrets (embedded mode) once it has checked the database may be
- * replaced, loads, and brings the schema up to this release.
+ * replaced, loads, and brings the schema up to this release. Into a new embedded instance (no
+ * cluster yet) the cluster is built, loaded and migrated in a temporary directory and put in
+ * place, with the secrets, only once all of that has succeeded: a restore killed half-way leaves
+ * the data directory as it was (embedded-postgres.ts).
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -100,7 +103,9 @@ export async function runRestore(args: string[], ctx: BackupCommandContext): Pro
       applicationName: "ctxpipe-restore",
       maintenance: true,
       lifecycle: ctx.lifecycle,
+      stageNewEmbeddedCluster: true,
     });
+    const install = platform.installEmbeddedCluster;
     // An encrypted archive is authenticated by its passphrase; an unencrypted one by its signature.
     if (!backup.encrypted && !values["allow-unsigned"]) {
       const verdict = backup.signature(verificationMaterials(keysOf(platform)));
@@ -121,13 +126,21 @@ export async function runRestore(args: string[], ctx: BackupCommandContext): Pro
       logger: ctx.logger,
       // Only once the data is committed: a refused or failed restore leaves the secrets alone.
       onLoaded: async () => {
-        if (embedded && secrets) {
+        // A staged cluster takes the secrets when it is put in place, below.
+        if (embedded && secrets && !install) {
           await prepareDataDir(ctx.config.dataDir);
           await adoptSecrets(ctx.config.dataDir, ctx.logger, secrets);
         }
       },
     });
     await migrateJobQueue(platform.db.url, ctx.logger);
+    if (install) {
+      await platform.db.close();
+      // Secrets first: killed between the two, the data directory has no cluster (the restore
+      // is run again), never a restored cluster with the wrong secrets.
+      if (secrets) await adoptSecrets(ctx.config.dataDir, ctx.logger, secrets);
+      await install();
+    }
     const { manifest } = backup;
     const notes = [
       `restored ${report.tables} tables (${report.rows} rows) from the backup of ${manifest.createdAt} (ctxpipe ${manifest.ctxpipeVersion}, schema ${manifest.schemaVersion})`,

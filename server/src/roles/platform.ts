@@ -30,6 +30,11 @@ export interface Platform {
   logger: Logger;
   db: Database;
   lifecycle: Lifecycle;
+  /**
+   * Set when `stageNewEmbeddedCluster` built a new embedded cluster: stops it and puts it in
+   * the data directory (close `db` first). Without it the cluster is removed at stop.
+   */
+  installEmbeddedCluster?: () => Promise<void>;
 }
 
 /** Where the AUTH_SECRET in use comes from (see `Platform.authSecretSource`). */
@@ -47,6 +52,11 @@ export interface StartPlatformOptions {
   maintenance?: boolean;
   /** Register stop steps here instead of a new Lifecycle (lets the CLI stop a half-started process). */
   lifecycle?: Lifecycle;
+  /**
+   * Embedded mode, no cluster yet (a restore into a new instance): build it in a temporary
+   * directory, put in place only by `Platform.installEmbeddedCluster` (see embedded-postgres.ts).
+   */
+  stageNewEmbeddedCluster?: boolean;
 }
 
 /**
@@ -61,6 +71,7 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
     let authSecret = config.authSecret;
     let authSecretSource: AuthSecretSource = "environment";
     let encryptionKey = config.encryptionKey;
+    let installEmbeddedCluster: (() => Promise<void>) | undefined;
     if (!url) {
       const secrets = await loadGeneratedSecrets(config.dataDir, logger);
       if (!authSecret) {
@@ -72,6 +83,7 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
         clusterDir: path.join(config.dataDir, "postgres"),
         password: secrets.postgresPassword,
         logger: logger.child({ module: "embedded-postgres" }),
+        staged: options.stageNewEmbeddedCluster,
       }).catch((err: unknown) => {
         throw new AppError("database_unavailable", 500, `Could not start the embedded Postgres: ${(err as Error).message}`, {
           expose: true,
@@ -80,6 +92,7 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
       });
       lifecycle.onStop("embedded-postgres", () => embedded.stop());
       url = embedded.url;
+      installEmbeddedCluster = embedded.install;
     }
     if (!authSecret) {
       // Maintenance commands (migrate, admin, secrets) sign nothing that outlives them.
@@ -113,7 +126,7 @@ export async function startPlatform(config: Config, logger: Logger, options: Sta
     }
     if (options.requireMigrated || options.forceMigrate || config.database.migrateOnStart) await assertAppRole(db);
     const secretBox = encryptionKey ? new SecretBox({ current: encryptionKey, previous: config.previousEncryptionKeys }) : undefined;
-    return { config: { ...config, authSecret, encryptionKey }, authSecretSource, secretBox, logger, db, lifecycle };
+    return { config: { ...config, authSecret, encryptionKey }, authSecretSource, secretBox, logger, db, lifecycle, installEmbeddedCluster };
   } catch (err) {
     await lifecycle.stop();
     throw err;

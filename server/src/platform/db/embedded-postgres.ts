@@ -12,6 +12,12 @@
  * start killed half-way (a container stopped on its first boot) leaves a temporary directory
  * that the next start removes, never a cluster that cannot start.
  *
+ * `ctxpipe restore` into a new instance goes further (`staged`): the new cluster is built,
+ * started, loaded and migrated in `postgres.restore-<pid>`, and put in place by `install()` only
+ * once the restore has finished. A restore killed half-way leaves that directory (perhaps with
+ * its server still running); the next start stops that server, removes the directory and says
+ * so: the data directory is as before the restore, which can simply be run again.
+ *
  * One process owns the cluster (it started it and stops it); others that find it running
  * attach to it (the admin CLI, a split `ctxpipe worker`). A cluster left running by an owner
  * that died is adopted by the next process.
@@ -38,6 +44,12 @@ export interface EmbeddedPostgres {
   owner: boolean;
   /** Stops the server if this process owns it; otherwise does nothing. */
   stop(): Promise<void>;
+  /**
+   * Set when `staged` built a new cluster: stops its server and puts the cluster in place.
+   * Until then the data directory has no cluster, and `stop()` removes the staged one.
+   * @throws Error when the cluster could not be put in place.
+   */
+  install?: () => Promise<void>;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -49,6 +61,11 @@ export interface EmbeddedPostgresOptions {
   database?: string;
   /** Trade durability for speed (tests only): fsync and synchronous commit off. */
   unsafeFast?: boolean;
+  /**
+   * When there is no cluster yet, build it in a temporary directory and keep it there until
+   * `install()` (a restore into a new instance): see the file comment.
+   */
+  staged?: boolean;
 }
 
 interface Binaries {
@@ -83,12 +100,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
 
   try {
-    if (await needsInitialising(clusterDir, logger)) await initialiseCluster(options, logger);
     const runAs = await resolveRunAs();
-    if (isRunning(bins, clusterDir, runAs)) {
+    let dataDir = clusterDir;
+    let staged = false;
+    if (await needsInitialising(clusterDir, bins, runAs, logger)) {
+      staged = options.staged === true;
+      dataDir = await initialiseCluster(options, logger, staged ? "restore" : "initdb");
+    }
+    if (isRunning(bins, dataDir, runAs)) {
       // Left behind by an owner that died without stopping it: restart it cleanly as ours.
       logger.warn("found an embedded Postgres left running by a previous process; restarting it");
-      await pgCtl(bins, runAs, ["stop", "-D", clusterDir, "-m", "fast", "-w", "-t", "30"]);
+      await pgCtl(bins, runAs, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "30"]);
     }
     const port = await findFreePort();
     const flags = [
@@ -97,40 +119,47 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       "-c unix_socket_directories=''",
       ...(options.unsafeFast ? ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_connections=300"] : []),
     ];
-    await pgCtl(bins, runAs, [
-      "start",
-      "-D",
-      clusterDir,
-      "-w",
-      "-t",
-      String(START_TIMEOUT_S),
-      "-l",
-      path.join(clusterDir, "server.log"),
-      "-o",
-      flags.join(" "),
-    ]);
-    logger.info({ port, clusterDir }, "embedded Postgres started");
+    await pgCtl(bins, runAs, ["start", "-D", dataDir, "-w", "-t", String(START_TIMEOUT_S), "-l", path.join(dataDir, "server.log"), "-o", flags.join(" ")]);
+    logger.info({ port, clusterDir: dataDir }, "embedded Postgres started");
 
     let stopped = false;
     const stop = async () => {
       if (stopped) return;
       stopped = true;
       process.removeListener("exit", stopOnExit);
-      await pgCtl(bins, runAs, ["stop", "-D", clusterDir, "-m", "fast", "-w", "-t", "60"]).catch((err: unknown) =>
+      await pgCtl(bins, runAs, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60"]).catch((err: unknown) =>
         logger.error({ err }, "embedded Postgres did not stop cleanly"),
       );
+      // A staged cluster that was not installed (the restore failed) is not kept.
+      if (staged) await fs.rm(dataDir, { recursive: true, force: true });
       await fs.rm(lockFile, { force: true });
       logger.info("embedded Postgres stopped");
     };
     // Last resort when the process exits without a shutdown (e.g. process.exit in a crash path).
     const stopOnExit = () => {
       if (stopped) return;
-      spawnSync(bins.pg_ctl, ["stop", "-D", clusterDir, "-m", "fast", "-W"], { ...runAs, stdio: "ignore" });
+      spawnSync(bins.pg_ctl, ["stop", "-D", dataDir, "-m", "fast", "-W"], { ...runAs, stdio: "ignore" });
+      if (staged) spawnSync("rm", ["-rf", dataDir]);
       spawnSync("rm", ["-f", lockFile]);
     };
     process.on("exit", stopOnExit);
 
     const handle = makeHandle(options, port, database, true, stop);
+    if (staged) {
+      handle.install = async () => {
+        if (stopped) throw new Error("the staged embedded Postgres was already stopped");
+        stopped = true;
+        process.removeListener("exit", stopOnExit);
+        try {
+          await pgCtl(bins, runAs, ["stop", "-D", dataDir, "-m", "fast", "-w", "-t", "60"]);
+          await markInitialised(dataDir);
+          await fs.rename(dataDir, clusterDir);
+          logger.info({ clusterDir }, "embedded Postgres stopped and put in place");
+        } finally {
+          await fs.rm(lockFile, { force: true });
+        }
+      };
+    }
     await ensureDatabase(handle.adminUrl, database);
     return handle;
   } catch (err) {
@@ -152,29 +181,44 @@ function makeHandle(options: EmbeddedPostgresOptions, port: number, database: st
 /** File written into a cluster once initdb has completed; its absence marks a half-made one. */
 export const INITIALISED_MARKER = "ctxpipe-initialised";
 
-/** Prefix of the temporary directory a cluster is initialised in, beside the cluster's. */
-const tempPrefix = (clusterDir: string) => `${path.basename(clusterDir)}.initdb-`;
+/** Why a cluster is built in a temporary directory: a first start, or a restore (`staged`). */
+type TempKind = "initdb" | "restore";
+
+/** Prefix of the temporary directory a cluster is built in, beside the cluster's. */
+const tempPrefix = (clusterDir: string, kind: TempKind) => `${path.basename(clusterDir)}.${kind}-`;
+
+/** What a leftover temporary directory of each kind means, for the warning that removes it. */
+const LEFTOVER: Record<TempKind, string> = {
+  initdb: "removing the embedded Postgres of a first start that did not finish",
+  restore: "removing the embedded Postgres of a restore that did not finish (nothing of it was kept): run `ctxpipe restore` again",
+};
+
+const markInitialised = (dir: string) => fs.writeFile(path.join(dir, INITIALISED_MARKER), `${new Date().toISOString()}\n`);
 
 /**
  * Decides whether `clusterDir` must be (re)initialised, clearing what an interrupted first
- * start left: temporary directories, and a cluster of an older release that initdb never
- * finished (no marker and never started). A complete cluster of an older release (it was
- * started) is given its marker. Runs under the owner lock, so no other ctxpipe initialises.
+ * start or restore left: temporary directories (stopping a server a killed restore left
+ * running in one), and a cluster of an older release that initdb never finished (no marker and
+ * never started). A complete cluster of an older release (it was started) is given its
+ * marker. Runs under the owner lock, so no other ctxpipe initialises.
  * @throws Error with what to do when the directory holds something that is not a cluster.
  */
-async function needsInitialising(clusterDir: string, logger: Logger): Promise<boolean> {
+async function needsInitialising(clusterDir: string, bins: Binaries, runAs: RunAs, logger: Logger): Promise<boolean> {
   const parent = path.dirname(clusterDir);
   for (const name of await fs.readdir(parent).catch(() => [] as string[])) {
-    if (!name.startsWith(tempPrefix(clusterDir))) continue;
-    logger.warn({ dir: path.join(parent, name) }, "removing the embedded Postgres of a first start that did not finish");
-    await fs.rm(path.join(parent, name), { recursive: true, force: true });
+    const kind = (["initdb", "restore"] as const).find((k) => name.startsWith(tempPrefix(clusterDir, k)));
+    if (!kind) continue;
+    const dir = path.join(parent, name);
+    logger.warn({ dir }, LEFTOVER[kind]);
+    if (isRunning(bins, dir, runAs)) await pgCtl(bins, runAs, ["stop", "-D", dir, "-m", "immediate", "-w", "-t", "30"]);
+    await fs.rm(dir, { recursive: true, force: true });
   }
   if (!existsSync(clusterDir)) return true;
   if (existsSync(path.join(clusterDir, INITIALISED_MARKER))) return false;
   if (existsSync(path.join(clusterDir, "PG_VERSION"))) {
     // Written by an older release, which initialised in place: started once means initdb finished.
     if (existsSync(path.join(clusterDir, "postmaster.opts"))) {
-      await fs.writeFile(path.join(clusterDir, INITIALISED_MARKER), `${new Date().toISOString()}\n`);
+      await markInitialised(clusterDir);
       return false;
     }
     logger.warn({ clusterDir }, "the embedded Postgres was never completely initialised (a first start was interrupted); initialising it again");
@@ -190,11 +234,13 @@ async function needsInitialising(clusterDir: string, logger: Logger): Promise<bo
 
 /**
  * Initialises a new cluster with the package's class, as the `postgres` user when root, in a
- * temporary sibling directory renamed to `clusterDir` once complete.
+ * temporary sibling directory. A first start's ("initdb") is renamed to `clusterDir` once
+ * complete; a restore's stays where it is until `install()`.
+ * @returns the directory the cluster is in now.
  */
-async function initialiseCluster(options: EmbeddedPostgresOptions, logger: Logger): Promise<void> {
+async function initialiseCluster(options: EmbeddedPostgresOptions, logger: Logger, kind: TempKind): Promise<string> {
   const EmbeddedPostgresClass = await importWithoutSignalHooks();
-  const temp = path.join(path.dirname(options.clusterDir), `${tempPrefix(options.clusterDir)}${process.pid}`);
+  const temp = path.join(path.dirname(options.clusterDir), `${tempPrefix(options.clusterDir, kind)}${process.pid}`);
   const cluster = new EmbeddedPostgresClass({
     databaseDir: temp,
     user: SUPERUSER,
@@ -210,8 +256,10 @@ async function initialiseCluster(options: EmbeddedPostgresOptions, logger: Logge
   await fs.mkdir(path.dirname(options.clusterDir), { recursive: true });
   try {
     await cluster.initialise();
-    await fs.writeFile(path.join(temp, INITIALISED_MARKER), `${new Date().toISOString()}\n`);
+    if (kind === "restore") return temp;
+    await markInitialised(temp);
     await fs.rename(temp, options.clusterDir);
+    return options.clusterDir;
   } catch (err) {
     await fs.rm(temp, { recursive: true, force: true });
     throw err;
