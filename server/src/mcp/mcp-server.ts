@@ -1,6 +1,6 @@
 /**
  * Builds an MCP server (official SDK) for one request: the tools bound to the caller's org
- * scope. Tool failures become MCP tool errors with a message an agent can act on; internal
+ * scope, advertising only the tools capability (no listChanged: nothing could be sent). Tool failures become MCP tool errors with a message an agent can act on; internal
  * errors are masked and logged.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -66,5 +66,9 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
       },
     );
   }
+  // The SDK advertises tools.listChanged on the first registerTool, but this server is
+  // stateless (one per request, no stream a notification could travel on) and its tool list
+  // never changes while it runs: advertise only what it does.
+  server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }
