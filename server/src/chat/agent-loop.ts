@@ -18,7 +18,8 @@ export interface AgentTool {
   name: string;
   description: string;
   inputSchema: z.ZodType;
-  run(input: unknown): Promise<{ text: string }>;
+  /** The tool's text, and its structured content if it has one. */
+  run(input: unknown): Promise<{ text: string; structured?: unknown }>;
 }
 
 /** The loop's limits (configuration: CTXPIPE_CHAT_*). */
@@ -233,79 +234,4 @@ export function sourcesIn(text: string): string[] {
     }
   }
   return [...new Set(out)];
-}
-
-/** Words of a question worth searching for: identifiers first, then the longest words. */
-export function searchTermsOf(prompt: string, max = 3): string[] {
-  const STOP = new Set([
-    "what",
-    "where",
-    "which",
-    "when",
-    "does",
-    "how",
-    "the",
-    "and",
-    "for",
-    "with",
-    "that",
-    "this",
-    "from",
-    "into",
-    "are",
-    "is",
-    "why",
-    "who",
-    "our",
-    "use",
-    "used",
-    "uses",
-    "code",
-    "function",
-    "defined",
-    "implemented",
-    "called",
-    "located",
-    "handled",
-    "happens",
-    "work",
-    "works",
-    "there",
-    "about",
-    "should",
-  ]);
-  const words = [...new Set(prompt.match(/[A-Za-z_][A-Za-z0-9_.-]{2,60}/g) ?? [])].filter((w) => !STOP.has(w.toLowerCase()));
-  const identifier = (w: string) => /[a-z][A-Z]|_|\./.test(w);
-  return words.sort((a, b) => Number(identifier(b)) - Number(identifier(a)) || b.length - a.length).slice(0, max);
-}
-
-/**
- * The answer without a model: the ranked evidence the search tool finds for the question's
- * main words, and how to configure a model.
- */
-export async function evidenceAnswer(input: { tools: AgentTool[]; prompt: string }): Promise<AgentAnswer> {
-  const search = input.tools.find((t) => t.name === "search_code");
-  const terms = searchTermsOf(input.prompt);
-  const sources: string[] = [];
-  const parts: string[] = [];
-  const toolCalls: AgentToolCall[] = [];
-  for (const term of search ? terms : []) {
-    try {
-      const { text } = await search!.run({ query: term, limit: 5 });
-      toolCalls.push({ name: "search_code", input: { query: term }, ok: true });
-      parts.push(`Search for ${term}:\n${text}`);
-      for (const citation of sourcesIn(text)) if (sources.length < MAX_SOURCES && !sources.includes(citation)) sources.push(citation);
-    } catch {
-      toolCalls.push({ name: "search_code", input: { query: term }, ok: false });
-    }
-  }
-  const intro =
-    "No model is configured, so this is the evidence the tools found, without a summary. To get written answers, configure a model provider (docs/chat.md).";
-  return {
-    text: [intro, ...(parts.length > 0 ? parts : ["Nothing matched the question's words; try search_code with a name from the code."])].join("\n\n"),
-    citations: [],
-    sources,
-    toolCalls,
-    steps: 0,
-  };
 }

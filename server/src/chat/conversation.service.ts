@@ -11,7 +11,8 @@ import type { Database } from "../platform/db/database.js";
 import { isDatabaseUnavailable } from "../platform/db/db-errors.js";
 import { type Queryable, withTenant } from "../platform/db/tenant.js";
 import { conflict, notFound } from "../platform/errors.js";
-import { type AgentAnswer, type AgentEvent, type AgentLimits, type AgentTool, evidenceAnswer, runAgent } from "./agent-loop.js";
+import { type AgentAnswer, type AgentEvent, type AgentLimits, type AgentTool, runAgent } from "./agent-loop.js";
+import { evidenceAnswer } from "./evidence-answer.js";
 
 /** What the service needs. */
 export interface ChatDependencies {

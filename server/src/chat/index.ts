@@ -32,10 +32,9 @@ export {
   type AgentLimits,
   type AgentTool,
   type AgentToolCall,
-  evidenceAnswer,
   providerProblem,
   runAgent,
-  searchTermsOf,
   sourcesIn,
 } from "./agent-loop.js";
+export { EVIDENCE_MAX_CHARS, evidenceAnswer, questionWords, repositoriesNamed } from "./evidence-answer.js";
 export { type CheckedCitation, checkCitations, findCitations, MAX_CHECKED } from "./citation-check.js";
