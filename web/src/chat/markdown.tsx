@@ -1,15 +1,16 @@
 /**
- * An answer's markdown as React elements, never as HTML: @lezer/markdown (CommonMark with
- * GitHub's tables, strikethrough and autolinks) parses it and each node becomes an element, so
- * nothing the model writes can inject markup. Fenced code is highlighted like the file view
- * (highlight.ts). Citations the server checked (`repo@commit:path:line`) become links to the
- * file view at their lines, marked verified; an unverified one is marked, with the reason, and
- * not linked. Links open only http(s) addresses; images show their text.
+ * An answer's markdown as React elements, never as HTML: markdown-it parses it (CommonMark,
+ * with tables, strikethrough and http(s) autolinks; raw HTML off, so it stays text) and each
+ * token becomes an element, so nothing the model writes can inject markup. A single line break
+ * is kept as a break (the renderer option CommonMark allows; models mean one). Fenced code is
+ * highlighted like the file view (highlight.ts). Citations the server checked
+ * (`repo@commit:path:line`) become links to the file view at their lines, marked verified; an
+ * unverified one is marked, with the reason, and not linked. Links open only http(s)
+ * addresses; images show their text.
  */
-import { GFM, parser } from "@lezer/markdown";
-import type { SyntaxNode } from "@lezer/common";
+import MarkdownIt, { type Token as MdToken } from "markdown-it";
 import { Link } from "@tanstack/react-router";
-import { type ReactNode, useEffect, useMemo, useState } from "react";
+import { Fragment, type ReactNode, useEffect, useMemo, useState } from "react";
 import { highlightLines, type Token } from "../files/highlight";
 
 /** A checked citation, as the server answers it. */
@@ -23,7 +24,10 @@ export interface Citation {
   reason?: string;
 }
 
-const markdown = parser.configure(GFM);
+/** The parser: CommonMark, raw HTML escaped, plus tables, strikethrough and explicit http(s) links. */
+const markdown = new MarkdownIt("commonmark", { html: false, breaks: true, linkify: true }).enable(["table", "strikethrough", "linkify"]);
+// Only addresses with a scheme become links: "cart.ts" or "a.io" in prose stay text.
+markdown.linkify.set({ fuzzyLink: false, fuzzyEmail: false, fuzzyIP: false });
 
 /** Code-fence names of the highlighter's languages. */
 const FENCE_LANGUAGES: Record<string, string> = {
@@ -52,185 +56,142 @@ const FENCE_LANGUAGES: Record<string, string> = {
   yml: "yaml",
 };
 
-/** Marks the markdown syntax leaves out of the rendered text. */
-const MARKS = new Set(["EmphasisMark", "CodeMark", "LinkMark", "HeaderMark", "QuoteMark", "ListMark", "TableDelimiter", "StrikethroughMark", "CodeInfo"]);
-
 interface Context {
-  src: string;
   orgSlug: string;
   citations: Citation[];
 }
 
 /** The rendered markdown of `text`. */
 export function Markdown({ text, orgSlug, citations }: { text: string; orgSlug: string; citations: Citation[] }) {
-  const tree = useMemo(() => markdown.parse(text), [text]);
-  const ctx: Context = { src: text, orgSlug, citations };
-  return <div className="chat-markdown space-y-2">{blocks(tree.topNode, ctx)}</div>;
+  const tokens = useMemo(() => markdown.parse(text, {}), [text]);
+  const ctx: Context = { orgSlug, citations };
+  return <div className="chat-markdown space-y-2">{render(tokens, ctx)}</div>;
 }
 
-function childrenOf(node: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  for (let child = node.firstChild; child; child = child.nextSibling) out.push(child);
+/** Elements for a token list: each opening token with what lies up to its closing one, or a leaf. */
+function render(tokens: MdToken[], ctx: Context): ReactNode[] {
+  const out: ReactNode[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.nesting !== 1) {
+      if (token.nesting === 0) out.push(leaf(token, ctx, i));
+      continue;
+    }
+    let depth = 1;
+    let j = i + 1;
+    for (; j < tokens.length; j++) {
+      depth += tokens[j]!.nesting;
+      if (depth === 0) break;
+    }
+    out.push(container(token, render(tokens.slice(i + 1, j), ctx), i));
+    i = j;
+  }
   return out;
 }
 
-/** The block children of a container. */
-function blocks(node: SyntaxNode, ctx: Context): ReactNode[] {
-  return childrenOf(node)
-    .filter((child) => !MARKS.has(child.name))
-    .map((child) => block(child, ctx));
-}
-
-function block(node: SyntaxNode, ctx: Context): ReactNode {
-  const key = node.from;
-  const heading = /^(?:ATX|Setext)Heading(\d)$/.exec(node.name);
-  if (heading) {
-    const level = Math.min(6, Number(heading[1]) + 2);
-    const Tag = `h${level}` as "h3";
-    return (
-      <Tag key={key} className="font-semibold">
-        {inline(node, ctx, node.from, node.to, true)}
-      </Tag>
-    );
-  }
-  switch (node.name) {
-    case "Paragraph":
-      return <p key={key}>{inline(node, ctx)}</p>;
-    case "BulletList":
+/** The element an opening token stands for, around its children. */
+function container(token: MdToken, children: ReactNode[], key: number): ReactNode {
+  switch (token.type) {
+    case "paragraph_open":
+      // A tight list's paragraphs are hidden: their text goes straight into the item.
+      return token.hidden ? <Fragment key={key}>{children}</Fragment> : <p key={key}>{children}</p>;
+    case "heading_open": {
+      const Tag = `h${Math.min(6, Number(token.tag.slice(1)) + 2)}` as "h3";
+      return (
+        <Tag key={key} className="font-semibold">
+          {children}
+        </Tag>
+      );
+    }
+    case "bullet_list_open":
       return (
         <ul key={key} className="list-disc space-y-1 pl-5">
-          {blocks(node, ctx)}
+          {children}
         </ul>
       );
-    case "OrderedList": {
-      const start = Number.parseInt(ctx.src.slice(node.from, node.to), 10);
+    case "ordered_list_open": {
+      const start = Number(token.attrGet("start") ?? 1);
       return (
-        <ol key={key} start={Number.isFinite(start) ? start : undefined} className="list-decimal space-y-1 pl-5">
-          {blocks(node, ctx)}
+        <ol key={key} start={Number.isFinite(start) && start !== 1 ? start : undefined} className="list-decimal space-y-1 pl-5">
+          {children}
         </ol>
       );
     }
-    case "ListItem":
-      return <li key={key}>{blocks(node, ctx)}</li>;
-    case "Blockquote":
+    case "list_item_open":
+      return <li key={key}>{children}</li>;
+    case "blockquote_open":
       return (
         <blockquote key={key} className="border-l-2 border-line pl-3 text-soft">
-          {blocks(node, ctx)}
+          {children}
         </blockquote>
       );
-    case "FencedCode": {
-      const info = node.getChild("CodeInfo");
-      const code = node.getChild("CodeText");
-      const fence = info ? ctx.src.slice(info.from, info.to).trim().toLowerCase() : "";
-      return <CodeBlock key={key} code={code ? ctx.src.slice(code.from, code.to) : ""} language={FENCE_LANGUAGES[fence] ?? null} />;
-    }
-    case "CodeBlock":
-      return (
-        <CodeBlock
-          key={key}
-          code={ctx.src
-            .slice(node.from, node.to)
-            .split("\n")
-            .map((l) => l.replace(/^ {1,4}/, ""))
-            .join("\n")}
-          language={null}
-        />
-      );
-    case "HorizontalRule":
-      return <hr key={key} className="border-line" />;
-    case "Table":
+    case "table_open":
       return (
         <div key={key} className="overflow-x-auto">
-          <table className="text-sm">
-            <tbody>
-              {childrenOf(node)
-                .filter((row) => row.name === "TableHeader" || row.name === "TableRow")
-                .map((row) => (
-                  <tr key={row.from}>
-                    {row.getChildren("TableCell").map((cell) => {
-                      const Cell = row.name === "TableHeader" ? "th" : "td";
-                      return (
-                        <Cell key={cell.from} className="border border-line px-2 py-1 text-left">
-                          {inline(cell, ctx)}
-                        </Cell>
-                      );
-                    })}
-                  </tr>
-                ))}
-            </tbody>
-          </table>
+          <table className="text-sm">{children}</table>
         </div>
       );
-    default:
-      // HTML blocks, link reference definitions and anything unknown: their text, as text.
+    case "thead_open":
+      return <thead key={key}>{children}</thead>;
+    case "tbody_open":
+      return <tbody key={key}>{children}</tbody>;
+    case "tr_open":
+      return <tr key={key}>{children}</tr>;
+    case "th_open":
+    case "td_open": {
+      const Cell = token.type === "th_open" ? "th" : "td";
       return (
-        <p key={key} className="whitespace-pre-wrap">
-          {withCitations(ctx.src.slice(node.from, node.to), ctx, key)}
-        </p>
+        <Cell key={key} className="border border-line px-2 py-1 text-left">
+          {children}
+        </Cell>
       );
+    }
+    case "em_open":
+      return <em key={key}>{children}</em>;
+    case "strong_open":
+      return <strong key={key}>{children}</strong>;
+    case "s_open":
+      return <del key={key}>{children}</del>;
+    case "link_open":
+      return <SafeLink key={key} href={String(token.attrGet("href") ?? "")} label={children} />;
+    default:
+      return <span key={key}>{children}</span>;
   }
 }
 
-/** The inline content of `node` between `from` and `to`: its children rendered, the text between them as text. */
-function inline(node: SyntaxNode, ctx: Context, from = node.from, to = node.to, trim = false): ReactNode[] {
-  const out: ReactNode[] = [];
-  let pos = from;
-  const text = (end: number) => {
-    if (end <= pos) return;
-    const piece = ctx.src.slice(pos, end);
-    out.push(...withCitations(trim ? piece.trim() : piece, ctx, pos));
-  };
-  for (const child of childrenOf(node)) {
-    text(child.from);
-    if (!MARKS.has(child.name)) out.push(inlineNode(child, ctx));
-    pos = child.to;
-  }
-  text(to);
-  return out;
-}
-
-function inlineNode(node: SyntaxNode, ctx: Context): ReactNode {
-  const key = node.from;
-  const src = ctx.src.slice(node.from, node.to);
-  switch (node.name) {
-    case "Emphasis":
-      return <em key={key}>{inline(node, ctx)}</em>;
-    case "StrongEmphasis":
-      return <strong key={key}>{inline(node, ctx)}</strong>;
-    case "Strikethrough":
-      return <del key={key}>{inline(node, ctx)}</del>;
-    case "InlineCode": {
-      const code = src.replace(/^`+/, "").replace(/`+$/, "");
-      const linked = withCitations(code, ctx, key);
+/** The element of a token without children of its own (text, code, breaks, rules). */
+function leaf(token: MdToken, ctx: Context, key: number): ReactNode {
+  switch (token.type) {
+    case "inline":
+      return <Fragment key={key}>{render(token.children ?? [], ctx)}</Fragment>;
+    case "text":
+      return <Fragment key={key}>{withCitations(token.content, ctx, key)}</Fragment>;
+    case "code_inline": {
+      const linked = withCitations(token.content, ctx, key);
       return linked.length === 1 && typeof linked[0] === "string" ? (
         <code key={key} className="rounded bg-muted px-1 font-mono text-sm">
-          {code}
+          {token.content}
         </code>
       ) : (
         <span key={key}>{linked}</span>
       );
     }
-    case "Link": {
-      const marks = node.getChildren("LinkMark");
-      const url = node.getChild("URL");
-      const label = marks.length >= 2 ? inline(node, ctx, marks[0]!.to, marks[1]!.from) : [src];
-      const href = url ? ctx.src.slice(url.from, url.to) : "";
-      return <SafeLink key={key} href={href} label={label} />;
-    }
-    case "URL":
-    case "Autolink":
-      return <SafeLink key={key} href={src.replace(/^<|>$/g, "")} label={[src.replace(/^<|>$/g, "")]} />;
-    case "Image": {
-      const marks = node.getChildren("LinkMark");
-      const alt = marks.length >= 2 ? ctx.src.slice(marks[0]!.to, marks[1]!.from) : "";
-      return <span key={key}>[image: {alt}]</span>;
-    }
-    case "Escape":
-      return <span key={key}>{src.slice(1)}</span>;
-    case "HardBreak":
+    case "softbreak":
+    case "hardbreak":
       return <br key={key} />;
+    case "fence": {
+      const fence = token.info.trim().split(/\s+/)[0]!.toLowerCase();
+      return <CodeBlock key={key} code={token.content} language={FENCE_LANGUAGES[fence] ?? null} />;
+    }
+    case "code_block":
+      return <CodeBlock key={key} code={token.content} language={null} />;
+    case "hr":
+      return <hr key={key} className="border-line" />;
+    case "image":
+      return <span key={key}>[image: {token.content}]</span>;
     default:
-      return <span key={key}>{withCitations(src, ctx, key)}</span>;
+      // Raw HTML (off, so never produced) and anything unknown: its text, as text.
+      return <Fragment key={key}>{withCitations(token.content, ctx, key)}</Fragment>;
   }
 }
 
