@@ -1,6 +1,7 @@
 # ctxpipe container image (docs/deploy.md). Multi-stage: dependencies and the web app are
-# built in the first stage; the runtime stage carries Node 22, git, the app and its production
-# dependencies, and runs as an unprivileged user with the data directory on a volume.
+# built in the first stage, and the agent setup CLI packed into cli/dist-pack; the runtime
+# stage carries Node 22, git, the app, the packed CLI and its production dependencies, and
+# runs as an unprivileged user with the data directory on a volume.
 # Build: docker build -t ctxpipe .   Run: docker run -p 3000:3000 -v ctxpipe:/var/lib/ctxpipe ctxpipe
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
@@ -26,6 +27,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/server ./server
 COPY --from=build /app/web/dist ./web/dist
 COPY --from=build /app/web/package.json ./web/package.json
+# The agent setup CLI, packed by the build; served at /downloads/ctxpipe-connect.tgz.
+COPY --from=build /app/cli/dist-pack ./cli/dist-pack
 ENV NODE_ENV=production \
     CTXPIPE_DATA_DIR=/var/lib/ctxpipe \
     HOST=0.0.0.0 \

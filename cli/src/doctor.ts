@@ -176,7 +176,7 @@ async function checkConfigs(origin: string, options: DoctorOptions): Promise<Che
       name: "agent-configs",
       status: "failed",
       detail: `No agent configuration names ${origin}${elsewhere.length > 0 ? ` (other instances in ${elsewhere.join(", ")})` : ""}.`,
-      fix: `Run: npx @ctxpipe/connect init --url ${origin}`,
+      fix: `Run: npx --yes ${origin}/downloads/ctxpipe-connect.tgz init --url ${origin}`,
     };
   }
   return { name: "agent-configs", status: "ok", detail: `Configured: ${found.join(", ")}.` };

@@ -99,6 +99,11 @@ describe("deployment files", () => {
     );
     const runtime = finalStage(dockerfile);
     assert.match(runtime.find((i) => i.getKeyword() === "ENTRYPOINT")?.getArgumentsContent() ?? "", /server\/bin\/ctxpipe\.js/);
+    // The packed agent setup CLI, served at /downloads/ctxpipe-connect.tgz (docs/mcp.md).
+    assert.ok(
+      runtime.some((i) => i.getKeyword() === "COPY" && /--from=build \/app\/cli\/dist-pack \.\/cli\/dist-pack/.test(i.getTextContent())),
+      "the runtime stage copies cli/dist-pack",
+    );
     assert.match(runtime.find((i) => i.getKeyword() === "VOLUME")?.getArgumentsContent() ?? "", /\/var\/lib\/ctxpipe/);
     // What the checks refuse: one stage, run as root, no health check.
     assert.deepEqual(imageProblems('FROM node:22\nCOPY . .\nCMD ["node", "server/bin/ctxpipe.js"]\n'), [

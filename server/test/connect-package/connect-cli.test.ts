@@ -317,6 +317,9 @@ describe("ctxpipe-connect", () => {
     assert.match(elsewhere.stdout, /→ .*AUTH_BASE_URL/);
     assert.match(elsewhere.stdout, /skipped mcp-endpoint/);
     assert.match(elsewhere.stdout, /FAILED\s+agent-configs: No agent configuration names http:\/\/localhost/);
+    // The command that works without a registry release: the CLI from the instance itself.
+    const localhost = app.url.replace("127.0.0.1", "localhost");
+    assert.ok(elsewhere.stdout.includes(`→ Run: npx --yes ${localhost}/downloads/ctxpipe-connect.tgz init --url ${localhost}`), elsewhere.stdout);
 
     const down = await run(["doctor", "--url", await closedOrigin(), "--json"], d);
     assert.equal(down.code, 1);

@@ -1,7 +1,7 @@
 /**
  * The public HTTP application: one origin for the web UI, REST (/api/v1), auth (/.auth),
  * MCP (/mcp) and webhooks. Middleware order: request context → security headers → CORS →
- * body limit → routes → static web app → JSON 404.
+ * body limit → downloads (the packed agent setup CLI) → routes → static web app → JSON 404.
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -11,6 +11,7 @@ import { payloadTooLarge } from "../errors.js";
 import type { Logger } from "../logging.js";
 import type { AppEnv } from "./app-env.js";
 import { clientIp } from "./client-ip.js";
+import { mountDownloads } from "./downloads.js";
 import { errorResponse, handleError } from "./error-handler.js";
 import { requestContext } from "./request-context.js";
 import { httpTelemetry } from "../telemetry/spans.js";
@@ -36,10 +37,12 @@ export interface HttpAppOptions {
   formTargets?: string[];
   /** Override the web build location (tests). */
   webDist?: string;
+  /** Override the location of the packed CLI, cli/dist-pack (tests). */
+  downloadsDir?: string;
 }
 
 /** Path prefixes answered with JSON errors rather than the web app. */
-const API_PREFIXES = ["/api/", "/.auth/", "/mcp", "/.well-known/"];
+const API_PREFIXES = ["/api/", "/.auth/", "/mcp", "/.well-known/", "/downloads/"];
 
 /** Builds the Hono app. Pure wiring: it opens no sockets. */
 export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
@@ -94,6 +97,7 @@ export function createHttpApp(options: HttpAppOptions): Hono<AppEnv> {
   if (options.authenticate) {
     app.use("/api/*", options.authenticate);
   }
+  mountDownloads(app, options.downloadsDir);
   for (const routes of options.routes) app.route("/", routes);
   mountStaticWeb(app, options.webDist);
   app.notFound((c) => {

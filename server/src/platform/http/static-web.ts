@@ -16,7 +16,7 @@ import type { AppEnv } from "./app-env.js";
 export const DEFAULT_WEB_DIST = fileURLToPath(new URL("../../../../web/dist/", import.meta.url));
 
 /** Path prefixes that never fall back to the SPA (except SPA_AUTH_PAGES). */
-export const NON_SPA_PREFIXES = ["/api/", "/.auth/", "/mcp", "/.well-known/", "/.status", "/assets/"];
+export const NON_SPA_PREFIXES = ["/api/", "/.auth/", "/mcp", "/.well-known/", "/.status", "/assets/", "/downloads/"];
 
 /** Web app pages under /.auth: exactly these paths get index.html for browser navigations. */
 export const SPA_AUTH_PAGES: readonly string[] = ["/.auth/sign-in", "/.auth/consent", "/.auth/device"];
