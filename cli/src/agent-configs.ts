@@ -35,6 +35,20 @@ export interface ConfigPlan {
 /** The environment variable the written configuration reads the API key from. */
 export const API_KEY_ENV = "CTXPIPE_API_KEY";
 
+/**
+ * Agents whose OAuth sign-in does not work with ctxpipe, with the one-line reason: they are
+ * always given the API-key entry. Cursor desktop's OAuth callback (`cursor://…`) is refused by
+ * the server's sign-in library (better-auth issue 10946); the web app's Connect page says the same.
+ */
+export const OAUTH_UNSUPPORTED: Partial<Record<Agent, string>> = {
+  cursor: "Cursor uses an API key: its OAuth callback (cursor://…) is refused by ctxpipe's sign-in library for now (better-auth issue 10946).",
+};
+
+/** How `agent` authenticates when `wanted` was asked for: API key when OAuth does not work for it. */
+export function authFor(agent: Agent, wanted: ServerEntry["auth"]): ServerEntry["auth"] {
+  return wanted === "oauth" && OAUTH_UNSUPPORTED[agent] ? "api-key" : wanted;
+}
+
 /** Where an agent keeps its configuration; undefined when the agent has none at that scope. */
 export function configFile(agent: Agent, scope: Scope, dirs: { project: string; home: string; platform?: NodeJS.Platform }): string | undefined {
   const { project, home } = dirs;

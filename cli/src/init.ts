@@ -10,7 +10,19 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { AGENTS, API_KEY_ENV, type Agent, type ConfigPlan, configFile, entryFor, planConfig, type Scope } from "./agent-configs.js";
+import {
+  AGENTS,
+  API_KEY_ENV,
+  type Agent,
+  authFor,
+  type ConfigPlan,
+  configFile,
+  entryFor,
+  OAUTH_UNSUPPORTED,
+  planConfig,
+  type Scope,
+  type ServerEntry,
+} from "./agent-configs.js";
 import { createInstanceClient, type InstanceClient, type Me, mcpUrl, normaliseOrigin } from "./instance.js";
 import { answer, type Terminal } from "./terminal.js";
 
@@ -41,8 +53,12 @@ export interface InitResult {
   auth: "oauth" | "api-key";
   scope: Scope;
   dryRun: boolean;
-  /** With --dry-run, `entry` is what would be written (only ctxpipe's entry: other servers' settings may hold secrets). */
-  files: { agent: Agent; file: string; action: ConfigPlan["action"]; entry?: Record<string, unknown> }[];
+  /**
+   * One per agent; `auth` is the agent's own (API key where OAuth does not work for it, see
+   * OAUTH_UNSUPPORTED). With --dry-run, `entry` is what would be written (only ctxpipe's
+   * entry: other servers' settings may hold secrets).
+   */
+  files: { agent: Agent; file: string; action: ConfigPlan["action"]; auth: ServerEntry["auth"]; entry?: Record<string, unknown> }[];
   next: string[];
 }
 
@@ -57,6 +73,7 @@ export async function runInit(options: InitOptions, terminal: Terminal, env: Nod
 
   const org = await chooseOrg(await organisations(client, options, auth, terminal, env), options.org, terminal, origin);
   const entry = { name: options.name, url: mcpUrl(origin, org), auth };
+  const entryOf = (agent: Agent): ServerEntry => ({ ...entry, auth: authFor(agent, auth) });
   const plans: ConfigPlan[] = [];
   const problems: string[] = [];
   for (const agent of agents) {
@@ -64,7 +81,7 @@ export async function runInit(options: InitOptions, terminal: Terminal, env: Nod
     const file = projectFile ?? configFile(agent, "user", { project: options.projectDir, home: options.home })!;
     try {
       if (projectFile !== undefined) await refuseOutsideProject(projectFile, options.projectDir);
-      plans.push(planConfig(agent, file, await readIfExists(file), entry));
+      plans.push(planConfig(agent, file, await readIfExists(file), entryOf(agent)));
     } catch (err) {
       problems.push((err as Error).message);
     }
@@ -81,12 +98,31 @@ export async function runInit(options: InitOptions, terminal: Terminal, env: Nod
     auth,
     scope,
     dryRun: options.dryRun,
-    files: plans.map((p) => ({ agent: p.agent, file: p.file, action: p.action, ...(options.dryRun ? { entry: entryFor(p.agent, entry) } : {}) })),
-    next:
-      auth === "api-key"
-        ? [`Export ${API_KEY_ENV} in the environment your agents start from; the files reference it and hold no key.`]
-        : ["Reload your agents: each signs in to ctxpipe in the browser on first use (Claude Code: /mcp; Codex: codex mcp login ctxpipe)."],
+    files: plans.map((p) => ({
+      agent: p.agent,
+      file: p.file,
+      action: p.action,
+      auth: entryOf(p.agent).auth,
+      ...(options.dryRun ? { entry: entryFor(p.agent, entryOf(p.agent)) } : {}),
+    })),
+    next: nextSteps(auth, agents),
   };
+}
+
+/** What the developer does next; one line of why for each agent that cannot use OAuth. */
+function nextSteps(auth: ServerEntry["auth"], agents: Agent[]): string[] {
+  if (auth === "api-key") return [`Export ${API_KEY_ENV} in the environment your agents start from; the files reference it and hold no key.`];
+  const keyed = agents.filter((a) => authFor(a, auth) === "api-key");
+  const signIn = agents.filter((a) => authFor(a, auth) === "oauth");
+  return [
+    ...(signIn.length > 0
+      ? ["Reload your agents: each signs in to ctxpipe in the browser on first use (Claude Code: /mcp; Codex: codex mcp login ctxpipe)."]
+      : []),
+    ...keyed.flatMap((a) => [
+      OAUTH_UNSUPPORTED[a]!,
+      `  Create a key in the web app (Settings → API keys) and export ${API_KEY_ENV} where ${a} starts; the file references it and holds no key.`,
+    ]),
+  ];
 }
 
 function parseAuth(value: string): "oauth" | "api-key" {

@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
 function describeInit(result: InitResult): string {
   const lines = [`${result.dryRun ? "Would write" : "Wrote"} ${result.mcpUrl} (${result.auth === "oauth" ? "OAuth" : `API key from $CTXPIPE_API_KEY`}):`];
   for (const f of result.files) {
-    lines.push(`  ${f.agent.padEnd(12)} ${f.action.padEnd(10)} ${f.file}`);
+    lines.push(`  ${f.agent.padEnd(12)} ${f.action.padEnd(10)} ${f.file}${f.auth !== result.auth ? `  (API key from $CTXPIPE_API_KEY: see below)` : ""}`);
     if (f.entry !== undefined && f.action !== "unchanged") lines.push(`      "${result.name}": ${JSON.stringify(f.entry)}`);
   }
   lines.push("", ...result.next);

@@ -135,7 +135,25 @@ describe("ctxpipe-connect", () => {
     );
     const read = async (...p: string[]) => JSON.parse(await fs.readFile(path.join(...p), "utf8"));
     const cursor = await read(d.project, ".cursor", "mcp.json");
-    assert.deepEqual(cursor.mcpServers, { github: { url: "https://api.githubcopilot.com/mcp/" }, ctxpipe: { url } });
+    // Cursor's OAuth does not work (better-auth issue 10946): it gets the API-key entry, and why.
+    assert.deepEqual(cursor.mcpServers, {
+      github: { url: "https://api.githubcopilot.com/mcp/" },
+      ctxpipe: { url, headers: { Authorization: "Bearer $\u007Benv:CTXPIPE_API_KEY}" } },
+    });
+    assert.deepEqual(
+      json.files.map((f: { agent: string; auth: string }) => [f.agent, f.auth]),
+      [
+        ["cursor", "api-key"],
+        ["claude-code", "oauth"],
+        ["vscode", "oauth"],
+        ["codex", "oauth"],
+        ["opencode", "oauth"],
+      ],
+    );
+    assert.ok(
+      json.next.some((line: string) => /^Cursor uses an API key: its OAuth callback .* is refused/.test(line)),
+      json.next.join("\n"),
+    );
     const claude = await read(d.project, ".mcp.json");
     assert.deepEqual(Object.keys(claude.mcpServers), ["local", "ctxpipe"]);
     assert.deepEqual(claude.mcpServers.ctxpipe, { type: "http", url });
@@ -149,7 +167,7 @@ describe("ctxpipe-connect", () => {
     const codex = JSON.parse(JSON.stringify(parseToml(await fs.readFile(path.join(d.home, ".codex", "config.toml"), "utf8")))) as Record<string, any>;
     assert.equal(codex.model, "gpt-5");
     assert.deepEqual(codex.mcp_servers, { docs: { command: "docs-mcp" }, ctxpipe: { url } });
-    assert.ok(!JSON.stringify([cursor, claude, vscode, opencode, codex]).includes("Bearer"), "OAuth: the agents sign in themselves");
+    assert.ok(!JSON.stringify([claude, vscode, opencode, codex]).includes("Bearer"), "OAuth: the other agents sign in themselves");
   });
 
   it("takes an API key from CTXPIPE_API_KEY, writes only a reference to it, and a second run changes nothing", async () => {
@@ -211,7 +229,9 @@ describe("ctxpipe-connect", () => {
     const res = await run(["init", "--url", app.url, "--org", first, "--no-sign-in", "--agents", "cursor,codex", "--dry-run"], d);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /Would write .*orgSlug=connect-one/);
-    assert.match(res.stdout, /cursor\s+create\s+.*\.cursor\/mcp\.json/);
+    assert.match(res.stdout, /cursor\s+create\s+.*\.cursor\/mcp\.json {2}\(API key from \$CTXPIPE_API_KEY: see below\)/);
+    assert.match(res.stdout, /"ctxpipe": \{"url":"[^"]+orgSlug=connect-one","headers":\{"Authorization":"Bearer \$\{env:CTXPIPE_API_KEY\}"\}\}/);
+    assert.match(res.stdout, /\nCursor uses an API key: its OAuth callback \(cursor:\/\/…\) is refused/);
     assert.match(res.stdout, /codex\s+create\s+.*\.codex\/config\.toml/);
     assert.deepEqual(await fs.readdir(d.project), []);
     assert.deepEqual(await fs.readdir(d.home), []);

@@ -1,8 +1,9 @@
 /**
- * /$orgSlug/connect: connect a coding agent. The MCP URL, then per client (Cursor, Claude
- * Code, VS Code, Codex) a snippet for OAuth and one for an API key, with copy buttons; an API
- * key can be created here and is filled into the snippets (shown once). Below, whether an
- * agent has connected, and when, from the MCP usage records.
+ * /$orgSlug/connect: connect a coding agent. The one terminal command (the setup CLI as this
+ * instance serves it), the MCP URL, then per client (Cursor, Claude Code, VS Code, Codex,
+ * OpenCode) a snippet for OAuth and one for an API key (Cursor: the API key only, and why),
+ * with copy buttons; an API key can be created here and is filled into the snippets (shown
+ * once). Below, whether an agent has connected, and when, from the MCP usage records.
  */
 import * as Tabs from "@radix-ui/react-tabs";
 import { useMutation, useQuery } from "@tanstack/react-query";
@@ -12,7 +13,7 @@ import { api, call } from "../api/client";
 import { useSession } from "../api/session";
 import { CopyButton } from "../ui/copy-button";
 import { Button, errorMessage, Notice, PageHeader } from "../ui/ui";
-import { mcpSnippets } from "./mcp-snippets";
+import { connectCommand, mcpSnippets } from "./mcp-snippets";
 
 /** A block of text with a copy button that says when it copied. */
 export function CopyBlock({ label, text }: { label: string; text: string }) {
@@ -54,6 +55,8 @@ export function ConnectPage() {
   return (
     <>
       <PageHeader title="Connect an agent">Point your coding agent at this organisation's MCP endpoint.</PageHeader>
+      <CopyBlock label="Set up your agents from a terminal (Node 22; asks which agents)" text={connectCommand(window.location.origin)} />
+      <p className="mt-2 mb-4 text-sm text-soft">Or configure an agent by hand:</p>
       <CopyBlock label="MCP URL" text={`${window.location.origin}/mcp?orgSlug=${orgSlug}`} />
       {/* Radix tabs: arrow keys move between clients, as the ARIA tabs pattern asks. */}
       <Tabs.Root value={client} onValueChange={setClient} className="mt-4">
@@ -72,7 +75,7 @@ export function ConnectPage() {
           <Tabs.Content key={s.id} value={s.id} className="mt-3 flex flex-col gap-3">
             <p className="text-sm">Goes in {s.where}.</p>
             {s.note && <Notice>{s.note}</Notice>}
-            <CopyBlock label={`${s.name} with OAuth (sign in once in the browser)`} text={s.oauth} />
+            {s.oauth && <CopyBlock label={`${s.name} with OAuth (sign in once in the browser)`} text={s.oauth} />}
             <CopyBlock label={`${s.name} with an API key`} text={s.apiKey} />
           </Tabs.Content>
         ))}

@@ -1,7 +1,9 @@
 /**
  * Ready-to-paste MCP configuration for each client, built from this instance's origin and the
  * organisation's slug; the same snippets as docs/mcp.md. `key` (an API key just created) goes
- * into the API-key variants; without one they hold a placeholder.
+ * into the API-key variants; without one they hold a placeholder. A client whose OAuth sign-in
+ * does not work with ctxpipe (Cursor) is offered the API key only, with the reason in `note`,
+ * as `ctxpipe-connect init` does.
  */
 
 /** One client's snippets. */
@@ -10,10 +12,16 @@ export interface ClientSnippets {
   name: string;
   /** Where the snippet goes. */
   where: string;
-  oauth: string;
+  /** The OAuth variant; absent when the client's OAuth sign-in does not work with ctxpipe. */
+  oauth?: string;
   apiKey: string;
-  /** What to know (a client's known limits). */
+  /** What to know (a client's known limits, one line). */
   note?: string;
+}
+
+/** The one command that sets up agents from a terminal: the CLI as this instance serves it (docs/mcp.md). */
+export function connectCommand(origin: string): string {
+  return `npx --yes ${origin}/downloads/ctxpipe-connect.tgz init --url ${origin}`;
 }
 
 /** The snippets for every supported client. */
@@ -26,9 +34,8 @@ export function mcpSnippets(origin: string, orgSlug: string, key?: string): Clie
       id: "cursor",
       name: "Cursor",
       where: "~/.cursor/mcp.json (or .cursor/mcp.json in a project)",
-      oauth: json({ mcpServers: { ctxpipe: { url } } }),
       apiKey: json({ mcpServers: { ctxpipe: { url, headers: { Authorization: `Bearer ${secret}` } } } }),
-      note: "Cursor desktop's OAuth callback is refused by the sign-in library for now: use the API key.",
+      note: "Cursor takes an API key only: its OAuth callback (cursor://…) is refused by ctxpipe's sign-in library for now.",
     },
     {
       id: "claude-code",
@@ -50,6 +57,16 @@ export function mcpSnippets(origin: string, orgSlug: string, key?: string): Clie
       where: "~/.codex/config.toml",
       oauth: `[mcp_servers.ctxpipe]\nurl = "${url}"\n# then run: codex mcp login ctxpipe`,
       apiKey: `[mcp_servers.ctxpipe]\nurl = "${url}"\nbearer_token_env_var = "CTXPIPE_API_KEY"\n# and: export CTXPIPE_API_KEY=${secret}`,
+    },
+    {
+      id: "opencode",
+      name: "OpenCode",
+      where: "opencode.json in a project (or ~/.config/opencode/opencode.json)",
+      oauth: json({ $schema: "https://opencode.ai/config.json", mcp: { ctxpipe: { type: "remote", url, enabled: true } } }),
+      apiKey: json({
+        $schema: "https://opencode.ai/config.json",
+        mcp: { ctxpipe: { type: "remote", url, enabled: true, headers: { Authorization: `Bearer ${secret}` } } },
+      }),
     },
   ];
 }
