@@ -66,6 +66,8 @@ describe("web app journey", () => {
       await page.getByLabel("Name").fill("Ada");
       await page.getByLabel("E-mail").fill(email);
       await page.getByLabel("Password").fill(PASSWORD);
+      // The rule (AUTH_SIGN_UP unset: first user) is said before anyone is refused.
+      await page.getByText("The first account of this server signs up freely; after that, accounts are by invitation").waitFor();
       await scan(page, "sign-up");
       await page.getByRole("button", { name: "Sign up" }).click();
       await page.waitForURL("**/new");
@@ -102,6 +104,14 @@ describe("web app journey", () => {
       await page.waitForURL(/search\?q=applyDiscount/);
       await page.getByTestId("search-result").first().waitFor();
       assert.match((await page.getByTestId("search-result").first().textContent()) ?? "", /src\/discount\.ts/);
+      // From the search box, Down goes to the first result, and Down again to the next.
+      await page.getByLabel("Search query").focus();
+      const focusedResult = async () => (await page.evaluate("[...document.querySelectorAll('a[data-result]')].indexOf(document.activeElement)")) as number;
+      await page.keyboard.press("ArrowDown");
+      assert.equal(await focusedResult(), 0, "Down from the box focuses the first result");
+      await page.keyboard.press("ArrowDown");
+      assert.equal(await focusedResult(), 1, "Down again moves on");
+      await page.getByLabel("Search query").focus();
       await scan(page, "search results");
       await page.getByTestId("search-result").nth(1).getByRole("link").nth(1).click();
       await page.waitForURL(/files\/shop\/src\/cart\.ts#L\d+$/);
@@ -126,6 +136,15 @@ describe("web app journey", () => {
 
     await step(page, "create an API key and copy the MCP snippet", async () => {
       await page.getByRole("link", { name: "Connect an agent" }).click();
+      // The one command that works: the setup CLI as this instance serves it.
+      assert.equal(await page.getByTestId("snippet").first().textContent(), `npx --yes ${app.url}/downloads/ctxpipe-connect.tgz init --url ${app.url}`);
+      // Cursor: the API key only, and why (its OAuth callback is refused).
+      await page.getByRole("tab", { name: "Cursor" }).click();
+      await page.getByText("Cursor takes an API key only: its OAuth callback").waitFor();
+      assert.equal(await page.getByRole("button", { name: "Copy: Cursor with OAuth (sign in once in the browser)" }).count(), 0);
+      await page.getByRole("button", { name: "Copy: Cursor with an API key" }).waitFor();
+      await page.getByRole("tab", { name: "OpenCode" }).click();
+      await page.getByRole("button", { name: "Copy: OpenCode with OAuth (sign in once in the browser)" }).waitFor();
       await page.getByRole("tab", { name: "Claude Code" }).click();
       await page.getByRole("button", { name: "Create an API key for these snippets" }).click();
       await page.getByText("A new API key is in the snippets above").waitFor();

@@ -12,6 +12,7 @@ import { AuthLayout } from "./auth-layout";
 
 /** What the server's sign-up rule means for someone without an invitation. */
 function ruleText(rule: AuthConfig["signUp"]): string | null {
+  if (rule.mode === "first-user") return "The first account of this server signs up freely; after that, accounts are by invitation: open the link in yours.";
   if (rule.mode === "invite-only") return "This server creates accounts by invitation: open the link in your invitation to sign up.";
   if (rule.mode === "domains") return `This server creates accounts for addresses at ${rule.domains.join(", ")}, or by invitation.`;
   return null;
@@ -46,7 +47,7 @@ export function SignUpPage() {
     }
   };
 
-  const rule = config.data && !invitation && config.data.signUp.mode !== "first-user" ? ruleText(config.data.signUp) : null;
+  const rule = config.data && !invitation ? ruleText(config.data.signUp) : null;
   return (
     <AuthLayout title="Create your account">
       {invitation && <p className="mb-3">Sign up with the address the invitation was sent to.</p>}

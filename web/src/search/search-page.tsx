@@ -2,9 +2,10 @@
  * /$orgSlug/search?q=…: one box with the query language (help and examples below it), results
  * grouped by file with highlighted matches and line numbers, each line a link to the file view
  * at that line. The query lives in the URL, so results survive a reload and can be shared.
- * Arrow keys move between results; Enter opens one. Partial results say why. A `type:doc` (or
- * `space:`) query lists documents instead (Confluence pages): title, space, version and the
- * matching lines, the title linking to the page where it lives.
+ * Arrow keys move between results (Down from the search box goes to the first); Enter opens
+ * one. Partial results say why. A `type:doc` (or `space:`) query lists documents instead
+ * (Confluence pages): title, space, version and the matching lines, the title linking to the
+ * page where it lives.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
@@ -69,6 +70,16 @@ function Facets({ orgSlug, q, results }: { orgSlug: string; q: string; results: 
       ))}
     </div>
   );
+}
+
+/** From the search box, Down moves focus to the first result (from there onResultsKey takes over). */
+function onQueryKey(event: KeyboardEvent<HTMLInputElement>) {
+  if (event.key !== "ArrowDown") return;
+  const first = document.querySelector<HTMLAnchorElement>("a[data-result]");
+  if (first) {
+    event.preventDefault();
+    first.focus();
+  }
 }
 
 /** Moves focus between result links with the arrow keys. */
@@ -171,6 +182,7 @@ export function SearchPage() {
             type="search"
             value={draft}
             onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={onQueryKey}
             className="flex-1 rounded-md border border-line bg-surface px-3 py-2 font-mono"
             placeholder="Search code: text, /regex/, sym:Name, repo:, file:, lang:; documents: type:doc"
             aria-describedby="search-help"
