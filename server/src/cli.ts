@@ -184,7 +184,14 @@ async function main(args: string[]): Promise<void> {
       const admin = command === "admin" ? (await import("./commands/admin.command.js")).parseAdminCommand(rest) : undefined;
       // Maintenance commands migrate first, so they work on a fresh database too.
       const { startPlatform } = await import("./roles/platform.js");
-      const platform = await startPlatform(config, logger, { applicationName: `ctxpipe-${command}`, forceMigrate: true, maintenance: true, lifecycle });
+      // Only `migrate` may create a new instance: the others fail when no database is found.
+      const platform = await startPlatform(config, logger, {
+        applicationName: `ctxpipe-${command}`,
+        forceMigrate: true,
+        maintenance: true,
+        requireExisting: command !== "migrate",
+        lifecycle,
+      });
       let output = "migrations are up to date";
       if (admin) output = await admin.run(platform);
       if (command === "secrets") output = await (await import("./commands/secrets.command.js")).runSecretsCommand(platform, rest);

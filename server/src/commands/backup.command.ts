@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { type BackupKeys, loadBackup, openBackup, RestoreRefused, signingMaterial, verificationMaterials, writeBackup } from "../backup/index.js";
 import type { Config } from "../platform/config/config.js";
 import { adoptSecrets } from "../platform/config/runtime-secrets.js";
-import { prepareDataDir } from "../platform/data-dir.js";
+import { prepareDataDir, requireExistingDatabase } from "../platform/data-dir.js";
 import { AppError } from "../platform/errors.js";
 import type { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
@@ -63,6 +63,7 @@ export async function runBackup(args: string[], ctx: BackupCommandContext): Prom
     applicationName: "ctxpipe-backup",
     maintenance: true,
     requireMigrated: true,
+    requireExisting: true,
     lifecycle: ctx.lifecycle,
   });
   const embedded = !ctx.config.database.url;
@@ -90,6 +91,8 @@ export async function runRestore(args: string[], ctx: BackupCommandContext): Pro
     options: { from: { type: "string" }, force: { type: "boolean" }, "allow-unsigned": { type: "boolean" }, "passphrase-stdin": { type: "boolean" } },
   });
   if (!values.from) throw invalid("missing --from FILE", RESTORE_USAGE);
+  // --force replaces an existing instance: say first when there is none here.
+  if (values.force) requireExistingDatabase(ctx.config.dataDir, ctx.config.database.url);
   const passphrase = await passphraseOf(values["passphrase-stdin"], ctx, RESTORE_USAGE);
   let backup: Awaited<ReturnType<typeof openBackup>>;
   try {
@@ -102,6 +105,8 @@ export async function runRestore(args: string[], ctx: BackupCommandContext): Pro
     const platform = await startPlatform(withoutMigrating(ctx.config), ctx.logger, {
       applicationName: "ctxpipe-restore",
       maintenance: true,
+      // --force replaces an existing instance: it must be there. Without it, restore may make a new one.
+      requireExisting: Boolean(values.force),
       lifecycle: ctx.lifecycle,
       stageNewEmbeddedCluster: true,
     });

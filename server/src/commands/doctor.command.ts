@@ -25,6 +25,7 @@ export async function runDoctorCommand(
   const platform = await startPlatform({ ...ctx.config, database: { ...ctx.config.database, migrateOnStart: false } }, ctx.logger, {
     applicationName: "ctxpipe-doctor",
     maintenance: true,
+    requireExisting: true,
     lifecycle: ctx.lifecycle,
   });
   // The secret the platform resolved, as the roles resolve it (a maintenance command makes one up when none is set: that fails).

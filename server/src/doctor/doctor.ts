@@ -3,7 +3,9 @@
  * (docs/operations.md) and says, for each item, ok / warn / fail and what to do. Read-only:
  * it looks at the configuration, the database, the data directory and the public origin.
  */
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
+import path from "node:path";
 import type { Config, ResolvedConfig } from "../platform/config/config.js";
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
@@ -224,10 +226,14 @@ async function backupEncryption(input: DoctorInput): Promise<DoctorCheck> {
 }
 
 async function freeDisk(dir: string): Promise<DoctorCheck> {
-  const stats = await fs.statfs(dir);
+  // The doctor creates nothing: with DATABASE_URL, the directory may not exist yet (the roles
+  // create it), so measure the disk it will be on.
+  let measured = dir;
+  while (!existsSync(measured) && path.dirname(measured) !== measured) measured = path.dirname(measured);
+  const stats = await fs.statfs(measured);
   const free = stats.bavail * stats.bsize;
   const ratio = free / (stats.blocks * stats.bsize);
-  const detail = `${(free / 1024 ** 3).toFixed(1)} GiB free (${Math.round(ratio * 100)} %) in ${dir}`;
+  const detail = `${(free / 1024 ** 3).toFixed(1)} GiB free (${Math.round(ratio * 100)} %) in ${dir}${measured === dir ? "" : " (not created yet)"}`;
   return free < MIN_FREE_BYTES || ratio < MIN_FREE_RATIO
     ? warn("data directory disk", detail, "give the data directory more space: clones and the embedded database grow with the repositories")
     : ok("data directory disk", detail);

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Config, ResolvedConfig } from "../platform/config/config.js";
 import { loadGeneratedSecrets } from "../platform/config/runtime-secrets.js";
 import { SecretBox } from "../platform/crypto/secret-box.js";
-import { prepareDataDir } from "../platform/data-dir.js";
+import { prepareDataDir, requireExistingDatabase } from "../platform/data-dir.js";
 import { APP_ROLE, createDatabase, type Database } from "../platform/db/database.js";
 import { startEmbeddedPostgres } from "../platform/db/embedded-postgres.js";
 import { DatabaseNewerError, migrate, pendingMigrations, unknownMigrations } from "../platform/db/migrator.js";
@@ -50,6 +50,12 @@ export interface StartPlatformOptions {
   requireMigrated?: boolean;
   /** A maintenance command (migrate, admin, secrets): AUTH_SECRET is optional. */
   maintenance?: boolean;
+  /**
+   * Work on an existing instance only (maintenance commands but `migrate` and a restore into a
+   * new instance): never create the data directory or an embedded cluster; with no database
+   * found, fail with AppError("database_not_found").
+   */
+  requireExisting?: boolean;
   /** Register stop steps here instead of a new Lifecycle (lets the CLI stop a half-started process). */
   lifecycle?: Lifecycle;
   /**
@@ -66,7 +72,9 @@ export interface StartPlatformOptions {
 export async function startPlatform(config: Config, logger: Logger, options: StartPlatformOptions): Promise<Platform> {
   const lifecycle = options.lifecycle ?? new Lifecycle(logger, config.shutdownTimeoutMs + 60_000);
   try {
-    await prepareDataDir(config.dataDir);
+    if (options.requireExisting) requireExistingDatabase(config.dataDir, config.database.url);
+    // With DATABASE_URL, a command on an existing instance needs no data directory at all.
+    if (!(options.requireExisting && config.database.url)) await prepareDataDir(config.dataDir);
     let url = config.database.url;
     let authSecret = config.authSecret;
     let authSecretSource: AuthSecretSource = "environment";

@@ -22,13 +22,13 @@ export function admin(args: string[], env: Record<string, string>, stdin = ""): 
   return ctxpipe(["admin", ...args], env, stdin);
 }
 
-/** Runs `ctxpipe <args>` to completion (LOG_LEVEL silent unless `env` says otherwise). */
-export function ctxpipe(args: string[], env: Record<string, string>, stdin = ""): Promise<Result> {
+/** Runs `ctxpipe <args>` to completion (LOG_LEVEL silent unless `env` says otherwise), in `cwd` if given. */
+export function ctxpipe(args: string[], env: Record<string, string>, stdin = "", cwd?: string): Promise<Result> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "silent", AUTH_SECRET, ...env }, timeout: 120_000 },
+      { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "silent", AUTH_SECRET, ...env }, timeout: 120_000, cwd },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin?.end(stdin);

@@ -56,6 +56,7 @@ describe("ctxpipe backup and restore, embedded", () => {
     from = path.join(root, "embedded-a");
     await fs.mkdir(from, { mode: 0o755 });
     email = uniqueEmail("embedded-backup");
+    assert.equal((await ctxpipe(["migrate"], embedded(from))).code, 0, "migrate makes the new instance");
     const created = await admin(["create-user", "--email", email, "--password", PASSWORD], embedded(from));
     assert.equal(created.code, 0, created.stderr);
     archive = path.join(root, "embedded.tar.gz");
