@@ -59,7 +59,7 @@ const STEPS = {
 } as const;
 const TOTAL_STEPS = 4;
 
-/** Git failures that retrying may fix. */
+/** Git failures that retrying may fix (not `corrupt`: the remote's content stays broken until its branch moves). */
 const TRANSIENT = new Set(["timeout", "unreachable", "failed"]);
 
 async function setState(db: Database, data: RepositoryJobData, fields: { status?: string; step?: unknown; error?: string | null }): Promise<void> {
@@ -175,7 +175,9 @@ export function syncJob(deps: RepositoryJobDependencies) {
       } catch (err) {
         // A code host's API that is down (5xx AppError) is as transient as an unreachable remote.
         const transient = (err instanceof GitError && TRANSIENT.has(err.kind)) || !isAppError(err) || (!(err instanceof GitError) && err.status >= 500);
-        const message = isAppError(err) && err.expose ? err.message : "Indexing failed because of an internal error.";
+        // A GitError's message is always safe to show (fixed, or git's own lines scrubbed of
+        // credentials and bounded): the repository says what git said, even when it is not exposed over HTTP.
+        const message = err instanceof GitError || (isAppError(err) && err.expose) ? err.message : "Indexing failed because of an internal error.";
         // Between retries the repository stays queued; only the last failure is final.
         const retrying = transient && !finalAttempt;
         await setState(db, data, { status: retrying ? "queued" : "failed", step: null, error: retrying ? `${message} Retrying.` : message }).catch(() => {});

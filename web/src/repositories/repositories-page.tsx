@@ -2,7 +2,7 @@
  * /$orgSlug/repositories: add a repository by clone URL (with an optional token), and the list
  * with each one's source (URL, or the GitHub App connection it came from) and live status:
  * while any is queued or running the list refreshes itself every second and a half, showing
- * the step and its progress; skipped files, errors with a retry, re-index, and
+ * the step and its progress; skipped files, errors (git's own words), one Re-index button, and
  * removal after a confirmation. Status changes are announced (aria-live).
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -200,13 +200,11 @@ function RepositoryRow({ orgSlug, repo }: { orgSlug: string; repo: Repository })
       )}
       {repo.error && (
         <div className="mt-2">
+          {/* One way to run it again: the Re-index button above (a Retry here did the same). */}
           <Notice kind={repo.status === "failed" ? "error" : "info"}>
-            {repo.error}{" "}
-            {repo.status === "failed" && (
-              <Button variant="secondary" onClick={() => reindex.mutate()}>
-                Retry
-              </Button>
-            )}
+            <span className="break-words" data-testid="repository-error">
+              {repo.error}
+            </span>
           </Notice>
         </div>
       )}

@@ -19,7 +19,7 @@ import { childProcessEnv } from "../../platform/config/child-env.js";
 import { inChildSpan } from "../../platform/telemetry/spans.js";
 
 /** Why a git command failed, as the indexer and the API need to know it. */
-export type GitErrorKind = "timeout" | "auth_failed" | "not_found" | "unreachable" | "too_large" | "failed";
+export type GitErrorKind = "timeout" | "auth_failed" | "not_found" | "unreachable" | "too_large" | "corrupt" | "failed";
 
 const STATUS: Record<GitErrorKind, number> = {
   timeout: 504,
@@ -27,6 +27,8 @@ const STATUS: Record<GitErrorKind, number> = {
   not_found: 422,
   unreachable: 502,
   too_large: 422,
+  // The remote's content (missing objects, a corrupt pack): no retry fixes it, a new push may.
+  corrupt: 422,
   failed: 500,
 };
 
@@ -202,6 +204,35 @@ const AUTH_FAILED = [
   /returned error: 40[13]/i,
 ];
 const NOT_FOUND = [/Repository not found/i, /not found/i, /does not appear to be a git repository/i, /returned error: 404/i, /couldn't find remote ref/i];
+/** The remote's own content is broken: it sends what it has until its branch moves. */
+const CORRUPT = [
+  /pack-objects died/i,
+  /possible repository corruption/i,
+  /did not send all necessary objects/i,
+  // A partial clone's lazy fetch of a blob the remote's tree names but its store lacks.
+  /not our ref [0-9a-f]{40}/i,
+  /missing (blob|tree|commit|tag) object/i,
+  /(bad|missing|invalid) object [0-9a-f]{7,}/i,
+  /unable to read [0-9a-f]{40}/i,
+  /packed object \S+ .*is corrupt/i,
+  /(corrupt|truncated) (loose object|pack)/i,
+];
+/** Most characters of git's own words in a user-facing message. */
+const MAX_DETAIL = 400;
+
+/**
+ * git's own error lines (`fatal:`, `error:`, also the remote's), joined and bounded: what an operator
+ * needs to see. `stderr` is already scrubbed of credentials and URLs' userinfo.
+ */
+function gitErrorDetail(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => /^(remote:\s*)?(fatal|error):/i.test(l));
+  const text = [...new Set(lines)].join(" ");
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 1)}…` : text;
+}
+
 const UNREACHABLE = [
   /Could not resolve host/i,
   /Connection refused/i,
@@ -218,10 +249,17 @@ const UNREACHABLE = [
 function classify(stderr: string): { kind: GitErrorKind; message: string } {
   const any = (patterns: RegExp[]) => patterns.some((p) => p.test(stderr));
   if (any(AUTH_FAILED)) return { kind: "auth_failed", message: "The code host refused the credentials." };
+  if (any(CORRUPT)) {
+    const detail = gitErrorDetail(stderr);
+    return {
+      kind: "corrupt",
+      message: `The remote repository could not send its content (missing or corrupt objects on the remote)${detail ? `: ${detail}` : "."}`,
+    };
+  }
   if (any(NOT_FOUND)) return { kind: "not_found", message: "The repository or branch was not found." };
   if (any(UNREACHABLE)) return { kind: "unreachable", message: "The code host could not be reached." };
-  const fatal = stderr.split("\n").find((l) => /^(fatal|error):/.test(l)) ?? "";
-  return { kind: "failed", message: `git failed${fatal ? `: ${fatal.slice(0, 300)}` : "."}` };
+  const detail = gitErrorDetail(stderr);
+  return { kind: "failed", message: `git failed${detail ? `: ${detail}` : "."}` };
 }
 
 /** Removes credentials from text: known secret values and URL/bearer forms. */
