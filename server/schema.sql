@@ -291,6 +291,7 @@ create table public.audit_events (
   details jsonb not null default '{}'::jsonb,
   ip text,
   created_at timestamp with time zone not null default now(),
+  actor_api_key_id text,
   constraint audit_events_actor_type_check CHECK ((actor_type = ANY (ARRAY['user'::text, 'api_key'::text, 'system'::text]))),
   constraint audit_events_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
   constraint audit_events_pkey PRIMARY KEY (id)

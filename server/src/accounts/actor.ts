@@ -12,6 +12,8 @@ export interface OrgActor extends TenantScope {
   userId: string;
   role: OrgRole;
   actorType: "user" | "api_key";
+  /** The API key the request came with (actorType "api_key"), recorded in the audit log. */
+  apiKeyId?: string;
   ip: string;
 }
 
@@ -28,6 +30,7 @@ export function orgActorOf(c: Context<AppEnv>): OrgActor {
     userId: caller.userId,
     role: org.role,
     actorType: caller.type === "api_key" ? "api_key" : "user",
+    ...(caller.apiKey ? { apiKeyId: caller.apiKey.id } : {}),
     ip: c.get("clientIp"),
   };
 }

@@ -207,6 +207,18 @@ describe("API keys", () => {
     assert.equal(created.targetType, "api_key");
   });
 
+  it("says in the audit log which user and which key acted", async () => {
+    const robot = await createKey(alice, orgA.slug, { name: "robot" });
+    const settings = `/api/v1/orgs/${orgA.slug}/repository-settings`;
+    const byKey = await call(app, "PATCH", settings, { as: { apiKey: robot.key }, body: { refreshIntervalSeconds: 600 } });
+    assert.equal(byKey.status, 200, byKey.text);
+    const res = await call(app, "GET", `/api/v1/orgs/${orgA.slug}/audit-events?limit=100`, { as: alice });
+    const created = res.json.events.find((e: { targetId: string; action: string }) => e.targetId === robot.apiKey.id && e.action === "api_key.created");
+    assert.deepEqual(created.actor, { type: "user", userId: alice.id, email: alice.email, name: "Alice", apiKeyId: null, apiKeyName: null });
+    const updated = res.json.events.find((e: { action: string }) => e.action === "repository_settings.updated");
+    assert.deepEqual(updated.actor, { type: "api_key", userId: alice.id, email: alice.email, name: "Alice", apiKeyId: robot.apiKey.id, apiKeyName: "robot" });
+  });
+
   it("documents the routes in the OpenAPI document", async () => {
     const res = await call(app, "GET", "/api/v1/openapi.json");
     assert.equal(res.status, 200);

@@ -2603,6 +2603,18 @@ export interface operations {
                     "application/json": {
                         events: {
                             action: string;
+                            /** @description Who acted */
+                            actor: {
+                                /** @description The API key used, for type api_key */
+                                apiKeyId: string | null;
+                                apiKeyName: string | null;
+                                /** @description The acting user's e-mail (null once the user is deleted, or for system) */
+                                email: string | null;
+                                name: string | null;
+                                /** @description user, api_key or system */
+                                type: string;
+                                userId: string | null;
+                            };
                             actorType: string;
                             actorUserId: string | null;
                             createdAt: string;

@@ -1,6 +1,6 @@
 /**
  * /$orgSlug/settings/audit: the audit log (admins), newest first, 50 at a time with "Load
- * more", filtered by action as you type.
+ * more", filtered by action as you type; each event says who acted (user, API key) and from where.
  */
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
@@ -35,6 +35,7 @@ export function AuditPage() {
             <thead>
               <tr className="border-b border-line">
                 <th className="py-1 pr-3">When</th>
+                <th className="py-1 pr-3">Who</th>
                 <th className="py-1 pr-3">Action</th>
                 <th className="py-1 pr-3">Target</th>
                 <th className="py-1 pr-3">From</th>
@@ -44,16 +45,16 @@ export function AuditPage() {
               {shown.map((e) => (
                 <tr key={e.id} className="border-b border-line align-top">
                   <td className="py-1 pr-3 whitespace-nowrap">{new Date(e.createdAt).toLocaleString()}</td>
+                  <td className="py-1 pr-3 break-all" data-testid="audit-actor">
+                    {actorText(e.actor)}
+                  </td>
                   <td className="py-1 pr-3 font-mono">{e.action}</td>
                   <td className="py-1 pr-3">
                     {[e.targetType, (e.details as { name?: string; email?: string }).name ?? (e.details as { email?: string }).email]
                       .filter(Boolean)
                       .join(": ")}
                   </td>
-                  <td className="py-1 pr-3">
-                    {e.actorType}
-                    {e.ip ? ` · ${e.ip}` : ""}
-                  </td>
+                  <td className="py-1 pr-3">{e.ip ?? ""}</td>
                 </tr>
               ))}
             </tbody>
@@ -67,4 +68,13 @@ export function AuditPage() {
       )}
     </section>
   );
+}
+
+/** Who acted, in words: the user (name and e-mail), the API key used, or ctxpipe itself. */
+function actorText(actor: { type: string; email: string | null; name: string | null; apiKeyId: string | null; apiKeyName: string | null }): string {
+  if (actor.type === "system") return "ctxpipe (automatic)";
+  const who = actor.email ? (actor.name ? `${actor.name} <${actor.email}>` : actor.email) : "a deleted user";
+  if (actor.type !== "api_key") return who;
+  const key = actor.apiKeyName ? `"${actor.apiKeyName}"` : (actor.apiKeyId ?? "");
+  return `${who}, API key ${key}`.trim();
 }

@@ -13,6 +13,16 @@ const auditEventSchema = z.object({
   action: z.string(),
   actorType: z.string(),
   actorUserId: z.string().nullable(),
+  actor: z
+    .object({
+      type: z.string().describe("user, api_key or system"),
+      userId: z.string().nullable(),
+      email: z.string().nullable().describe("The acting user's e-mail (null once the user is deleted, or for system)"),
+      name: z.string().nullable(),
+      apiKeyId: z.string().nullable().describe("The API key used, for type api_key"),
+      apiKeyName: z.string().nullable(),
+    })
+    .describe("Who acted"),
   targetType: z.string().nullable(),
   targetId: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),

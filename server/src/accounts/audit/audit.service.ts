@@ -14,12 +14,26 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** Who acted, as the audit log shows it. */
+export interface AuditEventActor {
+  type: string;
+  userId: string | null;
+  /** The user's e-mail and name (null when the user was deleted, or for `system`). */
+  email: string | null;
+  name: string | null;
+  /** The API key used (type `api_key`); null otherwise. */
+  apiKeyId: string | null;
+  /** The key's name, while it exists. */
+  apiKeyName: string | null;
+}
+
 /** An audit event as returned by the API. */
 export interface AuditEvent {
   id: string;
   action: string;
   actorType: string;
   actorUserId: string | null;
+  actor: AuditEventActor;
   targetType: string | null;
   targetId: string | null;
   details: Record<string, unknown>;
@@ -28,7 +42,9 @@ export interface AuditEvent {
 }
 
 /** Who did something: a user or API key of the org, or ctxpipe itself (`system`: webhooks, jobs; no user). */
-export type AuditActor = Pick<OrgActor, "orgId" | "userId" | "actorType" | "ip"> | { orgId: string; userId: null; actorType: "system"; ip: null };
+export type AuditActor =
+  | Pick<OrgActor, "orgId" | "userId" | "actorType" | "apiKeyId" | "ip">
+  | { orgId: string; userId: null; actorType: "system"; apiKeyId?: undefined; ip: null };
 
 /** The actor of what ctxpipe does on its own in `orgId` (webhook deliveries, reconcile). */
 export const systemActor = (orgId: string): AuditActor => ({ orgId, userId: null, actorType: "system", ip: null });
@@ -36,9 +52,19 @@ export const systemActor = (orgId: string): AuditActor => ({ orgId, userId: null
 /** Records one event inside the caller's org-scoped transaction. */
 export async function recordAudit(tx: Queryable, actor: AuditActor, entry: AuditEntry): Promise<void> {
   await tx.query(
-    `insert into audit_events (org_id, actor_user_id, actor_type, action, target_type, target_id, details, ip)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [actor.orgId, actor.userId, actor.actorType, entry.action, entry.targetType ?? null, entry.targetId ?? null, entry.details ?? {}, actor.ip || null],
+    `insert into audit_events (org_id, actor_user_id, actor_type, action, target_type, target_id, details, ip, actor_api_key_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      actor.orgId,
+      actor.userId,
+      actor.actorType,
+      entry.action,
+      entry.targetType ?? null,
+      entry.targetId ?? null,
+      entry.details ?? {},
+      actor.ip || null,
+      actor.actorType === "api_key" ? (actor.apiKeyId ?? null) : null,
+    ],
   );
 }
 
@@ -72,9 +98,17 @@ export async function listAuditEvents(
       details: Record<string, unknown>;
       ip: string | null;
       created_at: Date;
+      actor_email: string | null;
+      actor_name: string | null;
+      actor_api_key_id: string | null;
+      actor_api_key_name: string | null;
     }>(
-      `select id::text, action, actor_type, actor_user_id, target_type, target_id, details, ip, created_at
-       from audit_events where ($1::bigint is null or id < $1::bigint) order by id desc limit $2`,
+      `select e.id::text, e.action, e.actor_type, e.actor_user_id, e.target_type, e.target_id, e.details, e.ip, e.created_at,
+              u."email" as actor_email, u."name" as actor_name, e.actor_api_key_id, k.name as actor_api_key_name
+       from audit_events e
+       left join auth."user" u on u."id" = e.actor_user_id
+       left join api_keys k on k.id::text = e.actor_api_key_id
+       where ($1::bigint is null or e.id < $1::bigint) order by e.id desc limit $2`,
       [page.before ?? null, page.limit + 1],
     );
     const events = rows.slice(0, page.limit).map((r) => ({
@@ -82,6 +116,14 @@ export async function listAuditEvents(
       action: r.action,
       actorType: r.actor_type,
       actorUserId: r.actor_user_id,
+      actor: {
+        type: r.actor_type,
+        userId: r.actor_user_id,
+        email: r.actor_email,
+        name: r.actor_name,
+        apiKeyId: r.actor_api_key_id,
+        apiKeyName: r.actor_api_key_name,
+      },
       targetType: r.target_type,
       targetId: r.target_id,
       details: r.details,
