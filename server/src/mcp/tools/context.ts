@@ -34,9 +34,14 @@ export interface ToolContext {
   signal?: AbortSignal;
 }
 
-/** A one-line note about repositories not (yet) searchable or being re-indexed, or "". */
-export async function indexingNote(ctx: ToolContext): Promise<string> {
-  const rows = await listRepositories(ctx.db, ctx.scope, { statuses: ["queued", "running", "failed"], limit: 20 });
+/**
+ * A one-line note about repositories not (yet) searchable or being re-indexed, or "".
+ * `failed` picks the failed repositories worth naming (default: all): a tool answering a
+ * question they could not have been part of leaves them out.
+ */
+export async function indexingNote(ctx: ToolContext, options: { failed?: (name: string) => boolean } = {}): Promise<string> {
+  const listed = await listRepositories(ctx.db, ctx.scope, { statuses: ["queued", "running", "failed"], limit: 20 });
+  const rows = listed.filter((r) => r.status !== "failed" || (options.failed?.(r.name) ?? true));
   if (rows.length === 0) return "";
   const parts = rows.map((r) => `${r.name} (${r.status}${r.indexedCommit === null ? ", not searchable yet" : ", older index in use"})`);
   return `Note: ${parts.join(", ")}.`;

@@ -4,7 +4,7 @@
  * carries the matching lines; the structured content only their numbers.
  */
 import { z } from "zod";
-import { searchCode } from "../../search/index.js";
+import { compileTextPattern, parseOrThrow, searchCode } from "../../search/index.js";
 import { cite, clip, fitItems } from "../budget.js";
 import { indexingNote, type ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -61,7 +61,11 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
     if (response.partial) tail.push(`Results are partial (${response.partialReason}); narrow the query with file:, lang: or repo:.`);
     if (response.nextCursor) tail.push(`More results: call again with cursor "${response.nextCursor}".`);
     if (fitted.truncated) tail.push("Output cut to fit the budget; use a smaller limit or a narrower query.");
-    const note = await indexingNote(ctx);
+    // Failed repositories are named only when they could matter: nothing was found, or the
+    // query's repo: filter names one (not on every answer).
+    const repoFilters = parseOrThrow(args.query).repos;
+    const failed = (name: string) => response.results.length === 0 || repoFilters.some((r) => repoFilterMatches(r, name));
+    const note = await indexingNote(ctx, { failed });
     if (note) tail.push(note);
     return {
       text: [fitted.text || empty, ...tail].filter(Boolean).join("\n"),
@@ -70,3 +74,16 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
     };
   },
 };
+
+/** Whether a `repo:` value (a case-insensitive regex, as the search applies it; run by RE2, linear time) names `name`. */
+function repoFilterMatches(filter: string, name: string): boolean {
+  try {
+    let found = false;
+    compileTextPattern({ kind: "regex", value: filter }, false).scan(name, 1, () => {
+      found = true;
+    });
+    return found;
+  } catch {
+    return name.toLowerCase().includes(filter.toLowerCase());
+  }
+}
