@@ -10,6 +10,7 @@ import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet,
 import { QueryClient } from "@tanstack/react-query";
 import { api, ApiError, call } from "./api/client";
 import { SESSION_KEY } from "./api/session";
+import { authConfig } from "./auth-pages/auth-api";
 import { AuthLayout } from "./auth-pages/auth-layout";
 import { errorMessage, Notice } from "./ui/ui";
 import { OrgShell } from "./app-shell/org-shell";
@@ -76,16 +77,22 @@ const homeRoute = createRoute({
     try {
       me = await queryClient.fetchQuery({ queryKey: SESSION_KEY, queryFn: loadMe });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) throw redirect({ to: "/sign-in" });
+      if (err instanceof ApiError && err.status === 401) throw redirect({ to: await signedOutLanding() });
       throw err;
     }
-    if (!me) throw redirect({ to: "/sign-in" });
+    if (!me) throw redirect({ to: await signedOutLanding() });
     const first = me.orgs[0];
     if (first) throw redirect({ to: "/$orgSlug", params: { orgSlug: first.slug } });
     throw redirect({ to: "/new" });
   },
   component: StatusPage,
 });
+
+/** Where a signed-out visitor lands: signing up on an instance with no user yet, else signing in. */
+async function signedOutLanding(): Promise<"/sign-up" | "/sign-in"> {
+  const config = await authConfig().catch(() => undefined);
+  return config?.hasUsers === false ? "/sign-up" : "/sign-in";
+}
 
 async function loadMe() {
   try {

@@ -25,6 +25,7 @@ describe("auth endpoints", () => {
       invitationEmails: false,
       socialProviders: [],
       signUp: { mode: "open" },
+      hasUsers: false,
     });
   });
 

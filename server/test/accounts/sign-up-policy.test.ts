@@ -31,9 +31,13 @@ describe("sign-up policy", () => {
   after(() => app?.stop());
 
   it("lets the first user sign up, then asks for an invitation", async () => {
-    const config = (await (await fetch(`${app.url}/.auth/config`)).json()) as { signUp: { mode: string } };
+    const readConfig = async () => (await (await fetch(`${app.url}/.auth/config`)).json()) as { signUp: { mode: string }; hasUsers: boolean };
+    const config = await readConfig();
     assert.deepEqual(config.signUp, { mode: "first-user" });
+    // An empty instance: the web app lands its first visitor on Sign up.
+    assert.equal(config.hasUsers, false);
     first = await signUp(app);
+    assert.equal((await readConfig()).hasUsers, true);
     org = await createOrgAs(app, first);
     const second = await trySignUp(app, uniqueEmail());
     assert.equal(second.status, 403);

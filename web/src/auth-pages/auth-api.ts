@@ -94,6 +94,8 @@ export interface AuthConfig {
   invitationEmails: boolean;
   socialProviders: string[];
   signUp: { mode: "open" | "invite-only" | "first-user" } | { mode: "domains"; domains: string[] };
+  /** False on an empty instance: its first visitor is sent to sign up. */
+  hasUsers: boolean;
 }
 
 /** Reads GET /.auth/config. */

@@ -122,16 +122,19 @@ export function authRoutes(deps: {
       .get("/.well-known/openid-configuration/.auth", (c) => openIdMetadata(c.req.raw))
       .get("/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
       .get("/.auth/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
-      .get("/.auth/config", (c) =>
-        c.json({
+      .get("/.auth/config", async (c) => {
+        // An empty instance (no user yet) sends its first visitor to sign up, not to sign in.
+        const { rows } = await pool.query<{ any: boolean }>(`select exists (select "id" from auth."user") as any`);
+        return c.json({
           emailAndPassword: { enabled: true, minPasswordLength: MIN_PASSWORD_LENGTH },
           passwordReset: deps.emailEnabled,
           invitationEmails: deps.emailEnabled,
           socialProviders: deps.socialProviders,
           // For the sign-up page: "first-user" and "invite-only" both need an invitation once a user exists.
           signUp: deps.signUp,
-        }),
-      )
+          hasUsers: rows[0]?.any ?? true,
+        });
+      })
       .post("/.auth/sign-in/email", async (c) => {
         const ip = c.get("clientIp");
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.signInPerIp, [ip]);
