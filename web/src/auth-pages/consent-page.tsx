@@ -54,49 +54,52 @@ export function ConsentPage() {
     );
   return (
     <AuthLayout title="Allow access?">
-      <p>
-        <strong data-testid="client-name">{client ?? "Loading…"}</strong>{" "}
-        <span className="text-sm text-soft" data-testid="client-name-unverified">
-          (unverified)
-        </span>{" "}
-        wants to use ctx<span className="pipe">|</span> as you.
-      </p>
-      <p className="text-sm text-soft">
-        The app's name is unverified: it is what the app calls itself, and ctx<span className="pipe">|</span> has not checked it. Allow only apps you just
-        started yourself.
-      </p>
-      <h2>It will be able to</h2>
-      <ul className="list-disc pl-5">
-        <li>Search and read the code of every organisation you belong to, through MCP</li>
-        {scopes.map((s) => (
-          <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
-        ))}
-      </ul>
-      <h2>Organisations</h2>
-      {orgs === null && <p aria-busy="true">Loading your organisations…</p>}
-      {orgs?.length === 0 && <p>You are not a member of any organisation yet, so the app will find no code.</p>}
-      {orgs && orgs.length > 0 && (
-        <>
-          <p>The app reaches the organisation named in the MCP URL it is set up with:</p>
-          <ul data-testid="org-urls">
-            {orgs.map((o) => (
-              <li key={o.slug}>
-                {o.name}: <code>{`${window.location.origin}/mcp?orgSlug=${o.slug}`}</code>
-              </li>
-            ))}
-          </ul>
-          <p className="text-sm text-soft">To keep an agent to one organisation, give it an API key of that organisation instead.</p>
-        </>
-      )}
-      {error && <p role="alert">{error}</p>}
-      <p>
-        <Button onClick={() => void decide(true)} disabled={busy}>
-          Allow
-        </Button>{" "}
-        <Button variant="secondary" onClick={() => void decide(false)} disabled={busy}>
-          Deny
-        </Button>
-      </p>
+      {/* Spaced as the sign-in card: one column, gap-3 between blocks. */}
+      <div className="flex flex-col gap-3">
+        <p>
+          <strong data-testid="client-name">{client ?? "Loading…"}</strong>{" "}
+          <span className="text-sm text-soft" data-testid="client-name-unverified">
+            (unverified)
+          </span>{" "}
+          wants to use ctx<span className="pipe">|</span> as you.
+        </p>
+        <p className="text-sm text-soft">
+          The app's name is unverified: it is what the app calls itself, and ctx<span className="pipe">|</span> has not checked it. Allow only apps you just
+          started yourself.
+        </p>
+        <h2 className="mt-2 font-semibold">It will be able to</h2>
+        <ul className="list-disc pl-5">
+          <li>Search and read the code of every organisation you belong to, through MCP</li>
+          {scopes.map((s) => (
+            <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
+          ))}
+        </ul>
+        <h2 className="mt-2 font-semibold">Organisations</h2>
+        {orgs === null && <p aria-busy="true">Loading your organisations…</p>}
+        {orgs?.length === 0 && <p>You are not a member of any organisation yet, so the app will find no code.</p>}
+        {orgs && orgs.length > 0 && (
+          <>
+            <p>The app reaches the organisation named in the MCP URL it is set up with:</p>
+            <ul data-testid="org-urls" className="flex flex-col gap-1 break-all">
+              {orgs.map((o) => (
+                <li key={o.slug}>
+                  {o.name}: <code>{`${window.location.origin}/mcp?orgSlug=${o.slug}`}</code>
+                </li>
+              ))}
+            </ul>
+            <p className="text-sm text-soft">To keep an agent to one organisation, give it an API key of that organisation instead.</p>
+          </>
+        )}
+        {error && <p role="alert">{error}</p>}
+        <div className="mt-2 flex gap-2">
+          <Button onClick={() => void decide(true)} disabled={busy}>
+            Allow
+          </Button>
+          <Button variant="secondary" onClick={() => void decide(false)} disabled={busy}>
+            Deny
+          </Button>
+        </div>
+      </div>
     </AuthLayout>
   );
 }

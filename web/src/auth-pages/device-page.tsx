@@ -4,7 +4,7 @@
  * deny. Signs you in first when needed.
  */
 import { AuthLayout } from "./auth-layout";
-import { Button } from "../ui/ui";
+import { Button, Field } from "../ui/ui";
 import { useEffect, useState, type FormEvent } from "react";
 import { clientLabel, requestJson, SCOPE_TEXT } from "./auth-api";
 
@@ -68,20 +68,20 @@ export function DevicePage() {
   const here = `${window.location.pathname}${window.location.search}`;
   return (
     <AuthLayout title="Connect a device">
-      {signedIn === null && <p aria-busy="true">Checking your session…</p>}
-      {signedIn === false && (
-        <p>
-          <a href={`/.auth/sign-in?next=${encodeURIComponent(here)}`}>Sign in</a> first, then come back to this page.
-        </p>
-      )}
-      {signedIn && done && <p role="status">{done}</p>}
-      {signedIn && !done && !lookup && (
-        <form onSubmit={find}>
+      {/* Spaced as the sign-in card: one column, gap-3 between blocks. */}
+      <div className="flex flex-col gap-3">
+        {signedIn === null && <p aria-busy="true">Checking your session…</p>}
+        {signedIn === false && (
           <p>
-            <label htmlFor="user-code">Code shown by the agent</label>
-            <br />
-            <input
+            <a href={`/.auth/sign-in?next=${encodeURIComponent(here)}`}>Sign in</a> first, then come back to this page.
+          </p>
+        )}
+        {signedIn && done && <p role="status">{done}</p>}
+        {signedIn && !done && !lookup && (
+          <form onSubmit={find} className="flex flex-col gap-3">
+            <Field
               id="user-code"
+              label="Code shown by the agent"
               name="user_code"
               value={code}
               onChange={(e) => setCode(e.target.value)}
@@ -91,38 +91,38 @@ export function DevicePage() {
               maxLength={20}
               required
             />
-          </p>
-          <Button type="submit" disabled={busy}>
-            Continue
-          </Button>
-        </form>
-      )}
-      {signedIn && !done && lookup && (
-        <>
-          <p>
-            <strong data-testid="client-name">{client}</strong> <span className="text-sm text-soft">(unverified name)</span> asks for access to ctx
-            <span className="pipe">|</span> as you. Approve only if the code <code>{normalise(code)}</code> is shown on your device.
-          </p>
-          <ul className="list-disc pl-5">
-            <li>Search and read the code of an organisation you belong to, through MCP</li>
-            {(lookup.scope ?? "")
-              .split(" ")
-              .filter(Boolean)
-              .map((s) => (
-                <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
-              ))}
-          </ul>
-          <p>
-            <Button onClick={() => void decide(true)} disabled={busy}>
-              Approve
-            </Button>{" "}
-            <Button variant="secondary" onClick={() => void decide(false)} disabled={busy}>
-              Deny
+            <Button type="submit" disabled={busy}>
+              Continue
             </Button>
-          </p>
-        </>
-      )}
-      {error && <p role="alert">{error}</p>}
+          </form>
+        )}
+        {signedIn && !done && lookup && (
+          <>
+            <p>
+              <strong data-testid="client-name">{client}</strong> <span className="text-sm text-soft">(unverified name)</span> asks for access to ctx
+              <span className="pipe">|</span> as you. Approve only if the code <code>{normalise(code)}</code> is shown on your device.
+            </p>
+            <ul className="list-disc pl-5">
+              <li>Search and read the code of an organisation you belong to, through MCP</li>
+              {(lookup.scope ?? "")
+                .split(" ")
+                .filter(Boolean)
+                .map((s) => (
+                  <li key={s}>{SCOPE_TEXT[s] ?? s}</li>
+                ))}
+            </ul>
+            <div className="flex gap-2">
+              <Button onClick={() => void decide(true)} disabled={busy}>
+                Approve
+              </Button>
+              <Button variant="secondary" onClick={() => void decide(false)} disabled={busy}>
+                Deny
+              </Button>
+            </div>
+          </>
+        )}
+        {error && <p role="alert">{error}</p>}
+      </div>
     </AuthLayout>
   );
 }

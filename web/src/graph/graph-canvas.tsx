@@ -20,6 +20,10 @@ export interface CanvasEdge {
   label: string;
 }
 
+/** On-screen label sizes at the default (fitted) zoom, in px: legible, never the ~5 px a fitted drawing gave. */
+const NODE_LABEL_PX = 12;
+const EDGE_LABEL_PX = 11;
+
 /** Colours per kind (read against both themes' surfaces). */
 const KIND_COLOURS: Record<string, string> = {
   service: "#1f5fd6",
@@ -80,7 +84,7 @@ export function GraphCanvas({ center, nodes, edges, onOpen }: { center: string; 
             "background-color": "data(colour)",
             label: "data(label)",
             color: ink,
-            "font-size": 11,
+            "font-size": NODE_LABEL_PX,
             "text-valign": "bottom",
             "text-margin-y": 4,
             width: 18,
@@ -97,7 +101,7 @@ export function GraphCanvas({ center, nodes, edges, onOpen }: { center: string; 
             "target-arrow-shape": "triangle",
             "curve-style": "bezier",
             label: "data(label)",
-            "font-size": 9,
+            "font-size": EDGE_LABEL_PX,
             color: ink,
             "text-rotation": "autorotate",
           },
@@ -107,6 +111,13 @@ export function GraphCanvas({ center, nodes, edges, onOpen }: { center: string; 
       wheelSensitivity: 0.3,
       boxSelectionEnabled: false,
     });
+    // Fitting a large neighbourhood zooms out, which shrank labels to ~5 px: size them so that
+    // on screen, at this default zoom, they are NODE_LABEL_PX and EDGE_LABEL_PX.
+    const zoom = cy.zoom();
+    if (zoom < 1) {
+      cy.nodes().style("font-size", NODE_LABEL_PX / zoom);
+      cy.edges().style("font-size", EDGE_LABEL_PX / zoom);
+    }
     cy.on("tap", "node", (event) => {
       const key = event.target.id() as string;
       if (key !== center) open.current(key);

@@ -1,6 +1,6 @@
 /**
  * /$orgSlug/settings/api-keys: API keys of this organisation (a member sees their own, admins
- * all): create one (shown once, with a copy button) and revoke.
+ * all), with when each was created and last used: create one (shown once, with a copy button) and revoke.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
@@ -57,18 +57,24 @@ function ApiKeys({ orgSlug }: { orgSlug: string }) {
       <QueryState query={keys}>
         {(data) => (
           <ul className="mt-3 flex flex-col gap-1">
-            {(data.apiKeys as { id: string; name: string; prefix: string; revokedAt: string | null; lastUsedAt: string | null }[]).map((k) => (
-              <li key={k.id} className="flex items-center gap-2 text-sm">
-                <code>{k.prefix}…</code> {k.name}
-                {k.revokedAt ? (
-                  <span className="text-soft">revoked</span>
-                ) : (
-                  <Button variant="secondary" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
-                    Revoke
-                  </Button>
-                )}
-              </li>
-            ))}
+            {(data.apiKeys as { id: string; name: string; prefix: string; createdAt: string; revokedAt: string | null; lastUsedAt: string | null }[]).map(
+              (k) => (
+                <li key={k.id} className="flex flex-wrap items-center gap-2 text-sm">
+                  <code>{k.prefix}…</code> {k.name}
+                  <span className="text-soft" data-testid="api-key-dates">
+                    created {new Date(k.createdAt).toLocaleDateString()} ·{" "}
+                    {k.lastUsedAt ? `last used ${new Date(k.lastUsedAt).toLocaleString()}` : "never used"}
+                  </span>
+                  {k.revokedAt ? (
+                    <span className="text-soft">revoked</span>
+                  ) : (
+                    <Button variant="secondary" onClick={() => revoke.mutate(k.id)} aria-label={`Revoke ${k.name}`}>
+                      Revoke
+                    </Button>
+                  )}
+                </li>
+              ),
+            )}
           </ul>
         )}
       </QueryState>
