@@ -224,6 +224,17 @@ create table auth.jwks (
   constraint jwks_pkey PRIMARY KEY (id)
 );
 
+create table auth.oauth_code_exchanges (
+  code_hash text not null,
+  user_id text not null,
+  client_id text not null,
+  expires_at timestamp with time zone not null,
+  constraint oauth_code_exchanges_code_hash_check CHECK ((code_hash ~ '^[0-9a-f]{64}$'::text)),
+  constraint oauth_code_exchanges_pkey PRIMARY KEY (code_hash),
+  constraint oauth_code_exchanges_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth."user"(id) ON DELETE CASCADE
+);
+CREATE INDEX oauth_code_exchanges_expires_idx ON auth.oauth_code_exchanges USING btree (expires_at);
+
 create table auth.oauth_revocations (
   user_id text not null,
   client_id text not null,
@@ -980,6 +991,21 @@ end
 $function$;
 -- grants on ctxpipe_open_chunk_scan(text,text,text[],integer): <owner>=X, ctxpipe_app=X
 
+CREATE OR REPLACE FUNCTION public.ctxpipe_record_oauth_code_exchange(p_code_hash text, p_user_id text, p_client_id text, p_keep_seconds integer)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  begin
+    delete from auth.oauth_code_exchanges where expires_at < now();
+    insert into auth.oauth_code_exchanges (code_hash, user_id, client_id, expires_at)
+    values (p_code_hash, p_user_id, p_client_id, now() + make_interval(secs => least(greatest(p_keep_seconds, 0), 86400)))
+    on conflict (code_hash) do nothing;
+  end
+  $function$;
+-- grants on ctxpipe_record_oauth_code_exchange(text,text,text,integer): <owner>=X, ctxpipe_app=X
+
 CREATE OR REPLACE FUNCTION public.ctxpipe_revoke_oauth_app(p_user_id text, p_client_id text)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -1006,6 +1032,29 @@ AS $function$
   end
   $function$;
 -- grants on ctxpipe_revoke_oauth_app(text,text): <owner>=X, ctxpipe_app=X
+
+CREATE OR REPLACE FUNCTION public.ctxpipe_revoke_oauth_code_reuse(p_code_hash text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+  declare
+    v_user_id text;
+    v_client_id text;
+  begin
+    delete from auth.oauth_code_exchanges
+    where code_hash = p_code_hash and expires_at >= now()
+    returning user_id, client_id into v_user_id, v_client_id;
+    if v_user_id is null then
+      return false;
+    end if;
+    insert into auth.oauth_revocations (user_id, client_id, revoked_at) values (v_user_id, v_client_id, now())
+    on conflict (user_id, client_id) do update set revoked_at = greatest(auth.oauth_revocations.revoked_at, excluded.revoked_at);
+    return true;
+  end
+  $function$;
+-- grants on ctxpipe_revoke_oauth_code_reuse(text): <owner>=X, ctxpipe_app=X
 
 CREATE OR REPLACE FUNCTION public.ctxpipe_search_graph_nodes(p_pattern text, p_limit integer)
  RETURNS TABLE(subject text)

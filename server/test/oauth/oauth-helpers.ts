@@ -130,12 +130,15 @@ export async function acceptConsent(app: TestApp, cookie: string, consentPage: U
   return new URL(target);
 }
 
-/** Registers a client and runs the whole code flow by hand; returns the token response. */
+/**
+ * Registers a client and runs the whole code flow by hand; returns the token response, and
+ * the token request's form (code, verifier, redirect URI) for a test that sends it again.
+ */
 export async function obtainTokens(
   app: TestApp,
   user: TestUser,
   options: { scope?: string; resource?: string; clientName?: string } = {},
-): Promise<{ clientId: string; tokens: Record<string, any> }> {
+): Promise<{ clientId: string; tokens: Record<string, any>; tokenForm: Record<string, string> }> {
   const redirectUri = "http://127.0.0.1:47123/callback";
   const client = await registerClient(app, {
     client_name: options.clientName ?? "Hand-rolled client",
@@ -158,16 +161,17 @@ export async function obtainTokens(
   const back = await consentAsSignedInUser(app, user, url);
   const code = back.searchParams.get("code");
   assert.ok(code, back.toString());
-  const token = await tokenRequest(app, {
+  const tokenForm = {
     grant_type: "authorization_code",
     code,
     code_verifier: verifier,
     redirect_uri: redirectUri,
     client_id: client.client_id,
     ...(options.resource ? { resource: options.resource } : {}),
-  });
+  };
+  const token = await tokenRequest(app, tokenForm);
   assert.equal(token.status, 200, JSON.stringify(token.json));
-  return { clientId: client.client_id, tokens: token.json };
+  return { clientId: client.client_id, tokens: token.json, tokenForm };
 }
 
 /** POSTs one JSON-RPC tools/list to /mcp with a bearer token; returns the raw response. */

@@ -1,9 +1,9 @@
 /**
  * What /mcp does with OAuth tokens that should not work: issued without the MCP resource
  * (opaque), an ID token, a tampered or expired token, a token used on the REST API, a token
- * for an org its user is not a member of. Also the registration rate limit and client_name
- * bound, the sweep of
- * never-used clients, and the Better Auth endpoints we do not expose.
+ * for an org its user is not a member of, a token whose authorization code was used again. Also
+ * the registration rate limit and client_name bound, the sweep of never-used clients, and the
+ * Better Auth endpoints we do not expose.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
@@ -11,14 +11,14 @@ import { after, before, describe, it, mock } from "node:test";
 import pg from "pg";
 import { createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import type { TestApp } from "../harness/test-app.js";
-import { createIndexedOrg, mcpToolsList, obtainTokens, registerClient, startOAuthTestApp } from "./oauth-helpers.js";
+import { createIndexedOrg, mcpToolsList, obtainTokens, registerClient, startOAuthTestApp, tokenRequest } from "./oauth-helpers.js";
 
 describe("OAuth access tokens at /mcp", () => {
   let app: TestApp;
   let user: TestUser;
   let slug: string;
   let root: string;
-  let jwt: { clientId: string; tokens: Record<string, any> };
+  let jwt: Awaited<ReturnType<typeof obtainTokens>>;
 
   before(async () => {
     app = await startOAuthTestApp();
@@ -77,6 +77,22 @@ describe("OAuth access tokens at /mcp", () => {
     const theirs = await createOrgAs(app, stranger, "not-yours");
     const res = await mcpToolsList(app, theirs.slug, jwt.tokens.access_token);
     assert.equal(res.status, 404);
+  });
+
+  it("voids the tokens issued for an authorization code when the code is used again (#26)", async () => {
+    const first = await obtainTokens(app, user, { resource: `${app.url}/mcp` });
+    assert.equal((await mcpToolsList(app, slug, first.tokens.access_token)).status, 200);
+    const replay = await tokenRequest(app, first.tokenForm);
+    assert.equal(replay.status, 400, JSON.stringify(replay.json));
+    assert.equal(replay.json.error, "invalid_grant");
+    await expect401(first.tokens.access_token, /revoked/);
+    const refresh = await tokenRequest(app, { grant_type: "refresh_token", refresh_token: first.tokens.refresh_token, client_id: first.clientId });
+    assert.equal(refresh.status, 400, "the refresh token went with the code");
+    // Only that app's tokens: another client's token still works, and a code never issued voids nothing.
+    assert.equal((await mcpToolsList(app, slug, jwt.tokens.access_token)).status, 200);
+    const unknown = await tokenRequest(app, { ...jwt.tokenForm, code: "no-such-code" });
+    assert.equal(unknown.json.error, "invalid_grant");
+    assert.equal((await mcpToolsList(app, slug, jwt.tokens.access_token)).status, 200);
   });
 
   it("is not an API credential: /api refuses OAuth tokens except to read GET /api/v1/me", async () => {

@@ -18,6 +18,7 @@ import { isSpaAuthPage } from "../../platform/http/static-web.js";
 import type { Logger } from "../../platform/logging.js";
 import { sweepUnusedOAuthClients } from "../oauth/oauth-app.service.js";
 import { checkClientMetadata, preferNativeClient } from "../oauth/client-registration.js";
+import { authorizationCodeOf, watchCodeExchange } from "../oauth/code-reuse.js";
 import { authBodyOf, fieldKey } from "./auth-body.js";
 import { CLIENT_IP_HEADER, MIN_PASSWORD_LENGTH, type Auth } from "./better-auth.js";
 
@@ -171,7 +172,16 @@ export function authRoutes(deps: {
       })
       .post("/.auth/oauth2/token", async (c) => {
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.oauthTokenPerIp, [c.get("clientIp")]);
-        return forward(c);
+        const code = authorizationCodeOf((await authBodyOf(c)).fields);
+        const response = await forward(c);
+        if (code === undefined) return response;
+        // A code used twice voids the JWT access tokens it was exchanged for (code-reuse.ts).
+        // A failure here does not change the answer: the exchange itself is Better Auth's.
+        await watchCodeExchange(pool, code, response).then(
+          (outcome) => outcome === "revoked" && log.warn("authorization code used again: its tokens were revoked"),
+          (err: unknown) => log.error({ err }, "could not track an authorization code exchange"),
+        );
+        return response;
       })
       .post("/.auth/device/code", async (c) => {
         await consumeRateLimit(pool, AUTH_RATE_LIMITS.deviceCodePerIp, [c.get("clientIp")]);

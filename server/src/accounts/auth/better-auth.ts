@@ -34,6 +34,9 @@ export const OAUTH_SCOPES = ["openid", "profile", "email", "offline_access"] as 
 /** Lifetime of an OAuth access token: short, because a JWT stays valid until it expires. */
 export const OAUTH_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 
+/** Lifetime of an OAuth authorization code (it can be exchanged once). */
+export const OAUTH_CODE_TTL_SECONDS = 300;
+
 /** Lifetime of an OAuth refresh token (each use rotates it). */
 export const OAUTH_REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -142,7 +145,7 @@ export function createAuth(deps: AuthDependencies) {
         grantTypes: ["authorization_code", "refresh_token"],
         accessTokenExpiresIn: OAUTH_ACCESS_TOKEN_TTL_SECONDS,
         refreshTokenExpiresIn: OAUTH_REFRESH_TOKEN_TTL_SECONDS,
-        codeExpiresIn: 300,
+        codeExpiresIn: OAUTH_CODE_TTL_SECONDS,
         // Clients are managed by their users through /api/v1/me/oauth-apps, not Better Auth's
         // client CRUD; registration itself stays open (DCR), everything else is refused.
         clientPrivileges: ({ action }) => action === "create",
