@@ -405,6 +405,7 @@ create table public.connections (
   installation_id bigint,
   next_reconcile_at timestamp with time zone,
   last_reconcile jsonb,
+  status_version bigint not null default 0,
   constraint connections_id_check CHECK ((id ~ '^con_[a-z0-9]{20}$'::text)),
   constraint connections_installation_id_check CHECK ((installation_id > 0)),
   constraint connections_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),

@@ -236,6 +236,33 @@ describe("GitHub App connection", () => {
     assert.match(rows[0]?.result ?? "", /index run queued/);
   });
 
+  it("keeps a suspension delivered while a reconcile waited on GitHub (#26)", async () => {
+    // The reconcile reads the installation (not suspended yet), then the suspension arrives:
+    // the reconcile's older view must not write the connection back to active.
+    const before = (await connectionView()).lastReconcile;
+    const held = github.hold(`/app/installations/${installation.id}`);
+    assert.equal((await call(app, "POST", `${base()}/reconcile`, { as: owner })).status, 202);
+    await held.reached;
+    const suspend = example("installation", "suspend");
+    Object.assign(suspend.installation, { id: installation.id });
+    try {
+      await deliver("installation", suspend);
+      await eventually(async () => (await connectionView()).status === "suspended", "the suspension");
+    } finally {
+      held.release();
+    }
+    const reconciled = await eventually(async () => {
+      const view = await connectionView();
+      return view.lastReconcile && view.lastReconcile.at !== before?.at ? view : undefined;
+    }, "the reconcile");
+    assert.equal(reconciled.status, "suspended", reconciled.lastReconcile.result);
+    assert.match(reconciled.nextStep, /suspended/);
+    const unsuspend = example("installation", "unsuspend");
+    Object.assign(unsuspend.installation, { id: installation.id });
+    await deliver("installation", unsuspend);
+    await eventually(async () => (await connectionView()).status === "active", "status active");
+  });
+
   it("follows repositories added, renamed and removed, and the installation's suspension and removal", async () => {
     const added = example("installation_repositories", "added");
     Object.assign(added, { installation: { id: installation.id }, repositories_added: [{ id: web.id, name: "web", full_name: web.fullName, private: true }] });

@@ -129,6 +129,12 @@ export interface FakeGithub {
   createAppFromManifest(manifest: string): string;
   /** The webhook secret and hook URL of the App made from the last manifest. */
   manifestApp?: { webhookSecret: string; hookUrl: string; redirectUrl: string; name: string };
+  /**
+   * Holds the answer to the next API request for `path` (computed already) until `release` is
+   * called, for a test that changes things while a caller waits on GitHub; `reached` resolves
+   * when that request has arrived.
+   */
+  hold(path: string): { reached: Promise<void>; release(): void };
   /** An installation token minted outside the API (for a benchmark's baseline clone). */
   mintToken(installationId: number): string;
   stop(): Promise<void>;
@@ -283,11 +289,19 @@ export async function startFakeGithub(options: { appId?: number; slug?: string }
     return { answer: notFound, auth: "token" };
   };
 
+  const holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
+
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://localhost");
       const { answer, auth } = await route(req.method ?? "GET", url, req.headers.authorization);
       fake.requests.push({ method: req.method ?? "GET", path: url.pathname, auth });
+      const held = holds.get(url.pathname);
+      if (held) {
+        holds.delete(url.pathname);
+        held.arrived();
+        await held.released;
+      }
       if (answer.route) {
         const problems = githubSchemaProblems(answer.route, (req.method ?? "GET").toLowerCase(), answer.status, answer.body);
         if (problems.length > 0) {
@@ -315,6 +329,18 @@ export async function startFakeGithub(options: { appId?: number; slug?: string }
     installations: new Map(),
     tokensMinted: 0,
     issuedTokens: () => [...tokens.keys()],
+    hold(path) {
+      let arrived = () => {};
+      let release = () => {};
+      const reached = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.set(path, { arrived, released });
+      return { reached, release };
+    },
     requests: [],
     schemaErrors: [],
     async addRepository(fullName, files, repoOptions = {}) {

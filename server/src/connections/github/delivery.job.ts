@@ -32,15 +32,21 @@ export interface DeliveryJobDependencies {
   linked: LinkedRepositories;
 }
 
-/** Unbinds the connection's installation (uninstalled on GitHub); its repositories stay indexed. */
-export async function unbindInstallation(db: Database, scope: TenantScope, connectionId: string, why: string): Promise<void> {
-  await withTenant(db, scope, (tx) =>
+/**
+ * Unbinds the connection's installation (uninstalled on GitHub); its repositories stay indexed.
+ * With `expectedVersion` (a reconcile's), only if its status_version has not moved since.
+ * @returns whether it was unbound.
+ */
+export async function unbindInstallation(db: Database, scope: TenantScope, connectionId: string, why: string, expectedVersion?: string): Promise<boolean> {
+  const { rowCount } = await withTenant(db, scope, (tx) =>
     tx.query(
       `update connections set installation_id = null, status = 'pending', last_error = $2, next_reconcile_at = null,
-         config = config - 'selection', updated_at = now() where id = $1`,
-      [connectionId, why],
+         config = config - 'selection', status_version = status_version + 1, updated_at = now()
+       where id = $1 and ($3::bigint is null or status_version = $3::bigint)`,
+      [connectionId, why, expectedVersion ?? null],
     ),
   );
+  return (rowCount ?? 0) > 0;
 }
 
 /** Acts on one action; resolves to the result to record. */
@@ -60,7 +66,8 @@ async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connecti
       const suspended = action.action === "suspend";
       await withTenant(deps.db, scope, (tx) =>
         tx.query(
-          `update connections set status = $2, updated_at = now(), next_reconcile_at = case when $3 then now() else next_reconcile_at end where id = $1`,
+          `update connections set status = $2, status_version = status_version + 1, updated_at = now(),
+             next_reconcile_at = case when $3 then now() else next_reconcile_at end where id = $1`,
           [connectionId, suspended ? "suspended" : "active", !suspended],
         ),
       );

@@ -125,7 +125,7 @@ export async function bindInstallation(
     if (row.installation_id !== null && Number(row.installation_id) !== installation.id) delete config.selection; // a new installation: pick again
     await tx
       .query(
-        `update connections set installation_id = $2, config = $3, status = $4, last_error = null,
+        `update connections set installation_id = $2, config = $3, status = $4, last_error = null, status_version = status_version + 1,
            next_reconcile_at = now() + make_interval(secs => $5), updated_at = now() where id = $1`,
         [connectionId, installation.id, JSON.stringify(config), installation.suspended ? "suspended" : "active", deps.reconcileSeconds],
       )

@@ -6,13 +6,15 @@
  * so; and a repository pushed to since it was indexed has its branch tip read and, when it
  * moved (or its default branch changed), gets an index run. A loop in the worker role queues
  * the reconciles that are due (CTXPIPE_GITHUB_RECONCILE_SECONDS apart), re-queues deliveries
- * whose queueing was lost, and deletes processed deliveries after 30 days.
+ * whose queueing was lost, and deletes processed deliveries after 30 days. A reconcile writes
+ * what it found only if the connection's status_version has not moved since it started: an
+ * uninstall or suspension delivered meanwhile wins over its older view.
  */
 import { systemActor } from "../../accounts/index.js";
 import { defineJob } from "../../jobs/job-queue.js";
 import type { Database } from "../../platform/db/database.js";
 import { unsafeAcrossTenants, withTenant, type TenantScope } from "../../platform/db/tenant.js";
-import { isAppError } from "../../platform/errors.js";
+import { isAppError, notFound } from "../../platform/errors.js";
 import type { Logger } from "../../platform/logging.js";
 import type { LinkedRepositories } from "../../repositories/index.js";
 import { unbindInstallation, type DeliveryJobData } from "./delivery.job.js";
@@ -41,8 +43,28 @@ const DELIVERY_RETENTION_DAYS = 30;
 /** A delivery unprocessed for this long is queued again. */
 const REQUEUE_AFTER_SECONDS = 60;
 
-/** Reconciles one connection; resolves to a one-line summary (also recorded as its last reconcile). */
-export async function reconcileConnection(deps: ReconcileDependencies, scope: TenantScope, connectionId: string): Promise<string> {
+/** The summary of a reconcile that found the connection's state changed meanwhile. */
+const CHANGED_MEANWHILE = "the connection was installed, uninstalled, suspended or unsuspended meanwhile: left as it is";
+
+/**
+ * The connection's status_version (see the migration 20261204093200-version-connection-status.sql):
+ * read before GitHub is asked, so that what the reconcile found is written only if no delivery
+ * or install changed the connection's state in between.
+ * @throws not_found when the connection is gone.
+ */
+async function statusVersionOf(db: Database, scope: TenantScope, connectionId: string): Promise<string> {
+  const { rows } = await withTenant(db, scope, (tx) =>
+    tx.query<{ status_version: string }>("select status_version from connections where id = $1", [connectionId]),
+  );
+  if (!rows[0]) throw notFound("connection");
+  return rows[0].status_version;
+}
+
+/**
+ * Reconciles one connection, as of its status_version `version` (read before anything else);
+ * resolves to a one-line summary (also recorded as its last reconcile).
+ */
+export async function reconcileConnection(deps: ReconcileDependencies, scope: TenantScope, connectionId: string, version: string): Promise<string> {
   const handle = await deps.apps.of(scope, connectionId);
   if (handle.installationId === null) return "not installed";
   const installation = await handle.api.getInstallation(handle.installationId).catch((err: unknown) => {
@@ -50,12 +72,19 @@ export async function reconcileConnection(deps: ReconcileDependencies, scope: Te
     throw err;
   });
   if (!installation) {
-    await unbindInstallation(deps.db, scope, connectionId, "The App's installation no longer exists on GitHub.");
-    return "the installation is gone: the connection is unbound";
+    const unbound = await unbindInstallation(deps.db, scope, connectionId, "The App's installation no longer exists on GitHub.", version);
+    return unbound ? "the installation is gone: the connection is unbound" : CHANGED_MEANWHILE;
   }
-  await withTenant(deps.db, scope, (tx) =>
-    tx.query("update connections set status = $2 where id = $1", [connectionId, installation.suspended ? "suspended" : "active"]),
+  // GitHub answered before a delivery may have changed the connection: an uninstall or a
+  // suspension recorded since wins over this older view.
+  const { rowCount } = await withTenant(deps.db, scope, (tx) =>
+    tx.query("update connections set status = $2 where id = $1 and status_version = $3::bigint", [
+      connectionId,
+      installation.suspended ? "suspended" : "active",
+      version,
+    ]),
   );
+  if (!rowCount) return CHANGED_MEANWHILE;
   if (installation.suspended) return "the installation is suspended";
   const listing = await handle.api.listRepositories(installation.id);
   const linked = await deps.linked.list(scope, connectionId);
@@ -98,14 +127,19 @@ export async function reconcileConnection(deps: ReconcileDependencies, scope: Te
   return `${listing.repositories.length} readable, ${linked.length - removed.length} indexed; ${queued} behind (index run queued), ${added.length} added, ${removed.length} removed, ${renamed} renamed`;
 }
 
-/** Records a reconcile's outcome. */
-async function record(db: Database, scope: TenantScope, connectionId: string, result: string, error: string | null): Promise<void> {
+/**
+ * Records a reconcile's outcome. Its error (or its success clearing the last one) is written
+ * only if the connection's status_version is still `version`: the reason of an uninstall
+ * recorded meanwhile stays.
+ */
+async function record(db: Database, scope: TenantScope, connectionId: string, result: string, error: string | null, version: string | null): Promise<void> {
   await withTenant(db, scope, (tx) =>
-    tx.query("update connections set last_reconcile = $2, last_error = $3, updated_at = now() where id = $1", [
-      connectionId,
-      JSON.stringify({ at: new Date().toISOString(), result }),
-      error,
-    ]),
+    tx.query(
+      `update connections set last_reconcile = $2, updated_at = now(),
+         last_error = case when status_version = $4::bigint then $3 else last_error end
+       where id = $1`,
+      [connectionId, JSON.stringify({ at: new Date().toISOString(), result }), error, version],
+    ),
   );
 }
 
@@ -116,14 +150,16 @@ export function reconcileJob(deps: ReconcileDependencies) {
     queue: { policy: "singleton", retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 1800 },
     async handler(data, { logger, finalAttempt }) {
       const scope = { orgId: data.orgId };
+      let version: string | null = null;
       try {
-        const result = await reconcileConnection(deps, scope, data.connectionId);
-        await record(deps.db, scope, data.connectionId, result, null);
+        version = await statusVersionOf(deps.db, scope, data.connectionId);
+        const result = await reconcileConnection(deps, scope, data.connectionId, version);
+        await record(deps.db, scope, data.connectionId, result, null, version);
         logger.info({ connectionId: data.connectionId, result }, "connection reconciled");
       } catch (err) {
         if (isAppError(err) && err.code === "not_found") return; // deleted meanwhile
         const message = isAppError(err) && err.expose ? err.message : "an internal error; see the worker's log";
-        if (finalAttempt) await record(deps.db, scope, data.connectionId, `failed: ${message}`, message).catch(() => {});
+        if (finalAttempt) await record(deps.db, scope, data.connectionId, `failed: ${message}`, message, version).catch(() => {});
         throw err;
       }
     },
