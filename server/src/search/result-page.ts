@@ -6,6 +6,7 @@
 import { AppError } from "../platform/errors.js";
 import { identifierOf, type Candidate, type Candidates, type PartialReason, type Tx } from "./candidates.js";
 import { matchLines, rangesIn, type LineMatch } from "./line-matcher.js";
+import { hunksInOrder, orderMatchLines } from "./line-order.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
 import { rank, scoreFile } from "./ranking.js";
 import * as sql from "./search.sql.js";
@@ -186,14 +187,14 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
       wordMatches,
       exactCaseMatches,
     });
-    return { candidate: c, lines, defs, score, repoName: c.repo.name, path: c.file.path };
+    return { candidate: c, lines, defs, exactDefs, score, repoName: c.repo.name, path: c.file.path };
   });
   // A content candidate whose lines did not match (the pattern spanned chunks) is dropped,
   // unless its path or a symbol matched.
   const kept = rank(scored.filter((s) => s.lines.length > 0 || s.candidate.pathMatch || s.candidate.symbolHits.length > 0));
   const pageItems = kept.slice(offset, offset + input.limit);
   timedOut = (await completeLines(tx, query, found, pageItems, compile, budget)) || timedOut;
-  const results = await withContext(tx, orgId, pageItems, found, input.context);
+  const results = await withContext(tx, orgId, pageItems, found, input.context, compile);
   const next = offset + input.limit < kept.length ? encodeCursor(offset + input.limit) : null;
   return { results, nextCursor: next, total: kept.length, timedOut };
 }
@@ -232,13 +233,18 @@ async function completeLines(
   return false;
 }
 
-/** Shapes results: caps lines per file and adds context lines around matches. */
+/**
+ * Shapes results: orders each file's lines (line-order.ts: most query terms, then definitions,
+ * then line number), keeps the first MAX_LINES_PER_FILE, and adds context lines around them
+ * (each match with its context, in the order of the matches).
+ */
 async function withContext(
   tx: Tx,
   orgId: string,
-  items: { candidate: Candidate; lines: LineMatch[]; defs: sql.SymbolHit[]; score: number }[],
+  items: { candidate: Candidate; lines: LineMatch[]; defs: sql.SymbolHit[]; exactDefs: sql.SymbolHit[]; score: number }[],
   found: Candidates,
   context: number,
+  compile: (pattern: Pattern) => TextPattern,
 ): Promise<SearchResult[]> {
   // Lines of every chunk we hold, by blob; fetch neighbours when context crosses a boundary.
   const lineText = new Map<string, Map<number, string>>();
@@ -263,18 +269,19 @@ async function withContext(
       )
     ).forEach(remember);
   }
-  return items.map(({ candidate, lines, defs, score }) => {
-    const shown = lines.slice(0, MAX_LINES_PER_FILE);
-    const out = new Map<number, ResultLine>();
+  return items.map(({ candidate, lines, defs, exactDefs, score }) => {
+    const terms = [...new Set(candidate.patterns.filter((p) => !p.negated))].map(compile);
+    // Definitions as the file ranking counts them in full: a name typed with capitals defines
+    // only in that case (TODO is not a field named todo).
+    const definitionLines = new Set([...exactDefs, ...candidate.symbolHits].map((d) => d.nameLine));
+    const shown: ResultLine[] = orderMatchLines(lines, terms, definitionLines)
+      .slice(0, MAX_LINES_PER_FILE)
+      .map((m) => ({ line: m.line, text: m.text, ranges: m.ranges }));
     const texts = lineText.get(candidate.file.blobOid);
-    for (const m of shown) {
-      for (let n = m.line - context; n <= m.line + context; n++) {
-        if (n === m.line || out.has(n)) continue;
-        const t = texts?.get(n);
-        if (t !== undefined) out.set(n, { line: n, text: t.slice(0, 500), context: true });
-      }
-    }
-    for (const m of shown) out.set(m.line, { line: m.line, text: m.text, ranges: m.ranges });
+    const contextLine = (n: number): ResultLine | undefined => {
+      const t = texts?.get(n);
+      return t === undefined ? undefined : { line: n, text: t.slice(0, 500), context: true };
+    };
     return {
       repository: { id: candidate.repo.id, name: candidate.repo.name },
       commit: candidate.repo.commit,
@@ -283,7 +290,7 @@ async function withContext(
       score,
       pathMatch: candidate.pathMatch,
       definitions: dedupeDefinitions([...defs, ...candidate.symbolHits]),
-      lines: [...out.values()].sort((a, b) => a.line - b.line),
+      lines: hunksInOrder(shown, context, contextLine),
       moreLines: Math.max(0, lines.length - shown.length),
     };
   });
