@@ -368,10 +368,22 @@ function toSymbolHit(r: SymbolRecord): SymbolHit {
 /** How a symbol name is compared. */
 export type NameMatch = "exact" | "prefix" | "substring" | "fuzzy";
 
+/** Prefixes that mark a private name (`#x` in JavaScript, `_x` and `__x` by convention). */
+const PRIVATE_PREFIXES = ["#", "_", "__"];
+
 /**
- * Symbol definitions among visible files, by name. `exact` and `prefix` ignore case; `fuzzy`
- * uses trigram similarity (through ctxpipe_search_symbols, for the indexes). Ordered exact
- * first, then shorter names.
+ * The names an `exact` or `prefix` lookup of `name` tries: the name itself, and when it does not
+ * start with a private prefix, the name behind each one (`dispatch` finds `#dispatch`).
+ */
+export function privateNameVariants(name: string): string[] {
+  return /^[\p{L}\p{N}$]/u.test(name) ? [name, ...PRIVATE_PREFIXES.map((p) => p + name)] : [name];
+}
+
+/**
+ * Symbol definitions among visible files, by name. `exact` and `prefix` ignore case and also
+ * match a private name behind its prefix (privateNameVariants); `fuzzy` uses trigram
+ * similarity (through ctxpipe_search_symbols, for the indexes). Ordered exact first, then
+ * private names that match exactly, then shorter names.
  */
 export async function findSymbols(
   tx: Queryable,
@@ -390,11 +402,14 @@ export async function findSymbols(
   where.push(...fileFilterConditions(query, params));
   const kinds = options.kinds?.length ? `where s.kind = any(${params.add(options.kinds)}::text[])` : "";
   const exactParam = params.add(name.toLowerCase());
+  const names = options.match === "exact" || options.match === "prefix" ? privateNameVariants(name) : [name];
+  const variantsParam = params.add(names.map((n) => n.toLowerCase()));
   // Candidates first (bounded), then each one's visible files through the blob index: a
   // symbol of a file outside the published generations or filters is dropped here.
   const { rows } = await tx.query(
     `with s as materialized (
-       select * from ctxpipe_search_symbols(${params.add(options.match)}, ${params.add(name)}, ${params.add(Math.max(options.limit * 20, 1000))}) s ${kinds}
+       select s.* from unnest(${params.add(names)}::text[]) as n(name)
+       cross join lateral ctxpipe_search_symbols(${params.add(options.match)}, n.name, ${params.add(Math.max(options.limit * 20, 1000))}) s ${kinds}
      ),
      v as (
        select b.blob_oid, b.language, f.repository_id, f.path from (select distinct blob_oid, language from s) b
@@ -406,7 +421,7 @@ export async function findSymbols(
      )
      select s.blob_oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line, v.repository_id, v.path
      from s join v on v.blob_oid = s.blob_oid and v.language = s.language
-     order by (lower(s.name) = ${exactParam}) desc, length(s.name), v.path, s.start_line
+     order by (lower(s.name) = ${exactParam}) desc, (lower(s.name) = any(${variantsParam}::text[])) desc, length(s.name), v.path, s.start_line
      limit ${params.add(options.limit)}`,
     params.values,
   );
