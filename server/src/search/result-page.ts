@@ -51,9 +51,30 @@ export interface SearchResult {
   moreLines: number;
 }
 
+/** Most values listed per facet (the most frequent first). */
+export const MAX_FACET_VALUES = 30;
+
+/** A facet value and how many matching files have it. */
+export interface FacetCount {
+  /** A repository name, or a language id (null: files with no detected language). */
+  value: string | null;
+  count: number;
+}
+
+/**
+ * Counts of every matching file (stats.matchedFiles, not only the page) by repository and by
+ * language: the counts of a facet add up to matchedFiles when it lists every value.
+ */
+export interface SearchFacets {
+  repositories: FacetCount[];
+  languages: FacetCount[];
+}
+
 /** A page of results. */
 export interface SearchResponse {
   results: SearchResult[];
+  /** Code queries: counts of all matching files by repository and language. */
+  facets?: SearchFacets;
   /** For `type:doc` queries: the matching documents (results is then empty). */
   documents?: DocumentResult[];
   nextCursor: string | null;
@@ -81,6 +102,19 @@ export type DocumentSearch = (
   query: SearchQuery,
   limit: number,
 ) => Promise<{ documents: DocumentResult[]; partial: boolean }>;
+
+/** Counts of `files` by repository and by language, the most frequent first (ties by value). */
+export function facetsOf(files: { repository: string; language: string | null }[]): SearchFacets {
+  const count = (key: (f: (typeof files)[number]) => string | null): FacetCount[] => {
+    const counts = new Map<string | null, number>();
+    for (const f of files) counts.set(key(f), (counts.get(key(f)) ?? 0) + 1);
+    return [...counts]
+      .map(([value, n]) => ({ value, count: n }))
+      .sort((a, b) => b.count - a.count || (a.value ?? "\uffff").localeCompare(b.value ?? "\uffff"))
+      .slice(0, MAX_FACET_VALUES);
+  };
+  return { repositories: count((f) => f.repository), languages: count((f) => f.language) };
+}
 
 /** The cursor of the page that starts at `offset`. */
 export function encodeCursor(offset: number): string {
@@ -131,7 +165,8 @@ function linesOf(c: Candidate, chunks: sql.ChunkRow[], compile: (pattern: Patter
 }
 
 /**
- * Ranks the candidates and returns the page at `offset`, with the total and the next cursor.
+ * Ranks the candidates and returns the page at `offset`, with the total, the facets of every
+ * ranked file and the next cursor.
  * Line matching runs under `budget`: when it runs out, the candidates not yet matched are
  * left out and `timedOut` is set (the page is then partial).
  */
@@ -196,7 +231,8 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   timedOut = (await completeLines(tx, query, found, pageItems, compile, budget)) || timedOut;
   const results = await withContext(tx, orgId, pageItems, found, input.context, compile);
   const next = offset + input.limit < kept.length ? encodeCursor(offset + input.limit) : null;
-  return { results, nextCursor: next, total: kept.length, timedOut };
+  const facets = facetsOf(kept.map((s) => ({ repository: s.candidate.repo.name, language: s.candidate.file.language })));
+  return { results, nextCursor: next, total: kept.length, facets, timedOut };
 }
 
 /**

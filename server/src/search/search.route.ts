@@ -7,7 +7,7 @@ import { orgActorOf } from "../accounts/index.js";
 import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
 import { fileOutline, findReferences, findSymbols, listFiles, MAX_LINE_NUMBER, MAX_LIST_FILES, MAX_READ_LINES, readFile } from "./code-nav.service.js";
-import type { DocumentSearch } from "./result-page.js";
+import { type DocumentSearch, MAX_FACET_VALUES } from "./result-page.js";
 import { searchCode } from "./search.service.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
@@ -21,6 +21,7 @@ const lineSchema = z.object({
   context: z.literal(true).optional(),
 });
 const repoRef = z.object({ id: z.string(), name: z.string() });
+const facetCount = z.object({ value: z.string().nullable().describe("Repository name or language id; null: no detected language"), count: z.number() });
 
 /** Default time budget of one search, and the most a request may ask for, in ms (the server's cap may be lower). */
 export const SEARCH_BUDGET_MS = { default: 5_000, max: 60_000 };
@@ -93,6 +94,15 @@ export function registerSearchRoutes(router: ApiRouter, { db, maxBudgetMs, searc
               )
               .optional()
               .describe("type:doc queries: matching documents, best first"),
+            facets: z
+              .object({
+                repositories: z.array(facetCount),
+                languages: z.array(facetCount),
+              })
+              .optional()
+              .describe(
+                `Code queries: how many of the matching files (stats.matchedFiles, every page) are in each repository and language, most first (at most ${MAX_FACET_VALUES} values each)`,
+              ),
             nextCursor: z.string().nullable(),
             partial: z.boolean(),
             partialReason: z.enum(["too_many_matches", "timeout"]).optional(),

@@ -16,7 +16,7 @@ import * as sql from "./search.sql.js";
 import { WorkBudget } from "./work-budget.js";
 import { recordSearch } from "../platform/telemetry/spans.js";
 
-export type { DocumentResult, DocumentSearch, ResultLine, SearchInput, SearchResponse, SearchResult } from "./result-page.js";
+export type { DocumentResult, DocumentSearch, ResultLine, SearchFacets, SearchInput, SearchResponse, SearchResult } from "./result-page.js";
 
 /**
  * Parses `text`.
@@ -144,6 +144,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
   recordSearch((performance.now() - started) / 1000, partialReason !== undefined);
   return {
     results: page?.results ?? [],
+    facets: page?.facets ?? { repositories: [], languages: [] },
     nextCursor: page?.nextCursor ?? null,
     partial: partialReason !== undefined,
     ...(partialReason ? { partialReason } : {}),

@@ -11429,6 +11429,19 @@ export interface operations {
                             url: string;
                             version: number;
                         }[];
+                        /** @description Code queries: how many of the matching files (stats.matchedFiles, every page) are in each repository and language, most first (at most 30 values each) */
+                        facets?: {
+                            languages: {
+                                count: number;
+                                /** @description Repository name or language id; null: no detected language */
+                                value: string | null;
+                            }[];
+                            repositories: {
+                                count: number;
+                                /** @description Repository name or language id; null: no detected language */
+                                value: string | null;
+                            }[];
+                        };
                         nextCursor: string | null;
                         partial: boolean;
                         /** @enum {string} */
