@@ -3,15 +3,20 @@
  * grouped by file with highlighted matches and line numbers, each line a link to the file view
  * at that line. The query lives in the URL, so results survive a reload and can be shared.
  * Arrow keys move between results (Down from the search box goes to the first); Enter opens
- * one. Partial results say why. A `type:doc` (or `space:`) query lists documents instead
- * (Confluence pages): title, space, version and the matching lines, the title linking to the
- * page where it lives.
+ * one. Partial results say why. "More results" appends the next page (the API's cursor); the
+ * count and the repository and language facets cover every matching file, not only those shown.
+ * A `type:doc` (or `space:`) query lists documents instead (Confluence pages): title, space,
+ * version and the matching lines, the title linking to the page where it lives.
  */
-import { useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
-import { useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { api, call } from "../api/client";
+import type { paths } from "../api/schema";
 import { Button, Notice, PageHeader, QueryState } from "../ui/ui";
+
+/** Files fetched per page (the "More results" button fetches the next page). */
+const PAGE_SIZE = 20;
 
 const EXAMPLES = ["handleRequest", '"exact phrase"', "/use[A-Z]\\w+/", "sym:Parser lang:go", "timeout -file:test", "repo:api file:\\.ts$ fetch"];
 
@@ -33,41 +38,63 @@ export function Highlighted({ text, ranges }: { text: string; ranges?: [number, 
   return <>{parts}</>;
 }
 
-/** Counts of the results by a key, largest first. */
-function facetCounts<T>(items: T[], key: (item: T) => string | null): [string, number][] {
-  const counts = new Map<string, number>();
-  for (const item of items) {
-    const k = key(item);
-    if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+/** A facet value with the number of matching files that have it (the API's `facets`). */
+interface FacetCount {
+  value: string | null;
+  count: number;
 }
 
-/** Repository and language facets of a page of results: each narrows the query with repo: or lang:. */
-function Facets({ orgSlug, q, results }: { orgSlug: string; q: string; results: { repository: { name: string }; language: string | null }[] }) {
+/**
+ * Repository and language facets of every matching file (the API counts them over all pages,
+ * not only the files shown): each narrows the query with repo: or lang:. Files with no detected
+ * language are counted but cannot be filtered on.
+ */
+function Facets({
+  orgSlug,
+  q,
+  total,
+  facets,
+}: {
+  orgSlug: string;
+  q: string;
+  total: number;
+  facets?: { repositories: FacetCount[]; languages: FacetCount[] };
+}) {
+  if (!facets) return null;
   const groups = [
-    { label: "Repository", filter: "repo", counts: facetCounts(results, (r) => r.repository.name) },
-    { label: "Language", filter: "lang", counts: facetCounts(results, (r) => r.language) },
+    { label: "Repository", filter: "repo", counts: facets.repositories },
+    { label: "Language", filter: "lang", counts: facets.languages },
   ].filter((g) => g.counts.length > 1);
   if (groups.length === 0) return null;
   return (
-    <div className="mb-3 flex flex-wrap gap-4 text-sm" data-testid="facets">
-      {groups.map((g) => (
-        <div key={g.filter} className="flex flex-wrap items-center gap-1">
-          <span className="text-soft">{g.label}:</span>
-          {g.counts.map(([value, n]) => (
-            <Link
-              key={value}
-              to="/$orgSlug/search"
-              params={{ orgSlug }}
-              search={{ q: `${q} ${g.filter}:${/\s/.test(value) ? `"${value}"` : value}` }}
-              className="rounded-full border border-line px-2 py-0.5 text-ink no-underline hover:bg-muted"
-            >
-              {value} <span className="text-soft">{n}</span>
-            </Link>
-          ))}
-        </div>
-      ))}
+    <div className="mb-3 text-sm" data-testid="facets">
+      <p className="mb-1 text-xs text-soft">
+        Counts of all {total} matching file{total === 1 ? "" : "s"}:
+      </p>
+      <div className="flex flex-wrap gap-4">
+        {groups.map((g) => (
+          <div key={g.filter} className="flex flex-wrap items-center gap-1">
+            <span className="text-soft">{g.label}:</span>
+            {g.counts.map(({ value, count }) =>
+              value === null ? (
+                <span key="none" className="rounded-full border border-dashed border-line px-2 py-0.5 text-soft">
+                  none detected <span>{count}</span>
+                </span>
+              ) : (
+                <Link
+                  key={value}
+                  to="/$orgSlug/search"
+                  params={{ orgSlug }}
+                  search={{ q: `${q} ${g.filter}:${/\s/.test(value) ? `"${value}"` : value}` }}
+                  className="rounded-full border border-line px-2 py-0.5 text-ink no-underline hover:bg-muted"
+                >
+                  {value} <span className="text-soft">{count}</span>
+                </Link>
+              ),
+            )}
+          </div>
+        ))}
+      </div>
     </div>
   );
 }
@@ -152,15 +179,132 @@ function DocumentResults({ documents }: { documents: DocumentHit[] }) {
   );
 }
 
+/** A page of code search results as the API answers it. */
+type SearchPageData = paths["/api/v1/orgs/{orgSlug}/search"]["get"]["responses"]["200"]["content"]["application/json"];
+
+/**
+ * The matching files of every page fetched so far (a file already shown is not repeated), the
+ * count of all matches, the facets, and a "More results" button while there is a next page.
+ * After more results load, focus moves to the first new file, so keyboard and screen reader
+ * users continue where the list grew and the page does not jump.
+ */
+function CodeResults({
+  orgSlug,
+  q,
+  pages,
+  more,
+}: {
+  orgSlug: string;
+  q: string;
+  pages: SearchPageData[];
+  more?: { loading: boolean; failed: boolean; load: () => void };
+}) {
+  const latest = pages.at(-1)!;
+  const seen = new Set<string>();
+  const files = pages
+    .flatMap((p) => p.results)
+    .filter((r) => {
+      const key = `${r.repository.id}:${r.path}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  const list = useRef<HTMLOListElement>(null);
+  const focusFrom = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    const from = focusFrom.current;
+    if (from === undefined || files.length <= from) return;
+    focusFrom.current = undefined;
+    list.current?.querySelectorAll<HTMLAnchorElement>("a[data-file]")[from]?.focus();
+  }, [files.length]);
+  const total = latest.stats.matchedFiles;
+  const repositories = latest.stats.searchedRepositories;
+  return (
+    <>
+      <p className="mb-2 text-sm text-soft" id="search-count" data-testid="search-count">
+        {files.length < total ? `${files.length} of ` : ""}
+        {total} file{total === 1 ? "" : "s"} in {repositories} repositor{repositories === 1 ? "y" : "ies"}, {Math.round(pages[0]!.stats.durationMs)} ms
+      </p>
+      {latest.partial && (
+        <Notice>
+          {latest.partialReason === "timeout" ? "The search ran out of time: these results are partial." : "Very many matches: these results are partial."}{" "}
+          Narrow the query with repo:, file: or lang:.
+        </Notice>
+      )}
+      <Facets orgSlug={orgSlug} q={q} total={total} facets={latest.facets} />
+      {files.length === 0 && <Notice>No matches. Check the spelling, or search without filters.</Notice>}
+      <ol ref={list} className="flex flex-col gap-3" onKeyDown={onResultsKey}>
+        {files.map((r) => (
+          <li key={`${r.repository.id}:${r.path}`} className="rounded-lg border border-line bg-surface" data-testid="search-result">
+            <Link
+              data-result
+              data-file
+              to="/$orgSlug/files/$repository/$"
+              params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
+              hash={r.lines[0] ? `L${r.lines[0].line}` : undefined}
+              className="block border-b border-line px-3 py-2 font-mono text-sm font-semibold"
+            >
+              {r.repository.name} › {r.path}
+            </Link>
+            <ul className="overflow-x-auto py-1 font-mono text-sm">
+              {r.lines.map((l) => (
+                <li key={l.line}>
+                  <Link
+                    data-result
+                    to="/$orgSlug/files/$repository/$"
+                    params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
+                    hash={`L${l.line}`}
+                    className="flex gap-3 px-3 text-ink no-underline hover:bg-muted"
+                  >
+                    <span className="w-12 shrink-0 text-right text-soft">{l.line}</span>
+                    <span className="whitespace-pre">
+                      <Highlighted text={l.text} ranges={l.ranges as [number, number][] | undefined} />
+                    </span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+            {r.moreLines > 0 && <p className="px-3 pb-2 text-xs text-soft">{r.moreLines} more matching lines in this file</p>}
+          </li>
+        ))}
+      </ol>
+      {more && (
+        <div className="mt-3 flex items-center gap-3">
+          <Button
+            variant="secondary"
+            aria-describedby="search-count"
+            disabled={more.loading}
+            onClick={() => {
+              focusFrom.current = files.length;
+              more.load();
+            }}
+          >
+            {more.loading ? "Loading more results…" : "More results"}
+          </Button>
+          {more.failed && <Notice kind="error">More results could not be loaded; try again.</Notice>}
+        </div>
+      )}
+    </>
+  );
+}
+
 /** The search page. */
 export function SearchPage() {
   const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
   const { q = "" } = useSearch({ strict: false }) as { q?: string };
   const navigate = useNavigate();
   const [draft, setDraft] = useState(q);
-  const results = useQuery({
+  // Pages of PAGE_SIZE files, each fetched with the previous page's cursor and appended.
+  const results = useInfiniteQuery({
     queryKey: ["search", orgSlug, q],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/search", { params: { path: { orgSlug }, query: { q, limit: 20, context: 0, budgetMs: 5000 } } })),
+    queryFn: ({ pageParam }) =>
+      call(
+        api.GET("/api/v1/orgs/{orgSlug}/search", {
+          params: { path: { orgSlug }, query: { q, limit: PAGE_SIZE, context: 0, budgetMs: 5000, ...(pageParam ? { cursor: pageParam } : {}) } },
+        }),
+      ),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: q.trim().length > 0,
     retry: false,
   });
@@ -203,69 +347,31 @@ export function SearchPage() {
       </p>
       <section className="mt-4" aria-live="polite" aria-busy={results.isFetching}>
         {q && (
-          <QueryState query={results}>
-            {(data) =>
-              data.documents ? (
+          // A failed "More results" keeps the files shown; only a failed first page replaces them.
+          <QueryState query={{ isPending: results.isPending, error: results.data ? null : results.error, data: results.data }}>
+            {(data) => {
+              const first = data.pages[0]!;
+              return first.documents ? (
                 <>
                   <p className="mb-2 text-sm text-soft">
-                    {data.documents.length} document{data.documents.length === 1 ? "" : "s"}, {Math.round(data.stats.durationMs)} ms
+                    {first.documents.length} document{first.documents.length === 1 ? "" : "s"}, {Math.round(first.stats.durationMs)} ms
                   </p>
-                  {data.partial && <Notice>Very many documents matched: these are the most recently updated. Narrow the query with space:.</Notice>}
-                  <DocumentResults documents={data.documents} />
+                  {first.partial && <Notice>Very many documents matched: these are the most recently updated. Narrow the query with space:.</Notice>}
+                  <DocumentResults documents={first.documents} />
                 </>
               ) : (
-                <>
-                  <p className="mb-2 text-sm text-soft">
-                    {data.stats.matchedFiles} file{data.stats.matchedFiles === 1 ? "" : "s"} in {data.stats.searchedRepositories} repositor
-                    {data.stats.searchedRepositories === 1 ? "y" : "ies"}, {Math.round(data.stats.durationMs)} ms
-                  </p>
-                  {data.partial && (
-                    <Notice>
-                      {data.partialReason === "timeout"
-                        ? "The search ran out of time: these results are partial."
-                        : "Very many matches: these results are partial."}{" "}
-                      Narrow the query with repo:, file: or lang:.
-                    </Notice>
-                  )}
-                  <Facets orgSlug={orgSlug} q={q} results={data.results} />
-                  {data.results.length === 0 && <Notice>No matches. Check the spelling, or search without filters.</Notice>}
-                  <ol className="flex flex-col gap-3" onKeyDown={onResultsKey}>
-                    {data.results.map((r) => (
-                      <li key={`${r.repository.id}:${r.path}`} className="rounded-lg border border-line bg-surface" data-testid="search-result">
-                        <Link
-                          data-result
-                          to="/$orgSlug/files/$repository/$"
-                          params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
-                          hash={r.lines[0] ? `L${r.lines[0].line}` : undefined}
-                          className="block border-b border-line px-3 py-2 font-mono text-sm font-semibold"
-                        >
-                          {r.repository.name} › {r.path}
-                        </Link>
-                        <ul className="overflow-x-auto py-1 font-mono text-sm">
-                          {r.lines.map((l) => (
-                            <li key={l.line}>
-                              <Link
-                                data-result
-                                to="/$orgSlug/files/$repository/$"
-                                params={{ orgSlug, repository: r.repository.name, _splat: r.path }}
-                                hash={`L${l.line}`}
-                                className="flex gap-3 px-3 text-ink no-underline hover:bg-muted"
-                              >
-                                <span className="w-12 shrink-0 text-right text-soft">{l.line}</span>
-                                <span className="whitespace-pre">
-                                  <Highlighted text={l.text} ranges={l.ranges as [number, number][] | undefined} />
-                                </span>
-                              </Link>
-                            </li>
-                          ))}
-                        </ul>
-                        {r.moreLines > 0 && <p className="px-3 pb-2 text-xs text-soft">{r.moreLines} more matching lines in this file</p>}
-                      </li>
-                    ))}
-                  </ol>
-                </>
-              )
-            }
+                <CodeResults
+                  orgSlug={orgSlug}
+                  q={q}
+                  pages={data.pages}
+                  more={
+                    results.hasNextPage
+                      ? { loading: results.isFetchingNextPage, failed: results.isFetchNextPageError, load: () => void results.fetchNextPage() }
+                      : undefined
+                  }
+                />
+              );
+            }}
           </QueryState>
         )}
       </section>
