@@ -34,7 +34,20 @@ const path = z.string().min(1).max(1024).describe("A repository-relative path");
 const evidence = z.object({ repository: z.object({ id: z.string(), name: z.string() }), path: z.string(), line: z.number(), citation: z.string() });
 const nodeRef = z.object({ key: z.string(), name: z.string(), kind: z.string(), external: z.boolean() });
 const node = nodeRef.extend({ declarations: z.array(evidence.extend({ props: z.record(z.string(), z.unknown()) })) });
-const reached = z.object({ node: nodeRef, depth: z.number(), via: z.object({ predicate: z.string(), from: z.string(), evidence }) });
+const reached = z.object({
+  node: nodeRef,
+  depth: z.number(),
+  via: z
+    .object({
+      subject: z.string().describe("The key of the edge's subject: the edge reads subject predicate object"),
+      predicate: z.string(),
+      object: z.string().describe("The key of the edge's object"),
+      direction: z.enum(["out", "in"]).describe("out: `from` is the subject; in: `from` is the object (the reached node is the subject)"),
+      from: z.string().describe("The key of the node the walk came from"),
+      evidence,
+    })
+    .describe("The edge that reached the node first"),
+});
 const instruction = z.object({
   text: z.string(),
   strength: z.string().nullable(),
@@ -94,7 +107,15 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
           description: "The node",
           schema: node.extend({
             edges: z.array(
-              z.object({ predicate: z.string(), direction: z.enum(["out", "in"]), node: nodeRef, props: z.record(z.string(), z.unknown()), evidence }),
+              z.object({
+                subject: z.string().describe("The key of the edge's subject: the edge reads subject predicate object"),
+                predicate: z.string(),
+                object: z.string().describe("The key of the edge's object"),
+                direction: z.enum(["out", "in"]).describe("out: this node is the subject; in: it is the object"),
+                node: nodeRef,
+                props: z.record(z.string(), z.unknown()),
+                evidence,
+              }),
             ),
             moreEdges: z.boolean(),
           }),

@@ -6,6 +6,7 @@
 import type { Database } from "../platform/db/database.js";
 import type { Queryable, TenantScope } from "../platform/db/tenant.js";
 import { notFound } from "../platform/errors.js";
+import { cargoKey, eventKey, goKey, imageKey, npmKey, ownerKey, pypiKey } from "./extractors/graph-keys.js";
 import {
   EFFECTIVE_KIND_SQL,
   type Evidence,
@@ -31,9 +32,16 @@ export interface GraphNode {
   declarations: (Evidence & { props: Record<string, unknown> })[];
 }
 
-/** An edge as shown from one node. */
+/**
+ * An edge as shown from one node. It reads `subject predicate object` in the stored
+ * direction: `direction` is "out" when the shown node is the subject, "in" when it is the object.
+ */
 export interface GraphEdge {
+  /** The key of the edge's subject (`@acme/web` in `@acme/web depends_on @acme/ui`). */
+  subject: string;
   predicate: string;
+  /** The key of the edge's object. */
+  object: string;
   direction: "out" | "in";
   node: { key: string; name: string; kind: string; external: boolean };
   props: Record<string, unknown>;
@@ -122,7 +130,9 @@ export async function getNode(db: Database, scope: TenantScope, key: string, edg
       const other = r.direction === "out" ? r.object : r.subject;
       const node = nodeOf(other, others.get(other));
       return {
+        subject: r.subject,
         predicate: r.predicate,
+        object: r.object,
         direction: r.direction,
         node: { key: other, name: node.name, kind: node.kind, external: node.external },
         props: r.props,
@@ -154,7 +164,7 @@ async function servingEdges(tx: Queryable, decls: DeclarationRow[]): Promise<Gra
          order by length(f.props ->> 'path') desc, f.source_path limit 1`,
         [d.repository_id, folder],
       );
-      for (const p of rows) edges.push(servingEdge("in", p));
+      for (const p of rows) edges.push(servingEdge("in", p, d.subject));
     } else if (d.object === "package") {
       const { rows } = await tx.query<DeclarationRow & { nearest: string }>(
         `select ${FACT_COLUMNS}, f.object as kind,
@@ -168,15 +178,17 @@ async function servingEdges(tx: Queryable, decls: DeclarationRow[]): Promise<Gra
          order by f.source_path, f.line limit $3`,
         [d.repository_id, folder, MAX_SERVED * 4],
       );
-      for (const a of rows.filter((r) => r.nearest === folder).slice(0, MAX_SERVED)) edges.push(servingEdge("out", a));
+      for (const a of rows.filter((r) => r.nearest === folder).slice(0, MAX_SERVED)) edges.push(servingEdge("out", a, d.subject));
     }
   }
   return edges;
 }
 
-function servingEdge(direction: "in" | "out", other: DeclarationRow): GraphEdge {
+function servingEdge(direction: "in" | "out", other: DeclarationRow, self: string): GraphEdge {
   return {
+    subject: direction === "out" ? self : other.subject,
     predicate: "serves",
+    object: direction === "out" ? other.subject : self,
     direction,
     node: { key: other.subject, name: typeof other.props.name === "string" ? other.props.name : nameOfKey(other.subject), kind: other.kind, external: false },
     props: { derived: "the API description lies in the package's folder" },
@@ -184,11 +196,16 @@ function servingEdge(direction: "in" | "out", other: DeclarationRow): GraphEdge 
   };
 }
 
-/** A node reached by a walk, with its distance and the edge that reached it first. */
+/**
+ * A node reached by a walk, with its distance and the edge that reached it first. The edge
+ * reads `subject predicate object` in its stored direction whichever way it was walked:
+ * `direction` "out" when `from` (the node the walk came from) is the subject, "in" when it is
+ * the object (then the reached node is the subject: it depends on or uses `from`).
+ */
 export interface ReachedNode {
   node: { key: string; name: string; kind: string; external: boolean };
   depth: number;
-  via: { predicate: string; from: string; evidence: Evidence };
+  via: { subject: string; predicate: string; object: string; direction: "out" | "in"; from: string; evidence: Evidence };
 }
 
 /**
@@ -226,7 +243,11 @@ export async function neighbors(
         if (seen.has(to)) continue;
         seen.add(to);
         next.push(to);
-        reached.push({ key: to, depth, via: { predicate: row.predicate, from, evidence: evidenceOf(row) } });
+        reached.push({
+          key: to,
+          depth,
+          via: { subject: row.subject, predicate: row.predicate, object: row.object, direction: row.direction, from, evidence: evidenceOf(row) },
+        });
         if (reached.length > input.limit * 4) {
           more = true;
           break;
@@ -244,8 +265,68 @@ export async function neighbors(
       return { node: { key: r.key, name: node.name, kind: node.kind, external: node.external }, depth: r.depth, via: r.via };
     });
     const filtered = input.kinds?.length ? all.filter((r) => input.kinds!.includes(r.node.kind)) : all;
-    if (!own.get(input.key) && all.length === 0) throw notFound("node");
+    if (!own.get(input.key) && all.length === 0 && !(await isNode(tx, input.key))) throw notFound("node");
     return { root: nodeOf(input.key, own.get(input.key)), reached: filtered.slice(0, input.limit), more: more || filtered.length > input.limit };
+  });
+}
+
+/**
+ * Whether `key` is at either end of an edge: a node declared nowhere (a third-party package)
+ * that a walk in the other direction reaches nothing from is still a node.
+ */
+async function isNode(tx: Queryable, key: string): Promise<boolean> {
+  const { rows } = await tx.query(
+    `select 1 from graph_facts f ${FACT_REPOSITORY_JOIN}
+     where (f.subject = $1 or (f.object = $1 and f.predicate <> all($2::text[]))) limit 1`,
+    [key, NOT_EDGES],
+  );
+  return rows.length > 0;
+}
+
+/** Most nodes a plain name resolves to. */
+const MAX_NAMED = 20;
+
+/**
+ * The nodes whose name is exactly `name` (declared names case-insensitively), across kinds and ecosystems: nodes
+ * declared in indexed files with that name, and nodes only referred to (a third-party package,
+ * an image pulled from a registry) whose global key is that name in some ecosystem
+ * (`npm:<name>`, `go:<name>`, `maven:<name>`, …). Several answers mean the name is shared:
+ * the caller shows them apart by kind and declaring repository and path.
+ */
+export async function nodesNamed(db: Database, scope: TenantScope, name: string): Promise<GraphNode[]> {
+  // Keys are matched exactly (the index), as written and in lower case (how most are written).
+  const candidates = [
+    ...new Set(
+      [name, name.toLowerCase()].flatMap((n) => [
+        npmKey(n),
+        goKey(n),
+        cargoKey(n),
+        pypiKey(n),
+        imageKey(n),
+        ownerKey(n),
+        eventKey(n),
+        `maven:${n}`,
+        `helm:${n}`,
+      ]),
+    ),
+  ];
+  return readGraph(db, scope, async (tx) => {
+    const { rows } = await tx.query<{ subject: string }>(
+      `select k.subject from (
+         select f.subject from graph_facts f ${FACT_REPOSITORY_JOIN}
+         where f.predicate = 'is' and f.object not in ('instruction', 'repository')
+           and f.subject in (select s.subject from ctxpipe_search_graph_nodes('%' || lower($1) || '%', ${MAX_SEARCH_CANDIDATES}) s)
+           and lower(f.props ->> 'name') = lower($2)
+         union
+         select f.subject from graph_facts f ${FACT_REPOSITORY_JOIN} where f.subject = any($3::text[])
+         union
+         select f.object from graph_facts f ${FACT_REPOSITORY_JOIN} where f.object = any($3::text[]) and f.predicate <> all($4::text[])
+       ) k order by k.subject limit $5`,
+      [name.replace(/[\\%_]/g, "\\$&"), name, candidates, NOT_EDGES, MAX_NAMED],
+    );
+    const keys = rows.map((r) => r.subject);
+    const decls = await declarations(tx, keys);
+    return keys.map((k) => nodeOf(k, decls.get(k)));
   });
 }
 

@@ -13,7 +13,7 @@ import { extractGraph, graphBehind } from "./graph-extraction.js";
 import { registerGraphRoutes } from "./graph.route.js";
 
 export { contextFor, type ContextItem, type OrgContext } from "./context.service.js";
-export { getNode, impact, listNodes, neighbors, type GraphEdge, type GraphNode, type ReachedNode } from "./graph.service.js";
+export { getNode, impact, listNodes, neighbors, nodesNamed, type GraphEdge, type GraphNode, type ReachedNode } from "./graph.service.js";
 export { instructionsFor, type AppliedInstruction } from "./instructions.service.js";
 export { NODE_KINDS } from "./extractors/index.js";
 

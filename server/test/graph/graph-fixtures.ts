@@ -2,7 +2,8 @@
  * Small real repositories for the knowledge-graph tests: "platform" (an npm workspace
  * monorepo with a service that has a Dockerfile, an OpenAPI description and a compose file,
  * CODEOWNERS, ADRs, nested AGENTS.md, Cursor and Copilot rules) and "billing" (a Go module
- * pair, a Cargo crate, a Python project, and a web app that consumes platform's @acme/ui).
+ * pair, a Cargo crate, a Python project, two Go entry points whose routes share the name
+ * "main.go routes", and a web app that consumes platform's @acme/ui).
  */
 
 /** The platform repository's files. */
@@ -310,6 +311,8 @@ export const BILLING: Record<string, string> = {
     "}",
     "",
   ].join("\n"),
+  // A second Go entry point: its routes are a second API node named "main.go routes".
+  "cmd/worker/main.go": ["package main", "", 'import "net/http"', "", "func main() {", '\thttp.HandleFunc("/metrics", metrics)', "}", ""].join("\n"),
   "tools/app.py": [
     "from fastapi import FastAPI",
     "app = FastAPI()",

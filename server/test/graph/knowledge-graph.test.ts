@@ -4,7 +4,10 @@
  * file is edited, renamed or deleted (exactly its facts change, every other source stays as
  * it was), a dependency across repositories, and the REST routes over it.
  *
- * Regenerate the golden file after an intended extractor change with
+ * graph_neighbors answers (each edge in its true direction, asked from both ends; plain
+ * names, shared names) are compared with a second golden file, neighbors.txt.
+ *
+ * Regenerate the golden files after an intended change with
  * `UPDATE_GOLDEN=1 npm test -- knowledge-graph`, then review its diff.
  */
 import assert from "node:assert/strict";
@@ -22,6 +25,7 @@ import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { BILLING, PLATFORM } from "./graph-fixtures.js";
 
 const GOLDEN = fileURLToPath(new URL("./golden/facts.json", import.meta.url));
+const GOLDEN_NEIGHBORS = fileURLToPath(new URL("./golden/neighbors.txt", import.meta.url));
 
 interface FactRow {
   repository: string;
@@ -325,9 +329,9 @@ describe("knowledge graph", () => {
 
       const around = await client.callTool({ name: "graph_neighbors", arguments: { node: "@acme/ui", direction: "in" } });
       assert.match(text(around), /^@acme\/ui \[library\] npm:@acme\/ui platform@/);
-      assert.match(text(around), /- depends_on @acme\/web \[app\] npm:@acme\/web billing@[0-9a-f]{12}:web\/package\.json:5/);
+      assert.match(text(around), /- @acme\/web depends_on @acme\/ui \(in; @acme\/web \[app\] npm:@acme\/web\) billing@[0-9a-f]{12}:web\/package\.json:5/);
       const vague = await client.callTool({ name: "graph_neighbors", arguments: { node: "acme" } });
-      assert.match(text(vague), /ambiguous or inexact; pass one of these keys/);
+      assert.match(text(vague), /No node is named exactly "acme"; names that contain it/);
 
       const context = await client.callTool({ name: "get_context", arguments: { topic: "orders" } });
       assert.match(text(context), /Acme Orders API \(api\) openapi 3\.1\.0; operations: 3 platform@[0-9a-f]{12}:packages\/api\/openapi\.yaml:1/);
@@ -337,5 +341,60 @@ describe("knowledge graph", () => {
     } finally {
       await client.close();
     }
+  });
+  it("states every graph_neighbors edge in its true direction, from both ends, and resolves plain names", async () => {
+    const key = (await call(app, "POST", `/api/v1/orgs/${org.slug}/api-keys`, { as: owner, body: { name: "neighbors" } })).json.key;
+    const client = new Client({ name: "ctxpipe-test", version: "1.0.0" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${app.url}/mcp?orgSlug=${org.slug}`), { requestInit: { headers: { Authorization: `Bearer ${key}` } } }),
+    );
+    const names = Object.fromEntries(Object.entries(repos).map(([name, r]) => [r.id, name]));
+    const stable = (text: string) =>
+      text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, (id) => `<${names[id] ?? "?"}>`).replace(/@[0-9a-f]{12}:/g, "@<commit>:");
+    const asks: Record<string, unknown>[] = [
+      // An npm package another depends on, asked from the dependency and from the dependent.
+      { node: "@acme/ui", direction: "in" },
+      { node: "@acme/web", direction: "out" },
+      // A Go module's requires, asked from the module and from a required module.
+      { node: "github.com/acme/billing", direction: "out" },
+      { node: "github.com/acme/shared", direction: "in" },
+      { node: "go:github.com/acme/shared", direction: "both" },
+      // An external module by its plain name (declared nowhere, only required).
+      { node: "github.com/gin-gonic/gin" },
+      { node: "GITHUB.COM/GIN-GONIC/GIN", direction: "out" },
+      // Two levels: each line still reads subject predicate object.
+      { node: "react", direction: "in", depth: 2 },
+      // A name two nodes share, and a name no node has exactly.
+      { node: "main.go routes" },
+      { node: "acme" },
+    ];
+    try {
+      const answers: string[] = [];
+      for (const args of asks) {
+        const res = (await client.callTool({ name: "graph_neighbors", arguments: args })) as any;
+        assert.equal(res.isError, undefined, res.content[0].text);
+        answers.push(`## graph_neighbors ${JSON.stringify(args)}\n${res.content[0].text}\nstructured: ${JSON.stringify(res.structuredContent)}\n`);
+      }
+      const actual = stable(answers.join("\n"));
+      if (process.env.UPDATE_GOLDEN === "1") await fs.writeFile(GOLDEN_NEIGHBORS, actual);
+      assert.equal(actual, await fs.readFile(GOLDEN_NEIGHBORS, "utf8"), "graph_neighbors answers changed (regenerate with UPDATE_GOLDEN=1 after review)");
+    } finally {
+      await client.close();
+    }
+    // The REST walk and a node's edges carry the same direction.
+    const shared = await get(`/graph/neighbors?key=${encodeURIComponent("go:github.com/acme/shared")}&direction=in`);
+    assert.deepEqual(
+      shared.reached.map((r: any) => [r.via.subject, r.via.predicate, r.via.object, r.via.direction, r.via.from]),
+      [["go:github.com/acme/billing", "depends_on", "go:github.com/acme/shared", "in", "go:github.com/acme/shared"]],
+    );
+    const billing = await get(`/graph/node?key=${encodeURIComponent("go:github.com/acme/billing")}`);
+    assert.deepEqual(
+      billing.edges.filter((e: any) => e.predicate === "depends_on").map((e: any) => [e.subject, e.object, e.direction]),
+      [
+        ["go:github.com/acme/billing", "go:github.com/acme/shared", "out"],
+        ["go:github.com/acme/billing", "go:github.com/gin-gonic/gin", "out"],
+        ["go:github.com/acme/billing", "go:golang.org/x/text", "out"],
+      ],
+    );
   });
 });

@@ -7356,7 +7356,13 @@ export interface operations {
                                 kind: string;
                                 name: string;
                             };
+                            /** @description The edge that reached the node first */
                             via: {
+                                /**
+                                 * @description out: `from` is the subject; in: `from` is the object (the reached node is the subject)
+                                 * @enum {string}
+                                 */
+                                direction: "out" | "in";
                                 evidence: {
                                     citation: string;
                                     line: number;
@@ -7366,8 +7372,13 @@ export interface operations {
                                         name: string;
                                     };
                                 };
+                                /** @description The key of the node the walk came from */
                                 from: string;
+                                /** @description The key of the edge's object */
+                                object: string;
                                 predicate: string;
+                                /** @description The key of the edge's subject: the edge reads subject predicate object */
+                                subject: string;
                             };
                         }[];
                         root: {
@@ -7531,7 +7542,13 @@ export interface operations {
                                 kind: string;
                                 name: string;
                             };
+                            /** @description The edge that reached the node first */
                             via: {
+                                /**
+                                 * @description out: `from` is the subject; in: `from` is the object (the reached node is the subject)
+                                 * @enum {string}
+                                 */
+                                direction: "out" | "in";
                                 evidence: {
                                     citation: string;
                                     line: number;
@@ -7541,8 +7558,13 @@ export interface operations {
                                         name: string;
                                     };
                                 };
+                                /** @description The key of the node the walk came from */
                                 from: string;
+                                /** @description The key of the edge's object */
+                                object: string;
                                 predicate: string;
+                                /** @description The key of the edge's subject: the edge reads subject predicate object */
+                                subject: string;
                             };
                         }[];
                         root: {
@@ -7704,7 +7726,10 @@ export interface operations {
                             };
                         }[];
                         edges: {
-                            /** @enum {string} */
+                            /**
+                             * @description out: this node is the subject; in: it is the object
+                             * @enum {string}
+                             */
                             direction: "out" | "in";
                             evidence: {
                                 citation: string;
@@ -7721,10 +7746,14 @@ export interface operations {
                                 kind: string;
                                 name: string;
                             };
+                            /** @description The key of the edge's object */
+                            object: string;
                             predicate: string;
                             props: {
                                 [key: string]: unknown;
                             };
+                            /** @description The key of the edge's subject: the edge reads subject predicate object */
+                            subject: string;
                         }[];
                         external: boolean;
                         key: string;

@@ -3,7 +3,7 @@
  * depth: what it depends on or uses (out), what depends on or uses it (in), each edge cited.
  */
 import { z } from "zod";
-import { listNodes, NODE_KINDS, neighbors } from "../../graph/index.js";
+import { type GraphNode, getNode, listNodes, NODE_KINDS, neighbors, nodesNamed } from "../../graph/index.js";
 import { invalidInput } from "../../platform/errors.js";
 import { fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
@@ -16,43 +16,108 @@ const input = z.object({
   kinds: z.array(z.string().max(20)).max(15).optional().describe("Only these kinds, e.g. service, library, datastore."),
 });
 
+/** Most nodes sharing a name listed for the agent to pick from. */
+const MAX_CHOICES = 10;
+
+/** Where a node is declared, to tell nodes with one name apart: `repository:path`, or external. */
+function placeOf(node: GraphNode): string {
+  const d = node.declarations[0];
+  return d ? `${d.repository.name}:${d.path}${node.declarations.length > 1 ? ` +${node.declarations.length - 1} more` : ""}` : "external";
+}
+
+/** One node as a choice: key, name, kind and where it is declared. */
+const choiceOf = (node: GraphNode) => `${node.key} (${node.name}, ${node.kind}, ${placeOf(node)})`;
+
 /** The tool. */
 export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
   name: "graph_neighbors",
-  description: "Dependencies (out) and dependents (in) of a package, service, image or owner across repositories. Use for the impact of a change.",
+  description:
+    "Dependencies (out) and dependents (in) of a package, service, image or owner across repositories. Each edge reads subject predicate object in its true direction. Use for the impact of a change.",
   inputSchema: input,
-  outputSchema: z.object({ root: z.string(), reached: z.array(z.object({ key: z.string(), citation: z.string() })) }),
+  outputSchema: z.object({
+    root: z.string(),
+    reached: z.array(
+      z.object({
+        key: z.string(),
+        name: z.string(),
+        kind: z.string(),
+        depth: z.number(),
+        subject: z.string(),
+        predicate: z.string(),
+        object: z.string(),
+        direction: z.enum(["out", "in"]),
+        citation: z.string(),
+      }),
+    ),
+    choices: z.array(z.object({ key: z.string(), name: z.string(), kind: z.string(), where: z.string() })).optional(),
+  }),
   async run(ctx: ToolContext, args) {
     const unknown = args.kinds?.find((k) => !(NODE_KINDS as readonly string[]).includes(k) || k === "instruction" || k === "repository");
     if (unknown) throw invalidInput(`Unknown kind "${unknown}"; kinds: ${NODE_KINDS.join(", ")}.`, { fields: [{ path: "kinds", message: "unknown kind" }] });
     let key = args.node;
-    if (!/^[a-z]+:/.test(key)) {
-      const { nodes } = await listNodes(ctx.db, ctx.scope, { q: args.node, limit: 10 });
-      const exact = nodes.filter((n) => n.name.toLowerCase() === args.node.toLowerCase());
-      if (exact.length !== 1) {
-        const options = (exact.length > 1 ? exact : nodes).map((n) => `${n.key} (${n.kind}, ${n.name})`);
-        return {
-          text:
-            options.length > 0
-              ? `"${args.node}" is ambiguous or inexact; pass one of these keys:\n${options.join("\n")}`
-              : `No node named "${args.node}". Try get_context with a topic.`,
-          structured: { root: "", reached: [] },
-          unanswered: options.length === 0 ? args.node : undefined,
-        };
-      }
-      key = exact[0]!.key;
+    // A key (`go:github.com/x/y`) is taken as it is; anything else, or a key-like name that is
+    // no node (`junit:junit`), is resolved by its exact name across kinds and ecosystems.
+    const named = /^[a-z]+:/.test(key) && (await nodeExists(ctx, key)) ? undefined : await nodesNamed(ctx.db, ctx.scope, args.node);
+    if (named && named.length === 1) key = named[0]!.key;
+    else if (named && named.length > 1) {
+      const shown = named.slice(0, MAX_CHOICES);
+      return {
+        text: [`${named.length} nodes are named "${args.node}"; call again with the key of the one you mean:`, ...shown.map((n) => `- ${choiceOf(n)}`)].join(
+          "\n",
+        ),
+        structured: { root: "", reached: [], choices: shown.map((n) => ({ key: n.key, name: n.name, kind: n.kind, where: placeOf(n) })) },
+      };
+    } else if (named) {
+      const { nodes } = await listNodes(ctx.db, ctx.scope, { q: args.node, limit: MAX_CHOICES });
+      return {
+        text:
+          nodes.length > 0
+            ? `No node is named exactly "${args.node}"; names that contain it (pass one of these keys):\n${nodes.map((n) => `- ${choiceOf(n)}`).join("\n")}`
+            : `No node named "${args.node}". Try get_context with a topic.`,
+        structured: { root: "", reached: [], choices: nodes.map((n) => ({ key: n.key, name: n.name, kind: n.kind, where: placeOf(n) })) },
+        unanswered: nodes.length === 0 ? args.node : undefined,
+      };
     }
     const walk = await neighbors(ctx.db, ctx.scope, { key, direction: args.direction ?? "both", depth: args.depth ?? 1, kinds: args.kinds, limit: 100 });
+    const names = new Map([[key, walk.root.name], ...walk.reached.map((r) => [r.node.key, r.node.name] as const)]);
+    const nameOf = (k: string) => names.get(k) ?? k;
     const fitted = fitItems(
       walk.reached.map((r) => {
+        const other = `${r.node.name} [${r.node.kind}${r.node.external ? ", external" : ""}] ${r.node.key}`;
         return {
-          text: `${"  ".repeat(r.depth - 1)}- ${r.via.predicate} ${r.node.name} [${r.node.kind}${r.node.external ? ", external" : ""}] ${r.node.key} ${r.via.evidence.citation}`,
-          data: { key: r.node.key, citation: r.via.evidence.citation },
+          text: `${"  ".repeat(r.depth - 1)}- ${nameOf(r.via.subject)} ${r.via.predicate} ${nameOf(r.via.object)} (${r.via.direction}; ${other}) ${r.via.evidence.citation}`,
+          data: {
+            key: r.node.key,
+            name: r.node.name,
+            kind: r.node.kind,
+            depth: r.depth,
+            subject: r.via.subject,
+            predicate: r.via.predicate,
+            object: r.via.object,
+            direction: r.via.direction,
+            citation: r.via.evidence.citation,
+          },
         };
       }),
     );
-    const header = `${walk.root.name} [${walk.root.kind}] ${key}${walk.root.declarations[0] ? ` ${walk.root.declarations[0].citation}` : ""}`;
+    const header = `${walk.root.name} [${walk.root.kind}${walk.root.external ? ", external" : ""}] ${key}${walk.root.declarations[0] ? ` ${walk.root.declarations[0].citation}` : ""}`;
+    const legend = fitted.text
+      ? [
+          "Each line reads subject predicate object, then (out: the node the walk came from is the subject, in: it is the object; the node reached) and the evidence.",
+        ]
+      : [];
     const notes = fitted.truncated || walk.more ? ["More nodes than shown: lower depth, pick a direction or kinds."] : [];
-    return { text: [header, fitted.text || "No edges.", ...notes].join("\n"), structured: { root: key, reached: fitted.data } };
+    return { text: [header, ...legend, fitted.text || "No edges.", ...notes].join("\n"), structured: { root: key, reached: fitted.data } };
   },
 };
+
+/** Whether `key` is a node of the org (declared, or at either end of an edge). */
+async function nodeExists(ctx: ToolContext, key: string): Promise<boolean> {
+  try {
+    await getNode(ctx.db, ctx.scope, key, 1);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === "not_found") return false;
+    throw err;
+  }
+}
