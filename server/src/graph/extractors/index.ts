@@ -25,7 +25,7 @@ export { ExtractionProblem, type Extractor, type Fact, MAX_FACTS_PER_FILE } from
 export * from "./graph-keys.js";
 
 /** The version of the extraction rules (stored with each source read). */
-export const EXTRACTOR_VERSION = 3;
+export const EXTRACTOR_VERSION = 4;
 
 /**
  * The extractors, in the order a path is offered to them: the first that matches and reads

@@ -5,10 +5,13 @@
  * relative to the folder that holds `.cursor`), `.github/copilot-instructions.md` (the whole
  * repository), `.github/instructions/*.instructions.md` (front matter `applyTo`) and
  * CONTRIBUTING.md (the whole repository). A rule is a list item or paragraph; its strength
- * (must, must not, should, should not) is read from its words where it says so.
+ * (must, must not, should, should not) is read from its words where it says so. Agent files are
+ * written as rules: only chatter (questions, thanks, reassurance) is left out. CONTRIBUTING.md
+ * is written for people: only its imperative sentences are rules (imperative-rules.ts).
  */
 import { baseName, clipText, dirName, type Extractor, ExtractionProblem, type Fact } from "./extractor.js";
 import { instructionKey } from "./graph-keys.js";
+import { isChatter, rulesOf } from "./imperative-rules.js";
 import { markdownBlocks } from "./markdown-blocks.js";
 import { splitFrontMatter } from "./structured-text.js";
 
@@ -118,15 +121,17 @@ export const instructionsExtractor: Extractor = {
         continue;
       }
       if (facts.length >= MAX_RULES) break;
+      const rule = source.source === "contributing" ? rulesOf(block.text, block.type) : isChatter(block.text) ? undefined : block.text;
+      if (rule === undefined) continue;
       facts.push({
         line: block.line,
         subject: instructionKey(repositoryId, path, block.line),
         predicate: "is",
         object: "instruction",
         props: {
-          text: clipText(block.text),
+          text: clipText(rule),
           section,
-          strength: strengthOf(block.text),
+          strength: strengthOf(rule),
           source: source.source,
           scope: source.folder,
           mode,
