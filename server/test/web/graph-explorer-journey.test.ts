@@ -3,7 +3,8 @@
  * two repositories (graph-fixtures.ts) are indexed → a member opens Graph from the navigation
  * → finds @acme/ui by name → its drawer shows the drawing, where it is declared and its
  * dependents from both repositories → a dependent's evidence opens the file view at the line
- * → a kind filter lists the datastores → a node picked on the drawing opens. Each state is
+ * → a kind filter lists the datastores → a node picked on the drawing opens → two nodes with
+ * one name are listed with the repository and path that tell them apart. Each state is
  * scanned with axe-core, in light and dark; no console error or CSP violation is allowed.
  */
 import assert from "node:assert/strict";
@@ -114,12 +115,26 @@ describe("graph explorer journey", () => {
       await page.waitForURL(/kind=datastore/);
       const list = page.getByTestId("graph-nodes");
       await list.getByRole("link", { name: /^postgres/ }).waitFor();
-      assert.deepEqual(await list.getByRole("link").allTextContents(), ["aws_db_instance.ordersdatastore", "postgresdatastore"]);
+      assert.deepEqual(await list.getByRole("link").allTextContents(), [
+        "aws_db_instance.ordersdatastoreplatform · infra/main.tf",
+        "postgresdatastoreplatform · compose.yaml",
+      ]);
       await list.getByRole("link", { name: /^postgres/ }).click();
       await page.getByTestId("graph-edges").getByRole("link", { name: "db", exact: true }).click();
       await page.getByTestId("graph-drawer").getByRole("heading", { name: "db" }).waitFor();
       assert.match((await page.getByTestId("graph-edges").textContent()) ?? "", /depends_on \(from\)apiservice/);
       await scan(page, "graph service");
+    });
+
+    await step(page, "tell apart two nodes with one name by repository and path", async () => {
+      await page.getByLabel("Kind").selectOption("");
+      await page.getByLabel("Name").fill("main.go routes");
+      await page.getByRole("button", { name: "Find" }).click();
+      await page.waitForURL(/q=main\.go/);
+      const list = page.getByTestId("graph-nodes");
+      await list.getByTestId("graph-node-place").first().waitFor();
+      assert.deepEqual(await list.getByRole("link").allTextContents(), ["main.go routesapibilling · cmd/worker/main.go", "main.go routesapibilling · main.go"]);
+      await scan(page, "graph nodes with one name");
     });
 
     await context.close();

@@ -1,8 +1,9 @@
 /**
- * /$orgSlug/graph?q=&kind=&node=: the knowledge-graph explorer. Search nodes by name and kind;
- * picking one shows its neighbourhood drawn (graph-canvas.tsx), and a drawer with its kind,
- * where it is declared and every edge with its evidence, each a link to the file view at the
- * line. The state lives in the URL, so a node can be shared.
+ * /$orgSlug/graph?q=&kind=&node=: the knowledge-graph explorer. Search nodes by name and kind,
+ * each listed with the repository and path that declare it (so equal names differ); picking one
+ * shows its neighbourhood drawn (graph-canvas.tsx), and a drawer with its kind, where it is
+ * declared and every edge with its evidence, each a link to the file view at the line. The
+ * state lives in the URL, so a node can be shared.
  */
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
@@ -41,6 +42,21 @@ function KindBadge({ kind, external }: { kind: string; external?: boolean }) {
       <span aria-hidden="true" className="inline-block h-2 w-2 rounded-full" style={{ backgroundColor: kindColour(kind) }} />
       {kind}
       {external ? ", external" : ""}
+    </span>
+  );
+}
+
+/**
+ * Where a listed node is declared (`repository · path`, and how many more places), so that nodes
+ * with one name (two `main.go routes`) can be told apart; nothing for an external node.
+ */
+function NodePlace({ declarations }: { declarations: Evidence[] }) {
+  const first = declarations[0];
+  if (!first) return null;
+  return (
+    <span className="w-full font-mono text-xs text-soft break-all" data-testid="graph-node-place">
+      {first.repository.name} · {first.path}
+      {declarations.length > 1 ? ` (+${declarations.length - 1} more)` : ""}
     </span>
   );
 }
@@ -149,6 +165,7 @@ export function GraphPage() {
                       >
                         <span className="break-all">{n.name}</span>
                         <KindBadge kind={n.kind} external={n.external} />
+                        <NodePlace declarations={n.declarations} />
                       </Link>
                     </li>
                   ))}
