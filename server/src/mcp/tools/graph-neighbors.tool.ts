@@ -32,16 +32,13 @@ const choiceOf = (node: GraphNode) => `${node.key} (${node.name}, ${node.kind}, 
 export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
   name: "graph_neighbors",
   description:
-    "Dependencies (out) and dependents (in) of a package, service, image or owner across repositories. Each edge reads subject predicate object in its true direction. Use for the impact of a change.",
+    "Dependencies (out) and dependents (in) of a package, service, image or owner across repositories; edges read subject predicate object. Use for the impact of a change.",
   inputSchema: input,
   outputSchema: z.object({
     root: z.string(),
     reached: z.array(
       z.object({
         key: z.string(),
-        name: z.string(),
-        kind: z.string(),
-        depth: z.number(),
         subject: z.string(),
         predicate: z.string(),
         object: z.string(),
@@ -49,7 +46,7 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
         citation: z.string(),
       }),
     ),
-    choices: z.array(z.object({ key: z.string(), name: z.string(), kind: z.string(), where: z.string() })).optional(),
+    choices: z.array(z.string()).optional(),
   }),
   async run(ctx: ToolContext, args) {
     const unknown = args.kinds?.find((k) => !(NODE_KINDS as readonly string[]).includes(k) || k === "instruction" || k === "repository");
@@ -65,7 +62,7 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
         text: [`${named.length} nodes are named "${args.node}"; call again with the key of the one you mean:`, ...shown.map((n) => `- ${choiceOf(n)}`)].join(
           "\n",
         ),
-        structured: { root: "", reached: [], choices: shown.map((n) => ({ key: n.key, name: n.name, kind: n.kind, where: placeOf(n) })) },
+        structured: { root: "", reached: [], choices: shown.map((n) => n.key) },
       };
     } else if (named) {
       const { nodes } = await listNodes(ctx.db, ctx.scope, { q: args.node, limit: MAX_CHOICES });
@@ -74,7 +71,7 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
           nodes.length > 0
             ? `No node is named exactly "${args.node}"; names that contain it (pass one of these keys):\n${nodes.map((n) => `- ${choiceOf(n)}`).join("\n")}`
             : `No node named "${args.node}". Try get_context with a topic.`,
-        structured: { root: "", reached: [], choices: nodes.map((n) => ({ key: n.key, name: n.name, kind: n.kind, where: placeOf(n) })) },
+        structured: { root: "", reached: [], choices: nodes.map((n) => n.key) },
         unanswered: nodes.length === 0 ? args.node : undefined,
       };
     }
@@ -88,9 +85,6 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
           text: `${"  ".repeat(r.depth - 1)}- ${nameOf(r.via.subject)} ${r.via.predicate} ${nameOf(r.via.object)} (${r.via.direction}; ${other}) ${r.via.evidence.citation}`,
           data: {
             key: r.node.key,
-            name: r.node.name,
-            kind: r.node.kind,
-            depth: r.depth,
             subject: r.via.subject,
             predicate: r.via.predicate,
             object: r.via.object,
