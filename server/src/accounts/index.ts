@@ -94,6 +94,7 @@ export function createAccounts(deps: AccountsDependencies): Accounts {
         emailEnabled: mailer.enabled,
         socialProviders: Object.keys(config.socialProviders),
         signUp: config.signUp,
+        hasUsers: signUpPolicy.hasUsers,
         mcpResource: mcpResource(config.baseUrl),
         logger: deps.logger,
       }),

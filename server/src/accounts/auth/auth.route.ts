@@ -82,6 +82,8 @@ export function authRoutes(deps: {
   emailEnabled: boolean;
   socialProviders: string[];
   signUp: SignUpRule;
+  /** Whether any account exists yet (the sign-up policy's). */
+  hasUsers: () => Promise<boolean>;
   /** The MCP resource (RFC 8707): the default `resource` of a device-code request. */
   mcpResource: string;
   logger: Logger;
@@ -125,7 +127,6 @@ export function authRoutes(deps: {
       .get("/.auth/.well-known/openid-configuration", (c) => openIdMetadata(c.req.raw))
       .get("/.auth/config", async (c) => {
         // An empty instance (no user yet) sends its first visitor to sign up, not to sign in.
-        const { rows } = await pool.query<{ any: boolean }>(`select exists (select "id" from auth."user") as any`);
         return c.json({
           emailAndPassword: { enabled: true, minPasswordLength: MIN_PASSWORD_LENGTH },
           passwordReset: deps.emailEnabled,
@@ -133,7 +134,7 @@ export function authRoutes(deps: {
           socialProviders: deps.socialProviders,
           // For the sign-up page: "first-user" and "invite-only" both need an invitation once a user exists.
           signUp: deps.signUp,
-          hasUsers: rows[0]?.any ?? true,
+          hasUsers: await deps.hasUsers(),
         });
       })
       .post("/.auth/sign-in/email", async (c) => {

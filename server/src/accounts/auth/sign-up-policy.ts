@@ -33,6 +33,8 @@ export interface SignUpRefusal {
 export interface SignUpPolicy {
   rule: SignUpRule;
   check(attempt: SignUpAttempt): Promise<SignUpRefusal | undefined>;
+  /** Whether any account exists yet (an empty instance sends its first visitor to sign up). */
+  hasUsers(): Promise<boolean>;
 }
 
 /** The policy for `rule`. Unknown invitation tokens count as credential failures of the IP. */
@@ -63,16 +65,20 @@ export function createSignUpPolicy(deps: { rule: SignUpRule; db: Database; token
     message: "This server creates accounts by invitation only: ask an organisation admin to invite you, then follow the link in the invitation.",
   };
 
+  const hasUsers = async () => {
+    const { rows } = await db.unsafeSystem.query<{ any: boolean }>(`select exists (select 1 from auth."user") as any`);
+    return rows[0]?.any ?? true;
+  };
+
   return {
     rule,
+    hasUsers,
     async check(attempt) {
       switch (rule.mode) {
         case "open":
           return undefined;
-        case "first-user": {
-          const { rows } = await db.unsafeSystem.query<{ any: boolean }>(`select exists (select 1 from auth."user") as any`);
-          return rows[0]?.any ? byInvitation(attempt, inviteOnly) : undefined;
-        }
+        case "first-user":
+          return (await hasUsers()) ? byInvitation(attempt, inviteOnly) : undefined;
         case "invite-only":
           return byInvitation(attempt, inviteOnly);
         case "domains": {
