@@ -78,13 +78,16 @@ async function main(): Promise<void> {
   const workDir = await makeWorkDir();
   const github = await startFakeGithub();
   const db = await startDatabase(workDir);
+  const cloneDir = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-freshness-clone-"));
   const serve = await startServe({
     databaseUrl: db.url,
     dataDir: path.join(workDir, "data"),
     logFile: path.join(workDir, "serve.log"),
     env: { CTXPIPE_GIT_ALLOWED_HOSTS: "127.0.0.1", GITHUB_API_URL: github.apiUrl },
+    // The fake GitHub speaks plain http on loopback, which a connection accepts only on a
+    // single-machine install (local repositories allowed); none is added from this folder.
+    localRepositoriesRoot: cloneDir,
   });
-  const cloneDir = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-freshness-clone-"));
   try {
     log(`building a ~${(TARGET_BYTES / 1048576).toFixed(0)} MB repository from node_modules`);
     const ready = `freshness_ready_${Date.now().toString(36)}`;
