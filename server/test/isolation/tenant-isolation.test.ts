@@ -7,6 +7,8 @@
  * - org B's resource ids used under org A's slug answer 404 and change nothing.
  */
 import assert from "node:assert/strict";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { call, createOrgAs, signUp, type As, type TestUser } from "../harness/http-client.js";
@@ -103,7 +105,10 @@ describe("tenant isolation", () => {
       body: { type: "github", name: "B's GitHub", appId: 2, appSlug: "b-app", privateKey: githubAppKey() },
     });
     assert.equal(connectionB.status, 201, connectionB.text);
-    const repoB = await call(app, "POST", `/api/v1/orgs/${b.slug}/repositories`, { as: bob, body: { url: "/srv/git/b-private" } });
+    const repoB = await call(app, "POST", `/api/v1/orgs/${b.slug}/repositories`, {
+      as: bob,
+      body: { url: path.join(os.tmpdir(), "ctxpipe-isolation", "b-private") },
+    });
     assert.equal(repoB.status, 201, repoB.text);
     const conversationB = await call(app, "POST", `/api/v1/orgs/${b.slug}/chat/conversations`, { as: bob, body: { prompt: "Where is the payroll secret?" } });
     assert.equal(conversationB.status, 200, conversationB.text);

@@ -46,6 +46,7 @@ describe("scale-out: two codesearch processes on one database", () => {
           CONNECTION_SECRETS_ENCRYPTION_KEY: "0f".repeat(32),
           CTXPIPE_DATA_DIR: dataDir,
           CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
+          CTXPIPE_LOCAL_REPOSITORIES_ROOT: os.tmpdir(),
           DATABASE_POOL_SIZE: "3",
           LOG_LEVEL: "warn",
         },

@@ -88,6 +88,7 @@ describe("interrupted index run", () => {
         AUTH_SECRET,
         CONNECTION_SECRETS_ENCRYPTION_KEY: ENCRYPTION_KEY,
         CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true",
+        CTXPIPE_LOCAL_REPOSITORIES_ROOT: os.tmpdir(),
         CTXPIPE_DATA_DIR: dataDir,
         PORT: String(port),
         HOST: "127.0.0.1",

@@ -32,7 +32,8 @@ describe("landing page", () => {
     assert.equal(await overall.textContent(), "ok");
     assert.equal(await page.getByRole("row").count(), 3, "database, worker and codesearch checks");
     assert.deepEqual(errors, []);
+    // No account exists yet: the first visitor is sent to sign up, not to sign in.
     await page.goto(`${app.url}/`);
-    await page.waitForURL(`${app.url}/sign-in`);
+    await page.waitForURL(`${app.url}/sign-up`);
   });
 });

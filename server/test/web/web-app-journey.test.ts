@@ -58,8 +58,10 @@ describe("web app journey", () => {
     let inviteLink = "";
 
     await step(page, "sign up", async () => {
+      // An instance with no account yet lands on Sign up; Sign in links there too.
       await page.goto("/");
-      await page.waitForURL("**/sign-in");
+      await page.waitForURL("**/sign-up**");
+      await page.goto("/sign-in");
       await scan(page, "sign-in");
       await page.getByRole("link", { name: "Sign up" }).click();
       await page.waitForURL("**/sign-up**");
