@@ -1,9 +1,11 @@
 /**
  * The preflight journey in a real browser (Debian Chromium), against the real server, Postgres
- * and git: sign up → create an organisation → add a local repository → watch it reach "Ready"
- * without reloading → search → open a result at its line → follow a symbol to its definition
- * → create an API key → copy the MCP snippet → invite a teammate → the teammate signs up with
- * the invitation (the server is invite-only after its first user) and sees the organisation.
+ * and git: the empty instance opens on Sign up → sign up → create an organisation → add a local
+ * repository → watch it reach "Ready" without reloading → search → open a result at its line →
+ * follow a symbol to its definition → create an API key → copy the MCP snippet → invite a
+ * teammate → the API keys list says when each key was created and last used, or "never used"
+ * → the teammate, signed out, opens / on Sign in (a user exists now), signs up with the
+ * invitation (the server is invite-only after its first user) and sees the organisation.
  * Every main page is scanned with axe-core (no serious or critical violation); a failing step
  * writes a screenshot whose path the failure names. No console error is allowed, except the
  * browser's own log of the 401 that tells the app nobody is signed in yet.
@@ -58,13 +60,10 @@ describe("web app journey", () => {
     let inviteLink = "";
 
     await step(page, "sign up", async () => {
-      // An instance with no account yet lands on Sign up; Sign in links there too.
       await page.goto("/");
-      await page.waitForURL("**/sign-up**");
-      await page.goto("/sign-in");
-      await scan(page, "sign-in");
-      await page.getByRole("link", { name: "Sign up" }).click();
-      await page.waitForURL("**/sign-up**");
+      // An instance with no user yet sends its first visitor to Sign up, not Sign in (#27).
+      await page.waitForURL((u) => u.pathname === "/sign-up" || u.pathname === "/sign-in");
+      assert.equal(new URL(page.url()).pathname, "/sign-up");
       await page.getByLabel("Name").fill("Ada");
       await page.getByLabel("E-mail").fill(email);
       await page.getByLabel("Password").fill(PASSWORD);
@@ -185,6 +184,26 @@ describe("web app journey", () => {
       inviteLink = (await page.getByTestId("snippet").first().textContent()) ?? "";
       assert.match(inviteLink, /\/invitations\/accept\?token=/);
       await scan(page, "settings");
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "API keys" }).click();
+      await page.getByLabel("Key name").fill("Unused key");
+      await page.getByRole("button", { name: "Create key" }).click();
+      await page.getByText("Your new key: copy it now").first().waitFor();
+      // Each key says when it was created and last used, or that it never was (#27).
+      const listed = page.getByRole("listitem");
+      await listed.filter({ hasText: "Unused key" }).waitFor();
+      const shown = (await page.evaluate(`fetch("/api/v1/orgs/acme-web/api-keys").then((r) => r.json()).then(({ apiKeys }) =>
+        apiKeys.map((k) => ({ name: k.name, created: new Date(k.createdAt).toLocaleDateString(), used: k.lastUsedAt && new Date(k.lastUsedAt).toLocaleString() })))`)) as {
+        name: string;
+        created: string;
+        used: string | null;
+      }[];
+      assert.deepEqual(shown.map((k) => k.name).sort(), ["Agent (web app)", "Unused key"]);
+      for (const key of shown) {
+        const dates = (await listed.filter({ hasText: key.name }).getByTestId("api-key-dates").textContent()) ?? "";
+        assert.equal(dates.replace(/\s+/g, " ").trim(), `created ${key.created} · ${key.used ? `last used ${key.used}` : "never used"}`);
+      }
+      assert.ok(shown.find((k) => k.name === "Agent (web app)")?.used, "the agent's key has been used");
+      assert.equal(shown.find((k) => k.name === "Unused key")?.used, null);
       for (const [tab, expect] of [
         ["API keys", "Agent (web app)"],
         ["Organisation", "Delete the organisation"],
@@ -200,6 +219,11 @@ describe("web app journey", () => {
 
     const teammate = await newUser();
     await step(teammate.page, "the teammate accepts and sees the organisation", async () => {
+      // A user exists now: a signed-out visitor at / lands on Sign in.
+      await teammate.page.goto("/");
+      await teammate.page.waitForURL((u) => u.pathname === "/sign-in" || u.pathname === "/sign-up");
+      assert.equal(new URL(teammate.page.url()).pathname, "/sign-in");
+      await scan(teammate.page, "sign-in");
       await teammate.page.goto(inviteLink);
       await teammate.page.getByText("Acme Web invites bo@example.test").waitFor();
       await scan(teammate.page, "invitation");
