@@ -12,7 +12,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../harness/browser.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
@@ -20,7 +20,24 @@ import { waitForRepository } from "../harness/repositories.js";
 import type { TestApp } from "../harness/test-app.js";
 import { startOAuthTestApp } from "../oauth/oauth-helpers.js";
 import { BILLING, PLATFORM } from "../graph/graph-fixtures.js";
-import { type Journey, startJourney } from "./browser-journey.js";
+import { type Journey, startJourney, waitInPage } from "./browser-journey.js";
+
+/** The drawing's cytoscape instance, which cytoscape registers on its container. */
+const DRAWING = `document.querySelector('[data-testid="graph-canvas"]')?._cyreg?.cy`;
+
+/**
+ * The smallest node and edge label of the drawing as drawn on screen (px): each element's
+ * computed font-size times the zoom, with the zoom the drawing was fitted at.
+ */
+async function labelSizes(page: Page): Promise<{ zoom: number; node: number; edge: number }> {
+  await waitInPage(page, `Boolean(${DRAWING}?.nodes().length)`);
+  return (await page.evaluate(`(() => {
+    const cy = ${DRAWING};
+    const zoom = cy.zoom();
+    const smallest = (elements) => Math.min(...elements.map((e) => e.numericStyle("font-size") * zoom));
+    return { zoom, node: smallest(cy.nodes()), edge: smallest(cy.edges()) };
+  })()`)) as { zoom: number; node: number; edge: number };
+}
 
 describe("graph explorer journey", () => {
   let root: string;
@@ -88,6 +105,10 @@ describe("graph explorer journey", () => {
       assert.match(text, /depends_onreactpackage, external\^19\.0\.0/);
       // The drawing is there (cytoscape's canvases inside the container).
       assert.ok((await page.getByTestId("graph-canvas").locator("canvas").count()) > 0);
+      // Its labels are legible at the zoom it was fitted at (#27): nodes' at least 11 px.
+      const sizes = await labelSizes(page);
+      assert.ok(sizes.node >= 10.99, `node labels drawn at ${sizes.node.toFixed(1)} px: ${JSON.stringify(sizes)}`);
+      assert.ok(sizes.edge >= 10.99, `edge labels drawn at ${sizes.edge.toFixed(1)} px: ${JSON.stringify(sizes)}`);
       await scan(page, "graph node");
       await page.emulateMedia({ colorScheme: "dark" });
       await scan(page, "graph node (dark)");
