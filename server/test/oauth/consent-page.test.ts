@@ -3,14 +3,42 @@
  * in continues to /.auth/consent, which names the client (marked unverified) and the user's organisation, and
  * Allow sends the browser back to the client's loopback redirect with a code. The device page
  * sends a signed-out user through sign-in and back, names the client and approves the code.
+ * Both pages are spaced as the sign-in card: one flex column, blocks at least 12 px apart (#27).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../harness/browser.js";
 import { createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import type { TestApp } from "../harness/test-app.js";
 import { pkce, registerClient, startOAuthTestApp } from "./oauth-helpers.js";
+
+/**
+ * How the block holding `testId` is spaced: its parent's display, direction and row gap, and the
+ * room (px) between that block and the next one, as the browser laid them out.
+ */
+async function spacingAround(page: Page, testId: string): Promise<{ display: string; direction: string; gap: number; room: number }> {
+  return (await page.evaluate(`(() => {
+    const block = document.querySelector('[data-testid="${testId}"]').closest("p");
+    const style = getComputedStyle(block.parentElement);
+    const next = block.nextElementSibling;
+    return {
+      display: style.display,
+      direction: style.flexDirection,
+      gap: Number.parseFloat(style.rowGap) || 0,
+      room: next.getBoundingClientRect().top - block.getBoundingClientRect().bottom,
+    };
+  })()`)) as { display: string; direction: string; gap: number; room: number };
+}
+
+/** The sign-in card's spacing (a flex column, gap-3): blocks at least 12 px apart. */
+async function assertCardSpacing(page: Page, testId: string): Promise<void> {
+  const spacing = await spacingAround(page, testId);
+  assert.equal(spacing.display, "flex", JSON.stringify(spacing));
+  assert.equal(spacing.direction, "column", JSON.stringify(spacing));
+  assert.ok(spacing.gap >= 12, `gap ${spacing.gap} px`);
+  assert.ok(spacing.room >= 12, `room between blocks ${spacing.room} px`);
+}
 
 describe("OAuth pages in a browser", () => {
   let app: TestApp;
@@ -77,6 +105,8 @@ describe("OAuth pages in a browser", () => {
     await page.getByTestId("org-urls").waitFor();
     assert.match((await page.getByTestId("org-urls").textContent()) ?? "", /\/mcp\?orgSlug=browser-org$/);
     assert.equal(await page.getByRole("combobox").count(), 0);
+    // Spaced as the sign-in card (#27), not paragraphs run together.
+    await assertCardSpacing(page, "client-name");
 
     await allow.click();
     await page.waitForURL((u) => u.toString().startsWith(redirectUri));
@@ -107,8 +137,18 @@ describe("OAuth pages in a browser", () => {
     await page.getByLabel("Password").fill(user.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL((u) => u.pathname === "/.auth/device" && u.searchParams.get("user_code") === code.user_code);
+    await page.getByRole("button", { name: "Continue" }).waitFor();
+    // The code field and Continue are spaced as the sign-in form's fields and button (gap-3).
+    const room = (await page.evaluate(`(() => {
+      const button = [...document.querySelectorAll("button")].find((b) => b.textContent.trim() === "Continue");
+      return button.getBoundingClientRect().top - document.getElementById("user-code").getBoundingClientRect().bottom;
+    })()`)) as number;
+    assert.ok(room >= 12, `room between the code field and Continue: ${room} px`);
     await page.getByRole("button", { name: "Continue" }).click();
     await page.getByTestId("client-name").filter({ hasText: "Headless (test)" }).waitFor();
+    // The name is the app's own claim (#26), and the page is spaced as the sign-in card (#27).
+    assert.match((await page.locator("main").textContent()) ?? "", /Headless \(test\)\s*\(unverified/);
+    await assertCardSpacing(page, "client-name");
     await page.getByRole("button", { name: "Approve" }).click();
     await page.getByRole("status").filter({ hasText: "Approved" }).waitFor();
     assert.deepEqual(errors, []);
