@@ -1,11 +1,13 @@
 /**
  * The knowledge-graph explorer in a real browser against the real server, git and indexer:
- * two repositories (graph-fixtures.ts) are indexed → a member opens Graph from the navigation
- * → finds @acme/ui by name → its drawer shows the drawing, where it is declared and its
- * dependents from both repositories → a dependent's evidence opens the file view at the line
- * → a kind filter lists the datastores → a node picked on the drawing opens → two nodes with
- * one name are listed with the repository and path that tell them apart. Each state is
- * scanned with axe-core, in light and dark; no console error or CSP violation is allowed.
+ * three repositories (graph-fixtures.ts, and a package with 40 dependencies) are indexed → a
+ * member opens Graph from the navigation → finds @acme/ui by name → its drawer shows the
+ * drawing, where it is declared and its dependents from both repositories → a dependent's
+ * evidence opens the file view at the line → the 40 dependencies' drawing, fitted zoomed out,
+ * keeps labels at least 11 px on screen → a kind filter lists the datastores → a node picked on
+ * the drawing opens → two nodes with one name are listed with the repository and path that
+ * tell them apart. Each state is scanned with axe-core, in light and dark; no console error or
+ * CSP violation is allowed.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
@@ -26,11 +28,11 @@ import { type Journey, startJourney, waitInPage } from "./browser-journey.js";
 const DRAWING = `document.querySelector('[data-testid="graph-canvas"]')?._cyreg?.cy`;
 
 /**
- * The smallest node and edge label of the drawing as drawn on screen (px): each element's
- * computed font-size times the zoom, with the zoom the drawing was fitted at.
+ * The smallest node and edge label of the drawing of `nodes` nodes as drawn on screen (px):
+ * each element's computed font-size times the zoom, with the zoom the drawing was fitted at.
  */
-async function labelSizes(page: Page): Promise<{ zoom: number; node: number; edge: number }> {
-  await waitInPage(page, `Boolean(${DRAWING}?.nodes().length)`);
+async function labelSizes(page: Page, nodes: number): Promise<{ zoom: number; node: number; edge: number }> {
+  await waitInPage(page, `(${DRAWING}?.nodes().length ?? 0) === ${nodes}`);
   return (await page.evaluate(`(() => {
     const cy = ${DRAWING};
     const zoom = cy.zoom();
@@ -38,6 +40,19 @@ async function labelSizes(page: Page): Promise<{ zoom: number; node: number; edg
     return { zoom, node: smallest(cy.nodes()), edge: smallest(cy.edges()) };
   })()`)) as { zoom: number; node: number; edge: number };
 }
+
+/** A third repository: one package with 40 dependencies, a neighbourhood fitted zoomed out. */
+const STOREFRONT: Record<string, string> = {
+  "package.json": JSON.stringify(
+    {
+      name: "@acme/storefront",
+      version: "1.0.0",
+      dependencies: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`@vendor/widget-${String(i + 1).padStart(2, "0")}`, "^1.0.0"])),
+    },
+    null,
+    2,
+  ),
+};
 
 describe("graph explorer journey", () => {
   let root: string;
@@ -55,6 +70,7 @@ describe("graph explorer journey", () => {
     for (const [name, files] of [
       ["platform", PLATFORM],
       ["billing", BILLING],
+      ["storefront", STOREFRONT],
     ] as const) {
       const added = await call(app, "POST", `/api/v1/orgs/${orgSlug}/repositories`, {
         as: owner,
@@ -105,10 +121,6 @@ describe("graph explorer journey", () => {
       assert.match(text, /depends_onreactpackage, external\^19\.0\.0/);
       // The drawing is there (cytoscape's canvases inside the container).
       assert.ok((await page.getByTestId("graph-canvas").locator("canvas").count()) > 0);
-      // Its labels are legible at the zoom it was fitted at (#27): nodes' at least 11 px.
-      const sizes = await labelSizes(page);
-      assert.ok(sizes.node >= 10.99, `node labels drawn at ${sizes.node.toFixed(1)} px: ${JSON.stringify(sizes)}`);
-      assert.ok(sizes.edge >= 10.99, `edge labels drawn at ${sizes.edge.toFixed(1)} px: ${JSON.stringify(sizes)}`);
       await scan(page, "graph node");
       await page.emulateMedia({ colorScheme: "dark" });
       await scan(page, "graph node (dark)");
@@ -127,6 +139,22 @@ describe("graph explorer journey", () => {
       await page.locator('[id="L5"][data-selected="true"]').waitFor();
       await page.goBack();
       await page.getByTestId("graph-drawer").getByRole("heading", { name: "@acme/ui" }).waitFor();
+    });
+
+    await step(page, "a large neighbourhood's drawing keeps its labels legible", async () => {
+      await page.getByLabel("Name").fill("@acme/storefront");
+      await page.getByRole("button", { name: "Find" }).click();
+      await page
+        .getByTestId("graph-nodes")
+        .getByRole("link", { name: /^@acme\/storefront/ })
+        .click();
+      await page.getByTestId("graph-drawer").getByRole("heading", { name: "@acme/storefront" }).waitFor();
+      // 41 nodes fitted into the drawing zoom it out; labels stay at least 11 px on screen (#27).
+      const sizes = await labelSizes(page, 41);
+      assert.ok(sizes.zoom < 1, `the drawing is fitted zoomed out: ${JSON.stringify(sizes)}`);
+      assert.ok(sizes.node >= 10.99, `node labels drawn at ${sizes.node.toFixed(1)} px: ${JSON.stringify(sizes)}`);
+      assert.ok(sizes.edge >= 10.99, `edge labels drawn at ${sizes.edge.toFixed(1)} px: ${JSON.stringify(sizes)}`);
+      await scan(page, "graph large neighbourhood");
     });
 
     await step(page, "filter by kind, then follow an edge", async () => {
