@@ -199,8 +199,8 @@ describe("web app journey", () => {
       }[];
       assert.deepEqual(shown.map((k) => k.name).sort(), ["Agent (web app)", "Unused key"]);
       for (const key of shown) {
-        const dates = (await listed.filter({ hasText: key.name }).getByTestId("api-key-dates").textContent()) ?? "";
-        assert.equal(dates.replace(/\s+/g, " ").trim(), `created ${key.created} · ${key.used ? `last used ${key.used}` : "never used"}`);
+        const line = ((await listed.filter({ hasText: key.name }).textContent()) ?? "").replace(/\s+/g, " ");
+        assert.ok(line.includes(`created ${key.created} · ${key.used ? `last used ${key.used}` : "never used"}`), line);
       }
       assert.ok(shown.find((k) => k.name === "Agent (web app)")?.used, "the agent's key has been used");
       assert.equal(shown.find((k) => k.name === "Unused key")?.used, null);
