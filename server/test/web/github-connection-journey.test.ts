@@ -296,8 +296,9 @@ describe("GitHub connection journey", () => {
           .getByRole("form", { name: "Create the App on GitHub" })
           .getByLabel("GitHub Enterprise Server API URL (optional)")
           .fill("http://127.0.0.2:9/api/v3");
-        await page.getByRole("button", { name: "Create on GitHub" }).click();
-        // Chromium never tells Playwright that the refused navigation ended, so its locators wait on: read the page directly.
+        // Chromium never tells Playwright that the refused navigation ended: neither the click nor a locator may wait for it,
+        // so the click does not wait after itself and the page is read directly.
+        await page.getByRole("button", { name: "Create on GitHub" }).click({ noWaitAfter: true });
         await waitInPage(page, `[...document.querySelectorAll("[role=alert]")].some((e) => e.textContent.includes("not to http://127.0.0.2:9."))`);
       });
       assert.ok(errors.length > 0 && errors.every((e) => /form-action/.test(e)), `only the refused form fails: ${errors.join("; ")}`);
