@@ -14,7 +14,7 @@ import type { Database } from "../platform/db/database.js";
 import type { Logger } from "../platform/logging.js";
 import type { ConnectionCredentials, LinkedRepositories } from "../repositories/index.js";
 import { createAtlassianApi } from "./confluence/atlassian-api.js";
-import { confluenceSyncJob, type SyncJobData, startConfluenceSyncLoop } from "./confluence/confluence-sync.js";
+import { confluenceSyncJob, type SyncJobData, startConfluenceSyncLoop } from "./confluence/confluence-sync.job.js";
 import { registerConfluenceRoutes } from "./confluence/confluence.route.js";
 import type { ConfluenceDependencies } from "./confluence/confluence.service.js";
 import { registerConnectionRoutes } from "./connection.route.js";
@@ -24,7 +24,7 @@ import { registerInstallationRoutes } from "./github/installation.route.js";
 import { githubWebUrl } from "./github/installation.service.js";
 import { registerManifestRoutes } from "./github/manifest.route.js";
 import { createOutboundFetch } from "./github/outbound-fetch.js";
-import { reconcileJob, startReconcileLoop } from "./github/reconcile.js";
+import { reconcileJob, startReconcileLoop } from "./github/reconcile.job.js";
 
 export { newConnectionId, type Connection } from "./connection.service.js";
 

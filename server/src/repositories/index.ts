@@ -16,11 +16,12 @@ import { registerRepositoryRoutes } from "./repository.route.js";
 import { type RepositoryDependencies, repositoriesWaitingForRun } from "./repository.service.js";
 import { startRefreshChecks } from "./refresh-checks.js";
 import { createLinkedRepositories, type LinkedRepositories } from "./linked-repositories.js";
-import { deleteJob, syncJob, type ConnectionCredentials, type RepositoryJobData, type RepositoryJobDependencies } from "./sync.job.js";
+import { deleteJob, syncJob, type RepositoryJobData, type RepositoryJobDependencies } from "./sync.job.js";
+import type { ConnectionCredentials } from "./sync.service.js";
 
 export { indexLag, listRepositories, pickRepository, type Repository, type RepositoryStatus } from "./repository.service.js";
 export type { LinkedRepositories, LinkedRepository, LinkedSource, LinkedSyncOutcome } from "./linked-repositories.js";
-export type { ConnectionCredentials } from "./sync.job.js";
+export type { ConnectionCredentials } from "./sync.service.js";
 export type { GitCredentials } from "./git/git-runner.js";
 export { isForbiddenAddress, isHostAllowListed } from "./git/host-guard.js";
 

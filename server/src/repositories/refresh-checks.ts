@@ -16,7 +16,8 @@ import { isAppError } from "../platform/errors.js";
 import { scrubSecrets, type Logger } from "../platform/logging.js";
 import type { GitCache } from "./git/git-cache.js";
 import { parseRepoUrl } from "./git/repo-url.js";
-import { credentialsOf, type ConnectionCredentials, type RepositoryJobData } from "./sync.job.js";
+import type { RepositoryJobData } from "./sync.job.js";
+import { credentialsOf, type ConnectionCredentials } from "./sync.service.js";
 
 /** The interval of a repository and organisation that set none: five minutes. */
 export const DEFAULT_REFRESH_SECONDS = 300;

@@ -3,30 +3,20 @@
  * cache and runs the indexer; the queue keeps one active and one queued run per repository
  * (policy "stately"), retries transient failures with backoff, and picks a run up again when
  * its worker dies (heartbeats). `repository.delete` purges the index rows and the clone.
+ * Their SQL (the repository's row, its status while a run works, the purge) is in sync.service.ts.
  */
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Config } from "../platform/config/config.js";
 import type { Database } from "../platform/db/database.js";
-import { withTenant } from "../platform/db/tenant.js";
 import { AppError, isAppError } from "../platform/errors.js";
 import type { Logger } from "../platform/logging.js";
 import { defineJob } from "../jobs/job-queue.js";
-import {
-  ANALYZE_AFTER_BLOBS,
-  collectGarbage,
-  refreshIndexStatistics,
-  repositoryBlobs,
-  runIndex,
-  type IndexProgress,
-  type IndexRunInput,
-  type SymbolExtractor,
-} from "../indexing/index.js";
-import { readSecret } from "../secrets/index.js";
+import { ANALYZE_AFTER_BLOBS, refreshIndexStatistics, runIndex, type IndexProgress, type IndexRunInput, type SymbolExtractor } from "../indexing/index.js";
 import type { GitCache } from "./git/git-cache.js";
-import { GitError, type GitCredentials } from "./git/git-runner.js";
+import { GitError } from "./git/git-runner.js";
 import { parseRepoUrl, RepoUrlError } from "./git/repo-url.js";
 import { publishIndexRun, readPublishedIndex } from "./index-publication.js";
-import type { RepositoryCredentials } from "./repository.service.js";
+import { type ConnectionCredentials, credentialsOf, purgeRepository, readSyncTarget, setSyncState } from "./sync.service.js";
 
 /** Payload of both jobs. */
 export interface RepositoryJobData {
@@ -48,9 +38,6 @@ export interface RepositoryJobDependencies {
   beforePublish?: IndexRunInput["beforePublish"];
 }
 
-/** Resolves the git credentials of a connection's repositories (minted by the connections capability). */
-export type ConnectionCredentials = (orgId: string, connectionId: string) => Promise<GitCredentials>;
-
 const STEPS = {
   fetch: [1, "Fetching from the remote"],
   list: [2, "Listing files"],
@@ -62,51 +49,9 @@ const TOTAL_STEPS = 4;
 /** Git failures that retrying may fix (not `corrupt`: the remote's content stays broken until its branch moves). */
 const TRANSIENT = new Set(["timeout", "unreachable", "failed"]);
 
-async function setState(db: Database, data: RepositoryJobData, fields: { status?: string; step?: unknown; error?: string | null }): Promise<void> {
-  await withTenant(db, { orgId: data.orgId }, (tx) =>
-    tx.query(
-      `update repositories set
-         status = coalesce($2, status),
-         step = case when $3::boolean then $4::jsonb else step end,
-         error = case when $5::boolean then $6 else error end,
-         updated_at = now()
-       where id = $1 and status <> 'unindexing'`,
-      [data.repositoryId, fields.status ?? null, "step" in fields, JSON.stringify(fields.step ?? null), "error" in fields, fields.error ?? null],
-    ),
-  );
-}
-
 function progressStep(p: IndexProgress | { key: "fetch"; label: string }) {
   const [index, label] = STEPS[p.key];
   return { key: p.key, index, total: TOTAL_STEPS, label, ...("done" in p && p.done !== undefined ? { done: p.done, of: p.of } : {}) };
-}
-
-function toGitCredentials(c: RepositoryCredentials): GitCredentials {
-  return "token" in c ? { username: c.username, password: c.token } : { username: c.username, password: c.password };
-}
-
-/** The git credentials stored (encrypted) for a repository, or undefined without any. */
-export async function readGitCredentials(
-  db: Database,
-  secretBox: SecretBox | undefined,
-  orgId: string,
-  secretId: string | null,
-): Promise<GitCredentials | undefined> {
-  if (!secretId) return undefined;
-  return toGitCredentials(JSON.parse(await readSecret(db, secretBox, { orgId }, secretId)) as RepositoryCredentials);
-}
-
-/**
- * The credentials git uses for a repository: its connection's (a short-lived token), else the
- * ones stored with it, else none.
- */
-export async function credentialsOf(
-  deps: Pick<RepositoryJobDependencies, "db" | "secretBox" | "connectionCredentials">,
-  orgId: string,
-  repo: { credentials_secret_id: string | null; connection_id: string | null },
-): Promise<GitCredentials | undefined> {
-  if (repo.connection_id) return deps.connectionCredentials(orgId, repo.connection_id);
-  return readGitCredentials(deps.db, deps.secretBox, orgId, repo.credentials_secret_id);
 }
 
 /** The `repository.sync` job. */
@@ -116,19 +61,10 @@ export function syncJob(deps: RepositoryJobDependencies) {
     queue: { policy: "stately", retryLimit: 3, retryDelay: 10, retryBackoff: true, expireInSeconds: 6 * 3600, heartbeatSeconds: 10 },
     async handler(data, { logger, finalAttempt }) {
       const { db } = deps;
-      const repo = await withTenant(db, { orgId: data.orgId }, async (tx) => {
-        const { rows } = await tx.query<{
-          url: string;
-          branch: string | null;
-          credentials_secret_id: string | null;
-          connection_id: string | null;
-          status: string;
-        }>("select url, branch, credentials_secret_id, connection_id, status from repositories where id = $1", [data.repositoryId]);
-        return rows[0];
-      });
+      const repo = await readSyncTarget(db, data);
       if (!repo || repo.status === "unindexing") return; // deleted meanwhile
       try {
-        await setState(db, data, { status: "running", step: progressStep({ key: "fetch", label: "" }), error: null });
+        await setSyncState(db, data, { status: "running", step: progressStep({ key: "fetch", label: "" }), error: null });
         const url = parseRepoUrl(repo.url, { allowLocal: deps.config.repositories.allowLocal });
         const credentials = await credentialsOf(deps, data.orgId, repo);
         const synced = await deps.gitCache.sync(data.repositoryId, url, repo.branch ?? undefined, credentials);
@@ -149,14 +85,14 @@ export function syncJob(deps: RepositoryJobDependencies) {
           },
           readPublished: (tx) => readPublishedIndex(tx, data.repositoryId),
           publish: (tx, summary) => publishIndexRun(tx, data.repositoryId, summary),
-          onProgress: (p) => setState(db, data, { step: progressStep(p) }),
+          onProgress: (p) => setSyncState(db, data, { step: progressStep(p) }),
           beforePublish: deps.beforePublish,
         });
         if (result.changed.blobsRead >= ANALYZE_AFTER_BLOBS) {
           await refreshIndexStatistics(db).catch((err: unknown) => logger.warn({ err }, "could not refresh the index statistics"));
         }
         const tooLarge = result.skipped.too_large ?? 0;
-        await setState(db, data, {
+        await setSyncState(db, data, {
           status: tooLarge > 0 ? "complete_with_issues" : "ready",
           step: null,
           error: tooLarge > 0 ? `${tooLarge} file(s) over the size limit were not indexed.` : null,
@@ -180,7 +116,9 @@ export function syncJob(deps: RepositoryJobDependencies) {
         const message = err instanceof GitError || (isAppError(err) && err.expose) ? err.message : "Indexing failed because of an internal error.";
         // Between retries the repository stays queued; only the last failure is final.
         const retrying = transient && !finalAttempt;
-        await setState(db, data, { status: retrying ? "queued" : "failed", step: null, error: retrying ? `${message} Retrying.` : message }).catch(() => {});
+        await setSyncState(db, data, { status: retrying ? "queued" : "failed", step: null, error: retrying ? `${message} Retrying.` : message }).catch(
+          () => {},
+        );
         if (transient) throw err; // retried by the queue while attempts remain
         // Bad URL, refused host, wrong credentials, missing or too large repository: terminal.
         throw err instanceof RepoUrlError || err instanceof GitError ? new AppError(err.code, 400, err.message, { expose: true }) : err;
@@ -196,12 +134,7 @@ export function deleteJob(deps: RepositoryJobDependencies) {
     queue: { retryLimit: 5, retryDelay: 10, retryBackoff: true },
     async handler(data, { logger }) {
       await deps.gitCache.remove(data.repositoryId);
-      const blobs = await withTenant(deps.db, { orgId: data.orgId }, async (tx) => {
-        const held = await repositoryBlobs(tx, data.repositoryId);
-        await tx.query("delete from repositories where id = $1 and status = 'unindexing'", [data.repositoryId]);
-        return held;
-      });
-      await withTenant(deps.db, { orgId: data.orgId }, (tx) => collectGarbage(tx, { orgId: data.orgId }, blobs));
+      await purgeRepository(deps.db, data);
       logger.info({ repositoryId: data.repositoryId }, "repository deleted");
     },
   });

@@ -2,12 +2,14 @@
  * Worker liveness through the job queue itself. Each worker-type role sends a
  * `platform.heartbeat` job every few seconds; whichever worker processes it records the
  * sender as seen. A fresh row therefore proves both that the sender runs and that the
- * queue is being worked. /.status reads the rows (status.service.ts).
+ * queue is being worked. /.status reads the rows (status.service.ts); the rows are written
+ * through heartbeat.service.ts.
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { defineJob, type JobQueue } from "../jobs/job-queue.js";
 import type { Logger } from "../platform/logging.js";
+import { forgetSilentWorkers, hasBeaten, recordHeartbeat } from "./heartbeat.service.js";
 
 /** The roles that report liveness. */
 export type WorkerRole = "worker" | "codesearch";
@@ -27,14 +29,8 @@ export function heartbeatJob(pool: pg.Pool) {
     // Heartbeats are only useful fresh: expire quickly, never retry, keep little history.
     queue: { retryLimit: 0, expireInSeconds: 30, retentionSeconds: 300, deleteAfterSeconds: 300 },
     async handler(data) {
-      await pool.query(
-        `insert into worker_heartbeats (worker_id, role, started_at, last_seen_at)
-         values ($1, $2, $3, now())
-         on conflict (worker_id) do update set last_seen_at = now()`,
-        [data.workerId, data.role, data.startedAt],
-      );
-      // Forget workers silent for a day, so the table stays small.
-      await pool.query("delete from worker_heartbeats where last_seen_at < now() - interval '1 day'");
+      await recordHeartbeat(pool, data);
+      await forgetSilentWorkers(pool);
     },
   });
 }
@@ -62,8 +58,7 @@ export function startHeartbeat(options: { queue: JobQueue; pool: pg.Pool; role: 
     async firstBeat(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const { rowCount } = await options.pool.query("select 1 from worker_heartbeats where worker_id = $1", [workerId]);
-        if (rowCount) return true;
+        if (await hasBeaten(options.pool, workerId)) return true;
         await new Promise((r) => setTimeout(r, 200));
       }
       return false;

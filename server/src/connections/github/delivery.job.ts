@@ -4,15 +4,17 @@
  * A push to the indexed branch queues an index run (the sync queue keeps one running and one
  * queued per repository, so a burst of pushes coalesces into one more run); installation,
  * installation_repositories and repository events bind, suspend, add, remove and rename.
+ * Its SQL is in delivery.service.ts.
  */
 import { systemActor } from "../../accounts/index.js";
 import { defineJob } from "../../jobs/job-queue.js";
 import type { Database } from "../../platform/db/database.js";
-import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
+import type { TenantScope } from "../../platform/db/tenant.js";
 import { isAppError } from "../../platform/errors.js";
 import type { LinkedRepositories } from "../../repositories/index.js";
 import type { GithubAction } from "./github-events.js";
 import type { GithubApps } from "./github-apps.js";
+import { claimDelivery, recordDelivery, releaseDelivery, setInstallationSuspended, unbindInstallation } from "./delivery.service.js";
 import { rememberOffered, sourceOf } from "./installation.service.js";
 
 /** A GitHub `owner/name` (what GitHub allows in either part). */
@@ -32,23 +34,6 @@ export interface DeliveryJobDependencies {
   linked: LinkedRepositories;
 }
 
-/**
- * Unbinds the connection's installation (uninstalled on GitHub); its repositories stay indexed.
- * With `expectedVersion` (a reconcile's), only if its status_version has not moved since.
- * @returns whether it was unbound.
- */
-export async function unbindInstallation(db: Database, scope: TenantScope, connectionId: string, why: string, expectedVersion?: string): Promise<boolean> {
-  const { rowCount } = await withTenant(db, scope, (tx) =>
-    tx.query(
-      `update connections set installation_id = null, status = 'pending', last_error = $2, next_reconcile_at = null,
-         config = config - 'selection', status_version = status_version + 1, updated_at = now()
-       where id = $1 and ($3::bigint is null or status_version = $3::bigint)`,
-      [connectionId, why, expectedVersion ?? null],
-    ),
-  );
-  return (rowCount ?? 0) > 0;
-}
-
 /** Acts on one action; resolves to the result to record. */
 async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connectionId: string, action: GithubAction): Promise<string> {
   const actor = systemActor(scope.orgId);
@@ -64,13 +49,7 @@ async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connecti
         return "installation deleted: the connection is unbound (indexed repositories are kept)";
       }
       const suspended = action.action === "suspend";
-      await withTenant(deps.db, scope, (tx) =>
-        tx.query(
-          `update connections set status = $2, status_version = status_version + 1, updated_at = now(),
-             next_reconcile_at = case when $3 then now() else next_reconcile_at end where id = $1`,
-          [connectionId, suspended ? "suspended" : "active", !suspended],
-        ),
-      );
+      await setInstallationSuspended(deps.db, scope, connectionId, suspended);
       return suspended ? "installation suspended" : "installation unsuspended: a reconcile is due";
     }
     case "repositories_added": {
@@ -124,24 +103,6 @@ async function apply(deps: DeliveryJobDependencies, scope: TenantScope, connecti
   }
 }
 
-/** Records a delivery's result on it and on the connection. */
-async function record(db: Database, data: DeliveryJobData, result: string, failed: boolean): Promise<void> {
-  await withTenant(db, { orgId: data.orgId }, async (tx) => {
-    await tx.query("update webhook_deliveries set processed_at = now(), result = $3 where connection_id = $1 and delivery_id = $2", [
-      data.connectionId,
-      data.deliveryId,
-      result,
-    ]);
-    await tx.query(
-      `update connections set updated_at = now(),
-         last_delivery = case when last_delivery ->> 'id' = $2 then last_delivery || jsonb_build_object('result', $3::text) else last_delivery end,
-         last_error = case when $4 then $3 else last_error end
-       where id = $1`,
-      [data.connectionId, data.deliveryId, result, failed],
-    );
-  });
-}
-
 /** The `connection.webhook` job. */
 export function deliveryJob(deps: DeliveryJobDependencies) {
   return defineJob<DeliveryJobData>({
@@ -149,32 +110,21 @@ export function deliveryJob(deps: DeliveryJobDependencies) {
     queue: { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 600 },
     async handler(data, { logger, finalAttempt }) {
       const scope = { orgId: data.orgId };
-      // Claim it: one worker acts on a delivery at a time (a claim older than 15 minutes is stale).
-      const pending = await withTenant(deps.db, scope, async (tx) => {
-        const { rows } = await tx.query<{ action: GithubAction | null }>(
-          `update webhook_deliveries set claimed_at = now()
-           where connection_id = $1 and delivery_id = $2 and processed_at is null
-             and (claimed_at is null or claimed_at < now() - interval '15 minutes')
-           returning action`,
-          [data.connectionId, data.deliveryId],
-        );
-        return rows[0];
-      });
-      if (!pending?.action) return; // done, claimed by another worker, or gone with its connection
+      // Claim it: one worker acts on a delivery at a time.
+      const action = await claimDelivery(deps.db, data);
+      if (!action) return; // done, claimed by another worker, or gone with its connection
       try {
-        const result = await apply(deps, scope, data.connectionId, pending.action);
-        await record(deps.db, data, result, false);
+        const result = await apply(deps, scope, data.connectionId, action);
+        await recordDelivery(deps.db, data, result, false);
         logger.info({ connectionId: data.connectionId, deliveryId: data.deliveryId, result }, "webhook delivery processed");
       } catch (err) {
         if (!finalAttempt) {
           // Let the retry claim it again.
-          await withTenant(deps.db, scope, (tx) =>
-            tx.query("update webhook_deliveries set claimed_at = null where connection_id = $1 and delivery_id = $2", [data.connectionId, data.deliveryId]),
-          ).catch(() => {});
+          await releaseDelivery(deps.db, data).catch(() => {});
           throw err;
         }
         const message = isAppError(err) && err.expose ? err.message : "an internal error; see the worker's log";
-        await record(deps.db, data, `failed: ${message}`, true);
+        await recordDelivery(deps.db, data, `failed: ${message}`, true);
         throw err;
       }
     },

@@ -8,23 +8,16 @@
  * shows any more (deleted, moved out, space left out) are deleted; a listing cut short deletes
  * nothing it did not cover. A page whose restriction or body cannot be read is counted failed
  * and retried next time. `full` re-reads every page; the upkeep loop queues a sync of each
- * active connection every CTXPIPE_CONFLUENCE_SYNC_MINUTES, a full one once a day.
+ * active connection every CTXPIPE_CONFLUENCE_SYNC_MINUTES, a full one once a day. This file
+ * holds the sync and its SQL (recording a sync, claiming the due ones); the job and the loop
+ * are in confluence-sync.job.ts.
  */
-import { defineJob } from "../../jobs/job-queue.js";
 import type { Database } from "../../platform/db/database.js";
 import { type TenantScope, unsafeAcrossTenants, withTenant } from "../../platform/db/tenant.js";
 import { isAppError } from "../../platform/errors.js";
-import type { Logger } from "../../platform/logging.js";
 import { deleteDocuments, saveDocument, storageToText, storedPages } from "../../documents/index.js";
 import type { ConfluencePageSummary } from "./atlassian-api.js";
 import { accessToken, type ConfluenceDependencies, type SyncSummary, withAccessToken } from "./confluence.service.js";
-
-/** The job's payload. */
-export interface SyncJobData {
-  orgId: string;
-  connectionId: string;
-  full: boolean;
-}
 
 /** Largest storage-format body converted (bigger pages are indexed up to this much text). */
 const MAX_PAGE_TEXT = 1_000_000;
@@ -168,33 +161,8 @@ export async function syncConfluence(deps: ConfluenceDependencies, scope: Tenant
   return summary;
 }
 
-/** The `confluence.sync` job: one connection at a time, its summary recorded on the connection. */
-export function confluenceSyncJob(deps: ConfluenceDependencies, syncMinutes: number) {
-  return defineJob<SyncJobData>({
-    name: "confluence.sync",
-    queue: { policy: "singleton", retryLimit: 2, retryDelay: 60, retryBackoff: true, expireInSeconds: 3600 },
-    async handler(data, { logger, finalAttempt }) {
-      const scope = { orgId: data.orgId };
-      try {
-        const summary = await syncConfluence(deps, scope, data.connectionId, data.full);
-        await record(deps.db, scope, data.connectionId, summary, null, syncMinutes);
-        logger.info({ connectionId: data.connectionId, ...summary }, "confluence synced");
-      } catch (err) {
-        if (isAppError(err) && (err.code === "not_found" || err.code === "confluence_not_connected")) return;
-        const message = isAppError(err) && err.expose ? err.message : "an internal error; see the worker's log";
-        const revoked = isAppError(err) && err.code === "atlassian_grant_revoked";
-        if (finalAttempt || revoked) {
-          await record(deps.db, scope, data.connectionId, emptySummary("failed"), message, syncMinutes).catch(() => {});
-        }
-        if (revoked) return; // nothing to retry until an admin connects again
-        throw err;
-      }
-    },
-  });
-}
-
 /** A sync's summary before it counts anything, stamped now. */
-function emptySummary(result: SyncSummary["result"]): SyncSummary {
+export function emptySummary(result: SyncSummary["result"]): SyncSummary {
   return {
     at: new Date().toISOString(),
     result,
@@ -211,7 +179,8 @@ function emptySummary(result: SyncSummary["result"]): SyncSummary {
   };
 }
 
-async function record(db: Database, scope: TenantScope, id: string, summary: SyncSummary, error: string | null, syncMinutes: number): Promise<void> {
+/** Records a sync's summary (and its error, or none) on the connection; the next sync is due `syncMinutes` from now. */
+export async function recordSync(db: Database, scope: TenantScope, id: string, summary: SyncSummary, error: string | null, syncMinutes: number): Promise<void> {
   await withTenant(db, scope, (tx) =>
     tx.query(
       `update confluence_connections set last_sync = $2, last_error = $3, next_sync_at = now() + make_interval(mins => $4),
@@ -221,46 +190,19 @@ async function record(db: Database, scope: TenantScope, id: string, summary: Syn
   );
 }
 
-/** Queues the syncs that are due (every active connection, CTXPIPE_CONFLUENCE_SYNC_MINUTES apart). */
-export async function queueDueSyncs(db: Database, syncMinutes: number, enqueue: (data: SyncJobData) => Promise<void>): Promise<void> {
-  const due = await unsafeAcrossTenants(
-    db,
-    "confluence upkeep: the due syncs of every organisation's Confluence connections, claimed for one worker",
-    async (tx) => {
-      const { rows } = await tx.query<{ id: string; org_id: string }>(
-        `with due as (select id from confluence_connections where next_sync_at <= now() and status = 'active'
+/**
+ * Across organisations: claims the due syncs (active connections whose next_sync_at passed, at
+ * most 50) for this worker, moving their next one `syncMinutes` on.
+ * @returns the claimed connections.
+ */
+export async function claimDueSyncs(db: Database, syncMinutes: number): Promise<{ id: string; org_id: string }[]> {
+  return unsafeAcrossTenants(db, "confluence upkeep: the due syncs of every organisation's Confluence connections, claimed for one worker", async (tx) => {
+    const { rows } = await tx.query<{ id: string; org_id: string }>(
+      `with due as (select id from confluence_connections where next_sync_at <= now() and status = 'active'
                     order by next_sync_at limit 50 for update skip locked)
        update confluence_connections c set next_sync_at = now() + make_interval(mins => $1) from due where c.id = due.id returning c.id, c.org_id`,
-        [syncMinutes],
-      );
-      return rows;
-    },
-  );
-  for (const c of due) await enqueue({ orgId: c.org_id, connectionId: c.id, full: false });
-}
-
-/** Starts the loop that queues due syncs (worker role). */
-export function startConfluenceSyncLoop(deps: {
-  db: Database;
-  logger: Logger;
-  tickMs: number;
-  syncMinutes: number;
-  enqueue: (data: SyncJobData) => Promise<void>;
-}) {
-  let stopped = false;
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = queueDueSyncs(deps.db, deps.syncMinutes, deps.enqueue).catch((err: unknown) => deps.logger.warn({ err }, "could not queue Confluence syncs"));
-  };
-  const timer = setInterval(() => {
-    if (!stopped) tick();
-  }, deps.tickMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+      [syncMinutes],
+    );
+    return rows;
+  });
 }

@@ -1,31 +1,21 @@
 /**
- * The safety net under webhooks (deliveries do get lost): `connection.reconcile` compares a
- * connection with its GitHub installation and repairs the difference. The installation gone
- * unbinds the connection, suspended marks it; repositories the installation lost are
- * unindexed, renamed or transferred ones follow, new ones are added when the selection says
- * so; and a repository pushed to since it was indexed has its branch tip read and, when it
- * moved (or its default branch changed), gets an index run. A loop in the worker role queues
- * the reconciles that are due (CTXPIPE_GITHUB_RECONCILE_SECONDS apart), re-queues deliveries
- * whose queueing was lost, and deletes processed deliveries after 30 days. A reconcile writes
- * what it found only if the connection's status_version has not moved since it started: an
- * uninstall or suspension delivered meanwhile wins over its older view.
+ * Reconciling a connection with its GitHub installation, and its SQL (the job is in
+ * reconcile.job.ts): the installation gone unbinds the connection, suspended marks it;
+ * repositories the installation lost are unindexed, renamed or transferred ones follow, new
+ * ones are added when the selection says so; and a repository pushed to since it was indexed
+ * has its branch tip read and, when it moved (or its default branch changed), gets an index
+ * run. What a reconcile found is written only if the connection's status_version has not moved
+ * since it started: an uninstall or suspension delivered meanwhile wins over its older view.
+ * `claimUpkeep` is the upkeep loop's cross-tenant claim of due reconciles and stranded deliveries.
  */
 import { systemActor } from "../../accounts/index.js";
-import { defineJob } from "../../jobs/job-queue.js";
 import type { Database } from "../../platform/db/database.js";
 import { unsafeAcrossTenants, withTenant, type TenantScope } from "../../platform/db/tenant.js";
 import { isAppError, notFound } from "../../platform/errors.js";
-import type { Logger } from "../../platform/logging.js";
 import type { LinkedRepositories } from "../../repositories/index.js";
-import { unbindInstallation, type DeliveryJobData } from "./delivery.job.js";
+import { unbindInstallation } from "./delivery.service.js";
 import type { GithubApps } from "./github-apps.js";
 import { rememberOffered, sourceOf } from "./installation.service.js";
-
-/** The job's payload. */
-export interface ReconcileJobData {
-  orgId: string;
-  connectionId: string;
-}
 
 /** What reconciling needs. */
 export interface ReconcileDependencies {
@@ -52,7 +42,7 @@ const CHANGED_MEANWHILE = "the connection was installed, uninstalled, suspended 
  * or install changed the connection's state in between.
  * @throws not_found when the connection is gone.
  */
-async function statusVersionOf(db: Database, scope: TenantScope, connectionId: string): Promise<string> {
+export async function statusVersionOf(db: Database, scope: TenantScope, connectionId: string): Promise<string> {
   const { rows } = await withTenant(db, scope, (tx) =>
     tx.query<{ status_version: string }>("select status_version from connections where id = $1", [connectionId]),
   );
@@ -128,11 +118,18 @@ export async function reconcileConnection(deps: ReconcileDependencies, scope: Te
 }
 
 /**
- * Records a reconcile's outcome. Its error (or its success clearing the last one) is written
+ * Records a reconcile's outcome (its summary as the connection's last reconcile). Its error (or its success clearing the last one) is written
  * only if the connection's status_version is still `version`: the reason of an uninstall
  * recorded meanwhile stays.
  */
-async function record(db: Database, scope: TenantScope, connectionId: string, result: string, error: string | null, version: string | null): Promise<void> {
+export async function recordReconcile(
+  db: Database,
+  scope: TenantScope,
+  connectionId: string,
+  result: string,
+  error: string | null,
+  version: string | null,
+): Promise<void> {
   await withTenant(db, scope, (tx) =>
     tx.query(
       `update connections set last_reconcile = $2, updated_at = now(),
@@ -143,50 +140,28 @@ async function record(db: Database, scope: TenantScope, connectionId: string, re
   );
 }
 
-/** The `connection.reconcile` job. */
-export function reconcileJob(deps: ReconcileDependencies) {
-  return defineJob<ReconcileJobData>({
-    name: "connection.reconcile",
-    queue: { policy: "singleton", retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds: 1800 },
-    async handler(data, { logger, finalAttempt }) {
-      const scope = { orgId: data.orgId };
-      let version: string | null = null;
-      try {
-        version = await statusVersionOf(deps.db, scope, data.connectionId);
-        const result = await reconcileConnection(deps, scope, data.connectionId, version);
-        await record(deps.db, scope, data.connectionId, result, null, version);
-        logger.info({ connectionId: data.connectionId, result }, "connection reconciled");
-      } catch (err) {
-        if (isAppError(err) && err.code === "not_found") return; // deleted meanwhile
-        const message = isAppError(err) && err.expose ? err.message : "an internal error; see the worker's log";
-        if (finalAttempt) await record(deps.db, scope, data.connectionId, `failed: ${message}`, message, version).catch(() => {});
-        throw err;
-      }
-    },
-  });
+/** The upkeep's work, claimed for one worker: reconciles due, and deliveries whose queueing was lost. */
+export interface UpkeepClaim {
+  /** Connections whose reconcile is due (their next one is moved `reconcileSeconds` on). */
+  due: { id: string; org_id: string }[];
+  /** Deliveries unprocessed, unclaimed (or with a stale claim) and not queued within the last minute. */
+  stranded: { org_id: string; connection_id: string; delivery_id: string }[];
 }
 
-/** What the loop needs. */
-export interface ReconcileLoopDependencies {
-  db: Database;
-  logger: Logger;
-  tickMs: number;
-  reconcileSeconds: number;
-  enqueueReconcile: (data: ReconcileJobData) => Promise<void>;
-  enqueueDelivery: (data: DeliveryJobData) => Promise<void>;
-}
-
-/** One pass: queue the due reconciles and the stranded deliveries, prune old deliveries. */
-export async function runReconcileTick(deps: ReconcileLoopDependencies): Promise<void> {
-  const { due, stranded } = await unsafeAcrossTenants(
-    deps.db,
+/**
+ * Across organisations: claims the due reconciles (at most 50) and the stranded deliveries (at
+ * most 100) for this worker, and deletes deliveries received over 30 days ago.
+ */
+export async function claimUpkeep(db: Database, reconcileSeconds: number): Promise<UpkeepClaim> {
+  return unsafeAcrossTenants(
+    db,
     "connection upkeep: the due reconciles and stranded webhook deliveries of every organisation, claimed for one worker",
     async (tx) => {
       const { rows: due } = await tx.query<{ id: string; org_id: string }>(
         `with due as (select id from connections where next_reconcile_at <= now() and installation_id is not null
                       order by next_reconcile_at limit 50 for update skip locked)
          update connections c set next_reconcile_at = now() + make_interval(secs => $1) from due where c.id = due.id returning c.id, c.org_id`,
-        [deps.reconcileSeconds],
+        [reconcileSeconds],
       );
       // Unprocessed, unclaimed (or stale claim), and not queued within the last minute.
       const { rows: stranded } = await tx.query<{ org_id: string; connection_id: string; delivery_id: string }>(
@@ -206,30 +181,4 @@ export async function runReconcileTick(deps: ReconcileLoopDependencies): Promise
       return { due, stranded };
     },
   );
-  for (const c of due) await deps.enqueueReconcile({ orgId: c.org_id, connectionId: c.id });
-  for (const d of stranded) await deps.enqueueDelivery({ orgId: d.org_id, connectionId: d.connection_id, deliveryId: d.delivery_id });
-}
-
-/** Starts the loop; `stop` waits for the pass in progress. */
-export function startReconcileLoop(deps: ReconcileLoopDependencies): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const schedule = () => {
-    timer = setTimeout(() => {
-      running = runReconcileTick(deps)
-        .catch((err: unknown) => deps.logger.warn({ err }, "connection upkeep failed"))
-        .finally(() => {
-          if (!stopped) schedule();
-        });
-    }, deps.tickMs);
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
 }
