@@ -27,6 +27,7 @@ import { registerOrgRoutes } from "./orgs/org.route.js";
 
 export { createAuth, mcpResource, MIN_PASSWORD_LENGTH, OAUTH_SCOPES, oauthIssuer, type Auth } from "./auth/better-auth.js";
 export { revokeAllOAuthApps } from "./oauth/oauth-app.service.js";
+export { endSession, endSessionsOf } from "./auth/session.service.js";
 export type { IdentifyOptions } from "./auth/authenticate.js";
 export { createOrg, listOrgsOf } from "./orgs/org.service.js";
 export { createApiKey, revokeApiKey } from "./api-keys/api-key.service.js";

@@ -11,6 +11,8 @@ import {
   createApiKey,
   createAuth,
   createOrg,
+  endSession,
+  endSessionsOf,
   MIN_PASSWORD_LENGTH,
   orgNameSchema,
   orgSlugSchema,
@@ -92,7 +94,7 @@ async function createUser(platform: Platform, flags: Flags, input: AdminInput): 
   try {
     const result = await auth.api.signUpEmail({ body: { email, password, name: flags.name ?? email.split("@")[0] ?? email } });
     // Sign-up also signs the user in; the CLI needs no session.
-    if (result.token) await platform.db.unsafeSystem.query(`delete from auth."session" where "token" = $1`, [result.token]);
+    if (result.token) await endSession(platform.db, result.token);
     return result.user.id;
   } catch (err) {
     if (isAPIError(err)) throw failure("sign_up_failed", 400, `cannot create the user: ${err.body?.message ?? err.message}`);
@@ -145,9 +147,9 @@ async function resetPassword(platform: Platform, flags: Flags, input: AdminInput
   // A user who signed up with GitHub or Google gets a password beside it.
   if (rows.length > 0) await ctx.internalAdapter.updatePassword(userId, hash);
   else await ctx.internalAdapter.linkAccount({ userId, providerId: "credential", accountId: userId, password: hash });
-  const sessions = await platform.db.unsafeSystem.query(`delete from auth."session" where "userId" = $1`, [userId]);
+  const sessions = await endSessionsOf(platform.db, userId);
   const grants = await revokeAllOAuthApps(platform.db, userId);
-  return `password reset; ended ${sessions.rowCount ?? 0} session(s) and ${grants} OAuth app grant(s)`;
+  return `password reset; ended ${sessions} session(s) and ${grants} OAuth app grant(s)`;
 }
 
 /** Every user with their organisations, one per line, tab-separated, by e-mail. */
