@@ -17,7 +17,8 @@ import { type TenantScope, unsafeAcrossTenants, withTenant } from "../../platfor
 import { isAppError } from "../../platform/errors.js";
 import { deleteDocuments, saveDocument, storageToText, storedPages } from "../../documents/index.js";
 import type { ConfluencePageSummary } from "./atlassian-api.js";
-import { accessToken, type ConfluenceDependencies, type SyncSummary, withAccessToken } from "./confluence.service.js";
+import { accessToken, withAccessToken } from "./confluence-oauth.js";
+import type { ConfluenceDependencies, SyncSummary } from "./confluence.service.js";
 
 /** Largest storage-format body converted (bigger pages are indexed up to this much text). */
 const MAX_PAGE_TEXT = 1_000_000;

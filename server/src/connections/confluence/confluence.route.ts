@@ -8,18 +8,16 @@ import { z } from "zod";
 import { orgActorOf } from "../../accounts/index.js";
 import type { ApiRouter } from "../../platform/http/api-route.js";
 import { connectionParams, orgParams } from "../connection.route.js";
+import { availableSpaces, completeAuthorization, startAuthorization } from "./confluence-oauth.js";
 import {
   ATLASSIAN_CALLBACK_PATH,
-  availableSpaces,
   type ConfluenceDependencies,
-  completeAuthorization,
   createConfluenceConnection,
   deleteConfluenceConnection,
   getConfluenceConnection,
   listConfluenceConnections,
   requestSyncNow,
   selectSpaces,
-  startAuthorization,
   updateConfluenceConnection,
 } from "./confluence.service.js";
 

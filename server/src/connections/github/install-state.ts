@@ -3,10 +3,11 @@
  * connection, organisation and admin started the installation, until when. Signed with a key
  * derived from AUTH_SECRET (HMAC-SHA256), so a setup request cannot bind an installation to a
  * connection nobody asked it for. The payload is readable (the web app takes the org and
- * connection from it); only the server can make or check the signature.
+ * connection from it); only the server can make or check the signature. The envelope is
+ * platform/signed-state.ts's; the claims and the error are this flow's.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "../../platform/errors.js";
+import { signState, verifyState } from "../../platform/signed-state.js";
 
 /** What the state carries. */
 export interface InstallState {
@@ -24,15 +25,12 @@ export interface InstallState {
 /** How long an install link stays valid. */
 export const INSTALL_STATE_TTL_MS = 60 * 60_000;
 
-const keyOf = (authSecret: string) => createHmac("sha256", authSecret).update("ctxpipe/github-install-state/v1").digest();
+/** The signing purpose of both GitHub flows (they differ by the `p` claim). */
+const PURPOSE = "ctxpipe/github-install-state/v1";
 
-/** Signs `state`: `<base64url JSON>.<base64url HMAC>`. */
+/** Signs `state`: `<base64url JSON>.<base64url HMAC>`, JSON `{ p, c, o, u, e, a? }`. */
 export function signInstallState(authSecret: string, state: InstallState): string {
-  const payload = Buffer.from(
-    JSON.stringify({ p: state.purpose, c: state.connectionId, o: state.orgSlug, u: state.userId, e: state.expiresAt, a: state.apiUrl }),
-  ).toString("base64url");
-  const mac = createHmac("sha256", keyOf(authSecret)).update(payload).digest("base64url");
-  return `${payload}.${mac}`;
+  return signState(authSecret, PURPOSE, { p: state.purpose, c: state.connectionId, o: state.orgSlug, u: state.userId, e: state.expiresAt, a: state.apiUrl });
 }
 
 /**
@@ -42,19 +40,9 @@ export function signInstallState(authSecret: string, state: InstallState): strin
 export function verifyInstallState(authSecret: string, raw: string, purpose: InstallState["purpose"], now = Date.now()): InstallState {
   const invalid = (why: string) =>
     new AppError("invalid_install_state", 400, `The installation link ${why}; start the installation again from ctxpipe.`, { expose: true });
-  const [payload, mac, extra] = raw.split(".");
-  if (!payload || !mac || extra !== undefined || raw.length > 1000) throw invalid("is not valid");
-  const expected = createHmac("sha256", keyOf(authSecret)).update(payload).digest();
-  const given = Buffer.from(mac, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid("is not valid");
-  let parsed: { p?: unknown; c?: unknown; o?: unknown; u?: unknown; e?: unknown; a?: unknown };
-  try {
-    parsed = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-  } catch {
-    throw invalid("is not valid");
-  }
-  const { p, c, o, u, e, a } = parsed;
-  if (p !== purpose || typeof c !== "string" || typeof o !== "string" || typeof u !== "string" || typeof e !== "number") throw invalid("is not valid");
-  if (e < now) throw invalid("has expired");
+  const checked = verifyState(authSecret, PURPOSE, raw, now);
+  if (!checked.ok) throw invalid(checked.reason === "expired" ? "has expired" : "is not valid");
+  const { p, c, o, u, e, a } = checked.claims;
+  if (p !== purpose || typeof c !== "string" || typeof o !== "string" || typeof u !== "string") throw invalid("is not valid");
   return { purpose, connectionId: c, orgSlug: o, userId: u, expiresAt: e, ...(typeof a === "string" ? { apiUrl: a } : {}) };
 }
