@@ -17,7 +17,7 @@ import { createAtlassianApi } from "./confluence/atlassian-api.js";
 import { confluenceSyncJob, type SyncJobData, startConfluenceSyncLoop } from "./confluence/confluence-sync.job.js";
 import { registerConfluenceRoutes } from "./confluence/confluence.route.js";
 import type { ConfluenceDependencies } from "./confluence/confluence.service.js";
-import { registerConnectionRoutes } from "./connection.route.js";
+import { registerConnectionRoutes } from "./github/connection.route.js";
 import { deliveryJob, type DeliveryJobData } from "./github/delivery.job.js";
 import { createGithubApps } from "./github/github-apps.js";
 import { registerInstallationRoutes } from "./github/installation.route.js";
@@ -26,7 +26,8 @@ import { registerManifestRoutes } from "./github/manifest.route.js";
 import { createOutboundFetch } from "./github/outbound-fetch.js";
 import { reconcileJob, startReconcileLoop } from "./github/reconcile.job.js";
 
-export { newConnectionId, type Connection } from "./connection.service.js";
+export { newConnectionId } from "./connection-ids.js";
+export type { Connection } from "./github/connection.service.js";
 
 /** What the capability offers the roles. */
 export interface Connections extends Capability {

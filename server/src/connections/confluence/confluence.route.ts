@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { orgActorOf } from "../../accounts/index.js";
 import type { ApiRouter } from "../../platform/http/api-route.js";
-import { connectionParams, orgParams } from "../connection.route.js";
+import { connectionParams, orgParams } from "../connection-ids.js";
 import { availableSpaces, completeAuthorization, startAuthorization } from "./confluence-oauth.js";
 import {
   ATLASSIAN_CALLBACK_PATH,

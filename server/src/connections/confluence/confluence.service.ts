@@ -11,7 +11,7 @@ import type { Database } from "../../platform/db/database.js";
 import { type Queryable, type TenantScope, withTenant } from "../../platform/db/tenant.js";
 import { AppError, conflict, notFound } from "../../platform/errors.js";
 import { deleteSecret, readSecret, replaceSecret, storeSecret } from "../../secrets/index.js";
-import { newConnectionId } from "../connection.service.js";
+import { newConnectionId } from "../connection-ids.js";
 import { ATLASSIAN_SCOPES, type AtlassianApi } from "./atlassian-api.js";
 
 /** The callback Atlassian sends the admin's browser back to (the contract's fixed path). */

@@ -11,7 +11,7 @@ import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
 import { AppError, notFound } from "../../platform/errors.js";
 import type { GitCredentials } from "../../repositories/index.js";
 import { readSecret } from "../../secrets/index.js";
-import type { RepositorySelection } from "../connection.service.js";
+import type { RepositorySelection } from "./connection.service.js";
 import { createGithubApi, type GithubApi } from "./github-api.js";
 
 /** A connection's GitHub configuration (connections.config). */

@@ -6,7 +6,8 @@
 import { z } from "zod";
 import { orgActorOf } from "../../accounts/index.js";
 import type { ApiRouter } from "../../platform/http/api-route.js";
-import { connectionParams, connectionSchema } from "../connection.route.js";
+import { connectionParams } from "../connection-ids.js";
+import { connectionSchema } from "./connection.route.js";
 import { availableRepositories, bindInstallation, installUrl, selectRepositories, type InstallationDependencies } from "./installation.service.js";
 
 const params = connectionParams;

@@ -13,7 +13,7 @@ import type { Database } from "../../platform/db/database.js";
 import { withTenant, type TenantScope } from "../../platform/db/tenant.js";
 import { AppError, conflict, forbidden, invalidInput } from "../../platform/errors.js";
 import type { LinkedRepositories, LinkedSource } from "../../repositories/index.js";
-import { findConnectionRow, getConnection, type Connection, type RepositorySelection } from "../connection.service.js";
+import { findConnectionRow, getConnection, type Connection, type RepositorySelection } from "./connection.service.js";
 import type { GithubRepository } from "./github-api.js";
 import type { GithubApps } from "./github-apps.js";
 import { INSTALL_STATE_TTL_MS, signInstallState, verifyInstallState } from "./install-state.js";

@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { orgActorOf } from "../../accounts/index.js";
 import type { ApiRouter } from "../../platform/http/api-route.js";
-import { connectionSchema, orgParams } from "../connection.route.js";
+import { orgParams } from "../connection-ids.js";
+import { connectionSchema } from "./connection.route.js";
 import { appManifest, convertManifest, type ManifestDependencies } from "./manifest.service.js";
 
 const params = orgParams;

@@ -16,12 +16,12 @@ import {
   GITHUB_EVENTS,
   GITHUB_MANIFEST_PATH,
   GITHUB_PERMISSIONS,
-  newConnectionId,
   normaliseApiUrl,
   registrationOf,
   type Connection,
   type ConnectionDependencies,
-} from "../connection.service.js";
+} from "./connection.service.js";
+import { newConnectionId } from "../connection-ids.js";
 import { explainGithubError } from "./github-api.js";
 import { githubWebUrl } from "./installation.service.js";
 import { INSTALL_STATE_TTL_MS, signInstallState, verifyInstallState } from "./install-state.js";

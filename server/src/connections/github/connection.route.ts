@@ -4,8 +4,9 @@
  * once. And the public POST /api/v1/webhook/github/{connectionId} that GitHub delivers to.
  */
 import { z } from "zod";
-import { orgActorOf } from "../accounts/index.js";
-import type { ApiRouter } from "../platform/http/api-route.js";
+import { orgActorOf } from "../../accounts/index.js";
+import type { ApiRouter } from "../../platform/http/api-route.js";
+import { connectionParams, orgParams } from "../connection-ids.js";
 import {
   createGithubConnection,
   deleteConnection,
@@ -16,11 +17,6 @@ import {
   type ConnectionDependencies,
 } from "./connection.service.js";
 import { acceptGithubDelivery, type WebhookDependencies } from "./github-webhook.service.js";
-
-/** Path parameters of the organisation's connection routes. */
-export const orgParams = z.object({ orgSlug: z.string() });
-/** … and of one connection's. */
-export const connectionParams = orgParams.extend({ connectionId: z.string().regex(/^con_[a-z0-9]{20}$/, "must be a connection id (con_…)") });
 
 /** A connection as the API shows it. */
 export const connectionSchema = z.object({

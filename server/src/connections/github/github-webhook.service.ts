@@ -4,19 +4,19 @@
  * HMAC-SHA256 is checked in constant time against the connection's webhook secret
  * (@octokit/webhooks-methods), the delivery is recorded once per X-GitHub-Delivery (a repeat
  * is acknowledged; one still unprocessed is queued again), and the connection's last delivery
- * is updated. What the delivery asks is distilled at once (github/github-events.ts: payloads of
+ * is updated. What the delivery asks is distilled at once (github-events.ts: payloads of
  * another installation are ignored); the worker acts on it (`connection.webhook` job, queued
  * after the row is committed; the reconcile loop re-queues any whose queueing was lost). The
  * caller gets 202 at once.
  */
 import { verify } from "@octokit/webhooks-methods";
-import type { SecretBox } from "../platform/crypto/secret-box.js";
-import type { Database } from "../platform/db/database.js";
-import { withTenant } from "../platform/db/tenant.js";
-import { AppError, badRequest, notFound } from "../platform/errors.js";
-import { readSecret } from "../secrets/index.js";
-import { distilGithubEvent } from "./github/github-events.js";
-import type { DeliveryJobData } from "./github/delivery.job.js";
+import type { SecretBox } from "../../platform/crypto/secret-box.js";
+import type { Database } from "../../platform/db/database.js";
+import { withTenant } from "../../platform/db/tenant.js";
+import { AppError, badRequest, notFound } from "../../platform/errors.js";
+import { readSecret } from "../../secrets/index.js";
+import { distilGithubEvent } from "./github-events.js";
+import type { DeliveryJobData } from "./delivery.job.js";
 
 /** What accepting a delivery needs. */
 export interface WebhookDependencies {

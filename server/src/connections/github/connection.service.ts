@@ -1,5 +1,5 @@
 /**
- * Connections of an organisation (GitHub Apps for now): create one from the App's id, slug and
+ * GitHub App connections of an organisation: create one from the App's id, slug and
  * private key (the webhook secret is generated here and shown once), list, read, delete. The
  * private key and webhook secret are stored encrypted in org_secrets and never returned; what
  * the API shows is the connection's public id, its configuration and health, and the values
@@ -8,13 +8,14 @@
 import { createPrivateKey, randomBytes } from "node:crypto";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { recordAudit, type OrgActor } from "../accounts/index.js";
-import type { SecretBox } from "../platform/crypto/secret-box.js";
-import type { Database } from "../platform/db/database.js";
-import { withTenant, type TenantScope, type Queryable } from "../platform/db/tenant.js";
-import { conflict, invalidInput, notFound } from "../platform/errors.js";
-import { isForbiddenAddress, isHostAllowListed } from "../repositories/index.js";
-import { deleteSecret, readSecret, replaceSecret, storeSecret } from "../secrets/index.js";
+import { recordAudit, type OrgActor } from "../../accounts/index.js";
+import type { SecretBox } from "../../platform/crypto/secret-box.js";
+import type { Database } from "../../platform/db/database.js";
+import { withTenant, type TenantScope, type Queryable } from "../../platform/db/tenant.js";
+import { conflict, invalidInput, notFound } from "../../platform/errors.js";
+import { isForbiddenAddress, isHostAllowListed } from "../../repositories/index.js";
+import { deleteSecret, readSecret, replaceSecret, storeSecret } from "../../secrets/index.js";
+import { newConnectionId } from "../connection-ids.js";
 
 /** What GitHub must be told about the App, from this instance's origin and the connection id. */
 export interface GithubRegistration {
@@ -117,13 +118,6 @@ export interface ConnectionRow {
 export const GITHUB_PERMISSIONS: Record<string, "read"> = { contents: "read", metadata: "read" };
 /** The events to subscribe to; `installation` and `installation_repositories` reach every App unasked. */
 export const GITHUB_EVENTS = ["push", "repository"];
-
-/** A new public connection id: `con_` and 20 base-36 characters (about 103 bits). */
-export function newConnectionId(): string {
-  const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
-  const bytes = randomBytes(20);
-  return `con_${[...bytes].map((b) => alphabet[b % 36]).join("")}`;
-}
 
 /** The web app's page GitHub sends the admin back to after installing (it finishes the binding). */
 export const GITHUB_SETUP_PATH = "/github/setup";
