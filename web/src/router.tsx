@@ -8,8 +8,8 @@
  */
 import { createRootRoute, createRoute, createRouter, lazyRouteComponent, Outlet, redirect, type RouteComponent } from "@tanstack/react-router";
 import { QueryClient } from "@tanstack/react-query";
-import { api, ApiError, call } from "./api/client";
-import { SESSION_KEY } from "./api/session";
+import { ApiError } from "./api/client";
+import { fetchSession, SESSION_KEY } from "./api/session";
 import { authConfig } from "./auth-pages/auth-api";
 import { AuthLayout } from "./auth-pages/auth-layout";
 import { errorMessage, Notice } from "./ui/ui";
@@ -73,9 +73,9 @@ const homeRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/",
   beforeLoad: async () => {
-    let me: Awaited<ReturnType<typeof loadMe>> | null;
+    let me: Awaited<ReturnType<typeof fetchSession>>;
     try {
-      me = await queryClient.fetchQuery({ queryKey: SESSION_KEY, queryFn: loadMe });
+      me = await queryClient.fetchQuery({ queryKey: SESSION_KEY, queryFn: fetchSession });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) throw redirect({ to: await signedOutLanding() });
       throw err;
@@ -94,22 +94,13 @@ async function signedOutLanding(): Promise<"/sign-up" | "/sign-in"> {
   return config?.hasUsers === false ? "/sign-up" : "/sign-in";
 }
 
-async function loadMe() {
-  try {
-    return await call(api.GET("/api/v1/me"));
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return null;
-    throw err;
-  }
-}
-
-const page = (path: string, component: RouteComponent) => createRoute({ getParentRoute: () => rootRoute, path, component });
+const page = <P extends string>(path: P, component: RouteComponent) => createRoute({ getParentRoute: () => rootRoute, path, component });
 
 const orgRoute = createRoute({ getParentRoute: () => rootRoute, path: "/$orgSlug", component: OrgShell });
-const inOrg = (path: string, component: RouteComponent) => createRoute({ getParentRoute: () => orgRoute, path, component });
+const inOrg = <P extends string>(path: P, component: RouteComponent) => createRoute({ getParentRoute: () => orgRoute, path, component });
 
 const settingsRoute = createRoute({ getParentRoute: () => orgRoute, path: "/settings", component: SettingsLayout });
-const inSettings = (path: string, component: RouteComponent) => createRoute({ getParentRoute: () => settingsRoute, path, component });
+const inSettings = <P extends string>(path: P, component: RouteComponent) => createRoute({ getParentRoute: () => settingsRoute, path, component });
 
 const routeTree = rootRoute.addChildren([
   homeRoute,

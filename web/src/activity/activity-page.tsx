@@ -5,15 +5,11 @@
  * …/mcp-usage/unanswered): what agents looked for that the indexed context lacks. Only those
  * queries are kept (30 days); other arguments never are.
  */
-import { useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "@tanstack/react-router";
-import { api, call } from "../api/client";
-import type { paths } from "../api/schema";
-import { useSession } from "../api/session";
+import { Link } from "@tanstack/react-router";
+import { useIsAdmin } from "../api/session";
 import { Notice, PageHeader, QueryState } from "../ui/ui";
-
-/** One row of GET …/mcp-usage, as the generated API types say. */
-type UsageRow = paths["/api/v1/orgs/{orgSlug}/mcp-usage"]["get"]["responses"][200]["content"]["application/json"]["usage"][number];
+import { type UsageRow, useMcpUsage, useUnansweredSearches } from "./activity-api";
+import { useOrgSlug } from "../app-shell/route-params";
 
 /** Per-tool totals, busiest first, with a call-weighted average time. */
 export function byTool(rows: UsageRow[]): { tool: string; calls: number; errors: number; avgMs: number; maxMs: number }[] {
@@ -46,19 +42,10 @@ export function byClient(rows: UsageRow[]): { client: string; calls: number; err
 
 /** The agent activity page. */
 export function ActivityPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
-  const role = useSession().data?.orgs.find((o) => o.slug === orgSlug)?.role;
-  const isAdmin = role === "admin" || role === "owner";
-  const usage = useQuery({
-    queryKey: ["mcp-usage", orgSlug, 30],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage", { params: { path: { orgSlug }, query: { days: 30 } } })),
-    enabled: isAdmin,
-  });
-  const unanswered = useQuery({
-    queryKey: ["mcp-unanswered", orgSlug],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage/unanswered", { params: { path: { orgSlug }, query: { days: 30 } } })),
-    enabled: isAdmin,
-  });
+  const orgSlug = useOrgSlug();
+  const isAdmin = useIsAdmin(orgSlug);
+  const usage = useMcpUsage(orgSlug, { days: 30, enabled: isAdmin });
+  const unanswered = useUnansweredSearches(orgSlug, isAdmin);
   if (!isAdmin) return <Notice>Agent activity is shown to the organisation's admins.</Notice>;
   return (
     <>

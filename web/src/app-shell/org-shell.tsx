@@ -5,11 +5,12 @@
  */
 import * as Menu from "@radix-ui/react-dropdown-menu";
 import { useQueryClient } from "@tanstack/react-query";
-import { Link, Outlet, useParams } from "@tanstack/react-router";
+import { Link, Outlet } from "@tanstack/react-router";
 import { useEffect } from "react";
 import { signInHref, useSession } from "../api/session";
-import { requestJson } from "../auth-pages/auth-api";
+import { signOut as endSession } from "../auth-pages/auth-api";
 import { errorMessage, Notice } from "../ui/ui";
+import { useOrgSlug } from "./route-params";
 
 const NAV = [
   { to: "/$orgSlug", label: "Home", exact: true },
@@ -24,7 +25,7 @@ const NAV = [
 
 /** The organisation shell. */
 export function OrgShell() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const orgSlug = useOrgSlug();
   const session = useSession();
   const queryClient = useQueryClient();
   useEffect(() => {
@@ -35,7 +36,7 @@ export function OrgShell() {
   if (session.error) return <Notice kind="error">{errorMessage(session.error)}</Notice>;
   const org = session.data.orgs.find((o) => o.slug === orgSlug);
   const signOut = async () => {
-    await requestJson("POST", "/.auth/sign-out", {});
+    await endSession();
     queryClient.clear();
     window.location.assign("/sign-in");
   };

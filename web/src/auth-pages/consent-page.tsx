@@ -8,7 +8,7 @@
 import { AuthLayout } from "./auth-layout";
 import { Button } from "../ui/ui";
 import { useEffect, useState } from "react";
-import { clientLabel, nextLocation, requestJson, SCOPE_TEXT } from "./auth-api";
+import { clientLabel, decideConsent, listOrgs, nextLocation, SCOPE_TEXT } from "./auth-api";
 
 interface Org {
   slug: string;
@@ -27,7 +27,7 @@ export function ConsentPage() {
 
   useEffect(() => {
     void clientLabel(clientId).then(setClient);
-    requestJson<{ orgs: Org[] }>("GET", "/api/v1/orgs")
+    listOrgs()
       .then(({ orgs: list }) => setOrgs(list))
       .catch(() => setOrgs([]));
   }, [clientId]);
@@ -36,7 +36,7 @@ export function ConsentPage() {
     setBusy(true);
     setError(null);
     try {
-      const body = await requestJson<unknown>("POST", "/.auth/oauth2/consent", { accept, oauth_query: window.location.search.slice(1) });
+      const body = await decideConsent(accept, window.location.search.slice(1));
       const target = nextLocation(body);
       if (!target) throw new Error("The server did not say where to go next.");
       window.location.assign(target);

@@ -6,13 +6,7 @@
 import { AuthLayout } from "./auth-layout";
 import { Button, Field } from "../ui/ui";
 import { useEffect, useState, type FormEvent } from "react";
-import { clientLabel, requestJson, SCOPE_TEXT } from "./auth-api";
-
-interface Lookup {
-  status: "pending" | "approved" | "denied";
-  client_id?: string;
-  scope?: string;
-}
+import { clientLabel, decideDeviceCode, type DeviceLookup, hasSession, lookUpDeviceCode, SCOPE_TEXT } from "./auth-api";
 
 /** User codes are shown with a dash and read in any case: keep letters and digits only. */
 function normalise(code: string): string {
@@ -23,15 +17,15 @@ function normalise(code: string): string {
 export function DevicePage() {
   const [signedIn, setSignedIn] = useState<boolean | null>(null);
   const [code, setCode] = useState(new URLSearchParams(window.location.search).get("user_code") ?? "");
-  const [lookup, setLookup] = useState<Lookup | null>(null);
+  const [lookup, setLookup] = useState<DeviceLookup | null>(null);
   const [client, setClient] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    requestJson<{ user?: unknown } | null>("GET", "/.auth/get-session")
-      .then((s) => setSignedIn(Boolean(s?.user)))
+    hasSession()
+      .then(setSignedIn)
       .catch(() => setSignedIn(false));
   }, []);
 
@@ -40,7 +34,7 @@ export function DevicePage() {
     setBusy(true);
     setError(null);
     try {
-      const found = await requestJson<Lookup>("GET", `/.auth/device?user_code=${encodeURIComponent(normalise(code))}`);
+      const found = await lookUpDeviceCode(normalise(code));
       if (found.status !== "pending") throw new Error("This code was already used.");
       if (!found.client_id) throw new Error("Another account already took this code.");
       setLookup(found);
@@ -56,7 +50,7 @@ export function DevicePage() {
     setBusy(true);
     setError(null);
     try {
-      await requestJson("POST", `/.auth/device/${approve ? "approve" : "deny"}`, { userCode: normalise(code) });
+      await decideDeviceCode(normalise(code), approve);
       setDone(approve ? "Approved. You can go back to your agent." : "Denied. The agent gets no access.");
     } catch (err) {
       setError((err as Error).message);

@@ -4,10 +4,10 @@
  * anyone else is offered sign-up (with the token, for invite-only servers) or sign-in. An
  * unknown, expired or used invitation says so and what to do.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, call } from "../api/client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { SESSION_KEY, useSession } from "../api/session";
 import { Button, errorMessage, Notice, QueryState } from "../ui/ui";
+import { acceptInvitation, useInvitationPreview } from "./auth-api";
 import { AuthLayout } from "./auth-layout";
 
 /** The invitation page. */
@@ -15,14 +15,9 @@ export function InvitationPage() {
   const token = new URLSearchParams(window.location.search).get("token") ?? "";
   const session = useSession();
   const queryClient = useQueryClient();
-  const preview = useQuery({
-    queryKey: ["invitation", token],
-    queryFn: () => call(api.GET("/api/v1/invitations/{token}", { params: { path: { token } } })),
-    enabled: token.length > 0,
-    retry: false,
-  });
+  const preview = useInvitationPreview(token);
   const accept = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/invitations/accept", { body: { token } })),
+    mutationFn: () => acceptInvitation(token),
     onSuccess: async (result) => {
       await queryClient.invalidateQueries({ queryKey: SESSION_KEY });
       window.location.assign(`/${result.org.slug}`);

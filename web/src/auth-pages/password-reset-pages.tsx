@@ -4,15 +4,14 @@
  * /reset-password?token=… (where the e-mailed link lands) sets the new password. Reset links
  * expire after an hour and work once; the server ends the account's sessions and OAuth grants.
  */
-import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Field, NewPasswordField, Notice } from "../ui/ui";
-import { authConfig, requestJson } from "./auth-api";
+import { requestPasswordReset, resetPassword, useAuthConfig } from "./auth-api";
 import { AuthLayout } from "./auth-layout";
 
 /** The forgot-password page. */
 export function ForgotPasswordPage() {
-  const config = useQuery({ queryKey: ["auth-config"], queryFn: authConfig });
+  const config = useAuthConfig();
   const [sent, setSent] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
@@ -20,7 +19,7 @@ export function ForgotPasswordPage() {
     const email = String(new FormData(event.currentTarget).get("email") ?? "");
     setError(null);
     try {
-      await requestJson("POST", "/.auth/request-password-reset", { email, redirectTo: `${window.location.origin}/reset-password` });
+      await requestPasswordReset(email, `${window.location.origin}/reset-password`);
       setSent(true);
     } catch (err) {
       setError((err as Error).message);
@@ -51,7 +50,7 @@ export function ResetPasswordPage() {
   const params = new URLSearchParams(window.location.search);
   const token = params.get("token") ?? "";
   const linkError = params.get("error");
-  const config = useQuery({ queryKey: ["auth-config"], queryFn: authConfig });
+  const config = useAuthConfig();
   const [done, setDone] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const minLength = config.data?.emailAndPassword.minPasswordLength ?? 10;
@@ -60,7 +59,7 @@ export function ResetPasswordPage() {
     const newPassword = String(new FormData(event.currentTarget).get("password") ?? "");
     setError(null);
     try {
-      await requestJson("POST", "/.auth/reset-password", { token, newPassword });
+      await resetPassword(token, newPassword);
       setDone(true);
     } catch (err) {
       setError((err as Error).message);

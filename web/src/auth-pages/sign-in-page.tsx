@@ -4,10 +4,10 @@
  * flow (to consent, or back to the app). Without one it returns to `?next=` (same origin
  * only) or the home page. Social buttons show for the providers the server has on.
  */
-import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Field, Notice } from "../ui/ui";
-import { ApiError, authConfig, nextLocation, requestJson, safeNext } from "./auth-api";
+import { ApiError } from "../api/client";
+import { nextLocation, safeNext, signInWithEmail, signInWithProvider, useAuthConfig } from "./auth-api";
 import { AuthLayout } from "./auth-layout";
 
 /** The sign-in page. */
@@ -15,7 +15,7 @@ export function SignInPage() {
   const params = new URLSearchParams(window.location.search);
   const oauthQuery = params.has("sig") ? window.location.search.slice(1) : undefined;
   const next = safeNext(params.get("next"), window.location.origin);
-  const config = useQuery({ queryKey: ["auth-config"], queryFn: authConfig });
+  const config = useAuthConfig();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -25,11 +25,7 @@ export function SignInPage() {
     setBusy(true);
     setError(null);
     try {
-      const body = await requestJson<unknown>("POST", "/.auth/sign-in/email", {
-        email: String(form.get("email") ?? ""),
-        password: String(form.get("password") ?? ""),
-        ...(oauthQuery ? { oauth_query: oauthQuery } : {}),
-      });
+      const body = await signInWithEmail({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? ""), oauthQuery });
       window.location.assign((oauthQuery && nextLocation(body)) || next);
     } catch (err) {
       setError(err instanceof ApiError && err.status === 401 ? "Wrong e-mail address or password." : String((err as Error).message));
@@ -39,7 +35,7 @@ export function SignInPage() {
 
   const social = async (provider: string) => {
     try {
-      const body = await requestJson<unknown>("POST", "/.auth/sign-in/social", { provider, callbackURL: next });
+      const body = await signInWithProvider(provider, next);
       const target = nextLocation(body);
       if (target) window.location.assign(target);
     } catch (err) {

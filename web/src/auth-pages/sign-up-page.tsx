@@ -4,10 +4,9 @@
  * returns to the invitation to accept it. The server's rule (AUTH_SIGN_UP) is said up front,
  * and a refusal shows the server's own message (invite-only, domains, a taken address).
  */
-import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Field, NewPasswordField, Notice } from "../ui/ui";
-import { authConfig, requestJson, safeNext, type AuthConfig } from "./auth-api";
+import { type AuthConfig, safeNext, signUpWithEmail, useAuthConfig } from "./auth-api";
 import { AuthLayout } from "./auth-layout";
 
 /** What the server's sign-up rule means for someone without an invitation. */
@@ -23,7 +22,7 @@ export function SignUpPage() {
   const params = new URLSearchParams(window.location.search);
   const invitation = params.get("invitation") ?? undefined;
   const next = invitation ? `/invitations/accept?token=${encodeURIComponent(invitation)}` : safeNext(params.get("next"), window.location.origin);
-  const config = useQuery({ queryKey: ["auth-config"], queryFn: authConfig });
+  const config = useAuthConfig();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const minLength = config.data?.emailAndPassword.minPasswordLength ?? 10;
@@ -34,11 +33,11 @@ export function SignUpPage() {
     setBusy(true);
     setError(null);
     try {
-      await requestJson("POST", "/.auth/sign-up/email", {
+      await signUpWithEmail({
         name: String(form.get("name") ?? ""),
         email: String(form.get("email") ?? ""),
         password: String(form.get("password") ?? ""),
-        ...(invitation ? { invitationToken: invitation } : {}),
+        invitationToken: invitation,
       });
       window.location.assign(next);
     } catch (err) {

@@ -7,16 +7,17 @@
  * conversations, web and MCP (conversation-list.tsx). Without a model the answer is the
  * evidence the tools found, and the page says how to configure one.
  */
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
+import { useQueryClient } from "@tanstack/react-query";
+import { useNavigate } from "@tanstack/react-router";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { api, call } from "../api/client";
 import { Button, errorMessage, Notice, PageHeader } from "../ui/ui";
+import { useModelStatus } from "../status/status-api";
 import { AnswerDetails, type ToolCall, ToolCalls } from "./answer-details";
-import type { ChatSearch } from "./chat-search";
+import { chatKeys, fetchConversation, useConversation } from "./chat-api";
 import { type ChatEvent, streamAnswer } from "./chat-stream";
-import { ConversationList, conversationsKey } from "./conversation-list";
+import { ConversationList } from "./conversation-list";
 import { Markdown } from "./markdown";
+import { useChatSearch, useOrgSlug } from "../app-shell/route-params";
 
 /** The answer being written: its question, the text so far and the tools called so far. */
 interface Turn {
@@ -27,12 +28,10 @@ interface Turn {
   stopping: boolean;
 }
 
-const conversationKey = (orgSlug: string, id: string | undefined) => ["chat-conversation", orgSlug, id];
-
 /** The chat page. */
 export function ChatPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
-  const search = useSearch({ strict: false }) as ChatSearch;
+  const orgSlug = useOrgSlug();
+  const search = useChatSearch();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState("");
@@ -41,17 +40,8 @@ export function ChatPage() {
   const controller = useRef<AbortController | null>(null);
   const bottom = useRef<HTMLDivElement | null>(null);
 
-  const conversation = useQuery({
-    queryKey: conversationKey(orgSlug, search.c),
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}", { params: { path: { orgSlug, conversationId: search.c! } } })),
-    enabled: Boolean(search.c),
-    retry: false,
-  });
-  const model = useQuery({
-    queryKey: ["status-model"],
-    queryFn: async () => ((await (await fetch("/.status")).json()) as { model?: { configured: boolean; reachable?: boolean; message?: string } }).model,
-    staleTime: 60_000,
-  });
+  const conversation = useConversation(orgSlug, search.c);
+  const model = useModelStatus();
   // Follow the answer as it grows, and show the end of a conversation when it opens.
   const growth = `${turn?.text.length ?? 0}:${conversation.data?.messages.length ?? 0}`;
   useEffect(() => {
@@ -89,9 +79,7 @@ export function ChatPage() {
       const id = streaming.current;
       for (let i = 0; stop.signal.aborted && id && i < 40; i++) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        const stored = await call(
-          api.GET("/api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}", { params: { path: { orgSlug, conversationId: id } } }),
-        ).catch(() => undefined);
+        const stored = await fetchConversation(orgSlug, id).catch(() => undefined);
         const last = stored?.messages.at(-1);
         if (!last || (last.role === "assistant" && last.id !== previous)) break;
       }
@@ -101,8 +89,8 @@ export function ChatPage() {
       controller.current = null;
       streaming.current = undefined;
       await Promise.all([
-        queryClient.invalidateQueries({ queryKey: ["chat-conversation", orgSlug] }),
-        queryClient.invalidateQueries({ queryKey: conversationsKey(orgSlug) }),
+        queryClient.invalidateQueries({ queryKey: chatKeys.anyConversation(orgSlug) }),
+        queryClient.invalidateQueries({ queryKey: chatKeys.conversations(orgSlug) }),
       ]);
       setTurn(null);
     }

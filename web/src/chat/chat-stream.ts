@@ -4,7 +4,7 @@
  * Aborting the signal closes the stream, which stops the answer on the server; what was
  * written is kept there.
  */
-import { ApiError } from "../api/client";
+import { apiErrorOf, jsonOf, networkError } from "../api/client";
 import type { paths } from "../api/schema";
 
 type AskResponse = paths["/api/v1/orgs/{orgSlug}/chat/conversations"]["post"]["responses"][200]["content"];
@@ -33,11 +33,10 @@ export async function streamAnswer(
     });
   } catch {
     if (signal.aborted) return;
-    throw new ApiError(0, "network", "The server could not be reached; check your connection and try again.");
+    throw networkError();
   }
   if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined;
-    throw new ApiError(res.status, body?.error?.code ?? `http_${res.status}`, body?.error?.message ?? `The server answered ${res.status}; try again.`);
+    throw apiErrorOf(res.status, await jsonOf(res));
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";

@@ -2,10 +2,10 @@
  * The caller's conversations beside the chat, newest first, filtered to all, the web chat's or
  * ctx_advisor's (MCP); each opens in the page, and can be deleted.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
-import { api, call } from "../api/client";
 import { errorMessage, Notice, QueryState } from "../ui/ui";
+import { chatKeys, deleteConversation, useConversations } from "./chat-api";
 import type { ChatSearch } from "./chat-search";
 
 const FILTERS = [
@@ -14,23 +14,16 @@ const FILTERS = [
   { source: "mcp", label: "MCP" },
 ] as const;
 
-/** The list's query key. */
-export const conversationsKey = (orgSlug: string) => ["chat-conversations", orgSlug];
-
 /** The conversation list. */
 export function ConversationList({ orgSlug, search }: { orgSlug: string; search: ChatSearch }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const list = useQuery({
-    queryKey: [...conversationsKey(orgSlug), search.source ?? "all"],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/chat/conversations", { params: { path: { orgSlug }, query: { source: search.source } } })),
-  });
+  const list = useConversations(orgSlug, search.source);
   const remove = useMutation({
-    mutationFn: (conversationId: string) =>
-      call(api.DELETE("/api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}", { params: { path: { orgSlug, conversationId } } })),
+    mutationFn: (conversationId: string) => deleteConversation(orgSlug, conversationId),
     onSuccess: async (_data, conversationId) => {
       if (search.c === conversationId) await navigate({ to: "/$orgSlug/chat", params: { orgSlug }, search: { source: search.source } });
-      await queryClient.invalidateQueries({ queryKey: conversationsKey(orgSlug) });
+      await queryClient.invalidateQueries({ queryKey: chatKeys.conversations(orgSlug) });
     },
   });
   return (

@@ -6,14 +6,15 @@
  * once). Below, whether an agent has connected, and when, from the MCP usage records.
  */
 import * as Tabs from "@radix-ui/react-tabs";
-import { useMutation, useQuery } from "@tanstack/react-query";
-import { useParams } from "@tanstack/react-router";
+import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, call } from "../api/client";
-import { useSession } from "../api/session";
+import { totalCalls, useMcpUsage } from "../activity/activity-api";
+import { useIsAdmin } from "../api/session";
+import { createApiKey } from "../settings/settings-api";
 import { CopyButton } from "../ui/copy-button";
 import { Button, errorMessage, Notice, PageHeader } from "../ui/ui";
 import { connectCommand, mcpSnippets } from "./mcp-snippets";
+import { useOrgSlug } from "../app-shell/route-params";
 
 /** A block of text with a copy button that says when it copied. */
 export function CopyBlock({ label, text }: { label: string; text: string }) {
@@ -30,23 +31,18 @@ export function CopyBlock({ label, text }: { label: string; text: string }) {
 
 /** The connect page. */
 export function ConnectPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const orgSlug = useOrgSlug();
   const [client, setClient] = useState("claude-code");
   const [key, setKey] = useState<string | undefined>();
-  const role = useSession().data?.orgs.find((o) => o.slug === orgSlug)?.role;
-  const usage = useQuery({
-    queryKey: ["mcp-usage", orgSlug],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage", { params: { path: { orgSlug } } })),
-    refetchInterval: 10_000,
-    // Agent usage is for admins.
-    enabled: role === "admin" || role === "owner",
-  });
+  // Agent usage is for admins.
+  const isAdmin = useIsAdmin(orgSlug);
+  const usage = useMcpUsage(orgSlug, { enabled: isAdmin, refetchInterval: 10_000 });
   const createKey = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/api-keys", { params: { path: { orgSlug } }, body: { name: "Agent (web app)" } })),
+    mutationFn: () => createApiKey(orgSlug, "Agent (web app)"),
     onSuccess: (result) => setKey(result.key),
   });
   const snippets = mcpSnippets(window.location.origin, orgSlug, key);
-  const calls = (usage.data?.usage ?? []).reduce((n: number, u: { calls: number }) => n + u.calls, 0);
+  const calls = totalCalls(usage.data?.usage);
   const lastDay = (usage.data?.usage ?? [])
     .map((u: { day: string }) => u.day)
     .sort()

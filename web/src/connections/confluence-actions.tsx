@@ -5,11 +5,8 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api, call } from "../api/client";
 import { Button, formError, Notice } from "../ui/ui";
-
-/** The query key of an organisation's Confluence connections. */
-export const confluenceKey = (orgSlug: string) => ["confluence", orgSlug] as const;
+import { authorizeConfluence, connectionKeys, deleteConfluence, setConfluenceRestricted, syncConfluence } from "./connection-api";
 
 /** What the actions need of a connection. */
 export interface ConfluenceActionTarget {
@@ -24,31 +21,29 @@ export interface ConfluenceActionTarget {
 /** The buttons and the restricted-pages switch. */
 export function ConfluenceActions({ orgSlug, connection }: { orgSlug: string; connection: ConfluenceActionTarget }) {
   const queryClient = useQueryClient();
-  const path = { orgSlug, connectionId: connection.id };
-  const refresh = () => queryClient.invalidateQueries({ queryKey: confluenceKey(orgSlug), exact: true });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: connectionKeys.confluence(orgSlug), exact: true });
   const [confirming, setConfirming] = useState(false);
   const connect = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/authorize", { params: { path } })),
+    mutationFn: () => authorizeConfluence(orgSlug, connection.id),
     onSuccess: ({ authorizeUrl }) => window.location.assign(authorizeUrl),
   });
   const sync = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/sync", { params: { path }, body: {} })),
+    mutationFn: () => syncConfluence(orgSlug, connection.id),
     onSuccess: refresh,
   });
   // Shown at once; put back if the server refuses.
   const [include, setInclude] = useState(connection.includeRestricted);
   const restricted = useMutation({
-    mutationFn: (includeRestricted: boolean) =>
-      call(api.PATCH("/api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}", { params: { path }, body: { includeRestricted } })),
+    mutationFn: (includeRestricted: boolean) => setConfluenceRestricted(orgSlug, connection.id, includeRestricted),
     onMutate: (includeRestricted) => setInclude(includeRestricted),
     onError: () => setInclude(connection.includeRestricted),
     onSuccess: refresh,
   });
   const remove = useMutation({
-    mutationFn: () => call(api.DELETE("/api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}", { params: { path } })),
+    mutationFn: () => deleteConfluence(orgSlug, connection.id),
     onSuccess: () => {
       // Its spaces are gone with it: drop them rather than ask again.
-      queryClient.removeQueries({ queryKey: [...confluenceKey(orgSlug), connection.id] });
+      queryClient.removeQueries({ queryKey: connectionKeys.confluenceOne(orgSlug, connection.id) });
       return refresh();
     },
   });

@@ -5,28 +5,27 @@
  * delete), the space picker, and the form that adds a connection from the OAuth app's client
  * id and secret (the callback URL to register is shown).
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { api, call } from "../api/client";
-import { ConfluenceActions, confluenceKey } from "./confluence-actions";
 import { Button, Field, fieldError, formError, Notice, QueryState } from "../ui/ui";
-
-const key = confluenceKey;
-const list = (orgSlug: string) => call(api.GET("/api/v1/orgs/{orgSlug}/connections/confluence", { params: { path: { orgSlug } } })).then((r) => r.connections);
-type Confluence = Awaited<ReturnType<typeof list>>[number];
+import { ConfluenceActions } from "./confluence-actions";
+import {
+  type ConfluenceConnection as Confluence,
+  connectionKeys,
+  createConfluence,
+  saveConfluenceSpaces,
+  useConfluenceConnections,
+  useConfluenceSpaces,
+} from "./connection-api";
 
 function SpacePicker({ orgSlug, connection }: { orgSlug: string; connection: Confluence }) {
   const queryClient = useQueryClient();
-  const path = { orgSlug, connectionId: connection.id };
-  const spaces = useQuery({
-    queryKey: [...key(orgSlug), connection.id, "spaces"],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/spaces", { params: { path } })),
-  });
+  const spaces = useConfluenceSpaces(orgSlug, connection.id);
   const [picked, setPicked] = useState<Set<string> | undefined>();
   const chosen = picked ?? new Set(spaces.data?.spaces.filter((s) => s.selected).map((s) => s.key) ?? []);
   const save = useMutation({
-    mutationFn: () => call(api.PUT("/api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/spaces", { params: { path }, body: { spaces: [...chosen] } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: key(orgSlug) }),
+    mutationFn: () => saveConfluenceSpaces(orgSlug, connection.id, [...chosen]),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: connectionKeys.confluence(orgSlug) }),
   });
   return (
     <fieldset className="mt-2 flex flex-col gap-1">
@@ -91,16 +90,10 @@ function AddConfluenceForm({ orgSlug, callbackUrl }: { orgSlug: string; callback
   const [clientSecret, setClientSecret] = useState("");
   const [includeRestricted, setIncludeRestricted] = useState(false);
   const create = useMutation({
-    mutationFn: () =>
-      call(
-        api.POST("/api/v1/orgs/{orgSlug}/connections/confluence", {
-          params: { path: { orgSlug } },
-          body: { name: name.trim(), clientId: clientId.trim(), clientSecret, includeRestricted },
-        }),
-      ),
+    mutationFn: () => createConfluence(orgSlug, { name: name.trim(), clientId: clientId.trim(), clientSecret, includeRestricted }),
     onSuccess: async () => {
       setClientSecret("");
-      await queryClient.invalidateQueries({ queryKey: key(orgSlug) });
+      await queryClient.invalidateQueries({ queryKey: connectionKeys.confluence(orgSlug) });
     },
   });
   const submit = (event: FormEvent) => {
@@ -164,7 +157,7 @@ function AddConfluenceForm({ orgSlug, callbackUrl }: { orgSlug: string; callback
 
 /** The Confluence connections, and for admins the form to add one. */
 export function ConfluenceSection({ orgSlug, isAdmin }: { orgSlug: string; isAdmin: boolean }) {
-  const connections = useQuery({ queryKey: key(orgSlug), queryFn: () => list(orgSlug) });
+  const connections = useConfluenceConnections(orgSlug);
   const connected = new URLSearchParams(window.location.search).get("confluence");
   return (
     <section aria-labelledby="confluence" className="flex flex-col gap-2">

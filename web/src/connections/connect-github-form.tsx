@@ -10,10 +10,9 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
 import { ApiUrlField } from "./api-url-field";
 import { Button, Field, fieldError, formError, Notice } from "../ui/ui";
-import { connectionKey, connectionsKey } from "./connection-api";
+import { connectionKeys, createGithubConnection } from "./connection-api";
 import { PrivateKeyField } from "./private-key-field";
 import { rememberWebhookSecret } from "./webhook-secret";
 
@@ -63,23 +62,18 @@ export function ConnectGithubForm({ orgSlug, baseUrl }: { orgSlug: string; baseU
   const [apiUrl, setApiUrl] = useState("");
   const create = useMutation({
     mutationFn: () =>
-      call(
-        api.POST("/api/v1/orgs/{orgSlug}/connections", {
-          params: { path: { orgSlug } },
-          body: {
-            type: "github",
-            name: name.trim(),
-            appId: Number(appId),
-            appSlug: appSlug.trim(),
-            privateKey,
-            ...(apiUrl.trim() ? { apiUrl: apiUrl.trim() } : {}),
-          },
-        }),
-      ),
+      createGithubConnection(orgSlug, {
+        type: "github",
+        name: name.trim(),
+        appId: Number(appId),
+        appSlug: appSlug.trim(),
+        privateKey,
+        ...(apiUrl.trim() ? { apiUrl: apiUrl.trim() } : {}),
+      }),
     onSuccess: async ({ connection, webhookSecret }) => {
       rememberWebhookSecret(connection.id, webhookSecret);
-      queryClient.setQueryData(connectionKey(orgSlug, connection.id), connection);
-      await queryClient.invalidateQueries({ queryKey: connectionsKey(orgSlug), exact: true });
+      queryClient.setQueryData(connectionKeys.one(orgSlug, connection.id), connection);
+      await queryClient.invalidateQueries({ queryKey: connectionKeys.all(orgSlug), exact: true });
       await navigate({ to: "/$orgSlug/settings/connections/$connectionId", params: { orgSlug, connectionId: connection.id } });
     },
   });

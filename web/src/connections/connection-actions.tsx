@@ -4,12 +4,12 @@
  * page polls for), replace a lost webhook secret (the new one shown once), and delete the
  * connection after a confirmation that says which indexed repositories go with it.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
-import { api, call } from "../api/client";
+import { repositoryKeys, useRepositories } from "../repositories/repositories-api";
 import { Button, errorMessage, Notice } from "../ui/ui";
-import { type Connection, connectionsKey, useConnection } from "./connection-api";
+import { type Connection, connectionKeys, deleteConnection, installUrl, reconcileConnection, rotateWebhookSecret, useConnection } from "./connection-api";
 import { WebhookSecret } from "./registration-values";
 
 /**
@@ -18,8 +18,7 @@ import { WebhookSecret } from "./registration-values";
  */
 export function InstallButton({ orgSlug, connection, secretPending }: { orgSlug: string; connection: Connection; secretPending: boolean }) {
   const install = useMutation({
-    mutationFn: () =>
-      call(api.GET("/api/v1/orgs/{orgSlug}/connections/{connectionId}/install-url", { params: { path: { orgSlug, connectionId: connection.id } } })),
+    mutationFn: () => installUrl(orgSlug, connection.id),
     onSuccess: (link) => window.location.assign(link.url),
   });
   return (
@@ -51,8 +50,7 @@ export function CheckNowButton({ orgSlug, connection }: { orgSlug: string; conne
     return () => clearTimeout(timer);
   }, [waiting]);
   const check = useMutation({
-    mutationFn: () =>
-      call(api.POST("/api/v1/orgs/{orgSlug}/connections/{connectionId}/reconcile", { params: { path: { orgSlug, connectionId: connection.id } } })),
+    mutationFn: () => reconcileConnection(orgSlug, connection.id),
     onSuccess: () => setSince({ previous: connection.lastReconcile?.at, timedOut: false }),
   });
   return (
@@ -80,8 +78,7 @@ export function CheckNowButton({ orgSlug, connection }: { orgSlug: string; conne
 export function RotateSecret({ orgSlug, connection }: { orgSlug: string; connection: Connection }) {
   const [confirming, setConfirming] = useState(false);
   const rotate = useMutation({
-    mutationFn: () =>
-      call(api.POST("/api/v1/orgs/{orgSlug}/connections/{connectionId}/webhook-secret", { params: { path: { orgSlug, connectionId: connection.id } } })),
+    mutationFn: () => rotateWebhookSecret(orgSlug, connection.id),
     onSuccess: () => setConfirming(false),
   });
   if (rotate.data) return <WebhookSecret secret={rotate.data.webhookSecret} webhookUrl={connection.registration.webhookUrl} onDismiss={() => rotate.reset()} />;
@@ -118,19 +115,15 @@ export function DeleteConnection({ orgSlug, connection }: { orgSlug: string; con
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [confirming, setConfirming] = useState(false);
-  const repositories = useQuery({
-    queryKey: ["repositories", orgSlug],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/repositories", { params: { path: { orgSlug } } })).then((r) => r.repositories),
-    enabled: confirming,
-  });
+  const repositories = useRepositories(orgSlug, { enabled: confirming });
   const brought = (repositories.data ?? []).filter((r) => r.source.type === "github" && r.source.connectionId === connection.id);
   const remove = useMutation({
-    mutationFn: () => call(api.DELETE("/api/v1/orgs/{orgSlug}/connections/{connectionId}", { params: { path: { orgSlug, connectionId: connection.id } } })),
+    mutationFn: () => deleteConnection(orgSlug, connection.id),
     onSuccess: async () => {
-      queryClient.removeQueries({ queryKey: [...connectionsKey(orgSlug), connection.id] });
+      queryClient.removeQueries({ queryKey: connectionKeys.one(orgSlug, connection.id) });
       await Promise.all([
-        queryClient.invalidateQueries({ queryKey: connectionsKey(orgSlug) }),
-        queryClient.invalidateQueries({ queryKey: ["repositories", orgSlug] }),
+        queryClient.invalidateQueries({ queryKey: connectionKeys.all(orgSlug) }),
+        queryClient.invalidateQueries({ queryKey: repositoryKeys.all(orgSlug) }),
       ]);
       await navigate({ to: "/$orgSlug/settings/connections", params: { orgSlug } });
     },

@@ -6,9 +6,10 @@
  * picker once installed, "Check now" and delete. Members see the same page without the admin
  * controls.
  */
-import { Link, useParams } from "@tanstack/react-router";
+import { Link } from "@tanstack/react-router";
 import { useState } from "react";
 import { useIsAdmin } from "../api/session";
+import { useConnectionId, useOrgSlug } from "../app-shell/route-params";
 import { Button, Notice, QueryState } from "../ui/ui";
 import { type Connection, installationSettingsUrl, useConnection } from "./connection-api";
 import { CheckNowButton, DeleteConnection, InstallButton, RotateSecret } from "./connection-actions";
@@ -20,7 +21,8 @@ import { forgetWebhookSecret, webhookSecretOf } from "./webhook-secret";
 
 /** The connection page. */
 export function ConnectionPage() {
-  const { orgSlug, connectionId } = useParams({ strict: false }) as { orgSlug: string; connectionId: string };
+  const orgSlug = useOrgSlug();
+  const connectionId = useConnectionId();
   const isAdmin = useIsAdmin(orgSlug);
   const connection = useConnection(orgSlug, connectionId);
   return (

@@ -5,7 +5,7 @@
  * connect an existing App by hand; then the Confluence connections (confluence-section.tsx).
  * Members see the lists only.
  */
-import { Link, useParams } from "@tanstack/react-router";
+import { Link } from "@tanstack/react-router";
 import { useIsAdmin } from "../api/session";
 import { Notice, QueryState } from "../ui/ui";
 import { useConnections } from "./connection-api";
@@ -13,10 +13,11 @@ import { StatusBadge } from "./connection-health";
 import { ConfluenceSection } from "./confluence-section";
 import { ConnectGithubForm } from "./connect-github-form";
 import { CreateAppForm } from "./create-app-form";
+import { useOrgSlug } from "../app-shell/route-params";
 
 /** The connections tab. */
 export function ConnectionsPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const orgSlug = useOrgSlug();
   const isAdmin = useIsAdmin(orgSlug);
   const connections = useConnections(orgSlug);
   return (

@@ -10,9 +10,9 @@
  */
 import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
 import { useSession } from "../api/session";
 import { ApiUrlField } from "./api-url-field";
+import { createAppManifest } from "./connection-api";
 import { Button, Field, fieldError, formError, Notice } from "../ui/ui";
 
 /** GitHub's limit on an App's name. */
@@ -61,16 +61,11 @@ export function CreateAppForm({ orgSlug }: { orgSlug: string }) {
   const appName = name ?? defaultAppName(orgName);
   const create = useMutation({
     mutationFn: () =>
-      call(
-        api.POST("/api/v1/orgs/{orgSlug}/connections/github-manifest", {
-          params: { path: { orgSlug } },
-          body: {
-            name: appName.trim(),
-            ...(githubOrganization.trim() ? { githubOrganization: githubOrganization.trim() } : {}),
-            ...(apiUrl.trim() ? { apiUrl: apiUrl.trim() } : {}),
-          },
-        }),
-      ),
+      createAppManifest(orgSlug, {
+        name: appName.trim(),
+        ...(githubOrganization.trim() ? { githubOrganization: githubOrganization.trim() } : {}),
+        ...(apiUrl.trim() ? { apiUrl: apiUrl.trim() } : {}),
+      }),
     onSuccess: ({ postUrl, manifest }) => {
       // Back from GitHub (the page restored from the back-forward cache): the form works again.
       window.addEventListener("pageshow", () => create.reset(), { once: true });

@@ -6,9 +6,8 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
 import { Button, Field, fieldError, formError, Notice } from "../ui/ui";
-import { type Connection, connectionKey, connectionsKey } from "./connection-api";
+import { type Connection, connectionKeys, updateConnection } from "./connection-api";
 import { PrivateKeyField } from "./private-key-field";
 
 const FIELDS = ["name", "appSlug", "privateKey"] as const;
@@ -21,19 +20,14 @@ export function EditConnection({ orgSlug, connection, onDone }: { orgSlug: strin
   const [privateKey, setPrivateKey] = useState("");
   const save = useMutation({
     mutationFn: () =>
-      call(
-        api.PATCH("/api/v1/orgs/{orgSlug}/connections/{connectionId}", {
-          params: { path: { orgSlug, connectionId: connection.id } },
-          body: {
-            ...(name.trim() !== connection.name ? { name: name.trim() } : {}),
-            ...(appSlug.trim() !== connection.config.appSlug ? { appSlug: appSlug.trim() } : {}),
-            ...(privateKey.trim() ? { privateKey } : {}),
-          },
-        }),
-      ),
+      updateConnection(orgSlug, connection.id, {
+        ...(name.trim() !== connection.name ? { name: name.trim() } : {}),
+        ...(appSlug.trim() !== connection.config.appSlug ? { appSlug: appSlug.trim() } : {}),
+        ...(privateKey.trim() ? { privateKey } : {}),
+      }),
     onSuccess: async (updated) => {
-      queryClient.setQueryData(connectionKey(orgSlug, connection.id), updated);
-      await queryClient.invalidateQueries({ queryKey: connectionsKey(orgSlug), exact: true });
+      queryClient.setQueryData(connectionKeys.one(orgSlug, connection.id), updated);
+      await queryClient.invalidateQueries({ queryKey: connectionKeys.all(orgSlug), exact: true });
       onDone(true);
     },
   });

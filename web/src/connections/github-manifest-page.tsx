@@ -9,10 +9,9 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
-import { api, call } from "../api/client";
 import { AuthLayout } from "../auth-pages/auth-layout";
 import { errorMessage, Notice } from "../ui/ui";
-import { connectionKey, connectionsKey } from "./connection-api";
+import { connectionKeys, convertManifest } from "./connection-api";
 import { type InstallStatePayload, readInstallState } from "./install-state";
 import { useOnceSignedIn } from "./once-signed-in";
 
@@ -44,11 +43,10 @@ function ConvertManifest({ payload, code, state }: { payload: InstallStatePayloa
   const navigate = useNavigate();
   const { orgSlug } = payload;
   const convert = useMutation({
-    mutationFn: () =>
-      call(api.POST("/api/v1/orgs/{orgSlug}/connections/github-manifest/conversions", { params: { path: { orgSlug } }, body: { code, state } })),
+    mutationFn: () => convertManifest(orgSlug, code, state),
     onSuccess: async ({ connection }) => {
-      queryClient.setQueryData(connectionKey(orgSlug, connection.id), connection);
-      await queryClient.invalidateQueries({ queryKey: connectionsKey(orgSlug), exact: true });
+      queryClient.setQueryData(connectionKeys.one(orgSlug, connection.id), connection);
+      await queryClient.invalidateQueries({ queryKey: connectionKeys.all(orgSlug), exact: true });
       // Replace: Back must not return here and spend the code again.
       await navigate({ to: "/$orgSlug/settings/connections/$connectionId", params: { orgSlug, connectionId: connection.id }, replace: true });
     },

@@ -9,10 +9,9 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
-import { api, call } from "../api/client";
 import { AuthLayout } from "../auth-pages/auth-layout";
 import { errorMessage, Notice } from "../ui/ui";
-import { connectionKey, connectionsKey } from "./connection-api";
+import { bindInstallation, connectionKeys } from "./connection-api";
 import { type InstallStatePayload, readInstallState } from "./install-state";
 import { useOnceSignedIn } from "./once-signed-in";
 
@@ -64,16 +63,10 @@ function BindInstallation({ payload, state, installationId }: { payload: Install
   const navigate = useNavigate();
   const { orgSlug, connectionId } = payload;
   const bind = useMutation({
-    mutationFn: () =>
-      call(
-        api.POST("/api/v1/orgs/{orgSlug}/connections/{connectionId}/installation", {
-          params: { path: { orgSlug, connectionId } },
-          body: { installationId, state },
-        }),
-      ),
+    mutationFn: () => bindInstallation(orgSlug, connectionId, installationId, state),
     onSuccess: async (connection) => {
-      queryClient.setQueryData(connectionKey(orgSlug, connectionId), connection);
-      await queryClient.invalidateQueries({ queryKey: connectionsKey(orgSlug), exact: true });
+      queryClient.setQueryData(connectionKeys.one(orgSlug, connectionId), connection);
+      await queryClient.invalidateQueries({ queryKey: connectionKeys.all(orgSlug), exact: true });
       // Replace: Back must not return here and bind again.
       await navigate({ to: "/$orgSlug/settings/connections/$connectionId", params: { orgSlug, connectionId }, replace: true });
     },

@@ -4,12 +4,12 @@
  * on their own. Save sends PUT …/selection and says what was added, removed or refused.
  * Members see the same list read-only. Each repository shows private, archived and indexed.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
+import { repositoryKeys } from "../repositories/repositories-api";
 import { Button, errorMessage, Notice, QueryState } from "../ui/ui";
-import { type Connection, connectionKey, connectionsKey } from "./connection-api";
+import { type Connection, connectionKeys, saveSelection, useAvailableRepositories } from "./connection-api";
 
 type Mode = "all" | "some";
 
@@ -20,12 +20,7 @@ function Marker({ children }: { children: string }) {
 /** The picker of `connection` (installed). */
 export function RepositoryPicker({ orgSlug, connection, isAdmin }: { orgSlug: string; connection: Connection; isAdmin: boolean }) {
   const queryClient = useQueryClient();
-  const path = { orgSlug, connectionId: connection.id };
-  const availableKey = [...connectionKey(orgSlug, connection.id), "available"];
-  const available = useQuery({
-    queryKey: availableKey,
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/connections/{connectionId}/available-repositories", { params: { path } })),
-  });
+  const available = useAvailableRepositories(orgSlug, connection.id);
   const [mode, setMode] = useState<Mode>(connection.selection?.repositories ?? "some");
   // Until ticked or unticked, "add new ones" follows the choice: on for all, off for some.
   const [autoAddChoice, setAutoAdd] = useState<boolean | null>(connection.selection?.autoAdd ?? null);
@@ -34,19 +29,13 @@ export function RepositoryPicker({ orgSlug, connection, isAdmin }: { orgSlug: st
   const [picked, setPicked] = useState<Set<number> | null>(null);
   const chosen = picked ?? new Set(available.data?.repositories.filter((r) => r.linked).map((r) => r.id));
   const save = useMutation({
-    mutationFn: () =>
-      call(
-        api.PUT("/api/v1/orgs/{orgSlug}/connections/{connectionId}/selection", {
-          params: { path },
-          body: { repositories: mode === "all" ? "all" : [...chosen], autoAdd },
-        }),
-      ),
+    mutationFn: () => saveSelection(orgSlug, connection.id, { repositories: mode === "all" ? "all" : [...chosen], autoAdd }),
     onSuccess: async (result) => {
-      queryClient.setQueryData(connectionKey(orgSlug, connection.id), result.connection);
+      queryClient.setQueryData(connectionKeys.one(orgSlug, connection.id), result.connection);
       setPicked(null);
       await Promise.all([
-        queryClient.invalidateQueries({ queryKey: connectionsKey(orgSlug) }),
-        queryClient.invalidateQueries({ queryKey: ["repositories", orgSlug] }),
+        queryClient.invalidateQueries({ queryKey: connectionKeys.all(orgSlug) }),
+        queryClient.invalidateQueries({ queryKey: repositoryKeys.all(orgSlug) }),
       ]);
     },
   });

@@ -8,10 +8,11 @@
  * Loaded on demand: the signed-in shell does not carry this page's code.
  */
 import { useQuery } from "@tanstack/react-query";
-import { Link, useNavigate, useParams } from "@tanstack/react-router";
+import { Link, useNavigate } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
-import { api, call } from "../api/client";
+import { useFileParams, useOrgSlug } from "../app-shell/route-params";
 import { Button, errorMessage, Notice, QueryState } from "../ui/ui";
+import { fileKeys, findDefinitions, useFile, useOutline } from "./file-api";
 import { highlightLines, type Token } from "./highlight";
 
 /** The line range of a `#L10` or `#L10-L20` hash, if any. */
@@ -27,7 +28,8 @@ const IDENTIFIER = /^[\p{L}_$][\p{L}\p{N}_$]{0,199}$/u;
 
 /** The file page. */
 export default function FilePage() {
-  const { orgSlug, repository, _splat: path = "" } = useParams({ strict: false }) as { orgSlug: string; repository: string; _splat?: string };
+  const orgSlug = useOrgSlug();
+  const { repository, path } = useFileParams();
   const navigate = useNavigate();
   const [hash, setHash] = useState(window.location.hash);
   const [selected, setSelected] = useState<string | null>(null);
@@ -38,18 +40,9 @@ export default function FilePage() {
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
   const range = rangeOf(hash);
-  const file = useQuery({
-    queryKey: ["file", orgSlug, repository, path],
-    queryFn: () =>
-      call(
-        api.GET("/api/v1/orgs/{orgSlug}/repositories/{repository}/file", {
-          params: { path: { orgSlug, repository }, query: { path, startLine: 1, endLine: 2000 } },
-        }),
-      ),
-    retry: false,
-  });
+  const file = useFile(orgSlug, repository, path);
   const highlighted = useQuery({
-    queryKey: ["highlight", orgSlug, repository, path, file.data?.repository.commit],
+    queryKey: fileKeys.highlight(orgSlug, repository, path, file.data?.repository.commit),
     queryFn: () =>
       highlightLines(
         file.data!.lines.map((l) => l.text),
@@ -58,11 +51,7 @@ export default function FilePage() {
     enabled: Boolean(file.data),
     staleTime: Number.POSITIVE_INFINITY,
   });
-  const outline = useQuery({
-    queryKey: ["outline", orgSlug, repository, path],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/repositories/{repository}/outline", { params: { path: { orgSlug, repository }, query: { path } } })),
-    retry: false,
-  });
+  const outline = useOutline(orgSlug, repository, path);
   useEffect(() => {
     if (range && file.data) document.getElementById(`L${range[0]}`)?.scrollIntoView({ block: "center" });
   }, [range?.[0], file.data]);
@@ -74,7 +63,7 @@ export default function FilePage() {
   };
   const goToDefinition = async (name: string) => {
     try {
-      const { symbols } = await call(api.GET("/api/v1/orgs/{orgSlug}/symbols", { params: { path: { orgSlug }, query: { name, match: "exact", limit: 20 } } }));
+      const symbols = await findDefinitions(orgSlug, name);
       const first = symbols[0] as { repository: { name: string }; path: string; startLine: number } | undefined;
       if (!first) return setLookupError(`No definition of ${name} is indexed.`);
       await navigate({

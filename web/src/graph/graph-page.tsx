@@ -5,13 +5,13 @@
  * declared and every edge with its evidence, each a link to the file view at the line. The
  * state lives in the URL, so a node can be shared.
  */
-import { useQuery } from "@tanstack/react-query";
-import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
+import { Link, useNavigate } from "@tanstack/react-router";
 import { type FormEvent, useMemo, useState } from "react";
-import { api, call } from "../api/client";
 import { Button, Notice, PageHeader, QueryState } from "../ui/ui";
+import { useGraphNode, useGraphNodes } from "./graph-api";
 import { type CanvasEdge, type CanvasNode, GraphCanvas, kindColour } from "./graph-canvas";
 import type { GraphSearch } from "./graph-search";
+import { useGraphSearch, useOrgSlug } from "../app-shell/route-params";
 
 const KINDS = ["service", "app", "library", "container", "image", "datastore", "queue", "api", "event", "owner", "decision", "workspace"] as const;
 
@@ -63,28 +63,15 @@ function NodePlace({ declarations }: { declarations: Evidence[] }) {
 
 /** The graph explorer. */
 export function GraphPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
-  const { q = "", kind = "", node } = useSearch({ strict: false }) as GraphSearch;
+  const orgSlug = useOrgSlug();
+  const { q = "", kind = "", node } = useGraphSearch();
   const navigate = useNavigate();
   const [draft, setDraft] = useState(q);
   const [draftKind, setDraftKind] = useState(kind);
   const go = (next: GraphSearch) => void navigate({ to: "/$orgSlug/graph", params: { orgSlug }, search: next });
 
-  const nodes = useQuery({
-    queryKey: ["graph-nodes", orgSlug, q, kind],
-    queryFn: () =>
-      call(
-        api.GET("/api/v1/orgs/{orgSlug}/graph/nodes", {
-          params: { path: { orgSlug }, query: { q: q || undefined, kind: kind || undefined, limit: 100, offset: 0 } },
-        }),
-      ),
-  });
-  const selected = useQuery({
-    queryKey: ["graph-node", orgSlug, node],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/graph/node", { params: { path: { orgSlug }, query: { key: node! } } })),
-    enabled: !!node,
-    retry: false,
-  });
+  const nodes = useGraphNodes(orgSlug, q, kind);
+  const selected = useGraphNode(orgSlug, node);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -3,12 +3,14 @@
  * an agent connected (MCP usage), teammates invited; each open item links to where it is done.
  * Admins also see the latest events of the audit log.
  */
-import { useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "@tanstack/react-router";
+import { Link } from "@tanstack/react-router";
 import type { ReactNode } from "react";
-import { api, call } from "../api/client";
-import { useSession } from "../api/session";
+import { totalCalls, useMcpUsage } from "../activity/activity-api";
+import { useIsAdmin } from "../api/session";
+import { useRepositories } from "../repositories/repositories-api";
+import { useMembers, useRecentAuditEvents } from "../settings/settings-api";
 import { PageHeader } from "../ui/ui";
+import { useOrgSlug } from "../app-shell/route-params";
 
 function Item({ done, children }: { done: boolean | undefined; children: ReactNode }) {
   return (
@@ -26,25 +28,16 @@ function Item({ done, children }: { done: boolean | undefined; children: ReactNo
 
 /** The organisation home page. */
 export function OrgHome() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
-  const path = { params: { path: { orgSlug } } };
-  const repos = useQuery({
-    queryKey: ["repositories", orgSlug],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/repositories", path)).then((r) => r.repositories),
-  });
-  const role = useSession().data?.orgs.find((o) => o.slug === orgSlug)?.role;
+  const orgSlug = useOrgSlug();
+  const repos = useRepositories(orgSlug);
   // Agent usage is for admins (GET …/mcp-usage); members see the item without counts.
-  const isAdmin = role === "admin" || role === "owner";
-  const usage = useQuery({ queryKey: ["mcp-usage", orgSlug], queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/mcp-usage", path)), enabled: isAdmin });
-  const members = useQuery({ queryKey: ["members", orgSlug], queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/members", path)) });
-  const recent = useQuery({
-    queryKey: ["audit-recent", orgSlug],
-    queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/audit-events", { params: { path: { orgSlug }, query: { limit: 5 } } })),
-    enabled: isAdmin,
-  });
+  const isAdmin = useIsAdmin(orgSlug);
+  const usage = useMcpUsage(orgSlug, { enabled: isAdmin });
+  const members = useMembers(orgSlug);
+  const recent = useRecentAuditEvents(orgSlug, isAdmin);
   const ready = repos.data?.filter((r) => r.indexedCommit).length ?? 0;
-  const calls = (usage.data?.usage ?? []).reduce((n: number, u: { calls: number }) => n + u.calls, 0);
-  const people = (members.data?.members as unknown[] | undefined)?.length ?? 0;
+  const calls = totalCalls(usage.data?.usage);
+  const people = members.data?.members.length ?? 0;
   return (
     <>
       <PageHeader title="Get started" />

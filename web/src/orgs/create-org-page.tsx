@@ -4,10 +4,10 @@
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
 import { SESSION_KEY } from "../api/session";
 import { AuthLayout } from "../auth-pages/auth-layout";
 import { Button, errorMessage, Field, Notice } from "../ui/ui";
+import { createOrg } from "./org-api";
 
 const SLUG = /^[a-z0-9][a-z0-9-]{1,31}$/;
 
@@ -29,7 +29,7 @@ export function CreateOrgPage() {
   const effective = slug ?? slugFrom(name);
   const slugProblem = effective && !SLUG.test(effective) ? "2 to 32 lower-case letters, digits and dashes, starting with a letter or digit." : null;
   const create = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs", { body: { name: name.trim(), slug: effective } })),
+    mutationFn: () => createOrg(name.trim(), effective),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: SESSION_KEY });
       window.location.assign(`/${effective}`);

@@ -5,19 +5,13 @@
  * the step and its progress; skipped files, errors (git's own words), one Re-index button, and
  * removal after a confirmation. Status changes are announced (aria-live).
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useParams } from "@tanstack/react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
 import { Button, errorMessage, Field, Notice, PageHeader, QueryState } from "../ui/ui";
+import { addRepository, BUSY_STATUSES, type Repository, reindexRepository, removeRepository, repositoryKeys, useRepositories } from "./repositories-api";
+import { useOrgSlug } from "../app-shell/route-params";
 
-type Repository = Awaited<ReturnType<typeof listRepositories>>[number];
-
-function listRepositories(orgSlug: string) {
-  return call(api.GET("/api/v1/orgs/{orgSlug}/repositories", { params: { path: { orgSlug } } })).then((r) => r.repositories);
-}
-
-const BUSY = new Set(["queued", "running", "unindexing"]);
 const STATUS_TEXT: Record<string, string> = {
   queued: "Queued",
   running: "Indexing",
@@ -29,13 +23,8 @@ const STATUS_TEXT: Record<string, string> = {
 
 /** The repositories page. */
 export function RepositoriesPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
-  const key = ["repositories", orgSlug];
-  const repositories = useQuery({
-    queryKey: key,
-    queryFn: () => listRepositories(orgSlug),
-    refetchInterval: (query) => (query.state.data?.some((r) => BUSY.has(r.status)) ? 1500 : false),
-  });
+  const orgSlug = useOrgSlug();
+  const repositories = useRepositories(orgSlug, { pollWhileBusy: true });
   return (
     <>
       <PageHeader title="Repositories">Indexed code your agents and searches can reach.</PageHeader>
@@ -74,17 +63,11 @@ function AddRepositoryForm({ orgSlug }: { orgSlug: string }) {
   const [url, setUrl] = useState("");
   const [token, setToken] = useState("");
   const add = useMutation({
-    mutationFn: () =>
-      call(
-        api.POST("/api/v1/orgs/{orgSlug}/repositories", {
-          params: { path: { orgSlug } },
-          body: { url: url.trim(), ...(token ? { credentials: { token } } : {}) },
-        }),
-      ),
+    mutationFn: () => addRepository(orgSlug, { url: url.trim(), token }),
     onSuccess: async () => {
       setUrl("");
       setToken("");
-      await queryClient.invalidateQueries({ queryKey: ["repositories", orgSlug] });
+      await queryClient.invalidateQueries({ queryKey: repositoryKeys.all(orgSlug) });
     },
   });
   const submit = (event: FormEvent) => {
@@ -137,16 +120,9 @@ function SourceBadge({ orgSlug, source }: { orgSlug: string; source: Repository[
 
 function RepositoryRow({ orgSlug, repo }: { orgSlug: string; repo: Repository }) {
   const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ["repositories", orgSlug] });
-  const path = { orgSlug, repository: repo.id };
-  const reindex = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/repositories/{repository}/reindex", { params: { path } })),
-    onSuccess: refresh,
-  });
-  const remove = useMutation({
-    mutationFn: () => call(api.DELETE("/api/v1/orgs/{orgSlug}/repositories/{repository}", { params: { path } })),
-    onSuccess: refresh,
-  });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: repositoryKeys.all(orgSlug) });
+  const reindex = useMutation({ mutationFn: () => reindexRepository(orgSlug, repo.id), onSuccess: refresh });
+  const remove = useMutation({ mutationFn: () => removeRepository(orgSlug, repo.id), onSuccess: refresh });
   const [confirming, setConfirming] = useState(false);
   const skipped = Object.values(repo.skipped).reduce((n, c) => n + c, 0);
   const step = repo.step;
@@ -162,7 +138,7 @@ function RepositoryRow({ orgSlug, repo }: { orgSlug: string; repo: Repository })
         <SourceBadge orgSlug={orgSlug} source={repo.source} />
         <span className="break-all text-xs text-soft">{repo.url}</span>
         <div className="ml-auto flex gap-2">
-          <Button variant="secondary" onClick={() => reindex.mutate()} disabled={BUSY.has(repo.status) || reindex.isPending}>
+          <Button variant="secondary" onClick={() => reindex.mutate()} disabled={BUSY_STATUSES.has(repo.status) || reindex.isPending}>
             Re-index
           </Button>
           {confirming ? (

@@ -8,15 +8,11 @@
  * A `type:doc` (or `space:`) query lists documents instead (Confluence pages): title, space,
  * version and the matching lines, the title linking to the page where it lives.
  */
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
+import { Link, useNavigate } from "@tanstack/react-router";
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { api, call } from "../api/client";
-import type { paths } from "../api/schema";
 import { Button, Notice, PageHeader, QueryState } from "../ui/ui";
-
-/** Files fetched per page (the "More results" button fetches the next page). */
-const PAGE_SIZE = 20;
+import { type SearchPageData, useSearchResults } from "./search-api";
+import { useOrgSlug, useSearchQuery } from "../app-shell/route-params";
 
 const EXAMPLES = ["handleRequest", '"exact phrase"', "/use[A-Z]\\w+/", "sym:Parser lang:go", "timeout -file:test", "repo:api file:\\.ts$ fetch"];
 
@@ -179,9 +175,6 @@ function DocumentResults({ documents }: { documents: DocumentHit[] }) {
   );
 }
 
-/** A page of code search results as the API answers it. */
-type SearchPageData = paths["/api/v1/orgs/{orgSlug}/search"]["get"]["responses"]["200"]["content"]["application/json"];
-
 /**
  * The matching files of every page fetched so far (a file already shown is not repeated), the
  * count of all matches, the facets, and a "More results" button while there is a next page.
@@ -290,24 +283,12 @@ function CodeResults({
 
 /** The search page. */
 export function SearchPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
-  const { q = "" } = useSearch({ strict: false }) as { q?: string };
+  const orgSlug = useOrgSlug();
+  const q = useSearchQuery();
   const navigate = useNavigate();
   const [draft, setDraft] = useState(q);
-  // Pages of PAGE_SIZE files, each fetched with the previous page's cursor and appended.
-  const results = useInfiniteQuery({
-    queryKey: ["search", orgSlug, q],
-    queryFn: ({ pageParam }) =>
-      call(
-        api.GET("/api/v1/orgs/{orgSlug}/search", {
-          params: { path: { orgSlug }, query: { q, limit: PAGE_SIZE, context: 0, budgetMs: 5000, ...(pageParam ? { cursor: pageParam } : {}) } },
-        }),
-      ),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    enabled: q.trim().length > 0,
-    retry: false,
-  });
+  // Pages of files, each fetched with the previous page's cursor and appended.
+  const results = useSearchResults(orgSlug, q);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void navigate({ to: "/$orgSlug/search", params: { orgSlug }, search: { q: draft.trim() } });

@@ -2,27 +2,27 @@
  * /$orgSlug/settings/api-keys: API keys of this organisation (a member sees their own, admins
  * all), with when each was created and last used: create one (shown once, with a copy button) and revoke.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useParams } from "@tanstack/react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
 import { CopyBlock } from "../connect/connect-page";
 import { Button, errorMessage, Field, Notice, QueryState } from "../ui/ui";
+import { createApiKey, revokeApiKey, settingsKeys, useApiKeys } from "./settings-api";
+import { useOrgSlug } from "../app-shell/route-params";
 
 /** The API keys page. */
 export function ApiKeysPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const orgSlug = useOrgSlug();
   return <ApiKeys orgSlug={orgSlug} />;
 }
 
 function ApiKeys({ orgSlug }: { orgSlug: string }) {
   const queryClient = useQueryClient();
-  const key = ["api-keys", orgSlug];
-  const keys = useQuery({ queryKey: key, queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/api-keys", { params: { path: { orgSlug } } })) });
+  const key = settingsKeys.apiKeys(orgSlug);
+  const keys = useApiKeys(orgSlug);
   const [name, setName] = useState("");
   const [created, setCreated] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/api-keys", { params: { path: { orgSlug } }, body: { name: name.trim() } })),
+    mutationFn: () => createApiKey(orgSlug, name.trim()),
     onSuccess: async (result) => {
       setCreated(result.key);
       setName("");
@@ -30,7 +30,7 @@ function ApiKeys({ orgSlug }: { orgSlug: string }) {
     },
   });
   const revoke = useMutation({
-    mutationFn: (keyId: string) => call(api.DELETE("/api/v1/orgs/{orgSlug}/api-keys/{keyId}", { params: { path: { orgSlug, keyId } } })),
+    mutationFn: (keyId: string) => revokeApiKey(orgSlug, keyId),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: key }),
   });
   const submit = (event: FormEvent) => {

@@ -2,17 +2,17 @@
  * /$orgSlug/settings/apps: the OAuth apps (agents) you authorised, across organisations (a
  * grant is the user's), with when each was last used; revoking one ends its tokens.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, call } from "../api/client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Button, errorMessage, Notice, QueryState } from "../ui/ui";
+import { revokeOauthApp, settingsKeys, useOauthApps } from "./settings-api";
 
 /** The authorised apps page. */
 export function AppsPage() {
   const queryClient = useQueryClient();
-  const apps = useQuery({ queryKey: ["oauth-apps"], queryFn: () => call(api.GET("/api/v1/me/oauth-apps")) });
+  const apps = useOauthApps();
   const revoke = useMutation({
-    mutationFn: (clientId: string) => call(api.DELETE("/api/v1/me/oauth-apps/{clientId}", { params: { path: { clientId } } })),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["oauth-apps"] }),
+    mutationFn: (clientId: string) => revokeOauthApp(clientId),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: settingsKeys.oauthApps() }),
   });
   return (
     <section aria-labelledby="apps">

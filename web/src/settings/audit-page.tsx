@@ -2,25 +2,16 @@
  * /$orgSlug/settings/audit: the audit log (admins), newest first, 50 at a time with "Load
  * more", filtered by action as you type; each event says who acted (user, API key) and from where.
  */
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { useParams } from "@tanstack/react-router";
 import { useState } from "react";
-import { api, call } from "../api/client";
 import { Button, Field, QueryState } from "../ui/ui";
+import { useAuditEvents } from "./settings-api";
+import { useOrgSlug } from "../app-shell/route-params";
 
 /** The audit log page. */
 export function AuditPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const orgSlug = useOrgSlug();
   const [filter, setFilter] = useState("");
-  const events = useInfiniteQuery({
-    queryKey: ["audit", orgSlug],
-    queryFn: ({ pageParam }) =>
-      call(
-        api.GET("/api/v1/orgs/{orgSlug}/audit-events", { params: { path: { orgSlug }, query: { limit: 50, ...(pageParam ? { cursor: pageParam } : {}) } } }),
-      ),
-    initialPageParam: "",
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const events = useAuditEvents(orgSlug);
   const all = events.data?.pages.flatMap((p) => p.events) ?? [];
   const shown = all.filter((e) => e.action.includes(filter.trim()));
   return (

@@ -3,21 +3,29 @@
  * stays) and the invitations (invite by e-mail, with the link to pass on when the server sends
  * no e-mail; resend or revoke pending ones).
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useParams } from "@tanstack/react-router";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
-import { useSession } from "../api/session";
+import { useIsAdmin, useSession } from "../api/session";
 import { CopyBlock } from "../connect/connect-page";
 import { Button, errorMessage, Field, Notice, QueryState } from "../ui/ui";
-
-const ROLES = ["member", "admin", "owner"] as const;
+import {
+  inviteMember,
+  removeMember,
+  resendInvitation,
+  revokeInvitation,
+  ROLES,
+  type Role,
+  setMemberRole,
+  settingsKeys,
+  useInvitations,
+  useMembers,
+} from "./settings-api";
+import { useOrgSlug } from "../app-shell/route-params";
 
 /** The members and invitations page. */
 export function MembersPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
-  const role = useSession().data?.orgs.find((o) => o.slug === orgSlug)?.role;
-  const isAdmin = role === "admin" || role === "owner";
+  const orgSlug = useOrgSlug();
+  const isAdmin = useIsAdmin(orgSlug);
   return (
     <div className="flex flex-col gap-8">
       <Members orgSlug={orgSlug} isAdmin={isAdmin} />
@@ -29,16 +37,14 @@ export function MembersPage() {
 function Members({ orgSlug, isAdmin }: { orgSlug: string; isAdmin: boolean }) {
   const queryClient = useQueryClient();
   const me = useSession().data?.user.id;
-  const key = ["members", orgSlug];
-  const members = useQuery({ queryKey: key, queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/members", { params: { path: { orgSlug } } })) });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: key });
+  const members = useMembers(orgSlug);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: settingsKeys.members(orgSlug) });
   const setRole = useMutation({
-    mutationFn: (v: { userId: string; role: (typeof ROLES)[number] }) =>
-      call(api.PATCH("/api/v1/orgs/{orgSlug}/members/{userId}", { params: { path: { orgSlug, userId: v.userId } }, body: { role: v.role } })),
+    mutationFn: (v: { userId: string; role: Role }) => setMemberRole(orgSlug, v.userId, v.role),
     onSuccess: refresh,
   });
   const remove = useMutation({
-    mutationFn: (userId: string) => call(api.DELETE("/api/v1/orgs/{orgSlug}/members/{userId}", { params: { path: { orgSlug, userId } } })),
+    mutationFn: (userId: string) => removeMember(orgSlug, userId),
     onSuccess: refresh,
   });
   return (
@@ -64,7 +70,7 @@ function Members({ orgSlug, isAdmin }: { orgSlug: string; isAdmin: boolean }) {
                       id={`role-${m.userId}`}
                       className="rounded-md border border-line bg-surface px-2 py-1 text-sm"
                       value={m.role}
-                      onChange={(e) => setRole.mutate({ userId: m.userId, role: e.target.value as (typeof ROLES)[number] })}
+                      onChange={(e) => setRole.mutate({ userId: m.userId, role: e.target.value as Role })}
                     >
                       {ROLES.map((r) => (
                         <option key={r} value={r}>
@@ -90,13 +96,12 @@ function Members({ orgSlug, isAdmin }: { orgSlug: string; isAdmin: boolean }) {
 
 function Invitations({ orgSlug }: { orgSlug: string }) {
   const queryClient = useQueryClient();
-  const key = ["invitations", orgSlug];
   const [email, setEmail] = useState("");
   const [link, setLink] = useState<string | null>(null);
-  const list = useQuery({ queryKey: key, queryFn: () => call(api.GET("/api/v1/orgs/{orgSlug}/invitations", { params: { path: { orgSlug } } })) });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: key });
+  const list = useInvitations(orgSlug);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: settingsKeys.invitations(orgSlug) });
   const invite = useMutation({
-    mutationFn: () => call(api.POST("/api/v1/orgs/{orgSlug}/invitations", { params: { path: { orgSlug } }, body: { email: email.trim(), role: "member" } })),
+    mutationFn: () => inviteMember(orgSlug, email.trim()),
     onSuccess: async (result) => {
       setLink(result.inviteUrl ?? null);
       setEmail("");
@@ -104,16 +109,14 @@ function Invitations({ orgSlug }: { orgSlug: string }) {
     },
   });
   const resend = useMutation({
-    mutationFn: (invitationId: string) =>
-      call(api.POST("/api/v1/orgs/{orgSlug}/invitations/{invitationId}/resend", { params: { path: { orgSlug, invitationId } } })),
+    mutationFn: (invitationId: string) => resendInvitation(orgSlug, invitationId),
     onSuccess: async (result) => {
       setLink(result.inviteUrl ?? null);
       await refresh();
     },
   });
   const revoke = useMutation({
-    mutationFn: (invitationId: string) =>
-      call(api.DELETE("/api/v1/orgs/{orgSlug}/invitations/{invitationId}", { params: { path: { orgSlug, invitationId } } })),
+    mutationFn: (invitationId: string) => revokeInvitation(orgSlug, invitationId),
     onSuccess: refresh,
   });
   const submit = (event: FormEvent) => {

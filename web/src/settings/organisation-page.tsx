@@ -3,25 +3,25 @@
  * its data (owners), after typing its URL name to confirm.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useParams } from "@tanstack/react-router";
 import { useState, type FormEvent } from "react";
-import { api, call } from "../api/client";
 import { SESSION_KEY, useSession } from "../api/session";
+import { deleteOrg, renameOrg } from "../orgs/org-api";
 import { Button, errorMessage, Field, Notice } from "../ui/ui";
+import { useOrgSlug } from "../app-shell/route-params";
 
 /** The organisation page. */
 export function OrganisationPage() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const orgSlug = useOrgSlug();
   const org = useSession().data?.orgs.find((o) => o.slug === orgSlug);
   const queryClient = useQueryClient();
   const [name, setName] = useState(org?.name ?? "");
   const [confirm, setConfirm] = useState("");
   const rename = useMutation({
-    mutationFn: () => call(api.PATCH("/api/v1/orgs/{orgSlug}", { params: { path: { orgSlug } }, body: { name: name.trim() } })),
+    mutationFn: () => renameOrg(orgSlug, name.trim()),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: SESSION_KEY }),
   });
   const remove = useMutation({
-    mutationFn: () => call(api.DELETE("/api/v1/orgs/{orgSlug}", { params: { path: { orgSlug } } })),
+    mutationFn: () => deleteOrg(orgSlug),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: SESSION_KEY });
       window.location.assign("/");

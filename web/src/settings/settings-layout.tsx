@@ -2,8 +2,9 @@
  * /$orgSlug/settings/*: the settings tabs (members and invitations, API keys, the
  * organisation, GitHub connections, the audit log, authorised apps) and the chosen one below.
  */
-import { Link, Outlet, useParams } from "@tanstack/react-router";
+import { Link, Outlet } from "@tanstack/react-router";
 import { PageHeader } from "../ui/ui";
+import { useOrgSlug } from "../app-shell/route-params";
 
 const TABS = [
   { to: "/$orgSlug/settings", label: "Members", exact: true },
@@ -16,7 +17,7 @@ const TABS = [
 
 /** The settings frame. */
 export function SettingsLayout() {
-  const { orgSlug } = useParams({ strict: false }) as { orgSlug: string };
+  const orgSlug = useOrgSlug();
   return (
     <>
       <PageHeader title="Settings" />

@@ -2,28 +2,18 @@
  * Shows GET /.status: overall state and each check with its latency.
  */
 import { useEffect, useState } from "react";
-
-interface Check {
-  status: string;
-  latencyMs?: number;
-  message?: string;
-}
-interface Status {
-  status: "ok" | "degraded" | "down";
-  version: string;
-  checks: Record<string, Check>;
-}
+import { errorMessage } from "../ui/ui";
+import { fetchStatus, type PlatformStatus } from "./status-api";
 
 /** Fetches /.status once on mount and renders it as a small table. */
 export function StatusPanel() {
-  const [status, setStatus] = useState<Status | null>(null);
+  const [status, setStatus] = useState<PlatformStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    fetch("/.status")
-      .then((res) => res.json() as Promise<Status>)
+    fetchStatus()
       .then(setStatus)
-      .catch((err: unknown) => setError(String(err)));
+      .catch((err: unknown) => setError(errorMessage(err)));
   }, []);
 
   if (error) return <p role="alert">Status unavailable: {error}</p>;
