@@ -5,7 +5,7 @@
  * anything else is retried with backoff per the job's options.
  */
 import { PgBoss, type Job, type JobResult, type Queue } from "pg-boss";
-import { isAppError } from "../platform/errors.js";
+import { toAppError } from "../platform/errors.js";
 import { scrubSecrets, type Logger } from "../platform/logging.js";
 import { SpanKind } from "@opentelemetry/api";
 import { inSpan, recordJob } from "../platform/telemetry/spans.js";
@@ -128,8 +128,10 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
               results.push({ id: item.id, status: "completed" });
             } catch (err) {
               recordJob(job.name, (Date.now() - started) / 1000, "failed");
-              const output = { code: isAppError(err) ? err.code : "internal_error", message: scrubSecrets((err as Error).message) };
-              if (isAppError(err) && err.status < 500) {
+              // A database that cannot be reached is `unavailable` (503): retried, like any 5xx.
+              const known = toAppError(err);
+              const output = { code: known?.code ?? "internal_error", message: scrubSecrets((err as Error).message) };
+              if (known && known.status < 500) {
                 // Retrying cannot fix a bad input: fail terminally, skipping remaining retries.
                 jobLog.warn({ err, ms: Date.now() - started }, "job failed terminally");
                 results.push({ id: item.id, status: "deadletter", output });

@@ -1,7 +1,9 @@
 /**
  * The one error family. Domain code throws an AppError with a stable snake_case `code`;
- * each transport maps it once (HTTP: http/error-handler.ts; jobs: retry vs terminal).
- * Anything that is not an AppError is an internal error whose details never reach a client.
+ * every transport normalises what it caught with `toAppError` (HTTP: http/error-handler.ts;
+ * MCP: the route and the tool calls; jobs: retry vs terminal). A database that cannot be
+ * reached becomes 503 `unavailable` there, wherever it surfaced. Anything else that is not an
+ * AppError is an internal error whose details never reach a client.
  */
 
 /** Options for an AppError beyond its code, status and message. */
@@ -58,4 +60,51 @@ export const unavailable = (message: string) => new AppError("unavailable", 503,
 /** True when `err` is an AppError (works across module copies). */
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
+}
+
+// The database that cannot be reached: recognised here so that every transport maps it alike.
+
+/** SQLSTATE classes and codes of an unreachable or unready server. */
+const UNAVAILABLE_CODES = new Set(["57P01", "57P02", "57P03", "53300", "08000", "08001", "08003", "08004", "08006"]);
+/** Node socket errors of a refused, reset or unreachable connection. */
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+/** node-postgres messages that carry no code. */
+const UNAVAILABLE_MESSAGES = [
+  /timeout exceeded when trying to connect/i,
+  /connection terminated/i,
+  /connection error/i,
+  /Client was closed and is not queryable/i,
+  /Client has encountered a connection error and is not queryable/i,
+];
+
+/** Seconds a client is told to wait before retrying. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** True when `err` (or its cause) says the database is unreachable or not ready. */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 3) return false;
+  const { code, message, cause, errors } = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || SOCKET_CODES.has(code))) return true;
+  if (typeof message === "string" && UNAVAILABLE_MESSAGES.some((re) => re.test(message))) return true;
+  // Node's connection attempts over several addresses fail with an AggregateError.
+  if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
+  return isDatabaseUnavailable(cause, depth + 1);
+}
+
+/** The 503 a client gets while the database is unavailable. */
+export function databaseUnavailable(cause?: unknown): AppError {
+  return new AppError("unavailable", 503, `The database is unavailable; try again in ${DATABASE_RETRY_AFTER_SECONDS} s.`, {
+    expose: true,
+    details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+    cause,
+  });
+}
+
+/**
+ * What a transport answers for `err`: the AppError itself, 503 `unavailable` when the database
+ * cannot be reached (wherever the error surfaced), otherwise undefined (an internal error).
+ */
+export function toAppError(err: unknown): AppError | undefined {
+  if (isAppError(err)) return err;
+  return isDatabaseUnavailable(err) ? databaseUnavailable(err) : undefined;
 }

@@ -6,8 +6,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { databaseUnavailable, isDatabaseUnavailable } from "../db/db-errors.js";
-import { isAppError } from "../errors.js";
+import { toAppError } from "../errors.js";
 import type { AppEnv } from "./app-env.js";
 
 /** The JSON error body. */
@@ -27,8 +26,8 @@ export function errorResponse(c: Context<AppEnv>, status: number, code: string, 
 export function handleError(caught: Error, c: Context<AppEnv>) {
   const log = c.get("logger");
   // A database that cannot be reached is a 503 the client may retry, wherever it surfaced.
-  const err = !isAppError(caught) && isDatabaseUnavailable(caught) ? databaseUnavailable(caught) : caught;
-  if (isAppError(err)) {
+  const err = toAppError(caught);
+  if (err) {
     if (err.status === 503) log.warn({ err, code: err.code }, "dependency unavailable");
     else if (err.status >= 500) log.error({ err, code: err.code }, "request error");
     const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
@@ -38,10 +37,10 @@ export function handleError(caught: Error, c: Context<AppEnv>) {
     const message = err.expose ? err.message : "Internal error.";
     return errorResponse(c, err.status, err.code, message, err.expose ? err.details : undefined);
   }
-  if (err instanceof HTTPException) {
-    const code = err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthorized" : "http_error";
-    return errorResponse(c, err.status, code, err.message || "Request failed.");
+  if (caught instanceof HTTPException) {
+    const code = caught.status === 413 ? "payload_too_large" : caught.status === 401 ? "unauthorized" : "http_error";
+    return errorResponse(c, caught.status, code, caught.message || "Request failed.");
   }
-  log.error({ err }, "unhandled error");
+  log.error({ err: caught }, "unhandled error");
   return errorResponse(c, 500, "internal_error", `Internal error. Quote request id ${c.get("requestId")} when reporting it.`);
 }
