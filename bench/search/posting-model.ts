@@ -16,7 +16,7 @@
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { parseQuery, type Pattern } from "../../server/src/search/query-parser.js";
-import { searchMode } from "../../server/src/search/search.sql.js";
+import { searchMode } from "../../server/src/search/scan.sql.js";
 import { QUERIES } from "./queries.js";
 
 /** What the model found for one query. */

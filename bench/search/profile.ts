@@ -26,7 +26,7 @@ export interface StatementTiming {
   plan?: string;
 }
 
-/** Names a statement of search.sql.ts / index-writer.ts / indexer.ts by its text. */
+/** Names a statement of scan.sql.ts, symbols.sql.ts / index-writer.ts / indexer.ts by its text. */
 function labelOf(sql: string): string {
   const s = sql.replace(/\s+/g, " ").trim().toLowerCase();
   const rules: [RegExp, string][] = [

@@ -43,12 +43,11 @@ export interface Accounts extends Capability {
   authenticate: MiddlewareHandler<AppEnv>;
   guards: AccessGuards;
   /**
-   * The caller of a raw request (for transports with their own error format, like MCP).
-   * `{ oauth: true }` also accepts OAuth access tokens for the MCP resource.
+   * The caller of a raw request and their org by slug, as REST's org guard resolves them: for
+   * transports with their own error format (MCP). 401 and 404 AppErrors as the guards throw
+   * them; `{ oauth: true }` also accepts OAuth access tokens for the MCP resource.
    */
-  identify: (request: Request, options?: IdentifyOptions) => Promise<Caller | undefined>;
-  /** The caller's membership in an org by slug (404 AppError otherwise). */
-  resolveOrg: (caller: Caller, slug: string) => Promise<OrgContext>;
+  resolveOrgScope: (request: Request, slug: string, options?: IdentifyOptions) => Promise<{ caller: Caller; org: OrgContext }>;
   /** The /.auth route group (and the OAuth discovery documents). */
   routes: Hono<AppEnv>[];
   /** Adds the /api/v1 accounts routes to `router`. */
@@ -75,7 +74,7 @@ export function createAccounts(deps: AccountsDependencies): Accounts {
     signUpPolicy,
     onSessionCreated: (session) => recordSignIn(db, session.userId, session.ipAddress),
   });
-  const { authenticate, guards, identify, resolveOrg } = createAuthentication({
+  const { authenticate, guards, resolveOrgScope } = createAuthentication({
     auth,
     db,
     allowedOrigins: config.allowedOrigins,
@@ -86,8 +85,7 @@ export function createAccounts(deps: AccountsDependencies): Accounts {
     auth,
     authenticate,
     guards,
-    identify,
-    resolveOrg,
+    resolveOrgScope,
     routes: [
       authRoutes({
         auth,

@@ -76,6 +76,36 @@ export function signingMaterial(keys: BackupKeys): Buffer | undefined {
   return keys.encryptionKey ?? (keys.authSecret ? Buffer.from(keys.authSecret, "utf8") : undefined);
 }
 
+/** What this instance's own backups carry: written by `ctxpipe backup` and the worker's schedule alike. */
+export interface InstanceBackup {
+  mode: "embedded" | "external";
+  /** Embedded mode: the generated secrets, which only the backup can bring back; external: none (the operator holds them). */
+  secrets: BackupSecrets | undefined;
+  /** What the manifest is signed with (`signingMaterial`). */
+  signingMaterial: Buffer | undefined;
+}
+
+/**
+ * The mode, secrets and signing material of this instance's backups. `authSecretFromEnvironment`:
+ * AUTH_SECRET came from the environment (one generated or made up for a process is no
+ * signing material another process could verify with).
+ */
+export function instanceBackup(
+  config: { database: { url?: string }; authSecret: string; encryptionKey: Buffer | undefined; previousEncryptionKeys: Buffer[] },
+  authSecretFromEnvironment: boolean,
+): InstanceBackup {
+  const embedded = !config.database.url;
+  return {
+    mode: embedded ? "embedded" : "external",
+    secrets: embedded && config.encryptionKey ? { authSecret: config.authSecret, encryptionKey: config.encryptionKey.toString("hex") } : undefined,
+    signingMaterial: signingMaterial({
+      encryptionKey: config.encryptionKey,
+      previousEncryptionKeys: config.previousEncryptionKeys,
+      authSecret: authSecretFromEnvironment ? config.authSecret : undefined,
+    }),
+  };
+}
+
 /** What a restore verifies with: the current and previous encryption keys, and AUTH_SECRET. */
 export function verificationMaterials(keys: BackupKeys): Buffer[] {
   return [keys.encryptionKey, ...keys.previousEncryptionKeys, keys.authSecret ? Buffer.from(keys.authSecret, "utf8") : undefined].filter(

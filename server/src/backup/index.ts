@@ -10,6 +10,8 @@ export {
   type BackupKeys,
   type BackupManifest,
   type BackupSecrets,
+  type InstanceBackup,
+  instanceBackup,
   signingMaterial,
   verificationMaterials,
 } from "./backup-archive.js";

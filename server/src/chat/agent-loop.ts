@@ -8,10 +8,9 @@
  */
 import { APICallError, type LanguageModel, RetryError, stepCountIs, streamText, tool, type ToolSet } from "ai";
 import type { z } from "zod";
-import type { Database } from "../platform/db/database.js";
 import type { TenantScope } from "../platform/db/tenant.js";
 import { isAppError } from "../platform/errors.js";
-import { type CheckedCitation, checkCitations, findCitations } from "./citation-check.js";
+import { type CheckedCitation, checkCitations, type FileReader, findCitations } from "./citation-check.js";
 
 /** A tool the agent may call, already bound to the caller's organisation. */
 export interface AgentTool {
@@ -101,7 +100,8 @@ export function recentHistory<T extends { role: string; content: string }>(histo
 
 /** Runs the loop for `prompt` (after earlier `history`, oldest first). */
 export async function runAgent(input: {
-  db: Database;
+  /** Reads indexed files, to check the answer's citations (the search capability's `readFile`). */
+  readFile: FileReader;
   scope: TenantScope;
   model: LanguageModel;
   tools: AgentTool[];
@@ -210,7 +210,7 @@ export async function runAgent(input: {
     stopped = "tokens";
     text = `${text}\n\n(The answer reached the limit of ${input.limits.maxOutputTokens} output tokens and was cut.)`;
   }
-  const citations = stopped === "provider" ? [] : await checkCitations(input.db, input.scope, text);
+  const citations = stopped === "provider" ? [] : await checkCitations(input.readFile, input.scope, text);
   return { text, citations, sources, toolCalls, steps, stopped };
 }
 

@@ -6,10 +6,12 @@
  * with re2js (linear time on any model output) and at most MAX_CHECKED are looked up.
  */
 import { RE2JS } from "re2js";
-import type { Database } from "../platform/db/database.js";
 import type { TenantScope } from "../platform/db/tenant.js";
 import { isAppError } from "../platform/errors.js";
-import { readFile } from "../search/index.js";
+import type { Search } from "../search/index.js";
+
+/** Reads a range of an indexed file: the search capability's `readFile`. */
+export type FileReader = Search["readFile"];
 
 /** One citation of an answer and what the index says of it. */
 export interface CheckedCitation {
@@ -55,11 +57,11 @@ export function findCitations(text: string): Omit<CheckedCitation, "verified" | 
 }
 
 /** Checks every citation of `text` against the organisation's index. */
-export async function checkCitations(db: Database, scope: TenantScope, text: string): Promise<CheckedCitation[]> {
+export async function checkCitations(readFile: FileReader, scope: TenantScope, text: string): Promise<CheckedCitation[]> {
   const checked: CheckedCitation[] = [];
   for (const c of findCitations(text)) {
     try {
-      const file = await readFile(db, scope, { repository: c.repo, path: c.path, startLine: c.startLine, endLine: c.startLine });
+      const file = await readFile(scope, { repository: c.repo, path: c.path, startLine: c.startLine, endLine: c.startLine });
       if (!file.repository.commit.startsWith(c.commit)) {
         checked.push({ ...c, verified: false, reason: `the index holds ${c.repo} at ${file.repository.commit.slice(0, 12)}, not ${c.commit}` });
       } else if (c.endLine > file.totalLines || c.startLine < 1) {

@@ -7,6 +7,7 @@
  */
 import type { OrgActor } from "../accounts/index.js";
 import type { Models } from "../models/index.js";
+import type { Search } from "../search/index.js";
 import type { Database } from "../platform/db/database.js";
 import { isDatabaseUnavailable } from "../platform/db/db-errors.js";
 import { type Queryable, withTenant } from "../platform/db/tenant.js";
@@ -17,6 +18,8 @@ import { evidenceAnswer } from "./evidence-answer.js";
 /** What the service needs. */
 export interface ChatDependencies {
   db: Database;
+  /** Reads indexed files, to check an answer's citations. */
+  search: Pick<Search, "readFile">;
   models: Models;
   limits: AgentLimits;
   /** ctxpipe's tools, bound to an organisation. */
@@ -240,7 +243,7 @@ function answerWith(
 ): Promise<AgentAnswer> {
   return model
     ? runAgent({
-        db: deps.db,
+        readFile: deps.search.readFile,
         scope: actor,
         model,
         tools,

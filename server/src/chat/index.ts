@@ -7,24 +7,20 @@
 import type { Capability } from "../platform/capability.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
 import { registerChatRoutes } from "./chat.route.js";
-import type { ChatDependencies } from "./conversation.service.js";
+import { ask, type ChatDependencies } from "./conversation.service.js";
 
-export {
-  answerQuestion,
-  ask,
-  type ChatDependencies,
-  type ChatEvent,
-  type ChatMessage,
-  type Conversation,
-  getConversation,
-  listConversations,
-  retryLastQuestion,
-  startQuestion,
-} from "./conversation.service.js";
+export type { ChatDependencies, ChatEvent, ChatMessage, Conversation } from "./conversation.service.js";
 
-/** Builds the capability: the chat routes. */
-export function createChat(deps: ChatDependencies): Capability & { registerRoutes(router: ApiRouter): void } {
-  return { registerRoutes: (router) => registerChatRoutes(router, deps) };
+/** The chat capability: its routes, and one question asked and answered (ctx_advisor's loop). */
+export interface Chat extends Capability {
+  registerRoutes(router: ApiRouter): void;
+  /** Asks in a new or the caller's conversation and waits for the answer. */
+  ask(actor: { orgId: string; userId: string }, input: Parameters<typeof ask>[2]): ReturnType<typeof ask>;
+}
+
+/** Builds the capability once per process (no I/O until used). */
+export function createChat(deps: ChatDependencies): Chat {
+  return { registerRoutes: (router) => registerChatRoutes(router, deps), ask: (actor, input) => ask(deps, actor, input) };
 }
 export {
   type AgentAnswer,

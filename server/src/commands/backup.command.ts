@@ -11,7 +11,7 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type BackupKeys, loadBackup, openBackup, RestoreRefused, signingMaterial, verificationMaterials, writeBackup } from "../backup/index.js";
+import { type BackupKeys, instanceBackup, loadBackup, openBackup, RestoreRefused, verificationMaterials, writeBackup } from "../backup/index.js";
 import type { Config } from "../platform/config/config.js";
 import { adoptSecrets } from "../platform/config/runtime-secrets.js";
 import { prepareDataDir, requireExistingDatabase } from "../platform/data-dir.js";
@@ -70,9 +70,7 @@ export async function runBackup(args: string[], ctx: BackupCommandContext): Prom
   const report = await writeBackup({
     db: platform.db,
     file: path.resolve(values.out),
-    mode: embedded ? "embedded" : "external",
-    secrets: embedded ? { authSecret: platform.config.authSecret, encryptionKey: platform.config.encryptionKey!.toString("hex") } : undefined,
-    signingMaterial: signingMaterial(keysOf(platform)),
+    ...instanceBackup(platform.config, platform.authSecretSource === "environment"),
     passphrase,
   });
   const rows = report.manifest.tables.reduce((n, t) => n + t.rows, 0);

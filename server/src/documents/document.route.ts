@@ -5,15 +5,15 @@
  */
 import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
-import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { MAX_DOCUMENT_LINES, readDocument } from "./document.service.js";
+import { MAX_DOCUMENT_LINES } from "./document.service.js";
+import type { Documents } from "./index.js";
 
 /** Most lines per request. */
 const MAX_READ_LINES = 2000;
 
 /** Registers the document route (within the fair share, like file reads). */
-export function registerDocumentRoutes(router: ApiRouter, db: Database): void {
+export function registerDocumentRoutes(router: ApiRouter, documents: Pick<Documents, "read">): void {
   router.add({
     method: "get",
     path: "/api/v1/orgs/{orgSlug}/documents/{documentId}",
@@ -54,7 +54,7 @@ export function registerDocumentRoutes(router: ApiRouter, db: Database): void {
     },
     handler: async (c, { params, query }) =>
       c.json(
-        await readDocument(db, orgActorOf(c), {
+        await documents.read(orgActorOf(c), {
           id: params.documentId,
           startLine: query.startLine,
           endLine: Math.min(query.endLine ?? query.startLine + MAX_READ_LINES - 1, query.startLine + MAX_READ_LINES - 1),

@@ -12,18 +12,34 @@ export {
   type DocumentSearchResponse,
   isDocumentId,
   MAX_DOCUMENT_LINES,
-  readDocument,
   saveDocument,
-  searchDocuments,
   storedPages,
 } from "./document.service.js";
 export { storageToText, type PageText } from "./storage-format.js";
 
 import type { Capability } from "../platform/capability.js";
 import type { Database } from "../platform/db/database.js";
+import type { TenantScope } from "../platform/db/tenant.js";
+import type { ApiRouter } from "../platform/http/api-route.js";
+import type { SearchQuery } from "../search/index.js";
 import { registerDocumentRoutes } from "./document.route.js";
+import { type DocumentRead, type DocumentSearchResponse, readDocument, searchDocuments } from "./document.service.js";
 
-/** The documents capability for a process: its REST route. */
-export function createDocuments(deps: { db: Database }): Capability {
-  return { registerRoutes: (router) => registerDocumentRoutes(router, deps.db) };
+/** The documents' read services, in the caller's organisation; REST, search and MCP call these. */
+export interface Documents extends Capability {
+  /** Documents matching a parsed `type:doc` query, best first. */
+  search(scope: TenantScope, query: SearchQuery, limit: number): Promise<DocumentSearchResponse>;
+  /** A range of a document's lines. @throws not_found. */
+  read(scope: TenantScope, input: { id: string; startLine: number; endLine: number }): Promise<DocumentRead>;
+  registerRoutes(router: ApiRouter): void;
+}
+
+/** Builds the capability once per process (no I/O until used). */
+export function createDocuments(deps: { db: Database }): Documents {
+  const documents: Documents = {
+    search: (scope, query, limit) => searchDocuments(deps.db, scope, query, limit),
+    read: (scope, input) => readDocument(deps.db, scope, input),
+    registerRoutes: (router) => registerDocumentRoutes(router, documents),
+  };
+  return documents;
 }

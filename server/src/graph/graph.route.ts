@@ -5,12 +5,9 @@
  */
 import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
-import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { contextFor } from "./context.service.js";
 import { NODE_KINDS } from "./extractors/index.js";
-import { getNode, impact, listNodes, neighbors } from "./graph.service.js";
-import { instructionsFor } from "./instructions.service.js";
+import type { GraphReader } from "./index.js";
 
 const orgParams = z.object({ orgSlug: z.string() });
 const nodeKey = z
@@ -63,8 +60,7 @@ const owners = z.object({ owners: z.array(z.string()), pattern: z.string(), evid
 const contextItem = z.object({ key: z.string(), kind: z.string(), name: z.string(), detail: z.string(), evidence });
 
 /** Registers the graph routes. */
-export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): void {
-  const { db } = deps;
+export function registerGraphRoutes(router: ApiRouter, graph: GraphReader): void {
   router
     .add({
       method: "get",
@@ -84,7 +80,7 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
       responses: { 200: { description: "Nodes, exact name matches first", schema: z.object({ nodes: z.array(node), more: z.boolean() }) } },
       handler: async (c, { query }) =>
         c.json(
-          await listNodes(db, orgActorOf(c), {
+          await graph.listNodes(orgActorOf(c), {
             q: query.q,
             kinds: kindList(query.kind),
             repository: query.repo,
@@ -122,7 +118,7 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
         },
         404: { description: "No such node in this organisation" },
       },
-      handler: async (c, { query }) => c.json(await getNode(db, orgActorOf(c), query.key)),
+      handler: async (c, { query }) => c.json(await graph.getNode(orgActorOf(c), query.key)),
     })
     .add({
       method: "get",
@@ -142,7 +138,7 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
       responses: { 200: { description: "Reached nodes, nearest first", schema: z.object({ root: node, reached: z.array(reached), more: z.boolean() }) } },
       handler: async (c, { query }) =>
         c.json(
-          await neighbors(db, orgActorOf(c), {
+          await graph.neighbors(orgActorOf(c), {
             key: query.key,
             direction: query.direction,
             depth: query.depth,
@@ -161,7 +157,7 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
       params: orgParams,
       query: z.object({ key: nodeKey, depth: z.coerce.number().int().min(1).max(6).default(3), limit: z.coerce.number().int().min(1).max(200).default(100) }),
       responses: { 200: { description: "Dependents, nearest first", schema: z.object({ root: node, reached: z.array(reached), more: z.boolean() }) } },
-      handler: async (c, { query }) => c.json(await impact(db, orgActorOf(c), query)),
+      handler: async (c, { query }) => c.json(await graph.impact(orgActorOf(c), query)),
     })
     .add({
       method: "get",
@@ -193,7 +189,7 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
           }),
         },
       },
-      handler: async (c, { query }) => c.json(await contextFor(db, orgActorOf(c), { topic: query.topic, repository: query.repo, path: query.path })),
+      handler: async (c, { query }) => c.json(await graph.contextFor(orgActorOf(c), { topic: query.topic, repository: query.repo, path: query.path })),
     })
     .add({
       method: "get",
@@ -216,6 +212,6 @@ export function registerGraphRoutes(router: ApiRouter, deps: { db: Database }): 
           }),
         },
       },
-      handler: async (c, { query }) => c.json(await instructionsFor(db, orgActorOf(c), { repository: query.repo, path: query.path, limit: query.limit })),
+      handler: async (c, { query }) => c.json(await graph.instructionsFor(orgActorOf(c), { repository: query.repo, path: query.path, limit: query.limit })),
     });
 }

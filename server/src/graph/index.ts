@@ -6,19 +6,43 @@
 import type { StagedRun } from "../indexing/index.js";
 import type { Capability } from "../platform/capability.js";
 import type { Database } from "../platform/db/database.js";
-import type { Queryable } from "../platform/db/tenant.js";
+import type { Queryable, TenantScope } from "../platform/db/tenant.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
 import type { Logger } from "../platform/logging.js";
 import { extractGraph, graphBehind } from "./graph-extraction.js";
 import { registerGraphRoutes } from "./graph.route.js";
+import { contextFor } from "./context.service.js";
+import { getNode, impact, listNodes, neighbors, nodesNamed } from "./graph.service.js";
+import { instructionsFor } from "./instructions.service.js";
 
-export { contextFor, type ContextItem, type OrgContext } from "./context.service.js";
-export { getNode, impact, listNodes, neighbors, nodesNamed, type GraphEdge, type GraphNode, type ReachedNode } from "./graph.service.js";
-export { instructionsFor, type AppliedInstruction } from "./instructions.service.js";
+export type { ContextItem, OrgContext } from "./context.service.js";
+export type { GraphEdge, GraphNode, ReachedNode } from "./graph.service.js";
+export type { AppliedInstruction } from "./instructions.service.js";
 export { NODE_KINDS } from "./extractors/index.js";
 
+/** Drops the database argument of a read service: the graph binds it once. */
+type Bound<F> = F extends (db: Database, scope: TenantScope, ...rest: infer A) => infer R ? (scope: TenantScope, ...rest: A) => R : never;
+
+/** The graph's read side, in the caller's organisation: REST and the MCP tools call these. */
+export interface GraphReader {
+  /** Nodes declared in the org's indexed files, by name and kind. */
+  listNodes: Bound<typeof listNodes>;
+  /** One node with its declarations and edges. @throws not_found. */
+  getNode: Bound<typeof getNode>;
+  /** The nodes within a few edges of one. */
+  neighbors: Bound<typeof neighbors>;
+  /** What depends on a node, transitively. */
+  impact: Bound<typeof impact>;
+  /** Nodes by exact name across kinds and ecosystems. */
+  nodesNamed: Bound<typeof nodesNamed>;
+  /** The get_context answer for a topic, repository or path. */
+  contextFor: Bound<typeof contextFor>;
+  /** The rules and owners for a path. */
+  instructionsFor: Bound<typeof instructionsFor>;
+}
+
 /** What the capability offers the roles. */
-export interface Graph extends Capability {
+export interface Graph extends Capability, GraphReader {
   registerRoutes(router: ApiRouter): void;
   /** The index run's hook: extracts the changed files' facts in the run's transaction. */
   beforePublish(tx: Queryable, staged: StagedRun): Promise<void>;
@@ -32,8 +56,19 @@ export interface Graph extends Capability {
 /** Builds the capability (no I/O until used). */
 export function createGraph(deps: { db: Database; logger: Logger }): Graph {
   const logger = deps.logger.child({ module: "graph" });
+  const { db } = deps;
+  const reader: GraphReader = {
+    listNodes: (scope, input) => listNodes(db, scope, input),
+    getNode: (scope, key, edgeLimit) => getNode(db, scope, key, edgeLimit),
+    neighbors: (scope, input) => neighbors(db, scope, input),
+    impact: (scope, input) => impact(db, scope, input),
+    nodesNamed: (scope, name) => nodesNamed(db, scope, name),
+    contextFor: (scope, input) => contextFor(db, scope, input),
+    instructionsFor: (scope, input) => instructionsFor(db, scope, input),
+  };
   return {
-    registerRoutes: (router) => registerGraphRoutes(router, { db: deps.db }),
+    ...reader,
+    registerRoutes: (router) => registerGraphRoutes(router, reader),
     async backfill(requestIndexRun, limit = 1_000) {
       const due = await graphBehind(deps.db, limit);
       for (const repo of due) await requestIndexRun(repo);

@@ -4,8 +4,7 @@
  * errors are masked and logged.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { databaseUnavailable, isDatabaseUnavailable } from "../platform/db/db-errors.js";
-import { isAppError } from "../platform/errors.js";
+import { toAppError } from "../platform/errors.js";
 import { nulFieldOf } from "../platform/input-text.js";
 import type { Logger } from "../platform/logging.js";
 import { VERSION } from "../platform/version.js";
@@ -58,7 +57,7 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
           return { content: [{ type: "text" as const, text: result.text }], structuredContent: result.structured };
         } catch (err) {
           observe({ tool: tool.name, ok: false, ms: performance.now() - started });
-          const known = isAppError(err) ? err : isDatabaseUnavailable(err) ? databaseUnavailable(err) : undefined;
+          const known = toAppError(err);
           const message = known?.expose ? known.message : "The tool failed because of an internal error; try again later.";
           if (!known?.expose) logger.error({ err, tool: tool.name }, "MCP tool failed");
           return { isError: true, content: [{ type: "text" as const, text: message }] };

@@ -1,22 +1,23 @@
 /**
  * The MCP endpoint, POST {AUTH_BASE_URL}/mcp?orgSlug=<slug>: Streamable HTTP (stateless; JSON
- * responses, or a stream for ctx_advisor's progress) with the official SDK's web-standard transport. Checks, in order: Origin
- * (DNS-rebinding defence), orgSlug, credentials (401 with WWW-Authenticate pointing at the
- * protected-resource metadata), membership (404). GET and DELETE answer 405: no server-sent
- * streams and no sessions.
+ * responses, or a stream for ctx_advisor's progress) with the official SDK's web-standard
+ * transport. This file holds only the JSON-RPC specifics: Origin (DNS-rebinding defence),
+ * orgSlug, refusals as JSON-RPC errors (401 with WWW-Authenticate pointing at the
+ * protected-resource metadata, 404, 429 and 503 with Retry-After, mapped by `toAppError`),
+ * one message per POST (no batches), streaming and cancellation. The caller and membership come
+ * from accounts' `resolveOrgScope`, as for REST's org routes; the tools get the capabilities'
+ * service objects. GET and DELETE answer 405: no server-sent streams and no sessions.
  */
 import { Hono, type Context } from "hono";
 import { mcpResource, OAUTH_SCOPES, oauthIssuer, type Accounts } from "../accounts/index.js";
-import type { Database } from "../platform/db/database.js";
-import { databaseUnavailable, isDatabaseUnavailable } from "../platform/db/db-errors.js";
-import { isAppError } from "../platform/errors.js";
+import { type AppError, toAppError } from "../platform/errors.js";
 import type { FairShare } from "../platform/fair-share.js";
-import { callerKey, type AppEnv, type Caller } from "../platform/http/app-env.js";
-import type { Advise } from "./tools/context.js";
-import { buildMcpServer } from "./mcp-server.js";
+import { callerKey, type AppEnv } from "../platform/http/app-env.js";
 import { isEventStream, whenBodyEnds } from "../platform/http/event-stream.js";
+import type { ToolServices } from "./tools/context.js";
+import { buildMcpServer } from "./mcp-server.js";
 import { handleMcpRequest, methodNotAllowed, summarise } from "./transport.js";
-import { recordUsage, type ToolCall, type UsageClient } from "./usage.service.js";
+import type { McpUsage, UsageClient } from "./usage.service.js";
 
 /** Path of the RFC 9728 protected-resource metadata for /mcp. */
 export const PROTECTED_RESOURCE_PATH = "/.well-known/oauth-protected-resource/mcp";
@@ -28,28 +29,15 @@ function rpcError(c: Context<AppEnv>, status: 400 | 401 | 403 | 404 | 429 | 503,
 
 /** Dependencies of the MCP route. */
 export interface McpDependencies {
-  db: Database;
-  accounts: Pick<Accounts, "identify" | "resolveOrg">;
+  accounts: Pick<Accounts, "resolveOrgScope">;
   baseUrl: string;
   allowedOrigins: string[];
   /** Each request runs within the caller's and organisation's fair share. */
   share: FairShare;
-  /** Time budget of a search_code call, in ms. */
-  searchBudgetMs: number;
-  /** The chat's agent loop, for ctx_advisor (conversations of source "mcp"). */
-  advise?: Advise;
-}
-
-/**
- * A refusal the client can wait out (429 fair share, 503 database unavailable) as a JSON-RPC
- * error with Retry-After; undefined for any other error.
- */
-function retryableRpcError(c: Context<AppEnv>, caught: unknown) {
-  const err = isAppError(caught) ? caught : isDatabaseUnavailable(caught) ? databaseUnavailable(caught) : undefined;
-  if (!err || (err.status !== 429 && err.status !== 503)) return undefined;
-  const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 1;
-  if (err.status === 503) c.get("logger").warn({ err }, "MCP request while the database is unavailable");
-  return rpcError(c, err.status, -32000, err.message, { "Retry-After": String(retryAfter) });
+  /** The services the tools call (and the agent loop, for ctx_advisor). */
+  tools: ToolServices;
+  /** Counts each request's tool calls. */
+  usage: Pick<McpUsage, "recorder">;
 }
 
 /** The /mcp route group and its protected-resource metadata. */
@@ -83,12 +71,30 @@ export function mcpRoutes(deps: McpDependencies) {
         try {
           return await serve(c);
         } catch (err) {
-          const answer = retryableRpcError(c, err);
+          const known = toAppError(err);
+          const answer = known && refusal(c, known);
           if (answer) return answer;
           throw err;
         }
       })
   );
+
+  /**
+   * A refusal before any tool runs (credentials 401, organisation 404, fair share 429, database
+   * 503), as a JSON-RPC error; 429 and 503 with Retry-After. Undefined for any other error.
+   */
+  function refusal(c: Context<AppEnv>, err: AppError) {
+    if (err.status === 401) {
+      if (err.code === "unauthorized")
+        return rpcError(c, 401, -32001, "Authentication required: send an API key (Authorization: Bearer ctx_...) or sign in with OAuth.", challenge());
+      return rpcError(c, 401, -32001, err.message, challenge("invalid_token"));
+    }
+    if (err.status === 404) return rpcError(c, 404, -32001, `No organisation "${c.req.query("orgSlug")}" for this account.`);
+    if (err.status !== 429 && err.status !== 503) return undefined;
+    const retryAfter = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 1;
+    if (err.status === 503) c.get("logger").warn({ err }, "MCP request while the database is unavailable");
+    return rpcError(c, err.status, -32000, err.message, { "Retry-After": String(retryAfter) });
+  }
 
   async function serve(c: Context<AppEnv>) {
     const origin = c.req.header("origin");
@@ -99,40 +105,15 @@ export function mcpRoutes(deps: McpDependencies) {
     if (!slug) {
       return rpcError(c, 400, -32600, `Missing orgSlug: connect to ${deps.baseUrl}/mcp?orgSlug=<your organisation's slug>.`);
     }
-    let caller: Caller | undefined;
-    try {
-      caller = await deps.accounts.identify(c.req.raw, { oauth: true, clientIp: c.get("clientIp") });
-    } catch (err) {
-      if (isAppError(err) && err.status === 401) return rpcError(c, 401, -32001, err.message, challenge("invalid_token"));
-      throw err;
-    }
-    if (!caller)
-      return rpcError(c, 401, -32001, "Authentication required: send an API key (Authorization: Bearer ctx_...) or sign in with OAuth.", challenge());
-    let org: Awaited<ReturnType<typeof deps.accounts.resolveOrg>>;
-    try {
-      org = await deps.accounts.resolveOrg(caller, slug);
-    } catch (err) {
-      if (isAppError(err) && err.status === 404) return rpcError(c, 404, -32001, `No organisation "${slug}" for this account.`);
-      throw err;
-    }
+    // The same caller and membership checks as REST's org routes (accounts' resolveOrgScope).
+    const { caller, org } = await deps.accounts.resolveOrgScope(c.req.raw, slug, { oauth: true, clientIp: c.get("clientIp") });
     const log = c.get("logger").child({ orgId: org.orgId, authType: caller.type });
-    const scope = { orgId: org.orgId, userId: caller.userId };
     const client: UsageClient = caller.apiKey
       ? { kind: "api_key", keyId: caller.apiKey.id }
       : caller.oauth
         ? { kind: "oauth", name: caller.oauth.clientName ?? null }
         : { kind: "session" };
-    const record = async (calls: ToolCall[]) => {
-      for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
-      if (calls.length > 0) await recordUsage(deps.db, org.orgId, calls, client).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
-    };
-    // Calls that finish after their stream ended (the client left) are recorded as they finish.
-    const calls: ToolCall[] = [];
-    let answered = false;
-    const observe = (call: ToolCall) => {
-      if (answered) void record([call]);
-      else calls.push(call);
-    };
+    const usage = deps.usage.recorder(org.orgId, client, log);
     // The body is read before a slot is taken (a slow upload holds none), and a JSON-RPC batch
     // is refused: one POST is one message, so one slot bounds one tool call (MCP 2025-06-18
     // dropped batching too).
@@ -148,7 +129,7 @@ export function mcpRoutes(deps: McpDependencies) {
       return c.body(null, 202);
     }
     const cancel = message.streams && message.id !== undefined ? new AbortController() : undefined;
-    const server = buildMcpServer({ db: deps.db, scope, searchBudgetMs: deps.searchBudgetMs, advise: deps.advise, signal: cancel?.signal }, log, observe);
+    const server = buildMcpServer({ ...deps.tools, scope: { orgId: org.orgId, userId: caller.userId }, signal: cancel?.signal }, log, usage.observe);
     const request = new Request(c.req.raw.url, { method: "POST", headers: c.req.raw.headers, body });
     // A call streaming its progress keeps its slot until the stream ends.
     const release = await deps.share.hold({ orgId: org.orgId, caller: key });
@@ -161,8 +142,7 @@ export function mcpRoutes(deps: McpDependencies) {
     }
     const finish = () => {
       release();
-      answered = true;
-      return record(calls.splice(0));
+      return usage.flush();
     };
     if (isEventStream(response)) {
       const id = streamKey(org.orgId, key, message.id!);

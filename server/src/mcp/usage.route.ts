@@ -4,12 +4,11 @@
  */
 import { z } from "zod";
 import { orgActorOf } from "../accounts/index.js";
-import type { Database } from "../platform/db/database.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
-import { readUnanswered, readUsage, UNANSWERED_DAYS } from "./usage.service.js";
+import { type McpUsage, UNANSWERED_DAYS } from "./usage.service.js";
 
 /** Registers the usage routes. */
-export function registerMcpUsageRoute(router: ApiRouter, db: Database): void {
+export function registerMcpUsageRoute(router: ApiRouter, usage: Pick<McpUsage, "read" | "unanswered">): void {
   router.add({
     method: "get",
     path: "/api/v1/orgs/{orgSlug}/mcp-usage/unanswered",
@@ -26,7 +25,7 @@ export function registerMcpUsageRoute(router: ApiRouter, db: Database): void {
         schema: z.object({ unanswered: z.array(z.object({ tool: z.string(), query: z.string(), count: z.number(), lastAt: z.string() })) }),
       },
     },
-    handler: async (c, { query }) => c.json({ unanswered: await readUnanswered(db, orgActorOf(c), query.days) }),
+    handler: async (c, { query }) => c.json({ unanswered: await usage.unanswered(orgActorOf(c), query.days) }),
   });
   router.add({
     method: "get",
@@ -55,6 +54,6 @@ export function registerMcpUsageRoute(router: ApiRouter, db: Database): void {
         }),
       },
     },
-    handler: async (c, { query }) => c.json({ usage: await readUsage(db, orgActorOf(c), query.days) }),
+    handler: async (c, { query }) => c.json({ usage: await usage.read(orgActorOf(c), query.days) }),
   });
 }

@@ -4,6 +4,7 @@
  * (mcp_unanswered: the query only, 30 days), the gaps in the indexed context.
  */
 import type { Database } from "../platform/db/database.js";
+import type { Logger } from "../platform/logging.js";
 import { scrubSecrets } from "../platform/logging.js";
 import { withTenant, type TenantScope } from "../platform/db/tenant.js";
 
@@ -110,4 +111,47 @@ export async function readUsage(db: Database, scope: TenantScope, days: number):
     avgMs: r.calls ? Math.round(Number(r.total_ms) / r.calls) : 0,
     maxMs: r.max_ms,
   }));
+}
+
+/** The usage of one MCP request: its tool calls are counted once its answer is sent. */
+export interface UsageRecorder {
+  /** Called after each tool call: logged, and kept until `flush` (or recorded at once after it). */
+  observe(call: ToolCall): void;
+  /** Records the calls kept so far (never throws: a failure is logged). */
+  flush(): Promise<void>;
+}
+
+/** The usage report's services, in the caller's organisation. */
+export interface McpUsage {
+  /** The recorder of one request of `client` in `orgId`, logging to `log`. */
+  recorder(orgId: string, client: UsageClient, log: Logger): UsageRecorder;
+  read(scope: TenantScope, days: number): Promise<UsageRow[]>;
+  unanswered(scope: TenantScope, days: number): Promise<UnansweredRow[]>;
+}
+
+/** Builds the usage services over `db`. */
+export function createUsage(db: Database): McpUsage {
+  return {
+    recorder(orgId, client, log) {
+      const record = async (calls: ToolCall[]) => {
+        for (const call of calls) log.info({ tool: call.tool, ok: call.ok, ms: Math.round(call.ms) }, "mcp tool call");
+        if (calls.length > 0) await recordUsage(db, orgId, calls, client).catch((err: unknown) => log.warn({ err }, "could not record MCP usage"));
+      };
+      // Calls that finish after their answer was sent (a stream whose client left) are recorded as they finish.
+      const calls: ToolCall[] = [];
+      let flushed = false;
+      return {
+        observe(call) {
+          if (flushed) void record([call]);
+          else calls.push(call);
+        },
+        flush() {
+          flushed = true;
+          return record(calls.splice(0));
+        },
+      };
+    },
+    read: (scope, days) => readUsage(db, scope, days),
+    unanswered: (scope, days) => readUnanswered(db, scope, days),
+  };
 }

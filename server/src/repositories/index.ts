@@ -13,7 +13,8 @@ import type { ApiRouter } from "../platform/http/api-route.js";
 import type { Logger } from "../platform/logging.js";
 import { GitCache } from "./git/git-cache.js";
 import { registerRepositoryRoutes } from "./repository.route.js";
-import { type RepositoryDependencies, repositoriesWaitingForRun } from "./repository.service.js";
+import type { TenantScope } from "../platform/db/tenant.js";
+import { listRepositories, type Repository, type RepositoryDependencies, type RepositoryStatus, repositoriesWaitingForRun } from "./repository.service.js";
 import { startRefreshChecks } from "./refresh-checks.js";
 import { createLinkedRepositories, type LinkedRepositories } from "./linked-repositories.js";
 import { deleteJob, syncJob, type RepositoryJobData, type RepositoryJobDependencies } from "./sync.job.js";
@@ -32,6 +33,8 @@ export interface Repositories extends Capability {
   /** Repositories that connections bring (GitHub installations): link, unlink, rename, refresh. */
   linked: LinkedRepositories;
   registerRoutes(router: ApiRouter): void;
+  /** The organisation's repositories by name, optionally only some statuses (the MCP tools' listing). */
+  list(scope: TenantScope, filter?: { statuses?: RepositoryStatus[]; limit?: number }): Promise<Repository[]>;
   /** Starts the periodic remote checks (worker role); stop() waits for the checks in progress. */
   startRefreshChecks(): { stop(): Promise<void> };
   /** Queues an index run of a repository (coalesced with one already queued). */
@@ -92,6 +95,7 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
     registerRoutes(router) {
       registerRepositoryRoutes(router, { db, secretBox, config, enqueue });
     },
+    list: (scope, filter) => listRepositories(db, scope, filter),
     requestIndexRun: (payload) => enqueue("sync", payload),
     async requeueWaiting() {
       const waiting = await repositoriesWaitingForRun(db);

@@ -6,9 +6,9 @@ import type { Hono } from "hono";
 import { createAccounts } from "../accounts/index.js";
 import type { Repositories } from "../repositories/index.js";
 import type { Connections } from "../connections/index.js";
-import { createDocuments, searchDocuments } from "../documents/index.js";
+import { createDocuments } from "../documents/index.js";
 import { createSearch } from "../search/index.js";
-import { createMcp, TOOLS } from "../mcp/index.js";
+import { agentTools, createMcp, type ToolServices } from "../mcp/index.js";
 import { createMailer } from "../platform/email/mailer.js";
 import { apiRootRoutes } from "../platform/http/api-root.route.js";
 import { ApiRouter } from "../platform/http/api-route.js";
@@ -22,7 +22,7 @@ import { startHttpServer } from "../platform/http/http-server.js";
 import { createStatus } from "../status/index.js";
 import type { Graph } from "../graph/index.js";
 import type { Models } from "../models/index.js";
-import { ask, type ChatDependencies, createChat } from "../chat/index.js";
+import { createChat } from "../chat/index.js";
 import type { Platform } from "./platform.js";
 
 /** Test and embedding hooks for the server role. */
@@ -59,42 +59,23 @@ export function buildServerApp(
     maxQueuedPerCaller: config.search.perCaller * 2,
   });
   const router = new ApiRouter(accounts.guards, share);
-  const searchBudgetMs = Math.min(5_000, config.search.maxBudgetMs);
-  // The chat's agent loop uses the MCP tools (every one but ctx_advisor, which asks the loop).
-  const chat: ChatDependencies = {
-    db,
-    models,
-    limits: config.chat,
-    tools: (scope) => {
-      const ctx = { db, scope, searchBudgetMs };
-      return TOOLS.filter((t) => t.name !== "ctx_advisor").map((t) => ({
-        name: t.name,
-        description: t.description,
-        inputSchema: t.inputSchema,
-        run: (input: unknown) => t.run(ctx, input),
-      }));
-    },
-  };
+  // Each capability is built once; REST, the MCP tools and the chat's agent loop share them.
+  const documents = createDocuments({ db });
+  const search = createSearch({ db, maxBudgetMs: config.search.maxBudgetMs, documents });
+  const tools: ToolServices = { search, documents, graph, repositories, searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs) };
+  const chat = createChat({ db, search, models, limits: config.chat, tools: agentTools(tools) });
   // Every capability the server offers, in one shape (platform/capability.ts).
   const capabilities: Capability[] = [
     createStatus({ pool: db.app, workerStaleSeconds: config.workerStaleSeconds, model: () => models.status() }),
     models,
     accounts,
     repositories,
-    createSearch({ db, maxBudgetMs: config.search.maxBudgetMs, searchDocuments: (scope, query, limit) => searchDocuments(db, scope, query, limit) }),
-    createDocuments({ db }),
+    search,
+    documents,
     connections,
     graph,
-    createChat(chat),
-    createMcp({
-      db,
-      accounts,
-      baseUrl: config.baseUrl,
-      allowedOrigins: config.allowedOrigins,
-      share,
-      searchBudgetMs,
-      advise: (scope, input) => ask(chat, scope, { ...input, source: "mcp" }),
-    }),
+    chat,
+    createMcp({ db, accounts, baseUrl: config.baseUrl, allowedOrigins: config.allowedOrigins, share, tools: { ...tools, advise: chat.ask } }),
   ];
   for (const capability of capabilities) capability.registerRoutes?.(router);
   for (const capability of capabilities) {

@@ -8,7 +8,7 @@ import type { Graph } from "../graph/index.js";
 import type { Repositories } from "../repositories/index.js";
 import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/index.js";
 import type { Platform } from "./platform.js";
-import { signingMaterial, startBackupSchedule } from "../backup/index.js";
+import { instanceBackup, startBackupSchedule } from "../backup/index.js";
 
 const FIRST_BEAT_TIMEOUT_MS = 15_000;
 
@@ -46,19 +46,10 @@ export async function startWorkerRole(
   const upkeep = capabilities.connections.startUpkeep();
   platform.lifecycle.onStop("connection-upkeep", () => upkeep.stop());
   if (platform.config.backupSchedule) {
-    const embedded = !platform.config.database.url;
     const schedule = startBackupSchedule({
       db: platform.db,
       schedule: platform.config.backupSchedule,
-      mode: embedded ? "embedded" : "external",
-      secrets:
-        embedded && platform.config.encryptionKey
-          ? { authSecret: platform.config.authSecret, encryptionKey: platform.config.encryptionKey.toString("hex") }
-          : undefined,
-      signingMaterial: signingMaterial({
-        ...platform.config,
-        authSecret: platform.authSecretSource === "environment" ? platform.config.authSecret : undefined,
-      }),
+      ...instanceBackup(platform.config, platform.authSecretSource === "environment"),
       logger: platform.logger,
     });
     platform.lifecycle.onStop("backup-schedule", () => schedule.stop());

@@ -7,7 +7,8 @@
 import type { Queryable } from "../platform/db/tenant.js";
 import { GroupScan } from "./group-scan.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
-import * as sql from "./search.sql.js";
+import * as sql from "./scan.sql.js";
+import * as symbolSql from "./symbols.sql.js";
 import type { WorkBudget } from "./work-budget.js";
 
 /** Why a search returned only part of what matches. */
@@ -19,7 +20,7 @@ export interface Candidate {
   repo: sql.SearchableRepo;
   patterns: Pattern[];
   pathMatch: boolean;
-  symbolHits: sql.SymbolHit[];
+  symbolHits: symbolSql.SymbolHit[];
 }
 
 const IDENTIFIER = /^[\p{L}_$][\p{L}\p{N}_$]*$/u;
@@ -51,7 +52,7 @@ export class Candidates {
   readonly chunks = new Map<string, Map<number, sql.ChunkRow>>();
   /** Blobs whose matching chunks may not all have been read (a scan or a read was cut). */
   readonly truncated = new Set<string>();
-  private readonly definitions = new Map<string, sql.SymbolHit[]>();
+  private readonly definitions = new Map<string, symbolSql.SymbolHit[]>();
   private readonly within?: Set<string>;
   /**
    * @param within the blobs a file:/lang: filter selects (sql.filteredBlobs), when it does:
@@ -83,11 +84,11 @@ export class Candidates {
    * Definitions named like one of `names` (ignoring case), read once per search and name;
    * only those in the filtered blobs when the search has file:/lang: filters.
    */
-  async definitionsOf(tx: Tx, names: string[]): Promise<sql.SymbolHit[]> {
+  async definitionsOf(tx: Tx, names: string[]): Promise<symbolSql.SymbolHit[]> {
     const missing = [...new Set(names.map((n) => n.toLowerCase()))].filter((n) => !this.definitions.has(n));
     if (missing.length > 0) {
       missing.forEach((n) => this.definitions.set(n, []));
-      for (const d of await sql.definitionsNamed(tx, missing)) {
+      for (const d of await symbolSql.definitionsNamed(tx, missing)) {
         if (!this.within || this.within.has(d.blobOid)) this.definitions.get(d.name.toLowerCase())?.push(d);
       }
     }
@@ -168,7 +169,7 @@ export async function addNamedMatches(tx: Tx, repos: sql.SearchableRepo[], query
   const name = identifierOf(literal);
   if (!name) return;
   const named = (await found.definitionsOf(tx, [name])).filter((d) => !query.caseSensitive || d.name === name);
-  const byBlob = new Map<string, sql.SymbolHit[]>();
+  const byBlob = new Map<string, symbolSql.SymbolHit[]>();
   for (const d of named) (byBlob.get(d.blobOid) ?? byBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
   // The visible files (filters applied) that hold a definition in their own language; the
   // closest names first (exact case, then shorter), then by path.
@@ -192,9 +193,9 @@ export async function addNamedMatches(tx: Tx, repos: sql.SearchableRepo[], query
  * content matches a group (checked within the symbols' blobs).
  */
 export async function collectSymbolMatches(tx: Tx, repos: sql.SearchableRepo[], query: SearchQuery, found: Candidates): Promise<void> {
-  const hits: (sql.SymbolHit & sql.VisibleFile)[] = [];
-  for (const name of query.symbols) hits.push(...(await sql.findSymbols(tx, repos, query, name, { match: "substring", limit: MAX_CANDIDATE_FILES })));
-  await sql.withSignatures(tx, hits);
+  const hits: (symbolSql.SymbolHit & sql.VisibleFile)[] = [];
+  for (const name of query.symbols) hits.push(...(await symbolSql.findSymbols(tx, repos, query, name, { match: "substring", limit: MAX_CANDIDATE_FILES })));
+  await symbolSql.withSignatures(tx, hits);
   const blobs = [...new Set(hits.map((h) => h.blobOid))];
   const patternsByBlob = new Map<string, Pattern[]>();
   for (const group of query.groups) {

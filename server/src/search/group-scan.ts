@@ -1,13 +1,13 @@
 /**
  * Streams the blobs that match one or-group of a query: every positive pattern somewhere in
  * the blob, no negative one. The pattern most likely to be rare drives a cursor over the
- * trigram index (search.sql.ts openChunkScan), read in growing batches; each batch's new
+ * trigram index (scan.sql.ts openChunkScan), read in growing batches; each batch's new
  * blobs are checked for the group's other patterns within those blobs only. The caller
  * decides when it holds enough and stops; whatever was read stays bounded.
  */
 import type { Queryable } from "../platform/db/tenant.js";
 import type { Pattern } from "./query-parser.js";
-import * as sql from "./search.sql.js";
+import * as sql from "./scan.sql.js";
 
 /** First batch of the driving scan; later batches are sized by the caller, up to MAX_BATCH. */
 const FIRST_BATCH = 64;

@@ -1,28 +1,66 @@
 /**
  * The search capability: the query language, code search, symbols, references and file
- * reading over the published index. REST routes here; the MCP tools call the same services.
+ * reading over the published index. `createSearch` builds the one service object that the REST
+ * routes, the MCP tools and the chat all call, so every transport gives the same answer.
  */
-export {
-  parseOrThrow,
-  searchCode,
-  type DocumentResult,
-  type DocumentSearch,
-  type SearchInput,
-  type SearchResponse,
-  type SearchResult,
-} from "./search.service.js";
+export { parseOrThrow, type DocumentResult, type DocumentSearch, type SearchInput, type SearchResponse, type SearchResult } from "./search.service.js";
 export { type LineMatch, matchLines } from "./line-matcher.js";
 export { emptyQuery, type Pattern, type SearchQuery } from "./query-parser.js";
-export { searchMode } from "./search.sql.js";
+export { searchMode } from "./scan.sql.js";
 export { compileTextPattern } from "./text-pattern.js";
-export { filesCursorAfter, findReferences, findRepositories, findSymbols, listFiles, MAX_LINE_NUMBER, readFile } from "./code-nav.service.js";
-export { registerSearchRoutes } from "./search.route.js";
+export { filesCursorAfter, MAX_LINE_NUMBER, type FileContent, type FileList } from "./files.service.js";
+export type { Reference, SymbolLocation } from "./symbols.service.js";
 export { globToRegexSource } from "./glob.js";
 
 import type { Capability } from "../platform/capability.js";
-import { registerSearchRoutes, type SearchRouteDeps } from "./search.route.js";
+import type { Database } from "../platform/db/database.js";
+import type { TenantScope } from "../platform/db/tenant.js";
+import type { ApiRouter } from "../platform/http/api-route.js";
+import * as files from "./files.service.js";
+import * as symbols from "./symbols.service.js";
+import { registerSearchRoutes } from "./search.route.js";
+import { type DocumentSearch, type SearchInput, type SearchResponse, searchCode } from "./search.service.js";
 
-/** The search capability for a process: its REST routes (each within the fair share). */
-export function createSearch(deps: SearchRouteDeps): Capability {
-  return { registerRoutes: (router) => registerSearchRoutes(router, deps) };
+/** What the search capability needs. */
+export interface SearchDependencies {
+  db: Database;
+  /** The server's cap on a search's budgetMs (CTXPIPE_SEARCH_MAX_BUDGET_MS); larger requests are cut to it. */
+  maxBudgetMs: number;
+  /** Document search for `type:doc` and `space:` queries (the documents capability's `search`). */
+  documents?: { search: DocumentSearch };
+}
+
+/** The search services, each in the caller's organisation; every transport calls these. */
+export interface Search extends Capability {
+  /** Code search (or, for `type:doc`, document search) with the query language. */
+  search(scope: TenantScope, input: SearchInput): Promise<SearchResponse>;
+  /** The org's indexed repositories named `ref` (id or exact name), or all without one. */
+  findRepositories(scope: TenantScope, ref: string | undefined): ReturnType<typeof files.findRepositories>;
+  /** A page of one repository's indexed paths, optionally by glob. */
+  listFiles(scope: TenantScope, input: Parameters<typeof files.listFiles>[2]): Promise<files.FileList>;
+  /** A range of an indexed file's lines. */
+  readFile(scope: TenantScope, input: Parameters<typeof files.readFile>[2]): Promise<files.FileContent>;
+  /** The symbols an indexed file defines. */
+  fileOutline(scope: TenantScope, input: Parameters<typeof files.fileOutline>[2]): ReturnType<typeof files.fileOutline>;
+  /** Symbol definitions by name. */
+  findSymbols(scope: TenantScope, input: Parameters<typeof symbols.findSymbols>[2]): Promise<symbols.SymbolLocation[]>;
+  /** Whole-word uses of a name, definitions excluded. */
+  findReferences(scope: TenantScope, input: Parameters<typeof symbols.findReferences>[2]): ReturnType<typeof symbols.findReferences>;
+  registerRoutes(router: ApiRouter): void;
+}
+
+/** Builds the capability once per process (no I/O until used). */
+export function createSearch(deps: SearchDependencies): Search {
+  const { db } = deps;
+  const search: Search = {
+    search: (scope, input) => searchCode(db, scope, { ...input, budgetMs: Math.min(input.budgetMs, deps.maxBudgetMs) }, deps.documents?.search),
+    findRepositories: (scope, ref) => files.findRepositories(db, scope, ref),
+    listFiles: (scope, input) => files.listFiles(db, scope, input),
+    readFile: (scope, input) => files.readFile(db, scope, input),
+    fileOutline: (scope, input) => files.fileOutline(db, scope, input),
+    findSymbols: (scope, input) => symbols.findSymbols(db, scope, input),
+    findReferences: (scope, input) => symbols.findReferences(db, scope, input),
+    registerRoutes: (router) => registerSearchRoutes(router, search),
+  };
+  return search;
 }

@@ -9,7 +9,8 @@ import { matchLines, rangesIn, type LineMatch } from "./line-matcher.js";
 import { hunksInOrder, orderMatchLines } from "./line-order.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
 import { rank, scoreFile } from "./ranking.js";
-import * as sql from "./search.sql.js";
+import * as sql from "./scan.sql.js";
+import type * as symbolSql from "./symbols.sql.js";
 import { compileTextPattern, type TextPattern } from "./text-pattern.js";
 import type { WorkBudget } from "./work-budget.js";
 
@@ -27,6 +28,18 @@ export interface SearchInput {
   context: number;
   /** Time budget in milliseconds. */
   budgetMs: number;
+  /**
+   * Also answer the repositories still indexing or failed, read in the search's own snapshot
+   * (MCP's search_code notes them; REST never asks).
+   */
+  withIndexing?: boolean;
+}
+
+/** A repository not (or not freshly) searchable: queued, running or failed. */
+export interface IndexingRepository {
+  name: string;
+  status: string;
+  indexedCommit: string | null;
 }
 
 /** A line in a result: a match (with ranges) or context. */
@@ -81,6 +94,8 @@ export interface SearchResponse {
   partial: boolean;
   partialReason?: PartialReason;
   stats: { matchedFiles: number; searchedRepositories: number; durationMs: number };
+  /** With `withIndexing`: the repositories still indexing or failed (at most 20, by name). */
+  indexing?: IndexingRepository[];
 }
 
 /** A matching document (Confluence page), as the documents capability answers it. */
@@ -177,7 +192,7 @@ export async function rankAndPresent(tx: Tx, orgId: string, query: SearchQuery, 
   const literalNames = [...new Set(allPatterns.map(identifierOf).filter((n): n is string => n !== undefined))];
   const held = new Set(blobs);
   const definitions = (await found.definitionsOf(tx, literalNames)).filter((d) => held.has(d.blobOid));
-  const defsByBlob = new Map<string, sql.SymbolHit[]>();
+  const defsByBlob = new Map<string, symbolSql.SymbolHit[]>();
   for (const d of definitions) (defsByBlob.get(d.blobOid) ?? defsByBlob.set(d.blobOid, []).get(d.blobOid)!).push(d);
 
   // Names typed all in lower case say nothing about case: any-case definitions count in full.
@@ -277,7 +292,7 @@ async function completeLines(
 async function withContext(
   tx: Tx,
   orgId: string,
-  items: { candidate: Candidate; lines: LineMatch[]; defs: sql.SymbolHit[]; exactDefs: sql.SymbolHit[]; score: number }[],
+  items: { candidate: Candidate; lines: LineMatch[]; defs: symbolSql.SymbolHit[]; exactDefs: symbolSql.SymbolHit[]; score: number }[],
   found: Candidates,
   context: number,
   compile: (pattern: Pattern) => TextPattern,
@@ -333,7 +348,7 @@ async function withContext(
 }
 
 /** One entry per (name, line): a definition can be both a query-literal and a sym: match. */
-function dedupeDefinitions(hits: sql.SymbolHit[]): SearchResult["definitions"] {
+function dedupeDefinitions(hits: symbolSql.SymbolHit[]): SearchResult["definitions"] {
   const seen = new Map<string, SearchResult["definitions"][number]>();
   for (const d of hits) seen.set(`${d.name}\u0000${d.startLine}`, { name: d.name, kind: d.kind, line: d.startLine, container: d.container });
   return [...seen.values()].sort((a, b) => a.line - b.line);

@@ -12,7 +12,7 @@ import { AppError } from "../platform/errors.js";
 import { addNamedMatches, candidateTarget, Candidates, collectGroup, collectSymbolMatches } from "./candidates.js";
 import { parseQuery, QueryError, type SearchQuery } from "./query-parser.js";
 import { decodeCursor, type DocumentSearch, rankAndPresent, type SearchInput, type SearchResponse } from "./result-page.js";
-import * as sql from "./search.sql.js";
+import * as sql from "./scan.sql.js";
 import { WorkBudget } from "./work-budget.js";
 import { recordSearch } from "../platform/telemetry/spans.js";
 
@@ -65,7 +65,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
   const started = performance.now();
   const query = parseOrThrow(input.query);
   if (query.type === "doc") {
-    if (!documents) throw new AppError("invalid_query", 400, "Invalid query: type:doc and space: search documents; use search_docs (MCP) or the REST search.");
+    if (!documents) throw new AppError("invalid_query", 400, "Invalid query: type:doc and space: search documents, which this server does not hold.");
     const found = await documents(scope, query, input.limit);
     recordSearch((performance.now() - started) / 1000, found.partial);
     return {
@@ -86,12 +86,14 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
   const statementMs = () => started + input.budgetMs - performance.now();
   let partialReason: SearchResponse["partialReason"];
   let searchedRepositories = 0;
+  let indexing: SearchResponse["indexing"];
 
   const run = withTenant(
     db,
     scope,
     async (tx) => {
       await tx.query(`set local statement_timeout = ${Math.max(100, Math.min(input.budgetMs, 60_000))}`);
+      if (input.withIndexing) indexing = await sql.repositoriesNotReady(tx);
       const repos = await sql.searchableRepos(tx, query);
       searchedRepositories = repos.length;
       if (repos.length === 0 && query.repos.length > 0) await refuseUnknownRepository(tx, query.repos);
@@ -149,5 +151,6 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
     partial: partialReason !== undefined,
     ...(partialReason ? { partialReason } : {}),
     stats: { matchedFiles: page?.total ?? 0, searchedRepositories, durationMs: Math.round(performance.now() - started) },
+    ...(indexing ? { indexing } : {}),
   };
 }

@@ -4,7 +4,7 @@
  * RE2 or Postgres cannot run the same way; a literal is escaped and matched by V8, which cannot
  * backtrack on a pattern without quantifiers. Nothing here compiles user text with `RegExp`.
  *
- * The database runs the same pattern (search.sql.ts toPostgresRegex) to pick chunks; this
+ * The database runs the same pattern (scan.sql.ts toPostgresRegex) to pick chunks; this
  * decides lines and ranges, so both must accept the same dialect.
  */
 import { RE2JS } from "re2js";

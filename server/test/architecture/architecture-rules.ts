@@ -29,7 +29,8 @@ export interface Violation {
     | "sql-in-job"
     | "job-outside-job-file"
     | "table-owner"
-    | "capability-cycle";
+    | "capability-cycle"
+    | "mcp-imports-db";
   file: string;
   detail: string;
 }
@@ -37,6 +38,12 @@ export interface Violation {
 /** Folders that are not capabilities. */
 const COMPOSITION = new Set(["roles", "commands"]);
 const GROUND = new Set(["platform", "jobs"]);
+/**
+ * The files of mcp/ that may import platform/db/: the wiring (index.ts) and its own SQL (the
+ * usage counts). Tools, the server and the route get the capabilities' service objects and the
+ * scope, never the database.
+ */
+const MCP_DB_IMPORTERS = [/^mcp\/index\.ts$/, /^mcp\/[^/]+\.service\.ts$/];
 /** Where process.env may be read. */
 const ENV_READERS = [/^cli\.ts$/, /^platform\/config\//];
 /** Calls that mean a transport runs its own SQL: a transaction helper, or a query whose text is SQL. */
@@ -286,6 +293,9 @@ export function checkArchitecture(root: string, options: ArchitectureOptions = {
       const targetArea = areaOf(target);
       if (/\.(service|sql|job)\.ts$/.test(file) && target.startsWith("platform/http/")) {
         violations.push({ rule: "domain-imports-http", file, detail: `imports ${target}: services, SQL and jobs know nothing of HTTP` });
+      }
+      if ((area === "mcp" || /\.tool\.ts$/.test(file)) && target.startsWith("platform/db/") && !MCP_DB_IMPORTERS.some((re) => re.test(file))) {
+        violations.push({ rule: "mcp-imports-db", file, detail: `imports ${target}: MCP tools get service objects and the scope, never the database` });
       }
       if (targetArea === area) continue;
       if (targetArea === "roles" && area !== "" && !COMPOSITION.has(area)) {

@@ -64,6 +64,10 @@ describe("architecture", () => {
         "platform/http/app-env.ts": "export type AppEnv = {};\n",
         "../migrations/001-create-tables.sql":
           'create table shops (id text primary key);\ncreate table "carts" (id text primary key);\ncreate table orphans (id text);\n-- create table ghosts (id text);\n',
+        "platform/db/database.ts": "export type Database = {};\n",
+        "mcp/index.ts": 'import type { Database } from "../platform/db/database.js";\nexport type { Database };\n',
+        "mcp/usage.service.ts": 'import type { Database } from "../platform/db/database.js";\nexport type Usage = Database;\n',
+        "mcp/tools/search.tool.ts": 'import type { Database } from "../../platform/db/database.js";\nexport const run = (db: Database) => db;\n',
       };
       for (const [file, text] of Object.entries(files)) {
         await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
@@ -84,6 +88,7 @@ describe("architecture", () => {
         "domain-imports-http cart/cart.service.ts",
         "imports-roles shop/shop.service.ts",
         "job-outside-job-file shop/shop-sync.ts",
+        "mcp-imports-db mcp/tools/search.tool.ts",
         "missing-door cart",
         "platform-imports-capability platform/db.ts",
         "process-env shop/shop.service.ts",

@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type AgentTool, evidenceAnswer, runAgent } from "../../src/chat/index.js";
-import { TOOLS } from "../../src/mcp/index.js";
+import { agentTools } from "../../src/mcp/index.js";
 import { createModels } from "../../src/models/index.js";
 import { createLogger } from "../../src/platform/logging.js";
 import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
@@ -20,6 +20,7 @@ import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
+import { toolServices } from "../harness/tool-services.js";
 
 const KEY = "sk-agent-test-key";
 
@@ -38,7 +39,7 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
         logger: createLogger("silent"),
       }).languageModel("medium")!;
     const ask = (prompt: string, extra: Partial<Parameters<typeof runAgent>[0]> = {}) =>
-      runAgent({ db: app.running.platform.db, scope: { orgId }, model: model(), tools, prompt, limits, ...extra });
+      runAgent({ readFile: toolServices(app).search.readFile, scope: { orgId }, model: model(), tools, prompt, limits, ...extra });
 
     before(async () => {
       root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-agent-"));
@@ -53,8 +54,7 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
       const added = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories`, { as: owner, body: { url: dir, name: "shop" } });
       commit = (await waitForRepository(app, owner, org.slug, added.json.id)).indexedCommit!.slice(0, 12);
       orgId = (await app.running.platform.db.unsafeSystem.query<{ id: string }>("select id from orgs where slug = $1", [org.slug])).rows[0]!.id;
-      const ctx = { db: app.running.platform.db, scope: { orgId }, searchBudgetMs: 5_000 };
-      tools = TOOLS.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, run: (input: unknown) => t.run(ctx, input) }));
+      tools = agentTools(toolServices(app))({ orgId });
     });
     after(async () => {
       await app?.stop();
@@ -118,7 +118,7 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
       assert.equal(answer.stopped, "provider");
       assert.equal(answer.text, "The model provider is rate-limiting requests; try again shortly.");
       const refused = await runAgent({
-        db: app.running.platform.db,
+        readFile: toolServices(app).search.readFile,
         scope: { orgId },
         model: createModels({
           config: { provider: provider_, url: provider.url, apiKey: "sk-wrong", names: { fast: "m", medium: "m", high: "m" } },

@@ -13,6 +13,7 @@ import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
+import { toolServices } from "../harness/tool-services.js";
 
 describe("checked citations", () => {
   let root: string;
@@ -50,7 +51,7 @@ describe("checked citations", () => {
       `See also shop@${c}:src/checkout.ts:10, shop@${c}:src/cart.ts:40, shop@0000000deadbeef:src/cart.ts:2`,
       `and billing@${c}:src/invoice.ts:1. Again: shop@${c}:src/cart.ts:2.`,
     ].join("\n");
-    const checked = await checkCitations(app.running.platform.db, { orgId }, answer);
+    const checked = await checkCitations(toolServices(app).search.readFile, { orgId }, answer);
     assert.deepEqual(
       checked.map((x) => [x.citation, x.verified, x.reason ?? x.text]),
       [
@@ -63,7 +64,7 @@ describe("checked citations", () => {
       ],
     );
     // Another organisation cannot confirm this one's code.
-    const theirs = await checkCitations(app.running.platform.db, { orgId: otherOrgId }, `shop@${c}:src/cart.ts:2`);
+    const theirs = await checkCitations(toolServices(app).search.readFile, { orgId: otherOrgId }, `shop@${c}:src/cart.ts:2`);
     assert.deepEqual(
       theirs.map((x) => x.verified),
       [false],

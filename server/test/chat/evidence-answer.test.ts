@@ -11,11 +11,12 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type AgentTool, EVIDENCE_MAX_CHARS, evidenceAnswer, questionWords, repositoriesNamed } from "../../src/chat/index.js";
-import { TOOLS } from "../../src/mcp/index.js";
+import { agentTools } from "../../src/mcp/index.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
+import { toolServices } from "../harness/tool-services.js";
 
 describe("questionWords and repositoriesNamed", () => {
   it("keeps the content words of a question, once each, without stop words or punctuation", () => {
@@ -76,8 +77,7 @@ describe("answer without a model", () => {
       if (name === "shop") shopCommit = indexed.indexedCommit!.slice(0, 12);
     }
     const orgId = (await app.running.platform.db.unsafeSystem.query<{ id: string }>("select id from orgs where slug = $1", [orgSlug])).rows[0]!.id;
-    const ctx = { db: app.running.platform.db, scope: { orgId }, searchBudgetMs: 5_000 };
-    tools = TOOLS.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, run: (input: unknown) => t.run(ctx, input) }));
+    tools = agentTools(toolServices(app))({ orgId });
   });
   after(async () => {
     await app?.stop();

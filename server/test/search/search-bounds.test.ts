@@ -15,7 +15,7 @@ import { createDatabase, type Database } from "../../src/platform/db/database.js
 import { withTenant } from "../../src/platform/db/tenant.js";
 import { createLogger } from "../../src/platform/logging.js";
 import { parseQuery } from "../../src/search/query-parser.js";
-import * as sql from "../../src/search/search.sql.js";
+import * as sql from "../../src/search/scan.sql.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";

@@ -161,18 +161,31 @@ export function createAuthentication(deps: { auth: Auth; db: Database; allowedOr
     return { orgId: membership.org_id, slug: membership.org_slug, name: membership.org_name, role: membership.role };
   };
 
+  /**
+   * The caller of a request and their membership in the org `slug`: the REST org guard (with
+   * the caller the authentication middleware found) and the MCP endpoint both resolve an
+   * org-scoped request here.
+   * @throws AppError unauthorized (401, no credentials), invalid_api_key / invalid_token (401),
+   *   not_found (404, no such org for this caller), csrf_failed (403).
+   */
+  const resolveOrgScope = async (request: Request, slug: string, options: IdentifyOptions & { caller?: Caller } = {}) => {
+    const caller = options.caller ?? (await identify(request, options));
+    if (!caller) throw unauthorized();
+    return { caller, org: await resolveOrg(caller, slug) };
+  };
+
   const requireOrg = (minRole: OrgRole) =>
     createMiddleware<AppEnv>(async (c, next) => {
       const caller = c.get("caller");
       if (!caller) throw unauthorized();
-      const org = await resolveOrg(caller, c.req.param("orgSlug") ?? "");
+      const { org } = await resolveOrgScope(c.req.raw, c.req.param("orgSlug") ?? "", { caller });
       if (!hasRole(org.role, minRole)) throw forbidden(`This needs the ${minRole} role or higher.`);
       c.set("org", org);
       return next();
     });
 
   const guards: AccessGuards = { requireCaller, requireSession, requireOrg };
-  return { authenticate, guards, identify, resolveOrg };
+  return { authenticate, guards, identify, resolveOrg, resolveOrgScope };
 }
 
 /** CSRF defence for cookie-authenticated mutations: the Origin must be one of ours. */

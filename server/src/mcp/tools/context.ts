@@ -1,10 +1,12 @@
 /**
- * What every MCP tool receives: the database, the org scope of the request, and a helper
- * that reports repositories still indexing (so answers can say they may be incomplete).
+ * What every MCP tool receives: the capabilities' service objects (never the database), the
+ * org scope of the request, and a helper that reports repositories still indexing (so answers
+ * can say they may be incomplete).
  */
-import type { Database } from "../../platform/db/database.js";
-import type { TenantScope } from "../../platform/db/tenant.js";
-import { listRepositories } from "../../repositories/index.js";
+import type { Documents } from "../../documents/index.js";
+import type { GraphReader } from "../../graph/index.js";
+import type { Repositories } from "../../repositories/index.js";
+import type { Search } from "../../search/index.js";
 
 /** Runs the chat's agent loop for a caller (a conversation of source "mcp"). */
 export type Advise = (
@@ -12,6 +14,7 @@ export type Advise = (
   input: {
     prompt: string;
     conversationId?: string;
+    source: "mcp";
     signal?: AbortSignal;
     onEvent?: (event: { type: string; index?: number; toolCalls?: string[] }) => void;
   },
@@ -20,14 +23,27 @@ export type Advise = (
   answer: { text: string; citations: { citation: string; verified: boolean; reason?: string }[]; sources: string[]; stopped?: string };
 }>;
 
-/** Per-request context of the tools. */
-export interface ToolContext {
-  db: Database;
-  scope: TenantScope;
-  /** Time budget of one search, in ms. */
+/** The services the tools call, built once per process by the capabilities that own them. */
+export interface ToolServices {
+  search: Omit<Search, "registerRoutes">;
+  documents: Pick<Documents, "search" | "read">;
+  graph: GraphReader;
+  repositories: Pick<Repositories, "list">;
+  /** Time budget of one search_code call, in ms. */
   searchBudgetMs: number;
   /** The agent loop, when the process serves ctx_advisor. */
   advise?: Advise;
+}
+
+/** The organisation (and user) a request acts for. */
+export interface ToolScope {
+  orgId: string;
+  userId?: string;
+}
+
+/** Per-request context of the tools. */
+export interface ToolContext extends ToolServices {
+  scope: ToolScope;
   /** Reports progress to the client (set when the call carries a progress token). */
   progress?: (progress: number, message: string) => Promise<void>;
   /** Aborts when the client cancels the call (notifications/cancelled) or goes away. */
@@ -39,8 +55,12 @@ export interface ToolContext {
  * `failed` picks the failed repositories worth naming (default: all): a tool answering a
  * question they could not have been part of leaves them out.
  */
-export async function indexingNote(ctx: ToolContext, options: { failed?: (name: string) => boolean } = {}): Promise<string> {
-  const listed = await listRepositories(ctx.db, ctx.scope, { statuses: ["queued", "running", "failed"], limit: 20 });
+export async function indexingNote(
+  ctx: ToolContext,
+  options: { failed?: (name: string) => boolean; listed?: { name: string; status: string; indexedCommit: string | null }[] } = {},
+): Promise<string> {
+  // A search lists them in its own snapshot (no transaction of their own); others ask here.
+  const listed = options.listed ?? (await ctx.repositories.list(ctx.scope, { statuses: ["queued", "running", "failed"], limit: 20 }));
   const rows = listed.filter((r) => r.status !== "failed" || (options.failed?.(r.name) ?? true));
   if (rows.length === 0) return "";
   const parts = rows.map((r) => `${r.name} (${r.status}${r.indexedCommit === null ? ", not searchable yet" : ", older index in use"})`);

@@ -42,6 +42,7 @@ export const ctxAdvisorTool: ToolDefinition<z.infer<typeof input>> = {
       {
         prompt,
         conversationId: args.conversationId,
+        source: "mcp",
         signal: ctx.signal,
         onEvent: (event) => {
           if (event.type === "step" && event.index !== undefined)

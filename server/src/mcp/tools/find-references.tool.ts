@@ -2,7 +2,6 @@
  * find_references: whole-word uses of a name, definitions excluded.
  */
 import { z } from "zod";
-import { findReferences } from "../../search/index.js";
 import { cite, clip, fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -20,7 +19,7 @@ export const findReferencesTool: ToolDefinition<z.infer<typeof input>> = {
   inputSchema: input,
   outputSchema: z.object({ references: z.array(z.object({ citation: z.string() })), partial: z.boolean() }),
   async run(ctx: ToolContext, args) {
-    const { references, partial } = await findReferences(ctx.db, ctx.scope, { name: args.name, repository: args.repo, limit: args.limit ?? 50 });
+    const { references, partial } = await ctx.search.findReferences(ctx.scope, { name: args.name, repository: args.repo, limit: args.limit ?? 50 });
     const fitted = fitItems(
       references.map((r) => {
         const citation = cite(r.repository.name, r.repository.commit, r.path, r.line);

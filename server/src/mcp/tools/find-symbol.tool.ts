@@ -2,7 +2,6 @@
  * find_symbol: definitions by name with kind, container and signature.
  */
 import { z } from "zod";
-import { findSymbols } from "../../search/index.js";
 import { cite, clip, fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -24,7 +23,7 @@ export const findSymbolTool: ToolDefinition<z.infer<typeof input>> = {
     symbols: z.array(z.object({ citation: z.string(), name: z.string(), kind: z.string(), container: z.string().nullable(), endLine: z.number() })),
   }),
   async run(ctx: ToolContext, args) {
-    const hits = await findSymbols(ctx.db, ctx.scope, {
+    const hits = await ctx.search.findSymbols(ctx.scope, {
       name: args.name,
       match: args.match ?? "exact",
       kinds: args.kind ? [args.kind] : undefined,

@@ -5,8 +5,6 @@
  * cited.
  */
 import { z } from "zod";
-import { searchDocuments } from "../../documents/index.js";
-import { contextFor } from "../../graph/index.js";
 import { emptyQuery, type SearchQuery } from "../../search/index.js";
 import { invalidInput } from "../../platform/errors.js";
 import { clip, fitLines } from "../budget.js";
@@ -29,7 +27,7 @@ export const getContextTool: ToolDefinition<z.infer<typeof input>> = {
     if (!args.topic?.trim() && !args.repo)
       throw invalidInput("Give a topic, a repo, or both.", { fields: [{ path: "topic", message: "required without repo" }] });
     if (args.path && !args.repo) throw invalidInput("A path needs its repo.", { fields: [{ path: "repo", message: "required with path" }] });
-    const found = await contextFor(ctx.db, ctx.scope, { topic: args.topic, repository: args.repo, path: args.path });
+    const found = await ctx.graph.contextFor(ctx.scope, { topic: args.topic, repository: args.repo, path: args.path });
     const lines: string[] = [];
     const citations: string[] = [];
     const section = (title: string, items: { name: string; kind: string; detail: string; evidence: { citation: string } }[]) => {
@@ -61,7 +59,7 @@ export const getContextTool: ToolDefinition<z.infer<typeof input>> = {
     const topic = args.topic?.trim();
     if (topic) {
       const query: SearchQuery = { ...emptyQuery(), type: "doc", groups: [[{ kind: "literal", value: topic, negated: false }]] };
-      const docs = await searchDocuments(ctx.db, ctx.scope, query, 3).catch(() => ({ documents: [] }));
+      const docs = await ctx.documents.search(ctx.scope, query, 3).catch(() => ({ documents: [] }));
       if (docs.documents.length > 0) {
         lines.push("## Documents");
         for (const d of docs.documents) {

@@ -6,7 +6,6 @@
  * can weigh them (a "[must] … curl | sh" is a repository author's claim).
  */
 import { z } from "zod";
-import { instructionsFor } from "../../graph/index.js";
 import { clip, fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -29,7 +28,7 @@ export const getInstructionsTool: ToolDefinition<z.infer<typeof input>> = {
     instructions: z.array(z.object({ citation: z.string(), strength: z.string().nullable() })),
   }),
   async run(ctx: ToolContext, args) {
-    const found = await instructionsFor(ctx.db, ctx.scope, { repository: args.repo, path: args.path, limit: 100 });
+    const found = await ctx.graph.instructionsFor(ctx.scope, { repository: args.repo, path: args.path, limit: 100 });
     const ownerLine = found.owners
       ? `Owners: ${found.owners.owners.join(" ") || "(none: unowned)"} (rule ${found.owners.pattern} at ${found.owners.evidence.citation})`
       : "Owners: no CODEOWNERS rule.";

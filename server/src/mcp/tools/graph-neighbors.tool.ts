@@ -3,7 +3,7 @@
  * depth: what it depends on or uses (out), what depends on or uses it (in), each edge cited.
  */
 import { z } from "zod";
-import { type GraphNode, getNode, listNodes, NODE_KINDS, neighbors, nodesNamed } from "../../graph/index.js";
+import { type GraphNode, NODE_KINDS } from "../../graph/index.js";
 import { invalidInput } from "../../platform/errors.js";
 import { fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
@@ -54,7 +54,7 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
     let key = args.node;
     // A key (`go:github.com/x/y`) is taken as it is; anything else, or a key-like name that is
     // no node (`junit:junit`), is resolved by its exact name across kinds and ecosystems.
-    const named = /^[a-z]+:/.test(key) && (await nodeExists(ctx, key)) ? undefined : await nodesNamed(ctx.db, ctx.scope, args.node);
+    const named = /^[a-z]+:/.test(key) && (await nodeExists(ctx, key)) ? undefined : await ctx.graph.nodesNamed(ctx.scope, args.node);
     if (named && named.length === 1) key = named[0]!.key;
     else if (named && named.length > 1) {
       const shown = named.slice(0, MAX_CHOICES);
@@ -65,7 +65,7 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
         structured: { root: "", reached: [], choices: shown.map((n) => n.key) },
       };
     } else if (named) {
-      const { nodes } = await listNodes(ctx.db, ctx.scope, { q: args.node, limit: MAX_CHOICES });
+      const { nodes } = await ctx.graph.listNodes(ctx.scope, { q: args.node, limit: MAX_CHOICES });
       return {
         text:
           nodes.length > 0
@@ -75,7 +75,7 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
         unanswered: nodes.length === 0 ? args.node : undefined,
       };
     }
-    const walk = await neighbors(ctx.db, ctx.scope, { key, direction: args.direction ?? "both", depth: args.depth ?? 1, kinds: args.kinds, limit: 100 });
+    const walk = await ctx.graph.neighbors(ctx.scope, { key, direction: args.direction ?? "both", depth: args.depth ?? 1, kinds: args.kinds, limit: 100 });
     const names = new Map([[key, walk.root.name], ...walk.reached.map((r) => [r.node.key, r.node.name] as const)]);
     const nameOf = (k: string) => names.get(k) ?? k;
     const fitted = fitItems(
@@ -108,7 +108,7 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
 /** Whether `key` is a node of the org (declared, or at either end of an edge). */
 async function nodeExists(ctx: ToolContext, key: string): Promise<boolean> {
   try {
-    await getNode(ctx.db, ctx.scope, key, 1);
+    await ctx.graph.getNode(ctx.scope, key, 1);
     return true;
   } catch (err) {
     if ((err as { code?: string }).code === "not_found") return false;

@@ -2,7 +2,7 @@
  * list_files: paths of indexed files, by glob, in one repository or all.
  */
 import { z } from "zod";
-import { filesCursorAfter, findRepositories, listFiles } from "../../search/index.js";
+import { filesCursorAfter } from "../../search/index.js";
 import { fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -21,13 +21,13 @@ export const listFilesTool: ToolDefinition<z.infer<typeof input>> = {
   inputSchema: input,
   outputSchema: z.object({ files: z.array(z.object({ repository: z.string(), path: z.string() })), nextCursor: z.string().nullable() }),
   async run(ctx: ToolContext, args) {
-    const repos = await findRepositories(ctx.db, ctx.scope, args.repo);
+    const repos = await ctx.search.findRepositories(ctx.scope, args.repo);
     const limit = args.limit ?? 200;
     const files: { repository: string; path: string }[] = [];
     let nextCursor: string | null = null;
     for (const repo of repos) {
       if (files.length >= limit) break;
-      const page = await listFiles(ctx.db, ctx.scope, {
+      const page = await ctx.search.listFiles(ctx.scope, {
         repository: repo.id,
         glob: args.glob,
         limit: limit - files.length,

@@ -3,7 +3,6 @@
  * languages and size.
  */
 import { z } from "zod";
-import { listRepositories } from "../../repositories/index.js";
 import { fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -33,7 +32,7 @@ export const listRepositoriesTool: ToolDefinition<Record<string, never>> = {
   inputSchema: z.object({}),
   outputSchema: z.object({ repositories: z.array(repoSchema) }),
   async run(ctx: ToolContext) {
-    const rows = await listRepositories(ctx.db, ctx.scope, { limit: 500 });
+    const rows = await ctx.repositories.list(ctx.scope, { limit: 500 });
     const repositories = rows.map((r) => ({
       name: r.name,
       status: r.status,

@@ -3,7 +3,7 @@
  * blocks and links kept), bounded; says how to read on and how to cite it.
  */
 import { z } from "zod";
-import { MAX_DOCUMENT_LINES, readDocument } from "../../documents/index.js";
+import { MAX_DOCUMENT_LINES } from "../../documents/index.js";
 import { clip, fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -26,7 +26,7 @@ export const readDocTool: ToolDefinition<z.infer<typeof input>> = {
   async run(ctx: ToolContext, args) {
     const start = args.startLine ?? 1;
     const end = Math.min(args.endLine ?? start + MAX_LINES - 1, start + MAX_LINES - 1);
-    const doc = await readDocument(ctx.db, ctx.scope, { id: args.id, startLine: start, endLine: end });
+    const doc = await ctx.documents.read(ctx.scope, { id: args.id, startLine: start, endLine: end });
     const width = String(doc.endLine).length;
     const fitted = fitLines(doc.lines.map((l) => `${String(l.line).padStart(width)}  ${clip(l.text, 1000)}`));
     const shown = fitted.text ? fitted.text.split("\n").length : 0;

@@ -3,7 +3,7 @@
  * the text only; the structured content says which range it holds.
  */
 import { z } from "zod";
-import { MAX_LINE_NUMBER, readFile, findRepositories } from "../../search/index.js";
+import { MAX_LINE_NUMBER } from "../../search/index.js";
 import { cite, clip, fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -31,10 +31,10 @@ export const readFileTool: ToolDefinition<z.infer<typeof input>> = {
     nextStartLine: z.number().nullable(),
   }),
   async run(ctx: ToolContext, args) {
-    const [repo] = await findRepositories(ctx.db, ctx.scope, args.repo);
+    const [repo] = await ctx.search.findRepositories(ctx.scope, args.repo);
     const start = args.startLine ?? 1;
     const end = Math.min(args.endLine ?? start + MAX_LINES - 1, start + MAX_LINES - 1);
-    const file = await readFile(ctx.db, ctx.scope, { repository: repo!.id, path: args.path, startLine: start, endLine: end });
+    const file = await ctx.search.readFile(ctx.scope, { repository: repo!.id, path: args.path, startLine: start, endLine: end });
     const width = String(file.endLine).length;
     const fitted = fitLines(file.lines.map((l) => `${String(l.line).padStart(width)}  ${clip(l.text, 1000)}`));
     const shownEnd = file.lines[fitted.text.split("\n").length - 1]?.line ?? file.endLine;

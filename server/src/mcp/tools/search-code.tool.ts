@@ -4,7 +4,7 @@
  * carries the matching lines; the structured content only their numbers.
  */
 import { z } from "zod";
-import { compileTextPattern, parseOrThrow, searchCode } from "../../search/index.js";
+import { compileTextPattern, parseOrThrow, type SearchResponse } from "../../search/index.js";
 import { cite, clip, fitItems } from "../budget.js";
 import { indexingNote, type ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
@@ -34,17 +34,23 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
         lines: z.array(z.number()).describe("Matching line numbers; their text is in the text content."),
       }),
     ),
+    documents: z
+      .array(z.object({ id: z.string(), citation: z.string(), lines: z.array(z.number()) }))
+      .optional()
+      .describe("type:doc: read one with read_doc."),
     nextCursor: z.string().nullable(),
     partial: z.boolean(),
   }),
   async run(ctx: ToolContext, args) {
-    const response = await searchCode(ctx.db, ctx.scope, {
+    const response = await ctx.search.search(ctx.scope, {
       query: args.query,
       limit: args.limit ?? 10,
       cursor: args.cursor,
       context: 0,
       budgetMs: ctx.searchBudgetMs,
+      withIndexing: true,
     });
+    if (response.documents) return presentDocuments(args.query, response);
     const fitted = fitItems(
       response.results.map((r) => {
         const citation = cite(r.repository.name, r.commit, r.path);
@@ -65,7 +71,7 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
     // query's repo: filter names one (not on every answer).
     const repoFilters = parseOrThrow(args.query).repos;
     const failed = (name: string) => response.results.length === 0 || repoFilters.some((r) => repoFilterMatches(r, name));
-    const note = await indexingNote(ctx, { failed });
+    const note = await indexingNote(ctx, { failed, listed: response.indexing });
     if (note) tail.push(note);
     return {
       text: [fitted.text || empty, ...tail].filter(Boolean).join("\n"),
@@ -86,4 +92,26 @@ function repoFilterMatches(filter: string, name: string): boolean {
   } catch {
     return name.toLowerCase().includes(filter.toLowerCase());
   }
+}
+
+/** A `type:doc` answer: each document cited by URL and version with its matching lines, as search_docs shows them. */
+function presentDocuments(query: string, response: SearchResponse) {
+  const documents = response.documents ?? [];
+  const fitted = fitItems(
+    documents.map((d) => {
+      const lines = d.lines.filter((l) => l.line > 1).slice(0, 8);
+      return {
+        text: [`${d.id}  ${d.title} [${d.space.key}] ${d.citation}`, ...lines.map((l) => `  ${l.line}: ${clip(l.text.trim())}`)].join("\n"),
+        data: { id: d.id, citation: d.citation, lines: d.lines.map((l) => l.line) },
+      };
+    }),
+  );
+  const tail: string[] = [];
+  if (response.partial) tail.push("More documents matched than were ranked: add words or space:.");
+  if (fitted.truncated) tail.push("Output cut to fit the budget; use a smaller limit or a narrower query.");
+  return {
+    text: [fitted.text || "No documents match.", ...tail].join("\n"),
+    structured: { results: [], documents: fitted.data, nextCursor: response.nextCursor, partial: response.partial },
+    unanswered: documents.length === 0 ? query : undefined,
+  };
 }

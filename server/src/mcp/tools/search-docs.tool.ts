@@ -3,7 +3,6 @@
  * each cited by its URL and version with its matching lines; read_doc reads on.
  */
 import { z } from "zod";
-import { searchDocuments } from "../../documents/index.js";
 import { parseOrThrow } from "../../search/index.js";
 import { clip, fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
@@ -30,7 +29,7 @@ export const searchDocsTool: ToolDefinition<z.infer<typeof input>> = {
   }),
   async run(ctx: ToolContext, args) {
     const query = parseOrThrow(`type:doc ${args.space ? `space:${args.space} ` : ""}${args.query}`);
-    const found = await searchDocuments(ctx.db, ctx.scope, query, args.limit ?? 8);
+    const found = await ctx.documents.search(ctx.scope, query, args.limit ?? 8);
     const lines: string[] = [];
     for (const d of found.documents) {
       lines.push(`${d.id}  ${d.title} [${d.space.key}] ${d.citation}${d.author ? ` by ${d.author}` : ""}, updated ${d.updatedAt.slice(0, 10)}`);

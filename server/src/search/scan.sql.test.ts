@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { toPostgresRegex } from "./search.sql.js";
+import { toPostgresRegex } from "./scan.sql.js";
 
 describe("toPostgresRegex", () => {
   it("turns word boundaries into Postgres' \\y and \\Y", () => {
