@@ -8,6 +8,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, call, requestJson } from "../api/client";
 
+export { safeNext } from "./safe-next";
+
 /** The query keys of the pages outside an organisation. */
 export const authKeys = {
   config: () => ["auth-config"] as const,
@@ -20,24 +22,6 @@ export function nextLocation(body: unknown): string | undefined {
   if (typeof b.url === "string") return b.url;
   if (typeof b.redirect_uri === "string") return b.redirect_uri;
   return undefined;
-}
-
-/**
- * Where to go after sign-in: `raw` when it is a path on this origin, else "/". Resolved with
- * the URL parser, as the browser will, so `/\t/evil.example` (the tab is stripped, leaving
- * `//evil.example`) and `/\evil.example` are refused. The resolved path must not start with
- * `//` or `/\` either: `/.//evil.example` resolves to the path `//evil.example` on this origin,
- * which the browser would then read as another host.
- */
-export function safeNext(raw: string | null, origin: string): string {
-  if (!raw?.startsWith("/")) return "/";
-  try {
-    const url = new URL(raw, origin);
-    if (url.origin !== origin || url.pathname.startsWith("//") || url.pathname.startsWith("/\\")) return "/";
-    return `${url.pathname}${url.search}${url.hash}`;
-  } catch {
-    return "/";
-  }
 }
 
 /** The public fields of an OAuth client (signed-in users only). */
