@@ -34,10 +34,6 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
         lines: z.array(z.number()).describe("Matching line numbers; their text is in the text content."),
       }),
     ),
-    documents: z
-      .array(z.object({ id: z.string(), citation: z.string(), lines: z.array(z.number()) }))
-      .optional()
-      .describe("type:doc: read one with read_doc."),
     nextCursor: z.string().nullable(),
     partial: z.boolean(),
   }),
@@ -94,7 +90,10 @@ function repoFilterMatches(filter: string, name: string): boolean {
   }
 }
 
-/** A `type:doc` answer: each document cited by URL and version with its matching lines, as search_docs shows them. */
+/**
+ * A `type:doc` answer: each document cited by URL and version with its matching lines, as
+ * search_docs shows them (its id, for read_doc, in the text); `results` holds the citations.
+ */
 function presentDocuments(query: string, response: SearchResponse) {
   const documents = response.documents ?? [];
   const fitted = fitItems(
@@ -102,7 +101,7 @@ function presentDocuments(query: string, response: SearchResponse) {
       const lines = d.lines.filter((l) => l.line > 1).slice(0, 8);
       return {
         text: [`${d.id}  ${d.title} [${d.space.key}] ${d.citation}`, ...lines.map((l) => `  ${l.line}: ${clip(l.text.trim())}`)].join("\n"),
-        data: { id: d.id, citation: d.citation, lines: d.lines.map((l) => l.line) },
+        data: { citation: d.citation, lines: d.lines.map((l) => l.line) },
       };
     }),
   );
@@ -111,7 +110,7 @@ function presentDocuments(query: string, response: SearchResponse) {
   if (fitted.truncated) tail.push("Output cut to fit the budget; use a smaller limit or a narrower query.");
   return {
     text: [fitted.text || "No documents match.", ...tail].join("\n"),
-    structured: { results: [], documents: fitted.data, nextCursor: response.nextCursor, partial: response.partial },
+    structured: { results: fitted.data, nextCursor: response.nextCursor, partial: response.partial },
     unanswered: documents.length === 0 ? query : undefined,
   };
 }
