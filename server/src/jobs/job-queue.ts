@@ -54,25 +54,44 @@ export async function migrateJobQueue(url: string, logger: Logger): Promise<void
   await boss.stop({ graceful: false, close: true });
 }
 
+/** The queue's timings, in seconds (CTXPIPE_JOB_*; the tests set short ones). */
+export interface JobQueueTimings {
+  /** pg-boss' supervisor pass (superviseIntervalSeconds, at least 1). */
+  superviseSeconds: number;
+  /** pg-boss' per-queue check for expired jobs and missed heartbeats (monitorIntervalSeconds, at least 1). */
+  monitorSeconds: number;
+  /** Overrides every job type's first retry delay; undefined: each job's own. */
+  retryDelaySeconds?: number;
+}
+
+/**
+ * Production timings: find runs whose worker died (missed heartbeats) within seconds, not
+ * pg-boss' default minute. config.schema.ts holds the same defaults.
+ */
+const DEFAULT_TIMINGS: JobQueueTimings = { superviseSeconds: 10, monitorSeconds: 10 };
+
 /**
  * Connects to the installed queue (it never migrates: see migrateJobQueue).
  * `maintain` enables pg-boss supervision (expiry, retention); worker roles set it.
+ * `timings` default to production's (a send-only handle needs none).
  * A job sent through the handle that also works its queue (one `serve` process) wakes that
  * worker at once; otherwise the worker finds it at its next poll. (pg-boss' LISTEN/NOTIFY
  * would wake workers in other processes too, but its listener connection can take the
  * process down when the database goes away, so it is not used.)
  */
-export async function startJobQueue(options: { url: string; logger: Logger; maintain: boolean }): Promise<JobQueue> {
+export async function startJobQueue(options: { url: string; logger: Logger; maintain: boolean; timings?: JobQueueTimings }): Promise<JobQueue> {
   const log = options.logger.child({ module: "jobs" });
+  const timings = options.timings ?? DEFAULT_TIMINGS;
+  /** A job type's queue options with the configured retry delay, if any. */
+  const retryDelay = timings.retryDelaySeconds === undefined ? {} : { retryDelay: timings.retryDelaySeconds };
   const boss = new PgBoss({
     connectionString: options.url,
     migrate: false,
     createSchema: false,
     supervise: options.maintain,
     schedule: options.maintain,
-    // Find runs whose worker died (missed heartbeats) within seconds, not pg-boss' default minute.
-    superviseIntervalSeconds: 10,
-    monitorIntervalSeconds: 10,
+    superviseIntervalSeconds: timings.superviseSeconds,
+    monitorIntervalSeconds: timings.monitorSeconds,
     max: 4,
     application_name: "ctxpipe-jobs",
   });
@@ -85,14 +104,16 @@ export async function startJobQueue(options: { url: string; logger: Logger; main
 
   const ensureQueue = async (job: JobDefinition<object>) => {
     if (created.has(job.name)) return;
-    await boss.createQueue(job.name, job.queue);
+    await boss.createQueue(job.name, job.queue?.retryLimit ? { ...job.queue, ...retryDelay } : job.queue);
     created.add(job.name);
   };
 
   return {
     async send(job, data, sendOptions) {
       await ensureQueue(job as JobDefinition<object>);
-      const id = await boss.send(job.name, data, sendOptions ?? {});
+      // The retry delay goes with each job too, so it holds on a queue created before.
+      const retry = job.queue?.retryLimit ? retryDelay : {};
+      const id = await boss.send(job.name, data, { ...retry, ...sendOptions });
       // A worker in this process would otherwise find the job at its next poll.
       const worker = workerIds.get(job.name);
       if (id && worker && !sendOptions?.startAfter) boss.notifyWorker(worker);

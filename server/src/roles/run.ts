@@ -52,7 +52,7 @@ export async function startRoles(
     // Once per telemetry provider: roles started again in the same process share the gauges.
     if (telemetry.metricsUrl && telemetry.first) observeBacklogAndLag(platform);
     const maintain = roles.includes("worker") || roles.includes("codesearch");
-    const jobs = await startJobQueue({ url: platform.db.url, logger, maintain });
+    const jobs = await startJobQueue({ url: platform.db.url, logger, maintain, timings: resolved.jobs });
     platform.lifecycle.onStop("jobs", () => jobs.stop(resolved.shutdownTimeoutMs));
     // Repositories take their connections' git credentials; connections link repositories:
     // the credentials are bound once both exist.

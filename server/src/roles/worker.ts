@@ -19,7 +19,7 @@ const FIRST_BEAT_TIMEOUT_MS = 15_000;
 export async function startWorkerLoop(platform: Platform, jobs: JobQueue, role: WorkerRole): Promise<void> {
   const logger = platform.logger.child({ role });
   await jobs.work(heartbeatJob(platform.db.app));
-  const heartbeat = startHeartbeat({ queue: jobs, pool: platform.db.app, role, logger });
+  const heartbeat = startHeartbeat({ queue: jobs, pool: platform.db.app, role, logger, intervalSeconds: platform.config.jobs.workerHeartbeatSeconds });
   platform.lifecycle.onStop(`${role}-heartbeat`, async () => heartbeat.stop());
   if (!(await heartbeat.firstBeat(FIRST_BEAT_TIMEOUT_MS))) {
     logger.warn("the first heartbeat was not processed in time; /.status will show the worker as degraded");

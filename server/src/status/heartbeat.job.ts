@@ -1,9 +1,9 @@
 /**
  * Worker liveness through the job queue itself. Each worker-type role sends a
- * `platform.heartbeat` job every few seconds; whichever worker processes it records the
- * sender as seen. A fresh row therefore proves both that the sender runs and that the
- * queue is being worked. /.status reads the rows (status.service.ts); the rows are written
- * through heartbeat.service.ts.
+ * `platform.heartbeat` job every CTXPIPE_WORKER_HEARTBEAT_SECONDS (10 s); whichever worker
+ * processes it records the sender as seen. A fresh row therefore proves both that the sender
+ * runs and that the queue is being worked. /.status reads the rows (status.service.ts); the rows
+ * are written through heartbeat.service.ts.
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
@@ -19,8 +19,6 @@ interface HeartbeatData {
   role: WorkerRole;
   startedAt: string;
 }
-
-const HEARTBEAT_INTERVAL_MS = 10_000;
 
 /** Builds the heartbeat job bound to a pool (the job writes worker_heartbeats). */
 export function heartbeatJob(pool: pg.Pool) {
@@ -43,15 +41,15 @@ export interface Heartbeat {
   stop(): void;
 }
 
-/** Starts sending heartbeats for one role of this process. */
-export function startHeartbeat(options: { queue: JobQueue; pool: pg.Pool; role: WorkerRole; logger: Logger }): Heartbeat {
+/** Starts sending heartbeats for one role of this process, one every `intervalSeconds`. */
+export function startHeartbeat(options: { queue: JobQueue; pool: pg.Pool; role: WorkerRole; logger: Logger; intervalSeconds: number }): Heartbeat {
   const workerId = `${options.role}-${randomUUID()}`;
   const startedAt = new Date().toISOString();
   const job = heartbeatJob(options.pool);
   const beat = () =>
     options.queue.send(job, { workerId, role: options.role, startedAt }).catch((err: unknown) => options.logger.warn({ err }, "could not send heartbeat"));
   void beat();
-  const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
+  const timer = setInterval(beat, options.intervalSeconds * 1000);
   timer.unref();
   return {
     workerId,

@@ -38,6 +38,18 @@ export interface TestAppOptions {
   embedded?: boolean;
 }
 
+/**
+ * The job queue's short timings for tests (production: 10 s each, and each job's own retry
+ * delay): the supervisor finds a dead index run a second after its heartbeat went stale, and a
+ * failed job is retried after a second. Child `ctxpipe` processes get them too. The workers'
+ * heartbeat keeps its 10 s: no test waits for a second one, and each costs two jobs.
+ */
+export const TEST_JOB_TIMINGS_ENV: Record<string, string> = {
+  CTXPIPE_JOB_SUPERVISE_SECONDS: "1",
+  CTXPIPE_JOB_MONITOR_SECONDS: "1",
+  CTXPIPE_JOB_RETRY_DELAY_SECONDS: "1",
+};
+
 /** Starts the app (all roles by default). */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const given = options.embedded ? undefined : (options.db ?? (await createTestDatabase()));
@@ -58,6 +70,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // Suites that allow local repositories keep them in temporary directories (never the data directory).
     CTXPIPE_LOCAL_REPOSITORIES_ROOT: os.tmpdir(),
     ...(options.embedded ? {} : { CONNECTION_SECRETS_ENCRYPTION_KEY: "0f".repeat(32) }),
+    ...TEST_JOB_TIMINGS_ENV,
     ...options.env,
   });
   const logger = options.logger ?? createLogger(config.logLevel);

@@ -9,17 +9,8 @@ import { defineJob, startJobQueue, type JobQueue } from "../../src/jobs/job-queu
 import { AppError } from "../../src/platform/errors.js";
 import { createLogger } from "../../src/platform/logging.js";
 import { heartbeatJob } from "../../src/status/heartbeat.job.js";
+import { eventually } from "../harness/eventually.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("timed out waiting");
-}
 
 describe("job queue", () => {
   let app: TestApp;
@@ -37,11 +28,10 @@ describe("job queue", () => {
   it("runs a heartbeat job enqueued from another handle", async () => {
     const pool = app.running.platform.db.app;
     await sender.send(heartbeatJob(pool), { workerId: "worker-from-test", role: "worker", startedAt: new Date().toISOString() });
-    const row = await waitFor(async () => {
+    await eventually(async () => {
       const { rows } = await pool.query("select role from worker_heartbeats where worker_id = 'worker-from-test'");
-      return rows[0] as { role: string } | undefined;
+      assert.deepEqual(rows, [{ role: "worker" }]);
     });
-    assert.equal(row.role, "worker");
   });
 
   it("retries a transient failure and stops at a terminal one", async () => {
@@ -68,18 +58,19 @@ describe("job queue", () => {
       await worker.work(terminal, { pollingIntervalSeconds: 0.5 });
       await sender.send(flaky, { n: 1 });
       await sender.send(terminal, { n: 1 });
-      await waitFor(async () => (attempts.flaky >= 2 ? true : undefined));
-      const { rows } = await app.running.platform.db.unsafeSystem.query<{ name: string; state: string }>(
-        "select name, state from pgboss.job where name in ('test.flaky', 'test.terminal')",
-      );
-      await waitFor(async () => {
-        const r = await app.running.platform.db.unsafeSystem.query<{ state: string }>("select state from pgboss.job where name = 'test.terminal'");
-        return r.rows[0]?.state === "failed" ? true : undefined;
-      });
+      const jobs = async (name: string) =>
+        (
+          await app.running.platform.db.unsafeSystem.query<{ state: string; retry_count: number }>(
+            "select state, retry_count from pgboss.job where name = $1",
+            [name],
+          )
+        ).rows;
+      await eventually(async () => assert.deepEqual(await jobs("test.flaky"), [{ state: "completed", retry_count: 1 }]));
+      await eventually(async () => assert.deepEqual(await jobs("test.terminal"), [{ state: "failed", retry_count: 0 }]));
+      // Proving that nothing happens takes a wait: three polls (0.5 s) of the worker that would retry it.
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(attempts.terminal, 1, "a terminal failure is not retried");
       assert.equal(attempts.flaky, 2);
-      assert.ok(rows.length >= 1);
     } finally {
       await worker.stop(1000);
     }
@@ -93,10 +84,12 @@ describe("job queue", () => {
     const worker = await startJobQueue({ url: app.db.url, logger: createLogger("silent"), maintain: false });
     try {
       await worker.work(job, { pollingIntervalSeconds: 60 });
-      await new Promise((r) => setTimeout(r, 1000)); // the first (empty) poll is done
+      // Not observable from outside pg-boss: give the worker's first (empty) poll time to end.
+      await new Promise((r) => setTimeout(r, 1000));
       await sender.send(job, { from: "another process" });
       await worker.send(job, { from: "the same process" });
-      await waitFor(async () => (ran.length > 0 ? true : undefined), 20_000);
+      await eventually(() => assert.equal(ran.length, 1), { timeoutMs: 20_000 });
+      // Proving that the other job is not run before the next poll takes a wait (the poll is 60 s away).
       await new Promise((r) => setTimeout(r, 1000));
       // One fetch (batch size 1) took one of the two jobs; the other waits for the next poll.
       assert.equal(ran.length, 1);

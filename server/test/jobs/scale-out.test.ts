@@ -16,7 +16,8 @@ import pg from "pg";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
-import { startTestApp, type TestApp } from "../harness/test-app.js";
+import { eventually } from "../harness/eventually.js";
+import { startTestApp, TEST_JOB_TIMINGS_ENV, type TestApp } from "../harness/test-app.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
 const REPOSITORIES = 6;
@@ -49,6 +50,7 @@ describe("scale-out: two codesearch processes on one database", () => {
           CTXPIPE_LOCAL_REPOSITORIES_ROOT: os.tmpdir(),
           DATABASE_POOL_SIZE: "3",
           LOG_LEVEL: "warn",
+          ...TEST_JOB_TIMINGS_ENV,
         },
         stdio: ["ignore", "ignore", "inherit"],
       });
@@ -67,12 +69,13 @@ describe("scale-out: two codesearch processes on one database", () => {
 
   it("claims each job once and runs one index run per repository at a time", async () => {
     // Both processes report in, each under its own id.
-    let beats: { worker_id: string }[] = [];
-    for (let i = 0; i < 300 && beats.length < 2; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      beats = (await pool.query<{ worker_id: string }>("select worker_id from worker_heartbeats where role = 'codesearch'")).rows;
-    }
-    assert.equal(new Set(beats.map((b) => b.worker_id)).size, 2, JSON.stringify(beats));
+    await eventually(
+      async () => {
+        const beats = (await pool.query<{ worker_id: string }>("select worker_id from worker_heartbeats where role = 'codesearch'")).rows;
+        assert.equal(new Set(beats.map((b) => b.worker_id)).size, 2, JSON.stringify(beats));
+      },
+      { timeoutMs: 30_000, message: "both codesearch processes report in" },
+    );
 
     let sampling = true;
     let mostAtOnce = 0;
@@ -99,17 +102,19 @@ describe("scale-out: two codesearch processes on one database", () => {
       for (let k = 0; k < 2; k++) assert.equal((await call(app, "POST", `/api/v1/orgs/${slug}/repositories/${id}/reindex`, { as: owner })).status, 202);
     }
     for (const id of ids) {
-      let repo = await waitForRepository(app, owner, slug, id);
+      await waitForRepository(app, owner, slug, id);
       // A run queued behind the first may still be waiting: wait for the queue to drain.
-      for (let i = 0; i < 600; i++) {
-        const waiting = await pool.query(
-          "select 1 from pgboss.job where name = 'repository.sync' and singleton_key = $1 and state in ('created', 'retry', 'active')",
-          [id],
-        );
-        if (waiting.rowCount === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      repo = await waitForRepository(app, owner, slug, id);
+      await eventually(
+        async () => {
+          const waiting = await pool.query<{ state: string }>(
+            "select state from pgboss.job where name = 'repository.sync' and singleton_key = $1 and state in ('created', 'retry', 'active')",
+            [id],
+          );
+          assert.deepEqual(waiting.rows, []);
+        },
+        { timeoutMs: 60_000, message: `the runs of ${id} end` },
+      );
+      const repo = await waitForRepository(app, owner, slug, id);
       assert.equal(repo.status, "ready");
     }
     sampling = false;

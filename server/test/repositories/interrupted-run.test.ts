@@ -2,12 +2,12 @@
  * A run interrupted mid-way is picked up again: `ctxpipe serve` runs as a child process
  * against a test database and is killed (SIGKILL, no clean-up) while it indexes file
  * contents. The roles are then started in this process on the same database; the queue notices
- * the dead run through its missed heartbeats (repository.sync: heartbeatSeconds 10), retries
- * it, and the repository becomes ready with a complete index.
+ * the dead run through its missed heartbeats (repository.sync: heartbeatSeconds 10, pg-boss'
+ * minimum), retries it, and the repository becomes ready with a complete index.
  *
- * Slow by design (about 100-130 s): the in-process supervisor's first pass comes a supervise
- * interval (pg-boss default 60 s) after start and fails the run for its stale heartbeat; the
- * retry then waits the queue's retry delay (30 s, backoff with jitter: 30-60 s).
+ * Both processes run with the harness's short queue timings (TEST_JOB_TIMINGS_ENV): the
+ * supervisor passes every second and the retry waits a second, so the pick-up takes about the
+ * run's 10 s heartbeat after the kill (production: up to 10 s more, then a 10-20 s retry delay).
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -21,7 +21,8 @@ import pg from "pg";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
-import { startTestApp, type TestApp } from "../harness/test-app.js";
+import { eventually } from "../harness/eventually.js";
+import { startTestApp, TEST_JOB_TIMINGS_ENV, type TestApp } from "../harness/test-app.js";
 import { createTestDatabase, type TestDatabase } from "../harness/test-database.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
@@ -93,6 +94,8 @@ describe("interrupted index run", () => {
         PORT: String(port),
         HOST: "127.0.0.1",
         LOG_LEVEL: "info",
+        // The job it sends carries the short retry delay.
+        ...TEST_JOB_TIMINGS_ENV,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -103,17 +106,17 @@ describe("interrupted index run", () => {
     // The harness's helpers only need the URL of the app.
     const remote = { url: `http://127.0.0.1:${port}` } as TestApp;
 
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      assert.ok(child.exitCode === null, `ctxpipe serve exited early:\n${output}`);
-      assert.ok(Date.now() < deadline, `ctxpipe serve did not start:\n${output}`);
-      const ok = await fetch(`${remote.url}/.status`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await eventually(
+      async () => {
+        assert.ok(child!.exitCode === null, `ctxpipe serve exited early:\n${output}`);
+        const up = await fetch(`${remote.url}/.status`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        assert.ok(up, `not answering yet:\n${output}`);
+      },
+      { timeoutMs: 60_000, intervalMs: 200, message: "ctxpipe serve did not start" },
+    );
 
     const owner = await signUp(remote);
     const org = await createOrgAs(remote, owner);
@@ -185,8 +188,8 @@ describe("interrupted index run", () => {
           );
         return ["ready", "failed", "complete_with_issues"].includes(r.status);
       },
-      // The runner gives a whole file 180 s; fail with the repository's state before that.
-      150_000,
+      // Well within the file's 180 s, so the failure names the repository's state.
+      120_000,
     );
     timeline.push(`repository ${ready.status} at ${since()}`);
     t.diagnostic(timeline.join("; "));

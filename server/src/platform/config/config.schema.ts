@@ -206,6 +206,23 @@ export const envSchema = z.object({
   CTXPIPE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** Seconds after which a silent worker makes /.status degraded. */
   CTXPIPE_WORKER_STALE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** Seconds between two heartbeats of a worker-type role (its liveness in /.status); below CTXPIPE_WORKER_STALE_SECONDS. */
+  CTXPIPE_WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  /**
+   * Seconds between two passes of the job queue's supervisor in worker-type roles (pg-boss
+   * superviseIntervalSeconds; at least 1): expiry, retention, and failing runs whose worker died.
+   */
+  CTXPIPE_JOB_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /**
+   * Seconds between two checks of one queue for expired jobs and jobs whose worker stopped
+   * heartbeating (pg-boss monitorIntervalSeconds; at least 1).
+   */
+  CTXPIPE_JOB_MONITOR_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /**
+   * Delay before a failed job's first retry, in seconds, for every job type (later retries back
+   * off from it). Unset: each job's own (5-60 s). Applies to the jobs this process sends.
+   */
+  CTXPIPE_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).optional(),
   /** Apply migrations at start-up even with DATABASE_URL (embedded mode always does). */
   CTXPIPE_MIGRATE_ON_START: booleanFlag,
 });

@@ -139,6 +139,21 @@ describe("parseConfig", () => {
     assert.deepEqual([config.repositories.allowLocal, config.repositories.localRoot], [true, "/srv/checkouts"]);
   });
 
+  it("reads the job queue's timings: production defaults, short ones for tests, the heartbeat below the stale limit", () => {
+    assert.deepEqual(parseConfig({}, "/srv").jobs, { superviseSeconds: 10, monitorSeconds: 10, retryDelaySeconds: undefined, workerHeartbeatSeconds: 10 });
+    const short = parseConfig(
+      { CTXPIPE_JOB_SUPERVISE_SECONDS: "1", CTXPIPE_JOB_MONITOR_SECONDS: "1", CTXPIPE_JOB_RETRY_DELAY_SECONDS: "0", CTXPIPE_WORKER_HEARTBEAT_SECONDS: "2" },
+      "/srv",
+    );
+    assert.deepEqual(short.jobs, { superviseSeconds: 1, monitorSeconds: 1, retryDelaySeconds: 0, workerHeartbeatSeconds: 2 });
+    assert.deepEqual(
+      problemsOf({ CTXPIPE_JOB_SUPERVISE_SECONDS: "0", CTXPIPE_WORKER_HEARTBEAT_SECONDS: "30" })
+        .map((p) => p.split(":")[0])
+        .sort(),
+      ["CTXPIPE_JOB_SUPERVISE_SECONDS", "CTXPIPE_WORKER_HEARTBEAT_SECONDS"],
+    );
+  });
+
   it("defaults the embedded origin to the configured port", () => {
     assert.equal(parseConfig({ PORT: "4000" }, "/srv").baseUrl, "http://localhost:4000");
   });

@@ -63,6 +63,20 @@ export interface Config {
   telemetry: TelemetryConfig;
   shutdownTimeoutMs: number;
   workerStaleSeconds: number;
+  /** The job queue's timings (jobs/job-queue.ts) and the worker heartbeat's period (status/heartbeat.job.ts). */
+  jobs: JobTimings;
+}
+
+/** The job queue's timings, in seconds; tests shorten them. */
+export interface JobTimings {
+  /** pg-boss' supervisor pass (worker-type roles). */
+  superviseSeconds: number;
+  /** pg-boss' per-queue check for expired jobs and missed heartbeats. */
+  monitorSeconds: number;
+  /** Overrides every job type's first retry delay; undefined: each job's own. */
+  retryDelaySeconds: number | undefined;
+  /** Period of the worker-type roles' heartbeats. */
+  workerHeartbeatSeconds: number;
 }
 
 /**
@@ -223,6 +237,10 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     if (/^[0-9a-fA-F]{64}$/.test(entry)) previousKeys.push(Buffer.from(entry, "hex"));
     else problems.push("CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS: each entry must be 64 hexadecimal characters");
   }
+  const heartbeat = data.CTXPIPE_WORKER_HEARTBEAT_SECONDS;
+  if (heartbeat !== undefined && data.CTXPIPE_WORKER_STALE_SECONDS !== undefined && heartbeat >= data.CTXPIPE_WORKER_STALE_SECONDS) {
+    problems.push("CTXPIPE_WORKER_HEARTBEAT_SECONDS: must be less than CTXPIPE_WORKER_STALE_SECONDS (a live worker would look stale between heartbeats)");
+  }
   if (data.SMTP_CONNECTION_URL && !data.EMAIL_FROM_ADDRESS) {
     problems.push("EMAIL_FROM_ADDRESS: required when SMTP_CONNECTION_URL is set");
   }
@@ -319,6 +337,12 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     telemetry: telemetryConfig(valid),
     shutdownTimeoutMs: valid.CTXPIPE_SHUTDOWN_TIMEOUT_MS,
     workerStaleSeconds: valid.CTXPIPE_WORKER_STALE_SECONDS,
+    jobs: {
+      superviseSeconds: valid.CTXPIPE_JOB_SUPERVISE_SECONDS,
+      monitorSeconds: valid.CTXPIPE_JOB_MONITOR_SECONDS,
+      retryDelaySeconds: valid.CTXPIPE_JOB_RETRY_DELAY_SECONDS,
+      workerHeartbeatSeconds: valid.CTXPIPE_WORKER_HEARTBEAT_SECONDS,
+    },
   };
 }
 
