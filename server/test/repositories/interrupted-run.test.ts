@@ -29,7 +29,8 @@ const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
 /** The harness's secrets (test-app.ts), so sessions made by the child stay valid in-process. */
 const AUTH_SECRET = "test-secret-test-secret-test-secret-0123";
 const ENCRYPTION_KEY = "0f".repeat(32);
-const FILE_COUNT = 400;
+/** About 3.6 MB: four insert batches of 1 MB, so the kill after the first lands mid-run. */
+const FILE_COUNT = 200;
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
