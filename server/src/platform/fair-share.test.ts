@@ -28,6 +28,7 @@ describe("FairShare", () => {
     const second = share.run({ orgId: "o1", caller: "k1" }, async () => {
       order.push("second");
     });
+    // Proving that the second does not start takes a wait (a short one: all of it is in memory).
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(order, ["first"]);
     assert.deepEqual(share.load("o1"), { running: 1, queued: 1 });

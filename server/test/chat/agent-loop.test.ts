@@ -15,6 +15,7 @@ import { type AgentTool, evidenceAnswer, runAgent } from "../../src/chat/index.j
 import { agentTools } from "../../src/mcp/index.js";
 import { createModels } from "../../src/models/index.js";
 import { createLogger } from "../../src/platform/logging.js";
+import { eventually } from "../harness/eventually.js";
 import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp } from "../harness/http-client.js";
@@ -179,8 +180,7 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
       assert.equal(answer.text, `${pieces.join("")}\n\n(Stopped.)`);
       assert.ok(pieces.length < 8, pieces.join("|"));
       // The provider saw the client leave before its stream ended.
-      for (let i = 0; i < 50 && provider.disconnects === disconnects; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(provider.disconnects, disconnects + 1);
+      await eventually(() => assert.equal(provider.disconnects, disconnects + 1), { timeoutMs: 2_000, intervalMs: 20 });
     });
 
     it("stops at the time limit and says so", async () => {

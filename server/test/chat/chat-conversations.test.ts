@@ -14,6 +14,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { eventually } from "../harness/eventually.js";
 import { postForEvents, type StreamedEvent } from "../harness/event-stream.js";
 import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
 import { createTestRepo } from "../harness/git-http-server.js";
@@ -171,11 +172,14 @@ describe("chat conversations", () => {
     assert.match(busy.json.error.message, /An answer is being written in this conversation/);
     assert.equal((await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations/${id}/regenerate`, { as: { apiKey } })).status, 409);
     controller.abort();
-    let stored: any;
-    for (let i = 0; i < 100 && stored?.messages.length !== 4; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      stored = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).json;
-    }
+    const stored = await eventually(
+      async () => {
+        const seen = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${id}`, { as: owner })).json;
+        assert.equal(seen.messages.length, 4);
+        return seen;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, message: "the stopped answer is stored" },
+    );
     const last = stored.messages.at(-1);
     assert.equal(last.answer.stopped, "cancelled");
     assert.match(last.content, /^Let me explain.*\n\n\(Stopped\.\)$/s);
@@ -275,21 +279,24 @@ describe("chat conversations", () => {
         onprogress: () => {},
       });
       // Cancel once the model is writing (its request arrived, and a word or two went out).
-      for (let i = 0; i < 200 && provider.requests.length === requestsBefore; i++) await new Promise((r) => setTimeout(r, 20));
+      await eventually(() => assert.ok(provider.requests.length > requestsBefore), { intervalMs: 20, message: "the model is asked" });
+      // A word or two go out (one per 300 ms): the client hears of none (progress comes per step).
       await new Promise((r) => setTimeout(r, 500));
       controller.abort();
       await assert.rejects(cancelled);
-      let stored: any;
-      for (let i = 0; i < 100 && stored?.messages.at(-1)?.role !== "assistant"; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        const newest = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations?source=mcp`, { as: owner })).json.conversations[0];
-        stored = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${newest.id}`, { as: owner })).json;
-      }
+      const stored = await eventually(
+        async () => {
+          const newest = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations?source=mcp`, { as: owner })).json.conversations[0];
+          const seen = (await call(app, "GET", `/api/v1/orgs/${slug}/chat/conversations/${newest.id}`, { as: owner })).json;
+          assert.equal(seen.messages.at(-1)?.role, "assistant");
+          return seen;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, message: "the cancelled answer is stored" },
+      );
       assert.equal(stored.messages[0].content, "Take your time");
       assert.equal(stored.messages[1].answer.stopped, "cancelled");
       assert.doesNotMatch(stored.messages[1].content, /of use here/);
-      for (let i = 0; i < 100 && provider.disconnects === disconnects; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(provider.disconnects, disconnects + 1);
+      await eventually(() => assert.equal(provider.disconnects, disconnects + 1), { timeoutMs: 2_000, intervalMs: 20 });
     } finally {
       await client.close();
     }

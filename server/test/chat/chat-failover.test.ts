@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { eventually } from "../harness/eventually.js";
 import { postForEvents, type StreamedEvent } from "../harness/event-stream.js";
 import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
@@ -63,12 +64,14 @@ describe("chat during a database failover", () => {
     // Asked again in the same conversation: 409 while it is still claimed (bounded wait, the
     // claim is given back within seconds of the database's return).
     provider.replies.splice(0, provider.replies.length, "In the basket.");
-    let again = await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "And now?", conversationId } });
-    for (let i = 0; i < 40 && again.status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      again = await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "And now?", conversationId } });
-    }
-    assert.equal(again.status, 200, again.text);
+    const again = await eventually(
+      async () => {
+        const res = await call(app, "POST", `/api/v1/orgs/${slug}/chat/conversations`, { as: owner, body: { prompt: "And now?", conversationId } });
+        assert.equal(res.status, 200, res.text);
+        return res;
+      },
+      { timeoutMs: 10_000, intervalMs: 250, message: "the conversation is given back" },
+    );
     assert.equal(again.json.answer.text, "In the basket.");
   });
 });

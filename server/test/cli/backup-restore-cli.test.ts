@@ -14,6 +14,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { openBackup } from "../../src/backup/index.js";
+import { eventually } from "../harness/eventually.js";
 import { call } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
@@ -80,16 +81,19 @@ describe("ctxpipe backup and restore", () => {
     // A second worker on the source database, with the schedule on.
     const worker = await startTestApp({ db: source.app.db, roles: ["worker"], env: { CTXPIPE_BACKUP_DIR: dir, CTXPIPE_BACKUP_KEEP: "2" } });
     try {
-      let names: string[] = [];
-      for (let i = 0; i < 200 && !names.some((n) => !n.startsWith("ctxpipe-2020") && n.endsWith(".tar.gz")); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        names = (await fs.readdir(dir)).sort();
-      }
-      for (let i = 0; i < 50 && names.length > 3; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        names = (await fs.readdir(dir)).sort();
-      }
-      assert.equal(names.length, 3, names.join(", "));
+      // A new backup is written, then the oldest beyond CTXPIPE_BACKUP_KEEP are deleted.
+      const names = await eventually(
+        async () => {
+          const seen = (await fs.readdir(dir)).sort();
+          assert.ok(
+            seen.some((n) => !n.startsWith("ctxpipe-2020") && n.endsWith(".tar.gz")),
+            seen.join(", "),
+          );
+          assert.equal(seen.length, 3, seen.join(", "));
+          return seen;
+        },
+        { timeoutMs: 25_000, message: "the scheduled backup and its clean-up" },
+      );
       assert.deepEqual(names.slice(0, 1), ["ctxpipe-20200103T000000Z.tar.gz"]);
       assert.match(names[1]!, /^ctxpipe-\d{8}T\d{6}Z\.tar\.gz$/);
       assert.equal(names[2], "notes.txt");

@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { eventually } from "../harness/eventually.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
 
@@ -72,8 +73,7 @@ describe("ctxpipe serve's first start, killed during initdb", () => {
         }
         return false;
       };
-      for (let i = 0; i < 6000 && !(await started()); i++) await new Promise((r) => setTimeout(r, 5));
-      assert.ok(await started(), first.output());
+      await eventually(async () => assert.ok(await started(), first.output()), { timeoutMs: 30_000, intervalMs: 5, message: "initdb starts" });
       process.kill(-first.child.pid!, "SIGKILL");
       await first.exited;
       assert.doesNotMatch(first.output(), /embedded Postgres started/, "killed during initdb");

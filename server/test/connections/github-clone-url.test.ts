@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sign } from "@octokit/webhooks-methods";
+import { eventually } from "../harness/eventually.js";
 import { startFakeGithub, type FakeGithub, type FakeInstallation, type FakeRepository } from "../harness/fake-github.js";
 import { startGitHttpServer, type GitHttpServer } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
@@ -52,18 +53,17 @@ describe("GitHub clone URLs come from the connection's host, never from a payloa
     });
     assert.equal(res.status, 202, await res.text());
   };
-  const processed = async (n: number) => {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const { rows } = await app.running.platform.db.unsafeSystem.query<{ n: number }>(
-        "select count(*)::int as n from webhook_deliveries where connection_id = $1 and processed_at is not null",
-        [connection.id],
-      );
-      if (rows[0]!.n >= n) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error("the deliveries were not processed");
-  };
+  const processed = (n: number) =>
+    eventually(
+      async () => {
+        const { rows } = await app.running.platform.db.unsafeSystem.query<{ n: number }>(
+          "select count(*)::int as n from webhook_deliveries where connection_id = $1 and processed_at is not null",
+          [connection.id],
+        );
+        assert.ok(rows[0]!.n >= n, `${rows[0]!.n} of ${n} processed`);
+      },
+      { timeoutMs: 30_000, message: "the deliveries were not processed" },
+    );
   const storedUrl = async () => {
     const { rows } = await app.running.platform.db.unsafeSystem.query<{ id: string; url: string; name: string }>(
       "select id, url, name from repositories where connection_id = $1",

@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
+import { eventually } from "../harness/eventually.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { createTestDatabase, type TestDatabase } from "../harness/test-database.js";
 
@@ -54,9 +55,10 @@ describe("knowledge graph backfill", () => {
 
     app = await startTestApp({ db, env });
     const facts = async (id: string) => (await sql<{ n: number }>("select count(*)::int as n from graph_facts where repository_id = $1", [id]))[0]!.n;
-    const deadline = Date.now() + 60_000;
-    while ((await facts(ids.old!)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(await facts(ids.old!), 2, "the package and its dependency");
+    await eventually(async () => assert.equal(await facts(ids.old!), 2, "the package and its dependency"), {
+      timeoutMs: 60_000,
+      message: "the backfill extracts the old repository's graph",
+    });
     assert.equal(await runsOf(ids.old!), before.old + 1);
     assert.equal(await runsOf(ids.current!), before.current, "a current graph is left alone");
   });

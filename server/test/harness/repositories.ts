@@ -1,6 +1,7 @@
 /**
  * Test helpers for repositories: wait for an index run to settle.
  */
+import { eventually } from "./eventually.js";
 import { call, type As } from "./http-client.js";
 import type { TestApp } from "./test-app.js";
 
@@ -13,13 +14,12 @@ export async function waitForRepository(
   done: (repo: any) => boolean = (r) => ["ready", "failed", "complete_with_issues"].includes(r.status),
   timeoutMs = 60_000,
 ): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  let last: any;
-  while (Date.now() < deadline) {
-    const res = await call(app, "GET", `/api/v1/orgs/${orgSlug}/repositories/${repositoryId}`, { as });
-    last = res.json;
-    if (res.status === 404 || done(last)) return last;
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`repository did not settle: ${JSON.stringify(last)}`);
+  return eventually(
+    async () => {
+      const res = await call(app, "GET", `/api/v1/orgs/${orgSlug}/repositories/${repositoryId}`, { as });
+      if (res.status === 404 || done(res.json)) return res.json;
+      throw new Error(`not settled: ${JSON.stringify(res.json)}`);
+    },
+    { timeoutMs, intervalMs: 150, message: "repository did not settle" },
+  );
 }

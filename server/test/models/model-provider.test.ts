@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { generateText } from "ai";
 import { createModels } from "../../src/models/index.js";
 import { createLogger } from "../../src/platform/logging.js";
+import { eventually } from "../harness/eventually.js";
 import { type FakeModelProvider, startFakeModelProvider } from "../harness/fake-model-provider.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
@@ -48,13 +49,12 @@ describe("model provider", () => {
       env: { MODEL_PROVIDER_URL: provider.url, MODEL_PROVIDER_API_KEY: KEY, MODEL_FAST_NAME: "fast-1", MODEL_MEDIUM_NAME: "medium-1" },
     });
     apps.push(app);
-    let report: { code: number; text: string } | undefined;
-    for (let i = 0; i < 50; i++) {
-      report = await status(app);
-      if (JSON.parse(report.text).model.reachable !== undefined) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const body = JSON.parse(report!.text);
+    const report = await eventually(async () => {
+      const seen = await status(app);
+      assert.notEqual(JSON.parse(seen.text).model.reachable, undefined, "not probed yet");
+      return seen;
+    });
+    const body = JSON.parse(report.text);
     assert.deepEqual(
       { ...body.model, checkedAt: typeof body.model.checkedAt },
       {

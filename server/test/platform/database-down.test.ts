@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
+import { eventually } from "../harness/eventually.js";
 import { startTcpProxy, type TcpProxy } from "../harness/tcp-proxy.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { createTestDatabase, type TestDatabase } from "../harness/test-database.js";
@@ -65,12 +66,7 @@ describe("database down", () => {
     assert.ok(Number(signIn.headers.get("retry-after")) > 0);
 
     // The checks run in the background once a second: the next ones see the database gone.
-    let status = await fetch(`${app.url}/.status`);
-    for (let i = 0; i < 50 && status.status !== 503; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = await fetch(`${app.url}/.status`);
-    }
-    assert.equal(status.status, 503);
+    await eventually(async () => assert.equal((await fetch(`${app.url}/.status`)).status, 503), { message: "/.status sees the database gone" });
 
     await proxy.restore();
     const again = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories`, { as: { apiKey: key } });

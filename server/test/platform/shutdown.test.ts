@@ -6,23 +6,27 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Hono } from "hono";
 import type { AppEnv } from "../../src/platform/http/app-env.js";
+import { eventually } from "../harness/eventually.js";
 import { startTestApp } from "../harness/test-app.js";
 
 describe("shutdown", () => {
   it("drains in-flight requests before closing", async () => {
     let entered!: () => void;
     const inFlight = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // The request stays in flight until the test has seen new connections refused.
     const slow = new Hono<AppEnv>().get("/api/v1/probe/slow", async (c) => {
       entered();
-      await new Promise((r) => setTimeout(r, 700));
+      await released;
       return c.json({ finished: true });
     });
     const app = await startTestApp({ extraRoutes: [slow] });
     const pending = fetch(`${app.url}/api/v1/probe/slow`);
     await inFlight;
     const stopping = app.stop();
-    await new Promise((r) => setTimeout(r, 100));
-    await assert.rejects(fetch(`${app.url}/.status`), "new connections are refused while draining");
+    await eventually(() => assert.rejects(fetch(`${app.url}/.status`)), { timeoutMs: 5_000, message: "new connections are refused while draining" });
+    release();
     const res = await pending;
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { finished: true });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { StatusReport } from "../../src/status/status.service.js";
+import { eventually } from "../harness/eventually.js";
 import { startTestApp } from "../harness/test-app.js";
 
 describe("GET /.status", () => {
@@ -51,11 +52,11 @@ describe("GET /.status", () => {
                 ('codesearch-new', 'codesearch', now(), now())`,
       );
       // The checks run in the background once a second: wait for a report made after the insert.
-      let report = (await (await fetch(`${app.url}/.status`)).json()) as StatusReport;
-      for (let i = 0; i < 50 && !/reported for/.test(report.checks.worker?.message ?? ""); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        report = (await (await fetch(`${app.url}/.status`)).json()) as StatusReport;
-      }
+      const report = await eventually(async () => {
+        const seen = (await (await fetch(`${app.url}/.status`)).json()) as StatusReport;
+        assert.match(seen.checks.worker?.message ?? "", /reported for/);
+        return seen;
+      });
       assert.equal(report.checks.worker?.status, "degraded");
       assert.match(report.checks.worker?.message ?? "", /^no worker has reported for 6\d s$/);
       assert.equal(report.checks.codesearch?.status, "ok");

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { METRIC_NAMES } from "../../src/platform/telemetry/index.js";
+import { eventually } from "../harness/eventually.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
@@ -25,16 +26,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("telemetry", () => {
@@ -78,16 +69,22 @@ describe("telemetry", () => {
       headers: { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01` },
     });
     assert.equal(res.status, 200, res.text);
-    const server = await until("the request's server span", () => receiver.spans.find((s) => s.traceId === traceId && s.kind === 2));
+    const server = await eventually(() => receiver.spans.find((s) => s.traceId === traceId && s.kind === 2) ?? assert.fail("not exported yet"), {
+      message: "the request's server span",
+    });
     assert.equal(server.name, "GET /api/v1/orgs/:orgSlug/search");
     assert.equal(server.attributes["http.response.status_code"], 200);
     assert.equal(server.service, "ctxpipe-under-test");
     // OTEL_EXPORTER_OTLP_HEADERS reached the collector, URL-decoded.
     assert.equal(receiver.tokens[0], "test token");
-    const sql = await until("its SQL spans", () => {
-      const found = receiver.spans.filter((s) => s.traceId === traceId && s.attributes["db.system.name"] === "postgresql");
-      return found.length >= 2 ? found : undefined;
-    });
+    const sql = await eventually(
+      () => {
+        const found = receiver.spans.filter((s) => s.traceId === traceId && s.attributes["db.system.name"] === "postgresql");
+        assert.ok(found.length >= 2, `${found.length} SQL spans`);
+        return found;
+      },
+      { message: "its SQL spans" },
+    );
     assert.ok(
       sql.some((s) => String(s.attributes["db.query.text"]).includes("index_chunks") || String(s.attributes["db.query.text"]).includes("ctxpipe_search")),
       sql.map((s) => s.attributes["db.query.text"]).join("\n---\n"),
@@ -98,7 +95,9 @@ describe("telemetry", () => {
   });
 
   it("traces index runs as jobs with their git processes", async () => {
-    const job = await until("an index run's job span", () => receiver.spans.find((s) => s.name === "job repository.sync"));
+    const job = await eventually(() => receiver.spans.find((s) => s.name === "job repository.sync") ?? assert.fail("not exported yet"), {
+      message: "an index run's job span",
+    });
     assert.equal(job.kind, 5);
     const inJob = receiver.spans.filter((s) => s.traceId === job.traceId);
     // Named by git's sub-command (past `-c key=value`), never by an option.

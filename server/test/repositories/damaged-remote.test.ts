@@ -9,6 +9,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { eventually } from "../harness/eventually.js";
 import { createTestRepo, gitIn, startGitHttpServer, type GitHttpServer } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
@@ -61,8 +62,7 @@ describe("a repository whose remote is missing an object", () => {
         )
       ).rows;
     // The queue records the run's end just after the repository's status.
-    for (let i = 0; i < 100 && (await runs()).some((r) => r.state === "active"); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(await runs(), [{ state: "failed", retry_count: 0 }]);
+    await eventually(async () => assert.deepEqual(await runs(), [{ state: "failed", retry_count: 0 }]), { message: "the run ends failed" });
     const again = await call(app, "GET", `/api/v1/orgs/${org.slug}/repositories/${id}`, { as: owner });
     assert.equal(again.json.status, "failed");
   });

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { eventually } from "../harness/eventually.js";
 
 const AXE_SOURCE = await fs.readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -32,11 +33,7 @@ export async function axeViolations(page: Page): Promise<string[]> {
  * the page, which the page's CSP (no 'unsafe-eval') refuses.
  */
 export async function waitInPage(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting in the page for: ${expression}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await eventually(async () => assert.ok(await page.evaluate(expression), expression), { timeoutMs, message: "waiting in the page" });
 }
 
 /** A journey's browser helpers. */

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser } from "playwright-core";
+import { eventually } from "../harness/eventually.js";
 import { launchBrowser } from "../harness/browser.js";
 import { type FakeAtlassian, startFakeAtlassian } from "../harness/fake-atlassian.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
@@ -78,11 +79,16 @@ describe("Confluence connection journey", () => {
     await step(page, "pick a space and see the sync", async () => {
       await page.getByLabel("Engineering (ENG)").check();
       await page.getByRole("button", { name: "Save spaces" }).click();
-      for (let i = 0; i < 100 && !(await page.getByText(/Last sync .*: ok, 1 pages \(1 added/).isVisible()); i++) {
-        await page.waitForTimeout(200);
-        if (i % 10 === 9) await page.reload();
-      }
-      await page.getByText(/Last sync .*: ok, 1 pages \(1 added/).waitFor();
+      // The page shows the sync once it is reloaded after it ended.
+      await eventually(
+        async () => {
+          if (!(await page.getByText(/Last sync .*: ok, 1 pages \(1 added/).isVisible())) {
+            await page.reload();
+            await page.getByText(/Last sync .*: ok, 1 pages \(1 added/).waitFor({ timeout: 2_000 });
+          }
+        },
+        { timeoutMs: 20_000, intervalMs: 0, message: "the page shows the sync" },
+      );
       await scan(page, "confluence synced");
     });
     const found = await call(app, "GET", `/api/v1/orgs/${orgSlug}/search?q=${encodeURIComponent("type:doc on-call")}`, { as: owner });
@@ -111,13 +117,10 @@ describe("Confluence connection journey", () => {
     });
     await step(page, "include restricted pages", async () => {
       await page.getByLabel(/Index pages with view restrictions/).check();
-      for (let i = 0; i < 50; i++) {
+      await eventually(async () => {
         const list = await call(app, "GET", `/api/v1/orgs/${orgSlug}/connections/confluence`, { as: owner });
-        if (list.json.connections[0].includeRestricted) break;
-        await page.waitForTimeout(100);
-      }
-      const list = await call(app, "GET", `/api/v1/orgs/${orgSlug}/connections/confluence`, { as: owner });
-      assert.equal(list.json.connections[0].includeRestricted, true);
+        assert.equal(list.json.connections[0].includeRestricted, true);
+      });
     });
     await step(page, "delete the connection and its documents", async () => {
       await page.getByRole("button", { name: "Delete…" }).click();
