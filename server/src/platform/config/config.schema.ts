@@ -206,7 +206,7 @@ export const envSchema = z.object({
   CTXPIPE_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** Seconds after which a silent worker makes /.status degraded. */
   CTXPIPE_WORKER_STALE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
-  /** Seconds between two heartbeats of a worker-type role (its liveness in /.status); below CTXPIPE_WORKER_STALE_SECONDS. */
+  /** Seconds between two heartbeats of a worker-type role (its liveness in /.status); when set, below CTXPIPE_WORKER_STALE_SECONDS. */
   CTXPIPE_WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
   /**
    * Seconds between two passes of the job queue's supervisor in worker-type roles (pg-boss

@@ -146,6 +146,8 @@ describe("parseConfig", () => {
       "/srv",
     );
     assert.deepEqual(short.jobs, { superviseSeconds: 1, monitorSeconds: 1, retryDelaySeconds: 0, workerHeartbeatSeconds: 2 });
+    // A stale limit under the default period stays accepted, as before the variable existed.
+    assert.equal(parseConfig({ CTXPIPE_WORKER_STALE_SECONDS: "5" }, "/srv").workerStaleSeconds, 5);
     assert.deepEqual(
       problemsOf({ CTXPIPE_JOB_SUPERVISE_SECONDS: "0", CTXPIPE_WORKER_HEARTBEAT_SECONDS: "30" })
         .map((p) => p.split(":")[0])

@@ -237,7 +237,8 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     if (/^[0-9a-fA-F]{64}$/.test(entry)) previousKeys.push(Buffer.from(entry, "hex"));
     else problems.push("CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS: each entry must be 64 hexadecimal characters");
   }
-  const heartbeat = data.CTXPIPE_WORKER_HEARTBEAT_SECONDS;
+  // Only when set: a stale limit under the default period (5-10 s) was accepted before.
+  const heartbeat = env.CTXPIPE_WORKER_HEARTBEAT_SECONDS ? data.CTXPIPE_WORKER_HEARTBEAT_SECONDS : undefined;
   if (heartbeat !== undefined && data.CTXPIPE_WORKER_STALE_SECONDS !== undefined && heartbeat >= data.CTXPIPE_WORKER_STALE_SECONDS) {
     problems.push("CTXPIPE_WORKER_HEARTBEAT_SECONDS: must be less than CTXPIPE_WORKER_STALE_SECONDS (a live worker would look stale between heartbeats)");
   }
