@@ -4,7 +4,9 @@
  * test runner, the longest first (from the durations earlier runs recorded), so the run ends
  * with short files filling the gaps instead of the heaviest starting last. Each file's output
  * is printed whole when it ends; the run closes with the slowest files and a plain
- * `N passed, N failed` line.
+ * `N passed, N failed` line. When a selected file drives a browser (imports
+ * harness/browser.ts), one Chromium is started for the run and shared by those files (each
+ * with its own contexts); it is closed at the end, also when the run fails.
  *
  * Usage: npm test [-- <substring filter>...]
  * - TEST_CONCURRENCY (default 3): files run at once.
@@ -15,6 +17,8 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { BrowserServer } from "playwright-core";
+import { BROWSER_ENDPOINT_ENV, startBrowserServer } from "./harness/browser.js";
 import { ADMIN_URL_ENV, startTestCluster, TEMPLATE_ENV } from "./harness/test-cluster.js";
 
 const serverDir = fileURLToPath(new URL("..", import.meta.url));
@@ -113,6 +117,22 @@ function runFile(file: string, env: NodeJS.ProcessEnv, isolation: string): Promi
   });
 }
 
+/**
+ * One Chromium for the files that drive a browser, or undefined when none is selected. When it
+ * cannot start (no Chromium here), each file launches its own and fails with the reason.
+ */
+async function sharedBrowser(files: string[]): Promise<BrowserServer | undefined> {
+  let needed = false;
+  for (const file of files) if ((await fs.readFile(file, "utf8")).includes("harness/browser.js")) needed = true;
+  if (!needed) return undefined;
+  try {
+    return await startBrowserServer();
+  } catch (err) {
+    console.error(`no shared browser: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
   const files = (await findTestFiles()).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
@@ -128,19 +148,27 @@ async function main(): Promise<number> {
   const started = Date.now();
   const cluster = await startTestCluster(process.env.DATABASE_URL);
   console.log(`test database ready in ${Date.now() - started} ms; running ${files.length} files, ${concurrency} at a time`);
-  const env = { ...process.env, [ADMIN_URL_ENV]: cluster.adminUrl, [TEMPLATE_ENV]: cluster.template, DATABASE_URL: "" };
+  const env: NodeJS.ProcessEnv = { ...process.env, [ADMIN_URL_ENV]: cluster.adminUrl, [TEMPLATE_ENV]: cluster.template, DATABASE_URL: "" };
+  delete env[BROWSER_ENDPOINT_ENV];
   const isolation = isolationFlag();
   const results: FileResult[] = [];
-  const worker = async () => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      const result = await runFile(file, env, isolation);
-      results.push(result);
-      const mark = result.failed > 0 ? "✖" : "✔";
-      process.stdout.write(`\n${mark} ${key(file)} (${(result.ms / 1000).toFixed(1)} s)\n${result.output}`);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
-  await cluster.stop();
+  let browser: BrowserServer | undefined;
+  try {
+    browser = await sharedBrowser(files);
+    if (browser) env[BROWSER_ENDPOINT_ENV] = browser.wsEndpoint();
+    const worker = async () => {
+      for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+        const result = await runFile(file, env, isolation);
+        results.push(result);
+        const mark = result.failed > 0 ? "✖" : "✔";
+        process.stdout.write(`\n${mark} ${key(file)} (${(result.ms / 1000).toFixed(1)} s)\n${result.output}`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  } finally {
+    await browser?.close().catch((err: unknown) => console.error("could not close the shared browser:", err));
+    await cluster.stop();
+  }
 
   const durations = { ...known };
   for (const r of results) durations[key(r.file)] = r.ms;

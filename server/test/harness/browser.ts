@@ -1,22 +1,29 @@
 /**
  * A real headless Chromium (Debian's package) driven by playwright-core. Never downloads a
  * browser: CHROMIUM_PATH or /usr/bin/chromium must exist (.ci/run installs it).
+ *
+ * `npm test` starts one Chromium for the whole run when a selected file needs it
+ * (run-tests.ts, `startBrowserServer`) and hands its endpoint to the files in
+ * CTXPIPE_TEST_BROWSER_ENDPOINT; `launchBrowser` connects to it, so each file only opens
+ * contexts of its own. A file run on its own launches its own Chromium.
  */
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type BrowserServer, type LaunchOptions } from "playwright-core";
 
 /** Where the browser binary is expected. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Environment variable carrying the run's shared browser endpoint to test files. */
+export const BROWSER_ENDPOINT_ENV = "CTXPIPE_TEST_BROWSER_ENDPOINT";
 
 /**
- * Launches Chromium with the flags this sandbox needs (no network chatter, no GPU).
+ * Chromium with the flags this sandbox needs (no network chatter, no GPU).
  * @throws Error naming the missing binary and how to install it.
  */
-export async function launchBrowser(): Promise<Browser> {
+function launchOptions(): LaunchOptions {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install Debian's chromium package (see .ci/run) or set CHROMIUM_PATH`);
   }
-  return chromium.launch({
+  return {
     executablePath: CHROMIUM_PATH,
     args: [
       "--no-sandbox",
@@ -27,5 +34,22 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
     ],
-  });
+  };
+}
+
+/**
+ * The run's shared Chromium when the runner started one, else a Chromium of this process.
+ * Either way `close()` ends this file's use of it (for the shared one: its contexts and the
+ * connection, not the browser).
+ * @throws Error naming the missing binary and how to install it.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  const endpoint = process.env[BROWSER_ENDPOINT_ENV];
+  if (endpoint) return chromium.connect(endpoint);
+  return chromium.launch(launchOptions());
+}
+
+/** Starts the one Chromium a test run shares (run-tests.ts); its `wsEndpoint()` goes in BROWSER_ENDPOINT_ENV. */
+export async function startBrowserServer(): Promise<BrowserServer> {
+  return chromium.launchServer(launchOptions());
 }
