@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { safeNext } from "../../../web/src/auth-pages/safe-next.js";
+import { safeNext } from "../../../web/src/auth-pages/next-location.js";
 
 const ORIGIN = "https://ctx.example.com";
 

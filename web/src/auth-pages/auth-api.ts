@@ -2,27 +2,18 @@
  * The sign-in side's API, outside an organisation: /.auth (Better Auth: sign-in, sign-up,
  * password reset, OAuth consent, the device flow) and the invitation preview, as named calls
  * over the one client (api/client.ts: every failure is an ApiError whichever error shape the
- * endpoint answers with), the query keys and hooks of the pages, and the pure helpers they
- * share (where to go next, the client's label, what each scope means).
+ * endpoint answers with), the query keys and hooks of the pages, the client's label and what
+ * each scope means. Where to go next is next-location.ts (no imports, so the server's tests
+ * load it as it is).
  */
 import { useQuery } from "@tanstack/react-query";
 import { api, call, requestJson } from "../api/client";
-
-export { safeNext } from "./safe-next";
 
 /** The query keys of the pages outside an organisation. */
 export const authKeys = {
   config: () => ["auth-config"] as const,
   invitation: (token: string) => ["invitation", token] as const,
 };
-
-/** Where an OAuth endpoint sends the browser next (`{ url }` or `{ redirect_uri }`), if anywhere. */
-export function nextLocation(body: unknown): string | undefined {
-  const b = (body ?? {}) as { url?: unknown; redirect_uri?: unknown };
-  if (typeof b.url === "string") return b.url;
-  if (typeof b.redirect_uri === "string") return b.redirect_uri;
-  return undefined;
-}
 
 /** The public fields of an OAuth client (signed-in users only). */
 export interface PublicClient {

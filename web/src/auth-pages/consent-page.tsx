@@ -8,7 +8,8 @@
 import { AuthLayout } from "./auth-layout";
 import { Button } from "../ui/ui";
 import { useEffect, useState } from "react";
-import { clientLabel, decideConsent, listOrgs, nextLocation, SCOPE_TEXT } from "./auth-api";
+import { clientLabel, decideConsent, listOrgs, SCOPE_TEXT } from "./auth-api";
+import { nextLocation } from "./next-location";
 
 interface Org {
   slug: string;

@@ -7,7 +7,8 @@
 import { useState, type FormEvent } from "react";
 import { Button, Field, Notice } from "../ui/ui";
 import { ApiError } from "../api/client";
-import { nextLocation, safeNext, signInWithEmail, signInWithProvider, useAuthConfig } from "./auth-api";
+import { signInWithEmail, signInWithProvider, useAuthConfig } from "./auth-api";
+import { nextLocation, safeNext } from "./next-location";
 import { AuthLayout } from "./auth-layout";
 
 /** The sign-in page. */

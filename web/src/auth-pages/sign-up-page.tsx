@@ -6,7 +6,8 @@
  */
 import { useState, type FormEvent } from "react";
 import { Button, Field, NewPasswordField, Notice } from "../ui/ui";
-import { type AuthConfig, safeNext, signUpWithEmail, useAuthConfig } from "./auth-api";
+import { type AuthConfig, signUpWithEmail, useAuthConfig } from "./auth-api";
+import { safeNext } from "./next-location";
 import { AuthLayout } from "./auth-layout";
 
 /** What the server's sign-up rule means for someone without an invitation. */

@@ -1,7 +1,16 @@
 /**
- * Where the browser goes after sign-in, checked without the network or React: a file of its
- * own, with no imports, so the server's tests can import it as it is.
+ * Where the sign-in pages send the browser next: the location an OAuth endpoint answers, and
+ * the `next` parameter kept to paths on this origin. Pure and without imports, so the server's
+ * tests (server/test/web/safe-next.test.ts) load it as it is.
  */
+
+/** Where an OAuth endpoint sends the browser next (`{ url }` or `{ redirect_uri }`), if anywhere. */
+export function nextLocation(body: unknown): string | undefined {
+  const b = (body ?? {}) as { url?: unknown; redirect_uri?: unknown };
+  if (typeof b.url === "string") return b.url;
+  if (typeof b.redirect_uri === "string") return b.redirect_uri;
+  return undefined;
+}
 
 /**
  * Where to go after sign-in: `raw` when it is a path on this origin, else "/". Resolved with
