@@ -1,7 +1,7 @@
 /**
  * A model of the trigram posting table proposed in docs/adr/007-trigram-posting-lists.md,
  * measured on the indexed corpus (`npm run bench:search -- --posting-model`, or standalone:
- * `node --import tsx bench/search/posting-model.ts <database url>` against a `--keep` run).
+ * `node --import ./server/bin/ts-hooks.js bench/search/posting-model.ts <database url>` against a `--keep` run).
  *
  * It streams every chunk of the bench organisation from Postgres and, in node:
  * - takes the byte trigrams of each chunk (spaces and punctuation included), case-folded and
@@ -377,7 +377,7 @@ export function postingModelMarkdown(m: PostingModel): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const url = process.argv[2];
   if (!url) {
-    console.error("usage: node --import tsx bench/search/posting-model.ts <database url of a --keep run>");
+    console.error("usage: node --import ./server/bin/ts-hooks.js bench/search/posting-model.ts <database url of a --keep run>");
     process.exit(2);
   }
   const model = await runPostingModel(url, (line) => console.error(line));

@@ -274,7 +274,7 @@ export async function summariseCpuProfile(
 ): Promise<{ file: string; totalMs: number; areas: { area: string; ms: number; share: number }[] } | null> {
   const files = (await fs.readdir(dir).catch(() => [])).filter((f) => f.endsWith(".cpuprofile"));
   if (files.length === 0) return null;
-  // The main thread's profile (thread 0); the others are tsx's loader and pino's workers.
+  // The main thread's profile (thread 0); the others are pino's workers (and esbuild's, when a source was not cached).
   const file = path.join(dir, files.find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f)) ?? files.sort().at(0)!);
   const profile = JSON.parse(await fs.readFile(file, "utf8")) as {
     nodes: { id: number; callFrame: { functionName: string; url: string } }[];

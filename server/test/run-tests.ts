@@ -16,7 +16,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BrowserServer } from "playwright-core";
 import { BROWSER_ENDPOINT_ENV, startBrowserServer } from "./harness/browser.js";
 import { ADMIN_URL_ENV, startTestCluster, TEMPLATE_ENV } from "./harness/test-cluster.js";
@@ -24,6 +24,8 @@ import { ADMIN_URL_ENV, startTestCluster, TEMPLATE_ENV } from "./harness/test-cl
 const serverDir = fileURLToPath(new URL("..", import.meta.url));
 const repoDir = path.dirname(serverDir);
 const roots = [path.join(serverDir, "src"), path.join(serverDir, "test")];
+/** The TypeScript hooks every test process starts with (esbuild in-thread, cached; see the file). */
+const TS_HOOKS = pathToFileURL(path.join(serverDir, "bin", "ts-hooks.js")).href;
 /** Durations of the last runs on this checkout (not committed). */
 const cachedDurations = path.join(repoDir, "node_modules", ".cache", "ctxpipe", "test-durations.json");
 /** Durations committed with the tree: the order of a fresh clone. */
@@ -84,7 +86,7 @@ interface FileResult {
 /** Runs one test file in its own process (node's runner inside it, no second process). */
 function runFile(file: string, env: NodeJS.ProcessEnv, isolation: string): Promise<FileResult> {
   const started = Date.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "--test", isolation, "--test-reporter=spec", "--test-timeout=180000", file], {
+  const child = spawn(process.execPath, ["--import", TS_HOOKS, "--test", isolation, "--test-reporter=spec", "--test-timeout=180000", file], {
     cwd: repoDir,
     stdio: ["ignore", "pipe", "pipe"],
     env,

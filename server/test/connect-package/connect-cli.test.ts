@@ -22,8 +22,8 @@ import { startOAuthTestApp } from "../oauth/oauth-helpers.js";
 
 const CLI_DIR = fileURLToPath(new URL("../../../cli/", import.meta.url));
 const MAIN = path.join(CLI_DIR, "src", "main.ts");
-/** tsx by absolute URL: the CLI runs in directories without node_modules. */
-const TSX = import.meta.resolve("tsx");
+/** The TypeScript hooks by absolute URL: the CLI runs in directories without node_modules. */
+const TS_HOOKS = new URL("../../bin/ts-hooks.js", import.meta.url).href;
 
 interface Run {
   code: number;
@@ -33,7 +33,7 @@ interface Run {
 
 /** Starts the CLI from its TypeScript source, with HOME and the working directory given. */
 function start(args: string[], dirs: { home: string; project: string }, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ["--import", TSX, MAIN, ...args], {
+  return spawn(process.execPath, ["--import", TS_HOOKS, MAIN, ...args], {
     cwd: dirs.project,
     env: { PATH: process.env.PATH ?? "", HOME: dirs.home, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -359,7 +359,7 @@ describe("ctxpipe-connect", () => {
       }
     }
     const help = await new Promise<string>((resolve) =>
-      execFile(process.execPath, ["--import", TSX, MAIN, "--help"], { cwd: CLI_DIR }, (_err, stdout) => resolve(stdout)),
+      execFile(process.execPath, ["--import", TS_HOOKS, MAIN, "--help"], { cwd: CLI_DIR }, (_err, stdout) => resolve(stdout)),
     );
     assert.match(help, /Usage: ctxpipe-connect <command>/);
   });

@@ -9,6 +9,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+/** The TypeScript hooks the `bench:*` scripts start with. */
+const TS_HOOKS = new URL("../../bin/ts-hooks.js", import.meta.url).href;
 
 /** The environment without the test run's own database and ctxpipe settings. */
 function benchEnv(): NodeJS.ProcessEnv {
@@ -23,7 +25,7 @@ function benchEnv(): NodeJS.ProcessEnv {
  * @throws AssertionError with the end of its output when it exits non-zero or outlives `timeoutMs`.
  */
 export async function runBenchSmoke(name: string, timeoutMs = 150_000): Promise<string> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join("bench", name, "run.ts"), "--smoke"], {
+  const child = spawn(process.execPath, ["--import", TS_HOOKS, path.join("bench", name, "run.ts"), "--smoke"], {
     cwd: ROOT,
     env: benchEnv(),
     stdio: ["ignore", "pipe", "pipe"],

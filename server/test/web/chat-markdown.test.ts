@@ -23,7 +23,8 @@ function html(text: string): string {
 
 describe("chat markdown", () => {
   before(async () => {
-    // tsx compiles JSX with the classic runtime (React.createElement); Vite uses the automatic one.
+    // The test hooks (server/bin/ts-hooks.js) compile JSX with the classic runtime
+    // (React.createElement); Vite uses the automatic one.
     (globalThis as { React?: unknown }).React = React;
     ({ Markdown } = await import(new URL("../../../web/src/chat/markdown.tsx", import.meta.url).href));
   });

@@ -75,7 +75,7 @@ function extractInSmallHeap(
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ["--max-old-space-size=128", "--import", import.meta.resolve("tsx"), "--input-type=module", "--eval", script],
+      ["--max-old-space-size=128", "--import", new URL("../../../bin/ts-hooks.js", import.meta.url).href, "--input-type=module", "--eval", script],
       { maxBuffer: 1024 * 1024 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, answers: stdout ? JSON.parse(stdout) : [], stderr }),
     );
