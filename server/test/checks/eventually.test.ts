@@ -34,6 +34,7 @@ describe("eventually", () => {
       (err: Error) => {
         assert.ok(err instanceof assert.AssertionError);
         assert.match(err.message, new RegExp(`^never zero after 50 ms: attempt ${attempts}\\b`));
+        assert.match(err.stack ?? "", /never zero after 50 ms/, "reporters print the stack");
         return true;
       },
     );

@@ -30,7 +30,10 @@ export async function eventually<T>(fn: () => T | Promise<T>, options: Eventuall
     } catch (err) {
       if (Date.now() - started >= timeoutMs) {
         const reason = err instanceof Error ? err : new Error(String(err));
-        reason.message = `${options.message ?? "condition not met"} after ${timeoutMs} ms: ${reason.message}`;
+        const message = `${options.message ?? "condition not met"} after ${timeoutMs} ms: ${reason.message}`;
+        // Reporters print the stack, which holds the message as it was when the error was made.
+        if (reason.stack?.includes(reason.message)) reason.stack = reason.stack.replace(reason.message, message);
+        reason.message = message;
         throw reason;
       }
     }

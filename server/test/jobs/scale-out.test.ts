@@ -74,7 +74,8 @@ describe("scale-out: two codesearch processes on one database", () => {
         const beats = (await pool.query<{ worker_id: string }>("select worker_id from worker_heartbeats where role = 'codesearch'")).rows;
         assert.equal(new Set(beats.map((b) => b.worker_id)).size, 2, JSON.stringify(beats));
       },
-      { timeoutMs: 30_000, message: "both codesearch processes report in" },
+      // Two full `ctxpipe codesearch` starts: on a loaded 2-core machine that can take a while.
+      { timeoutMs: 90_000, message: "both codesearch processes report in" },
     );
 
     let sampling = true;
