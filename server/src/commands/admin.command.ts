@@ -49,7 +49,7 @@ interface AdminCommand {
 }
 
 /** Longest password read from standard input. */
-const MAX_STDIN_PASSWORD = 1024;
+export const MAX_STDIN_PASSWORD = 1024;
 
 const text = { type: "string" } as const;
 

@@ -3,10 +3,13 @@
  * the process list and the shell history.
  */
 
-/** Reads standard input to its end, or a little past `max` characters (enough to refuse). */
-export async function readStdinBounded(max: number): Promise<string> {
+/**
+ * Reads standard input (or `stdin`, a command's own when run in process) to its end, or a
+ * little past `max` characters (enough to refuse).
+ */
+export async function readStdinBounded(max: number, stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
   let text = "";
-  for await (const chunk of process.stdin) {
+  for await (const chunk of stdin) {
     text += chunk.toString();
     if (text.length > max) break;
   }

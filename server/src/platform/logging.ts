@@ -83,7 +83,7 @@ export type LogFormat = "json" | "text";
  * A destination that turns pino's JSON lines into `HH:MM:SS LEVEL message key=value …` on
  * `stream`. Redaction has already happened: the JSON it reads is what json mode would write.
  */
-export function textDestination(stream: NodeJS.WritableStream): pino.DestinationStream {
+export function textDestination(stream: { write(text: string): unknown }): pino.DestinationStream {
   return {
     write(line: string) {
       try {

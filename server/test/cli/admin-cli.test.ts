@@ -1,5 +1,5 @@
 /**
- * `ctxpipe admin ...` as an operator runs it: the real CLI in a child process against a test
+ * `ctxpipe admin ...` as an operator runs it: the CLI (runCli, in this process) against a test
  * database (DATABASE_URL). What it creates must work in the app: the user signs in with the
  * password, the key authenticates. (Support commands: admin-support-cli.test.ts; embedded
  * Postgres: admin-embedded-cli.test.ts, each a file of its own to stay far from the timeout.)

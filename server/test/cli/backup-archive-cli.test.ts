@@ -1,5 +1,5 @@
 /**
- * The archive of `ctxpipe backup`, run as the real CLI against DATABASE_URL: `ctxpipe restore`
+ * The archive of `ctxpipe backup`, run through runCli against DATABASE_URL: `ctxpipe restore`
  * restores nothing from an archive whose data does not match its manifest (damaged), and an
  * archive encrypted with a passphrase needs that passphrase. Its signature:
  * backup-signature-cli.test.ts.

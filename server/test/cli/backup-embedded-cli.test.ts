@@ -1,8 +1,8 @@
 /**
- * `ctxpipe backup` and `ctxpipe restore` in embedded mode, run as the real CLI: the generated
+ * `ctxpipe backup` and `ctxpipe restore` in embedded mode, run through runCli: the generated
  * secrets travel with the backup into a fresh data directory; a restore into a fresh data
- * directory killed half-way (SIGKILL of its process group) leaves nothing that stops the same
- * restore, run again, from succeeding.
+ * directory killed half-way (SIGKILL of its process group: the one child process here) leaves
+ * nothing that stops the same restore, run again, from succeeding.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";

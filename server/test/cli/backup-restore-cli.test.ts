@@ -1,5 +1,5 @@
 /**
- * `ctxpipe backup` and `ctxpipe restore` against DATABASE_URL, run as the real CLI: an instance
+ * `ctxpipe backup` and `ctxpipe restore` against DATABASE_URL, run through runCli: an instance
  * with an organisation, an indexed repository and an API key is backed up; the archive is
  * restored into a new, empty database (the backup's schema is built first); an app started on
  * it re-indexes the repository and answers the same search with the same results to the same

@@ -1,5 +1,5 @@
 /**
- * The signature of `ctxpipe backup`'s archive, run as the real CLI against DATABASE_URL:
+ * The signature of `ctxpipe backup`'s archive, run through runCli against DATABASE_URL:
  * `ctxpipe restore` restores nothing from an archive edited with its checksums recomputed,
  * unsigned, or signed with another key, unless --allow-unsigned.
  */

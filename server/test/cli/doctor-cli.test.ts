@@ -1,5 +1,5 @@
 /**
- * `ctxpipe doctor` as the real CLI against a running instance: every checklist item is
+ * `ctxpipe doctor` through runCli against a running instance: every checklist item is
  * reported; a reachable origin, live heartbeats and a current schema are ok; no backup yet is
  * a warning that a backup clears; a key that cannot decrypt the stored secrets fails the run
  * (exit 1) with the fix.

@@ -1,7 +1,8 @@
 /**
  * A first `ctxpipe serve` killed while initdb runs (a container stopped on its first boot,
  * everything in it SIGKILLed) must not leave a data directory that never starts again: the
- * next start clears the half-made cluster and comes up.
+ * next start clears the half-made cluster and comes up. The killed start is a child process
+ * (its process group is SIGKILLed); the next one runs in this process (runCli).
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -11,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { eventually } from "../harness/eventually.js";
+import { type RunningCommand, startCtxpipe } from "./admin-cli-helpers.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
 
@@ -44,10 +45,12 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForOk(url: string, proc: Proc, timeoutMs = 150_000): Promise<void> {
+async function waitForOk(url: string, proc: RunningCommand, timeoutMs = 150_000): Promise<void> {
+  let ended = false;
+  void proc.exited.then(() => (ended = true));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`ctxpipe exited early:\n${proc.output()}`);
+    if (ended) throw new Error(`ctxpipe exited early:\n${proc.output()}`);
     const body = (await fetch(`${url}/.status`)
       .then((r) => r.json())
       .catch(() => undefined)) as { status?: string } | undefined;
@@ -73,12 +76,13 @@ describe("ctxpipe serve's first start, killed during initdb", () => {
         }
         return false;
       };
-      await eventually(async () => assert.ok(await started(), first.output()), { timeoutMs: 30_000, intervalMs: 5, message: "initdb starts" });
+      for (let i = 0; i < 6000 && !(await started()); i++) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(await started(), first.output());
       process.kill(-first.child.pid!, "SIGKILL");
       await first.exited;
       assert.doesNotMatch(first.output(), /embedded Postgres started/, "killed during initdb");
 
-      const second = serve(env);
+      const second = startCtxpipe(["serve"], { ...env, AUTH_SECRET: "" });
       try {
         await waitForOk(`http://127.0.0.1:${env.PORT}`, second);
         assert.deepEqual(
@@ -87,8 +91,7 @@ describe("ctxpipe serve's first start, killed during initdb", () => {
           "no temporary cluster is left",
         );
       } finally {
-        process.kill(-second.child.pid!, "SIGTERM");
-        await second.exited;
+        await second.stop();
       }
     } finally {
       await fs.rm(dataDir, { recursive: true, force: true });

@@ -1,34 +1,19 @@
 /**
- * `ctxpipe secrets rotate` as an operator runs it: a real child process against a test
+ * `ctxpipe secrets rotate` as an operator runs it (runCli, in this process) against a test
  * database holding secrets sealed with an old key.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { SecretBox } from "../../src/platform/crypto/secret-box.js";
 import { createDatabase, type Database } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/logging.js";
 import { readSecret, storeSecret } from "../../src/secrets/index.js";
 import { createTestDatabase, type TestDatabase } from "../harness/test-database.js";
-
-const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
-
-/** Runs the CLI to completion; resolves with its exit code, stdout and stderr. */
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "silent", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let [stdout, stderr] = ["", ""];
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
+import { ctxpipe } from "./admin-cli-helpers.js";
 
 describe("ctxpipe secrets rotate", () => {
   const [key1, key2, key3] = [randomBytes(32), randomBytes(32), randomBytes(32)];
@@ -59,7 +44,7 @@ describe("ctxpipe secrets rotate", () => {
   });
 
   it("re-encrypts with the new key when the old one is listed as previous", async () => {
-    const run = await runCli(["secrets", "rotate"], {
+    const run = await ctxpipe(["secrets", "rotate"], {
       ...env,
       CONNECTION_SECRETS_ENCRYPTION_KEY: key2.toString("hex"),
       CONNECTION_SECRETS_ENCRYPTION_KEY_PREVIOUS: `${randomBytes(32).toString("hex")},${key1.toString("hex")}`,
@@ -70,7 +55,7 @@ describe("ctxpipe secrets rotate", () => {
   });
 
   it("fails with one line when the key that sealed the secrets is not configured", async () => {
-    const run = await runCli(["secrets", "rotate"], { ...env, CONNECTION_SECRETS_ENCRYPTION_KEY: key3.toString("hex") });
+    const run = await ctxpipe(["secrets", "rotate"], { ...env, CONNECTION_SECRETS_ENCRYPTION_KEY: key3.toString("hex") });
     assert.equal(run.code, 1);
     assert.equal(run.stdout, "");
     assert.equal(run.stderr.split("\n").length, 2, run.stderr);
@@ -82,10 +67,10 @@ describe("ctxpipe secrets rotate", () => {
   });
 
   it("refuses to run without a key, and refuses unknown sub-commands", async () => {
-    const noKey = await runCli(["secrets", "rotate"], env);
+    const noKey = await ctxpipe(["secrets", "rotate"], env);
     assert.equal(noKey.code, 1);
     assert.equal(noKey.stderr, "ctxpipe: Set CONNECTION_SECRETS_ENCRYPTION_KEY (64 hex characters) to store secrets.\n");
-    const unknown = await runCli(["secrets", "shred"], { ...env, CONNECTION_SECRETS_ENCRYPTION_KEY: key2.toString("hex") });
+    const unknown = await ctxpipe(["secrets", "shred"], { ...env, CONNECTION_SECRETS_ENCRYPTION_KEY: key2.toString("hex") });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^ctxpipe: Usage: ctxpipe secrets rotate /);
   });
