@@ -17,7 +17,6 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { corpusRoot, prepareCorpus, SMOKE_CORPUS } from "../search/corpus.js";
 import { ApiClient, makeWorkDir, runCli, type ServeProcess, sleep, startDatabase, startServe } from "../search/pipeline.js";
 
@@ -122,12 +121,7 @@ async function main(): Promise<void> {
     serve = undefined;
 
     // Restore into an empty database, then the time until the same search answers.
-    const admin = new pg.Client({ connectionString: db.adminUrl });
-    await admin.connect();
-    await admin.query("create database restored");
-    await admin.end();
-    const restoredUrl = new URL(db.url);
-    restoredUrl.pathname = "/restored";
+    const restoredUrl = new URL(await db.createEmpty());
     const restoreStarted = performance.now();
     await runCli(["restore", "--from", archive], { DATABASE_URL: restoredUrl.toString(), ...SECRET, LOG_LEVEL: "warn" });
     const restoreMs = performance.now() - restoreStarted;

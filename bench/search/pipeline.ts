@@ -1,5 +1,6 @@
 /**
- * The system under test: a throw-away embedded Postgres (durable settings, as in production),
+ * The system under test: a throw-away embedded Postgres (durable settings, as in production;
+ * or a fresh database on the server BENCH_POSTGRES_URL names, as the smoke tests do),
  * `ctxpipe migrate`, and `ctxpipe serve` as a child process (so its memory and CPU can be read
  * from /proc), driven only through the public REST API: sign-up, organisation, API key,
  * repository. Also the /proc readers (peak RSS, CPU seconds) and the index size query.
@@ -22,18 +23,72 @@ const CLI = path.join(REPO_ROOT, "server/bin/ctxpipe.js");
 /** A started database. */
 export interface BenchDatabase {
   url: string;
-  adminUrl: string;
-  clusterDir: string;
+  /** The embedded cluster's folder; unset on a BENCH_POSTGRES_URL server (no CPU reading then). */
+  clusterDir?: string;
   pool: pg.Pool;
+  /** Creates an empty database beside this one (a restore target); answers its URL. */
+  createEmpty(): Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * The Postgres server to use instead of an embedded one (an admin URL: the smoke tests give
+ * their test cluster's, so that no run pays an initdb). Each run makes fresh databases on it
+ * and drops them when it stops.
+ */
+const EXTERNAL_POSTGRES = process.env.BENCH_POSTGRES_URL;
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** A fresh database `ctxpipe_bench_<random>` on the server `adminUrl`; answers its name. */
+async function createBenchDatabase(adminUrl: string): Promise<string> {
+  const name = `ctxpipe_bench_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return name;
+}
+
+/** A migrated database on the BENCH_POSTGRES_URL server; stop() drops it and those createEmpty made. */
+async function startExternalDatabase(adminUrl: string): Promise<BenchDatabase> {
+  const names = [await createBenchDatabase(adminUrl)];
+  const url = withDatabase(adminUrl, names[0]!);
+  await runCli(["migrate"], { DATABASE_URL: url, LOG_LEVEL: "warn" });
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  return {
+    url,
+    pool,
+    async createEmpty() {
+      const name = await createBenchDatabase(adminUrl);
+      names.push(name);
+      return withDatabase(adminUrl, name);
+    },
+    async stop() {
+      await pool.end().catch(() => {});
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      for (const name of names) await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
+      await admin.end();
+    },
+  };
 }
 
 /**
  * Starts an embedded Postgres (fsync and synchronous commit on) in a temporary folder and
  * applies the migrations with `ctxpipe migrate`. An existing cluster in `workDir` is started
- * again when `password` is its password.
+ * again when `password` is its password. With BENCH_POSTGRES_URL set, a fresh database on
+ * that server instead.
  */
 export async function startDatabase(workDir: string, password = randomBytes(12).toString("hex")): Promise<BenchDatabase> {
+  if (EXTERNAL_POSTGRES) return startExternalDatabase(EXTERNAL_POSTGRES);
   await fs.mkdir(workDir, { recursive: true });
   await fs.chmod(workDir, 0o755); // the cluster runs as the postgres user when we are root
   const clusterDir = path.join(workDir, "postgres");
@@ -48,9 +103,12 @@ export async function startDatabase(workDir: string, password = randomBytes(12).
   const pool = new pg.Pool({ connectionString: cluster.url, max: 2 });
   return {
     url: cluster.url,
-    adminUrl: cluster.adminUrl,
     clusterDir,
     pool,
+    async createEmpty() {
+      const name = await createBenchDatabase(cluster.adminUrl);
+      return withDatabase(cluster.url, name);
+    },
     async stop() {
       await pool.end().catch(() => {});
       await cluster.stop();
@@ -257,8 +315,9 @@ export async function cpuOf(pid: number): Promise<{ self: number; children: numb
   return { self: s?.self ?? 0, children: s?.children ?? 0 };
 }
 
-/** CPU seconds of the whole Postgres server: postmaster, live backends and exited ones. */
-export async function postgresCpu(clusterDir: string): Promise<number> {
+/** CPU seconds of the whole Postgres server: postmaster, live backends and exited ones (0 without a cluster folder). */
+export async function postgresCpu(clusterDir: string | undefined): Promise<number> {
+  if (!clusterDir) return 0;
   const postmaster = Number((await fs.readFile(path.join(clusterDir, "postmaster.pid"), "utf8")).split("\n")[0]);
   const root = await statOf(postmaster);
   let total = (root?.self ?? 0) + (root?.children ?? 0);

@@ -50,12 +50,14 @@ describe("the ctxpipe process", () => {
   });
 
   it("stops a role gracefully on SIGTERM, with exit 0", async () => {
+    const port = await freePort();
     const env = {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
       DATABASE_URL: db.url,
+      AUTH_BASE_URL: `http://127.0.0.1:${port}`,
       AUTH_SECRET,
-      PORT: String(await freePort()),
+      PORT: String(port),
       HOST: "127.0.0.1",
       CTXPIPE_DATA_DIR: cwd,
       LOG_LEVEL: "info",

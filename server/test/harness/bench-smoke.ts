@@ -1,22 +1,27 @@
 /**
  * Runs one benchmark's `--smoke` mode as `npm run bench:<name>` would (its own process, its own
- * embedded Postgres and `ctxpipe serve`), so the suite fails when a benchmark's path breaks.
- * It asserts that the run completed, never a timing.
+ * `ctxpipe migrate` and `ctxpipe serve`), so the suite fails when a benchmark's path breaks.
+ * Its databases are fresh ones on the test run's Postgres (BENCH_POSTGRES_URL), not an
+ * embedded cluster of its own: no initdb per file. It asserts that the run completed, never a
+ * timing.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ADMIN_URL_ENV } from "./test-cluster.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 /** The TypeScript hooks the `bench:*` scripts start with. */
 const TS_HOOKS = new URL("../../bin/ts-hooks.js", import.meta.url).href;
 
-/** The environment without the test run's own database and ctxpipe settings. */
+/** The environment without the test run's own database and ctxpipe settings, and with its Postgres server for the benchmark. */
 function benchEnv(): NodeJS.ProcessEnv {
+  const adminUrl = process.env[ADMIN_URL_ENV];
+  if (!adminUrl) throw new Error(`run tests with \`npm test\` (${ADMIN_URL_ENV} is not set)`);
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(CTXPIPE_|DATABASE_URL$|NODE_TEST_CONTEXT$)/.test(k)) env[k] = v;
-  return env;
+  return { ...env, BENCH_POSTGRES_URL: adminUrl };
 }
 
 /**
