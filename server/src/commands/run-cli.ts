@@ -271,7 +271,8 @@ async function runRoles(
   const { signal } = io;
   if (!signal) return new Promise<void>(() => {});
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-  // The abort listener of run() has started the stop; wait for it to end.
-  await (stopped() ?? lifecycle.stop());
+  // The abort listener of run() has started the stop; wait for it to end (with the steps of
+  // whatever finished starting after it).
+  await lifecycle.stop();
   logger.info("shutdown complete");
 }

@@ -26,7 +26,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForStatus(url: string, proc: RunningCommand, want: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+async function waitForStatus(url: string, proc: RunningCommand, want: string, timeoutMs = 150_000): Promise<Record<string, unknown>> {
   let ended = false;
   void proc.exited.then(() => (ended = true));
   const deadline = Date.now() + timeoutMs;
@@ -80,20 +80,26 @@ describe("ctxpipe serve with embedded Postgres", () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  it("starts, stops on SIGTERM, restarts on the same data, and reports a stopped database", async () => {
+  it("starts, stops gracefully, restarts on the same data, and reports a stopped database", async () => {
     const url = `http://127.0.0.1:${port}`;
     const clusterDir = path.join(dataDir, "postgres");
 
     const first = startCtxpipe(["serve"], env);
-    const status = await waitForStatus(url, first, "ok");
-    assert.equal((status.checks as Record<string, { status: string }>).database?.status, "ok");
-    assert.match(first.output(), /generated AUTH_SECRET/);
-    assert.match(first.output(), /applied migration/);
-    const secrets = await fs.readFile(path.join(dataDir, "generated-secrets.json"), "utf8");
-    assert.equal((await fs.stat(path.join(dataDir, "generated-secrets.json"))).mode & 0o777, 0o600);
-    assert.ok(!first.output().includes(JSON.parse(secrets).authSecret), "the generated secret is never logged");
+    let secrets: string;
+    try {
+      const status = await waitForStatus(url, first, "ok");
+      assert.equal((status.checks as Record<string, { status: string }>).database?.status, "ok");
+      assert.match(first.output(), /generated AUTH_SECRET/);
+      assert.match(first.output(), /applied migration/);
+      secrets = await fs.readFile(path.join(dataDir, "generated-secrets.json"), "utf8");
+      assert.equal((await fs.stat(path.join(dataDir, "generated-secrets.json"))).mode & 0o777, 0o600);
+      assert.ok(!first.output().includes(JSON.parse(secrets).authSecret), "the generated secret is never logged");
 
-    assert.equal(await first.stop(), 0, first.output());
+      assert.equal(await first.stop(), 0, first.output());
+    } finally {
+      // A failed assertion must not leave it running (the file would never end).
+      await first.stop();
+    }
     assert.match(first.output(), /shutdown complete/);
     assert.equal(postgresRunning(clusterDir), false, "the embedded Postgres stops with ctxpipe");
 
