@@ -13,6 +13,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { runCli as runCliInProcess } from "../../server/src/commands/run-cli.js";
 import { startEmbeddedPostgres } from "../../server/src/platform/db/embedded-postgres.js";
 import { createLogger } from "../../server/src/platform/logging.js";
 
@@ -61,7 +62,7 @@ async function createBenchDatabase(adminUrl: string): Promise<string> {
 async function startExternalDatabase(adminUrl: string): Promise<BenchDatabase> {
   const names = [await createBenchDatabase(adminUrl)];
   const url = withDatabase(adminUrl, names[0]!);
-  await runCli(["migrate"], { DATABASE_URL: url, LOG_LEVEL: "warn" });
+  await migrate(url);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   return {
     url,
@@ -99,7 +100,7 @@ export async function startDatabase(workDir: string, password = randomBytes(12).
     database: "ctxpipe_bench",
     unsafeFast: false,
   });
-  await runCli(["migrate"], { DATABASE_URL: cluster.url, LOG_LEVEL: "warn" });
+  await migrate(cluster.url);
   const pool = new pg.Pool({ connectionString: cluster.url, max: 2 });
   return {
     url: cluster.url,
@@ -124,6 +125,17 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     env[k] = v;
   }
   return { ...env, ...extra };
+}
+
+/**
+ * `ctxpipe migrate` on `url`, in this process (runCli): what the command does, without a Node
+ * start of its own (it is not measured).
+ */
+async function migrate(url: string): Promise<void> {
+  let output = "";
+  const out = { write: (text: string) => (output += text) };
+  const code = await runCliInProcess(["migrate"], cleanEnv({ DATABASE_URL: url, LOG_LEVEL: "warn" }), { stdout: out, stderr: out, cwd: REPO_ROOT });
+  if (code !== 0) throw new Error(`ctxpipe migrate failed (${code}): ${output.slice(-2000)}`);
 }
 
 /** Runs `ctxpipe <args>` to completion with only `env` of ctxpipe's settings; answers its output. */
