@@ -1,9 +1,9 @@
 /**
  * The `ctxpipe` command as a function: `runCli(argv, env, io)` parses the command line and the
  * given environment, runs a maintenance command or starts the chosen roles, writes only to
- * `io`, and answers the exit code. It reads no `process.env`, registers no signal handler and
- * never calls `process.exit`, so tests run commands in their own process; cli.ts is the thin
- * wrapper that gives it the real process.
+ * `io`, and answers the exit code. It reads only the environment it is given, registers no
+ * signal handler and never exits the process, so tests run commands in their own process;
+ * cli.ts is the thin wrapper that gives it the real process.
  */
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
