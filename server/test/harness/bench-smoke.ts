@@ -34,6 +34,9 @@ export async function runBenchSmoke(name: string, timeoutMs = 150_000): Promise<
     cwd: ROOT,
     env: benchEnv(),
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: a timeout stops the bench and what it started (its `ctxpipe serve`,
+    // git, ripgrep), which SIGTERM to the bench alone left running.
+    detached: true,
   });
   let stdout = "";
   let output = "";
@@ -42,7 +45,13 @@ export async function runBenchSmoke(name: string, timeoutMs = 150_000): Promise<
     output += d.toString();
   });
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+  const timer = setTimeout(() => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   clearTimeout(timer);
   assert.equal(code, 0, `bench:${name} --smoke exited ${code}:\n${output.slice(-4000)}`);
