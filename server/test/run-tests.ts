@@ -1,15 +1,17 @@
 /**
  * `npm test`: starts one Postgres for the run (embedded, or DATABASE_URL when set), prepares
- * the migrated template, then runs every *.test.ts file in a process of its own with node's
- * test runner, the longest first (from the durations earlier runs recorded), so the run ends
- * with short files filling the gaps instead of the heaviest starting last. Each file's output
- * is printed whole when it ends; the run closes with the slowest files and a plain
- * `N passed, N failed` line. When a selected file drives a browser (imports
+ * the migrated template, then runs every *.test.ts file with node's test runner, the longest
+ * first (from the durations earlier runs recorded), so the run ends with short files filling
+ * the gaps instead of the heaviest starting last. Long files run in a process of their own;
+ * short ones share a process a few at a time (one after another, each file's suites with their
+ * own hooks and test apps), so the server's two thousand modules are imported once per batch
+ * instead of once per file. Output is printed whole when a process ends; the run closes with
+ * the slowest files and a plain `N passed, N failed` line. When a selected file drives a browser (imports
  * harness/browser.ts), one Chromium is started for the run and shared by those files (each
  * with its own contexts); it is closed at the end, also when the run fails.
  *
  * Usage: npm test [-- <substring filter>...]
- * - TEST_CONCURRENCY (default 3): files run at once.
+ * - TEST_CONCURRENCY (default 3): processes run at once.
  * - TEST_RECORD_DURATIONS=1: also writes the durations to server/test/test-durations.json
  *   (committed: the order a fresh clone, and so CI, starts from).
  */
@@ -19,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BrowserServer } from "playwright-core";
 import { BROWSER_ENDPOINT_ENV, startBrowserServer } from "./harness/browser.js";
+import { FILE_RESULT_PREFIX, type FileReport } from "./harness/file-reporter.js";
 import { ADMIN_URL_ENV, startTestCluster, TEMPLATE_ENV } from "./harness/test-cluster.js";
 
 const serverDir = fileURLToPath(new URL("..", import.meta.url));
@@ -30,10 +33,16 @@ const TS_HOOKS = pathToFileURL(path.join(serverDir, "bin", "ts-hooks.js")).href;
 const cachedDurations = path.join(repoDir, "node_modules", ".cache", "ctxpipe", "test-durations.json");
 /** Durations committed with the tree: the order of a fresh clone. */
 const committedDurations = path.join(serverDir, "test", "test-durations.json");
-/** A file that outlives this is stopped and counted as failed (node's per-test timeout is 180 s). */
+/** A process in which no file ended for this long is stopped, its unfinished files failed (node's per-test timeout is 180 s). */
 const FILE_TIMEOUT_MS = 300_000;
-/** The assumed duration of a file no run has timed yet: new files start early. */
+/** The assumed duration of a file no run has timed yet: new files start early, alone. */
 const UNKNOWN_FILE_MS = 60_000;
+/** Files expected to take this long or longer run in a process of their own (see batches()). */
+const ALONE_MS = 40_000;
+/** The others share processes, about this much of them each. */
+const BATCH_MS = 60_000;
+/** The reporter that tells the runner each file's result (harness/file-reporter.ts). */
+const FILE_REPORTER = pathToFileURL(path.join(serverDir, "test", "harness", "file-reporter.ts")).href;
 /** Process groups of the files running now, stopped with the run when it is interrupted. */
 const running = new Set<number>();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -83,40 +92,101 @@ interface FileResult {
   output: string;
 }
 
-/** Runs one test file in its own process (node's runner inside it, no second process). */
-function runFile(file: string, env: NodeJS.ProcessEnv, isolation: string): Promise<FileResult> {
-  const started = Date.now();
-  const child = spawn(process.execPath, ["--import", TS_HOOKS, "--test", isolation, "--test-reporter=spec", "--test-timeout=180000", file], {
-    cwd: repoDir,
-    stdio: ["ignore", "pipe", "pipe"],
-    env,
-    detached: true,
-  });
+/**
+ * Runs a batch of files in one process (node's runner inside it, no second process, files one
+ * after another), so they share one import of the server. Each file's result comes from the
+ * file reporter as the file ends; the batch's output is printed with its last file. The batch
+ * is stopped when no file has ended for FILE_TIMEOUT_MS; files without a result then fail.
+ */
+function runBatch(files: string[], env: NodeJS.ProcessEnv, isolation: string): Promise<FileResult[]> {
+  let lastEnd = Date.now();
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      TS_HOOKS,
+      "--test",
+      isolation,
+      "--test-timeout=180000",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      `--test-reporter=${FILE_REPORTER}`,
+      "--test-reporter-destination=stderr",
+      ...files,
+    ],
+    { cwd: repoDir, stdio: ["ignore", "pipe", "pipe"], env, detached: true },
+  );
   if (child.pid) running.add(child.pid);
   let output = "";
+  const reports = new Map<string, FileReport>();
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  let stderrTail = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    const lines = (stderrTail + chunk.toString()).split("\n");
+    stderrTail = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.startsWith(FILE_RESULT_PREFIX)) {
+        output += `${line}\n`;
+        continue;
+      }
+      const report = JSON.parse(line.slice(FILE_RESULT_PREFIX.length)) as FileReport;
+      reports.set(path.resolve(repoDir, report.file), report);
+      lastEnd = Date.now();
+    }
+  });
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timer = setInterval(() => {
+    if (Date.now() - lastEnd < FILE_TIMEOUT_MS) return;
     timedOut = true;
-    // The file's own children (servers, Postgres clients, browsers) go with it.
+    // The files' own children (servers, Postgres clients, browsers) go with them.
     if (child.pid) killGroup(child.pid);
-  }, FILE_TIMEOUT_MS);
+  }, 1000);
   return new Promise((resolve) => {
     child.on("close", (code) => {
-      clearTimeout(timer);
+      clearInterval(timer);
       if (child.pid) running.delete(child.pid);
-      // node's spec reporter closes with lines such as "ℹ pass 12".
-      const count = (label: string) => Number(output.match(new RegExp(`^ℹ ${label} (\\d+)$`, "m"))?.[1] ?? 0);
-      const passed = count("pass");
-      let failed = count("fail") + count("cancelled");
-      if (timedOut) output += `\n✖ ${path.relative(repoDir, file)} stopped after ${FILE_TIMEOUT_MS / 1000} s\n`;
-      // A file that exits non-zero without a failed test (a crash, a hang, an error outside
-      // any test) still fails the run.
-      if ((code !== 0 || timedOut || passed === 0) && failed === 0) failed = 1;
-      resolve({ file, ms: Date.now() - started, passed, failed, output });
+      output += stderrTail;
+      if (timedOut) output += `\n✖ stopped: no file ended for ${FILE_TIMEOUT_MS / 1000} s\n`;
+      const results = files.map((file): FileResult => {
+        const report = reports.get(file);
+        // A file without a report never ran a test (an import error, a crash, a hang); one that
+        // passed nothing fails too.
+        if (!report || report.passed === 0)
+          return { file, ms: report?.ms ?? 0, passed: report?.passed ?? 0, failed: Math.max(1, report?.failed ?? 0), output: "" };
+        return { file, ms: report.ms, passed: report.passed, failed: report.failed, output: "" };
+      });
+      // A batch that exits non-zero without a failed test (an error outside any test) fails too.
+      const last = results[results.length - 1];
+      if (last && (code !== 0 || timedOut) && results.every((r) => r.failed === 0)) last.failed = 1;
+      if (last) last.output = output;
+      resolve(results);
     });
   });
+}
+
+/**
+ * Files in the order they start, grouped: a file expected to take ALONE_MS or more (a browser
+ * journey, a benchmark smoke run) runs in a process of its own; the others share processes,
+ * about BATCH_MS of them each. Longest first within each kind, batches by their total.
+ */
+function batches(files: string[], expected: (file: string) => number): string[][] {
+  const sorted = [...files].sort((a, b) => expected(b) - expected(a));
+  const alone = sorted.filter((f) => expected(f) >= ALONE_MS).map((f) => [f]);
+  const groups: string[][] = [];
+  let group: string[] = [];
+  let total = 0;
+  for (const file of sorted.filter((f) => expected(f) < ALONE_MS)) {
+    if (group.length > 0 && total + expected(file) > BATCH_MS) {
+      groups.push(group);
+      group = [];
+      total = 0;
+    }
+    group.push(file);
+    total += expected(file);
+  }
+  if (group.length > 0) groups.push(group);
+  const sum = (g: string[]) => g.reduce((n, f) => n + expected(f), 0);
+  return [...alone, ...groups].sort((a, b) => sum(b) - sum(a));
 }
 
 /**
@@ -145,11 +215,11 @@ async function main(): Promise<number> {
   const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY ?? "3") || 3);
   const known = { ...(await readDurations(committedDurations)), ...(await readDurations(cachedDurations)) };
   const key = (f: string) => path.relative(repoDir, f);
-  const queue = [...files].sort((a, b) => (known[key(b)] ?? UNKNOWN_FILE_MS) - (known[key(a)] ?? UNKNOWN_FILE_MS));
+  const queue = batches(files, (f) => known[key(f)] ?? UNKNOWN_FILE_MS);
 
   const started = Date.now();
   const cluster = await startTestCluster(process.env.DATABASE_URL);
-  console.log(`test database ready in ${Date.now() - started} ms; running ${files.length} files, ${concurrency} at a time`);
+  console.log(`test database ready in ${Date.now() - started} ms; running ${files.length} files in ${queue.length} processes, ${concurrency} at a time`);
   const env: NodeJS.ProcessEnv = { ...process.env, [ADMIN_URL_ENV]: cluster.adminUrl, [TEMPLATE_ENV]: cluster.template, DATABASE_URL: "" };
   delete env[BROWSER_ENDPOINT_ENV];
   const isolation = isolationFlag();
@@ -159,11 +229,11 @@ async function main(): Promise<number> {
     browser = await sharedBrowser(files);
     if (browser) env[BROWSER_ENDPOINT_ENV] = browser.wsEndpoint();
     const worker = async () => {
-      for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-        const result = await runFile(file, env, isolation);
-        results.push(result);
-        const mark = result.failed > 0 ? "✖" : "✔";
-        process.stdout.write(`\n${mark} ${key(file)} (${(result.ms / 1000).toFixed(1)} s)\n${result.output}`);
+      for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) {
+        const batchResults = await runBatch(batch, env, isolation);
+        results.push(...batchResults);
+        const lines = batchResults.map((r) => `${r.failed > 0 ? "✖" : "✔"} ${key(r.file)} (${(r.ms / 1000).toFixed(1)} s)`);
+        process.stdout.write(`\n${lines.join("\n")}\n${batchResults.map((r) => r.output).join("")}`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { launchBrowser } from "../harness/browser.js";
 import { createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import type { TestApp } from "../harness/test-app.js";
@@ -48,16 +48,24 @@ describe("sign-in ?next=", () => {
     await app?.stop();
   });
 
-  /** Signs `user` in at /sign-in?next=<rawNext> in a fresh profile; returns where the browser went. */
+  /**
+   * Signs `user` in at /sign-in?next=<rawNext>, signed out first (the profile's cookies cleared:
+   * one profile for all cases keeps the app's scripts in its cache); returns where the browser
+   * went.
+   */
+  let context: BrowserContext | undefined;
   async function signInWithNext(user: TestUser, rawNext: string): Promise<URL> {
-    const context = await browser.newContext();
-    try {
+    if (!context) {
+      context = await browser.newContext();
       // A navigation to the attacker's host gets a page, so its URL is observable.
       await context.route(
         (url) => url.hostname.endsWith("evil.example"),
         (route) => route.fulfill({ status: 200, contentType: "text/html", body: "<p>evil</p>" }),
       );
-      const page = await context.newPage();
+    }
+    await context.clearCookies();
+    const page = await context.newPage();
+    try {
       await page.goto(`${app.url}/sign-in?next=${rawNext}`);
       await page.getByLabel("E-mail").fill(user.email);
       await page.getByLabel("Password").fill(user.password);
@@ -65,7 +73,7 @@ describe("sign-in ?next=", () => {
       await page.waitForURL((url) => url.pathname !== "/sign-in" || url.origin !== new URL(app.url).origin, { waitUntil: "commit" });
       return new URL(page.url());
     } finally {
-      await context.close();
+      await page.close();
     }
   }
 
