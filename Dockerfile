@@ -12,6 +12,11 @@ COPY cli/package.json cli/package.json
 RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
+# Compiles the server's TypeScript (server/bin/ts-hooks.js) and fills V8's code cache for every
+# module `serve` loads, into node_modules/.cache/ctxpipe: the unprivileged runtime user cannot
+# write there, and without this would compile the sources again at every start.
+RUN node --import ./server/bin/ts-hooks.js -e 'await import("./server/src/roles/run.ts")' \
+  && test -n "$(ls node_modules/.cache/ctxpipe/ts)"
 
 FROM node:22-bookworm-slim AS runtime
 RUN apt-get update \
