@@ -349,7 +349,7 @@ export interface IndexSize {
 }
 
 /** Index tables whose size counts as "index size". */
-export const INDEX_TABLES = ["index_chunks", "index_files", "index_symbols", "index_symbol_blobs"];
+export const INDEX_TABLES = ["index_chunks", "index_files", "index_symbols", "index_symbol_blobs", "index_term_blobs", "index_term_stats"];
 
 /** Measures the index tables (as the owner: row-level security does not hide rows). */
 export async function indexSize(pool: pg.Pool): Promise<IndexSize> {

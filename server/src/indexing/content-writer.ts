@@ -1,5 +1,5 @@
 /**
- * Batches the chunks and symbols of new blobs and writes them on the run's transaction while
+ * Batches the chunks, symbols and terms of new blobs and writes them on the run's transaction while
  * the indexer reads, chunks and parses the next blobs: a few batches are queued for Postgres
  * (one statement each, executed in order on the connection) while Node builds the next one.
  * The queue is short, so memory stays bounded, and long enough that neither side waits for
@@ -7,16 +7,18 @@
  */
 import type { Queryable } from "../platform/db/tenant.js";
 import type { Chunk } from "./chunker.js";
-import { insertContent, type BlobChunks, type BlobSymbols, type SymbolRow } from "./index-writer.js";
+import { countTerms, insertContent, type BlobChunks, type BlobSymbols, type BlobTermRow, type SymbolRow } from "./index-writer.js";
+import type { BlobTerms } from "./terms/code-terms.js";
 
 /** The rows of one batch. */
 interface Batch {
   chunks: BlobChunks[];
   symbols: BlobSymbols[];
+  terms: BlobTermRow[];
   chars: number;
 }
 
-const emptyBatch = (): Batch => ({ chunks: [], symbols: [], chars: 0 });
+const emptyBatch = (): Batch => ({ chunks: [], symbols: [], terms: [], chars: 0 });
 
 /**
  * Writes content rows in batches of about `batchChars` characters of chunk text, with at
@@ -27,6 +29,8 @@ export class ContentWriter {
   private batch = emptyBatch();
   private readonly inFlight: Promise<void>[] = [];
   private failure: { error: unknown } | undefined;
+  /** Document-frequency counts of the terms this writer stored (index_term_stats, added before publishing). */
+  readonly termCounts = new Map<number, number>();
 
   constructor(
     private readonly tx: Queryable,
@@ -53,6 +57,12 @@ export class ContentWriter {
     this.batch.symbols.push({ oid, language, symbols });
   }
 
+  /** Adds a blob's terms to the batch being built. */
+  addTerms(oid: string, terms: BlobTerms): void {
+    this.check();
+    this.batch.terms.push({ oid, terms });
+  }
+
   /**
    * Starts writing the batch built so far without waiting for it, once fewer than
    * `maxInFlight` earlier batches are still being written.
@@ -61,7 +71,7 @@ export class ContentWriter {
     await this.settle(this.maxInFlight - 1);
     const batch = this.batch;
     this.batch = emptyBatch();
-    if (batch.chunks.length === 0 && batch.symbols.length === 0) return;
+    if (batch.chunks.length === 0 && batch.symbols.length === 0 && batch.terms.length === 0) return;
     this.inFlight.push(
       this.write(batch).catch((error: unknown) => {
         this.failure ??= { error };
@@ -85,7 +95,9 @@ export class ContentWriter {
     if (this.failure) throw this.failure.error;
   }
 
-  private write(batch: Batch): Promise<void> {
-    return insertContent(this.tx, this.orgId, batch.chunks, batch.symbols);
+  private async write(batch: Batch): Promise<void> {
+    const stored = await insertContent(this.tx, this.orgId, batch.chunks, batch.symbols, batch.terms);
+    // Only the blobs this run stored count: another run may have stored the same blob first.
+    for (const row of batch.terms) if (stored.has(row.oid)) countTerms(this.termCounts, row.terms);
   }
 }

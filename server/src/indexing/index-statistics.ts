@@ -12,5 +12,5 @@ export const ANALYZE_AFTER_BLOBS = 1000;
 
 /** Runs ANALYZE on the index tables (about a second on a 366 MB index). */
 export async function refreshIndexStatistics(db: Database): Promise<void> {
-  await db.unsafeSystem.query("analyze index_chunks, index_files, index_symbols, index_symbol_blobs");
+  await db.unsafeSystem.query("analyze index_chunks, index_files, index_symbols, index_symbol_blobs, index_term_blobs, index_term_stats");
 }

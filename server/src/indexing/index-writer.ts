@@ -6,6 +6,7 @@
  */
 import type { Queryable } from "../platform/db/tenant.js";
 import type { Chunk } from "./chunker.js";
+import { TERM_STATS, type BlobTerms } from "./terms/code-terms.js";
 
 /** Symbols as stored. */
 export interface SymbolRow {
@@ -68,23 +69,36 @@ export interface BlobSymbols {
   symbols: SymbolRow[];
 }
 
+/** A blob's terms, as written. */
+export interface BlobTermRow {
+  oid: string;
+  terms: BlobTerms;
+}
+
 /** Stores the symbols of blobs (for one language each) and marks them extracted. */
 export async function insertSymbols(tx: Queryable, orgId: string, blobs: BlobSymbols[]): Promise<void> {
   await insertContent(tx, orgId, [], blobs);
 }
 
 /**
- * Stores chunks and symbols of many blobs in one statement, so a batch costs one round trip
- * and Postgres never waits for Node between its parts. Existing chunks are left alone.
- * Symbols are stored only for the (blob, language) pairs this statement marks extracted: a
- * blob extracted earlier (or concurrently) already has them. They keep document order.
+ * Stores chunks, symbols and terms of many blobs in one statement, so a batch costs one round
+ * trip and Postgres never waits for Node between its parts. Existing chunks and terms are left
+ * alone. Symbols are stored only for the (blob, language) pairs this statement marks
+ * extracted: a blob extracted earlier (or concurrently) already has them. They keep document
+ * order. Answers the blobs whose terms this statement stored (for the document frequencies).
  */
-export async function insertContent(tx: Queryable, orgId: string, chunks: BlobChunks[], blobSymbols: BlobSymbols[]): Promise<void> {
+export async function insertContent(
+  tx: Queryable,
+  orgId: string,
+  chunks: BlobChunks[],
+  blobSymbols: BlobSymbols[],
+  blobTerms: BlobTermRow[] = [],
+): Promise<Set<string>> {
   const c = chunkColumns(chunks);
   const symbols = firstPerBlobAndLanguage(blobSymbols);
-  if (c.oid.length === 0 && symbols.length === 0) return;
+  if (c.oid.length === 0 && symbols.length === 0 && blobTerms.length === 0) return new Set();
   const s = symbolColumns(symbols);
-  await tx.query(
+  const { rows } = await tx.query<{ blob_oid: string }>(
     `with new_chunks as (
        insert into index_chunks (org_id, blob_oid, chunk_no, start_line, line_count, content)
        select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
@@ -92,13 +106,20 @@ export async function insertContent(tx: Queryable, orgId: string, chunks: BlobCh
      ), marked as (
        insert into index_symbol_blobs (org_id, blob_oid, language)
        select $1, * from unnest($7::text[], $8::text[]) on conflict do nothing returning blob_oid, language
+     ), new_symbols as (
+       insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, name_line)
+       select $1, s.oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line
+       from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::int[])
+         with ordinality as s(oid, language, name, kind, container, start_line, end_line, name_line, ord)
+       where exists (select 1 from marked m where m.blob_oid = s.oid and m.language = s.language)
+       order by s.ord
+     ), new_terms as (
+       insert into index_term_blobs (org_id, blob_oid, length, terms, weights)
+       select $1, t.oid, t.length, t.terms::int[], decode(t.weights, 'hex')
+       from unnest($17::text[], $18::int[], $19::text[], $20::text[]) as t(oid, length, terms, weights)
+       on conflict do nothing returning blob_oid
      )
-     insert into index_symbols (org_id, blob_oid, language, name, kind, container, start_line, end_line, name_line)
-     select $1, s.oid, s.language, s.name, s.kind, s.container, s.start_line, s.end_line, s.name_line
-     from unnest($9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int[], $15::int[], $16::int[])
-       with ordinality as s(oid, language, name, kind, container, start_line, end_line, name_line, ord)
-     where exists (select 1 from marked m where m.blob_oid = s.oid and m.language = s.language)
-     order by s.ord`,
+     select blob_oid from new_terms`,
     [
       orgId,
       c.oid,
@@ -116,8 +137,37 @@ export async function insertContent(tx: Queryable, orgId: string, chunks: BlobCh
       s.start,
       s.end,
       s.nameLine,
+      blobTerms.map((b) => b.oid),
+      blobTerms.map((b) => b.terms.length),
+      blobTerms.map((b) => `{${b.terms.ids.join(",")}}`),
+      blobTerms.map((b) => Buffer.from(b.terms.weights).toString("hex")),
     ],
   );
+  return new Set(rows.map((r) => r.blob_oid));
+}
+
+/**
+ * Adds a run's new blobs to the org's document frequencies (`blobs` per term id; the reserved
+ * ids count the blobs and their lengths), in one statement in term order: concurrent runs of
+ * the org then wait for each other's rows instead of deadlocking, and only between this
+ * statement and their commit (the run publishes right after).
+ */
+export async function addTermStats(tx: Queryable, orgId: string, counts: ReadonlyMap<number, number>): Promise<void> {
+  if (counts.size === 0) return;
+  const entries = [...counts].sort((a, b) => a[0] - b[0]);
+  await tx.query(
+    `insert into index_term_stats (org_id, term, blobs)
+     select $1, u.term, u.n from unnest($2::int[], $3::bigint[]) with ordinality as u(term, n, ord) order by u.ord
+     on conflict (org_id, term) do update set blobs = index_term_stats.blobs + excluded.blobs`,
+    [orgId, entries.map((e) => e[0]), entries.map((e) => e[1])],
+  );
+}
+
+/** Adds a blob's terms to a run's document-frequency counts (see addTermStats). */
+export function countTerms(counts: Map<number, number>, terms: BlobTerms): void {
+  for (const id of terms.ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  counts.set(TERM_STATS.blobs, (counts.get(TERM_STATS.blobs) ?? 0) + 1);
+  counts.set(TERM_STATS.length, (counts.get(TERM_STATS.length) ?? 0) + terms.length);
 }
 
 /** Of several entries for the same blob and language, the first. */
@@ -267,6 +317,32 @@ export async function collectGarbage(tx: Queryable, scope: { orgId: string; repo
   if (orphans.length === 0) return;
   for (const table of ["index_chunks", "index_symbols", "index_symbol_blobs"]) {
     await tx.query(`delete from ${table} where org_id = $1 and blob_oid = any($2::text[])`, [scope.orgId, orphans]);
+  }
+  await deleteTerms(tx, scope.orgId, orphans);
+}
+
+/**
+ * Deletes the term rows of `orphans` and takes them out of the org's document frequencies
+ * (the caller holds the org's exclusive index lock, so no run adds to them meanwhile); a term
+ * no blob holds any more loses its row.
+ */
+async function deleteTerms(tx: Queryable, orgId: string, orphans: string[]): Promise<void> {
+  const { rows } = await tx.query<{ term: number; blobs: string }>(
+    `with gone as (
+       delete from index_term_blobs where org_id = $1 and blob_oid = any($2::text[]) returning terms, length
+     ), counts as (
+       select t.term, count(*) as n from gone, unnest(gone.terms) as t(term) group by t.term
+       union all select ${TERM_STATS.blobs}, count(*) from gone
+       union all select ${TERM_STATS.length}, coalesce(sum(length), 0) from gone
+     )
+     update index_term_stats s set blobs = s.blobs - counts.n from counts
+     where s.org_id = $1 and s.term = counts.term and counts.n > 0
+     returning s.term, s.blobs`,
+    [orgId, orphans],
+  );
+  const empty = rows.filter((r) => Number(r.blobs) <= 0 && r.term !== TERM_STATS.blobs && r.term !== TERM_STATS.length);
+  if (empty.length > 0) {
+    await tx.query("delete from index_term_stats where org_id = $1 and term = any($2::int[]) and blobs <= 0", [orgId, empty.map((r) => r.term)]);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The indexing capability: turns a repository's tree at a commit into the published index
- * (chunks, symbols, file rows) and collects what no generation uses any more. It owns the
+ * (chunks, symbols, terms, file rows) and collects what no generation uses any more. It owns the
  * index_* tables and never touches the repositories table: the repositories capability reads
  * its row and publishes the run's summary through the callbacks of `runIndex`.
  */
@@ -10,3 +10,4 @@ export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.
 export { closeNames, LANGUAGE_IDS, languageFromName } from "./languages/language-detect.js";
 export { type CapturedMatch, SymbolExtractor } from "./symbols/symbol-extractor.js";
 export type { IndexSettings, IndexSource, PreviousRun, SkipReason } from "./run-plan.js";
+export { pathTerms, questionExpansions, questionTerms, splitIdentifier, termId, TERM_STATS, type QuestionTerms } from "./terms/code-terms.js";

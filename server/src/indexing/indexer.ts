@@ -11,6 +11,7 @@ import type { Database } from "../platform/db/database.js";
 import { withTenant, type Queryable } from "../platform/db/tenant.js";
 import { chunkText, sanitizeText } from "./chunker.js";
 import {
+  addTermStats,
   collectGarbage,
   existingBlobs,
   extractedSymbolBlobs,
@@ -26,6 +27,7 @@ import {
 import { ContentWriter } from "./content-writer.js";
 import { detectLanguage, isBinary, isLikelyGenerated } from "./languages/language-detect.js";
 import { spreadOrder } from "./spread-order.js";
+import { blobTerms } from "./terms/code-terms.js";
 import {
   countSkip,
   INDEX_RULES_VERSION,
@@ -132,6 +134,8 @@ const BATCHES_IN_FLIGHT = 3;
 const BULK_RUN_BLOBS = 1000;
 /** Longest first line kept for language detection. */
 const MAX_SHEBANG_CHARS = 256;
+/** Known blobs given their terms per statement when a full run backfills them. */
+const TERM_BACKFILL_BATCH = 200;
 /** Let I/O (the statement in flight, git's output) through at least this often. */
 const BREATHE_EVERY_MS = 20;
 
@@ -193,16 +197,43 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
       const shebang = shebangOf(head);
       if (shebang) shebangs.set(blob.oid, shebang);
       writer.addChunks(blob.oid, chunkText(text));
-      for (const language of new Set(files.map((f) => detectLanguage(f.path, shebang)))) {
+      const languages = [...new Set(files.map((f) => detectLanguage(f.path, shebang)))];
+      const definitions: { name: string }[] = [];
+      for (const language of languages) {
         if (!language || !input.extractor.supports(language) || symbolDone.has(`${blob.oid}\u0000${language}`)) continue;
-        writer.addSymbols(blob.oid, language, await input.extractor.extract(language, text));
+        const symbols = await input.extractor.extract(language, text);
+        writer.addSymbols(blob.oid, language, symbols);
+        if (definitions.length === 0) definitions.push(...symbols);
         symbolDone.add(`${blob.oid}\u0000${language}`);
       }
+      // The terms of questions in words: definition names, comments, code (terms/code-terms.ts).
+      writer.addTerms(blob.oid, blobTerms(text, languages[0], definitions));
       if (writer.full) {
         await writer.send();
         await input.onProgress?.({ key: "content", label: "Indexing file contents", done: blobsRead, of: toRead.length });
       }
       await breathe();
+    }
+    // A full run also gives the known blobs that have no terms theirs (blobs stored before the
+    // term index existed), from their stored text and symbols.
+    if (plan.kind === "full") {
+      const pathOf = new Map(wanted.map((c) => [c.oid, c.path]));
+      const read = new Set(toRead);
+      const missing = await blobsWithoutTerms(
+        tx,
+        orgId,
+        [...pathOf.keys()].filter((oid) => !read.has(oid)),
+      );
+      for (let i = 0; i < missing.length; i += TERM_BACKFILL_BATCH) {
+        const oids = missing.slice(i, i + TERM_BACKFILL_BATCH);
+        const [texts, names] = [await blobTexts(tx, orgId, oids), await definitionNames(tx, orgId, oids)];
+        for (const oid of oids) {
+          const file = pathOf.get(oid);
+          writer.addTerms(oid, blobTerms(texts.get(oid) ?? "", file ? detectLanguage(file) : undefined, names.get(oid) ?? []));
+          if (writer.full) await writer.send();
+        }
+        await writer.send();
+      }
     }
     await writer.flush();
 
@@ -246,6 +277,8 @@ export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
       });
       beforePublishMs = performance.now() - started;
     }
+    // The new blobs' document frequencies, last before publishing (see addTermStats).
+    await addTermStats(tx, orgId, writer.termCounts);
     const totals = await generationTotals(tx, repositoryId, next);
     const added = upserts.filter((u) => !live.has(u.path)).length;
     const changed = { added, updated: upserts.length - added, removed: removals.length + rejectedPaths.length, blobsRead, bytesRead };
@@ -302,6 +335,29 @@ async function blobsMatching(tx: Queryable, orgId: string, oids: string[], regex
     [orgId, oids, regex],
   );
   return new Set(rows.map((r) => r.blob_oid));
+}
+
+/** Of `oids`, the stored blobs (chunks written) that have no terms. */
+async function blobsWithoutTerms(tx: Queryable, orgId: string, oids: string[]): Promise<string[]> {
+  if (oids.length === 0) return [];
+  const { rows } = await tx.query<{ oid: string }>(
+    `select b.oid from unnest($2::text[]) as b(oid)
+     where exists (select 1 from index_chunks c where c.org_id = $1 and c.blob_oid = b.oid and c.chunk_no = 0)
+       and not exists (select 1 from index_term_blobs t where t.org_id = $1 and t.blob_oid = b.oid)`,
+    [orgId, oids],
+  );
+  return rows.map((r) => r.oid);
+}
+
+/** The names of stored blobs' definitions (any language), by blob. */
+async function definitionNames(tx: Queryable, orgId: string, oids: string[]): Promise<Map<string, { name: string }[]>> {
+  const { rows } = await tx.query<{ blob_oid: string; name: string }>(
+    "select blob_oid, name from index_symbols where org_id = $1 and blob_oid = any($2::text[])",
+    [orgId, oids],
+  );
+  const names = new Map<string, { name: string }[]>();
+  for (const r of rows) (names.get(r.blob_oid) ?? names.set(r.blob_oid, []).get(r.blob_oid)!).push({ name: r.name });
+  return names;
 }
 
 /** Reassembles stored blobs' text from their chunks. */

@@ -39,9 +39,10 @@ export interface IndexSource {
 
 /**
  * Version of the rules that decide which files are indexed and their language. Bump it when
- * they change: the next run of every repository is then a full one.
+ * they change: the next run of every repository is then a full one. 2: the term index (a full
+ * run gives the known blobs that have no terms yet theirs).
  */
-export const INDEX_RULES_VERSION = 1;
+export const INDEX_RULES_VERSION = 2;
 
 /** The settings a run classified files with (stored as repositories.indexed_settings). */
 export interface IndexSettings {

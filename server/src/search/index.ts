@@ -11,6 +11,8 @@ export { compileTextPattern } from "./text-pattern.js";
 export { filesCursorAfter, MAX_LINE_NUMBER, type FileContent, type FileList } from "./files.service.js";
 export type { Reference, SymbolLocation } from "./symbols.service.js";
 export { globToRegexSource } from "./glob.js";
+export { looksLikeQuestion, resolveMode, type SearchMode } from "./question-mode.js";
+export type { SemanticRanker } from "./question.service.js";
 
 import type { Capability } from "../platform/capability.js";
 import type { Database } from "../platform/db/database.js";
@@ -20,6 +22,8 @@ import * as files from "./files.service.js";
 import * as symbols from "./symbols.service.js";
 import { registerSearchRoutes } from "./search.route.js";
 import { type DocumentSearch, type SearchInput, type SearchResponse, searchCode } from "./search.service.js";
+import { resolveMode } from "./question-mode.js";
+import { searchQuestion, type SemanticRanker } from "./question.service.js";
 
 /** What the search capability needs. */
 export interface SearchDependencies {
@@ -28,11 +32,19 @@ export interface SearchDependencies {
   maxBudgetMs: number;
   /** Document search for `type:doc` and `space:` queries (the documents capability's `search`). */
   documents?: { search: DocumentSearch };
+  /**
+   * Candidates by meaning for questions in words (the embeddings capability), fused with the
+   * lexical ranking by reciprocal rank; never asked for query-language searches.
+   */
+  semantic?: SemanticRanker;
 }
 
 /** The search services, each in the caller's organisation; every transport calls these. */
 export interface Search extends Capability {
-  /** Code search (or, for `type:doc`, document search) with the query language. */
+  /**
+   * Code search (or, for `type:doc`, document search) with the query language, or a question
+   * in words (`mode`; `auto` reads the text). The response says which mode ran.
+   */
   search(scope: TenantScope, input: SearchInput): Promise<SearchResponse>;
   /** The org's indexed repositories named `ref` (id or exact name), or all without one. */
   findRepositories(scope: TenantScope, ref: string | undefined): ReturnType<typeof files.findRepositories>;
@@ -53,7 +65,12 @@ export interface Search extends Capability {
 export function createSearch(deps: SearchDependencies): Search {
   const { db } = deps;
   const search: Search = {
-    search: (scope, input) => searchCode(db, scope, { ...input, budgetMs: Math.min(input.budgetMs, deps.maxBudgetMs) }, deps.documents?.search),
+    search: (scope, input) => {
+      const budgeted = { ...input, budgetMs: Math.min(input.budgetMs, deps.maxBudgetMs) };
+      return resolveMode(input.mode, input.query) === "question"
+        ? searchQuestion(db, scope, budgeted, deps.semantic)
+        : searchCode(db, scope, budgeted, deps.documents?.search);
+    },
     findRepositories: (scope, ref) => files.findRepositories(db, scope, ref),
     listFiles: (scope, input) => files.listFiles(db, scope, input),
     readFile: (scope, input) => files.readFile(db, scope, input),

@@ -13,6 +13,7 @@ import * as sql from "./scan.sql.js";
 import type * as symbolSql from "./symbols.sql.js";
 import { compileTextPattern, type TextPattern } from "./text-pattern.js";
 import type { WorkBudget } from "./work-budget.js";
+import type { SearchMode } from "./question-mode.js";
 
 /** Most lines shown per file. */
 export const MAX_LINES_PER_FILE = 20;
@@ -21,7 +22,13 @@ const PAGE_CHUNKS_PER_FILE = 4;
 
 /** Input of a search. */
 export interface SearchInput {
+  /** The query language, or a question in words (see `mode`). */
   query: string;
+  /**
+   * `query`: the query language; `question`: a question in words, files ranked for it;
+   * `auto` (the default): a question when the text reads as prose with no operator.
+   */
+  mode?: SearchMode;
   limit: number;
   cursor?: string;
   /** Context lines before and after each match (0-10). */
@@ -96,6 +103,10 @@ export interface SearchResponse {
   stats: { matchedFiles: number; searchedRepositories: number; durationMs: number };
   /** With `withIndexing`: the repositories still indexing or failed (at most 20, by name). */
   indexing?: IndexingRepository[];
+  /** Which mode ran: the query language or a question in words. */
+  mode: "query" | "question";
+  /** Questions: what shaped the answer (a repository it was scoped to, embeddings unavailable). */
+  notes?: string[];
 }
 
 /** A matching document (Confluence page), as the documents capability answers it. */

@@ -24,13 +24,17 @@ export function registerSearchRoutes(router: ApiRouter, search: Omit<Search, "re
       path: "/api/v1/orgs/{orgSlug}/search",
       summary: "Search code across the organisation's indexed repositories, or documents with type:doc",
       description:
-        'Query language: docs/search-syntax.md (literals, "phrases", /regex/, repo: file: lang: sym: case:yes, -negation, or). `type:doc` (or `space:KEY`) searches Confluence pages instead: `documents` holds them, cited by URL and version.',
+        'Query language: docs/search-syntax.md (literals, "phrases", /regex/, repo: file: lang: sym: case:yes, -negation, or). `type:doc` (or `space:KEY`) searches Confluence pages instead: `documents` holds them, cited by URL and version. A question in words (`mode=question`, or `auto` when q reads as prose) ranks files for it, each with its best lines; `mode` in the response says which ran.',
       tags: ["Search"],
       access: "org",
       fairShare: true,
       params: orgParams,
       query: z.object({
-        q: z.string().min(1).max(1000).describe("The query"),
+        q: z.string().min(1).max(1000).describe("The query, or a question in words"),
+        mode: z
+          .enum(["auto", "query", "question"])
+          .default("auto")
+          .describe("query: the query language; question: a question in words, files ranked for it; auto: a question when q reads as prose with no operator"),
         limit: z.coerce.number().int().min(1).max(100).default(20),
         cursor: z.string().max(200).optional(),
         context: z.coerce.number().int().min(0).max(10).default(0).describe("Context lines around each match"),
@@ -50,7 +54,14 @@ export function registerSearchRoutes(router: ApiRouter, search: Omit<Search, "re
       },
       handler: async (c, { query }) =>
         c.json(
-          await search.search(orgActorOf(c), { query: query.q, limit: query.limit, cursor: query.cursor, context: query.context, budgetMs: query.budgetMs }),
+          await search.search(orgActorOf(c), {
+            query: query.q,
+            mode: query.mode,
+            limit: query.limit,
+            cursor: query.cursor,
+            context: query.context,
+            budgetMs: query.budgetMs,
+          }),
         ),
     })
     .add({

@@ -58,6 +58,8 @@ export const searchResponse = z.object({
   partial: z.boolean(),
   partialReason: z.enum(["too_many_matches", "timeout"]).optional(),
   stats: z.object({ matchedFiles: z.number(), searchedRepositories: z.number(), durationMs: z.number() }),
+  mode: z.enum(["query", "question"]).describe("Which mode ran: the query language, or a question in words (files ranked for it)"),
+  notes: z.array(z.string()).optional().describe("Questions: what shaped the answer (a repository it was scoped to, embeddings unavailable)"),
 });
 
 /** GET /symbols. */

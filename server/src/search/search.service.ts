@@ -75,6 +75,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       partial: found.partial,
       ...(found.partial ? { partialReason: "too_many_matches" as const } : {}),
       stats: { matchedFiles: 0, searchedRepositories: 0, durationMs: Math.round(performance.now() - started) },
+      mode: "query",
     };
   }
   const offset = decodeCursor(input.cursor);
@@ -152,5 +153,6 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
     ...(partialReason ? { partialReason } : {}),
     stats: { matchedFiles: page?.total ?? 0, searchedRepositories, durationMs: Math.round(performance.now() - started) },
     ...(indexing ? { indexing } : {}),
+    mode: "query",
   };
 }

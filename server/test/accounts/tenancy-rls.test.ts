@@ -22,6 +22,8 @@ const ORG_OWNED_TABLES = [
   "index_chunks",
   "index_symbols",
   "index_symbol_blobs",
+  "index_term_blobs",
+  "index_term_stats",
   "mcp_usage_daily",
 ];
 
@@ -137,6 +139,39 @@ describe("row-level security", () => {
     await assert.rejects(
       withTenant(db, { orgId: orgA.id }, (tx) => scan(tx, "drop table", null, null)),
       /unknown search mode/,
+    );
+  });
+
+  it("scopes the term ranking like RLS: nothing without a scope, one org's blobs with one", async () => {
+    const db = app.running.platform.db;
+    const { rows: repos } = await db.unsafeSystem.query<{ id: string; org_id: string }>(
+      `with r as (insert into repositories (org_id, name, url, url_kind) select o, 'terms', '/srv/terms', 'local' from unnest($1::uuid[]) as o returning id, org_id)
+       insert into index_files (org_id, repository_id, path, blob_oid, language, size, valid_from)
+       select r.org_id, r.id, 'src/terms.go', case when r.org_id = $2 then 'term-blob-a' else 'term-blob-b' end, 'go', 18, 1 from r
+       returning repository_id as id, org_id`,
+      [[orgA.id, orgB.id], orgA.id],
+    );
+    await db.unsafeSystem.query(
+      `insert into index_term_blobs (org_id, blob_oid, length, terms, weights)
+       values ($1, 'term-blob-a', 3, '{42,43}', '\\x0201'), ($2, 'term-blob-b', 3, '{42,43}', '\\x0201')`,
+      [orgA.id, orgB.id],
+    );
+    const rank = (tx: Queryable, repositoryIds: string[]) =>
+      tx
+        .query("select blob_oid, score from ctxpipe_rank_term_blobs('{42}', '{42,43}', '{1,1}', 3, null, $1::uuid[], $2::int[], 100, 10)", [
+          repositoryIds,
+          repositoryIds.map(() => 1),
+        ])
+        .then((r) => r.rows.map((row) => row.blob_oid));
+    const all = repos.map((r) => r.id);
+    const repoOf = (org: string) => repos.filter((r) => r.org_id === org).map((r) => r.id);
+    assert.deepEqual(await withTransaction(db.app, (tx) => rank(tx, all)), []);
+    assert.deepEqual(await withTenant(db, { orgId: orgA.id }, (tx) => rank(tx, all)), ["term-blob-a"]);
+    assert.deepEqual(await withTenant(db, { orgId: orgA.id }, (tx) => rank(tx, repoOf(orgB.id))), [], "another org's repository shows nothing");
+    assert.deepEqual(await withTenant(db, { orgId: orgB.id }, (tx) => rank(tx, repoOf(orgB.id))), ["term-blob-b"]);
+    await assert.rejects(
+      withTenant(db, { orgId: orgA.id }, (tx) => tx.query("select * from ctxpipe_rank_term_blobs('{42}', '{42}', '{1}', 3, null, '{}', '{}', 100000, 10)")),
+      /at most 63 terms/,
     );
   });
 

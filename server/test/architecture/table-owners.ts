@@ -40,6 +40,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   index_chunks: "indexing",
   index_symbols: "indexing",
   index_symbol_blobs: "indexing",
+  index_term_blobs: "indexing",
+  index_term_stats: "indexing",
   mcp_usage_daily: "mcp",
   mcp_unanswered: "mcp",
   connections: "connections",

@@ -19,6 +19,7 @@ const input = z.object({
     ),
   limit: z.number().int().min(1).max(50).optional().describe("Files to return (default 10)."),
   cursor: z.string().max(200).optional().describe("nextCursor from a previous call, for more results."),
+  mode: z.enum(["auto", "query", "question"]).optional().describe("question: rank files for a question in words; auto (default) detects prose."),
 });
 
 /** The tool. */
@@ -42,6 +43,7 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
       query: args.query,
       limit: args.limit ?? 10,
       cursor: args.cursor,
+      mode: args.mode,
       context: 0,
       budgetMs: ctx.searchBudgetMs,
       withIndexing: true,
@@ -60,12 +62,14 @@ export const searchCodeTool: ToolDefinition<z.infer<typeof input>> = {
     const results = fitted.data;
     const empty = response.results.length === 0 ? (response.stats.searchedRepositories === 0 ? "No indexed repositories to search yet." : "No matches.") : "";
     const tail: string[] = [];
-    if (response.partial) tail.push(`Results are partial (${response.partialReason}); narrow the query with file:, lang: or repo:.`);
+    if (response.notes) tail.push(...response.notes.map((n) => `Note: ${n}.`));
+    if (response.partial && response.mode === "query")
+      tail.push(`Results are partial (${response.partialReason}); narrow the query with file:, lang: or repo:.`);
     if (response.nextCursor) tail.push(`More results: call again with cursor "${response.nextCursor}".`);
     if (fitted.truncated) tail.push("Output cut to fit the budget; use a smaller limit or a narrower query.");
     // Failed repositories are named only when they could matter: nothing was found, or the
     // query's repo: filter names one (not on every answer).
-    const repoFilters = parseOrThrow(args.query).repos;
+    const repoFilters = response.mode === "query" ? parseOrThrow(args.query).repos : [];
     const failed = (name: string) => response.results.length === 0 || repoFilters.some((r) => repoFilterMatches(r, name));
     const note = await indexingNote(ctx, { failed, listed: response.indexing });
     if (note) tail.push(note);
