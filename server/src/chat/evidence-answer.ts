@@ -1,10 +1,11 @@
 /**
  * The answer without a model, written for the person who asked: one ranked, deduplicated list
- * of the files that hold the question's words, each with its best lines, in about 3,000
- * characters of markdown. The question's content words are searched one by one (a query of
- * several words would need all of them in one file) and all together; the files found are
- * merged and ranked by how many distinct question words they contain, with a boost for words
- * in their path. A repository named in the question scopes the searches. No agent-only hints
+ * of files, each with its best lines, in about 3,000 characters of markdown. First the question
+ * as a whole goes to search's question mode (files ranked for the question's terms, built for
+ * code; a repository named in the question scopes it). When that finds nothing (an index built
+ * before the term index, a question without content words), the question's content words are
+ * searched one by one and all together, and the files found ranked by how many distinct
+ * question words they contain, with a boost for words in their path. No agent-only hints
  * (cursors, tool names): the same text serves the web chat and ctx_advisor.
  */
 import { z } from "zod";
@@ -128,6 +129,60 @@ const clipLine = (text: string) => {
   return trimmed.length > MAX_LINE ? `${trimmed.slice(0, MAX_LINE)}…` : trimmed;
 };
 
+/** Most characters of the question given to search's question mode (its query's limit is 1,000). */
+const QUESTION_CHARS = 1_000;
+
+/** The question cut to what search takes, at a word boundary. */
+function clipQuestion(prompt: string): string {
+  const text = prompt.trim();
+  if (text.length <= QUESTION_CHARS) return text;
+  const cut = text.slice(0, QUESTION_CHARS);
+  return cut.slice(0, Math.max(cut.lastIndexOf(" "), 1));
+}
+
+/**
+ * The numbered items of an answer within EVIDENCE_MAX_CHARS (after `used` characters of
+ * introduction), each file's best lines in file order (the first of `best` cited), and the
+ * sources: the items' citations, then the other files' first lines, at most MAX_SOURCES.
+ */
+function present(
+  used: number,
+  ranked: Found[],
+  headOf: (file: Found, cited: string) => string,
+  best: (file: Found) => [number, string][],
+): { items: string[]; sources: string[] } {
+  const items: string[] = [];
+  const sources: string[] = [];
+  for (const file of ranked.slice(0, MAX_FILES)) {
+    const lines = best(file);
+    const cited = lines[0] ? `${file.header}:${lines[0][0]}` : file.header;
+    const head = `${items.length + 1}. ${headOf(file, cited)}`;
+    let item = head;
+    if (lines.length > 0) {
+      const code = [...lines]
+        .sort((a, b) => a[0] - b[0])
+        .map(([n, text]) => `${n}: ${clipLine(text)}`)
+        .join("\n");
+      const fence = fenceFor(code);
+      item += `\n\n${[fence, ...code.split("\n"), fence].map((l) => `   ${l}`).join("\n")}`;
+    }
+    if (used + item.length + 2 > EVIDENCE_MAX_CHARS) {
+      if (used + head.length + 2 > EVIDENCE_MAX_CHARS) break;
+      item = head;
+    }
+    items.push(item);
+    used += item.length + 2;
+    sources.push(cited);
+  }
+  for (const file of ranked) {
+    if (sources.length >= MAX_SOURCES) break;
+    const first = [...file.lines.keys()].sort((a, b) => a - b)[0];
+    const cited = first === undefined ? file.header : `${file.header}:${first}`;
+    if (!sources.some((s) => s.startsWith(`${file.header}:`) || s === file.header)) sources.push(cited);
+  }
+  return { items, sources };
+}
+
 /**
  * The answer without a model: the evidence the search finds for the question as a whole,
  * ranked and deduplicated, with a pointer to configuring a model (docs/chat.md).
@@ -146,6 +201,31 @@ export async function evidenceAnswer(input: { tools: AgentTool[]; prompt: string
       return undefined;
     }
   };
+
+  // The question as a whole, ranked by search's question mode.
+  if (search) {
+    const asked = await run(search, { query: clipQuestion(input.prompt), mode: "question", limit: MAX_FILES });
+    const files = filesIn(asked?.text ?? "");
+    if (files.length > 0) {
+      const scopedTo = /^Note: scoped to (.+)\.$/m.exec(asked?.text ?? "")?.[1];
+      const intro = [
+        "No model is configured, so here is the evidence from the index without a summary: the files that best match the question",
+        scopedTo ? ` in ${scopedTo.split(", ").map(codeSpan).join(", ")}` : "",
+        ", best first, with their best lines. For written answers, an administrator can configure a model provider (docs/chat.md).",
+      ].join("");
+      const lower = questionWords(input.prompt).map((w) => w.toLowerCase());
+      const promptWords = (text: string) => lower.filter((w) => text.toLowerCase().includes(w)).length;
+      const listed = files.map((f, i) => ({ ...f, lines: new Map(f.lines), words: new Set<string>(), pathWords: new Set<string>(), seen: i }));
+      const { items, sources } = present(
+        intro.length,
+        listed,
+        (_file, cited) => codeSpan(cited),
+        // Of the lines search chose, those with the most question words (the best one cited first).
+        (file) => [...file.lines.entries()].sort((a, b) => promptWords(b[1]) - promptWords(a[1]) || a[0] - b[0]).slice(0, LINES_PER_FILE),
+      );
+      return { text: [intro, ...items].join("\n\n"), citations: [], sources, toolCalls, steps: 0 };
+    }
+  }
 
   let words = questionWords(input.prompt);
   let scope: string[] = [];
@@ -204,8 +284,6 @@ export async function evidenceAnswer(input: { tools: AgentTool[]; prompt: string
     (a, b) => b.words.size + b.pathWords.size / 2 - (a.words.size + a.pathWords.size / 2) || b.lines.size - a.lines.size || a.seen - b.seen,
   );
 
-  const sources: string[] = [];
-  const items: string[] = [];
   const wordList = words.map(codeSpan).join(", ");
   const intro = [
     "No model is configured, so here is the evidence from the index without a summary: the files that contain the most of the question's words",
@@ -213,34 +291,16 @@ export async function evidenceAnswer(input: { tools: AgentTool[]; prompt: string
     scope.length > 0 ? ` in ${scope.map(codeSpan).join(", ")}` : "",
     ", best first. For written answers, an administrator can configure a model provider (docs/chat.md).",
   ].join("");
-  let used = intro.length;
-  for (const file of ranked.slice(0, MAX_FILES)) {
-    // The lines with the most question words (the best one cited), shown in file order.
-    const byWords = [...file.lines.entries()].sort((a, b) => wordsOfLine(b[1]) - wordsOfLine(a[1]) || a[0] - b[0]);
-    const cited = byWords[0] ? `${file.header}:${byWords[0][0]}` : file.header;
-    const best = byWords.slice(0, LINES_PER_FILE).sort((a, b) => a[0] - b[0]);
-    const matched = lowerWords.filter((w) => file.words.has(w));
-    const head = `${items.length + 1}. ${codeSpan(cited)}: ${matched.length} of ${lowerWords.length} words (${matched.join(", ")})${file.pathWords.size > 0 ? ", in the path" : ""}`;
-    let item = head;
-    if (best.length > 0) {
-      const code = best.map(([n, text]) => `${n}: ${clipLine(text)}`).join("\n");
-      const fence = fenceFor(code);
-      item += `\n\n${[fence, ...code.split("\n"), fence].map((l) => `   ${l}`).join("\n")}`;
-    }
-    if (used + item.length + 2 > EVIDENCE_MAX_CHARS) {
-      if (used + head.length + 2 > EVIDENCE_MAX_CHARS) break;
-      item = head;
-    }
-    items.push(item);
-    used += item.length + 2;
-    sources.push(cited);
-  }
-  for (const file of ranked) {
-    if (sources.length >= MAX_SOURCES) break;
-    const first = [...file.lines.keys()].sort((a, b) => a - b)[0];
-    const cited = first === undefined ? file.header : `${file.header}:${first}`;
-    if (!sources.some((s) => s.startsWith(`${file.header}:`) || s === file.header)) sources.push(cited);
-  }
+  const { items, sources } = present(
+    intro.length,
+    ranked,
+    (file, cited) => {
+      const matched = lowerWords.filter((w) => file.words.has(w));
+      return `${codeSpan(cited)}: ${matched.length} of ${lowerWords.length} words (${matched.join(", ")})${file.pathWords.size > 0 ? ", in the path" : ""}`;
+    },
+    // The lines with the most question words (the best one cited first).
+    (file) => [...file.lines.entries()].sort((a, b) => wordsOfLine(b[1]) - wordsOfLine(a[1]) || a[0] - b[0]).slice(0, LINES_PER_FILE),
+  );
   const nothing =
     words.length === 0
       ? "The question has no words to search for; ask with a name from the code (a function, a file, a package)."

@@ -199,9 +199,10 @@ for (const provider_ of ["openai-compatible", "anthropic"] as const)
         answer.sources.some((s) => s.startsWith(`shop@${commit}:src/discount.ts:1`)),
         answer.sources.join(", "),
       );
+      // One search: the question as a whole, in search's question mode.
       assert.deepEqual(
-        answer.toolCalls.filter((c) => c.name === "search_code").map((c) => (c.input as { query: string }).query),
-        ["applyDiscount"],
+        answer.toolCalls.filter((c) => c.name === "search_code").map((c) => c.input),
+        [{ query: "Where is applyDiscount defined?", mode: "question", limit: 8 }],
       );
     });
   });
