@@ -44,7 +44,15 @@ const reached = z.object({
       evidence,
     })
     .describe("The edge that reached the node first"),
+  group: z.string().describe("depends_on: direct, peer, optional, build, dev or indirect (from the declared scope); another edge: its predicate"),
 });
+const omitted = z
+  .object({
+    total: z.number(),
+    byGroup: z.record(z.string(), z.number()),
+    atLeast: z.boolean().describe("More were left out than counted"),
+  })
+  .describe("Reached nodes not returned, by group");
 const instruction = z.object({
   text: z.string(),
   strength: z.string().nullable(),
@@ -135,7 +143,12 @@ export function registerGraphRoutes(router: ApiRouter, graph: GraphReader): void
         kind: kinds,
         limit: z.coerce.number().int().min(1).max(200).default(50),
       }),
-      responses: { 200: { description: "Reached nodes, nearest first", schema: z.object({ root: node, reached: z.array(reached), more: z.boolean() }) } },
+      responses: {
+        200: {
+          description: "Reached nodes, nearest first, direct dependencies before indirect ones and the organisation's own first, in tree order",
+          schema: z.object({ root: node, reached: z.array(reached), more: z.boolean(), omitted }),
+        },
+      },
       handler: async (c, { query }) =>
         c.json(
           await graph.neighbors(orgActorOf(c), {
@@ -156,7 +169,7 @@ export function registerGraphRoutes(router: ApiRouter, graph: GraphReader): void
       fairShare: true,
       params: orgParams,
       query: z.object({ key: nodeKey, depth: z.coerce.number().int().min(1).max(6).default(3), limit: z.coerce.number().int().min(1).max(200).default(100) }),
-      responses: { 200: { description: "Dependents, nearest first", schema: z.object({ root: node, reached: z.array(reached), more: z.boolean() }) } },
+      responses: { 200: { description: "Dependents, nearest first", schema: z.object({ root: node, reached: z.array(reached), more: z.boolean(), omitted }) } },
       handler: async (c, { query }) => c.json(await graph.impact(orgActorOf(c), query)),
     })
     .add({
@@ -169,7 +182,7 @@ export function registerGraphRoutes(router: ApiRouter, graph: GraphReader): void
       params: orgParams,
       query: z
         .object({
-          topic: z.string().trim().min(1).max(200).optional().describe("A name or word"),
+          topic: z.string().trim().min(1).max(200).optional().describe("A name, a word or several (ranked by how many of its words match)"),
           repo: z.string().min(1).max(200).optional().describe("Repository id or name"),
           path: path.optional(),
         })

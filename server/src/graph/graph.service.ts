@@ -52,6 +52,8 @@ export interface GraphEdge {
 const NOT_EDGES = ["is", "owner_rule", "operation"];
 /** Most nodes a name search considers (through the trigram index) before ranking. */
 const MAX_SEARCH_CANDIDATES = 5_000;
+/** Most edges read per level of a walk. */
+const MAX_LEVEL_EDGES = 5_000;
 /** Most declarations shown per node. */
 const MAX_DECLARATIONS = 20;
 
@@ -205,24 +207,81 @@ function servingEdge(direction: "in" | "out", other: DeclarationRow, self: strin
 export interface ReachedNode {
   node: { key: string; name: string; kind: string; external: boolean };
   depth: number;
+  /**
+   * How the edge binds: for `depends_on`, the dependency's group from its declared scope
+   * (`direct`, `peer`, `optional`, `build`, `dev`, `indirect`: see `dependencyGroupOf`);
+   * for any other edge, its predicate (`uses`, `deploys`, …).
+   */
+  group: string;
   via: { subject: string; predicate: string; object: string; direction: "out" | "in"; from: string; evidence: Evidence };
+}
+
+/** The nodes a walk reached but did not return, by group (see `ReachedNode.group`). */
+export interface Omitted {
+  total: number;
+  byGroup: Record<string, number>;
+  /** More were left out than counted (the walk stopped reading: a level too wide, or a kinds filter). */
+  atLeast: boolean;
+}
+
+/** The groups of dependencies, in the order a walk lists them. */
+export const DEPENDENCY_GROUPS = ["direct", "peer", "optional", "build", "dev", "indirect"] as const;
+
+/**
+ * The group of a `depends_on` edge from the scope its extractor recorded: Go's `// indirect`
+ * (indirect), npm's dev/peer/optional dependencies, Cargo's dev and build dependencies,
+ * Maven scopes (test: dev; provided: peer), Gradle configurations (test*: dev;
+ * compileOnly: peer; annotationProcessor, kapt: build), Python extras (optional) and
+ * dependency groups (dev); anything else (runtime, compile, implementation, api) is direct.
+ * Any other predicate is its own group.
+ */
+export function dependencyGroupOf(predicate: string, scope: unknown): string {
+  if (predicate !== "depends_on") return predicate;
+  const s = typeof scope === "string" ? scope.toLowerCase() : "";
+  if (s === "indirect") return "indirect";
+  if (s === "peer" || s === "provided" || s === "compileonly") return "peer";
+  if (s === "optional" || s.startsWith("optional:")) return "optional";
+  if (s === "build" || s === "annotationprocessor" || s === "kapt" || s === "classpath") return "build";
+  if (s === "dev" || s.startsWith("test") || s.startsWith("group:") || s.startsWith("androidtest")) return "dev";
+  return "direct";
+}
+
+/** Where a group is listed: direct dependencies and other edges first, indirect ones last. */
+function groupRank(group: string): number {
+  const at = (DEPENDENCY_GROUPS as readonly string[]).indexOf(group);
+  return Math.max(at, 0);
+}
+
+/** Orders groups as a walk lists them (direct and other edges first, indirect last), then by name. */
+export function compareGroups(a: string, b: string): number {
+  return groupRank(a) - groupRank(b) || compareText(a, b);
 }
 
 /**
  * The nodes within `depth` edges of `key` (out: what it depends on or uses; in: what depends
  * on or uses it), optionally only over some predicates and to some kinds; bounded by `limit`.
+ *
+ * Listed nearest first, then (out before in) by group: direct dependencies and other edges,
+ * then peer, optional, build, dev and indirect ones; within a group the organisation's own
+ * nodes (declared in one of its repositories) first, then by name. The `limit` best are
+ * returned in tree order (each node followed by the nodes reached from it); `omitted` counts
+ * the rest by group.
  */
 export async function neighbors(
   db: Database,
   scope: TenantScope,
   input: { key: string; direction: "out" | "in" | "both"; depth: number; predicates?: string[]; kinds?: string[]; limit: number },
-): Promise<{ root: GraphNode; reached: ReachedNode[]; more: boolean }> {
+): Promise<{ root: GraphNode; reached: ReachedNode[]; more: boolean; omitted: Omitted }> {
   return readGraph(db, scope, async (tx) => {
     const own = await declarations(tx, [input.key]);
     // Breadth-first, one indexed statement per level: each level's frontier is bounded, and a
-    // node is reached once (at its shortest distance).
+    // node is reached once (at its shortest distance). Past the bound, nodes are counted by
+    // group (they would be left out) but not walked further.
     const seen = new Set([input.key]);
     const reached: (Omit<ReachedNode, "node"> & { key: string })[] = [];
+    const cap = input.limit * 4;
+    const overflow: Record<string, number> = {};
+    let atLeast = false;
     let frontier = [input.key];
     let more = false;
     for (let depth = 1; depth <= input.depth && frontier.length > 0 && !more; depth++) {
@@ -233,8 +292,9 @@ export async function neighbors(
            union all
            select ${FACT_COLUMNS}, 'in' as direction from graph_facts f ${FACT_REPOSITORY_JOIN}
            where $1 in ('in', 'both') and f.object = any($2::text[]) and f.predicate <> all($3::text[]) and ($4::text[] is null or f.predicate = any($4))
-         ) e order by e.predicate, e.subject, e.object, e.repository_name, e.source_path, e.line limit $5`,
-        [input.direction, frontier, NOT_EDGES, input.predicates?.length ? input.predicates : null, 5_000],
+         ) e order by case when e.predicate = 'depends_on' and e.props ->> 'scope' = 'indirect' then 1 else 0 end,
+           e.predicate, e.subject, e.object, e.repository_name, e.source_path, e.line limit $5`,
+        [input.direction, frontier, NOT_EDGES, input.predicates?.length ? input.predicates : null, MAX_LEVEL_EDGES],
       );
       const next: string[] = [];
       for (const row of rows) {
@@ -242,18 +302,25 @@ export async function neighbors(
         const to = row.direction === "out" ? row.object : row.subject;
         if (seen.has(to)) continue;
         seen.add(to);
+        const group = dependencyGroupOf(row.predicate, row.props.scope);
+        if (reached.length >= cap) {
+          more = true;
+          if (input.kinds?.length) atLeast = true;
+          else overflow[group] = (overflow[group] ?? 0) + 1;
+          continue;
+        }
         next.push(to);
         reached.push({
           key: to,
           depth,
+          group,
           via: { subject: row.subject, predicate: row.predicate, object: row.object, direction: row.direction, from, evidence: evidenceOf(row) },
         });
-        if (reached.length > input.limit * 4) {
-          more = true;
-          break;
-        }
       }
-      if (rows.length >= 5_000) more = true;
+      if (rows.length >= MAX_LEVEL_EDGES) {
+        more = true;
+        atLeast = true;
+      }
       frontier = next;
     }
     const decls = await declarations(
@@ -262,12 +329,72 @@ export async function neighbors(
     );
     const all = reached.map((r): ReachedNode => {
       const node = nodeOf(r.key, decls.get(r.key));
-      return { node: { key: r.key, name: node.name, kind: node.kind, external: node.external }, depth: r.depth, via: r.via };
+      return { node: { key: r.key, name: node.name, kind: node.kind, external: node.external }, depth: r.depth, group: r.group, via: r.via };
     });
     const filtered = input.kinds?.length ? all.filter((r) => input.kinds!.includes(r.node.kind)) : all;
     if (!own.get(input.key) && all.length === 0 && !(await isNode(tx, input.key))) throw notFound("node");
-    return { root: nodeOf(input.key, own.get(input.key)), reached: filtered.slice(0, input.limit), more: more || filtered.length > input.limit };
+    const ranked = [...filtered].sort(compareReached);
+    const kept = ranked.slice(0, input.limit);
+    const byGroup = { ...overflow };
+    for (const r of ranked.slice(input.limit)) byGroup[r.group] = (byGroup[r.group] ?? 0) + 1;
+    const total = Object.values(byGroup).reduce((n, c) => n + c, 0);
+    return {
+      root: nodeOf(input.key, own.get(input.key)),
+      reached: treeOrder(input.key, kept),
+      more: more || filtered.length > input.limit,
+      omitted: { total, byGroup: sortedGroups(byGroup), atLeast },
+    };
   });
+}
+
+/** Nearest first, out before in, then by group, the organisation's own nodes first, then by name. */
+function compareReached(a: ReachedNode, b: ReachedNode): number {
+  return (
+    a.depth - b.depth ||
+    (a.via.direction === b.via.direction ? 0 : a.via.direction === "out" ? -1 : 1) ||
+    groupRank(a.group) - groupRank(b.group) ||
+    Number(a.node.external) - Number(b.node.external) ||
+    compareText(a.node.name.toLowerCase(), b.node.name.toLowerCase()) ||
+    compareText(a.node.key, b.node.key)
+  );
+}
+
+/** Code-point order (stable across locales). */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Groups in listing order (a record keeps its insertion order). */
+function sortedGroups(byGroup: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(byGroup).sort(([a], [b]) => compareGroups(a, b)));
+}
+
+/**
+ * `ranked` in tree order: each node of depth 1 in rank order, followed by the nodes reached
+ * from it (in rank order, recursively); a node whose parent was left out (by a kinds filter)
+ * after them, in rank order.
+ */
+function treeOrder(rootKey: string, ranked: ReachedNode[]): ReachedNode[] {
+  const children = new Map<string, ReachedNode[]>();
+  for (const r of ranked) (children.get(r.via.from) ?? children.set(r.via.from, []).get(r.via.from)!).push(r);
+  const out: ReachedNode[] = [];
+  const emitted = new Set<string>();
+  const visit = (key: string) => {
+    for (const child of children.get(key) ?? []) {
+      if (emitted.has(child.node.key)) continue;
+      emitted.add(child.node.key);
+      out.push(child);
+      visit(child.node.key);
+    }
+  };
+  visit(rootKey);
+  for (const r of ranked) {
+    if (emitted.has(r.node.key)) continue;
+    emitted.add(r.node.key);
+    out.push(r);
+    visit(r.node.key);
+  }
+  return out;
 }
 
 /**

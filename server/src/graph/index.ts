@@ -16,9 +16,11 @@ import { getNode, impact, listNodes, neighbors, nodesNamed } from "./graph.servi
 import { instructionsFor } from "./instructions.service.js";
 
 export type { ContextItem, OrgContext } from "./context.service.js";
-export type { GraphEdge, GraphNode, ReachedNode } from "./graph.service.js";
+export type { GraphEdge, GraphNode, Omitted, ReachedNode } from "./graph.service.js";
 export type { AppliedInstruction } from "./instructions.service.js";
 export { NODE_KINDS } from "./extractors/index.js";
+export { compareGroups, DEPENDENCY_GROUPS, dependencyGroupOf } from "./graph.service.js";
+export { type TopicWord, topicTerms } from "./topic-terms.js";
 
 /** Drops the database argument of a read service: the graph binds it once. */
 type Bound<F> = F extends (db: Database, scope: TenantScope, ...rest: infer A) => infer R ? (scope: TenantScope, ...rest: A) => R : never;

@@ -4,6 +4,8 @@
  * errors are masked and logged.
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
 import { toAppError } from "../platform/errors.js";
 import { nulFieldOf } from "../platform/input-text.js";
 import type { Logger } from "../platform/logging.js";
@@ -22,6 +24,34 @@ const INSTRUCTIONS =
   "decisions, owners), graph_neighbors (dependencies and dependents across repositories) and, before " +
   "editing a path, get_instructions. Cite results as repo@commit:path:line.";
 
+/** Every tool only reads the organisation's own index. */
+const TOOL_ANNOTATIONS = { readOnlyHint: true, openWorldHint: false };
+
+/** JSON Schema of a zod schema, as the SDK would list it, without `$schema` (MCP's default dialect is 2020-12). */
+function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Tool["inputSchema"] {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io }) as Record<string, unknown>;
+  return rest as Tool["inputSchema"];
+}
+
+/** What tools/list answers, computed once: it only changes with a release. */
+let listing: Tool[] | undefined;
+
+/**
+ * The tool list: names, descriptions, schemas and annotations, without what is a default
+ * anyway (`$schema` 2020-12, `execution.taskSupport` forbidden). Every character is in each
+ * agent's context (server/test/mcp/tool-list-size.test.ts keeps it under 10,000).
+ */
+export function toolListing(): Tool[] {
+  listing ??= TOOLS.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    inputSchema: jsonSchemaOf(tool.inputSchema, "input"),
+    ...(tool.outputSchema ? { outputSchema: jsonSchemaOf(tool.outputSchema, "output") } : {}),
+    annotations: TOOL_ANNOTATIONS,
+  }));
+  return listing;
+}
+
 /** A server exposing the tools for `ctx`. */
 export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCallObserver): McpServer {
   const server = new McpServer({ name: "ctxpipe", version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { tools: {} } });
@@ -32,7 +62,7 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
         description: tool.description,
         inputSchema: tool.inputSchema,
         outputSchema: tool.outputSchema,
-        annotations: { readOnlyHint: true, openWorldHint: false },
+        annotations: TOOL_ANNOTATIONS,
       },
       async (args: unknown, extra) => {
         const started = performance.now();
@@ -65,6 +95,9 @@ export function buildMcpServer(ctx: ToolContext, logger: Logger, observe: ToolCa
       },
     );
   }
+  // The SDK's tools/list lists the same tools with their defaults spelled out; ours leaves
+  // those out (they cost every agent context).
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolListing() }));
   // The SDK advertises tools.listChanged on the first registerTool, but this server is
   // stateless (one per request, no stream a notification could travel on) and its tool list
   // never changes while it runs: advertise only what it does.

@@ -7092,7 +7092,7 @@ export interface operations {
                 path?: string;
                 /** @description Repository id or name */
                 repo?: string;
-                /** @description A name or word */
+                /** @description A name, a word or several (ranked by how many of its words match) */
                 topic?: string;
             };
             header?: never;
@@ -7348,8 +7348,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         more: boolean;
+                        /** @description Reached nodes not returned, by group */
+                        omitted: {
+                            /** @description More were left out than counted */
+                            atLeast: boolean;
+                            byGroup: {
+                                [key: string]: number;
+                            };
+                            total: number;
+                        };
                         reached: {
                             depth: number;
+                            /** @description depends_on: direct, peer, optional, build, dev or indirect (from the declared scope); another edge: its predicate */
+                            group: string;
                             node: {
                                 external: boolean;
                                 key: string;
@@ -7526,7 +7537,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Reached nodes, nearest first */
+            /** @description Reached nodes, nearest first, direct dependencies before indirect ones and the organisation's own first, in tree order */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7534,8 +7545,19 @@ export interface operations {
                 content: {
                     "application/json": {
                         more: boolean;
+                        /** @description Reached nodes not returned, by group */
+                        omitted: {
+                            /** @description More were left out than counted */
+                            atLeast: boolean;
+                            byGroup: {
+                                [key: string]: number;
+                            };
+                            total: number;
+                        };
                         reached: {
                             depth: number;
+                            /** @description depends_on: direct, peer, optional, build, dev or indirect (from the declared scope); another edge: its predicate */
+                            group: string;
                             node: {
                                 external: boolean;
                                 key: string;

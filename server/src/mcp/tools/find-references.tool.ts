@@ -17,7 +17,6 @@ export const findReferencesTool: ToolDefinition<z.infer<typeof input>> = {
   name: "find_references",
   description: "Find lines that use an identifier (whole word, case-sensitive), excluding its definitions.",
   inputSchema: input,
-  outputSchema: z.object({ references: z.array(z.object({ citation: z.string() })), partial: z.boolean() }),
   async run(ctx: ToolContext, args) {
     const { references, partial } = await ctx.search.findReferences(ctx.scope, { name: args.name, repository: args.repo, limit: args.limit ?? 50 });
     const fitted = fitItems(

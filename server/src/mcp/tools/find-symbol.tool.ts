@@ -19,9 +19,6 @@ export const findSymbolTool: ToolDefinition<z.infer<typeof input>> = {
   name: "find_symbol",
   description: "Find where a function, class, type or other symbol is defined. Returns signatures with repo@commit:path:line.",
   inputSchema: input,
-  outputSchema: z.object({
-    symbols: z.array(z.object({ citation: z.string(), name: z.string(), kind: z.string(), container: z.string().nullable(), endLine: z.number() })),
-  }),
   async run(ctx: ToolContext, args) {
     const hits = await ctx.search.findSymbols(ctx.scope, {
       name: args.name,

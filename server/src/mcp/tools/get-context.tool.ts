@@ -2,17 +2,24 @@
  * get_context: what the organisation knows about a topic, a repository or a path: packages
  * and services (with dependencies and dependents), APIs, runtime, decisions, owners and the
  * instructions that apply, and for a topic the documents (Confluence pages) about it, each
- * cited.
+ * cited. A topic of several words is ranked by them (graph topic-terms.ts): the items that
+ * match most of its words come first.
  */
 import { z } from "zod";
+import { topicTerms } from "../../graph/index.js";
 import { emptyQuery, type SearchQuery } from "../../search/index.js";
 import { invalidInput } from "../../platform/errors.js";
 import { clip, fitLines } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
+/** Documents a topic's words are looked up in before the best three are kept. */
+const DOC_CANDIDATES = 10;
+/** Most of a topic's words a document search takes. */
+const MAX_DOC_TERMS = 6;
+
 const input = z.object({
-  topic: z.string().min(1).max(200).optional().describe("A name or word, e.g. billing or @acme/ui."),
+  topic: z.string().min(1).max(200).optional().describe("Names or words, e.g. billing, @acme/ui, docker compose deployment."),
   repo: z.string().min(1).max(200).optional().describe("Repository name or id."),
   path: z.string().min(1).max(1024).optional().describe("A path in repo."),
 });
@@ -22,7 +29,6 @@ export const getContextTool: ToolDefinition<z.infer<typeof input>> = {
   name: "get_context",
   description: "What the organisation knows about a topic, repo or path: packages, services, dependencies, APIs, decisions, owners, rules.",
   inputSchema: input,
-  outputSchema: z.object({ citations: z.array(z.string()) }),
   async run(ctx: ToolContext, args) {
     if (!args.topic?.trim() && !args.repo)
       throw invalidInput("Give a topic, a repo, or both.", { fields: [{ path: "topic", message: "required without repo" }] });
@@ -54,15 +60,27 @@ export const getContextTool: ToolDefinition<z.infer<typeof input>> = {
         citations.push(r.evidence.citation);
       }
     }
-    // Documents about the topic: the three best, by title first (the topic is one phrase). An
-    // extra: when it cannot run (a topic too short to search, a timeout), the rest still answers.
+    // Documents about the topic: those containing any of its words (three letters or more, as
+    // the document search needs), the three that contain the most of them first, in the title
+    // counting double. An extra: when it cannot run (no such word, a timeout), the rest still answers.
     const topic = args.topic?.trim();
-    if (topic) {
-      const query: SearchQuery = { ...emptyQuery(), type: "doc", groups: [[{ kind: "literal", value: topic, negated: false }]] };
-      const docs = await ctx.documents.search(ctx.scope, query, 3).catch(() => ({ documents: [] }));
-      if (docs.documents.length > 0) {
+    const terms = topic ? [...new Set(topicTerms(topic).map((w) => w.term))].filter((t) => t.length >= 3).slice(0, MAX_DOC_TERMS) : [];
+    if (terms.length > 0) {
+      const query: SearchQuery = { ...emptyQuery(), type: "doc", groups: terms.map((t) => [{ kind: "literal", value: t, negated: false }]) };
+      const found = await ctx.documents.search(ctx.scope, query, DOC_CANDIDATES).catch(() => ({ documents: [] }));
+      const docs = found.documents
+        .map((d, order) => {
+          const title = d.title.toLowerCase();
+          const body = d.lines.map((l) => l.text.toLowerCase()).join("\n");
+          const score = terms.reduce((n, t) => n + (title.includes(t) ? 2 : 0) + (body.includes(t) ? 1 : 0), 0);
+          return { d, order, score };
+        })
+        .sort((a, b) => b.score - a.score || a.order - b.order)
+        .slice(0, 3)
+        .map((s) => s.d);
+      if (docs.length > 0) {
         lines.push("## Documents");
-        for (const d of docs.documents) {
+        for (const d of docs) {
           lines.push(`- ${d.title} [${d.space.key}] (read_doc ${d.id}) ${d.citation}`);
           citations.push(d.citation);
         }

@@ -23,10 +23,6 @@ export const getInstructionsTool: ToolDefinition<z.infer<typeof input>> = {
   name: "get_instructions",
   description: "Rules for a path (AGENTS.md, CLAUDE.md, Cursor, Copilot), most specific first, and its CODEOWNERS owners. Call before editing.",
   inputSchema: input,
-  outputSchema: z.object({
-    owners: z.array(z.string()),
-    instructions: z.array(z.object({ citation: z.string(), strength: z.string().nullable() })),
-  }),
   async run(ctx: ToolContext, args) {
     const found = await ctx.graph.instructionsFor(ctx.scope, { repository: args.repo, path: args.path, limit: 100 });
     const ownerLine = found.owners

@@ -1,9 +1,11 @@
 /**
  * graph_neighbors: the nodes around a package, service, image, API or owner, to a small
  * depth: what it depends on or uses (out), what depends on or uses it (in), each edge cited.
+ * Direct dependencies come before peer, optional, build, dev and indirect ones, the
+ * organisation's own packages first in each group; a cut list says how many it left out, by group.
  */
 import { z } from "zod";
-import { type GraphNode, NODE_KINDS } from "../../graph/index.js";
+import { compareGroups, type GraphNode, NODE_KINDS } from "../../graph/index.js";
 import { invalidInput } from "../../platform/errors.js";
 import { fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
@@ -34,20 +36,6 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
   description:
     "Dependencies (out) and dependents (in) of a package, service, image or owner across repositories; edges read subject predicate object. Use for the impact of a change.",
   inputSchema: input,
-  outputSchema: z.object({
-    root: z.string(),
-    reached: z.array(
-      z.object({
-        key: z.string(),
-        subject: z.string(),
-        predicate: z.string(),
-        object: z.string(),
-        direction: z.enum(["out", "in"]),
-        citation: z.string(),
-      }),
-    ),
-    choices: z.array(z.string()).optional(),
-  }),
   async run(ctx: ToolContext, args) {
     const unknown = args.kinds?.find((k) => !(NODE_KINDS as readonly string[]).includes(k) || k === "instruction" || k === "repository");
     if (unknown) throw invalidInput(`Unknown kind "${unknown}"; kinds: ${NODE_KINDS.join(", ")}.`, { fields: [{ path: "kinds", message: "unknown kind" }] });
@@ -78,29 +66,42 @@ export const graphNeighborsTool: ToolDefinition<z.infer<typeof input>> = {
     const walk = await ctx.graph.neighbors(ctx.scope, { key, direction: args.direction ?? "both", depth: args.depth ?? 1, kinds: args.kinds, limit: 100 });
     const names = new Map([[key, walk.root.name], ...walk.reached.map((r) => [r.node.key, r.node.name] as const)]);
     const nameOf = (k: string) => names.get(k) ?? k;
-    const fitted = fitItems(
-      walk.reached.map((r) => {
-        const other = `${r.node.name} [${r.node.kind}${r.node.external ? ", external" : ""}] ${r.node.key}`;
-        return {
-          text: `${"  ".repeat(r.depth - 1)}- ${nameOf(r.via.subject)} ${r.via.predicate} ${nameOf(r.via.object)} (${r.via.direction}; ${other}) ${r.via.evidence.citation}`,
-          data: {
-            key: r.node.key,
-            subject: r.via.subject,
-            predicate: r.via.predicate,
-            object: r.via.object,
-            direction: r.via.direction,
-            citation: r.via.evidence.citation,
-          },
-        };
-      }),
-    );
+    const items = walk.reached.map((r) => {
+      const other = `${r.node.name} [${r.node.kind}${r.node.external ? ", external" : ""}${r.group === "direct" || r.group === r.via.predicate ? "" : `, ${r.group}`}] ${r.node.key}`;
+      return {
+        text: `${"  ".repeat(r.depth - 1)}- ${nameOf(r.via.subject)} ${r.via.predicate} ${nameOf(r.via.object)} (${r.via.direction}; ${other}) ${r.via.evidence.citation}`,
+        data: {
+          key: r.node.key,
+          subject: r.via.subject,
+          predicate: r.via.predicate,
+          object: r.via.object,
+          direction: r.via.direction,
+          citation: r.via.evidence.citation,
+        },
+      };
+    });
+    const fitted = fitItems(items);
+    // What was left out, by group: the walk's own count, and the lines the budget cut.
+    const omitted = { ...walk.omitted.byGroup };
+    for (const r of walk.reached.slice(fitted.data.length)) omitted[r.group] = (omitted[r.group] ?? 0) + 1;
+    const left = Object.values(omitted).reduce((n, c) => n + c, 0);
     const header = `${walk.root.name} [${walk.root.kind}${walk.root.external ? ", external" : ""}] ${key}${walk.root.declarations[0] ? ` ${walk.root.declarations[0].citation}` : ""}`;
     const legend = fitted.text
       ? [
-          "Each line reads subject predicate object, then (out: the node the walk came from is the subject, in: it is the object; the node reached) and the evidence.",
+          "Each line reads subject predicate object, then (out: the node the walk came from is the subject, in: it is the object; the node reached) and the evidence. Direct before indirect, own packages first.",
         ]
       : [];
-    const notes = fitted.truncated || walk.more ? ["More nodes than shown: lower depth, pick a direction or kinds."] : [];
+    const notes =
+      left > 0
+        ? [
+            `…and ${left}${walk.omitted.atLeast ? "+" : ""} more: ${Object.entries(omitted)
+              .sort(([a], [b]) => compareGroups(a, b))
+              .map(([group, n]) => `${n} ${group}`)
+              .join(", ")} (lower the depth, pick a direction or kinds).`,
+          ]
+        : walk.more
+          ? ["More nodes than shown: lower the depth, pick a direction or kinds."]
+          : [];
     return { text: [header, ...legend, fitted.text || "No edges.", ...notes].join("\n"), structured: { root: key, reached: fitted.data } };
   },
 };

@@ -7,16 +7,6 @@ import { fitItems } from "../budget.js";
 import type { ToolContext } from "./context.js";
 import type { ToolDefinition } from "./tool.js";
 
-const repoSchema = z.object({
-  name: z.string(),
-  status: z.string(),
-  commit: z.string().nullable(),
-  indexedAt: z.string().nullable(),
-  files: z.number(),
-  bytes: z.number(),
-  languages: z.array(z.string()),
-});
-
 function age(date: Date | null): string {
   if (!date) return "never indexed";
   const minutes = Math.round((Date.now() - date.getTime()) / 60_000);
@@ -30,7 +20,6 @@ export const listRepositoriesTool: ToolDefinition<Record<string, never>> = {
   name: "list_repositories",
   description: "List the organisation's code repositories with index status, commit, age, languages and size. Call first to learn repo names.",
   inputSchema: z.object({}),
-  outputSchema: z.object({ repositories: z.array(repoSchema) }),
   async run(ctx: ToolContext) {
     const rows = await ctx.repositories.list(ctx.scope, { limit: 500 });
     const repositories = rows.map((r) => ({

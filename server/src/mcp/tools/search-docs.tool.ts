@@ -23,10 +23,6 @@ export const searchDocsTool: ToolDefinition<z.infer<typeof input>> = {
   name: "search_docs",
   description: "Search documentation (Confluence pages), cited by URL and version; read one with read_doc.",
   inputSchema: input,
-  outputSchema: z.object({
-    documents: z.array(z.object({ id: z.string(), title: z.string(), space: z.string(), citation: z.string() })),
-    partial: z.boolean(),
-  }),
   async run(ctx: ToolContext, args) {
     const query = parseOrThrow(`type:doc ${args.space ? `space:${args.space} ` : ""}${args.query}`);
     const found = await ctx.documents.search(ctx.scope, query, args.limit ?? 8);
