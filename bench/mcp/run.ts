@@ -1,11 +1,12 @@
 /**
  * `npm run bench:mcp`: latency and response size of the MCP tools over the search benchmark's
  * corpus (bench-corpus/repo, built by bench/search/corpus.ts). Starts embedded Postgres and
- * `ctxpipe serve`, indexes the corpus through the REST API, then calls search_code and
- * read_file through the official MCP SDK client with an API key (1 warm-up + N measured calls
- * each). Reports p50/p95 per tool and the response size in tokens (characters / 4): text and
- * structured content apart, their sum at p50 and p95, and the largest answer in characters
- * against the 24,000-character budget, into bench-corpus/results/mcp-latest.md and stdout.
+ * `ctxpipe serve`, indexes the corpus through the REST API, then calls search_code,
+ * read_file, get_context (topics of one and several words) and graph_neighbors through the
+ * official MCP SDK client with an API key (1 warm-up + N measured calls each). Reports p50/p95
+ * per tool and the response size in tokens (characters / 4): text and structured content
+ * apart, their sum at p50 and p95, and the largest answer in characters against the
+ * 24,000-character budget, into bench-corpus/results/mcp-latest.md and stdout.
  *
  * Options: --runs N (default 10), --smoke (packages npm ci installed, 2 runs).
  */
@@ -34,6 +35,15 @@ const SEARCHES = [
   "/^import .* from 'react'/",
   "lang:python import",
   "XMLHttpRequest file:\\.ts$",
+];
+
+/** get_context topics: one word, and several (ranked by their words, #29). */
+const TOPICS = ["react", "pg", "react dom server rendering", "postgres client connection pool", "fast json logger"];
+/** graph_neighbors calls: a package many depend on, and a package's own dependencies. */
+const NEIGHBORS: Record<string, unknown>[] = [
+  { node: "npm:react", direction: "in" },
+  { node: "npm:pg", direction: "out" },
+  { node: "npm:pino", direction: "both", depth: 2 },
 ];
 
 interface Sample {
@@ -109,6 +119,23 @@ async function main(): Promise<void> {
     };
     const read = await readLines(200);
     const readMax = await readLines(400);
+    const repeat = async (name: string, calls: Record<string, unknown>[]) => {
+      const samples: Sample[] = [];
+      for (const args of calls) {
+        await timeCall(client, name, args);
+        for (let i = 0; i < RUNS; i++) samples.push(await timeCall(client, name, args));
+      }
+      return samples;
+    };
+    const contextOne = await repeat(
+      "get_context",
+      TOPICS.filter((t) => !t.includes(" ")).map((topic) => ({ topic })),
+    );
+    const contextWords = await repeat(
+      "get_context",
+      TOPICS.filter((t) => t.includes(" ")).map((topic) => ({ topic })),
+    );
+    const neighbors = await repeat("graph_neighbors", NEIGHBORS);
     await client.close();
 
     const row = (tool: string, samples: Sample[]) => {
@@ -132,8 +159,11 @@ async function main(): Promise<void> {
       row("search_code (limit 50)", searchMax),
       row("read_file (200 lines)", read),
       row("read_file (400 lines)", readMax),
+      row("get_context (one word)", contextOne),
+      row("get_context (several words)", contextWords),
+      row("graph_neighbors", neighbors),
       "",
-      `search_code queries: ${SEARCHES.map((q) => `\`${q}\``).join(", ")} (limit 10 and 50). read_file: ${picked.length} files, lines 1-200 and 1-400. Latency is the whole round trip of the SDK client (HTTP, auth, tool, JSON). Tokens are characters divided by 4; the budget is 24,000 characters of text and structured content together.`,
+      `search_code queries: ${SEARCHES.map((q) => `\`${q}\``).join(", ")} (limit 10 and 50). read_file: ${picked.length} files, lines 1-200 and 1-400. get_context topics: ${TOPICS.map((t) => `\`${t}\``).join(", ")}. graph_neighbors: ${NEIGHBORS.map((a) => `\`${JSON.stringify(a)}\``).join(", ")}. Latency is the whole round trip of the SDK client (HTTP, auth, tool, JSON). Tokens are characters divided by 4; the budget is 24,000 characters of text and structured content together.`,
     ].join("\n");
     await fs.mkdir(path.join(CORPUS, "results"), { recursive: true });
     await fs.writeFile(path.join(CORPUS, "results", "mcp-latest.md"), `${report}\n`);
