@@ -18,6 +18,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { saveDocument } from "../../src/documents/index.js";
+import { withTenant } from "../../src/platform/db/tenant.js";
 import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
@@ -131,7 +133,7 @@ describe("organisation context by topic, dependencies in order", () => {
   let root: string;
   let app: TestApp;
   let owner: TestUser;
-  let org: { slug: string };
+  let org: { id: string; slug: string };
   let client: Client;
 
   const get = async (url: string, status = 200) => {
@@ -159,6 +161,36 @@ describe("organisation context by topic, dependencies in order", () => {
       ids.push(added.json.id);
     }
     for (const id of ids) assert.equal((await waitForRepository(app, owner, org.slug, id)).status, "ready");
+    // Confluence pages as a sync leaves them (the documents capability's own write).
+    const connection = await call(app, "POST", `/api/v1/orgs/${org.slug}/connections/confluence`, {
+      as: owner,
+      body: { name: "Wiki", clientId: "client-id", clientSecret: "client-secret" },
+    });
+    assert.equal(connection.status, 201, connection.text);
+    await withTenant(app.running.platform.db, { orgId: org.id }, async (tx) => {
+      for (const [id, title, text] of [
+        ["201", "Docker tips", "Use docker build --pull.\nPrune images weekly."],
+        ["202", "Deploying with Docker Compose", "Run docker compose up -d on the host.\nA deployment takes two minutes."],
+        ["203", "Release notes", "The compose file moved to the root."],
+      ] as const) {
+        await saveDocument(tx, org.id, connection.json.id, {
+          sourceId: id,
+          parentSourceId: null,
+          spaceKey: "ENG",
+          spaceName: "Engineering",
+          title,
+          url: `https://acme.atlassian.net/wiki/spaces/ENG/pages/${id}`,
+          author: "Alice Example",
+          version: 1,
+          updatedAt: new Date("2026-11-01T10:00:00Z"),
+          restricted: false,
+          ownRestricted: false,
+          withheld: false,
+          attachments: 0,
+          text,
+        });
+      }
+    });
     const key = (await call(app, "POST", `/api/v1/orgs/${org.slug}/api-keys`, { as: owner, body: { name: "agent" } })).json.key;
     client = new Client({ name: "ctxpipe-test", version: "1.0.0" });
     await client.connect(
@@ -221,8 +253,13 @@ describe("organisation context by topic, dependencies in order", () => {
     assert.deepEqual([empty.packages, empty.runtime, empty.decisions], [[], [], []]);
   });
 
-  it("answers get_context in words over MCP", async () => {
+  it("answers get_context in words over MCP, with the documents that have most of the words", async () => {
     const text = await tool("get_context", { topic: "docker compose deployment" });
+    const docs = text.slice(text.indexOf("## Documents\n")).split("\n").slice(1, 4);
+    assert.deepEqual(
+      docs.map((line) => line.replace(/ \(read_doc.*$/, "")),
+      ["- Deploying with Docker Compose [ENG]", "- Docker tips [ENG]", "- Release notes [ENG]"],
+    );
     assert.match(text, /^## Runtime\n- (web|graph|db) /m);
     assert.match(text, /## Decisions\n- 2\. Deploy with Docker Compose \(decision\) status: accepted/i);
     const nothing = await tool("get_context", { topic: "kubernetes helm" });
