@@ -230,8 +230,8 @@ export const DEPENDENCY_GROUPS = ["direct", "peer", "optional", "build", "dev", 
 /**
  * The group of a `depends_on` edge from the scope its extractor recorded: Go's `// indirect`
  * (indirect), npm's dev/peer/optional dependencies, Cargo's dev and build dependencies,
- * Maven scopes (test: dev; provided: peer), Gradle configurations (test*: dev;
- * compileOnly: peer; annotationProcessor, kapt: build), Python extras (optional) and
+ * Maven scopes (test: dev; provided: peer), Gradle configurations (test*, developmentOnly:
+ * dev; compileOnly: peer; annotationProcessor, kapt, ksp: build), Python extras (optional) and
  * dependency groups (dev); anything else (runtime, compile, implementation, api) is direct.
  * Any other predicate is its own group.
  */
@@ -241,8 +241,8 @@ export function dependencyGroupOf(predicate: string, scope: unknown): string {
   if (s === "indirect") return "indirect";
   if (s === "peer" || s === "provided" || s === "compileonly") return "peer";
   if (s === "optional" || s.startsWith("optional:")) return "optional";
-  if (s === "build" || s === "annotationprocessor" || s === "kapt" || s === "classpath") return "build";
-  if (s === "dev" || s.startsWith("test") || s.startsWith("group:") || s.startsWith("androidtest")) return "dev";
+  if (s === "build" || s === "annotationprocessor" || s === "kapt" || s === "ksp" || s === "classpath") return "build";
+  if (s === "dev" || s === "developmentonly" || s.startsWith("test") || s.startsWith("group:") || s.startsWith("androidtest")) return "dev";
   return "direct";
 }
 
