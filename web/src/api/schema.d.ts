@@ -916,7 +916,7 @@ export interface paths {
         };
         /**
          * Search code across the organisation's indexed repositories, or documents with type:doc
-         * @description Query language: docs/search-syntax.md (literals, "phrases", /regex/, repo: file: lang: sym: case:yes, -negation, or). `type:doc` (or `space:KEY`) searches Confluence pages instead: `documents` holds them, cited by URL and version.
+         * @description Query language: docs/search-syntax.md (literals, "phrases", /regex/, repo: file: lang: sym: case:yes, -negation, or). `type:doc` (or `space:KEY`) searches Confluence pages instead: `documents` holds them, cited by URL and version. A question in words (`mode=question`, or `auto` when q reads as prose) ranks files for it, each with its best lines; `mode` in the response says which ran.
          */
         get: operations["getOrgsOrgSlugSearch"];
         put?: never;
@@ -11437,7 +11437,9 @@ export interface operations {
                 context?: number;
                 cursor?: string;
                 limit?: number;
-                /** @description The query */
+                /** @description query: the query language; question: a question in words, files ranked for it; auto: a question when q reads as prose with no operator */
+                mode?: "auto" | "query" | "question";
+                /** @description The query, or a question in words */
                 q: string;
             };
             header?: never;
@@ -11493,7 +11495,14 @@ export interface operations {
                                 value: string | null;
                             }[];
                         };
+                        /**
+                         * @description Which mode ran: the query language, or a question in words (files ranked for it)
+                         * @enum {string}
+                         */
+                        mode: "query" | "question";
                         nextCursor: string | null;
+                        /** @description Questions: what shaped the answer (a repository it was scoped to, embeddings unavailable) */
+                        notes?: string[];
                         partial: boolean;
                         /** @enum {string} */
                         partialReason?: "too_many_matches" | "timeout";
