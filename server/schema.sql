@@ -476,6 +476,55 @@ alter table public.documents enable row level security;
 CREATE INDEX documents_space_idx ON public.documents USING btree (org_id, space_key);
 create policy documents_scope on public.documents as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.embedding_state (
+  org_id uuid not null,
+  model text not null,
+  dims smallint not null,
+  status text not null default 'idle'::text,
+  kind text,
+  done integer not null default 0,
+  total integer not null default 0,
+  note text,
+  usage_day date not null default ((now() AT TIME ZONE 'utc'::text))::date,
+  usage_tokens bigint not null default 0,
+  tokens_total bigint not null default 0,
+  updated_at timestamp with time zone not null default now(),
+  constraint embedding_state_dims_check CHECK (((dims >= 8) AND (dims <= 4096))),
+  constraint embedding_state_done_check CHECK ((done >= 0)),
+  constraint embedding_state_kind_check CHECK ((kind = ANY (ARRAY['incremental'::text, 'backfill'::text]))),
+  constraint embedding_state_model_check CHECK (((length(model) >= 1) AND (length(model) <= 200))),
+  constraint embedding_state_note_check CHECK ((length(note) <= 500)),
+  constraint embedding_state_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint embedding_state_pkey PRIMARY KEY (org_id, model, dims),
+  constraint embedding_state_status_check CHECK ((status = ANY (ARRAY['idle'::text, 'queued'::text, 'running'::text, 'paused'::text, 'failed'::text]))),
+  constraint embedding_state_tokens_total_check CHECK ((tokens_total >= 0)),
+  constraint embedding_state_total_check CHECK ((total >= 0)),
+  constraint embedding_state_usage_tokens_check CHECK ((usage_tokens >= 0))
+);
+alter table public.embedding_state enable row level security;
+-- grants on public.embedding_state: <owner>=arwdDxtm, ctxpipe_app=arwd
+create policy embedding_state_scope on public.embedding_state as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
+create table public.embedding_vectors (
+  org_id uuid not null,
+  blob_oid text not null,
+  chunk_no integer not null,
+  model text not null,
+  dims smallint not null,
+  scale real not null,
+  sketch bit varying(4096) not null,
+  vector bytea not null,
+  constraint embedding_vectors_check CHECK (((octet_length(vector) = dims) AND (bit_length((sketch)::"bit") = dims))),
+  constraint embedding_vectors_dims_check CHECK (((dims >= 8) AND (dims <= 4096))),
+  constraint embedding_vectors_model_check CHECK (((length(model) >= 1) AND (length(model) <= 200))),
+  constraint embedding_vectors_org_id_blob_oid_chunk_no_fkey FOREIGN KEY (org_id, blob_oid, chunk_no) REFERENCES index_chunks(org_id, blob_oid, chunk_no) ON DELETE CASCADE,
+  constraint embedding_vectors_pkey PRIMARY KEY (org_id, blob_oid, chunk_no, model, dims),
+  constraint embedding_vectors_scale_check CHECK ((scale >= (0)::double precision))
+);
+alter table public.embedding_vectors enable row level security;
+-- grants on public.embedding_vectors: <owner>=arwdDxtm, ctxpipe_app=arwd
+create policy embedding_vectors_scope on public.embedding_vectors as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.graph_facts (
   org_id uuid not null,
   repository_id uuid not null,

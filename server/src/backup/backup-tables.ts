@@ -6,13 +6,14 @@
  */
 import type { Queryable } from "../platform/db/tenant.js";
 
-/** Tables a backup leaves out: rebuilt by re-indexing (search index, knowledge graph), or transient. */
+/** Tables a backup leaves out: rebuilt by re-indexing (search index, knowledge graph, chunk vectors), or transient. */
 export const EXCLUDED_TABLES = [
   "public.ctxpipe_migrations",
   "public.index_chunks",
   "public.index_files",
   "public.index_symbols",
   "public.index_symbol_blobs",
+  "public.embedding_vectors",
   "public.graph_facts",
   "public.graph_sources",
   "public.graph_state",

@@ -3,7 +3,9 @@
  * Nothing else depends on it: without MODEL_* configuration every other feature works, and
  * the model features answer with the evidence the tools found. It offers the language model
  * of each tier (fast, medium, high) and what /.status shows (configured, provider, model
- * names, reachable: probed every minute by the process that serves /.status).
+ * names, reachable: probed every minute by the process that serves /.status). It also builds
+ * the embedding model of MODEL_EMBEDDING_* (`embeddingModelOf`) that the roles hand to the
+ * embeddings capability.
  */
 import type { LanguageModel } from "ai";
 import type { Capability } from "../platform/capability.js";
@@ -12,6 +14,7 @@ import type { Logger } from "../platform/logging.js";
 import { languageModelFactory } from "./model-providers.js";
 import { type ModelStatus, probeModelProvider } from "./model-probe.js";
 
+export { embeddingModelOf } from "./model-providers.js";
 export type { ModelStatus } from "./model-probe.js";
 
 /** The work a model is asked for. */

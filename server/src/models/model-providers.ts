@@ -8,8 +8,8 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createAzure } from "@ai-sdk/azure";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { createOpenRouter } from "@openrouter/ai-sdk-provider";
-import type { LanguageModel } from "ai";
-import type { ModelConfig } from "../platform/config/config.js";
+import type { EmbeddingModel, LanguageModel } from "ai";
+import type { EmbeddingConfig, ModelConfig } from "../platform/config/config.js";
 
 /** Builds the function that gives the language model of a model name. */
 export function languageModelFactory(config: ModelConfig): (name: string) => LanguageModel {
@@ -36,5 +36,25 @@ export function languageModelFactory(config: ModelConfig): (name: string) => Lan
       const provider = createOpenRouter({ apiKey, baseURL: url });
       return (name) => provider(name) as LanguageModel;
     }
+  }
+}
+
+/**
+ * The embedding model of the configuration (each provider's `embeddingModel`): the operator's
+ * URL and key, nothing else. Anthropic has none, which the configuration refuses.
+ */
+export function embeddingModelOf(config: EmbeddingConfig): EmbeddingModel {
+  const { url, apiKey, name } = config;
+  switch (config.provider) {
+    case "openai-compatible":
+      return createOpenAICompatible({ name: "embedding-provider", baseURL: url!, apiKey }).embeddingModel(name);
+    case "azure":
+      return createAzure({ apiKey, baseURL: url }).embeddingModel(name);
+    case "bedrock": {
+      const region = /bedrock-runtime\.([a-z0-9-]+)\.amazonaws\.com/.exec(url ?? "")?.[1];
+      return createAmazonBedrock({ apiKey, baseURL: url, region }).embeddingModel(name);
+    }
+    case "openrouter":
+      return createOpenRouter({ apiKey, baseURL: url }).textEmbeddingModel(name) as unknown as EmbeddingModel;
   }
 }

@@ -60,6 +60,8 @@ export interface RepositoriesDependencies {
   connectionCredentials: ConnectionCredentials;
   /** Work in each index run before it is published (the knowledge graph's extraction). */
   beforePublish?: IndexRunInput["beforePublish"];
+  /** Told after each index run published (the embeddings queue the new blobs' embedding); its failure only logs. */
+  afterPublish?: RepositoryJobDependencies["afterPublish"];
 }
 
 /** Builds the capability (no I/O until used). */
@@ -82,6 +84,7 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
     extractor: () => (extractor ??= SymbolExtractor.create()),
     connectionCredentials: deps.connectionCredentials,
     beforePublish: deps.beforePublish,
+    afterPublish: deps.afterPublish,
   };
   const jobs = { sync: syncJob(jobDeps), delete: deleteJob(jobDeps) };
   const enqueue: RepositoryDependencies["enqueue"] = async (job, payload) => {

@@ -36,6 +36,8 @@ export interface RepositoryJobDependencies {
   connectionCredentials: ConnectionCredentials;
   /** Work in each index run before it is published (the knowledge graph's extraction). */
   beforePublish?: IndexRunInput["beforePublish"];
+  /** Told after each index run published (the embeddings queue the new blobs' embedding). */
+  afterPublish?: (run: { orgId: string; repositoryId: string; generation: number }) => Promise<void>;
 }
 
 const STEPS = {
@@ -97,6 +99,11 @@ export function syncJob(deps: RepositoryJobDependencies) {
           step: null,
           error: tooLarge > 0 ? `${tooLarge} file(s) over the size limit were not indexed.` : null,
         });
+        if (deps.afterPublish) {
+          await deps
+            .afterPublish({ orgId: data.orgId, repositoryId: data.repositoryId, generation: result.generation })
+            .catch((err: unknown) => logger.warn({ err }, "could not queue the work that follows a published index run"));
+        }
         logger.info(
           {
             repositoryId: data.repositoryId,

@@ -7,7 +7,8 @@ import type { Config } from "../platform/config/config.js";
 import { startJobQueue } from "../jobs/job-queue.js";
 import { createConnections, type Connections } from "../connections/index.js";
 import { createGraph } from "../graph/index.js";
-import { createModels } from "../models/index.js";
+import { createEmbeddings } from "../embeddings/index.js";
+import { createModels, embeddingModelOf } from "../models/index.js";
 import { createRepositories } from "../repositories/index.js";
 import type { Lifecycle } from "../platform/lifecycle.js";
 import type { Logger } from "../platform/logging.js";
@@ -58,6 +59,14 @@ export async function startRoles(
     // the credentials are bound once both exist.
     let connections: Connections | undefined;
     const graph = createGraph({ db: platform.db, logger });
+    // Chunk vectors for questions in words, only with an embedding model (MODEL_EMBEDDING_NAME).
+    const embeddings = createEmbeddings({
+      db: platform.db,
+      config: resolved.embedding,
+      model: resolved.embedding && embeddingModelOf(resolved.embedding),
+      queue: jobs,
+      logger,
+    });
     const repositories = createRepositories({
       config: resolved,
       db: platform.db,
@@ -66,10 +75,11 @@ export async function startRoles(
       queue: jobs,
       connectionCredentials: (orgId, connectionId) => connections!.credentials(orgId, connectionId),
       beforePublish: (tx, staged) => graph.beforePublish(tx, staged),
+      afterPublish: (run) => embeddings.afterPublish(run),
     });
     connections = createConnections({ config: resolved, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs, linked: repositories.linked });
     const models = createModels({ config: resolved.model, logger });
-    const capabilities = { repositories, connections, graph, models };
+    const capabilities = { repositories, connections, graph, models, embeddings };
     if (roles.includes("worker")) await startWorkerRole(platform, jobs, capabilities);
     if (roles.includes("codesearch")) await startCodesearchRole(platform, jobs, repositories);
     let port: number | undefined;

@@ -22,6 +22,7 @@ import { startHttpServer } from "../platform/http/http-server.js";
 import { createStatus } from "../status/index.js";
 import type { Graph } from "../graph/index.js";
 import type { Models } from "../models/index.js";
+import type { Embeddings } from "../embeddings/index.js";
 import { createChat } from "../chat/index.js";
 import type { Platform } from "./platform.js";
 
@@ -36,7 +37,13 @@ export interface ServerRoleOptions {
 /** Builds the public app for a started platform (no socket). */
 export function buildServerApp(
   platform: Platform,
-  { repositories, connections, graph, models }: { repositories: Repositories; connections: Connections; graph: Graph; models: Models },
+  {
+    repositories,
+    connections,
+    graph,
+    models,
+    embeddings,
+  }: { repositories: Repositories; connections: Connections; graph: Graph; models: Models; embeddings: Embeddings },
   options: ServerRoleOptions = {},
 ): Hono<AppEnv> {
   const { config, db, logger } = platform;
@@ -61,7 +68,8 @@ export function buildServerApp(
   const router = new ApiRouter(accounts.guards, share);
   // Each capability is built once; REST, the MCP tools and the chat's agent loop share them.
   const documents = createDocuments({ db });
-  const search = createSearch({ db, maxBudgetMs: config.search.maxBudgetMs, documents });
+  // Questions in words are ranked by meaning too when an embedding model is configured.
+  const search = createSearch({ db, maxBudgetMs: config.search.maxBudgetMs, documents, semantic: embeddings.ranker });
   const tools: ToolServices = { search, documents, graph, repositories, searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs) };
   const chat = createChat({ db, search, models, limits: config.chat, tools: agentTools(tools) });
   // Every capability the server offers, in one shape (platform/capability.ts).
@@ -72,6 +80,7 @@ export function buildServerApp(
     repositories,
     search,
     documents,
+    embeddings,
     connections,
     graph,
     chat,
@@ -109,7 +118,7 @@ export function buildServerApp(
  */
 export async function startServerRole(
   platform: Platform,
-  capabilities: { repositories: Repositories; connections: Connections; graph: Graph; models: Models },
+  capabilities: { repositories: Repositories; connections: Connections; graph: Graph; models: Models; embeddings: Embeddings },
   options: ServerRoleOptions = {},
 ): Promise<{ port: number }> {
   const app = buildServerApp(platform, capabilities, options);

@@ -4,6 +4,7 @@
  */
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Connections } from "../connections/index.js";
+import type { Embeddings } from "../embeddings/index.js";
 import type { Graph } from "../graph/index.js";
 import type { Repositories } from "../repositories/index.js";
 import { heartbeatJob, startHeartbeat, type WorkerRole } from "../status/index.js";
@@ -35,9 +36,10 @@ export async function startWorkerLoop(platform: Platform, jobs: JobQueue, role: 
 export async function startWorkerRole(
   platform: Platform,
   jobs: JobQueue,
-  capabilities: { repositories: Repositories; connections: Connections; graph: Graph },
+  capabilities: { repositories: Repositories; connections: Connections; graph: Graph; embeddings: Embeddings },
 ): Promise<void> {
   await jobs.work(capabilities.connections.jobs.webhook);
+  if (capabilities.embeddings.configured) await jobs.work(capabilities.embeddings.jobs.embed);
   await jobs.work(capabilities.connections.jobs.reconcile);
   await jobs.work(capabilities.connections.jobs.confluenceSync);
   await startWorkerLoop(platform, jobs, "worker");

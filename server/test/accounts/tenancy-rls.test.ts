@@ -25,6 +25,8 @@ const ORG_OWNED_TABLES = [
   "index_term_blobs",
   "index_term_stats",
   "mcp_usage_daily",
+  "embedding_vectors",
+  "embedding_state",
 ];
 
 describe("row-level security", () => {

@@ -55,6 +55,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   chat_conversations: "chat",
   chat_messages: "chat",
   backup_runs: "backup",
+  embedding_vectors: "embeddings",
+  embedding_state: "embeddings",
 };
 
 /** A write across ownership that the tree makes on purpose. */

@@ -41,6 +41,7 @@ const BODIES: Record<string, unknown> = {
   "post /api/v1/orgs/{orgSlug}/connections/confluence/{connectionId}/sync": { full: true },
   "post /api/v1/orgs/{orgSlug}/chat/conversations": { prompt: "Show me the secrets" },
   "post /api/v1/orgs/{orgSlug}/chat/conversations/{conversationId}/regenerate": undefined,
+  "post /api/v1/orgs/{orgSlug}/embeddings/backfill": undefined,
 };
 /** Valid query strings for routes that need one, so that only the tenant check can refuse them. */
 const QUERIES: Record<string, string> = {

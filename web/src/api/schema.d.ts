@@ -538,6 +538,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{orgSlug}/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organisation's chunk embeddings: progress, pending chunks and the cost of a backfill */
+        get: operations["getOrgsOrgSlugEmbeddings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{orgSlug}/embeddings/backfill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue the embedding of every chunk of the published index not embedded yet
+         * @description Read GET /embeddings first: it estimates the tokens and the cost. A backfill already queued or running is not queued twice.
+         */
+        post: operations["postOrgsOrgSlugEmbeddingsBackfill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{orgSlug}/graph/context": {
         parameters: {
             query?: never;
@@ -7045,6 +7082,341 @@ export interface operations {
             };
             /** @description No such document */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getOrgsOrgSlugEmbeddings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status (configured: false without an embedding model) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        configured: false;
+                    } | {
+                        budget: {
+                            dailyTokensPerOrg: number;
+                            usedToday: number;
+                        };
+                        /** @description Chunks with a vector, and chunks of the published index without one (the first chunks of each file content) */
+                        chunks: {
+                            embedded: number;
+                            pending: number;
+                        };
+                        /** @constant */
+                        configured: true;
+                        /** @description What embedding the pending chunks would cost: tokens estimated at 3 bytes a token; dollars when a price is configured */
+                        estimate: {
+                            costUsd: number | null;
+                            pricePerMillionTokens: number | null;
+                            tokens: number;
+                        };
+                        model: {
+                            dimensions: number;
+                            name: string;
+                            provider: string;
+                        };
+                        /** @description The latest embedding run: an index run's new blobs (incremental) or a backfill */
+                        run: {
+                            /** @description Chunks the latest run embedded */
+                            done: number;
+                            kind: ("incremental" | "backfill") | null;
+                            /** @description The provider's last problem, or why the run paused */
+                            note: string | null;
+                            /** @enum {string} */
+                            status: "idle" | "queued" | "running" | "paused" | "failed";
+                            tokensTotal: number;
+                            /** @description Chunks it set out to embed */
+                            total: number;
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (`rate_limited`), or more concurrent searches than the caller's or organisation's share; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The database cannot be reached (`unavailable`); retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postOrgsOrgSlugEmbeddingsBackfill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgSlug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued (or already queued) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        configured: false;
+                    } | {
+                        budget: {
+                            dailyTokensPerOrg: number;
+                            usedToday: number;
+                        };
+                        /** @description Chunks with a vector, and chunks of the published index without one (the first chunks of each file content) */
+                        chunks: {
+                            embedded: number;
+                            pending: number;
+                        };
+                        /** @constant */
+                        configured: true;
+                        /** @description What embedding the pending chunks would cost: tokens estimated at 3 bytes a token; dollars when a price is configured */
+                        estimate: {
+                            costUsd: number | null;
+                            pricePerMillionTokens: number | null;
+                            tokens: number;
+                        };
+                        model: {
+                            dimensions: number;
+                            name: string;
+                            provider: string;
+                        };
+                        /** @description The latest embedding run: an index run's new blobs (incremental) or a backfill */
+                        run: {
+                            /** @description Chunks the latest run embedded */
+                            done: number;
+                            kind: ("incremental" | "backfill") | null;
+                            /** @description The provider's last problem, or why the run paused */
+                            note: string | null;
+                            /** @enum {string} */
+                            status: "idle" | "queued" | "running" | "paused" | "failed";
+                            tokensTotal: number;
+                            /** @description Chunks it set out to embed */
+                            total: number;
+                            updatedAt: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid input (`bad_request`, `invalid_input` with `details.fields`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not signed in and no valid API key (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Signed in, but the role does not allow this (`forbidden`), or a cross-site request (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The resource does not exist or is not visible to the caller (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @description Stable snake_case error code */
+                            code: string;
+                            details?: unknown;
+                            message: string;
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No embedding model is configured */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -141,6 +141,34 @@ export const envSchema = z.object({
   MODEL_FAST_NAME: optionalString,
   MODEL_MEDIUM_NAME: optionalString,
   MODEL_HIGH_NAME: optionalString,
+  /**
+   * The embedding model (docs/configuration.md#embeddings): set it to store chunk vectors and
+   * rank questions in words by meaning too. Unset: no embedding call is ever made.
+   */
+  MODEL_EMBEDDING_NAME: optionalString,
+  /** Length of the model's vectors (e.g. 1536 for text-embedding-3-small); required with MODEL_EMBEDDING_NAME. */
+  MODEL_EMBEDDING_DIMENSIONS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(8).max(4096).optional()),
+  /** Ask the provider for MODEL_EMBEDDING_DIMENSIONS (`dimensions`); false for models that refuse the field. */
+  MODEL_EMBEDDING_SEND_DIMENSIONS: z.preprocess((v) => (v === "" ? undefined : v), booleanFlag.default(true)),
+  /** The embedding provider, when it is not MODEL_PROVIDER (Anthropic offers no embeddings). */
+  MODEL_EMBEDDING_PROVIDER: z.preprocess((v) => (v === "" ? undefined : v), z.enum(["openai-compatible", "azure", "bedrock", "openrouter"]).optional()),
+  /** The embedding provider's base URL and key; unset: MODEL_PROVIDER_URL and MODEL_PROVIDER_API_KEY. */
+  MODEL_EMBEDDING_PROVIDER_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  MODEL_EMBEDDING_PROVIDER_API_KEY: optionalString,
+  /** The provider's price in US dollars per million input tokens, for the cost shown before a backfill. */
+  MODEL_EMBEDDING_PRICE_PER_MILLION_TOKENS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().min(0).max(10_000).optional()),
+  /** Texts per embedding request. */
+  CTXPIPE_EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2_048).default(64),
+  /** Chunks embedded per file content (the first ones: a chunk holds up to 256 lines). */
+  CTXPIPE_EMBEDDING_MAX_CHUNKS_PER_BLOB: z.coerce.number().int().min(1).max(64).default(4),
+  /** Characters of a chunk sent to the model (the rest of the chunk is not embedded). */
+  CTXPIPE_EMBEDDING_MAX_INPUT_CHARS: z.coerce.number().int().min(200).max(32_000).default(6_000),
+  /** Tokens one organisation may spend on embeddings per UTC day (index runs and backfills together). */
+  CTXPIPE_EMBEDDING_DAILY_TOKENS_PER_ORG: z.coerce.number().int().min(1_000).max(10_000_000_000).default(20_000_000),
+  /** Retries of a failed embedding request during a run (exponential backoff from 2 s) before the job retries later. */
+  CTXPIPE_EMBEDDING_REQUEST_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** Deadline of the one embedding call a question makes, in ms; past it the search answers lexically. */
+  CTXPIPE_EMBEDDING_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(3_000),
   /** Passphrase of `ctxpipe backup` / `restore` archives (else --passphrase-stdin; unset: unencrypted). */
   CTXPIPE_BACKUP_PASSPHRASE: optionalString,
   /** Scheduled backups: the directory (unset: none), the interval and how many to keep. */

@@ -197,4 +197,70 @@ describe("parseConfig", () => {
     ]);
     assert.equal(problemsOf({ MODEL_PROVIDER: "gemini", MODEL_MEDIUM_NAME: "m" })[0]?.startsWith("MODEL_PROVIDER:"), true);
   });
+
+  it("reads the embedding model: off by default, the chat provider's URL and key by default, problems named", () => {
+    assert.equal(parseConfig({}, "/srv").embedding, undefined);
+    assert.equal(parseConfig({ MODEL_PROVIDER_URL: "http://llm:11434/v1", MODEL_MEDIUM_NAME: "qwen3" }, "/srv").embedding, undefined);
+    // Embeddings only: the provider's URL serves them, no chat model needed.
+    const embedding = parseConfig(
+      { MODEL_PROVIDER_URL: "http://llm:11434/v1/", MODEL_PROVIDER_API_KEY: "k", MODEL_EMBEDDING_NAME: "nomic-embed-text", MODEL_EMBEDDING_DIMENSIONS: "768" },
+      "/srv",
+    );
+    assert.equal(embedding.model, undefined);
+    assert.deepEqual(embedding.embedding, {
+      provider: "openai-compatible",
+      url: "http://llm:11434/v1",
+      apiKey: "k",
+      name: "nomic-embed-text",
+      dimensions: 768,
+      sendDimensions: true,
+      pricePerMillionTokens: undefined,
+      batchSize: 64,
+      maxChunksPerBlob: 4,
+      maxInputChars: 6_000,
+      dailyTokensPerOrg: 20_000_000,
+      requestRetries: 3,
+      queryTimeoutMs: 3_000,
+    });
+    const own = parseConfig(
+      {
+        MODEL_PROVIDER: "anthropic",
+        MODEL_PROVIDER_API_KEY: "anthropic-key",
+        MODEL_MEDIUM_NAME: "sonnet",
+        MODEL_EMBEDDING_PROVIDER: "openai-compatible",
+        MODEL_EMBEDDING_PROVIDER_URL: "https://api.openai.com/v1",
+        MODEL_EMBEDDING_PROVIDER_API_KEY: "openai-key",
+        MODEL_EMBEDDING_NAME: "text-embedding-3-small",
+        MODEL_EMBEDDING_DIMENSIONS: "512",
+        MODEL_EMBEDDING_SEND_DIMENSIONS: "false",
+        MODEL_EMBEDDING_PRICE_PER_MILLION_TOKENS: "0.02",
+      },
+      "/srv",
+    ).embedding;
+    assert.equal(own?.apiKey, "openai-key", "never the chat provider's key for another provider");
+    assert.equal(own?.sendDimensions, false);
+    assert.equal(own?.pricePerMillionTokens, 0.02);
+    assert.deepEqual(
+      problemsOf({
+        MODEL_PROVIDER: "anthropic",
+        MODEL_PROVIDER_API_KEY: "k",
+        MODEL_MEDIUM_NAME: "m",
+        MODEL_EMBEDDING_NAME: "e",
+        MODEL_EMBEDDING_DIMENSIONS: "8",
+      }),
+      ["MODEL_EMBEDDING_PROVIDER: Anthropic offers no embedding model; name the embedding provider (openai-compatible, azure, bedrock, openrouter)"],
+    );
+    assert.deepEqual(problemsOf({ MODEL_PROVIDER_URL: "http://llm/v1", MODEL_EMBEDDING_NAME: "e" }), [
+      "MODEL_EMBEDDING_DIMENSIONS: required with MODEL_EMBEDDING_NAME (the length of the model's vectors, e.g. 1536)",
+    ]);
+    assert.deepEqual(problemsOf({ MODEL_EMBEDDING_DIMENSIONS: "768" }), [
+      "MODEL_EMBEDDING_NAME: set the embedding model's name to use the other MODEL_EMBEDDING_* settings",
+    ]);
+    assert.equal(
+      problemsOf({ MODEL_PROVIDER_URL: "http://llm/v1", MODEL_EMBEDDING_NAME: "e", MODEL_EMBEDDING_DIMENSIONS: "5000" })[0]?.startsWith(
+        "MODEL_EMBEDDING_DIMENSIONS:",
+      ),
+      true,
+    );
+  });
 });

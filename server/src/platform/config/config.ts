@@ -43,6 +43,8 @@ export interface Config {
   };
   /** The model provider of the optional LLM features (chat, ctx_advisor); undefined when none is configured. */
   model: ModelConfig | undefined;
+  /** The embedding model of questions in words (MODEL_EMBEDDING_*); undefined when none is configured. */
+  embedding: EmbeddingConfig | undefined;
   /** The agent loop's limits. */
   /** Passphrase of backup archives (CTXPIPE_BACKUP_PASSPHRASE), if set. */
   backupPassphrase: string | undefined;
@@ -95,6 +97,31 @@ export interface ModelConfig {
   names: { fast: string; medium: string; high: string };
 }
 
+/** A configured embedding model: provider, model, vector length, and the bounds of its use. */
+export interface EmbeddingConfig {
+  provider: "openai-compatible" | "azure" | "bedrock" | "openrouter";
+  url: string | undefined;
+  apiKey: string | undefined;
+  name: string;
+  /** The vectors' length: asked of the provider (unless `sendDimensions` is false) and checked on every answer. */
+  dimensions: number;
+  sendDimensions: boolean;
+  /** US dollars per million input tokens, when the operator set it (cost estimates). */
+  pricePerMillionTokens: number | undefined;
+  /** Texts per provider request. */
+  batchSize: number;
+  /** The first chunks of a blob that are embedded. */
+  maxChunksPerBlob: number;
+  /** Characters of a chunk sent to the model. */
+  maxInputChars: number;
+  /** Tokens per organisation per UTC day. */
+  dailyTokensPerOrg: number;
+  /** Retries of a failed request during a run (the SDK's exponential backoff). */
+  requestRetries: number;
+  /** Deadline of a question's embedding call. */
+  queryTimeoutMs: number;
+}
+
 /** Providers that need a base URL, and those that need a key. */
 const NEEDS_URL = new Set(["openai-compatible", "azure", "bedrock"]);
 const NEEDS_KEY = new Set(["anthropic", "azure", "bedrock", "openrouter"]);
@@ -104,7 +131,8 @@ function parseModel(data: Partial<RawEnv>, problems: string[]): ModelConfig | un
   const given = { fast: data.MODEL_FAST_NAME, medium: data.MODEL_MEDIUM_NAME, high: data.MODEL_HIGH_NAME };
   const any = given.medium ?? given.fast ?? given.high;
   if (!any) {
-    if (data.MODEL_PROVIDER_URL || data.MODEL_PROVIDER_API_KEY)
+    // The provider may serve only embeddings (MODEL_EMBEDDING_NAME).
+    if ((data.MODEL_PROVIDER_URL || data.MODEL_PROVIDER_API_KEY) && !data.MODEL_EMBEDDING_NAME)
       problems.push("MODEL_MEDIUM_NAME: set a model name (MODEL_FAST_NAME, MODEL_MEDIUM_NAME or MODEL_HIGH_NAME) to use the model provider");
     return undefined;
   }
@@ -120,6 +148,50 @@ function parseModel(data: Partial<RawEnv>, problems: string[]): ModelConfig | un
     url: data.MODEL_PROVIDER_URL?.replace(/\/+$/, ""),
     apiKey: data.MODEL_PROVIDER_API_KEY,
     names: { fast: given.fast ?? medium, medium, high: given.high ?? medium },
+  };
+}
+
+/** Reads the MODEL_EMBEDDING_* and CTXPIPE_EMBEDDING_* variables; pushes problems; undefined when no embedding model is set. */
+function parseEmbedding(data: Partial<RawEnv>, problems: string[]): EmbeddingConfig | undefined {
+  const name = data.MODEL_EMBEDDING_NAME;
+  if (!name) {
+    if (data.MODEL_EMBEDDING_PROVIDER || data.MODEL_EMBEDDING_PROVIDER_URL || data.MODEL_EMBEDDING_DIMENSIONS)
+      problems.push("MODEL_EMBEDDING_NAME: set the embedding model's name to use the other MODEL_EMBEDDING_* settings");
+    return undefined;
+  }
+  const chatProvider = data.MODEL_PROVIDER ?? "openai-compatible";
+  const provider = data.MODEL_EMBEDDING_PROVIDER ?? (chatProvider === "anthropic" ? undefined : chatProvider);
+  if (!provider) {
+    problems.push("MODEL_EMBEDDING_PROVIDER: Anthropic offers no embedding model; name the embedding provider (openai-compatible, azure, bedrock, openrouter)");
+    return undefined;
+  }
+  // The chat provider's URL and key serve embeddings too, unless the embedding provider is another one.
+  const sameProvider = !data.MODEL_EMBEDDING_PROVIDER || data.MODEL_EMBEDDING_PROVIDER === chatProvider;
+  const url = data.MODEL_EMBEDDING_PROVIDER_URL ?? (sameProvider ? data.MODEL_PROVIDER_URL : undefined);
+  const apiKey = data.MODEL_EMBEDDING_PROVIDER_API_KEY ?? (sameProvider ? data.MODEL_PROVIDER_API_KEY : undefined);
+  if (NEEDS_URL.has(provider) && !url) problems.push(`MODEL_EMBEDDING_PROVIDER_URL: required for the ${provider} embedding provider (or MODEL_PROVIDER_URL)`);
+  if (NEEDS_KEY.has(provider) && !apiKey)
+    problems.push(`MODEL_EMBEDDING_PROVIDER_API_KEY: required for the ${provider} embedding provider (or MODEL_PROVIDER_API_KEY)`);
+  if (url && /^[a-z]+:\/\/[^/]*@/i.test(url))
+    problems.push("MODEL_EMBEDDING_PROVIDER_URL: must not hold credentials; put the key in MODEL_EMBEDDING_PROVIDER_API_KEY");
+  if (!data.MODEL_EMBEDDING_DIMENSIONS) {
+    problems.push("MODEL_EMBEDDING_DIMENSIONS: required with MODEL_EMBEDDING_NAME (the length of the model's vectors, e.g. 1536)");
+    return undefined;
+  }
+  return {
+    provider,
+    url: url?.replace(/\/+$/, ""),
+    apiKey,
+    name,
+    dimensions: data.MODEL_EMBEDDING_DIMENSIONS,
+    sendDimensions: data.MODEL_EMBEDDING_SEND_DIMENSIONS ?? true,
+    pricePerMillionTokens: data.MODEL_EMBEDDING_PRICE_PER_MILLION_TOKENS,
+    batchSize: data.CTXPIPE_EMBEDDING_BATCH_SIZE ?? 64,
+    maxChunksPerBlob: data.CTXPIPE_EMBEDDING_MAX_CHUNKS_PER_BLOB ?? 4,
+    maxInputChars: data.CTXPIPE_EMBEDDING_MAX_INPUT_CHARS ?? 6_000,
+    dailyTokensPerOrg: data.CTXPIPE_EMBEDDING_DAILY_TOKENS_PER_ORG ?? 20_000_000,
+    requestRetries: data.CTXPIPE_EMBEDDING_REQUEST_RETRIES ?? 3,
+    queryTimeoutMs: data.CTXPIPE_EMBEDDING_QUERY_TIMEOUT_MS ?? 3_000,
   };
 }
 
@@ -269,6 +341,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
 
   const signUp = parseSignUp(data.AUTH_SIGN_UP, problems);
   const model = parseModel(data, problems);
+  const embedding = parseEmbedding(data, problems);
 
   if (problems.length > 0 || !baseUrl || !signUp) throw new ConfigError(problems);
   const valid = data as RawEnv;
@@ -305,6 +378,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       checkTickMs: valid.CTXPIPE_REPOSITORY_CHECK_TICK_SECONDS * 1000,
     },
     model,
+    embedding,
     backupPassphrase: valid.CTXPIPE_BACKUP_PASSPHRASE,
     backupSchedule: valid.CTXPIPE_BACKUP_DIR
       ? {
