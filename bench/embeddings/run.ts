@@ -15,6 +15,7 @@
  * Options: --vectors N (default 50000), --dims D (default 768), --queries Q (default 20),
  * --smoke (3,000 vectors of 256 dimensions, 3 queries).
  */
+import fs from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type pg from "pg";
@@ -23,14 +24,21 @@ import { quantise, scoreStored, signBits, unitVector } from "../../server/src/em
 import { makeWorkDir, startDatabase } from "../search/pipeline.js";
 
 const { values: opts } = parseArgs({
-  options: { smoke: { type: "boolean", default: false }, vectors: { type: "string" }, dims: { type: "string" }, queries: { type: "string" } },
+  options: {
+    smoke: { type: "boolean", default: false },
+    vectors: { type: "string" },
+    dims: { type: "string" },
+    queries: { type: "string" },
+    "no-sql-float": { type: "boolean", default: false },
+    explain: { type: "boolean", default: false },
+  },
 });
 const N = Number.parseInt(opts.vectors ?? (opts.smoke ? "3000" : "50000"), 10);
 const DIMS = Number.parseInt(opts.dims ?? (opts.smoke ? "256" : "768"), 10);
 const QUERIES = Number.parseInt(opts.queries ?? (opts.smoke ? "3" : "20"), 10);
 const CENTRES = 200;
 const CANDIDATES = 400;
-const SQL_FLOAT_QUERIES = Math.min(QUERIES, 3);
+const SQL_FLOAT_QUERIES = opts["no-sql-float"] ? 0 : Math.min(QUERIES, 3);
 const KEY = { model: "bench-embed", dims: DIMS };
 const t0 = Date.now();
 const log = (line: string) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${line}\n`);
@@ -104,15 +112,36 @@ try {
        select $1, b, 0, $2, $3, s, k::varbit, v from unnest($4::text[], $5::real[], $6::text[], $7::bytea[]) as t(b, s, k, v)`,
       [org, KEY.model, KEY.dims, ids, scales, sketches, bytes],
     );
-    await pool.query("create table if not exists bench_float_vectors (blob_oid text primary key, v real[] not null)");
-    await pool.query("insert into bench_float_vectors select b, v::real[] from unnest($1::text[], $2::text[]) as t(b, v)", [ids, floats]);
+    if (SQL_FLOAT_QUERIES > 0) {
+      await pool.query("create table if not exists bench_float_vectors (blob_oid text primary key, v real[] not null)");
+      await pool.query("insert into bench_float_vectors select b, v::real[] from unnest($1::text[], $2::text[]) as t(b, v)", [ids, floats]);
+    }
   }
+  await pool.query("create table if not exists bench_float_vectors (blob_oid text primary key, v real[] not null)");
   await pool.query("grant select on bench_float_vectors to ctxpipe_app");
   await pool.query("vacuum analyze embedding_vectors");
   await pool.query("vacuum analyze bench_float_vectors");
   const size = (await pool.query<{ bytes: string }>("select pg_total_relation_size('embedding_vectors')::text as bytes")).rows[0]!.bytes;
   const floatSize = (await pool.query<{ bytes: string }>("select pg_total_relation_size('bench_float_vectors')::text as bytes")).rows[0]!.bytes;
+  const heap = (await pool.query<{ bytes: string }>("select pg_relation_size('embedding_vectors')::text as bytes")).rows[0]!.bytes;
 
+  if (opts.explain) {
+    // Where the sketch query's time goes (--explain): the plan with timings and buffers, once.
+    const query = unitVector(near(centres[0]!));
+    const plan = await asApp(pool, org, async (c) => {
+      // The ranker's own statement, explained: pg runs the query text it is given.
+      let text = "";
+      const capture = {
+        query: async (sql: string) => {
+          text = sql;
+          return { rows: [] };
+        },
+      };
+      await nearestBySketch(capture as never, org, KEY, signBits(query), CANDIDATES);
+      return c.query<{ "QUERY PLAN": string }>(`explain (analyze, buffers) ${text}`, [org, KEY.model, KEY.dims, signBits(query), CANDIDATES]);
+    });
+    log(plan.rows.map((r) => r["QUERY PLAN"]).join("\n"));
+  }
   const timings = { sketch: [] as number[], node: [] as number[], sqlFloat: [] as number[] };
   let recallHits = 0;
   let recallOf = 0;
@@ -169,12 +198,14 @@ try {
     "| --- | ---: | ---: | ---: |",
     row(`sketch: Hamming order in SQL, ${CANDIDATES} candidates, int8 rerank in Node`, timings.sketch),
     row("node: every int8 vector read and scored in Node", timings.node),
-    row("sql-float: real[] dot product in SQL (unnest)", timings.sqlFloat),
+    ...(SQL_FLOAT_QUERIES > 0 ? [row("sql-float: real[] dot product in SQL (unnest)", timings.sqlFloat)] : []),
     "",
     `recall@10 of sketch vs exact int8: ${((100 * recallHits) / Math.max(1, recallOf)).toFixed(1)} %`,
-    `storage: embedding_vectors ${(Number(size) / N).toFixed(0)} bytes/vector (int8 + sign bits + keys); real[] copy ${(Number(floatSize) / N).toFixed(0)} bytes/vector`,
+    `storage: embedding_vectors ${(Number(size) / N).toFixed(0)} bytes/vector in all (int8 + sign bits + keys), heap ${(Number(heap) / N).toFixed(0)} bytes/vector (what the sketch scan reads)` +
+      (SQL_FLOAT_QUERIES > 0 ? `; real[] copy ${(Number(floatSize) / N).toFixed(0)} bytes/vector` : ""),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 } finally {
   await db.stop();
+  await fs.rm(workDir, { recursive: true, force: true });
 }

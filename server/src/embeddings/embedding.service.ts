@@ -140,14 +140,23 @@ export interface CandidateVector {
 
 /**
  * The org's vectors nearest a question by sign bits (Hamming distance, computed in Postgres),
- * at most `limit`: the candidates the caller scores exactly with their int8 components.
+ * at most `limit`: the candidates the caller scores exactly with their int8 components. The
+ * distances are sorted as narrow rows (keys and distance, ties by byte order), and only the
+ * candidates' vectors are read back: sorting whole rows with their vectors took a third of
+ * the time (bench:embeddings).
  */
 export async function nearestBySketch(tx: Queryable, orgId: string, key: ModelKey, sketch: string, limit: number): Promise<CandidateVector[]> {
   const { rows } = await tx.query<{ blob_oid: string; scale: number; vector: Buffer }>(
-    `select blob_oid, scale, vector from embedding_vectors
-      where org_id = $1 and model = $2 and dims = $3
-      order by bit_count(sketch # $4::varbit), blob_oid, chunk_no
-      limit $5`,
+    `with nearest as (
+       select blob_oid, chunk_no, bit_count(sketch # $4::varbit) as distance
+         from embedding_vectors
+        where org_id = $1 and model = $2 and dims = $3
+        order by distance, blob_oid collate "C", chunk_no
+        limit $5)
+     select v.blob_oid, v.scale, v.vector
+       from nearest n
+       join embedding_vectors v on v.org_id = $1 and v.blob_oid = n.blob_oid and v.chunk_no = n.chunk_no and v.model = $2 and v.dims = $3
+      order by n.distance, n.blob_oid collate "C", n.chunk_no`,
     [orgId, key.model, key.dims, sketch, limit],
   );
   return rows.map((r) => ({ blobOid: r.blob_oid, scale: r.scale, bytes: r.vector }));
