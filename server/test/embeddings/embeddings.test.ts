@@ -14,6 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { runEmbedding } from "../../src/embeddings/embedding-run.js";
 import { createSemanticRanker } from "../../src/embeddings/semantic-ranker.js";
 import { embeddingModelOf } from "../../src/models/index.js";
+import { withTenant } from "../../src/platform/db/tenant.js";
 import { createLogger } from "../../src/platform/logging.js";
 import { eventually } from "../harness/eventually.js";
 import { type FakeEmbeddings, startFakeEmbeddings } from "../harness/fake-embeddings.js";
@@ -203,6 +204,15 @@ describe("chunk embeddings", () => {
     const elsewhere = await ranker.rank({ orgId: other.id }, { question: "how does the session cookie expire after the idle timeout?", limit: 3 });
     assert.deepEqual(elsewhere.hits, []);
     assert.match(elsewhere.note ?? "", /No embeddings/);
+    // Row-level security alone: another org's scope naming this org's rows sees none of them.
+    for (const table of ["embedding_vectors", "embedding_state"]) {
+      const seen = await withTenant(app.running.platform.db, { orgId: other.id }, async (tx) => {
+        const { rows } = await tx.query<{ n: number }>(`select count(*)::int as n from ${table} where org_id = $1`, [org.id]);
+        return rows[0]!.n;
+      });
+      assert.equal(seen, 0, table);
+      assert.ok((await sql<{ n: number }>(`select count(*)::int as n from ${table} where org_id = $1`, [org.id]))[0]!.n > 0, `${table} has org A's rows`);
+    }
   });
 
   it("keeps search answering with a note while the provider is down, and retries the run", async () => {
