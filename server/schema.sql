@@ -646,6 +646,33 @@ CREATE INDEX index_symbols_lower_name_idx ON public.index_symbols USING btree (l
 CREATE INDEX index_symbols_name_trgm_idx ON public.index_symbols USING gin (name gin_trgm_ops);
 create policy index_symbols_scope on public.index_symbols as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
+create table public.index_term_blobs (
+  org_id uuid not null,
+  blob_oid text not null,
+  length integer not null,
+  terms integer[] not null,
+  weights bytea not null,
+  constraint index_term_blobs_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint index_term_blobs_pkey PRIMARY KEY (org_id, blob_oid)
+);
+-- public.index_term_blobs: column terms storage main
+-- public.index_term_blobs: column weights storage main
+alter table public.index_term_blobs enable row level security;
+-- grants on public.index_term_blobs: <owner>=arwdDxtm, ctxpipe_app=arwd
+CREATE INDEX index_term_blobs_terms_idx ON public.index_term_blobs USING gin (terms);
+create policy index_term_blobs_scope on public.index_term_blobs as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
+create table public.index_term_stats (
+  org_id uuid not null,
+  term integer not null,
+  blobs bigint not null,
+  constraint index_term_stats_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint index_term_stats_pkey PRIMARY KEY (org_id, term)
+);
+alter table public.index_term_stats enable row level security;
+-- grants on public.index_term_stats: <owner>=arwdDxtm, ctxpipe_app=arwd
+create policy index_term_stats_scope on public.index_term_stats as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
 create table public.mcp_unanswered (
   org_id uuid not null,
   day date not null,
@@ -1040,6 +1067,43 @@ begin
 end
 $function$;
 -- grants on ctxpipe_open_chunk_scan(text,text,text[],integer): <owner>=X, ctxpipe_app=X
+
+CREATE OR REPLACE FUNCTION public.ctxpipe_rank_term_blobs(p_candidates integer[], p_terms integer[], p_weights real[], p_avg_length real, p_extra text[], p_repos uuid[], p_generations integer[], p_cap integer, p_limit integer)
+ RETURNS TABLE(blob_oid text, score real, matched integer, mask bigint)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER ROWS 200
+ SET search_path TO 'public', 'pg_temp'
+AS $function$
+begin
+  if cardinality(p_terms) > 63 or cardinality(p_candidates) > 63 or p_cap > 20000 or p_limit > 2000 then
+    raise exception 'ctxpipe_rank_term_blobs: at most 63 terms, a cap of 20000 and a limit of 2000' using errcode = '22023';
+  end if;
+  return query execute
+    'with cand as (
+       (select t.blob_oid, t.terms, t.weights, t.length from index_term_blobs t
+        where t.org_id = $1 and t.terms && $2 limit $8)
+       union
+       select t.blob_oid, t.terms, t.weights, t.length from index_term_blobs t
+       where t.org_id = $1 and t.blob_oid = any($5)
+     ), visible as (
+       select c.* from cand c
+       where exists (select 1 from index_files f join unnest($6::uuid[], $7::int[]) as r(id, gen) on r.id = f.repository_id
+                     where f.org_id = $1 and f.blob_oid = c.blob_oid and f.valid_from <= r.gen and (f.valid_to is null or f.valid_to > r.gen))
+     )
+     select v.blob_oid, s.score::real, s.matched::int, s.mask from visible v
+     cross join lateral (
+       select coalesce(sum(q.w * x.tf * 2.2 / (x.tf + 1.2 * (0.25 + 0.75 * v.length / $4))), 0) as score, count(*) as matched,
+         coalesce(bit_or(1::bigint << (q.ord::int - 1)), 0) as mask
+       from unnest($3::int[], $9::real[]) with ordinality as q(term, w, ord)
+       cross join lateral (select get_byte(v.weights, array_position(v.terms, q.term) - 1)::real as tf) x
+       where x.tf is not null
+     ) s
+     order by s.score desc, v.blob_oid
+     limit $10'
+    using ctxpipe_current_org(), p_candidates, p_terms, greatest(p_avg_length, 1), p_extra, p_repos, p_generations, p_cap, p_weights, p_limit;
+end
+$function$;
+-- grants on ctxpipe_rank_term_blobs(integer[],integer[],real[],real,text[],uuid[],integer[],integer,integer): <owner>=X, ctxpipe_app=X
 
 CREATE OR REPLACE FUNCTION public.ctxpipe_record_oauth_code_exchange(p_code_hash text, p_user_id text, p_client_id text, p_keep_seconds integer)
  RETURNS void
