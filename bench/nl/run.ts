@@ -1,6 +1,6 @@
 /**
  * `npm run bench:nl`: questions in words (issue #29). Six real repositories (questions.ts),
- * each cloned at its pinned commit from a local mirror (BENCH_NL_MIRRORS, default
+ * each fetched at its pinned commit (depth 1) from a local mirror (BENCH_NL_MIRRORS, default
  * /work/.mirror, `<owner>+<name>/repo`) or else from GitHub, into bench-corpus/nl/<id>; one
  * organisation holds all six. Every question is then asked of each method:
  *
@@ -71,6 +71,8 @@ interface Answer {
   files: RankedFile[];
   chars: number;
   ms: number;
+  /** The call answered with an error (as the agent would see it). */
+  error?: string;
 }
 
 /** A method under test; `ask` is absent when the server does not offer it (printed n/a). */
@@ -91,6 +93,8 @@ interface QuestionOutcome {
   top: string[];
   chars: number;
   ms: number[];
+  /** The tool's error text, when it answered with one. */
+  error?: string;
 }
 
 function percentile(values: number[], p: number): number {
@@ -131,27 +135,38 @@ async function git(args: string[], cwd?: string): Promise<string> {
   return stdout.trim();
 }
 
-/** Clones each repository at its pinned commit into CHECKOUTS/<id> (kept between runs). */
+/**
+ * Each repository at its pinned commit, as CHECKOUTS/<id> on branch `bench`: the commit is
+ * fetched alone (depth 1: a mirror may lack objects of older history), and its tree committed
+ * again without parents (fixed author and date, the pinned commit in a `Pinned-Commit:`
+ * trailer), so that the folder is a complete repository ctxpipe can clone like any other (a
+ * shallow one cannot be). Kept between runs.
+ */
 async function prepareRepos(): Promise<void> {
   await fs.mkdir(CHECKOUTS, { recursive: true });
   for (const repo of NL_REPOS) {
     const dest = path.join(CHECKOUTS, repo.id);
     if (existsSync(path.join(dest, ".git"))) {
-      const head = await git(["rev-parse", "HEAD"], dest).catch(() => "");
+      const pinned = await git(["log", "-1", "--format=%(trailers:key=Pinned-Commit,valueonly)"], dest).catch(() => "");
       const dirty = await git(["status", "--porcelain"], dest).catch(() => "?");
-      if (head === repo.commit && dirty === "") continue;
+      const shallow = await git(["rev-parse", "--is-shallow-repository"], dest).catch(() => "");
+      if (pinned === repo.commit && dirty === "" && shallow === "false") continue;
       await fs.rm(dest, { recursive: true, force: true });
     }
     const mirror = mirrorDir(MIRRORS, repo);
-    const source = mirror ?? `https://github.com/${repo.github}.git`;
-    log(`cloning ${repo.github} @ ${repo.commit.slice(0, 12)} from ${source}`);
-    await git(["clone", "-q", "--no-checkout", source, dest]);
-    const has = await git(["cat-file", "-e", `${repo.commit}^{commit}`], dest).then(
-      () => true,
-      () => false,
-    );
-    if (!has) await git(["fetch", "-q", "origin", repo.commit], dest);
-    await git(["checkout", "-q", "-B", "bench", repo.commit], dest);
+    const source = mirror ? `file://${mirror}` : `https://github.com/${repo.github}.git`;
+    log(`fetching ${repo.github} @ ${repo.commit.slice(0, 12)} from ${source}`);
+    await fs.mkdir(dest, { recursive: true });
+    await git(["init", "-q", "-b", "bench"], dest);
+    await git(["fetch", "-q", "--depth", "1", source, repo.commit], dest);
+    const tree = await git(["rev-parse", "FETCH_HEAD^{tree}"], dest);
+    const commit = await git(["commit-tree", tree, "-m", `${repo.github} at ${repo.commit}\n\nPinned-Commit: ${repo.commit}`], dest);
+    await git(["checkout", "-q", "-B", "bench", commit], dest);
+    // The fetched commit is no longer needed: drop it, and with it the shallow boundary.
+    await fs.rm(path.join(dest, ".git", "shallow"), { force: true });
+    await fs.rm(path.join(dest, ".git", "FETCH_HEAD"), { force: true });
+    await git(["reflog", "expire", "--expire=now", "--all"], dest);
+    await git(["gc", "-q", "--prune=now"], dest);
   }
 }
 
@@ -216,12 +231,14 @@ async function rgBaseline(q: NlQuestion): Promise<Omit<Answer, "ms">> {
   return { files, chars };
 }
 
-/** The MCP text of a tool call (throws on a tool error). */
-async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<string> {
+/**
+ * The MCP text of a tool call. A tool error (e.g. "more than 20 terms" for a long question)
+ * is what the agent gets: an answer without files, counted, not a failed benchmark.
+ */
+async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<{ text: string; error: boolean }> {
   const result = await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 });
   const text = (result.content as { type: string; text?: string }[]).map((c) => c.text ?? "").join("\n");
-  if (result.isError) throw new Error(`${name} failed: ${text.slice(0, 500)}`);
-  return text;
+  return { text, error: result.isError === true };
 }
 
 /** Whether the server's REST search documents a `mode` parameter that takes "question". */
@@ -266,7 +283,15 @@ async function measure(method: Method): Promise<QuestionOutcome[] | null> {
       first ??= answer;
     }
     const files = distinct(first!.files).slice(0, DEPTH);
-    outcomes.push({ id: q.id, kind: q.kind, rank: rankOf(q, files), top: files.slice(0, 5).map((f) => `${f.repo}:${f.path}`), chars: first!.chars, ms });
+    outcomes.push({
+      id: q.id,
+      kind: q.kind,
+      rank: rankOf(q, files),
+      top: files.slice(0, 5).map((f) => `${f.repo}:${f.path}`),
+      chars: first!.chars,
+      ms,
+      error: first!.error?.slice(0, 200),
+    });
   }
   log(`${method.label}: ${outcomes.filter((o) => o.rank !== null && o.rank <= 5).length}/${outcomes.length} in the top 5`);
   return outcomes;
@@ -287,6 +312,9 @@ async function measureOrExplain(method: Method): Promise<QuestionOutcome[] | nul
 
 interface Summary {
   n: number;
+  /** Answers citing no file, and of those, tool errors. */
+  empty: number;
+  errors: number;
   hit5: number;
   mrr: number;
   p50: number;
@@ -299,6 +327,8 @@ function summarise(outcomes: QuestionOutcome[]): Summary {
   const ms = outcomes.flatMap((o) => o.ms);
   return {
     n,
+    empty: outcomes.filter((o) => o.top.length === 0).length,
+    errors: outcomes.filter((o) => o.error !== undefined).length,
     hit5: n ? outcomes.filter((o) => o.rank !== null && o.rank <= 5).length / n : 0,
     mrr: n ? outcomes.reduce((s, o) => s + (o.rank ? 1 / o.rank : 0), 0) / n : 0,
     p50: percentile(ms, 50),
@@ -310,16 +340,21 @@ function summarise(outcomes: QuestionOutcome[]): Summary {
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 
 function report(methods: Method[], results: Map<string, QuestionOutcome[] | null>, header: string): string {
-  const lines = [header, "", "| method | hit@5 | MRR@10 | p50 | p95 | mean answer chars |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
+  const lines = [
+    header,
+    "",
+    "| method | hit@5 | MRR@10 | p50 | p95 | mean answer chars | no file (errors) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
   for (const m of methods) {
     const r = results.get(m.id);
     if (!r) {
-      lines.push(`| ${m.label} | n/a | n/a | n/a | n/a | n/a |`);
+      lines.push(`| ${m.label} | n/a | n/a | n/a | n/a | n/a | n/a |`);
       continue;
     }
     const s = summarise(r);
     lines.push(
-      `| ${m.label} | ${pct(s.hit5)} (${Math.round(s.hit5 * s.n)}/${s.n}) | ${s.mrr.toFixed(2)} | ${s.p50.toFixed(0)} ms | ${s.p95.toFixed(0)} ms | ${Math.round(s.chars).toLocaleString("en")} |`,
+      `| ${m.label} | ${pct(s.hit5)} (${Math.round(s.hit5 * s.n)}/${s.n}) | ${s.mrr.toFixed(2)} | ${s.p50.toFixed(0)} ms | ${s.p95.toFixed(0)} ms | ${Math.round(s.chars).toLocaleString("en")} | ${s.empty} (${s.errors}) |`,
     );
   }
   lines.push("", `| method | ${KINDS.map((k) => `${k}: hit@5 / MRR`).join(" | ")} |`, `| --- | ${KINDS.map(() => "---:").join(" | ")} |`);
@@ -428,8 +463,8 @@ async function main(): Promise<void> {
         id: "search_code",
         label: "search_code (MCP, question as query)",
         ask: async (q) => {
-          const text = await callTool(client, "search_code", { query: q.q, limit: DEPTH });
-          return { files: citedFiles(text), chars: text.length };
+          const { text, error } = await callTool(client, "search_code", { query: q.q, limit: DEPTH });
+          return { files: error ? [] : citedFiles(text), chars: text.length, error: error ? text : undefined };
         },
       },
       questionMode
@@ -440,8 +475,8 @@ async function main(): Promise<void> {
         id: "ctx_advisor",
         label: "ctx_advisor (MCP, no model)",
         ask: async (q) => {
-          const text = await callTool(client, "ctx_advisor", { prompt: q.q });
-          return { files: citedFiles(text), chars: text.length };
+          const { text, error } = await callTool(client, "ctx_advisor", { prompt: q.q });
+          return { files: error ? [] : citedFiles(text), chars: text.length, error: error ? text : undefined };
         },
       },
       { id: "rg", label: "rg baseline (content words)", ask: rgBaseline },
