@@ -22,6 +22,7 @@
  * bench-corpus/results/nl-latest.{md,json}.
  *
  * Options: --runs N (measured calls per question and method after one warm-up, default 3),
+ * --methods a,b (only these: search_code, question, question_embeddings, ctx_advisor, rg),
  * --smoke (two packages npm ci installed, four questions, one run, no warm-up), --skip-check (measure
  * even when the question set breaks its rules).
  */
@@ -44,7 +45,12 @@ import { SMOKE_QUESTIONS, SMOKE_REPOS } from "./smoke.js";
 
 const execFileAsync = promisify(execFile);
 const { values: opts } = parseArgs({
-  options: { runs: { type: "string" }, smoke: { type: "boolean", default: false }, "skip-check": { type: "boolean", default: false } },
+  options: {
+    runs: { type: "string" },
+    smoke: { type: "boolean", default: false },
+    "skip-check": { type: "boolean", default: false },
+    methods: { type: "string" },
+  },
 });
 const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "1" : "3"), 10) || 3);
 const SLUG = "bench";
@@ -55,6 +61,8 @@ const CHECKOUTS = path.join(ROOT, "nl");
 const RESULTS = path.join(ROOT, "results");
 const QUESTIONS: readonly NlQuestion[] = opts.smoke ? SMOKE_QUESTIONS : NL_QUESTIONS;
 const KINDS: readonly NlKind[] = ["where", "how", "setting"];
+/** The methods to measure (--methods a,b: ids search_code, question, question_embeddings, ctx_advisor, rg); all by default. */
+const ONLY = opts.methods ? new Set(opts.methods.split(",").map((m) => m.trim())) : null;
 /** Files a method's answer is judged on (MRR over the first ten; hit@5 over the first five). */
 const DEPTH = 10;
 const t0 = Date.now();
@@ -483,6 +491,11 @@ async function main(): Promise<void> {
     );
     for (const m of methods) {
       if (m.id === "question_embeddings") continue;
+      if (ONLY && !ONLY.has(m.id)) {
+        m.ask = undefined;
+        m.unavailable = "not measured (--methods)";
+        continue;
+      }
       log(`measuring ${m.label}`);
       results.set(m.id, await measureOrExplain(m));
     }
@@ -490,7 +503,8 @@ async function main(): Promise<void> {
 
     // Question mode with embeddings: the same database, a server with an embedding model.
     const embeddings = methods.find((m) => m.id === "question_embeddings")!;
-    if (!embeddingKey) embeddings.unavailable = "the server has no embedding model setting yet";
+    if (ONLY && !ONLY.has(embeddings.id)) embeddings.unavailable = "not measured (--methods)";
+    else if (!embeddingKey) embeddings.unavailable = "the server has no embedding model setting yet";
     else if (!questionMode) embeddings.unavailable = "the server has no question mode yet";
     else {
       await serve.stop();
