@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -340,6 +341,35 @@ describe("git over HTTP", () => {
     await assert.rejects(cache.listTree("app", "--output=/tmp/x"), (e: unknown) => (e as { code?: string }).code === "invalid_input");
   });
 
+  it("clones a shallow repository whose server ignores filters whole, without a storm of git processes", async () => {
+    // A shallow checkout served without uploadpack.allowFilter: git 2.39 took the ignored filter
+    // for a partial clone and lazily fetched each missing object, each fetch starting more,
+    // thousands of processes within seconds (found by bench:nl on a CI-style checkout).
+    const source = await createTestRepo(path.join(tmp, "shallow-source"), "src", { "a.ts": "export const a = 1;\n", "b.ts": "export const b = 2;\n" });
+    await commitFiles(source, { "a.ts": "export const a = 3;\n", "c.ts": "export const c = 4;\n" }, "second");
+    const shallow = path.join(tmp, "shallow-checkout");
+    await runGit(["clone", "--quiet", "--depth", "1", `file://${source}`, shallow], { timeoutMs: 30_000, protocols: ["file"] });
+    let most = 0;
+    const watcher = setInterval(() => {
+      const ours = gitProcessesUnder(tmp);
+      most = Math.max(most, ours.length);
+      // A regression must not take the machine with it.
+      if (ours.length > 100) for (const pid of ours) process.kill(pid, "SIGKILL");
+    }, 50);
+    try {
+      const first = await cache.sync("shallow", parseRepoUrl(shallow, local));
+      const blobs = (await cache.listTree("shallow", first.commit)).map((e) => e.oid);
+      const texts = (await collect(cache.readBlobs("shallow", blobs))).map((b) => b.content.toString("utf8")).sort();
+      assert.deepEqual(texts, ["export const a = 3;\n", "export const b = 2;\n", "export const c = 4;\n"]);
+      // Later syncs fetch into the whole clone without a filter.
+      const third = await commitFiles(shallow, { "d.ts": "export const d = 5;\n" }, "third");
+      assert.equal((await cache.sync("shallow", parseRepoUrl(shallow, local))).commit, third);
+    } finally {
+      clearInterval(watcher);
+    }
+    assert.ok(most < 20, `${most} git processes at once`);
+  });
+
   it("clones a local path with allowLocal and removes it", async () => {
     const head = await gitIn(appRepo, ["rev-parse", "HEAD"]);
     const result = await cache.sync("local-copy", parseRepoUrl(appRepo, local));
@@ -364,3 +394,18 @@ describe("git over HTTP", () => {
     }
   });
 });
+
+/** Running git processes working in, or naming, a path under `dir` (from /proc). */
+function gitProcessesUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmdline.startsWith("git") && (cmdline.includes(dir) || readlinkSync(`/proc/${entry}/cwd`).startsWith(dir))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}

@@ -82,9 +82,15 @@ export class GitCache {
         () => true,
         () => false,
       );
-      if (exists) {
-        await this.watched(dir, (signal) => remote.fetchBranch(this.policy(), dir, url, name, net, signal));
-      } else {
+      // A partial clone whose server no longer supports filters (its URL now names another
+      // server) is cloned again, whole.
+      const fetched = exists
+        ? await this.watched(dir, (signal) => remote.fetchBranch(this.policy(), dir, url, name, net, signal)).then(
+            () => true,
+            (err: unknown) => (err instanceof GitError && err.kind === "no_filter" ? false : Promise.reject(err)),
+          )
+        : false;
+      if (!fetched) {
         await fs.rm(dir, { recursive: true, force: true });
         await remote.cloneBranch(this.policy(), dir, url, name, net);
       }

@@ -134,33 +134,51 @@ export async function checkBranchName(policy: RemotePolicy, branch: string): Pro
 
 /**
  * Clones `branch` into a temporary sibling under the size limit and renames it into place,
- * so `dir` is never half-made.
+ * so `dir` is never half-made. Partial (`--filter=blob:none`: blobs come with prefetchTree)
+ * when the server supports filters; a whole clone when it does not (GitError no_filter: the
+ * filtered attempt is stopped at git's first warning, see spawnGit).
  */
 export async function cloneBranch(policy: RemotePolicy, dir: string, url: ParsedRepoUrl, branch: string, net: NetworkStep): Promise<void> {
-  const tmp = path.join(policy.root, `.tmp-${path.basename(dir)}-${randomBytes(4).toString("hex")}`);
-  try {
-    const args = [...net.config, "clone", "--bare", "--template=", "--filter=blob:none", "--no-tags", "--single-branch"];
-    args.push("--branch", branch);
-    if (url.kind === "local") args.push("--no-local");
-    await withSizeLimit(tmp, policy.maxRepoBytes, (signal) => runGit([...args, "--", url.url, tmp], { ...net.run, signal }));
-    await fs.rename(tmp, dir);
-  } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
-  }
+  const attempt = async (filter: boolean) => {
+    const tmp = path.join(policy.root, `.tmp-${path.basename(dir)}-${randomBytes(4).toString("hex")}`);
+    try {
+      const args = [...net.config, "clone", "--bare", "--template=", ...(filter ? ["--filter=blob:none"] : []), "--no-tags", "--single-branch"];
+      args.push("--branch", branch);
+      if (url.kind === "local") args.push("--no-local");
+      await withSizeLimit(tmp, policy.maxRepoBytes, (signal) => runGit([...args, "--", url.url, tmp], { ...net.run, signal }));
+      await fs.rename(tmp, dir);
+    } finally {
+      await fs.rm(tmp, { recursive: true, force: true });
+    }
+  };
+  await attempt(true).catch((err: unknown) => (err instanceof GitError && err.kind === "no_filter" ? attempt(false) : Promise.reject(err)));
 }
 
-/** Fetches `branch` into the existing clone `dir` and points HEAD at it. */
+/** Whether the clone in `dir` is partial (its remote a promisor: blobs are fetched on demand). */
+export async function isPartialClone(policy: RemotePolicy, dir: string): Promise<boolean> {
+  const { stdout } = await runGit(["config", "--get", "remote.origin.promisor"], { ...offlineOptions(dir, policy.timeoutMs), okExitCodes: [1] });
+  return stdout.toString("utf8").trim() === "true";
+}
+
+/**
+ * Fetches `branch` into the existing clone `dir` and points HEAD at it (with the partial
+ * clone's filter when it is one).
+ * @throws GitError no_filter when a partial clone's server stopped supporting filters.
+ */
 export async function fetchBranch(policy: RemotePolicy, dir: string, url: ParsedRepoUrl, branch: string, net: NetworkStep, signal: AbortSignal): Promise<void> {
   // The URL may have changed since the clone; it is stored without credentials.
   await runGit(["config", "remote.origin.url", url.url], offlineOptions(dir, policy.timeoutMs));
   const ref = `refs/heads/${branch}`;
-  const fetchArgs = ["fetch", "--filter=blob:none", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"];
+  const filter = (await isPartialClone(policy, dir)) ? ["--filter=blob:none"] : [];
+  const fetchArgs = ["fetch", ...filter, "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"];
   await runGit([...net.config, ...fetchArgs, "origin", `+${ref}:${ref}`], { ...net.run, cwd: dir, signal });
   await runGit(["symbolic-ref", "HEAD", ref], offlineOptions(dir, policy.timeoutMs));
 }
 
 /** Fetches, in one request, the blobs of `commit`'s tree that the partial clone lacks. */
 export async function prefetchTree(policy: RemotePolicy, dir: string, commit: string, net: NetworkStep, signal: AbortSignal): Promise<void> {
+  // A whole clone has every blob.
+  if (!(await isPartialClone(policy, dir))) return;
   const { stdout } = await runGit(["rev-list", "--objects", "--no-object-names", "--missing=print", `${commit}^{tree}`], {
     ...offlineOptions(dir, policy.timeoutMs),
     maxOutputBytes: 256 * 1024 * 1024,

@@ -19,7 +19,7 @@ import { childProcessEnv } from "../../platform/config/child-env.js";
 import { inChildSpan } from "../../platform/telemetry/spans.js";
 
 /** Why a git command failed, as the indexer and the API need to know it. */
-export type GitErrorKind = "timeout" | "auth_failed" | "not_found" | "unreachable" | "too_large" | "corrupt" | "failed";
+export type GitErrorKind = "timeout" | "auth_failed" | "not_found" | "unreachable" | "too_large" | "corrupt" | "no_filter" | "failed";
 
 const STATUS: Record<GitErrorKind, number> = {
   timeout: 504,
@@ -29,6 +29,8 @@ const STATUS: Record<GitErrorKind, number> = {
   too_large: 422,
   // The remote's content (missing objects, a corrupt pack): no retry fixes it, a new push may.
   corrupt: 422,
+  // The server ignores partial-clone filters: the caller clones without one instead.
+  no_filter: 422,
   failed: 500,
 };
 
@@ -217,6 +219,8 @@ const CORRUPT = [
   /packed object \S+ .*is corrupt/i,
   /(corrupt|truncated) (loose object|pack)/i,
 ];
+/** git's warning when the server ignores a partial-clone filter (see spawnGit). */
+const FILTER_IGNORED = /filtering not recognized by server/i;
 /** Most characters of git's own words in a user-facing message. */
 const MAX_DETAIL = 400;
 
@@ -303,8 +307,14 @@ export function spawnGit(args: string[], options: GitRunOptions): GitProcess {
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener("abort", onAbort, { once: true });
 
+  // A server that ignores `--filter` (no uploadpack.allowFilter) sends whole packs, and git
+  // then marks the clone partial anyway: with a shallow remote, every missing object starts a
+  // lazy fetch that starts more (git 2.39 spawned thousands of processes in seconds, no end).
+  // Stopped at git's first warning, before it forks; the caller goes on without a filter.
+  const filtered = args.some((a) => a.startsWith("--filter"));
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-MAX_STDERR);
+    if (filtered && FILTER_IGNORED.test(stderr)) fail(new GitError("no_filter", "The git server does not support partial clones."));
   });
   child.stdin?.on("error", () => {}); // git may exit before reading all input
   if (options.stdin !== undefined) child.stdin?.end(options.stdin);
