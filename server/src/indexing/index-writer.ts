@@ -6,7 +6,7 @@
  */
 import type { Queryable } from "../platform/db/tenant.js";
 import type { Chunk } from "./chunker.js";
-import { TERM_STATS, type BlobTerms } from "./terms/code-terms.js";
+import { blobTermKeys, TERM_STATS, type BlobTerms } from "./terms/code-terms.js";
 
 /** Symbols as stored. */
 export interface SymbolRow {
@@ -114,9 +114,9 @@ export async function insertContent(
        where exists (select 1 from marked m where m.blob_oid = s.oid and m.language = s.language)
        order by s.ord
      ), new_terms as (
-       insert into index_term_blobs (org_id, blob_oid, length, terms, weights)
-       select $1, t.oid, t.length, t.terms::int[], decode(t.weights, 'hex')
-       from unnest($17::text[], $18::int[], $19::text[], $20::text[]) as t(oid, length, terms, weights)
+       insert into index_term_blobs (org_id, blob_oid, length, terms)
+       select $1, t.oid, t.length, t.terms::int[]
+       from unnest($17::text[], $18::int[], $19::text[]) as t(oid, length, terms)
        on conflict do nothing returning blob_oid
      )
      select blob_oid from new_terms`,
@@ -139,8 +139,7 @@ export async function insertContent(
       s.nameLine,
       blobTerms.map((b) => b.oid),
       blobTerms.map((b) => b.terms.length),
-      blobTerms.map((b) => `{${b.terms.ids.join(",")}}`),
-      blobTerms.map((b) => Buffer.from(b.terms.weights).toString("hex")),
+      blobTerms.map((b) => `{${blobTermKeys(b.terms).join(",")}}`),
     ],
   );
   return new Set(rows.map((r) => r.blob_oid));
@@ -163,9 +162,9 @@ export async function addTermStats(tx: Queryable, orgId: string, counts: Readonl
   );
 }
 
-/** Adds a blob's terms to a run's document-frequency counts (see addTermStats). */
+/** Adds a blob's terms to a run's document-frequency counts, per key (see addTermStats). */
 export function countTerms(counts: Map<number, number>, terms: BlobTerms): void {
-  for (const id of terms.ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  for (const key of blobTermKeys(terms)) counts.set(key, (counts.get(key) ?? 0) + 1);
   counts.set(TERM_STATS.blobs, (counts.get(TERM_STATS.blobs) ?? 0) + 1);
   counts.set(TERM_STATS.length, (counts.get(TERM_STATS.length) ?? 0) + terms.length);
 }

@@ -10,4 +10,14 @@ export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.
 export { closeNames, LANGUAGE_IDS, languageFromName } from "./languages/language-detect.js";
 export { type CapturedMatch, SymbolExtractor } from "./symbols/symbol-extractor.js";
 export type { IndexSettings, IndexSource, PreviousRun, SkipReason } from "./run-plan.js";
-export { pathTerms, questionExpansions, questionTerms, splitIdentifier, termId, TERM_STATS, type QuestionTerms } from "./terms/code-terms.js";
+export {
+  LEVEL_TF,
+  pathTerms,
+  questionExpansions,
+  questionTerms,
+  splitIdentifier,
+  termId,
+  termKey,
+  TERM_STATS,
+  type QuestionTerms,
+} from "./terms/code-terms.js";

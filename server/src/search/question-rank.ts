@@ -208,12 +208,17 @@ export function bestLines(
 ): QuestionLine[] {
   const weight = new Map(terms.map((t) => [t.term, t.weight]));
   const termsOf = new Map<string, string[]>();
+  // A line can hold a term only if it holds the start of its stem: most lines are skipped here.
+  const probe = new RegExp(
+    terms.map((t) => t.term.slice(0, t.term.length <= 3 ? t.term.length : Math.max(3, t.term.length - 1)).replace(/[^\p{L}\p{N}]/gu, "")).join("|"),
+    "iu",
+  );
   const scored: { line: number; text: string; score: number; ranges: [number, number][] }[] = [];
   for (const chunk of chunks) {
     const lines = chunk.content.split("\n");
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i]!.replace(/\r$/, "").slice(0, MAX_LINE_CHARS);
-      if (text.trim().length === 0) continue;
+      if (!probe.test(text)) continue;
       const hits = new Map<string, number>();
       const ranges: [number, number][] = [];
       for (const m of text.matchAll(/[\p{L}_$][\p{L}\p{N}_$]*/gu)) {

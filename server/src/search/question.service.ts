@@ -1,15 +1,16 @@
 /**
  * A question in words (search mode `question`): ranks files instead of requiring every word.
  * The question's terms (indexing/terms/code-terms.ts) are weighted by the org's document
- * frequencies; the rarest terms pick candidate blobs through the term index (at most
- * CANDIDATE_CAP), and files whose path holds a rare term join them; BM25 over the weighted
- * terms ranks the blobs in Postgres (question.sql.ts), then each visible file scores its
- * content, its path's words and the question's hints (question-rank.ts). With a semantic
- * ranker (the embeddings capability), its hits are fused by reciprocal rank. Each result is
- * cited with its best lines. Bounded: a candidate cap, a page of at most `limit` files, the
- * search's time budget (`partial: timeout` when it runs out).
+ * frequencies; the index stores each blob's terms with the level of their weight, so the most
+ * telling (term, level) keys are read through the GIN index within POSTINGS_BUDGET (rare
+ * terms at every level, common ones where they weigh most), files whose path holds a rare
+ * term join them, and BM25 ranks the blobs in Postgres (question.sql.ts); then each visible
+ * file scores its content, its path's words and the question's hints (question-rank.ts).
+ * With a semantic ranker (the embeddings capability), its hits are fused by reciprocal rank.
+ * Each result is cited with its best lines. Bounded: the postings budget, a page of at most
+ * `limit` files, the search's time budget (`partial: timeout` when it runs out).
  */
-import { questionExpansions, questionTerms, termId } from "../indexing/index.js";
+import { LEVEL_TF, questionExpansions, questionTerms, termId } from "../indexing/index.js";
 import type { Database } from "../platform/db/database.js";
 import { type TenantScope, withTenant } from "../platform/db/tenant.js";
 import { AppError } from "../platform/errors.js";
@@ -38,10 +39,10 @@ export interface SemanticRanker {
   ): Promise<{ hits: Array<{ blobOid: string; score: number }>; note?: string }>;
 }
 
-/** Most candidate blobs read from the term index for one question. */
-export const CANDIDATE_CAP = 4000;
+/** Most postings (blob, key) read from the term index for one question. */
+export const POSTINGS_BUDGET = 5000;
 /** Blobs ranked by BM25 and passed on to the file ranking. */
-const RANKED_BLOBS = 300;
+const RANKED_BLOBS = 200;
 /** Files whose path holds one of the question's rarer terms, per term. */
 const PATH_MATCHES_PER_TERM = 100;
 /** Terms whose path matches are looked up (the rarest). */
@@ -51,7 +52,7 @@ const MAX_QUESTION_TERMS = 24;
 /** Hits asked of the semantic ranker. */
 const SEMANTIC_HITS = 50;
 /** Chunks read per page file for its best lines. */
-const LINE_CHUNKS = 8;
+const LINE_CHUNKS = 4;
 
 /** BM25's inverse document frequency. */
 function idf(blobs: number, df: number): number {
@@ -123,45 +124,51 @@ export async function searchQuestion(db: Database, scope: TenantScope, input: Se
         tx,
         terms.map((t) => termId(t.term)),
       );
+
+      const dfOf = (id: number) => [0, 1, 2, 3].reduce((sum, level) => sum + (stats.df.get(id | level) ?? 0), 0);
       const weighted: (WeightedTerm & { id: number; df: number; expansion: boolean })[] = terms
         .map(({ term, factor, expansion }) => {
           const id = termId(term);
-          const df = stats.df.get(id) ?? 0;
+          const df = dfOf(id);
           return { term, id, df, expansion, weight: idf(Math.max(stats.blobs, 1), df) * factor };
         })
         // An expansion no blob holds says nothing.
         .filter((t) => !t.expansion || t.df > 0);
-      const known = weighted.filter((t) => t.df > 0).sort((a, b) => a.df - b.df);
-      // The rarest terms pick the candidates, until their blobs would pass the cap.
-      const candidates: number[] = [];
-      let expected = 0;
-      for (const t of known) {
-        if (candidates.length > 0 && expected + t.df > CANDIDATE_CAP) break;
-        candidates.push(t.id);
-        expected += t.df;
+      // Every key (term and weight level) a blob may hold; the most telling are read through
+      // the index (idf × the level's frequency, best first) until their postings reach the
+      // budget: rare terms at every level, common ones only where they weigh most.
+      const keys = weighted.flatMap((t, term) =>
+        LEVEL_TF.map((tf, level) => ({ key: t.id | level, term, tf, scan: false, df: stats.df.get(t.id | level) ?? 0, impact: t.weight * tf })),
+      );
+      let postings = 0;
+      for (const k of keys.filter((k) => k.df > 0).sort((a, b) => b.impact - a.impact || a.df - b.df)) {
+        if (postings > 0 && postings + k.df > POSTINGS_BUDGET) continue;
+        k.scan = true;
+        postings += k.df;
       }
       // Paths that hold the rarest terms (a term no content holds may still name a file).
       const pathFiles = new Map<string, sql.VisibleFile>();
       const pathTerms = weighted
         .map((t) => ({ ...t, prefix: parsed.prefixes.get(t.term) ?? t.term }))
-        .filter((t) => t.prefix.length >= 3)
+        .filter((t) => t.prefix.length >= 3 && !t.expansion)
         .sort((a, b) => a.df - b.df);
       for (const t of pathTerms.slice(0, PATH_TERMS)) {
         for (const f of await sql.pathMatches(tx, repos, emptyQuery(), { kind: "literal", value: t.prefix, negated: false }, PATH_MATCHES_PER_TERM)) {
           pathFiles.set(`${f.repositoryId}\u0000${f.path}`, f);
         }
       }
+
       const ranked = await qsql.rankBlobs(tx, {
-        candidates,
-        terms: weighted.map((t) => t.id),
+        keys: keys.filter((k) => k.df > 0),
         weights: weighted.map((t) => t.weight),
         averageLength: stats.averageLength,
         extra: [...new Set([...pathFiles.values()].map((f) => f.blobOid))],
-        repos,
-        cap: CANDIDATE_CAP,
+        // With a named repository only its blobs count (in SQL); otherwise visibleFiles below drops
+        // blobs no published file holds.
+        repos: named.names.length > 0 ? repos : undefined,
         limit: RANKED_BLOBS,
       });
-      if (expected > CANDIDATE_CAP) partialReason = "too_many_matches";
+
       const byBlob = new Map(ranked.map((r) => [r.blobOid, r]));
       const files = new Map<string, sql.VisibleFile>(pathFiles);
       for (const f of await sql.visibleFiles(
@@ -173,6 +180,7 @@ export async function searchQuestion(db: Database, scope: TenantScope, input: Se
       )) {
         files.set(`${f.repositoryId}\u0000${f.path}`, f);
       }
+
       const repoById = new Map(repos.map((r) => [r.id, r]));
       const scored: RankedFile[] = [...files].map(([key, file]) => {
         const blob = byBlob.get(file.blobOid);
@@ -208,6 +216,7 @@ export async function searchQuestion(db: Database, scope: TenantScope, input: Se
       }
 
       const page = order.slice(offset, offset + input.limit);
+
       const results = await present(tx, page, weighted);
       return {
         results,
@@ -246,7 +255,7 @@ export async function searchQuestion(db: Database, scope: TenantScope, input: Se
 async function present(tx: Parameters<typeof qsql.leadingChunks>[0], page: RankedFile[], terms: WeightedTerm[]): Promise<SearchResult[]> {
   const blobs = [...new Set(page.map((p) => p.file.blobOid))];
   const chunks = await qsql.leadingChunks(tx, blobs, LINE_CHUNKS);
-  const definitions = await qsql.blobDefinitions(tx, blobs, 2000);
+  const definitions = await qsql.blobDefinitions(tx, blobs, 300);
   return page.map(({ file, repo, score }) => {
     const defs = definitions.filter((d) => d.blobOid === file.blobOid && d.language === (file.language ?? d.language));
     const lines = bestLines(

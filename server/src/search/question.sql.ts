@@ -8,21 +8,22 @@ import { TERM_STATS } from "../indexing/index.js";
 import type { Queryable } from "../platform/db/tenant.js";
 import type { SearchableRepo } from "./scan.sql.js";
 
-/** The org's statistics for some term ids. */
+/** The org's statistics for some terms. */
 export interface TermStatistics {
   /** Blobs with terms (BM25's N). */
   blobs: number;
   /** Their mean weighted length. */
   averageLength: number;
-  /** Blobs holding each asked term id (absent: none). */
+  /** Blobs holding each key (a term id at a weight level) of the asked terms (absent: none). */
   df: Map<number, number>;
 }
 
-/** Document frequencies of `ids` and the org's totals (one primary-key read). */
+/** Document frequencies of every level of the term `ids`, and the org's totals (one primary-key read). */
 export async function termStatistics(tx: Queryable, ids: number[]): Promise<TermStatistics> {
+  const keys = ids.flatMap((id) => [0, 1, 2, 3].map((level) => id | level));
   const { rows } = await tx.query<{ term: number; blobs: string }>(
     "select term, blobs from index_term_stats where org_id = ctxpipe_current_org() and term = any($1::int[])",
-    [[TERM_STATS.blobs, TERM_STATS.length, ...ids]],
+    [[TERM_STATS.blobs, TERM_STATS.length, ...keys]],
   );
   const df = new Map(rows.map((r) => [r.term, Number(r.blobs)]));
   const blobs = df.get(TERM_STATS.blobs) ?? 0;
@@ -30,45 +31,48 @@ export async function termStatistics(tx: Queryable, ids: number[]): Promise<Term
   return { blobs, averageLength: blobs > 0 ? length / blobs : 1, df };
 }
 
-/** A blob's BM25 score for a question, and how many of its terms it holds. */
+/** A blob's BM25 score for a question, and the terms it holds. */
 export interface RankedBlob {
   blobOid: string;
   score: number;
   matched: number;
-  /** Bit i: the blob holds the i-th term asked. */
+  /** Bit i: the blob holds the term weights[i]. */
   mask: bigint;
 }
 
+/** One key of a question: a term at a weight level. */
+export interface QuestionKey {
+  key: number;
+  /** Index of its term in `weights`. */
+  term: number;
+  /** The frequency BM25 counts for its level. */
+  tf: number;
+  /** Read its blobs through the index (else it only scores blobs found otherwise). */
+  scan: boolean;
+}
+
 /**
- * Ranks blobs visible in `repos` by BM25 over the weighted terms: the candidates hold one of
- * `candidates` (at most `cap` of them) or are among `extra`; each of `terms` scores with its
- * weight. The best `limit`, best first.
+ * Ranks blobs by BM25 (ctxpipe_rank_term_blobs): the blobs of the scanned keys and `extra`,
+ * each scored on every key; with `repos`, only blobs visible in them. The best `limit`.
  */
 export async function rankBlobs(
   tx: Queryable,
-  input: {
-    candidates: number[];
-    terms: number[];
-    weights: number[];
-    averageLength: number;
-    extra: string[];
-    repos: SearchableRepo[];
-    cap: number;
-    limit: number;
-  },
+  input: { keys: QuestionKey[]; weights: number[]; averageLength: number; extra: string[]; repos?: SearchableRepo[]; limit: number },
 ): Promise<RankedBlob[]> {
-  if (input.terms.length === 0 || input.repos.length === 0) return [];
+  if (input.keys.length === 0) return [];
   const { rows } = await tx.query<{ blob_oid: string; score: number; matched: number; mask: string }>(
-    "select blob_oid, score, matched, mask from ctxpipe_rank_term_blobs($1::int[], $2::int[], $3::real[], $4::real, $5::text[], $6::uuid[], $7::int[], $8::int, $9::int)",
+    `select blob_oid, score, matched, mask
+     from ctxpipe_rank_term_blobs($1::int[], $2::int[], $3::real[], $4::boolean[], $5::real[], $6::real, $7::text[], $8::uuid[], $9::int[], $10::int)`,
     [
-      input.candidates,
-      input.terms,
+      input.keys.map((k) => k.key),
+      input.keys.map((k) => k.term + 1),
+      input.keys.map((k) => k.tf),
+      input.keys.map((k) => k.scan),
       input.weights,
       input.averageLength,
       input.extra,
-      input.repos.map((r) => r.id),
-      input.repos.map((r) => r.generation),
-      input.cap,
+      input.repos?.map((r) => r.id) ?? null,
+      input.repos?.map((r) => r.generation) ?? null,
       input.limit,
     ],
   );

@@ -154,26 +154,30 @@ describe("row-level security", () => {
       [[orgA.id, orgB.id], orgA.id],
     );
     await db.unsafeSystem.query(
-      `insert into index_term_blobs (org_id, blob_oid, length, terms, weights)
-       values ($1, 'term-blob-a', 3, '{42,43}', '\\x0201'), ($2, 'term-blob-b', 3, '{42,43}', '\\x0201')`,
+      `insert into index_term_blobs (org_id, blob_oid, length, terms)
+       values ($1, 'term-blob-a', 3, '{42,45}'), ($2, 'term-blob-b', 3, '{42,45}')`,
       [orgA.id, orgB.id],
     );
-    const rank = (tx: Queryable, repositoryIds: string[]) =>
+    const rank = (tx: Queryable, repositoryIds: string[] | null) =>
       tx
-        .query("select blob_oid, score from ctxpipe_rank_term_blobs('{42}', '{42,43}', '{1,1}', 3, null, $1::uuid[], $2::int[], 100, 10)", [
+        .query("select blob_oid, score from ctxpipe_rank_term_blobs('{42,45}', '{1,2}', '{1,2.5}', '{t,f}', '{1,1}', 3, null, $1::uuid[], $2::int[], 10)", [
           repositoryIds,
-          repositoryIds.map(() => 1),
+          repositoryIds?.map(() => 1) ?? null,
         ])
         .then((r) => r.rows.map((row) => row.blob_oid));
     const all = repos.map((r) => r.id);
     const repoOf = (org: string) => repos.filter((r) => r.org_id === org).map((r) => r.id);
     assert.deepEqual(await withTransaction(db.app, (tx) => rank(tx, all)), []);
+    assert.deepEqual(await withTransaction(db.app, (tx) => rank(tx, null)), []);
     assert.deepEqual(await withTenant(db, { orgId: orgA.id }, (tx) => rank(tx, all)), ["term-blob-a"]);
+    assert.deepEqual(await withTenant(db, { orgId: orgA.id }, (tx) => rank(tx, null)), ["term-blob-a"]);
     assert.deepEqual(await withTenant(db, { orgId: orgA.id }, (tx) => rank(tx, repoOf(orgB.id))), [], "another org's repository shows nothing");
     assert.deepEqual(await withTenant(db, { orgId: orgB.id }, (tx) => rank(tx, repoOf(orgB.id))), ["term-blob-b"]);
     await assert.rejects(
-      withTenant(db, { orgId: orgA.id }, (tx) => tx.query("select * from ctxpipe_rank_term_blobs('{42}', '{42}', '{1}', 3, null, '{}', '{}', 100000, 10)")),
-      /at most 63 terms/,
+      withTenant(db, { orgId: orgA.id }, (tx) =>
+        tx.query("select * from ctxpipe_rank_term_blobs('{42}', '{1}', '{1}', '{t}', '{1}', 3, null, null, null, 100000)"),
+      ),
+      /at most 256 keys/,
     );
   });
 

@@ -134,8 +134,16 @@ describe("questions in words", () => {
         file,
       ])
     )[0]!.blob_oid;
+  /** Blobs holding `term` at any weight level (the four keys of its id). */
   const df = async (term: string) =>
-    Number((await sql<{ blobs: string }>("select blobs from index_term_stats where org_id = $1 and term = $2", [org.id, termId(term)]))[0]?.blobs ?? 0);
+    Number(
+      (
+        await sql<{ blobs: string }>("select coalesce(sum(blobs), 0) as blobs from index_term_stats where org_id = $1 and term = any($2::int[])", [
+          org.id,
+          [0, 1, 2, 3].map((l) => termId(term) | l),
+        ])
+      )[0]!.blobs,
+    );
 
   before(async () => {
     root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-questions-"));

@@ -4,7 +4,18 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { blobTerms, FIELD_WEIGHTS, identifierTerms, MAX_TERMS_PER_BLOB, pathTerms, questionTerms, splitIdentifier, termId } from "./code-terms.js";
+import {
+  blobTermKeys,
+  blobTerms,
+  FIELD_WEIGHTS,
+  identifierTerms,
+  termKey,
+  MAX_TERMS_PER_BLOB,
+  pathTerms,
+  questionTerms,
+  splitIdentifier,
+  termId,
+} from "./code-terms.js";
 
 describe("splitIdentifier", () => {
   it("splits camelCase, PascalCase, acronyms and digits", () => {
@@ -96,13 +107,22 @@ describe("blobTerms", () => {
   });
 });
 
-describe("termId and pathTerms", () => {
-  it("gives a stable 32-bit id that never takes the reserved 0 and 1", () => {
+describe("termId, termKey and pathTerms", () => {
+  it("puts the weight level in a key's two low bits", () => {
+    const id = termId("limit");
+    assert.deepEqual(
+      [1, 2, 4, 5, 15, 16, 255].map((w) => termKey(id, w) - id),
+      [0, 1, 1, 2, 2, 3, 3],
+    );
+    const terms = blobTerms("limit limit", "text", [{ name: "limit" }]);
+    assert.deepEqual(blobTermKeys(terms), [termKey(termId("limit"), 4 + 2 * 2)]);
+  });
+  it("gives a stable 32-bit id with two free low bits, never 0 (keys 0 to 3 are reserved)", () => {
     assert.equal(termId("limit"), termId("limit"));
     assert.notEqual(termId("limit"), termId("limits"));
     for (const t of ["", "a", "limit", "parsehttprequest2"]) {
       const id = termId(t);
-      assert.ok(Number.isInteger(id) && id >= -(2 ** 31) && id < 2 ** 31 && id !== 0 && id !== 1);
+      assert.ok(Number.isInteger(id) && id >= -(2 ** 31) && id < 2 ** 31 && id !== 0 && (id & 3) === 0, `${t}: ${id}`);
     }
   });
   it("splits a path into directory words and file-name words", () => {

@@ -4,7 +4,7 @@
  * kebab-case, SCREAMING_CASE, digits), lowercased, stemmed (Porter, the `stemmer` package),
  * English stop words and question filler removed. A definition's whole name is kept as a term
  * too (lowercased, not stemmed), so an exact name still scores. Terms are stored as 32-bit
- * hashes (`termId`). Pure functions, no I/O.
+ * hashes with a weight level (`termId`, `termKey`). Pure functions, no I/O.
  */
 import { stemmer } from "stemmer";
 
@@ -105,15 +105,33 @@ export function identifierTerms(identifier: string, options: { whole: boolean })
 }
 
 /**
- * A 32-bit id of a term (FNV-1a over its UTF-16 units), as stored in `index_term_blobs.terms`.
- * Ids 0 and 1 are reserved for the totals in `index_term_stats`; a term hashing to them is 2.
- * Two terms may share an id (about one pair in 2^32): a rare, harmless overlap in scoring.
+ * The id of a term: a 32-bit hash (FNV-1a over its UTF-16 units) with its two low bits
+ * cleared, for the weight level `termKey` adds. Never 0, so keys 0–3 never occur and ids 0
+ * and 1 of `index_term_stats` can hold the totals. Two terms may share an id (about one pair
+ * in 2^30): a rare, harmless overlap in scoring.
  */
 export function termId(term: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193);
-  h |= 0;
-  return h === 0 || h === 1 ? 2 : h;
+  const base = h & ~3;
+  return base === 0 ? 4 : base;
+}
+
+/**
+ * The level of a term's weighted frequency in a blob: 0 for 1, 1 for 2–4 (a comment, a
+ * definition's name), 2 for 5–15, 3 for 16 and more. The index stores each of a blob's terms once, as
+ * `termKey` (id and level), so a question reads a term's weight from the GIN index alone.
+ */
+export function weightLevel(weight: number): number {
+  return weight >= 16 ? 3 : weight >= 5 ? 2 : weight >= 2 ? 1 : 0;
+}
+
+/** The frequency BM25 counts for each level (about the middle of its range). */
+export const LEVEL_TF: readonly number[] = [1, 3, 8, 24];
+
+/** A term's key in the index: its id with its weight level in the two low bits. */
+export function termKey(id: number, weight: number): number {
+  return id | weightLevel(weight);
 }
 
 /** Reserved ids of `index_term_stats`: the number of blobs with terms, and the sum of their lengths. */
@@ -124,7 +142,7 @@ export const FIELD_WEIGHTS = { name: 4, doc: 2, code: 1 } as const;
 
 /** Most terms stored per blob (names and comments first, then code by weight). */
 export const MAX_TERMS_PER_BLOB = 400;
-/** Weights are stored in one byte. */
+/** Weights are counted up to here. */
 const MAX_WEIGHT = 255;
 
 /** The terms of a blob, ready to store. */
@@ -135,6 +153,11 @@ export interface BlobTerms {
   weights: number[];
   /** Weighted count of every term occurrence (BM25's document length). */
   length: number;
+}
+
+/** The keys stored for a blob's terms (`termKey`), in the same order. */
+export function blobTermKeys(terms: BlobTerms): number[] {
+  return terms.ids.map((id, i) => termKey(id, terms.weights[i]!));
 }
 
 const COMMENT_START = /^\s*(\/\/|\/\*|\*|#(?![[!]|include|define|if|endif|else|pragma|import)|--|;|<!--|"""|''')/;

@@ -15,11 +15,12 @@ const input = z.object({
     .min(1)
     .max(1000)
     .describe(
-      'Search query. Literal text by default; "exact phrase"; /regex/; filters repo:NAME file:REGEX lang:LANG sym:NAME case:yes; -term excludes; "or" between alternatives.',
+      'Literal text by default; "exact phrase"; /regex/; filters repo:NAME file:REGEX lang:LANG sym:NAME case:yes; -term excludes; "or" between alternatives.',
     ),
   limit: z.number().int().min(1).max(50).optional().describe("Files to return (default 10)."),
   cursor: z.string().max(200).optional().describe("nextCursor from a previous call, for more results."),
-  mode: z.enum(["auto", "query", "question"]).optional().describe("question: rank files for a question in words; auto (default) detects prose."),
+  // The enum says it all (every character of the tool list costs each agent): auto detects prose.
+  mode: z.enum(["auto", "query", "question"]).optional(),
 });
 
 /** The tool. */
