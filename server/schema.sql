@@ -651,12 +651,9 @@ create table public.index_term_blobs (
   blob_oid text not null,
   length integer not null,
   terms integer[] not null,
-  weights bytea not null,
   constraint index_term_blobs_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
   constraint index_term_blobs_pkey PRIMARY KEY (org_id, blob_oid)
 );
--- public.index_term_blobs: column terms storage main
--- public.index_term_blobs: column weights storage main
 alter table public.index_term_blobs enable row level security;
 -- grants on public.index_term_blobs: <owner>=arwdDxtm, ctxpipe_app=arwd
 CREATE INDEX index_term_blobs_terms_idx ON public.index_term_blobs USING gin (terms);
@@ -1068,42 +1065,41 @@ end
 $function$;
 -- grants on ctxpipe_open_chunk_scan(text,text,text[],integer): <owner>=X, ctxpipe_app=X
 
-CREATE OR REPLACE FUNCTION public.ctxpipe_rank_term_blobs(p_candidates integer[], p_terms integer[], p_weights real[], p_avg_length real, p_extra text[], p_repos uuid[], p_generations integer[], p_cap integer, p_limit integer)
+CREATE OR REPLACE FUNCTION public.ctxpipe_rank_term_blobs(p_keys integer[], p_terms integer[], p_tf real[], p_scan boolean[], p_weights real[], p_avg_length real, p_extra text[], p_repos uuid[], p_generations integer[], p_limit integer)
  RETURNS TABLE(blob_oid text, score real, matched integer, mask bigint)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER ROWS 200
  SET search_path TO 'public', 'pg_temp'
 AS $function$
+declare
+  parts text[] := '{}';
 begin
-  if cardinality(p_terms) > 63 or cardinality(p_candidates) > 63 or p_cap > 20000 or p_limit > 2000 then
-    raise exception 'ctxpipe_rank_term_blobs: at most 63 terms, a cap of 20000 and a limit of 2000' using errcode = '22023';
+  if cardinality(p_keys) > 256 or cardinality(p_weights) > 63 or p_limit > 2000
+     or cardinality(p_terms) <> cardinality(p_keys) or cardinality(p_tf) <> cardinality(p_keys) or cardinality(p_scan) <> cardinality(p_keys) then
+    raise exception 'ctxpipe_rank_term_blobs: at most 256 keys of 63 terms, a limit of 2000, one term, tf and scan flag per key' using errcode = '22023';
   end if;
-  return query execute
-    'with cand as (
-       (select t.blob_oid, t.terms, t.weights, t.length from index_term_blobs t
-        where t.org_id = $1 and t.terms && $2 limit $8)
-       union
-       select t.blob_oid, t.terms, t.weights, t.length from index_term_blobs t
-       where t.org_id = $1 and t.blob_oid = any($5)
-     ), visible as (
-       select c.* from cand c
-       where exists (select 1 from index_files f join unnest($6::uuid[], $7::int[]) as r(id, gen) on r.id = f.repository_id
-                     where f.org_id = $1 and f.blob_oid = c.blob_oid and f.valid_from <= r.gen and (f.valid_to is null or f.valid_to > r.gen))
-     )
-     select v.blob_oid, s.score::real, s.matched::int, s.mask from visible v
-     cross join lateral (
-       select coalesce(sum(q.w * x.tf * 2.2 / (x.tf + 1.2 * (0.25 + 0.75 * v.length / $4))), 0) as score, count(*) as matched,
-         coalesce(bit_or(1::bigint << (q.ord::int - 1)), 0) as mask
-       from unnest($3::int[], $9::real[]) with ordinality as q(term, w, ord)
-       cross join lateral (select get_byte(v.weights, array_position(v.terms, q.term) - 1)::real as tf) x
-       where x.tf is not null
-     ) s
-     order by s.score desc, v.blob_oid
-     limit $10'
-    using ctxpipe_current_org(), p_candidates, p_terms, greatest(p_avg_length, 1), p_extra, p_repos, p_generations, p_cap, p_weights, p_limit;
+  for j in 1 .. coalesce(cardinality(p_keys), 0) loop
+    if p_scan[j] then
+      parts := array_append(parts, format('select t.blob_oid, t.length, %s as j from index_term_blobs t where t.org_id = $1 and t.terms @> array[%s]::int[]', j, p_keys[j]));
+    end if;
+  end loop;
+  parts := array_append(parts, 'select t.blob_oid, t.length, k.j::int from index_term_blobs t cross join lateral unnest(t.terms) as u(key)
+    join unnest($2::int[]) with ordinality as k(key, j) on k.key = u.key where t.org_id = $1 and t.blob_oid = any($7)');
+  return query execute format(
+    'with pairs as (select distinct p.blob_oid, p.length, p.j from (%s) p), scoped as (select p.* from pairs p %s)
+     select s.blob_oid,
+       sum($5[$3[s.j]] * $4[s.j] * 2.2 / ($4[s.j] + 1.2 * (0.5 + 0.5 * s.length::real / $6)))::real as score,
+       count(distinct $3[s.j])::int as matched,
+       bit_or(1::bigint << ($3[s.j] - 1)) as mask
+     from scoped s group by s.blob_oid order by score desc, s.blob_oid limit $10',
+    array_to_string(parts, ' union all '),
+    case when p_repos is null then '' else
+      'where p.blob_oid in (select f.blob_oid from index_files f join unnest($8::uuid[], $9::int[]) as r(id, gen) on r.id = f.repository_id
+         where f.org_id = $1 and f.valid_from <= r.gen and (f.valid_to is null or f.valid_to > r.gen))' end)
+    using ctxpipe_current_org(), p_keys, p_terms, p_tf, p_weights, greatest(p_avg_length, 1), p_extra, p_repos, p_generations, p_limit;
 end
 $function$;
--- grants on ctxpipe_rank_term_blobs(integer[],integer[],real[],real,text[],uuid[],integer[],integer,integer): <owner>=X, ctxpipe_app=X
+-- grants on ctxpipe_rank_term_blobs(integer[],integer[],real[],boolean[],real[],real,text[],uuid[],integer[],integer): <owner>=X, ctxpipe_app=X
 
 CREATE OR REPLACE FUNCTION public.ctxpipe_record_oauth_code_exchange(p_code_hash text, p_user_id text, p_client_id text, p_keep_seconds integer)
  RETURNS void

@@ -20,7 +20,7 @@ const input = z.object({
   limit: z.number().int().min(1).max(50).optional().describe("Files to return (default 10)."),
   cursor: z.string().max(200).optional().describe("nextCursor from a previous call, for more results."),
   // The enum says it all (every character of the tool list costs each agent): auto detects prose.
-  mode: z.enum(["auto", "query", "question"]).optional(),
+  mode: z.enum(["auto", "query", "question"]).optional().describe("question: rank files for a question in words; auto (default) detects prose."),
 });
 
 /** The tool. */
