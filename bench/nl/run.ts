@@ -39,7 +39,7 @@ import { corpusRoot, gitCommitEnv } from "../search/corpus.js";
 import { ApiClient, makeWorkDir, REPO_ROOT, sleep, startDatabase, startServe, type BenchDatabase, type ServeProcess } from "../search/pipeline.js";
 import { describeMachine } from "../search/report.js";
 import { checkQuestions, DEFAULT_MIRRORS, mirrorDir } from "./check.js";
-import { startFakeEmbeddings, type FakeEmbeddings } from "./fake-embeddings.js";
+import { startFakeEmbeddings, type FakeEmbeddings } from "../../server/test/harness/fake-embeddings.js";
 import { NL_QUESTIONS, NL_REPOS, type NlKind, type NlQuestion } from "./questions.js";
 import { SMOKE_QUESTIONS, SMOKE_REPOS } from "./smoke.js";
 
@@ -508,13 +508,22 @@ async function main(): Promise<void> {
     else if (!questionMode) embeddings.unavailable = "the server has no question mode yet";
     else {
       await serve.stop();
-      fake = await startFakeEmbeddings({ key: "bench-key", models: ["bench-embed"], dimensions: 256 });
+      fake = await startFakeEmbeddings({ key: "bench-key", dimensions: 256, record: false });
       serve = await startServe({
         ...serveOptions,
         logFile: path.join(workDir, "serve-embeddings.log"),
-        env: { MODEL_PROVIDER: "openai-compatible", MODEL_PROVIDER_URL: fake.url, MODEL_PROVIDER_API_KEY: "bench-key", [embeddingKey]: "bench-embed" },
+        env: {
+          MODEL_PROVIDER: "openai-compatible",
+          MODEL_PROVIDER_URL: fake.url,
+          MODEL_PROVIDER_API_KEY: "bench-key",
+          [embeddingKey]: "bench-embed",
+          MODEL_EMBEDDING_DIMENSIONS: "256",
+        },
       });
       const backfillStarted = Date.now();
+      // The indexes exist already: an admin's backfill embeds them (new runs would embed their new blobs).
+      const queued = await fetch(`${serve.baseUrl}/api/v1/orgs/${SLUG}/embeddings/backfill`, { method: "POST", headers: { "x-api-key": api.key } });
+      log(`embeddings backfill requested: ${queued.status}`);
       await waitEmbeddingsQuiet(fake, 15_000, opts.smoke ? 60_000 : 30 * 60_000);
       const backfill = { ...fake.stats, seconds: (Date.now() - backfillStarted) / 1000 };
       log(`embeddings backfill: ${backfill.requests} requests, ${backfill.inputs} inputs, ~${backfill.tokens} tokens`);
@@ -523,7 +532,7 @@ async function main(): Promise<void> {
       embeddings.ask = restQuestion(api2);
       log(`measuring ${embeddings.label}`);
       results.set(embeddings.id, await measureOrExplain(embeddings));
-      embeddingNote = `Embeddings (${embeddingKey}=bench-embed, fake provider): backfill ${backfill.requests} requests, ${backfill.inputs} inputs, ~${backfill.tokens.toLocaleString("en")} tokens (characters / 4), quiet after ${backfill.seconds.toFixed(0)} s; during the questions ${fake.stats.requests - backfill.requests} more requests. The fake's vectors are hashed bags of words: this row measures plumbing and cost, not the quality of real embeddings.`;
+      embeddingNote = `Embeddings (${embeddingKey}=bench-embed, fake provider): backfill ${backfill.requests} requests, ${backfill.inputs} inputs, ~${backfill.tokens.toLocaleString("en")} tokens (the fake's usage count: words), quiet after ${backfill.seconds.toFixed(0)} s; during the questions ${fake.stats.requests - backfill.requests} more requests. The fake's vectors are hashed bags of words: this row measures plumbing and cost, not the quality of real embeddings.`;
     }
   } finally {
     await cleanup();

@@ -11,8 +11,8 @@
 import { z } from "zod";
 import type { AgentAnswer, AgentTool, AgentToolCall } from "./agent-loop.js";
 
-/** About the most characters of the answer's text. */
-export const EVIDENCE_MAX_CHARS = 3_000;
+/** The most characters of the answer's text: about 3,000 with ctx_advisor's follow-up line. */
+export const EVIDENCE_MAX_CHARS = 2_880;
 /** Most question words searched. */
 const MAX_WORDS = 6;
 /** Files asked of each search. */

@@ -28,7 +28,7 @@ import {
   type WeightedTerm,
 } from "./question-rank.js";
 import * as qsql from "./question.sql.js";
-import { decodeCursor, encodeCursor, facetsOf, type SearchInput, type SearchResponse, type SearchResult } from "./result-page.js";
+import { decodeCursor, encodeCursor, facetsOf, responseOf, type SearchInput, type SearchResponse, type SearchResult } from "./result-page.js";
 import * as sql from "./scan.sql.js";
 
 /** Candidates by meaning for a question (the embeddings capability), best first. */
@@ -238,17 +238,7 @@ export async function searchQuestion(db: Database, scope: TenantScope, input: Se
   const semanticNote = semanticHits ? (await semanticHits).note : undefined;
   if (semanticNote) notes.push(semanticNote);
   recordSearch((performance.now() - started) / 1000, partialReason !== undefined);
-  return {
-    results: page?.results ?? [],
-    facets: page?.facets ?? { repositories: [], languages: [] },
-    nextCursor: page?.nextCursor ?? null,
-    partial: partialReason !== undefined,
-    ...(partialReason ? { partialReason } : {}),
-    stats: { matchedFiles: page?.total ?? 0, searchedRepositories, durationMs: Math.round(performance.now() - started) },
-    ...(indexing ? { indexing } : {}),
-    mode: "question",
-    ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}),
-  };
+  return responseOf({ page, partialReason, searchedRepositories, indexing, mode: "question", notes, started });
 }
 
 /** The page's files with their best lines and the definitions on them. */

@@ -109,6 +109,34 @@ export interface SearchResponse {
   notes?: string[];
 }
 
+/** What a finished search has to say, in either mode: its page (when it got that far) and how it ran. */
+export interface SearchOutcome {
+  page?: { results: SearchResult[]; facets: SearchFacets; nextCursor: string | null; total: number };
+  partialReason?: PartialReason;
+  searchedRepositories: number;
+  indexing?: IndexingRepository[];
+  mode: SearchResponse["mode"];
+  notes?: string[];
+  /** performance.now() when the search started. */
+  started: number;
+}
+
+/** The response of a search, from its outcome (both modes answer the same shape). */
+export function responseOf(outcome: SearchOutcome): SearchResponse {
+  const { page, partialReason, indexing, notes } = outcome;
+  return {
+    results: page?.results ?? [],
+    facets: page?.facets ?? { repositories: [], languages: [] },
+    nextCursor: page?.nextCursor ?? null,
+    partial: partialReason !== undefined,
+    ...(partialReason ? { partialReason } : {}),
+    stats: { matchedFiles: page?.total ?? 0, searchedRepositories: outcome.searchedRepositories, durationMs: Math.round(performance.now() - outcome.started) },
+    ...(indexing ? { indexing } : {}),
+    mode: outcome.mode,
+    ...(notes && notes.length > 0 ? { notes: [...new Set(notes)] } : {}),
+  };
+}
+
 /** A matching document (Confluence page), as the documents capability answers it. */
 export interface DocumentResult {
   id: string;

@@ -11,7 +11,7 @@ import { type Queryable, type TenantScope, withTenant } from "../platform/db/ten
 import { AppError } from "../platform/errors.js";
 import { addNamedMatches, candidateTarget, Candidates, collectGroup, collectSymbolMatches } from "./candidates.js";
 import { parseQuery, QueryError, type SearchQuery } from "./query-parser.js";
-import { decodeCursor, type DocumentSearch, rankAndPresent, type SearchInput, type SearchResponse } from "./result-page.js";
+import { decodeCursor, type DocumentSearch, rankAndPresent, responseOf, type SearchInput, type SearchResponse } from "./result-page.js";
 import * as sql from "./scan.sql.js";
 import { WorkBudget } from "./work-budget.js";
 import { recordSearch } from "../platform/telemetry/spans.js";
@@ -145,14 +145,5 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
     }
   }
   recordSearch((performance.now() - started) / 1000, partialReason !== undefined);
-  return {
-    results: page?.results ?? [],
-    facets: page?.facets ?? { repositories: [], languages: [] },
-    nextCursor: page?.nextCursor ?? null,
-    partial: partialReason !== undefined,
-    ...(partialReason ? { partialReason } : {}),
-    stats: { matchedFiles: page?.total ?? 0, searchedRepositories, durationMs: Math.round(performance.now() - started) },
-    ...(indexing ? { indexing } : {}),
-    mode: "query",
-  };
+  return responseOf({ page, partialReason, searchedRepositories, indexing, mode: "query", started });
 }

@@ -28,6 +28,8 @@ export interface FakeEmbeddings {
   mode: FakeEmbeddingMode;
   /** Texts embedded in all (sum of the requests' inputs answered with vectors). */
   textsEmbedded: number;
+  /** Counts for a benchmark: embedding requests, inputs, the usage tokens answered, failures, and when the last request came. */
+  stats: { requests: number; inputs: number; tokens: number; errors: number; lastRequestAt: number };
   close(): Promise<void>;
 }
 
@@ -62,9 +64,14 @@ export function fakeVector(text: string, dimensions: number): number[] {
   return vector;
 }
 
-/** Starts the fake on a free port; `key` is the only API key it accepts; `dimensions`: the model's native length. */
-export async function startFakeEmbeddings(options: { key: string; dimensions: number }): Promise<FakeEmbeddings> {
-  const fake: FakeEmbeddings = { url: "", requests: [], mode: "ok", textsEmbedded: 0, close: async () => {} };
+/**
+ * Starts the fake on a free port; `key` is the only API key it accepts; `dimensions`: the model's
+ * native length; `record: false` keeps only the counts (`stats`), not each request's texts (a
+ * benchmark's backfill sends megabytes).
+ */
+export async function startFakeEmbeddings(options: { key: string; dimensions: number; record?: boolean }): Promise<FakeEmbeddings> {
+  const stats = { requests: 0, inputs: 0, tokens: 0, errors: 0, lastRequestAt: 0 };
+  const fake: FakeEmbeddings = { url: "", requests: [], mode: "ok", textsEmbedded: 0, stats, close: async () => {} };
   const server = http.createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk: Buffer) => {
@@ -94,11 +101,15 @@ export async function startFakeEmbeddings(options: { key: string; dimensions: nu
     }
     const dimensions = typeof body.dimensions === "number" ? body.dimensions : undefined;
     const encodingFormat = typeof body.encoding_format === "string" ? body.encoding_format : undefined;
-    fake.requests.push({ model: body.model, input: input as string[], dimensions, encodingFormat });
+    if (options.record !== false) fake.requests.push({ model: body.model, input: input as string[], dimensions, encodingFormat });
+    stats.requests++;
+    stats.lastRequestAt = Date.now();
     const mode = fake.mode;
     if (mode === "hang") return; // answered never; the client's deadline (or close()) ends it
-    if (typeof mode === "object")
+    if (typeof mode === "object") {
+      stats.errors++;
       return send(res, mode.status, error(`scripted failure ${mode.status}`, mode.status >= 500 ? "server_error" : "invalid_request_error"));
+    }
     const length = (dimensions ?? options.dimensions) + (mode === "wrong-dimensions" ? 1 : 0);
     let tokens = 0;
     const data = (input as string[]).map((text, index) => {
@@ -108,6 +119,8 @@ export async function startFakeEmbeddings(options: { key: string; dimensions: nu
       return { object: "embedding", index, embedding };
     });
     fake.textsEmbedded += input.length;
+    stats.inputs += input.length;
+    stats.tokens += tokens;
     send(res, 200, { object: "list", data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
   }
 

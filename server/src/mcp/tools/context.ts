@@ -20,7 +20,8 @@ export type Advise = (
   },
 ) => Promise<{
   conversationId: string;
-  answer: { text: string; citations: { citation: string; verified: boolean; reason?: string }[]; sources: string[]; stopped?: string };
+  /** `steps`: the model's steps; 0 for the ranked evidence answered without a model. */
+  answer: { text: string; citations: { citation: string; verified: boolean; reason?: string }[]; sources: string[]; stopped?: string; steps?: number };
 }>;
 
 /** The services the tools call, built once per process by the capabilities that own them. */

@@ -56,7 +56,10 @@ export const ctxAdvisorTool: ToolDefinition<z.infer<typeof input>> = {
       lines.push("", "Citations checked against the index:");
       for (const c of answer.citations) lines.push(`- ${c.citation} ${c.verified ? "verified" : `UNVERIFIED: ${clip(c.reason ?? "", 200)}`}`);
     }
-    if (answer.sources.length > 0) lines.push("", "Sources the tools returned:", ...answer.sources.slice(0, 20).map((s) => `- ${s}`));
+    // Without a model the text is the ranked evidence, its files cited already: the sources stay
+    // in the structured content only, so the whole answer keeps to about 3,000 characters.
+    const fromModel = (answer.steps ?? 1) > 0 || answer.citations.length > 0;
+    if (fromModel && answer.sources.length > 0) lines.push("", "Sources the tools returned:", ...answer.sources.slice(0, 20).map((s) => `- ${s}`));
     lines.push("", `Conversation ${conversationId}: pass it as conversationId to follow up.`);
     const fitted = fitLines(lines);
     return {
