@@ -11,7 +11,7 @@ export { compileTextPattern } from "./text-pattern.js";
 export { filesCursorAfter, MAX_LINE_NUMBER, type FileContent, type FileList } from "./files.service.js";
 export type { Reference, SymbolLocation } from "./symbols.service.js";
 export { globToRegexSource } from "./glob.js";
-export { looksLikeQuestion, resolveMode, type SearchMode } from "./question-mode.js";
+export { looksLikeQuestion, readsAsProse, resolveMode, type SearchMode } from "./question-mode.js";
 export type { SemanticRanker } from "./question.service.js";
 
 import type { Capability } from "../platform/capability.js";
@@ -22,7 +22,7 @@ import * as files from "./files.service.js";
 import * as symbols from "./symbols.service.js";
 import { registerSearchRoutes } from "./search.route.js";
 import { type DocumentSearch, type SearchInput, type SearchResponse, searchCode } from "./search.service.js";
-import { resolveMode } from "./question-mode.js";
+import { readsAsProse, resolveMode } from "./question-mode.js";
 import { searchQuestion, type SemanticRanker } from "./question.service.js";
 
 /** What the search capability needs. */
@@ -65,11 +65,16 @@ export interface Search extends Capability {
 export function createSearch(deps: SearchDependencies): Search {
   const { db } = deps;
   const search: Search = {
-    search: (scope, input) => {
+    search: async (scope, input) => {
       const budgeted = { ...input, budgetMs: Math.min(input.budgetMs, deps.maxBudgetMs) };
-      return resolveMode(input.mode, input.query) === "question"
-        ? searchQuestion(db, scope, budgeted, deps.semantic)
-        : searchCode(db, scope, budgeted, deps.documents?.search);
+      if (resolveMode(input.mode, input.query) === "question") return searchQuestion(db, scope, budgeted, deps.semantic);
+      const answer = await searchCode(db, scope, budgeted, deps.documents?.search);
+      // Prose that no file holds all of: answered as a question rather than with nothing.
+      if ((input.mode ?? "auto") === "auto" && answer.results.length === 0 && !answer.documents && !answer.partial && readsAsProse(input.query)) {
+        const asked = await searchQuestion(db, scope, budgeted, deps.semantic);
+        return { ...asked, notes: ["no file holds all these words: answered as a question", ...(asked.notes ?? [])] };
+      }
+      return answer;
     },
     findRepositories: (scope, ref) => files.findRepositories(db, scope, ref),
     listFiles: (scope, input) => files.listFiles(db, scope, input),

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { looksLikeQuestion, resolveMode } from "./question-mode.js";
+import { looksLikeQuestion, readsAsProse, resolveMode } from "./question-mode.js";
 
 describe("looksLikeQuestion", () => {
   it("reads prose as a question", () => {
@@ -14,7 +14,6 @@ describe("looksLikeQuestion", () => {
       "which setting controls the maximum upload size?",
       "In flask, where are sessions signed?",
       "what happens when a webhook delivery fails",
-      "retry logic for the outgoing webhook calls",
       "does parseQuery handle quotes?",
     ]) {
       assert.equal(looksLikeQuestion(text), true, text);
@@ -38,9 +37,21 @@ describe("looksLikeQuestion", () => {
       "timeout?",
       "retry logic or backoff for webhooks",
       "MAX_RETRIES",
+      // Prose but no explicit question: a query first (search answers it as a question only
+      // when no file holds all the words).
+      "retry logic for the outgoing webhook calls",
+      "pushed after the rename",
     ]) {
       assert.equal(looksLikeQuestion(text), false, text);
     }
+  });
+
+  it("tells prose that is no explicit question", () => {
+    assert.equal(readsAsProse("retry logic for the outgoing webhook calls"), true);
+    assert.equal(readsAsProse("pushed after the rename"), true);
+    assert.equal(readsAsProse("useState useEffect"), false);
+    assert.equal(readsAsProse("retry logic or backoff for webhooks"), false);
+    assert.equal(readsAsProse("formatSku for the cart -file:test"), false);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * Which mode a search runs in: the query language (`query`) or a question in words
- * (`question`). `auto` reads the text: prose (a question word first, a trailing "?", or several
- * plain words with a function word among them) and no operator of the query language
- * (filters, quotes, /regex/, -negation) is a question; anything else is a query, exactly as
- * before. Pure, no I/O.
+ * (`question`). `auto` reads the text: a question (a question word first or a trailing "?") with
+ * no operator of the query language (filters, quotes, /regex/, -negation) is a question;
+ * anything else is a query, exactly as before. Several plain words with a function word among
+ * them ("retry logic for the outgoing webhook calls") read as prose but may also be a search for
+ * all of them: they stay a query, and search answers them as a question only when no file holds
+ * them all (`readsAsProse`, search/index.ts). Pure, no I/O.
  */
 
 /** The mode a caller asks for. */
@@ -77,8 +79,20 @@ export function looksLikeQuestion(text: string): boolean {
   if (!words.every((w) => PLAIN_WORD.test(w))) return false;
   const lower = words.map((w) => w.toLowerCase().replace(/[?!.,;:]+$/, ""));
   if (trimmed.endsWith("?") && words.length >= 2) return true;
-  if (words.length >= 3 && QUESTION_WORDS.has(lower[0]!)) return true;
-  // Several plain words with a function word among them (and no `or`, the query language's operator).
+  return words.length >= 3 && QUESTION_WORDS.has(lower[0]!);
+}
+
+/**
+ * True when `text` is several plain words with a function word among them (and no `or`, the
+ * query language's operator): prose that is no explicit question.
+ */
+export function readsAsProse(text: string): boolean {
+  const trimmed = text.trim();
+  if (FILTER.test(trimmed) || trimmed.includes('"')) return false;
+  const words = trimmed.split(/\s+/).filter(Boolean);
+  if (words.some((w) => w.startsWith("/") || (w.startsWith("-") && w.length > 1))) return false;
+  if (!words.every((w) => PLAIN_WORD.test(w))) return false;
+  const lower = words.map((w) => w.toLowerCase().replace(/[?!.,;:]+$/, ""));
   return words.length >= 4 && !lower.includes("or") && lower.some((w) => FUNCTION_WORDS.has(w));
 }
 
