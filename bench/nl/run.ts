@@ -524,7 +524,7 @@ async function main(): Promise<void> {
       // The indexes exist already: an admin's backfill embeds them (new runs would embed their new blobs).
       const queued = await fetch(`${serve.baseUrl}/api/v1/orgs/${SLUG}/embeddings/backfill`, { method: "POST", headers: { "x-api-key": api.key } });
       log(`embeddings backfill requested: ${queued.status}`);
-      await waitEmbeddingsQuiet(fake, 15_000, opts.smoke ? 60_000 : 30 * 60_000);
+      await waitEmbeddingsQuiet(fake, opts.smoke ? 3_000 : 15_000, opts.smoke ? 60_000 : 30 * 60_000);
       const backfill = { ...fake.stats, seconds: (Date.now() - backfillStarted) / 1000 };
       log(`embeddings backfill: ${backfill.requests} requests, ${backfill.inputs} inputs, ~${backfill.tokens} tokens`);
       const api2 = new ApiClient(serve.baseUrl);
