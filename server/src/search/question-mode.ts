@@ -69,17 +69,23 @@ const FILTER = /(^|\s)-?(repo|r|file|path|f|lang|language|l|sym|case|type|space)
 /** A plain word: letters (with inner apostrophes, hyphens, dots or slashes), digits, or an identifier. */
 const PLAIN_WORD = /^[\p{L}\p{N}_$][\p{L}\p{N}_$'’./+#-]*[?!.,;:]?$/u;
 
-/** True when `text` reads as a question in words rather than a query of the query language. */
-export function looksLikeQuestion(text: string): boolean {
+/** The words of `text`, lower case without trailing punctuation, when it is plain words with no operator of the query language. */
+function plainWords(text: string): string[] | undefined {
   const trimmed = text.trim();
-  if (FILTER.test(trimmed) || trimmed.includes('"')) return false;
+  if (FILTER.test(trimmed) || trimmed.includes('"')) return undefined;
   const words = trimmed.split(/\s+/).filter(Boolean);
   // A regex (/…/) or a negation (-word) is the query language.
-  if (words.some((w) => w.startsWith("/") || (w.startsWith("-") && w.length > 1))) return false;
-  if (!words.every((w) => PLAIN_WORD.test(w))) return false;
-  const lower = words.map((w) => w.toLowerCase().replace(/[?!.,;:]+$/, ""));
-  if (trimmed.endsWith("?") && words.length >= 2) return true;
-  return words.length >= 3 && QUESTION_WORDS.has(lower[0]!);
+  if (words.some((w) => w.startsWith("/") || (w.startsWith("-") && w.length > 1))) return undefined;
+  if (!words.every((w) => PLAIN_WORD.test(w))) return undefined;
+  return words.map((w) => w.toLowerCase().replace(/[?!.,;:]+$/, ""));
+}
+
+/** True when `text` reads as a question in words rather than a query of the query language. */
+export function looksLikeQuestion(text: string): boolean {
+  const lower = plainWords(text);
+  if (!lower) return false;
+  if (text.trim().endsWith("?") && lower.length >= 2) return true;
+  return lower.length >= 3 && QUESTION_WORDS.has(lower[0]!);
 }
 
 /**
@@ -87,13 +93,8 @@ export function looksLikeQuestion(text: string): boolean {
  * query language's operator): prose that is no explicit question.
  */
 export function readsAsProse(text: string): boolean {
-  const trimmed = text.trim();
-  if (FILTER.test(trimmed) || trimmed.includes('"')) return false;
-  const words = trimmed.split(/\s+/).filter(Boolean);
-  if (words.some((w) => w.startsWith("/") || (w.startsWith("-") && w.length > 1))) return false;
-  if (!words.every((w) => PLAIN_WORD.test(w))) return false;
-  const lower = words.map((w) => w.toLowerCase().replace(/[?!.,;:]+$/, ""));
-  return words.length >= 4 && !lower.includes("or") && lower.some((w) => FUNCTION_WORDS.has(w));
+  const lower = plainWords(text);
+  return lower !== undefined && lower.length >= 4 && !lower.includes("or") && lower.some((w) => FUNCTION_WORDS.has(w));
 }
 
 /** The mode a search runs in for `mode` and `text`. */
