@@ -147,8 +147,14 @@ export async function changesBetween(clone: LocalClone, fromCommit: string, toCo
   return raw.map((c) => ({ path: c.path, ...(c.before ? { before: sized(c.before) } : {}), ...(c.after ? { after: sized(c.after) } : {}) }));
 }
 
+/**
+ * Whether the clone holds `oid` as a commit. git answers "no" with exit code 1 or 128, or, in a
+ * partial clone, after a lazy fetch the offline run refuses (its exit code then varies: a full
+ * run saw neither): a not_found from runOffline is a "no" too.
+ */
 async function commitKnown(clone: LocalClone, oid: string): Promise<boolean> {
-  return (await runOffline(clone, ["cat-file", "-e", `${checkOid(oid)}^{commit}`], { okExitCodes: [1, 128] })).exitCode === 0;
+  const known = runOffline(clone, ["cat-file", "-e", `${checkOid(oid)}^{commit}`], { okExitCodes: [1, 128] }).then((r) => r.exitCode === 0);
+  return known.catch((err: unknown) => (err instanceof GitError && err.kind === "not_found" ? false : Promise.reject(err)));
 }
 
 /** Sizes of blobs (`git cat-file --batch-check`); undefined when one is not in the clone. */
