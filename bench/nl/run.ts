@@ -295,44 +295,57 @@ function embeddingSetting(): string | undefined {
   return Object.keys(envSchema.shape).find((k) => /EMBEDDING/.test(k) && /(NAME|MODEL)$/.test(k));
 }
 
-/** Asks every question of a method, one warm-up and RUNS measured calls each. */
-async function measure(method: Method): Promise<QuestionOutcome[] | null> {
-  if (!method.ask) return null;
-  const outcomes: QuestionOutcome[] = [];
-  for (const q of QUESTIONS) {
-    if (!opts.smoke) await method.ask(q); // warm-up (a smoke run checks the path, not the times)
-    const ms: number[] = [];
-    let first: Omit<Answer, "ms"> | undefined;
-    for (let i = 0; i < RUNS; i++) {
-      const started = performance.now();
-      const answer = await method.ask(q);
-      ms.push(performance.now() - started);
-      first ??= answer;
-    }
-    const files = distinct(first!.files).slice(0, DEPTH);
-    outcomes.push({
-      id: q.id,
-      kind: q.kind,
-      rank: rankOf(q, files),
-      top: files.slice(0, 5).map((f) => `${f.repo}:${f.path}`),
-      chars: first!.chars,
-      ms,
-      error: first!.error?.slice(0, 200),
-    });
+/** Asks one question of a method: one warm-up (not in a smoke run) and RUNS measured calls. */
+async function askMeasured(method: Method, q: NlQuestion): Promise<QuestionOutcome> {
+  const ask = method.ask!;
+  if (!opts.smoke) await ask(q); // warm-up (a smoke run checks the path, not the times)
+  const ms: number[] = [];
+  let first: Omit<Answer, "ms"> | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    const answer = await ask(q);
+    ms.push(performance.now() - started);
+    first ??= answer;
   }
-  log(`${method.label}: ${outcomes.filter((o) => o.rank !== null && o.rank <= 5).length}/${outcomes.length} in the top 5`);
-  return outcomes;
+  const files = distinct(first!.files).slice(0, DEPTH);
+  return {
+    id: q.id,
+    kind: q.kind,
+    rank: rankOf(q, files),
+    top: files.slice(0, 5).map((f) => `${f.repo}:${f.path}`),
+    chars: first!.chars,
+    ms,
+    error: first!.error?.slice(0, 200),
+  };
 }
 
-/** measure(), or null with the error as the method's n/a reason (one broken method does not void the others). */
-async function measureOrExplain(method: Method): Promise<QuestionOutcome[] | null> {
-  try {
-    return await measure(method);
-  } catch (err) {
-    method.unavailable = `failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`;
-    log(`${method.label} ${method.unavailable}`);
-    return null;
+/**
+ * Asks every question of each method, the methods in turn on each question (not one method
+ * after the other): whatever the machine does meanwhile (the index run's aftermath, a
+ * neighbour) falls on every method alike. Measured one after the other, the first method
+ * (`search_code`) read twice as slow as the same search through REST after it, which an
+ * interleaved trial did not reproduce. A method that fails is n/a with its error; the others go on.
+ */
+async function measureInTurn(methods: Method[]): Promise<Map<string, QuestionOutcome[] | null>> {
+  const outcomes = new Map<string, QuestionOutcome[] | null>(methods.map((m) => [m.id, []]));
+  for (const m of methods) log(`measuring ${m.label}`);
+  for (const q of QUESTIONS)
+    for (const method of methods) {
+      const done = outcomes.get(method.id);
+      if (!done) continue;
+      try {
+        done.push(await askMeasured(method, q));
+      } catch (err) {
+        method.unavailable = `failed: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`;
+        log(`${method.label} ${method.unavailable}`);
+        outcomes.set(method.id, null);
+      }
+    }
+  for (const method of methods) {
+    const done = outcomes.get(method.id);
+    if (done) log(`${method.label}: ${done.filter((o) => o.rank !== null && o.rank <= 5).length}/${done.length} in the top 5`);
   }
+  return outcomes;
 }
 
 // ---- report --------------------------------------------------------------------------------
@@ -536,16 +549,13 @@ async function main(): Promise<void> {
       },
       { id: "rg", label: "rg baseline (content words)", ask: rgBaseline },
     );
-    for (const m of methods) {
-      if (m.id === "question_embeddings") continue;
-      if (ONLY && !ONLY.has(m.id)) {
+    for (const m of methods)
+      if (m.id !== "question_embeddings" && ONLY && !ONLY.has(m.id)) {
         m.ask = undefined;
         m.unavailable = "not measured (--methods)";
-        continue;
       }
-      log(`measuring ${m.label}`);
-      results.set(m.id, await measureOrExplain(m));
-    }
+    // A method without `ask` is n/a already (not offered, or not selected).
+    for (const [id, outcomes] of await measureInTurn(methods.filter((m) => m.id !== "question_embeddings" && m.ask))) results.set(id, outcomes);
     await client.close();
 
     // Question mode with embeddings: the same database, a server with an embedding model.
@@ -577,8 +587,7 @@ async function main(): Promise<void> {
       const api2 = new ApiClient(serve.baseUrl);
       api2.useKey(api.key);
       embeddings.ask = restQuestion(api2);
-      log(`measuring ${embeddings.label}`);
-      results.set(embeddings.id, await measureOrExplain(embeddings));
+      results.set(embeddings.id, (await measureInTurn([embeddings])).get(embeddings.id) ?? null);
       embeddingNote = `Embeddings (${embeddingKey}=bench-embed, fake provider): backfill ${backfill.requests} requests, ${backfill.inputs} inputs, ~${backfill.tokens.toLocaleString("en")} tokens (the fake's usage count: words), quiet after ${backfill.seconds.toFixed(0)} s; during the questions ${fake.stats.requests - backfill.requests} more requests. The fake's vectors are hashed bags of words: this row measures plumbing and cost, not the quality of real embeddings.`;
     }
   } finally {
