@@ -103,6 +103,13 @@ function runBatch(files: string[], env: NodeJS.ProcessEnv, isolation: string): P
   const child = spawn(
     process.execPath,
     [
+      // WebAssembly (tree-sitter's grammars) on V8's baseline compiler only. A test parses a
+      // few files, and optimising the huge TypeScript and TSX grammars cost more than the
+      // parsing it speeds up: four indexing files took 25 – 28 CPU-seconds this way against
+      // 34 – 44 (symbol-extractor.test alone 2.3 s against 12). The same code runs; only V8's
+      // compiler tier differs. ctxpipe itself keeps the optimising tier (a long run parses
+      // 1.2 – 1.8× faster with it).
+      "--liftoff-only",
       "--import",
       TS_HOOKS,
       "--test",
