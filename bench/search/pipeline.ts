@@ -169,6 +169,13 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * `--liftoff-only` when this benchmark runs with it: `npm test`'s smoke runs (bench-smoke.ts) run
+ * WebAssembly on V8's baseline compiler, as the test files do, and pass it on to their server.
+ * A measured run never has it, so its server parses at full speed.
+ */
+const BASELINE_WASM = process.execArgv.includes("--liftoff-only") ? ["--liftoff-only"] : [];
+
 /** Starts `ctxpipe serve` (all roles in one process) and waits until /.status answers ok. */
 export async function startServe(options: {
   databaseUrl: string;
@@ -196,7 +203,11 @@ export async function startServe(options: {
     ...options.env,
   });
   const log = createWriteStream(options.logFile);
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, "serve"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...BASELINE_WASM, CLI, "serve"], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   let exited: number | null | undefined;

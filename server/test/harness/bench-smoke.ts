@@ -30,7 +30,9 @@ function benchEnv(): NodeJS.ProcessEnv {
  * @throws AssertionError with the end of its output when it exits non-zero or outlives `timeoutMs`.
  */
 export async function runBenchSmoke(name: string, timeoutMs = 150_000): Promise<string> {
-  const child = spawn(process.execPath, ["--import", TS_HOOKS, path.join("bench", name, "run.ts"), "--smoke"], {
+  // WebAssembly on V8's baseline compiler, as in the test files (run-tests.ts); the bench passes
+  // it on to its `ctxpipe serve`.
+  const child = spawn(process.execPath, ["--liftoff-only", "--import", TS_HOOKS, path.join("bench", name, "run.ts"), "--smoke"], {
     cwd: ROOT,
     env: benchEnv(),
     stdio: ["ignore", "pipe", "pipe"],
