@@ -9,7 +9,7 @@ export { collectGarbage, repositoryBlobs, type SymbolRow } from "./index-writer.
 export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.js";
 export { closeNames, LANGUAGE_IDS, languageFromName } from "./languages/language-detect.js";
 export { type CapturedMatch, SymbolExtractor } from "./symbols/symbol-extractor.js";
-export type { IndexSettings, IndexSource, PreviousRun, SkipReason } from "./run-plan.js";
+export { INDEX_RULES_VERSION, type IndexSettings, type IndexSource, type PreviousRun, type SkipReason } from "./run-plan.js";
 export {
   LEVEL_TF,
   pathTerms,

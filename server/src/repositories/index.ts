@@ -3,7 +3,7 @@
  * Roles wire it through `createRepositories`; other capabilities use only these exports.
  */
 import path from "node:path";
-import { type IndexRunInput, SymbolExtractor } from "../indexing/index.js";
+import { INDEX_RULES_VERSION, type IndexRunInput, SymbolExtractor } from "../indexing/index.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Capability } from "../platform/capability.js";
 import type { Config } from "../platform/config/config.js";
@@ -14,7 +14,14 @@ import type { Logger } from "../platform/logging.js";
 import { GitCache } from "./git/git-cache.js";
 import { registerRepositoryRoutes } from "./repository.route.js";
 import type { TenantScope } from "../platform/db/tenant.js";
-import { listRepositories, type Repository, type RepositoryDependencies, type RepositoryStatus, repositoriesWaitingForRun } from "./repository.service.js";
+import {
+  listRepositories,
+  type Repository,
+  type RepositoryDependencies,
+  type RepositoryStatus,
+  repositoriesWaitingForRun,
+  repositoriesWithOutdatedIndex,
+} from "./repository.service.js";
 import { startRefreshChecks } from "./refresh-checks.js";
 import { createLinkedRepositories, type LinkedRepositories } from "./linked-repositories.js";
 import { deleteJob, syncJob, type RepositoryJobData, type RepositoryJobDependencies } from "./sync.job.js";
@@ -45,6 +52,13 @@ export interface Repositories extends Capability {
    * coalesces a run already queued. Answers how many were queued.
    */
   requeueWaiting(): Promise<number>;
+  /**
+   * Queues a (full) index run for every repository whose index was built by older index rules,
+   * of every organisation: after an upgrade that changes the index, each is rebuilt by itself,
+   * and searches read its previous index until the new one is published. The queue runs them
+   * at its usual concurrency and coalesces a run already queued. Answers how many were queued.
+   */
+  requeueOutdated(): Promise<number>;
 }
 
 /** What the capability needs. */
@@ -104,6 +118,11 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
       const waiting = await repositoriesWaitingForRun(db);
       for (const payload of waiting) await enqueue("sync", payload);
       return waiting.length;
+    },
+    async requeueOutdated() {
+      const outdated = await repositoriesWithOutdatedIndex(db, INDEX_RULES_VERSION);
+      for (const payload of outdated) await enqueue("sync", payload);
+      return outdated.length;
     },
     startRefreshChecks() {
       return startRefreshChecks({

@@ -340,6 +340,25 @@ export async function repositoriesWaitingForRun(db: Database): Promise<{ orgId: 
 }
 
 /**
+ * Repositories of every organisation whose published index was built by older index rules
+ * (`indexed_settings.rules` below `rulesVersion`, INDEX_RULES_VERSION): after an upgrade that
+ * changes what the index holds or how, each needs a full run. Smallest first, so most
+ * repositories are current soon; failed and running ones are left to their own next run.
+ */
+export async function repositoriesWithOutdatedIndex(db: Database, rulesVersion: number): Promise<{ orgId: string; repositoryId: string }[]> {
+  const { rows } = await unsafeAcrossTenants(db, "start-up: repositories of every organisation indexed by older index rules", (tx) =>
+    tx.query<{ org_id: string; id: string }>(
+      `select org_id, id from repositories
+        where status in ('ready', 'complete_with_issues') and indexed_commit is not null
+          and coalesce((indexed_settings ->> 'rules')::int, 0) < $1
+        order by byte_count nulls first, created_at limit 100000`,
+      [rulesVersion],
+    ),
+  );
+  return rows.map((r) => ({ orgId: r.org_id, repositoryId: r.id }));
+}
+
+/**
  * Index lag across organisations (for metrics): repositories whose newest known commit is not
  * the indexed one (queued or running, or a remote that moved), and the longest any of them
  * has waited since its index last caught up.

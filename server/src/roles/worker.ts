@@ -63,6 +63,13 @@ export async function startWorkerRole(
     .then((n) => n > 0 && platform.logger.info({ repositories: n }, "queued index runs for repositories waiting for one"))
     .catch((err: unknown) => platform.logger.warn({ err }, "could not queue the waiting repositories' index runs"));
   platform.lifecycle.onStop("requeue-waiting", () => waiting.then(() => undefined));
+  // After an upgrade that changes the index (INDEX_RULES_VERSION), every repository is rebuilt
+  // by itself, its previous index served until the new one is published.
+  const outdated = capabilities.repositories
+    .requeueOutdated()
+    .then((n) => n > 0 && platform.logger.info({ repositories: n }, "queued index runs for repositories indexed by older rules"))
+    .catch((err: unknown) => platform.logger.warn({ err }, "could not queue the outdated repositories' index runs"));
+  platform.lifecycle.onStop("requeue-outdated", () => outdated.then(() => undefined));
   // After an upgrade with new extraction rules, repositories nobody pushes to get their graph too.
   const backfill = capabilities.graph
     .backfill((payload) => capabilities.repositories.requestIndexRun(payload))
