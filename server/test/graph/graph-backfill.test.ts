@@ -8,9 +8,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createTestRepo } from "../harness/git-http-server.js";
-import { call, createOrgAs, signUp } from "../harness/http-client.js";
-import { waitForRepository } from "../harness/repositories.js";
+import { createOrgAs, signUp } from "../harness/http-client.js";
+import { addReadyRepositories } from "../harness/repositories.js";
 import { eventually } from "../harness/eventually.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { createTestDatabase, type TestDatabase } from "../harness/test-database.js";
@@ -35,14 +34,8 @@ describe("knowledge graph backfill", () => {
     app = await startTestApp({ db, env });
     const owner = await signUp(app);
     const org = await createOrgAs(app, owner);
-    const ids: Record<string, string> = {};
-    for (const name of ["old", "current"]) {
-      const dir = await createTestRepo(root, name, { "package.json": JSON.stringify({ name: `@acme/${name}`, dependencies: { zod: "^4.0.0" } }) });
-      const added = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories`, { as: owner, body: { url: dir, name } });
-      assert.equal(added.status, 201, added.text);
-      ids[name] = added.json.id;
-      assert.equal((await waitForRepository(app, owner, org.slug, added.json.id)).status, "ready");
-    }
+    const manifest = (name: string) => ({ "package.json": JSON.stringify({ name: `@acme/${name}`, dependencies: { zod: "^4.0.0" } }) });
+    const ids = await addReadyRepositories(app, owner, org.slug, root, { old: manifest("old"), current: manifest("current") });
     const sql = async <T = any>(text: string, values: unknown[] = []) => (await app!.running.platform.db.unsafeSystem.query(text, values)).rows as T[];
     // "old" as an instance before the upgrade left it: indexed, without a graph.
     await sql("delete from graph_sources where repository_id = $1", [ids.old]);

@@ -1,9 +1,33 @@
 /**
- * Test helpers for repositories: wait for an index run to settle.
+ * Test helpers for repositories: add local repositories and wait for their index runs to settle.
  */
+import assert from "node:assert/strict";
 import { eventually } from "./eventually.js";
+import { createTestRepo } from "./git-http-server.js";
 import { call, type As } from "./http-client.js";
 import type { TestApp } from "./test-app.js";
+
+/**
+ * Creates a git repository per entry under `root` (its files), adds each to the organisation by
+ * path (the app needs CTXPIPE_ALLOW_LOCAL_REPOSITORIES) and waits until each is ready.
+ * @returns the repositories' ids by name.
+ */
+export async function addReadyRepositories(
+  app: TestApp,
+  as: As,
+  orgSlug: string,
+  root: string,
+  repositories: Record<string, Record<string, string>>,
+): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const [name, files] of Object.entries(repositories)) {
+    const added = await call(app, "POST", `/api/v1/orgs/${orgSlug}/repositories`, { as, body: { url: await createTestRepo(root, name, files), name } });
+    assert.equal(added.status, 201, added.text);
+    ids[name] = added.json.id;
+    assert.equal((await waitForRepository(app, as, orgSlug, added.json.id)).status, "ready");
+  }
+  return ids;
+}
 
 /** Polls the repository until `done` says so (default: ready/failed/complete_with_issues). */
 export async function waitForRepository(

@@ -10,9 +10,8 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { INDEX_RULES_VERSION } from "../../src/indexing/index.js";
 import { eventually } from "../harness/eventually.js";
-import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp } from "../harness/http-client.js";
-import { waitForRepository } from "../harness/repositories.js";
+import { addReadyRepositories } from "../harness/repositories.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 import { createTestDatabase, type TestDatabase } from "../harness/test-database.js";
 
@@ -36,16 +35,10 @@ describe("index upgrade", () => {
     app = await startTestApp({ db, env });
     const owner = await signUp(app);
     const org = await createOrgAs(app, owner);
-    const ids: Record<string, string> = {};
-    for (const name of ["old", "current"]) {
-      const dir = await createTestRepo(root, name, {
-        "src/retry.ts": `/** Retries a failed webhook delivery with backoff (${name}). */\nexport function retryDelivery() {}\n`,
-      });
-      const added = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories`, { as: owner, body: { url: dir, name } });
-      assert.equal(added.status, 201, added.text);
-      ids[name] = added.json.id;
-      assert.equal((await waitForRepository(app, owner, org.slug, added.json.id)).status, "ready");
-    }
+    const retry = (name: string) => ({
+      "src/retry.ts": `/** Retries a failed webhook delivery with backoff (${name}). */\nexport function retryDelivery() {}\n`,
+    });
+    const ids = await addReadyRepositories(app, owner, org.slug, root, { old: retry("old"), current: retry("current") });
     const sql = async <T = any>(text: string, values: unknown[] = []) => (await app!.running.platform.db.unsafeSystem.query(text, values)).rows as T[];
     // "old" as the previous release left it: indexed by rules 1, its blobs without terms.
     await sql(`update repositories set indexed_settings = jsonb_set(indexed_settings, '{rules}', '1') where id = $1`, [ids.old]);
