@@ -2,15 +2,24 @@
  * Where the time goes, with the server's own code run in the bench process:
  * - `explainSearch`: runs searchCode (search.service.ts) on a Database whose app connections
  *   time every statement and record its EXPLAIN (ANALYZE, BUFFERS) plan.
- * - `profileIndex`: runs runIndex (indexer.ts) into a fresh organisation with the real clone
- *   cache and symbol extractor, timing git, symbol extraction and each kind of SQL statement.
+ * - `profileIndex`: takes the index run's steps (indexer.ts, as the repository.sync job does,
+ *   without the knowledge graph) into a fresh organisation with the real clone cache and symbol
+ *   extractor, timing git, symbol extraction and each kind of SQL statement.
  * Both are diagnostics; the headline numbers come from the REST runs in run.ts.
  */
 import fs from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { runIndex } from "../../server/src/indexing/indexer.js";
+import {
+  collectIndexRun,
+  planIndexRun,
+  sealGeneration,
+  stageGeneration,
+  withIndexRun,
+  writeIndexContent,
+  type IndexSource,
+} from "../../server/src/indexing/index.js";
 import { SymbolExtractor } from "../../server/src/indexing/symbols/symbol-extractor.js";
 import type { Database } from "../../server/src/platform/db/database.js";
 import { GitCache } from "../../server/src/repositories/git/git-cache.js";
@@ -211,37 +220,39 @@ export async function profileIndex(databaseUrl: string, repoPath: string, cacheR
     },
   } as SymbolExtractor;
   let failure: string | undefined;
-  const result = await runIndex({
-    db,
-    orgId,
-    repositoryId,
-    commit: synced.commit,
-    branch: synced.branch,
-    extractor,
-    maxFileBytes: 1024 * 1024,
-    readPublished: (tx) => readPublishedIndex(tx, repositoryId),
-    publish: (tx, summary) => publishIndexRun(tx, repositoryId, summary),
-    source: {
-      listTree: (commit) => time("listTreeMs", () => cache.listTree(repositoryId, commit)),
-      readAttributes: (commit, paths) => time("attributesMs", () => cache.readAttributes(repositoryId, commit, paths)),
-      readBlobs: (oids) => ({
-        async *[Symbol.asyncIterator]() {
-          const it = cache.readBlobs(repositoryId, oids)[Symbol.asyncIterator]();
-          for (;;) {
-            const t = performance.now();
-            const next = await it.next();
-            timers.readBlobsWaitMs += performance.now() - t;
-            if (next.done) return;
-            yield next.value;
-          }
-        },
-      }),
-    },
-  }).catch((err: unknown) => {
+  const source: IndexSource = {
+    listTree: (commit) => time("listTreeMs", () => cache.listTree(repositoryId, commit)),
+    readAttributes: (commit, paths) => time("attributesMs", () => cache.readAttributes(repositoryId, commit, paths)),
+    readBlobs: (oids) => ({
+      async *[Symbol.asyncIterator]() {
+        const it = cache.readBlobs(repositoryId, oids)[Symbol.asyncIterator]();
+        for (;;) {
+          const t = performance.now();
+          const next = await it.next();
+          timers.readBlobsWaitMs += performance.now() - t;
+          if (next.done) return;
+          yield next.value;
+        }
+      },
+    }),
+  };
+  const target = { orgId, repositoryId };
+  let result = { files: 0, bytes: 0 };
+  try {
+    const indexed = await withIndexRun(db, target, async (tx) => {
+      const published = await readPublishedIndex(tx, repositoryId);
+      const plan = await planIndexRun(tx, { ...target, commit: synced.commit, source, maxFileBytes: 1024 * 1024, published });
+      const staged = await stageGeneration(tx, plan, await writeIndexContent(tx, plan, { source, extractor }));
+      const summary = await sealGeneration(tx, staged);
+      await publishIndexRun(tx, repositoryId, { ...summary, branch: synced.branch });
+      return { staged, summary };
+    });
+    result = indexed.summary;
+    await collectIndexRun(db, indexed.staged);
+  } catch (err) {
     // The publish is committed before garbage collection; a timed-out collection is reported.
     failure = (err as Error).message;
-    return { files: 0, bytes: 0 };
-  });
+  }
   const wallMs = performance.now() - started;
   clearInterval(sampler);
   sample();

@@ -117,13 +117,13 @@ async function waitForRun(api: ApiClient, repoId: string, requestedAt: number, s
   }
 }
 
-async function indexedLog(logFile: string): Promise<{ blobsRead: number; bytesRead: number; beforePublishMs: number | null } | null> {
+async function indexedLog(logFile: string): Promise<{ blobsRead: number; bytesRead: number; graphMs: number | null } | null> {
   const text = await fs.readFile(logFile, "utf8").catch(() => "");
   for (const line of text.split("\n").reverse()) {
     if (!line.includes('"repository indexed"')) continue;
     try {
-      const entry = JSON.parse(line) as { blobsRead: number; bytesRead: number; beforePublishMs?: number };
-      return { blobsRead: entry.blobsRead, bytesRead: entry.bytesRead, beforePublishMs: entry.beforePublishMs ?? null };
+      const entry = JSON.parse(line) as { blobsRead: number; bytesRead: number; graphMs?: number };
+      return { blobsRead: entry.blobsRead, bytesRead: entry.bytesRead, graphMs: entry.graphMs ?? null };
     } catch {
       return null;
     }
@@ -368,8 +368,8 @@ async function main(): Promise<void> {
         },
         vacuumSeconds,
         graph: {
-          extractionSeconds: read?.beforePublishMs != null ? read.beforePublishMs / 1000 : null,
-          share: read?.beforePublishMs != null ? read.beforePublishMs / 1000 / runSeconds : null,
+          extractionSeconds: read?.graphMs != null ? read.graphMs / 1000 : null,
+          share: read?.graphMs != null ? read.graphMs / 1000 / runSeconds : null,
           ...graph,
         },
       },

@@ -1,11 +1,11 @@
 /**
- * The knowledge graph's part of an index run: called by the indexer with the staged next
- * generation, in the run's transaction, just before it is published. It re-reads only the
- * files whose (path, blob, extractor version) differ from what it read before, replaces
- * their facts, and removes the facts of files that left the index or stopped being read, so
- * the graph and the search index always show the same commit.
+ * The knowledge graph's step of an index run: the repository.sync job takes it on the staged
+ * next generation, in the run's transaction, just before it is published. It re-reads only the
+ * files whose (path, blob, extractor version) differ from what it read before (their text from
+ * the stored chunks), replaces their facts, and removes the facts of files that left the index
+ * or stopped being read, so the graph and the search index always show the same commit.
  */
-import type { StagedRun } from "../indexing/index.js";
+import { blobsMatching, blobTexts, generationFiles, type StagedRun, type SymbolExtractor } from "../indexing/index.js";
 import type { Database } from "../platform/db/database.js";
 import { type Queryable, unsafeAcrossTenants } from "../platform/db/tenant.js";
 import { EXTRACTOR_VERSION, ExtractionProblem, extractorsFor, type Fact, MAX_FACTS_PER_FILE } from "./extractors/index.js";
@@ -32,20 +32,23 @@ interface SourceRow {
   version: number;
 }
 
+/** Runs tree-sitter queries over code (the index run's SymbolExtractor): the route reader's parser. */
+export type CodeParser = Pick<SymbolExtractor, "capture">;
+
 /**
  * Brings the repository's graph to the staged generation.
  * @throws whatever the database throws (the run, and so its publication, fails with it).
  */
-export async function extractGraph(tx: Queryable, run: StagedRun): Promise<ExtractionSummary> {
+export async function extractGraph(tx: Queryable, run: StagedRun, parser: CodeParser): Promise<ExtractionSummary> {
   const { rows: state } = await tx.query<{ version: number }>("select version from graph_state where repository_id = $1", [run.repositoryId]);
   const everything = run.kind === "full" || state[0]?.version !== EXTRACTOR_VERSION;
 
   // The files to look at: every live file on a full run (or new rules), else the changed paths.
   const candidate = (path: string) => extractorsFor(path).length > 0 || routeLanguageOf(path) !== undefined;
-  const live = everything ? await run.listFiles() : await run.listFiles(run.changedPaths.filter(candidate));
+  const live = await generationFiles(tx, run.repositoryId, run.generation, everything ? undefined : run.changedPaths.filter(candidate));
   // Code files are read only when a line hints at a route declaration (one indexed pass in SQL).
   const code = live.filter((f) => extractorsFor(f.path).length === 0 && routeLanguageOf(f.path) !== undefined);
-  const hinted = await run.blobsMatching([...new Set(code.map((f) => f.blobOid))], ROUTE_HINT);
+  const hinted = await blobsMatching(tx, run.orgId, [...new Set(code.map((f) => f.blobOid))], ROUTE_HINT);
   const wanted = new Map(live.filter((f) => extractorsFor(f.path).length > 0 || hinted.has(f.blobOid)).map((f) => [f.path, f.blobOid]));
   const { rows: sources } = everything
     ? await tx.query<SourceRow>("select path, blob_oid, version from graph_sources where repository_id = $1", [run.repositoryId])
@@ -82,10 +85,10 @@ export async function extractGraph(tx: Queryable, run: StagedRun): Promise<Extra
 
   for (let i = 0; i < toRead.length; i += READ_BATCH) {
     const slice = toRead.slice(i, i + READ_BATCH);
-    const texts = await run.readTexts([...new Set(slice.map(([, oid]) => oid))]);
+    const texts = await blobTexts(tx, run.orgId, [...new Set(slice.map(([, oid]) => oid))]);
     const rows: { path: string; oid: string; extractor: string; problem: string | null; facts: Fact[] }[] = [];
     for (const [path, oid] of slice) {
-      const read = await readSource(run, path, texts.get(oid) ?? "", summary);
+      const read = await readSource(run, parser, path, texts.get(oid) ?? "", summary);
       // A code file without routes is not a source: nothing to retract later.
       if (!read) continue;
       let { facts, problem } = read;
@@ -151,6 +154,7 @@ export async function graphBehind(db: Database, limit: number): Promise<{ orgId:
  */
 async function readSource(
   run: StagedRun,
+  parser: CodeParser,
   path: string,
   text: string,
   summary: ExtractionSummary,
@@ -159,7 +163,7 @@ async function readSource(
   const candidates = extractorsFor(path);
   if (candidates.length === 0) {
     try {
-      const facts = await extractRoutes(run.capture, input);
+      const facts = await extractRoutes((language, query, source) => parser.capture(language, query, source), input);
       return facts.length > 0 ? { extractor: "routes", facts, problem: null } : undefined;
     } catch (error) {
       summary.failures.push({ path, error });

@@ -1,6 +1,6 @@
 /**
- * The knowledge-graph capability: deterministic extractors run inside each repository's index
- * run (`beforePublish`), facts with their source file and line in Postgres (RLS), and the
+ * The knowledge-graph capability: deterministic extractors run as a step of each repository's
+ * index run (`extract`), facts with their source file and line in Postgres (RLS), and the
  * read side: REST routes and the services the MCP tools call. Design: docs/knowledge-graph.md.
  */
 import type { StagedRun } from "../indexing/index.js";
@@ -9,7 +9,7 @@ import type { Database } from "../platform/db/database.js";
 import type { Queryable, TenantScope } from "../platform/db/tenant.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
 import type { Logger } from "../platform/logging.js";
-import { extractGraph, graphBehind } from "./graph-extraction.js";
+import { type CodeParser, extractGraph, graphBehind } from "./graph-extraction.js";
 import { registerGraphRoutes } from "./graph.route.js";
 import { contextFor } from "./context.service.js";
 import { getNode, impact, listNodes, neighbors, nodesNamed } from "./graph.service.js";
@@ -46,8 +46,12 @@ export interface GraphReader {
 /** What the capability offers the roles. */
 export interface Graph extends Capability, GraphReader {
   registerRoutes(router: ApiRouter): void;
-  /** The index run's hook: extracts the changed files' facts in the run's transaction. */
-  beforePublish(tx: Queryable, staged: StagedRun): Promise<void>;
+  /**
+   * The index run's graph step: the changed files' facts for the staged generation, written in
+   * the run's transaction, so they are published with it. `parser` is the run's symbol
+   * extractor (route declarations in code).
+   */
+  extract(tx: Queryable, staged: StagedRun, parser: CodeParser): Promise<void>;
   /**
    * Queues an index run for every indexed repository whose graph was never extracted or was
    * extracted by older rules (after an upgrade), at most `limit`; answers how many.
@@ -77,8 +81,8 @@ export function createGraph(deps: { db: Database; logger: Logger }): Graph {
       if (due.length > 0) logger.info({ repositories: due.length }, "index runs queued to extract the knowledge graph");
       return due.length;
     },
-    async beforePublish(tx, staged) {
-      const { failures, ...summary } = await extractGraph(tx, staged);
+    async extract(tx, staged, parser) {
+      const { failures, ...summary } = await extractGraph(tx, staged, parser);
       for (const failure of failures.slice(0, 20)) {
         logger.warn(
           { err: failure.error, repositoryId: staged.repositoryId, path: failure.path },

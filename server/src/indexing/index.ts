@@ -1,11 +1,29 @@
 /**
  * The indexing capability: turns a repository's tree at a commit into the published index
  * (chunks, symbols, terms, file rows) and collects what no generation uses any more. It owns the
- * index_* tables and never touches the repositories table: the repositories capability reads
- * its row and publishes the run's summary through the callbacks of `runIndex`.
+ * index_* tables and never touches the repositories table: its caller takes the steps of a run
+ * in order (`withIndexRun`, `planIndexRun`, `writeIndexContent`, `stageGeneration`,
+ * `sealGeneration`, `collectIndexRun`), reading and publishing the repository's row itself.
  */
-export { runIndex, type IndexProgress, type IndexRunInput, type IndexRunResult, type IndexRunSummary, type PublishedIndex, type StagedRun } from "./indexer.js";
-export { collectGarbage, repositoryBlobs, type SymbolRow } from "./index-writer.js";
+export {
+  blobsMatching,
+  blobTexts,
+  collectIndexRun,
+  planIndexRun,
+  sealGeneration,
+  stageGeneration,
+  withIndexRun,
+  writeIndexContent,
+  type IndexContent,
+  type IndexPlan,
+  type IndexProgress,
+  type IndexRunSummary,
+  type IndexTarget,
+  type PublishedIndex,
+  type StagedGeneration,
+  type StagedRun,
+} from "./indexer.js";
+export { collectGarbage, generationFiles, repositoryBlobs, type SymbolRow } from "./index-writer.js";
 export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.js";
 export { closeNames, LANGUAGE_IDS, languageFromName } from "./languages/language-detect.js";
 export { type CapturedMatch, SymbolExtractor } from "./symbols/symbol-extractor.js";

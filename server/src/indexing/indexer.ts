@@ -1,11 +1,23 @@
 /**
- * One index run of a repository at a commit. run-plan.ts decides what to look at: the paths
- * that changed since the indexed commit (incremental), or the whole tree (full). Only added,
- * changed, renamed and deleted paths are written (and a blob indexed before, under any path
- * or repository of the org, is never re-read).
- * New blobs are streamed from git, checked (binary, generated), chunked and parsed for
- * symbols, then the next generation is staged and published in the same transaction:
- * searches see the previous complete state until the commit.
+ * One index run of a repository at a commit, as the steps its caller takes in this order (the
+ * repository.sync job, repositories/sync.job.ts), every one but the last in the run's
+ * transaction (`withIndexRun`):
+ *
+ * 1. `planIndexRun`: what the run looks at (run-plan.ts: the paths changed since the indexed
+ *    commit, or the whole tree), which paths it adds, changes and removes, and which of their
+ *    blobs the org has never stored (the only ones read from git).
+ * 2. `writeIndexContent`: those blobs streamed from git, checked (binary, generated), chunked,
+ *    parsed for symbols and written with their terms (content-writer.ts).
+ * 3. `stageGeneration`: the file rows of the next generation. Other capabilities may work on
+ *    the staged generation now (the knowledge graph reads it through `generationFiles`,
+ *    `blobTexts` and `blobsMatching`).
+ * 4. `sealGeneration`: the new blobs' document frequencies and the generation's totals: the
+ *    summary the caller publishes on the repository, in the same transaction.
+ * 5. `collectIndexRun`, after the commit: what no generation needs any more.
+ *
+ * Searches see the previous complete generation until the transaction commits, and a step
+ * that fails rolls every earlier one back. Only added, changed, renamed and deleted paths are
+ * written, and a blob indexed before (under any path or repository of the org) is never re-read.
  */
 import type { Database } from "../platform/db/database.js";
 import { withTenant, type Queryable } from "../platform/db/tenant.js";
@@ -15,7 +27,6 @@ import {
   collectGarbage,
   existingBlobs,
   extractedSymbolBlobs,
-  generationFiles,
   generationTotals,
   insertSymbols,
   lockOrgIndex,
@@ -40,9 +51,15 @@ import {
 } from "./run-plan.js";
 import type { SymbolExtractor } from "./symbols/symbol-extractor.js";
 
-/** Progress of a run, for the repository's status. */
+/** The repository a run indexes, in its organisation. */
+export interface IndexTarget {
+  orgId: string;
+  repositoryId: string;
+}
+
+/** Progress of the content step, for the repository's status. */
 export interface IndexProgress {
-  key: "list" | "content" | "publish";
+  key: "content";
   label: string;
   done?: number;
   of?: number;
@@ -55,71 +72,78 @@ export interface PublishedIndex {
   previous: PreviousRun;
 }
 
-/** What a finished run publishes on the repository. */
+/** What a run will write, decided before it reads any content (step 1). */
+export interface IndexPlan extends IndexTarget {
+  commit: string;
+  kind: "full" | "incremental";
+  /** The generation the run stages: the published one + 1. */
+  generation: number;
+  settings: IndexSettings;
+  /** Files kept among the paths the run looks at. */
+  wanted: Candidate[];
+  /** path → blob of the live rows among those paths. */
+  live: Map<string, string>;
+  /** Skip counts so far (of the tree, or carried over); the content step counts its own. */
+  skipped: Partial<Record<SkipReason, number>>;
+  /** Kept files whose blob is not the live row's: added, changed, renamed. */
+  changedFiles: Candidate[];
+  /** Live paths the run does not keep: deleted, renamed away, or skipped now. */
+  removals: string[];
+  /** Of the changed files' blobs, those the org has stored already. */
+  known: Set<string>;
+  /** The blobs to read from git, in write order (spread-order.ts). */
+  toRead: string[];
+}
+
+/** What the content step wrote, and what it left out for its content (step 2). */
+export interface IndexContent {
+  /** Blobs left out for their content (binary, generated). */
+  rejected: Set<string>;
+  /** The first line of the blobs that start with a shebang (language detection). */
+  shebangs: Map<string, string>;
+  /** Files left out for their content, by reason. */
+  skipped: Partial<Record<SkipReason, number>>;
+  blobsRead: number;
+  bytesRead: number;
+  /** Document-frequency counts of the terms written, added when the generation is sealed. */
+  termCounts: ReadonlyMap<number, number>;
+}
+
+/**
+ * The next generation as staged, for the steps other capabilities take on it before it is
+ * published, in the run's transaction (the knowledge graph's extraction): its files through
+ * `generationFiles`, stored texts through `blobTexts` and `blobsMatching`.
+ */
+export interface StagedRun extends IndexTarget {
+  commit: string;
+  kind: "full" | "incremental";
+  /** The staged generation (not published yet). */
+  generation: number;
+  /** Paths added, changed, renamed or removed by this run. */
+  changedPaths: string[];
+}
+
+/** The staged generation with what sealing and collecting it need (step 3). */
+export interface StagedGeneration extends StagedRun {
+  /** Skip counts of the whole tree. */
+  skipped: Partial<Record<SkipReason, number>>;
+  settings: IndexSettings;
+  changed: { added: number; updated: number; removed: number; blobsRead: number; bytesRead: number };
+  termCounts: ReadonlyMap<number, number>;
+  /** Blobs whose rows this run closed: the only ones that may have lost their last file. */
+  unlinked: string[];
+}
+
+/** What a run publishes on the repository (step 4). */
 export interface IndexRunSummary {
   generation: number;
   commit: string;
-  branch: string;
   files: number;
   bytes: number;
   languages: Record<string, number>;
   skipped: Partial<Record<SkipReason, number>>;
   settings: IndexSettings;
   lastRun: { kind: "full" | "incremental"; added: number; updated: number; removed: number; blobsRead: number; bytesRead: number };
-}
-
-/** What a run needs. */
-export interface IndexRunInput {
-  db: Database;
-  orgId: string;
-  repositoryId: string;
-  source: IndexSource;
-  commit: string;
-  branch: string;
-  extractor: SymbolExtractor;
-  maxFileBytes: number;
-  /** Reads the repository's published index, in the run's transaction (the repositories capability owns that row). */
-  readPublished: (tx: Queryable) => Promise<PublishedIndex>;
-  /** Publishes the run on the repository, in the run's transaction, so files and summary appear together. */
-  publish: (tx: Queryable, summary: IndexRunSummary) => Promise<void>;
-  onProgress?: (progress: IndexProgress) => Promise<void> | void;
-  /**
-   * Work on the staged generation before it is published, in the run's transaction (the
-   * knowledge graph's extraction): whatever it writes appears together with the index.
-   */
-  beforePublish?: (tx: Queryable, staged: StagedRun) => Promise<void>;
-}
-
-/** The next generation as staged, for `beforePublish`. */
-export interface StagedRun {
-  orgId: string;
-  repositoryId: string;
-  commit: string;
-  kind: "full" | "incremental";
-  /** Paths added, changed, renamed or removed by this run. */
-  changedPaths: string[];
-  /** Files of the staged generation (all, or those among `paths`). */
-  listFiles(paths?: string[]): Promise<{ path: string; blobOid: string }[]>;
-  /** The text of stored blobs. */
-  readTexts(oids: string[]): Promise<Map<string, string>>;
-  /** Of `oids`, the blobs with a line matching `regex` (a Postgres regular expression). */
-  blobsMatching(oids: string[], regex: string): Promise<Set<string>>;
-  /** Runs a tree-sitter query over a source (SymbolExtractor.capture). */
-  capture: SymbolExtractor["capture"];
-}
-
-/** What a run did. */
-export interface IndexRunResult {
-  /** Incremental: only the paths changed since the indexed commit were looked at. */
-  kind: "full" | "incremental";
-  generation: number;
-  files: number;
-  bytes: number;
-  languages: Record<string, number>;
-  skipped: Partial<Record<SkipReason, number>>;
-  changed: { added: number; updated: number; removed: number; blobsRead: number; bytesRead: number };
-  /** Time spent in `beforePublish`, in ms (0 without it). */
-  beforePublishMs: number;
 }
 
 /**
@@ -140,168 +164,214 @@ const TERM_BACKFILL_BATCH = 200;
 const BREATHE_EVERY_MS = 20;
 
 /**
- * Runs the index for `commit` and publishes it as the repository's next generation, through
- * `input.publish` in the same transaction.
- * @throws whatever git or the database throws; nothing is published then.
+ * Runs `steps` in the run's transaction, scoped to the organisation, with the locks a run
+ * holds until it ends: the org's index lock in shared mode (no blob the run may reuse is
+ * collected meanwhile) and the repository's run lock (one run per repository at a time).
+ * Whatever the steps write appears together at the commit; an error rolls all of it back.
  */
-export async function runIndex(input: IndexRunInput): Promise<IndexRunResult> {
-  const { db, orgId, repositoryId, source, commit } = input;
-  const settings: IndexSettings = { maxFileBytes: input.maxFileBytes, rules: INDEX_RULES_VERSION };
-
-  const result = await withTenant(db, { orgId }, async (tx) => {
-    await lockOrgIndex(tx, orgId, "run");
+export async function withIndexRun<T>(db: Database, target: IndexTarget, steps: (tx: Queryable) => Promise<T>): Promise<T> {
+  return withTenant(db, { orgId: target.orgId }, async (tx) => {
+    await lockOrgIndex(tx, target.orgId, "run");
     // One run per repository at a time. An advisory lock, not a row lock: progress updates
     // write the repository row from other connections while this transaction runs.
-    await tx.query("select pg_advisory_xact_lock(hashtextextended('ctxpipe.repository:' || $1, 0))", [repositoryId]);
-    const { generation: current, previous } = await input.readPublished(tx);
-    const next = current + 1;
-    await input.onProgress?.({ key: "list", label: "Listing files" });
-    const plan = await planRun(tx, { repositoryId, commit, source, settings, previous });
-    const { wanted, live, skipped } = plan;
-    const skip = (reason: SkipReason) => countSkip(skipped, reason);
-    const changedFiles = wanted.filter((c) => live.get(c.path) !== c.oid);
-    const wantedPaths = new Set(wanted.map((c) => c.path));
-    const removals = [...live.keys()].filter((p) => !wantedPaths.has(p));
-
-    const known = await existingBlobs(tx, orgId, [...new Set(changedFiles.map((c) => c.oid))]);
-    const toRead = spreadOrder([...new Set(changedFiles.filter((c) => !known.has(c.oid)).map((c) => c.oid))]);
-    const pathsByOid = new Map<string, Candidate[]>();
-    for (const c of changedFiles) (pathsByOid.get(c.oid) ?? pathsByOid.set(c.oid, []).get(c.oid)!).push(c);
-
-    const rejected = new Set<string>();
-    const shebangs = new Map<string, string>();
-    const symbolDone = await extractedSymbolBlobs(tx, orgId, [...pathsByOid.keys()]);
-    if (toRead.length >= BULK_RUN_BLOBS) await useBulkMergeMemory(tx);
-    const writer = new ContentWriter(tx, orgId, INSERT_BATCH_CHARS, BATCHES_IN_FLIGHT);
-    const breathe = eventLoopBreather(BREATHE_EVERY_MS);
-    let blobsRead = 0;
-    let bytesRead = 0;
-    await input.onProgress?.({ key: "content", label: "Indexing file contents", done: 0, of: toRead.length });
-
-    for await (const blob of source.readBlobs(toRead)) {
-      blobsRead++;
-      bytesRead += blob.content.length;
-      const files = pathsByOid.get(blob.oid) ?? [];
-      if (isBinary(blob.content)) {
-        rejected.add(blob.oid);
-        files.forEach(() => skip("binary"));
-        continue;
-      }
-      const text = sanitizeText(blob.content.toString("utf8"));
-      const head = text.slice(0, 4096);
-      if (files.every((f) => isLikelyGenerated(f.path, head))) {
-        rejected.add(blob.oid);
-        files.forEach(() => skip("generated"));
-        continue;
-      }
-      const shebang = shebangOf(head);
-      if (shebang) shebangs.set(blob.oid, shebang);
-      writer.addChunks(blob.oid, chunkText(text));
-      const languages = [...new Set(files.map((f) => detectLanguage(f.path, shebang)))];
-      const definitions: { name: string }[] = [];
-      for (const language of languages) {
-        if (!language || !input.extractor.supports(language) || symbolDone.has(`${blob.oid}\u0000${language}`)) continue;
-        const symbols = await input.extractor.extract(language, text);
-        writer.addSymbols(blob.oid, language, symbols);
-        if (definitions.length === 0) definitions.push(...symbols);
-        symbolDone.add(`${blob.oid}\u0000${language}`);
-      }
-      // The terms of questions in words: definition names, comments, code (terms/code-terms.ts).
-      writer.addTerms(blob.oid, blobTerms(text, languages[0], definitions));
-      if (writer.full) {
-        await writer.send();
-        await input.onProgress?.({ key: "content", label: "Indexing file contents", done: blobsRead, of: toRead.length });
-      }
-      await breathe();
-    }
-    // A full run also gives the known blobs that have no terms theirs (blobs stored before the
-    // term index existed), from their stored text and symbols.
-    if (plan.kind === "full") {
-      const pathOf = new Map(wanted.map((c) => [c.oid, c.path]));
-      const read = new Set(toRead);
-      const missing = await blobsWithoutTerms(
-        tx,
-        orgId,
-        [...pathOf.keys()].filter((oid) => !read.has(oid)),
-      );
-      for (let i = 0; i < missing.length; i += TERM_BACKFILL_BATCH) {
-        const oids = missing.slice(i, i + TERM_BACKFILL_BATCH);
-        const [texts, names] = [await blobTexts(tx, orgId, oids), await definitionNames(tx, orgId, oids)];
-        for (const oid of oids) {
-          const file = pathOf.get(oid);
-          writer.addTerms(oid, blobTerms(texts.get(oid) ?? "", file ? detectLanguage(file) : undefined, names.get(oid) ?? []));
-          if (writer.full) await writer.send();
-        }
-        await writer.send();
-      }
-    }
-    await writer.flush();
-
-    // Known blobs whose symbols were never extracted for this language (e.g. a renamed extension).
-    const missingSymbols = changedFiles.filter((c) => {
-      const language = detectLanguage(c.path);
-      return known.has(c.oid) && language && input.extractor.supports(language) && !symbolDone.has(`${c.oid}\u0000${language}`);
-    });
-    if (missingSymbols.length > 0) {
-      const texts = await blobTexts(tx, orgId, [...new Set(missingSymbols.map((c) => c.oid))]);
-      const extracted: BlobSymbols[] = [];
-      for (const c of missingSymbols) {
-        const language = detectLanguage(c.path)!;
-        if (symbolDone.has(`${c.oid}\u0000${language}`)) continue;
-        extracted.push({ oid: c.oid, language, symbols: await input.extractor.extract(language, texts.get(c.oid) ?? "") });
-        symbolDone.add(`${c.oid}\u0000${language}`);
-      }
-      await insertSymbols(tx, orgId, extracted);
-    }
-
-    await input.onProgress?.({ key: "publish", label: "Publishing the new index" });
-    const upserts: FileRow[] = changedFiles
-      .filter((c) => !rejected.has(c.oid))
-      .map((c) => ({ path: c.path, blobOid: c.oid, size: c.size, language: detectLanguage(c.path, shebangs.get(c.oid)) ?? null }));
-    // A path whose new content was rejected (now binary or generated) leaves the index.
-    const rejectedPaths = changedFiles.filter((c) => rejected.has(c.oid) && live.has(c.path)).map((c) => c.path);
-    await stageFiles(tx, { orgId, repositoryId }, next, { upserts, removals: [...removals, ...rejectedPaths] });
-    let beforePublishMs = 0;
-    if (input.beforePublish) {
-      const started = performance.now();
-      await input.beforePublish(tx, {
-        orgId,
-        repositoryId,
-        commit,
-        kind: plan.kind,
-        changedPaths: [...new Set([...changedFiles.map((c) => c.path), ...removals, ...rejectedPaths])],
-        listFiles: (paths) => generationFiles(tx, repositoryId, next, paths),
-        readTexts: (oids) => blobTexts(tx, orgId, oids),
-        blobsMatching: (oids, regex) => blobsMatching(tx, orgId, oids, regex),
-        capture: (language, query, source) => input.extractor.capture(language, query, source),
-      });
-      beforePublishMs = performance.now() - started;
-    }
-    // The new blobs' document frequencies, last before publishing (see addTermStats).
-    await addTermStats(tx, orgId, writer.termCounts);
-    const totals = await generationTotals(tx, repositoryId, next);
-    const added = upserts.filter((u) => !live.has(u.path)).length;
-    const changed = { added, updated: upserts.length - added, removed: removals.length + rejectedPaths.length, blobsRead, bytesRead };
-    await input.publish(tx, { generation: next, commit, branch: input.branch, ...totals, skipped, settings, lastRun: { kind: plan.kind, ...changed } });
-    // Blobs whose rows this run closed: the only ones that may have lost their last file.
-    const closed = new Set([...removals, ...rejectedPaths, ...changedFiles.map((c) => c.path)]);
-    const unlinked = [...closed].map((p) => live.get(p)).filter((oid): oid is string => oid !== undefined);
-    return {
-      unlinked,
-      kind: plan.kind,
-      generation: next,
-      files: totals.files,
-      bytes: totals.bytes,
-      languages: totals.languages,
-      skipped,
-      changed,
-      beforePublishMs,
-    };
+    await tx.query("select pg_advisory_xact_lock(hashtextextended('ctxpipe.repository:' || $1, 0))", [target.repositoryId]);
+    return steps(tx);
   });
+}
 
-  await withTenant(db, { orgId }, (tx) => collectGarbage(tx, { orgId, repositoryId }, result.unlinked, result.generation));
-  const { unlinked: _unlinked, ...summary } = result;
-  return summary;
+/**
+ * Step 1: plans the run of `commit` against the published index (read by the caller, which
+ * owns the repository's row, in the run's transaction).
+ */
+export async function planIndexRun(
+  tx: Queryable,
+  input: IndexTarget & { commit: string; source: IndexSource; maxFileBytes: number; published: PublishedIndex },
+): Promise<IndexPlan> {
+  const { orgId, repositoryId, source, commit } = input;
+  const settings: IndexSettings = { maxFileBytes: input.maxFileBytes, rules: INDEX_RULES_VERSION };
+  const { kind, wanted, live, skipped } = await planRun(tx, { repositoryId, commit, source, settings, previous: input.published.previous });
+  const changedFiles = wanted.filter((c) => live.get(c.path) !== c.oid);
+  const wantedPaths = new Set(wanted.map((c) => c.path));
+  const removals = [...live.keys()].filter((p) => !wantedPaths.has(p));
+
+  const known = await existingBlobs(tx, orgId, [...new Set(changedFiles.map((c) => c.oid))]);
+  const toRead = spreadOrder([...new Set(changedFiles.filter((c) => !known.has(c.oid)).map((c) => c.oid))]);
+  const generation = input.published.generation + 1;
+  return { orgId, repositoryId, commit, kind, generation, settings, wanted, live, skipped, changedFiles, removals, known, toRead };
+}
+
+/**
+ * Step 2: reads the plan's new blobs from git and writes their chunks, symbols and terms; a
+ * full run also gives known blobs without terms theirs, and known blobs get the symbols of a
+ * language they were never parsed for. `onProgress` hears of each batch written.
+ */
+export async function writeIndexContent(
+  tx: Queryable,
+  plan: IndexPlan,
+  input: { source: Pick<IndexSource, "readBlobs">; extractor: SymbolExtractor; onProgress?: (progress: IndexProgress) => Promise<void> | void },
+): Promise<IndexContent> {
+  const { orgId, wanted, changedFiles, known, toRead } = plan;
+  const { source } = input;
+  const skipped: IndexContent["skipped"] = {};
+  const skip = (reason: SkipReason) => countSkip(skipped, reason);
+  const pathsByOid = new Map<string, Candidate[]>();
+  for (const c of changedFiles) (pathsByOid.get(c.oid) ?? pathsByOid.set(c.oid, []).get(c.oid)!).push(c);
+
+  const rejected = new Set<string>();
+  const shebangs = new Map<string, string>();
+  const symbolDone = await extractedSymbolBlobs(tx, orgId, [...pathsByOid.keys()]);
+  if (toRead.length >= BULK_RUN_BLOBS) await useBulkMergeMemory(tx);
+  const writer = new ContentWriter(tx, orgId, INSERT_BATCH_CHARS, BATCHES_IN_FLIGHT);
+  const breathe = eventLoopBreather(BREATHE_EVERY_MS);
+  let blobsRead = 0;
+  let bytesRead = 0;
+  await input.onProgress?.({ key: "content", label: "Indexing file contents", done: 0, of: toRead.length });
+
+  for await (const blob of source.readBlobs(toRead)) {
+    blobsRead++;
+    bytesRead += blob.content.length;
+    const files = pathsByOid.get(blob.oid) ?? [];
+    if (isBinary(blob.content)) {
+      rejected.add(blob.oid);
+      files.forEach(() => skip("binary"));
+      continue;
+    }
+    const text = sanitizeText(blob.content.toString("utf8"));
+    const head = text.slice(0, 4096);
+    if (files.every((f) => isLikelyGenerated(f.path, head))) {
+      rejected.add(blob.oid);
+      files.forEach(() => skip("generated"));
+      continue;
+    }
+    const shebang = shebangOf(head);
+    if (shebang) shebangs.set(blob.oid, shebang);
+    writer.addChunks(blob.oid, chunkText(text));
+    const languages = [...new Set(files.map((f) => detectLanguage(f.path, shebang)))];
+    const definitions: { name: string }[] = [];
+    for (const language of languages) {
+      if (!language || !input.extractor.supports(language) || symbolDone.has(`${blob.oid}\u0000${language}`)) continue;
+      const symbols = await input.extractor.extract(language, text);
+      writer.addSymbols(blob.oid, language, symbols);
+      if (definitions.length === 0) definitions.push(...symbols);
+      symbolDone.add(`${blob.oid}\u0000${language}`);
+    }
+    // The terms of questions in words: definition names, comments, code (terms/code-terms.ts).
+    writer.addTerms(blob.oid, blobTerms(text, languages[0], definitions));
+    if (writer.full) {
+      await writer.send();
+      await input.onProgress?.({ key: "content", label: "Indexing file contents", done: blobsRead, of: toRead.length });
+    }
+    await breathe();
+  }
+  // A full run also gives the known blobs that have no terms theirs (blobs stored before the
+  // term index existed), from their stored text and symbols.
+  if (plan.kind === "full") {
+    const pathOf = new Map(wanted.map((c) => [c.oid, c.path]));
+    const read = new Set(toRead);
+    const missing = await blobsWithoutTerms(
+      tx,
+      orgId,
+      [...pathOf.keys()].filter((oid) => !read.has(oid)),
+    );
+    for (let i = 0; i < missing.length; i += TERM_BACKFILL_BATCH) {
+      const oids = missing.slice(i, i + TERM_BACKFILL_BATCH);
+      const [texts, names] = [await blobTexts(tx, orgId, oids), await definitionNames(tx, orgId, oids)];
+      for (const oid of oids) {
+        const file = pathOf.get(oid);
+        writer.addTerms(oid, blobTerms(texts.get(oid) ?? "", file ? detectLanguage(file) : undefined, names.get(oid) ?? []));
+        if (writer.full) await writer.send();
+      }
+      await writer.send();
+    }
+  }
+  await writer.flush();
+
+  // Known blobs whose symbols were never extracted for this language (e.g. a renamed extension).
+  const missingSymbols = changedFiles.filter((c) => {
+    const language = detectLanguage(c.path);
+    return known.has(c.oid) && language && input.extractor.supports(language) && !symbolDone.has(`${c.oid}\u0000${language}`);
+  });
+  if (missingSymbols.length > 0) {
+    const texts = await blobTexts(tx, orgId, [...new Set(missingSymbols.map((c) => c.oid))]);
+    const extracted: BlobSymbols[] = [];
+    for (const c of missingSymbols) {
+      const language = detectLanguage(c.path)!;
+      if (symbolDone.has(`${c.oid}\u0000${language}`)) continue;
+      extracted.push({ oid: c.oid, language, symbols: await input.extractor.extract(language, texts.get(c.oid) ?? "") });
+      symbolDone.add(`${c.oid}\u0000${language}`);
+    }
+    await insertSymbols(tx, orgId, extracted);
+  }
+  return { rejected, shebangs, skipped, blobsRead, bytesRead, termCounts: writer.termCounts };
+}
+
+/**
+ * Step 3: stages the next generation's file rows: closes the rows of removed and changed
+ * paths and inserts rows for added and changed ones. Readers keep seeing the published
+ * generation until the run's transaction commits.
+ */
+export async function stageGeneration(tx: Queryable, plan: IndexPlan, content: IndexContent): Promise<StagedGeneration> {
+  const { orgId, repositoryId, changedFiles, live, removals, generation: next } = plan;
+  const { rejected, shebangs } = content;
+  const upserts: FileRow[] = changedFiles
+    .filter((c) => !rejected.has(c.oid))
+    .map((c) => ({ path: c.path, blobOid: c.oid, size: c.size, language: detectLanguage(c.path, shebangs.get(c.oid)) ?? null }));
+  // A path whose new content was rejected (now binary or generated) leaves the index.
+  const rejectedPaths = changedFiles.filter((c) => rejected.has(c.oid) && live.has(c.path)).map((c) => c.path);
+  await stageFiles(tx, { orgId, repositoryId }, next, { upserts, removals: [...removals, ...rejectedPaths] });
+  const added = upserts.filter((u) => !live.has(u.path)).length;
+  // Blobs whose rows this run closed: the only ones that may have lost their last file.
+  const closed = new Set([...removals, ...rejectedPaths, ...changedFiles.map((c) => c.path)]);
+  const unlinked = [...closed].map((p) => live.get(p)).filter((oid): oid is string => oid !== undefined);
+  const skipped = { ...plan.skipped };
+  for (const [reason, n] of Object.entries(content.skipped) as [SkipReason, number][]) skipped[reason] = (skipped[reason] ?? 0) + n;
+  return {
+    orgId,
+    repositoryId,
+    commit: plan.commit,
+    kind: plan.kind,
+    generation: next,
+    changedPaths: [...new Set([...changedFiles.map((c) => c.path), ...removals, ...rejectedPaths])],
+    skipped,
+    settings: plan.settings,
+    changed: {
+      added,
+      updated: upserts.length - added,
+      removed: removals.length + rejectedPaths.length,
+      blobsRead: content.blobsRead,
+      bytesRead: content.bytesRead,
+    },
+    termCounts: content.termCounts,
+    unlinked,
+  };
+}
+
+/**
+ * Step 4, last before the caller publishes: adds the new blobs' document frequencies and
+ * totals the staged generation.
+ * @returns what the repository publishes, in the same transaction.
+ */
+export async function sealGeneration(tx: Queryable, staged: StagedGeneration): Promise<IndexRunSummary> {
+  // The new blobs' document frequencies, last before publishing (see addTermStats).
+  await addTermStats(tx, staged.orgId, staged.termCounts);
+  const totals = await generationTotals(tx, staged.repositoryId, staged.generation);
+  return {
+    generation: staged.generation,
+    commit: staged.commit,
+    ...totals,
+    skipped: staged.skipped,
+    settings: staged.settings,
+    lastRun: { kind: staged.kind, ...staged.changed },
+  };
+}
+
+/**
+ * Step 5, once the run's transaction committed: drops the file rows that left the published
+ * generation, and the content of the blobs the run unlinked that no file of the org refers to.
+ */
+export async function collectIndexRun(db: Database, staged: Pick<StagedGeneration, "orgId" | "repositoryId" | "generation" | "unlinked">): Promise<void> {
+  const { orgId, repositoryId } = staged;
+  await withTenant(db, { orgId }, (tx) => collectGarbage(tx, { orgId, repositoryId }, staged.unlinked, staged.generation));
 }
 
 /**
@@ -327,8 +397,11 @@ function shebangOf(text: string): string | undefined {
   return line.trimStart().startsWith("#!") ? Buffer.from(line, "utf8").toString("utf8") : undefined;
 }
 
-/** Of `oids`, the stored blobs one of whose chunks matches `regex`. */
-async function blobsMatching(tx: Queryable, orgId: string, oids: string[], regex: string): Promise<Set<string>> {
+/**
+ * Of `oids`, the stored blobs one of whose chunks matches `regex` (a Postgres regular
+ * expression), in the caller's org-scoped transaction.
+ */
+export async function blobsMatching(tx: Queryable, orgId: string, oids: string[], regex: string): Promise<Set<string>> {
   if (oids.length === 0) return new Set();
   const { rows } = await tx.query<{ blob_oid: string }>(
     "select distinct blob_oid from index_chunks where org_id = $1 and blob_oid = any($2::text[]) and content ~ $3",
@@ -360,8 +433,8 @@ async function definitionNames(tx: Queryable, orgId: string, oids: string[]): Pr
   return names;
 }
 
-/** Reassembles stored blobs' text from their chunks. */
-async function blobTexts(tx: Queryable, orgId: string, oids: string[]): Promise<Map<string, string>> {
+/** Reassembles stored blobs' text from their chunks, in the caller's org-scoped transaction. */
+export async function blobTexts(tx: Queryable, orgId: string, oids: string[]): Promise<Map<string, string>> {
   const { rows } = await tx.query<{ blob_oid: string; text: string }>(
     `select blob_oid, string_agg(content, E'\\n' order by chunk_no) as text from index_chunks
      where org_id = $1 and blob_oid = any($2::text[]) group by blob_oid`,

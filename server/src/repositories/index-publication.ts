@@ -1,7 +1,7 @@
 /**
  * The repositories row's side of an index run: what is published now (read at the start of a
  * run) and the new generation's summary (written at its end, in the run's transaction). The
- * indexing capability calls these through `runIndex`'s callbacks and never names the table.
+ * repository.sync job takes these steps around indexing's; indexing never names the table.
  */
 import type { IndexRunSummary, PublishedIndex } from "../indexing/index.js";
 import type { Queryable } from "../platform/db/tenant.js";
@@ -21,8 +21,8 @@ export async function readPublishedIndex(tx: Queryable, repositoryId: string): P
   };
 }
 
-/** Publishes a finished run: the new generation, its commit and totals, and the run's counts. */
-export async function publishIndexRun(tx: Queryable, repositoryId: string, s: IndexRunSummary): Promise<void> {
+/** Publishes a finished run: the new generation, its commit, branch and totals, and the run's counts. */
+export async function publishIndexRun(tx: Queryable, repositoryId: string, s: IndexRunSummary & { branch: string }): Promise<void> {
   await tx.query(
     `update repositories set generation = $2, indexed_commit = $3, indexed_branch = $4, indexed_at = now(),
        file_count = $5, byte_count = $6, languages = $7, skipped = $8, indexed_settings = $9, last_run = $10, updated_at = now()

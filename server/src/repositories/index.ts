@@ -3,7 +3,7 @@
  * Roles wire it through `createRepositories`; other capabilities use only these exports.
  */
 import path from "node:path";
-import { INDEX_RULES_VERSION, type IndexRunInput, SymbolExtractor } from "../indexing/index.js";
+import { INDEX_RULES_VERSION, SymbolExtractor } from "../indexing/index.js";
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Capability } from "../platform/capability.js";
 import type { Config } from "../platform/config/config.js";
@@ -70,10 +70,10 @@ export interface RepositoriesDependencies {
   logger: Logger;
   /** The job queue the routes send index runs and deletions to. */
   queue: JobQueue;
-  /** Credentials of the repositories connections bring (late-bound: connections are built after). */
+  /** Credentials of the repositories connections bring (the connections' GitHub App clients). */
   connectionCredentials: ConnectionCredentials;
-  /** Work in each index run before it is published (the knowledge graph's extraction). */
-  beforePublish?: IndexRunInput["beforePublish"];
+  /** The knowledge graph, whose step each index run takes before it publishes. */
+  graph?: RepositoryJobDependencies["graph"];
   /** Told after each index run published (the embeddings queue the new blobs' embedding); its failure only logs. */
   afterPublish?: RepositoryJobDependencies["afterPublish"];
 }
@@ -97,7 +97,7 @@ export function createRepositories(deps: RepositoriesDependencies): Repositories
     logger: logger.child({ module: "repositories" }),
     extractor: () => (extractor ??= SymbolExtractor.create()),
     connectionCredentials: deps.connectionCredentials,
-    beforePublish: deps.beforePublish,
+    graph: deps.graph,
     afterPublish: deps.afterPublish,
   };
   const jobs = { sync: syncJob(jobDeps), delete: deleteJob(jobDeps) };

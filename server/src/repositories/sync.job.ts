@@ -1,22 +1,40 @@
 /**
  * The index runs of repositories, as jobs. `repository.sync` fetches the branch into the clone
- * cache and runs the indexer; the queue keeps one active and one queued run per repository
- * (policy "stately"), retries transient failures with backoff, and picks a run up again when
- * its worker dies (heartbeats). `repository.delete` purges the index rows and the clone.
- * Their SQL (the repository's row, its status while a run works, the purge) is in sync.service.ts.
+ * cache, then takes the steps of an index run in order, in one transaction: indexing plans the
+ * run, writes the new content and stages the next generation, the knowledge graph takes its
+ * step on it, and the repository's row publishes it; what no generation needs is collected
+ * after the commit. The queue keeps one active and one queued run per repository (policy
+ * "stately"), retries transient failures with backoff, and picks a run up again when its
+ * worker dies (heartbeats). `repository.delete` purges the index rows and the clone.
+ * Their SQL (the repository's row, its status while a run works, the purge) is in
+ * sync.service.ts and index-publication.ts.
  */
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Config } from "../platform/config/config.js";
 import type { Database } from "../platform/db/database.js";
+import type { Queryable } from "../platform/db/tenant.js";
 import { AppError, isAppError } from "../platform/errors.js";
 import type { Logger } from "../platform/logging.js";
 import { defineJob } from "../jobs/job-queue.js";
-import { ANALYZE_AFTER_BLOBS, refreshIndexStatistics, runIndex, type IndexProgress, type IndexRunInput, type SymbolExtractor } from "../indexing/index.js";
+import {
+  ANALYZE_AFTER_BLOBS,
+  collectIndexRun,
+  type IndexRunSummary,
+  type IndexSource,
+  planIndexRun,
+  refreshIndexStatistics,
+  sealGeneration,
+  stageGeneration,
+  type StagedRun,
+  type SymbolExtractor,
+  withIndexRun,
+  writeIndexContent,
+} from "../indexing/index.js";
 import type { GitCache } from "./git/git-cache.js";
 import { GitError } from "./git/git-runner.js";
 import { parseRepoUrl, RepoUrlError } from "./git/repo-url.js";
 import { publishIndexRun, readPublishedIndex } from "./index-publication.js";
-import { type ConnectionCredentials, credentialsOf, purgeRepository, readSyncTarget, setSyncState } from "./sync.service.js";
+import { type ConnectionCredentials, credentialsOf, purgeRepository, readSyncTarget, type RepositoryRef, setSyncState } from "./sync.service.js";
 
 /** Payload of both jobs. */
 export interface RepositoryJobData {
@@ -34,8 +52,11 @@ export interface RepositoryJobDependencies {
   logger: Logger;
   /** Git credentials of a repository a connection brought (a GitHub installation token). */
   connectionCredentials: ConnectionCredentials;
-  /** Work in each index run before it is published (the knowledge graph's extraction). */
-  beforePublish?: IndexRunInput["beforePublish"];
+  /**
+   * The knowledge graph, whose step each index run takes on its staged generation, in the
+   * run's transaction (its facts are published with the index).
+   */
+  graph?: { extract(tx: Queryable, staged: StagedRun, parser: Pick<SymbolExtractor, "capture">): Promise<void> };
   /** Told after each index run published (the embeddings queue the new blobs' embedding). */
   afterPublish?: (run: { orgId: string; repositoryId: string; generation: number }) => Promise<void>;
 }
@@ -51,9 +72,16 @@ const TOTAL_STEPS = 4;
 /** Git failures that retrying may fix (not `corrupt`: the remote's content stays broken until its branch moves). */
 const TRANSIENT = new Set(["timeout", "unreachable", "failed"]);
 
-function progressStep(p: IndexProgress | { key: "fetch"; label: string }) {
+/** Where a run is, as the repository shows it. */
+interface RunProgress {
+  key: keyof typeof STEPS;
+  done?: number;
+  of?: number;
+}
+
+function progressStep(p: RunProgress) {
   const [index, label] = STEPS[p.key];
-  return { key: p.key, index, total: TOTAL_STEPS, label, ...("done" in p && p.done !== undefined ? { done: p.done, of: p.of } : {}) };
+  return { key: p.key, index, total: TOTAL_STEPS, label, ...(p.done !== undefined ? { done: p.done, of: p.of } : {}) };
 }
 
 /** The `repository.sync` job. */
@@ -66,34 +94,15 @@ export function syncJob(deps: RepositoryJobDependencies) {
       const repo = await readSyncTarget(db, data);
       if (!repo || repo.status === "unindexing") return; // deleted meanwhile
       try {
-        await setSyncState(db, data, { status: "running", step: progressStep({ key: "fetch", label: "" }), error: null });
+        await setSyncState(db, data, { status: "running", step: progressStep({ key: "fetch" }), error: null });
         const url = parseRepoUrl(repo.url, { allowLocal: deps.config.repositories.allowLocal });
         const credentials = await credentialsOf(deps, data.orgId, repo);
         const synced = await deps.gitCache.sync(data.repositoryId, url, repo.branch ?? undefined, credentials);
-        const extractor = await deps.extractor();
-        const result = await runIndex({
-          db,
-          orgId: data.orgId,
-          repositoryId: data.repositoryId,
-          commit: synced.commit,
-          branch: synced.branch,
-          extractor,
-          maxFileBytes: deps.config.repositories.maxFileBytes,
-          source: {
-            listTree: (commit) => deps.gitCache.listTree(data.repositoryId, commit),
-            readBlobs: (oids) => deps.gitCache.readBlobs(data.repositoryId, oids),
-            readAttributes: (commit, paths) => deps.gitCache.readAttributes(data.repositoryId, commit, paths),
-            changesBetween: (from, to) => deps.gitCache.changesBetween(data.repositoryId, from, to),
-          },
-          readPublished: (tx) => readPublishedIndex(tx, data.repositoryId),
-          publish: (tx, summary) => publishIndexRun(tx, data.repositoryId, summary),
-          onProgress: (p) => setSyncState(db, data, { step: progressStep(p) }),
-          beforePublish: deps.beforePublish,
-        });
-        if (result.changed.blobsRead >= ANALYZE_AFTER_BLOBS) {
+        const { summary, graphMs } = await indexCommit(deps, data, synced);
+        if (summary.lastRun.blobsRead >= ANALYZE_AFTER_BLOBS) {
           await refreshIndexStatistics(db).catch((err: unknown) => logger.warn({ err }, "could not refresh the index statistics"));
         }
-        const tooLarge = result.skipped.too_large ?? 0;
+        const tooLarge = summary.skipped.too_large ?? 0;
         await setSyncState(db, data, {
           status: tooLarge > 0 ? "complete_with_issues" : "ready",
           step: null,
@@ -101,18 +110,11 @@ export function syncJob(deps: RepositoryJobDependencies) {
         });
         if (deps.afterPublish) {
           await deps
-            .afterPublish({ orgId: data.orgId, repositoryId: data.repositoryId, generation: result.generation })
+            .afterPublish({ orgId: data.orgId, repositoryId: data.repositoryId, generation: summary.generation })
             .catch((err: unknown) => logger.warn({ err }, "could not queue the work that follows a published index run"));
         }
         logger.info(
-          {
-            repositoryId: data.repositoryId,
-            commit: synced.commit,
-            kind: result.kind,
-            ...result.changed,
-            files: result.files,
-            beforePublishMs: Math.round(result.beforePublishMs),
-          },
+          { repositoryId: data.repositoryId, commit: synced.commit, ...summary.lastRun, files: summary.files, graphMs: Math.round(graphMs) },
           "repository indexed",
         );
       } catch (err) {
@@ -132,6 +134,51 @@ export function syncJob(deps: RepositoryJobDependencies) {
       }
     },
   });
+}
+
+/**
+ * Indexes the fetched commit as the repository's next generation. Every step but the last runs
+ * in the run's transaction, so searches see the previous generation until it commits, and a
+ * step that fails leaves that generation as it was:
+ * read what is published, plan, write the new content, stage the generation's files, extract
+ * the knowledge graph's facts from it, seal it (term frequencies, totals), publish it on the
+ * repository. Then what no generation needs any more is collected.
+ */
+async function indexCommit(
+  deps: RepositoryJobDependencies,
+  ref: RepositoryRef,
+  synced: { commit: string; branch: string },
+): Promise<{ summary: IndexRunSummary; graphMs: number }> {
+  const { db } = deps;
+  const source = gitSource(deps.gitCache, ref.repositoryId);
+  const extractor = await deps.extractor();
+  const progress = (p: RunProgress) => setSyncState(db, ref, { step: progressStep(p) });
+  const { staged, summary, graphMs } = await withIndexRun(db, ref, async (tx) => {
+    const published = await readPublishedIndex(tx, ref.repositoryId);
+    await progress({ key: "list" });
+    const plan = await planIndexRun(tx, { ...ref, commit: synced.commit, source, maxFileBytes: deps.config.repositories.maxFileBytes, published });
+    const content = await writeIndexContent(tx, plan, { source, extractor, onProgress: progress });
+    await progress({ key: "publish" });
+    const staged = await stageGeneration(tx, plan, content);
+    const graphStarted = performance.now();
+    await deps.graph?.extract(tx, staged, extractor);
+    const graphMs = performance.now() - graphStarted;
+    const summary = await sealGeneration(tx, staged);
+    await publishIndexRun(tx, ref.repositoryId, { ...summary, branch: synced.branch });
+    return { staged, summary, graphMs };
+  });
+  await collectIndexRun(db, staged);
+  return { summary, graphMs };
+}
+
+/** The repository's clone in the cache, as an index run reads it. */
+function gitSource(gitCache: GitCache, repositoryId: string): IndexSource {
+  return {
+    listTree: (commit) => gitCache.listTree(repositoryId, commit),
+    readBlobs: (oids) => gitCache.readBlobs(repositoryId, oids),
+    readAttributes: (commit, paths) => gitCache.readAttributes(repositoryId, commit, paths),
+    changesBetween: (from, to) => gitCache.changesBetween(repositoryId, from, to),
+  };
 }
 
 /** The `repository.delete` job: purge index rows and the clone, then the repository. */

@@ -74,7 +74,7 @@ export async function startRoles(
       logger,
       queue: jobs,
       connectionCredentials: (orgId, connectionId) => connections!.credentials(orgId, connectionId),
-      beforePublish: (tx, staged) => graph.beforePublish(tx, staged),
+      graph,
       afterPublish: (run) => embeddings.afterPublish(run),
     });
     connections = createConnections({ config: resolved, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs, linked: repositories.linked });
