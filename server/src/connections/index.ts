@@ -3,8 +3,9 @@
  * Apps, and Confluence through Atlassian OAuth), with their secrets encrypted through
  * secrets/. It offers the routes (connections, install flow, webhooks, Confluence and its
  * OAuth callback), the worker's jobs (`connection.webhook`, `connection.reconcile`,
- * `confluence.sync`) and upkeep loops, and the git credentials of the repositories a
- * connection brought (installation tokens).
+ * `confluence.sync`) and upkeep loops; its GitHub App clients (`createGithubAppClients`,
+ * built first) give the git credentials of the repositories a connection brought
+ * (installation tokens).
  */
 import type { JobQueue } from "../jobs/job-queue.js";
 import type { Capability } from "../platform/capability.js";
@@ -12,28 +13,30 @@ import type { ResolvedConfig } from "../platform/config/config.js";
 import type { SecretBox } from "../platform/crypto/secret-box.js";
 import type { Database } from "../platform/db/database.js";
 import type { Logger } from "../platform/logging.js";
-import type { ConnectionCredentials, LinkedRepositories } from "../repositories/index.js";
+import type { LinkedRepositories } from "../repositories/index.js";
 import { createAtlassianApi } from "./confluence/atlassian-api.js";
 import { confluenceSyncJob, type SyncJobData, startConfluenceSyncLoop } from "./confluence/confluence-sync.job.js";
 import { registerConfluenceRoutes } from "./confluence/confluence.route.js";
 import type { ConfluenceDependencies } from "./confluence/confluence.service.js";
 import { registerConnectionRoutes } from "./github/connection.route.js";
 import { deliveryJob, type DeliveryJobData } from "./github/delivery.job.js";
-import { createGithubApps } from "./github/github-apps.js";
+import { createGithubApps, type GithubApps } from "./github/github-apps.js";
 import { registerInstallationRoutes } from "./github/installation.route.js";
 import { githubWebUrl } from "./github/installation.service.js";
 import { registerManifestRoutes } from "./github/manifest.route.js";
 import { createOutboundFetch } from "./github/outbound-fetch.js";
 import { reconcileJob, startReconcileLoop } from "./github/reconcile.job.js";
 
+/** Deadline of one request to a code host's or Atlassian's API. */
+const OUTBOUND_TIMEOUT_MS = 15_000;
+
 export { newConnectionId } from "./connection-ids.js";
 export type { Connection } from "./github/connection.service.js";
+export type { GithubApps } from "./github/github-apps.js";
 
 /** What the capability offers the roles. */
 export interface Connections extends Capability {
   jobs: { webhook: ReturnType<typeof deliveryJob>; reconcile: ReturnType<typeof reconcileJob>; confluenceSync: ReturnType<typeof confluenceSyncJob> };
-  /** Git credentials (an installation token) for a connection's repositories. */
-  credentials: ConnectionCredentials;
   /** Web origins the App-manifest form is sent to (github.com and GITHUB_API_URL's), for the CSP. */
   formTargets: string[];
   /** Starts the upkeep loop (worker role): due reconciles, stranded deliveries, retention. */
@@ -47,16 +50,28 @@ export interface ConnectionsDependencies {
   secretBox: SecretBox | undefined;
   logger: Logger;
   queue: JobQueue;
+  /** The process' GitHub App clients (`createGithubAppClients`), which also mint the linked repositories' git credentials. */
+  githubApps: GithubApps;
   /** The repositories capability's operations on linked repositories. */
   linked: LinkedRepositories;
 }
 
+/**
+ * Builds the process' GitHub App clients: one per connection, its installation tokens reused
+ * until shortly before they expire. The roles build them before the repositories, which take
+ * their `credentials` (git credentials of the repositories a connection brought, `x-access-token`
+ * bound to the connection's git host), and hand them to `createConnections`: one token cache.
+ */
+export function createGithubAppClients(deps: { config: Pick<ResolvedConfig, "repositories">; db: Database; secretBox: SecretBox | undefined }): GithubApps {
+  const outboundFetch = createOutboundFetch({ allowedHosts: deps.config.repositories.allowedHosts, timeoutMs: OUTBOUND_TIMEOUT_MS });
+  return createGithubApps({ db: deps.db, secretBox: deps.secretBox, fetch: outboundFetch });
+}
+
 /** Builds the capability (no I/O until used). */
 export function createConnections(deps: ConnectionsDependencies): Connections {
-  const { config, db, secretBox, linked, queue } = deps;
+  const { config, db, secretBox, linked, queue, githubApps: apps } = deps;
   const logger = deps.logger.child({ module: "connections" });
-  const outboundFetch = createOutboundFetch({ allowedHosts: config.repositories.allowedHosts, timeoutMs: 15_000 });
-  const apps = createGithubApps({ db, secretBox, fetch: outboundFetch });
+  const outboundFetch = createOutboundFetch({ allowedHosts: config.repositories.allowedHosts, timeoutMs: OUTBOUND_TIMEOUT_MS });
   const enqueueSync = async (data: SyncJobData) => {
     await queue.send(jobs.confluenceSync, data, { singletonKey: data.connectionId });
   };
@@ -83,7 +98,6 @@ export function createConnections(deps: ConnectionsDependencies): Connections {
   return {
     jobs,
     formTargets: [...new Set(["https://github.com", githubWebUrl(config.github.apiUrl)])],
-    credentials: (orgId, connectionId) => apps.credentials(orgId, connectionId),
     registerRoutes(router) {
       // Before the routes with a {connectionId}: /connections/confluence is not an id.
       registerConfluenceRoutes(router, confluence);

@@ -5,7 +5,7 @@
  */
 import type { Config } from "../platform/config/config.js";
 import { startJobQueue } from "../jobs/job-queue.js";
-import { createConnections, type Connections } from "../connections/index.js";
+import { createConnections, createGithubAppClients } from "../connections/index.js";
 import { createGraph } from "../graph/index.js";
 import { createEmbeddings } from "../embeddings/index.js";
 import { createModels, embeddingModelOf } from "../models/index.js";
@@ -55,9 +55,9 @@ export async function startRoles(
     const maintain = roles.includes("worker") || roles.includes("codesearch");
     const jobs = await startJobQueue({ url: platform.db.url, logger, maintain, timings: resolved.jobs });
     platform.lifecycle.onStop("jobs", () => jobs.stop(resolved.shutdownTimeoutMs));
-    // Repositories take their connections' git credentials; connections link repositories:
-    // the credentials are bound once both exist.
-    let connections: Connections | undefined;
+    // The GitHub App clients mint the git credentials of the repositories connections bring;
+    // the connections capability takes the same clients and links repositories.
+    const githubApps = createGithubAppClients({ config: resolved, db: platform.db, secretBox: platform.secretBox });
     const graph = createGraph({ db: platform.db, logger });
     // Chunk vectors for questions in words, only with an embedding model (MODEL_EMBEDDING_NAME).
     const embeddings = createEmbeddings({
@@ -73,11 +73,19 @@ export async function startRoles(
       secretBox: platform.secretBox,
       logger,
       queue: jobs,
-      connectionCredentials: (orgId, connectionId) => connections!.credentials(orgId, connectionId),
+      connectionCredentials: (orgId, connectionId) => githubApps.credentials(orgId, connectionId),
       graph,
       afterPublish: (run) => embeddings.afterPublish(run),
     });
-    connections = createConnections({ config: resolved, db: platform.db, secretBox: platform.secretBox, logger, queue: jobs, linked: repositories.linked });
+    const connections = createConnections({
+      config: resolved,
+      db: platform.db,
+      secretBox: platform.secretBox,
+      logger,
+      queue: jobs,
+      githubApps,
+      linked: repositories.linked,
+    });
     const models = createModels({ config: resolved.model, logger });
     const capabilities = { repositories, connections, graph, models, embeddings };
     if (roles.includes("worker")) await startWorkerRole(platform, jobs, capabilities);
