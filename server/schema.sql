@@ -586,6 +586,7 @@ create table public.index_chunks (
   start_line integer not null,
   line_count integer not null,
   content text not null,
+  chunk_id bigint,
   constraint index_chunks_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
   constraint index_chunks_pkey PRIMARY KEY (org_id, blob_oid, chunk_no)
 );
@@ -593,6 +594,7 @@ create table public.index_chunks (
 alter table public.index_chunks enable row level security;
 -- grants on public.index_chunks: <owner>=arwdDxtm, ctxpipe_app=arwd
 CREATE INDEX index_chunks_content_trgm_idx ON public.index_chunks USING gin (content gin_trgm_ops);
+CREATE UNIQUE INDEX index_chunks_chunk_id_idx ON public.index_chunks USING btree (org_id, chunk_id) WHERE (chunk_id IS NOT NULL);
 create policy index_chunks_scope on public.index_chunks as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
 create table public.index_files (
@@ -669,6 +671,33 @@ create table public.index_term_stats (
 alter table public.index_term_stats enable row level security;
 -- grants on public.index_term_stats: <owner>=arwdDxtm, ctxpipe_app=arwd
 create policy index_term_stats_scope on public.index_term_stats as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
+create table public.index_trigram_postings (
+  org_id uuid not null,
+  segment_id bigint not null,
+  key integer not null,
+  postings bytea not null,
+  constraint index_trigram_postings_org_id_segment_id_fkey FOREIGN KEY (org_id, segment_id) REFERENCES index_trigram_segments(org_id, segment_id) ON DELETE CASCADE,
+  constraint index_trigram_postings_pkey PRIMARY KEY (org_id, segment_id, key)
+);
+-- public.index_trigram_postings: column postings storage external
+alter table public.index_trigram_postings enable row level security;
+-- grants on public.index_trigram_postings: <owner>=arwdDxtm, ctxpipe_app=arwd
+create policy index_trigram_postings_scope on public.index_trigram_postings as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
+
+create table public.index_trigram_segments (
+  org_id uuid not null,
+  segment_id bigint not null,
+  first_chunk bigint not null,
+  last_chunk bigint not null,
+  chunks integer not null,
+  text_bytes bigint not null,
+  constraint index_trigram_segments_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE,
+  constraint index_trigram_segments_pkey PRIMARY KEY (org_id, segment_id)
+);
+alter table public.index_trigram_segments enable row level security;
+-- grants on public.index_trigram_segments: <owner>=arwdDxtm, ctxpipe_app=arwd
+create policy index_trigram_segments_scope on public.index_trigram_segments as permissive for all to public using ((org_id = ctxpipe_current_org())) with check ((org_id = ctxpipe_current_org()));
 
 create table public.mcp_unanswered (
   org_id uuid not null,

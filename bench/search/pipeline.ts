@@ -360,7 +360,16 @@ export interface IndexSize {
 }
 
 /** Index tables whose size counts as "index size". */
-export const INDEX_TABLES = ["index_chunks", "index_files", "index_symbols", "index_symbol_blobs", "index_term_blobs", "index_term_stats"];
+export const INDEX_TABLES = [
+  "index_chunks",
+  "index_files",
+  "index_symbols",
+  "index_symbol_blobs",
+  "index_term_blobs",
+  "index_term_stats",
+  "index_trigram_segments",
+  "index_trigram_postings",
+];
 
 /** Measures the index tables (as the owner: row-level security does not hide rows). */
 export async function indexSize(pool: pg.Pool): Promise<IndexSize> {

@@ -16,7 +16,9 @@
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { parseQuery, type Pattern } from "../../server/src/search/query-parser.js";
+import { candidateChunks } from "../../server/src/search/postings.sql.js";
 import { searchMode } from "../../server/src/search/scan.sql.js";
+import { patternTrigrams } from "../../server/src/search/trigram-query.js";
 import { QUERIES } from "./queries.js";
 
 /** What the model found for one query. */
@@ -30,6 +32,12 @@ export interface PostingQueryModel {
   posting: { candidates: number };
   /** With 1 KB block masks. */
   blocks: { candidates: number };
+  /**
+   * The lists as built (index_trigram_postings, search/postings.sql.ts): candidates of the
+   * driving pattern and the time to read and intersect its lists; undefined when the corpus
+   * was indexed without them.
+   */
+  built?: { candidates: number; listMs: number; rows: number; bytes: number };
 }
 
 /** The whole model. */
@@ -213,6 +221,27 @@ async function median3(fn: () => Promise<void>): Promise<number> {
   return times.sort((x, y) => x - y)[1]!;
 }
 
+/** The candidates of the lists as built, in the org's scope (median of 3 reads); undefined without lists. */
+async function builtCandidates(pool: pg.Pool, org: string, pattern: Pattern, caseSensitive: boolean): Promise<PostingQueryModel["built"]> {
+  const codes = patternTrigrams(pattern, caseSensitive);
+  if (!codes) return undefined;
+  const c = await pool.connect();
+  try {
+    await c.query("begin");
+    await c.query("select set_config('app.org_id', $1, true)", [org]);
+    if (Number((await c.query<{ n: string }>("select count(*) as n from index_trigram_segments")).rows[0]!.n) === 0) return undefined;
+    let result = { candidates: 0, rows: 0, bytes: 0 };
+    const listMs = await median3(async () => {
+      const cand = await candidateChunks(c, codes);
+      result = { candidates: cand.ids.length, rows: cand.rows, bytes: cand.bytes };
+    });
+    return { ...result, listMs };
+  } finally {
+    await c.query("rollback");
+    c.release();
+  }
+}
+
 /** Runs the model against the bench organisation of `databaseUrl` (read only). */
 export async function runPostingModel(databaseUrl: string, log: (line: string) => void = () => {}): Promise<PostingModel> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
@@ -315,6 +344,7 @@ export async function runPostingModel(databaseUrl: string, log: (line: string) =
         trgmCandidates = index ? Math.round(Number(index[1])) : Number.NaN;
       });
       if (blockMatches !== chunkMatches) throw new Error(`${plan.q.id}: the block masks lost matches (${blockMatches} of ${chunkMatches})`);
+      const built = await builtCandidates(pool, org, plan.driving, plan.parsed.caseSensitive);
       queries.push({
         id: plan.q.id,
         q: plan.q.q,
@@ -324,6 +354,7 @@ export async function runPostingModel(databaseUrl: string, log: (line: string) =
         pgTrgm: { candidates: trgmCandidates, recheckMs: trgmMs },
         posting: { candidates: byChunk.length },
         blocks: { candidates: byBlock.length },
+        ...(built ? { built } : {}),
       });
       log(`  posting model: ${plan.q.id}: ${byChunk.length} / ${byBlock.length} candidates (pg_trgm ${trgmCandidates}), ${chunkMatches} matches`);
     }
@@ -364,11 +395,11 @@ export function postingModelMarkdown(m: PostingModel): string {
     "",
     "Candidates are the chunks a scan must recheck to find every match of the query's driving pattern; the recheck is pg_trgm's whole scan today (EXPLAIN ANALYZE, median of 3).",
     "",
-    "| Query | Driving literal(s) | Matches | pg_trgm candidates | pg_trgm scan | chunk lists | with block masks |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    "| Query | Driving literal(s) | Matches | pg_trgm candidates | pg_trgm scan | chunk lists | with block masks | lists as built (read + intersect) |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...m.queries.map(
       (q) =>
-        `| \`${q.q}\` | ${q.literals.map((l) => `\`${l}\``).join(", ") || "(none)"} | ${q.matches.toLocaleString("en")} | ${q.pgTrgm.candidates.toLocaleString("en")} | ${q.pgTrgm.recheckMs.toFixed(0)} ms | ${q.posting.candidates.toLocaleString("en")} | ${q.blocks.candidates.toLocaleString("en")} |`,
+        `| \`${q.q}\` | ${q.literals.map((l) => `\`${l}\``).join(", ") || "(none)"} | ${q.matches.toLocaleString("en")} | ${q.pgTrgm.candidates.toLocaleString("en")} | ${q.pgTrgm.recheckMs.toFixed(0)} ms | ${q.posting.candidates.toLocaleString("en")} | ${q.blocks.candidates.toLocaleString("en")} | ${q.built ? `${q.built.candidates.toLocaleString("en")} (${q.built.listMs.toFixed(1)} ms, ${q.built.rows} rows, ${(q.built.bytes / 1e3).toFixed(0)} KB)` : "n/a"} |`,
     ),
   ];
   return lines.join("\n");

@@ -14,7 +14,12 @@
  * the server process), --corpus-only, --index-only (full index run and index size only: no
  * queries, no incremental run), --smoke (the whole path once over packages npm ci installed, in a temporary folder), --keep
  * (leave the database running after the run, for psql, until SIGTERM or SIGINT),
- * --posting-model (after the run: the trigram posting-list model of ADR 007, posting-model.ts).
+ * --posting-model (after the run: the trigram posting-list model of ADR 007, posting-model.ts),
+ * --content-index pg_trgm|postings (CTXPIPE_SEARCH_CONTENT_INDEX of the server), --drop-trgm
+ * (drop the pg_trgm index over chunk text before indexing: the run's cost without it; only with
+ * --content-index postings), --compare-content-index (after the queries, restart the server
+ * with the other content index and run them again, rg included: both in one run, in
+ * results/content-index-<time>.json).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -53,8 +58,14 @@ const { values: opts } = parseArgs({
     smoke: { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     "posting-model": { type: "boolean", default: false },
+    "content-index": { type: "string", default: "pg_trgm" },
+    "drop-trgm": { type: "boolean", default: false },
+    "compare-content-index": { type: "boolean", default: false },
   },
 });
+if (!["pg_trgm", "postings"].includes(opts["content-index"]!)) throw new Error("--content-index is pg_trgm or postings");
+if (opts["drop-trgm"] && opts["content-index"] !== "postings") throw new Error("--drop-trgm needs --content-index postings");
+if (opts["drop-trgm"] && opts["compare-content-index"]) throw new Error("--compare-content-index needs the pg_trgm index: not with --drop-trgm");
 const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "1" : "10"), 10) || 10);
 const SLUG = "bench";
 const CORPUS = await corpusRoot(opts.smoke);
@@ -285,9 +296,12 @@ async function main(): Promise<void> {
       localRepositoriesRoot: CORPUS,
       logFile: path.join(RESULTS, `serve-${stamp}.log`),
       nodeArgs: opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : undefined,
+      env: { CTXPIPE_SEARCH_CONTENT_INDEX: opts["content-index"]! },
     });
+    if (opts["drop-trgm"]) await db.pool.query("drop index index_chunks_content_trgm_idx");
+    log(`content index: ${opts["content-index"]}${opts["drop-trgm"] ? " (pg_trgm index over chunks dropped)" : ""}`);
     log(`ctxpipe serve running (pid ${serve.pid}) at ${serve.baseUrl}`);
-    const api = new ApiClient(serve.baseUrl);
+    let api = new ApiClient(serve.baseUrl);
     await api.setUp(SLUG);
     const orgId = (await db.pool.query<{ id: string }>("select id from orgs where slug = $1", [SLUG])).rows[0]!.id;
 
@@ -310,7 +324,7 @@ async function main(): Promise<void> {
     const afterRun = await indexSize(db.pool);
     log("VACUUM ANALYZE of the index tables");
     const vacuumStart = Date.now();
-    await db.pool.query("vacuum (analyze) index_chunks, index_files, index_symbols, index_symbol_blobs");
+    await db.pool.query("vacuum (analyze) index_chunks, index_files, index_symbols, index_symbol_blobs, index_trigram_segments, index_trigram_postings");
     const vacuumSeconds = seconds(vacuumStart, Date.now());
     const afterVacuum = await indexSize(db.pool);
 
@@ -320,6 +334,30 @@ async function main(): Promise<void> {
     let incremental: BenchResults["incremental"] = null;
     if (!opts["index-only"]) {
       ({ queries, overall } = await runQueries(api, db, paths.repo));
+      if (opts["compare-content-index"]) {
+        const first = opts["content-index"]!;
+        const other = first === "postings" ? "pg_trgm" : "postings";
+        await serve.stop();
+        serve = await startServe({
+          databaseUrl: db.url,
+          dataDir: path.join(workDir, "data"),
+          localRepositoriesRoot: CORPUS,
+          logFile: path.join(RESULTS, `serve-${stamp}-${other}.log`),
+          env: { CTXPIPE_SEARCH_CONTENT_INDEX: other },
+        });
+        const key = api.key;
+        api = new ApiClient(serve.baseUrl);
+        api.useKey(key);
+        log(`the queries again, content index ${other}`);
+        const again = await runQueries(api, db, paths.repo);
+        await fs.writeFile(
+          path.join(RESULTS, `content-index-${stamp}.json`),
+          `${JSON.stringify({ [first]: { queries, overall }, [other]: again }, null, 2)}\n`,
+        );
+        log(
+          `content index ${first}: p50 ${overall.p50.toFixed(1)} ms, p95 ${overall.p95.toFixed(1)} ms; ${other}: p50 ${again.overall.p50.toFixed(1)} ms, p95 ${again.overall.p95.toFixed(1)} ms`,
+        );
+      }
       if (!opts["no-explain"]) {
         log("explaining the queries (statement timings and plans)");
         explain = await explainSearch(db.url, orgId, QUERIES, path.join(RESULTS, `explain-${stamp}`));

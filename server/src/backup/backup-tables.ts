@@ -13,6 +13,8 @@ export const EXCLUDED_TABLES = [
   "public.index_files",
   "public.index_symbols",
   "public.index_symbol_blobs",
+  "public.index_trigram_postings",
+  "public.index_trigram_segments",
   "public.embedding_vectors",
   "public.graph_facts",
   "public.graph_sources",

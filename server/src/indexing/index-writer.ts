@@ -7,6 +7,7 @@
 import type { Queryable } from "../platform/db/tenant.js";
 import type { Chunk } from "./chunker.js";
 import { blobTermKeys, TERM_STATS, type BlobTerms } from "./terms/code-terms.js";
+import type { Segment } from "./trigram-postings.js";
 
 /** Symbols as stored. */
 export interface SymbolRow {
@@ -60,6 +61,34 @@ export async function existingBlobs(tx: Queryable, orgId: string, oids: string[]
 export interface BlobChunks {
   oid: string;
   chunks: Chunk[];
+  /** The chunks' ids (index_chunks.chunk_id, named by the trigram lists), one per chunk. */
+  ids?: number[];
+}
+
+/** Chunk ids per block of index_chunk_id_blocks (migration 20261208020000). */
+export const CHUNK_ID_BLOCK = 2 ** 20;
+
+/** Takes a block of chunk ids for this run: the first of CHUNK_ID_BLOCK consecutive ids no one else uses. */
+export async function reserveChunkIds(tx: Queryable): Promise<number> {
+  const { rows } = await tx.query<{ block: string }>("select nextval('index_chunk_id_blocks') as block");
+  return Number(rows[0]!.block) * CHUNK_ID_BLOCK;
+}
+
+/**
+ * Stores a segment of trigram lists (trigram-postings.ts): its range of chunk ids and its rows.
+ * The segment's id is its first chunk id (ids are never reused).
+ */
+export async function insertSegment(tx: Queryable, orgId: string, segment: Segment): Promise<void> {
+  await tx.query(
+    `insert into index_trigram_segments (org_id, segment_id, first_chunk, last_chunk, chunks, text_bytes)
+     values ($1, $2, $2, $3, $4, $5)`,
+    [orgId, segment.firstChunk, segment.lastChunk, segment.chunks, segment.textBytes],
+  );
+  await tx.query(
+    `insert into index_trigram_postings (org_id, segment_id, key, postings)
+     select $1, $2, * from unnest($3::int[], $4::bytea[])`,
+    [orgId, segment.firstChunk, segment.rows.map((r) => r.key), segment.rows.map((r) => r.postings)],
+  );
 }
 
 /** A blob's symbols for one language, as written. */
@@ -100,8 +129,8 @@ export async function insertContent(
   const s = symbolColumns(symbols);
   const { rows } = await tx.query<{ blob_oid: string }>(
     `with new_chunks as (
-       insert into index_chunks (org_id, blob_oid, chunk_no, start_line, line_count, content)
-       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[])
+       insert into index_chunks (org_id, blob_oid, chunk_no, start_line, line_count, content, chunk_id)
+       select $1, * from unnest($2::text[], $3::int[], $4::int[], $5::int[], $6::text[], $20::bigint[])
        on conflict do nothing
      ), marked as (
        insert into index_symbol_blobs (org_id, blob_oid, language)
@@ -140,6 +169,7 @@ export async function insertContent(
       blobTerms.map((b) => b.oid),
       blobTerms.map((b) => b.terms.length),
       blobTerms.map((b) => `{${blobTermKeys(b.terms).join(",")}}`),
+      c.id,
     ],
   );
   return new Set(rows.map((r) => r.blob_oid));
@@ -180,9 +210,10 @@ function firstPerBlobAndLanguage(blobs: BlobSymbols[]): BlobSymbols[] {
 
 /** The chunk rows as parameter arrays (one per column). */
 function chunkColumns(blobs: BlobChunks[]) {
-  const cols = { oid: [] as string[], no: [] as number[], start: [] as number[], count: [] as number[], content: [] as string[] };
+  const cols = { oid: [] as string[], no: [] as number[], start: [] as number[], count: [] as number[], content: [] as string[], id: [] as (number | null)[] };
   for (const blob of blobs) {
-    for (const chunk of blob.chunks) {
+    for (const [i, chunk] of blob.chunks.entries()) {
+      cols.id.push(blob.ids?.[i] ?? null);
       cols.oid.push(blob.oid);
       cols.no.push(chunk.chunkNo);
       cols.start.push(chunk.startLine);
@@ -314,10 +345,43 @@ export async function collectGarbage(tx: Queryable, scope: { orgId: string; repo
   );
   const orphans = rows.map((r) => r.blob_oid);
   if (orphans.length === 0) return;
-  for (const table of ["index_chunks", "index_symbols", "index_symbol_blobs"]) {
+  const { rows: gone } = await tx.query<{ chunk_id: string }>("delete from index_chunks where org_id = $1 and blob_oid = any($2::text[]) returning chunk_id", [
+    scope.orgId,
+    orphans,
+  ]);
+  for (const table of ["index_symbols", "index_symbol_blobs"]) {
     await tx.query(`delete from ${table} where org_id = $1 and blob_oid = any($2::text[])`, [scope.orgId, orphans]);
   }
   await deleteTerms(tx, scope.orgId, orphans);
+  await deleteEmptySegments(
+    tx,
+    scope.orgId,
+    gone.flatMap((r) => (r.chunk_id === null ? [] : [r.chunk_id])),
+  );
+}
+
+/**
+ * Deletes the trigram segments that held some of `chunkIds` (just deleted) and hold no chunk
+ * any more, with their lists. A segment that keeps some chunks keeps the lists of the others
+ * too: they name ids no row has, so a search skips them.
+ */
+async function deleteEmptySegments(tx: Queryable, orgId: string, chunkIds: string[]): Promise<void> {
+  if (chunkIds.length === 0) return;
+  await tx.query(
+    `with touched as (
+       select distinct s.segment_id, s.first_chunk, s.last_chunk
+       from unnest($2::bigint[]) as g(id)
+       cross join lateral (
+         select s.segment_id, s.first_chunk, s.last_chunk from index_trigram_segments s
+         where s.org_id = $1 and s.segment_id <= g.id order by s.segment_id desc limit 1
+       ) s
+       where s.last_chunk >= g.id
+     )
+     delete from index_trigram_segments s using touched t
+     where s.org_id = $1 and s.segment_id = t.segment_id
+       and not exists (select 1 from index_chunks c where c.org_id = $1 and c.chunk_id between t.first_chunk and t.last_chunk)`,
+    [orgId, chunkIds],
+  );
 }
 
 /**

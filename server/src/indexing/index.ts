@@ -28,6 +28,7 @@ export { ANALYZE_AFTER_BLOBS, refreshIndexStatistics } from "./index-statistics.
 export { closeNames, LANGUAGE_IDS, languageFromName } from "./languages/language-detect.js";
 export { type CapturedMatch, SymbolExtractor } from "./symbols/symbol-extractor.js";
 export { INDEX_RULES_VERSION, type IndexSettings, type IndexSource, type PreviousRun, type SkipReason } from "./run-plan.js";
+export { bucketKey, intersectLists, listOf, trigramCodes, type PostingRow } from "./trigram-postings.js";
 export {
   LEVEL_TF,
   pathTerms,

@@ -69,7 +69,13 @@ export function buildServerApp(
   // Each capability is built once; REST, the MCP tools and the chat's agent loop share them.
   const documents = createDocuments({ db });
   // Questions in words are ranked by meaning too when an embedding model is configured.
-  const search = createSearch({ db, maxBudgetMs: config.search.maxBudgetMs, documents, semantic: embeddings.ranker });
+  const search = createSearch({
+    db,
+    maxBudgetMs: config.search.maxBudgetMs,
+    documents,
+    semantic: embeddings.ranker,
+    contentIndex: config.search.contentIndex,
+  });
   const tools: ToolServices = { search, documents, graph, repositories, searchBudgetMs: Math.min(5_000, config.search.maxBudgetMs) };
   const chat = createChat({ db, search, models, limits: config.chat, tools: agentTools(tools) });
   // Every capability the server offers, in one shape (platform/capability.ts).

@@ -5,7 +5,7 @@
  * read, by blob, for the line matching that follows.
  */
 import type { Queryable } from "../platform/db/tenant.js";
-import { GroupScan } from "./group-scan.js";
+import { type ContentIndex, GroupScan } from "./group-scan.js";
 import type { Pattern, SearchQuery } from "./query-parser.js";
 import * as sql from "./scan.sql.js";
 import * as symbolSql from "./symbols.sql.js";
@@ -113,12 +113,14 @@ export async function collectGroup(
   query: SearchQuery,
   group: Pattern[],
   found: Candidates,
-  limits: { target: number; budget: WorkBudget; within?: string[]; statementMs?: () => number },
+  limits: { target: number; budget: WorkBudget; within?: string[]; statementMs?: () => number; index?: ContentIndex },
 ): Promise<{ partialReason?: PartialReason }> {
   const positive = group.filter((p) => !p.negated);
   const seen = new Set<string>();
   let files = 0;
-  const scan = await GroupScan.open(tx, group, query.caseSensitive, limits.within, limits.statementMs);
+  // With repo: filters, the lists' scan skips other repositories' chunks before reading them.
+  const visibleIn = query.repos.length + query.excludeRepos.length > 0 ? repos : undefined;
+  const scan = await GroupScan.open(tx, group, query.caseSensitive, limits.within, limits.statementMs, limits.index, visibleIn);
   const stop = (partialReason: PartialReason) => {
     if (scan.lastBlob) found.truncated.add(scan.lastBlob);
     return { partialReason };
@@ -192,14 +194,20 @@ export async function addNamedMatches(tx: Tx, repos: sql.SearchableRepo[], query
  * sym: queries: files defining a matching symbol; with content patterns too, only those whose
  * content matches a group (checked within the symbols' blobs).
  */
-export async function collectSymbolMatches(tx: Tx, repos: sql.SearchableRepo[], query: SearchQuery, found: Candidates): Promise<void> {
+export async function collectSymbolMatches(
+  tx: Tx,
+  repos: sql.SearchableRepo[],
+  query: SearchQuery,
+  found: Candidates,
+  index: ContentIndex = "pg_trgm",
+): Promise<void> {
   const hits: (symbolSql.SymbolHit & sql.VisibleFile)[] = [];
   for (const name of query.symbols) hits.push(...(await symbolSql.findSymbols(tx, repos, query, name, { match: "substring", limit: MAX_CANDIDATE_FILES })));
   await symbolSql.withSignatures(tx, hits);
   const blobs = [...new Set(hits.map((h) => h.blobOid))];
   const patternsByBlob = new Map<string, Pattern[]>();
   for (const group of query.groups) {
-    const scan = await GroupScan.open(tx, group, query.caseSensitive, blobs);
+    const scan = await GroupScan.open(tx, group, query.caseSensitive, blobs, undefined, index);
     try {
       for (let batch = await scan.next(); batch; batch = await scan.next()) {
         found.keepChunks([...batch.values()].flat());

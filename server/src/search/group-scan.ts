@@ -6,8 +6,17 @@
  * decides when it holds enough and stops; whatever was read stays bounded.
  */
 import type { Queryable } from "../platform/db/tenant.js";
+import { openPostingScan } from "./postings.sql.js";
 import type { Pattern } from "./query-parser.js";
 import * as sql from "./scan.sql.js";
+import { patternTrigrams } from "./trigram-query.js";
+
+/**
+ * Which index finds a group's candidate chunks: pg_trgm's GIN index over the chunk text, or the
+ * byte-trigram lists (ADR 007). A pattern without trigrams, and a short blob list, use the
+ * pg_trgm path either way.
+ */
+export type ContentIndex = "pg_trgm" | "postings";
 
 /** First batch of the driving scan; later batches are sized by the caller, up to MAX_BATCH. */
 const FIRST_BATCH = 64;
@@ -59,14 +68,28 @@ export class GroupScan {
     private readonly caseSensitive: boolean,
   ) {}
 
-  /** Opens the driving scan of `group`, restricted to `within` blobs when given. */
-  static async open(tx: Queryable, group: Pattern[], caseSensitive: boolean, within?: string[], statementMs?: () => number): Promise<GroupScan> {
+  /**
+   * Opens the driving scan of `group`, restricted to `within` blobs when given (and, through
+   * the trigram lists, to blobs visible in `visibleIn` before any chunk text is read).
+   */
+  static async open(
+    tx: Queryable,
+    group: Pattern[],
+    caseSensitive: boolean,
+    within?: string[],
+    statementMs?: () => number,
+    index: ContentIndex = "pg_trgm",
+    visibleIn?: sql.SearchableRepo[],
+  ): Promise<GroupScan> {
     const positive = group.filter((p) => !p.negated);
     const driver = drivingPattern(positive);
     // A short list of blobs is read blob by blob through the primary key (cheaper than a
     // trigram bitmap over the whole org); a long one through the trigram index.
     const perBlob = within && within.length <= MAX_BLOBS_BY_KEY ? 2_147_483_647 : undefined;
-    const scan = await sql.openChunkScan(tx, driver, caseSensitive, { within, perBlob, statementMs });
+    const codes = index === "postings" && perBlob === undefined ? patternTrigrams(driver, caseSensitive) : undefined;
+    const scan = codes
+      ? await openPostingScan(tx, driver, caseSensitive, codes, { within, statementMs, visibleIn })
+      : await sql.openChunkScan(tx, driver, caseSensitive, { within, perBlob, statementMs });
     return new GroupScan(
       tx,
       scan,

@@ -13,11 +13,13 @@ export type { Reference, SymbolLocation } from "./symbols.service.js";
 export { globToRegexSource } from "./glob.js";
 export { looksLikeQuestion, readsAsProse, resolveMode, type SearchMode } from "./question-mode.js";
 export type { SemanticRanker } from "./question.service.js";
+export type { ContentIndex } from "./group-scan.js";
 
 import type { Capability } from "../platform/capability.js";
 import type { Database } from "../platform/db/database.js";
 import type { TenantScope } from "../platform/db/tenant.js";
 import type { ApiRouter } from "../platform/http/api-route.js";
+import type { ContentIndex } from "./group-scan.js";
 import * as files from "./files.service.js";
 import * as symbols from "./symbols.service.js";
 import { registerSearchRoutes } from "./search.route.js";
@@ -37,6 +39,11 @@ export interface SearchDependencies {
    * lexical ranking by reciprocal rank; never asked for query-language searches.
    */
   semantic?: SemanticRanker;
+  /**
+   * The index that finds content matches (CTXPIPE_SEARCH_CONTENT_INDEX): pg_trgm (default) or
+   * the byte-trigram lists of ADR 007, while the lists are proven to give the same matches.
+   */
+  contentIndex?: ContentIndex;
 }
 
 /** The search services, each in the caller's organisation; every transport calls these. */
@@ -68,7 +75,7 @@ export function createSearch(deps: SearchDependencies): Search {
     search: async (scope, input) => {
       const budgeted = { ...input, budgetMs: Math.min(input.budgetMs, deps.maxBudgetMs) };
       if (resolveMode(input.mode, input.query) === "question") return searchQuestion(db, scope, budgeted, deps.semantic);
-      const answer = await searchCode(db, scope, budgeted, deps.documents?.search);
+      const answer = await searchCode(db, scope, budgeted, deps.documents?.search, deps.contentIndex);
       // Prose that no file holds all of: answered as a question rather than with nothing.
       if ((input.mode ?? "auto") === "auto" && answer.results.length === 0 && !answer.documents && !answer.partial && readsAsProse(input.query)) {
         const asked = await searchQuestion(db, scope, budgeted, deps.semantic);

@@ -174,6 +174,11 @@ export interface ScanScope {
   within?: string[];
   /** With `within`: read at most this many matching chunks per blob, in line order. */
   perBlob?: number;
+  /**
+   * Only chunks of blobs visible in these repositories' published generations (a repo:
+   * filter); the trigram lists' scan checks it before reading a chunk's text.
+   */
+  visibleIn?: SearchableRepo[];
 }
 
 /**
@@ -191,6 +196,26 @@ export class ScanTimeout extends Error {
 /** Postgres' query_canceled: statement_timeout (or a cancel request). */
 const QUERY_CANCELED = "57014";
 
+/**
+ * Runs one chunk read in a savepoint, with what is left of the budget as its statement_timeout:
+ * when it is cancelled, rolling back to the savepoint keeps the transaction, and what the search
+ * already holds, usable.
+ * @throws ScanTimeout when the read was cancelled.
+ */
+export async function inFetchSavepoint<T>(tx: Queryable, statementMs: (() => number) | undefined, read: () => Promise<T>): Promise<T> {
+  const ms = statementMs?.();
+  await tx.query(ms === undefined ? "savepoint chunk_fetch" : `savepoint chunk_fetch; set local statement_timeout = ${Math.max(50, Math.round(ms))}`);
+  try {
+    const result = await read();
+    await tx.query("release savepoint chunk_fetch");
+    return result;
+  } catch (err) {
+    if ((err as { code?: string }).code !== QUERY_CANCELED) throw err;
+    await tx.query("rollback to savepoint chunk_fetch");
+    throw new ScanTimeout();
+  }
+}
+
 /** Opens a scan of the chunks matching `pattern`. */
 export async function openChunkScan(tx: Queryable, pattern: Pattern, caseSensitive: boolean, scope: ScanScope = {}): Promise<ChunkScan> {
   const { mode, value } = searchMode(pattern, caseSensitive);
@@ -205,22 +230,15 @@ export async function openChunkScan(tx: Queryable, pattern: Pattern, caseSensiti
   return {
     async fetch(count) {
       if (!open) return [];
-      // Each fetch runs in a savepoint: when it is cancelled (statement_timeout), rolling back
-      // to the savepoint keeps the transaction, and what the search already holds, usable.
-      const ms = scope.statementMs?.();
-      await tx.query(ms === undefined ? "savepoint chunk_fetch" : `savepoint chunk_fetch; set local statement_timeout = ${Math.max(50, Math.round(ms))}`);
       try {
-        const res = await tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(
-          `fetch forward ${Math.max(1, Math.floor(count))} from ${name}`,
+        const res = await inFetchSavepoint(tx, scope.statementMs, () =>
+          tx.query<{ blob_oid: string; chunk_no: number; start_line: number; content: string }>(`fetch forward ${Math.max(1, Math.floor(count))} from ${name}`),
         );
-        await tx.query("release savepoint chunk_fetch");
         return res.rows.map((r) => ({ blobOid: r.blob_oid, chunkNo: r.chunk_no, startLine: r.start_line, content: r.content }));
       } catch (err) {
         // The cursor failed with the fetch; closing it again would fail too.
         open = false;
-        if ((err as { code?: string }).code !== QUERY_CANCELED) throw err;
-        await tx.query("rollback to savepoint chunk_fetch");
-        throw new ScanTimeout();
+        throw err;
       }
     },
     async close() {

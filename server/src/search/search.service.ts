@@ -10,6 +10,7 @@ import type { Database } from "../platform/db/database.js";
 import { type Queryable, type TenantScope, withTenant } from "../platform/db/tenant.js";
 import { AppError } from "../platform/errors.js";
 import { addNamedMatches, candidateTarget, Candidates, collectGroup, collectSymbolMatches } from "./candidates.js";
+import type { ContentIndex } from "./group-scan.js";
 import { parseQuery, QueryError, type SearchQuery } from "./query-parser.js";
 import { decodeCursor, type DocumentSearch, rankAndPresent, responseOf, type SearchInput, type SearchResponse } from "./result-page.js";
 import * as sql from "./scan.sql.js";
@@ -61,7 +62,13 @@ async function timedOut(step: () => Promise<void>): Promise<"timeout" | undefine
  * @throws AppError invalid_query / invalid_cursor (400); a Postgres regex the database rejects
  *   is reported as invalid_query too.
  */
-export async function searchCode(db: Database, scope: TenantScope, input: SearchInput, documents?: DocumentSearch): Promise<SearchResponse> {
+export async function searchCode(
+  db: Database,
+  scope: TenantScope,
+  input: SearchInput,
+  documents?: DocumentSearch,
+  index: ContentIndex = "pg_trgm",
+): Promise<SearchResponse> {
   const started = performance.now();
   const query = parseOrThrow(input.query);
   if (query.type === "doc") {
@@ -104,7 +111,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
       const target = candidateTarget(input.limit);
 
       if (query.symbols.length > 0) {
-        const symbols = await timedOut(() => collectSymbolMatches(tx, repos, query, found));
+        const symbols = await timedOut(() => collectSymbolMatches(tx, repos, query, found, index));
         partialReason ??= symbols;
       } else if (query.groups.length > 0) {
         for (const group of query.groups) {
@@ -112,7 +119,7 @@ export async function searchCode(db: Database, scope: TenantScope, input: Search
             partialReason ??= "timeout";
             break;
           }
-          const outcome = await collectGroup(tx, repos, query, group, found, { target, budget: scanBudget, within, statementMs });
+          const outcome = await collectGroup(tx, repos, query, group, found, { target, budget: scanBudget, within, statementMs, index });
           partialReason ??= outcome.partialReason;
           // Always run (`??=` would skip the call once a reason is set).
           const named = await timedOut(() => addNamedMatches(tx, repos, query, group, found));

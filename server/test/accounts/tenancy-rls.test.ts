@@ -24,6 +24,8 @@ const ORG_OWNED_TABLES = [
   "index_symbol_blobs",
   "index_term_blobs",
   "index_term_stats",
+  "index_trigram_segments",
+  "index_trigram_postings",
   "mcp_usage_daily",
   "embedding_vectors",
   "embedding_state",

@@ -42,6 +42,8 @@ export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   index_symbol_blobs: "indexing",
   index_term_blobs: "indexing",
   index_term_stats: "indexing",
+  index_trigram_segments: "indexing",
+  index_trigram_postings: "indexing",
   mcp_usage_daily: "mcp",
   mcp_unanswered: "mcp",
   connections: "connections",

@@ -2,7 +2,8 @@
  * Golden ranking: a fixed corpus (golden/corpus, committed with a fixed author and date) is
  * indexed through the real pipeline (REST, sync job, indexer) and a fixed list of queries is
  * run through the search API. Per query, the ordered result paths and each result's matched
- * line numbers must equal golden/expected.json.
+ * line numbers must equal golden/expected.json, with either content index (pg_trgm or the
+ * byte-trigram lists, CTXPIPE_SEARCH_CONTENT_INDEX).
  *
  * Corpus files carry an extra `.txt` suffix (stripped when the repository is built) so that
  * neither tsc nor the test runner picks up the TypeScript files, test files included.
@@ -66,7 +67,11 @@ async function readCorpus(): Promise<Record<string, string>> {
   return files;
 }
 
-describe("golden ranking", () => {
+// Both content indexes must give the pinned ranking: pg_trgm's and the trigram lists (ADR 007).
+for (const contentIndex of ["pg_trgm", "postings"]) describe(`golden ranking (${contentIndex})`, () => goldenRanking(contentIndex));
+
+/** The suite, with search reading `contentIndex` (CTXPIPE_SEARCH_CONTENT_INDEX). */
+function goldenRanking(contentIndex: string): void {
   let root: string;
   let app: TestApp;
   let owner: TestUser;
@@ -78,7 +83,7 @@ describe("golden ranking", () => {
     const corpus = await readCorpus();
     fileCount = Object.keys(corpus).length;
     const repoDir = await createTestRepo(root, "inventory", corpus);
-    app = await startTestApp({ env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" } });
+    app = await startTestApp({ env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true", CTXPIPE_SEARCH_CONTENT_INDEX: contentIndex } });
     owner = await signUp(app);
     org = await createOrgAs(app, owner);
     const added = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories`, { as: owner, body: { url: repoDir, name: "inventory" } });
@@ -106,7 +111,7 @@ describe("golden ranking", () => {
       assert.ok(actual[q]!.length > 0, `${q} finds something`);
     }
 
-    if (process.env.UPDATE_GOLDEN === "1") {
+    if (process.env.UPDATE_GOLDEN === "1" && contentIndex === "pg_trgm") {
       const doc = Object.fromEntries(QUERIES.map(({ q, why }) => [q, { why, results: actual[q] }]));
       await fs.writeFile(EXPECTED_FILE, `${JSON.stringify(doc, null, 2)}\n`);
       return;
@@ -148,4 +153,4 @@ describe("golden ranking", () => {
     // Defined in src/util/sku.ts: the test beside it has more uses but ranks below code.
     assert.deepEqual(await order("formatSku"), ["src/inventory/ledger.ts", "src/util/sku.test.ts"]);
   });
-});
+}

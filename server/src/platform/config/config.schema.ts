@@ -204,6 +204,12 @@ export const envSchema = z.object({
   CTXPIPE_SEARCH_SLOTS_PER_CALLER: z.coerce.number().int().min(1).max(200).default(2),
   /** Longest a search or tool call waits for a slot before it is refused with 429, in ms. */
   CTXPIPE_SEARCH_QUEUE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /**
+   * The index that finds code search's content matches: `pg_trgm` (the GIN index over chunk
+   * text) or `postings` (the byte-trigram lists of ADR 007, written by every index run since
+   * migration 20261208020000; chunks stored before have none until they are indexed again).
+   */
+  CTXPIPE_SEARCH_CONTENT_INDEX: z.enum(["pg_trgm", "postings"]).default("pg_trgm"),
   /** Longest time budget one search may ask for (budgetMs), in ms. */
   CTXPIPE_SEARCH_MAX_BUDGET_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Where clones, the embedded database and generated secrets live. */

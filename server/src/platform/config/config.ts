@@ -57,7 +57,7 @@ export interface Config {
   atlassian: { authUrl: string; apiUrl: string; syncMinutes: number };
   database: { url: string | undefined; poolSize: number; migrateOnStart: boolean };
   /** The fair share of searches and MCP tool calls (platform/fair-share.ts), and the search budget cap. */
-  search: { slots: number; perOrg: number; perCaller: number; queueMs: number; maxBudgetMs: number };
+  search: { slots: number; perOrg: number; perCaller: number; queueMs: number; maxBudgetMs: number; contentIndex: "pg_trgm" | "postings" };
   /** Absolute path of the data directory. */
   dataDir: string;
   logLevel: RawEnv["LOG_LEVEL"];
@@ -463,5 +463,6 @@ function searchShare(valid: RawEnv): Config["search"] {
     perCaller: Math.min(slots, valid.CTXPIPE_SEARCH_SLOTS_PER_CALLER),
     queueMs: valid.CTXPIPE_SEARCH_QUEUE_MS,
     maxBudgetMs: valid.CTXPIPE_SEARCH_MAX_BUDGET_MS,
+    contentIndex: valid.CTXPIPE_SEARCH_CONTENT_INDEX,
   };
 }
