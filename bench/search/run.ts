@@ -19,7 +19,8 @@
  * (drop the pg_trgm index over chunk text before indexing: the run's cost without it; only with
  * --content-index postings), --compare-content-index (after the queries, restart the server
  * with the other content index and run them again, rg included: both in one run, in
- * results/content-index-<time>.json).
+ * results/content-index-<time>.json; only with --content-index postings, whose server writes the
+ * lists while indexing).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -66,6 +67,9 @@ const { values: opts } = parseArgs({
 if (!["pg_trgm", "postings"].includes(opts["content-index"]!)) throw new Error("--content-index is pg_trgm or postings");
 if (opts["drop-trgm"] && opts["content-index"] !== "postings") throw new Error("--drop-trgm needs --content-index postings");
 if (opts["drop-trgm"] && opts["compare-content-index"]) throw new Error("--compare-content-index needs the pg_trgm index: not with --drop-trgm");
+// The lists are written only by a server set to `postings` (content-writer.ts): a comparison indexes with it.
+if (opts["compare-content-index"] && opts["content-index"] !== "postings")
+  throw new Error("--compare-content-index indexes with the lists: use it with --content-index postings");
 const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "1" : "10"), 10) || 10);
 const SLUG = "bench";
 const CORPUS = await corpusRoot(opts.smoke);

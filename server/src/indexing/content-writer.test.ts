@@ -62,7 +62,12 @@ describe("ContentWriter", () => {
         .rows,
       total: (await tx.query<{ n: number }>("select count(*)::int as n from index_symbols")).rows[0]!.n,
       found: (await tx.query<{ blob_oid: string }>("select blob_oid from index_chunks where content like '%line 299 of blob 12%'")).rows,
+      withIds: (await tx.query<{ n: number }>("select count(*)::int as n from index_chunks where chunk_id is not null")).rows[0]!.n,
+      segments: (await tx.query<{ n: number }>("select count(*)::int as n from index_trigram_segments")).rows[0]!.n,
     }));
+    // Without trigramPostings (pg_trgm, the default), no chunk ids and no lists are written.
+    assert.equal(stored.withIds, 0);
+    assert.equal(stored.segments, 0);
     assert.deepEqual(stored.chunks, { n: blobs.reduce((n, b) => n + chunkText(b.text).length, 0), lines: 30 * 300 });
     assert.deepEqual(
       stored.symbols.map((s) => s.name),

@@ -4,8 +4,9 @@
  * (one statement each, executed in order on the connection) while Node builds the next one.
  * The queue is short, so memory stays bounded, and long enough that neither side waits for
  * the other when one batch is heavier on symbols (Node) or on chunk text (Postgres).
- * Each batch's chunks get their ids and their byte trigrams (trigram-postings.ts) as it is
- * sent; the lists are written as a segment every SEGMENT_TEXT_BYTES and at the end.
+ * With `trigramPostings`, each batch's chunks get their ids and their byte trigrams
+ * (trigram-postings.ts) as it is sent; the lists are written as a segment every
+ * SEGMENT_TEXT_BYTES and at the end.
  */
 import type { Queryable } from "../platform/db/tenant.js";
 import type { Chunk } from "./chunker.js";
@@ -62,6 +63,12 @@ export class ContentWriter {
     private readonly orgId: string,
     private readonly batchChars: number,
     private readonly maxInFlight = 1,
+    /**
+     * Whether to write the byte-trigram lists (and chunk ids): only where search reads them
+     * (CTXPIPE_SEARCH_CONTENT_INDEX=postings) while they are being proven, so that other
+     * instances do not pay their extraction and writes.
+     */
+    private readonly trigramPostings = false,
   ) {}
 
   /** True when the batch being built should be sent. */
@@ -97,7 +104,7 @@ export class ContentWriter {
     const batch = this.batch;
     this.batch = emptyBatch();
     if (batch.chunks.length === 0 && batch.symbols.length === 0 && batch.terms.length === 0) return;
-    await this.indexTrigrams(batch.chunks);
+    if (this.trigramPostings) await this.indexTrigrams(batch.chunks);
     this.queue(this.write(batch));
     if (this.segment.textBytes >= SEGMENT_TEXT_BYTES || this.segment.pairs >= SEGMENT_PAIRS) this.writeSegment();
   }

@@ -208,7 +208,13 @@ export async function planIndexRun(
 export async function writeIndexContent(
   tx: Queryable,
   plan: IndexPlan,
-  input: { source: Pick<IndexSource, "readBlobs">; extractor: SymbolExtractor; onProgress?: (progress: IndexProgress) => Promise<void> | void },
+  input: {
+    source: Pick<IndexSource, "readBlobs">;
+    extractor: SymbolExtractor;
+    onProgress?: (progress: IndexProgress) => Promise<void> | void;
+    /** Write the byte-trigram lists too (CTXPIPE_SEARCH_CONTENT_INDEX=postings; content-writer.ts). */
+    trigramPostings?: boolean;
+  },
 ): Promise<IndexContent> {
   const { orgId, wanted, changedFiles, known, toRead } = plan;
   const { source } = input;
@@ -221,7 +227,7 @@ export async function writeIndexContent(
   const shebangs = new Map<string, string>();
   const symbolDone = await extractedSymbolBlobs(tx, orgId, [...pathsByOid.keys()]);
   if (toRead.length >= BULK_RUN_BLOBS) await useBulkMergeMemory(tx);
-  const writer = new ContentWriter(tx, orgId, INSERT_BATCH_CHARS, BATCHES_IN_FLIGHT);
+  const writer = new ContentWriter(tx, orgId, INSERT_BATCH_CHARS, BATCHES_IN_FLIGHT, input.trigramPostings ?? false);
   const breathe = eventLoopBreather(BREATHE_EVERY_MS);
   let blobsRead = 0;
   let bytesRead = 0;

@@ -63,7 +63,7 @@ export interface Repositories extends Capability {
 
 /** What the capability needs. */
 export interface RepositoriesDependencies {
-  config: Pick<Config, "dataDir" | "repositories">;
+  config: Pick<Config, "dataDir" | "repositories" | "search">;
   db: Database;
   /** Encrypts clone credentials at rest; undefined without an encryption key. */
   secretBox: SecretBox | undefined;

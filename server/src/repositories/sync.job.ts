@@ -48,7 +48,7 @@ export interface RepositoryJobDependencies {
   secretBox: SecretBox | undefined;
   gitCache: GitCache;
   extractor: () => Promise<SymbolExtractor>;
-  config: Pick<Config, "repositories">;
+  config: Pick<Config, "repositories" | "search">;
   logger: Logger;
   /** Git credentials of a repository a connection brought (a GitHub installation token). */
   connectionCredentials: ConnectionCredentials;
@@ -157,7 +157,12 @@ async function indexCommit(
     const published = await readPublishedIndex(tx, ref.repositoryId);
     await progress({ key: "list" });
     const plan = await planIndexRun(tx, { ...ref, commit: synced.commit, source, maxFileBytes: deps.config.repositories.maxFileBytes, published });
-    const content = await writeIndexContent(tx, plan, { source, extractor, onProgress: progress });
+    const content = await writeIndexContent(tx, plan, {
+      source,
+      extractor,
+      onProgress: progress,
+      trigramPostings: deps.config.search.contentIndex === "postings",
+    });
     await progress({ key: "publish" });
     const staged = await stageGeneration(tx, plan, content);
     const graphStarted = performance.now();

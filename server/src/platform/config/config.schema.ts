@@ -206,8 +206,9 @@ export const envSchema = z.object({
   CTXPIPE_SEARCH_QUEUE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /**
    * The index that finds code search's content matches: `pg_trgm` (the GIN index over chunk
-   * text) or `postings` (the byte-trigram lists of ADR 007, written by every index run since
-   * migration 20261208020000; chunks stored before have none until they are indexed again).
+   * text) or `postings` (the byte-trigram lists of ADR 007). The lists are written only by the
+   * index runs of an instance set to `postings` (the others skip their cost while they are
+   * proven); chunks stored before have none until they are indexed again.
    */
   CTXPIPE_SEARCH_CONTENT_INDEX: z.enum(["pg_trgm", "postings"]).default("pg_trgm"),
   /** Longest time budget one search may ask for (budgetMs), in ms. */
