@@ -3,6 +3,8 @@
  * TypeScript, C/C++ and Python sources), fetched with `npm pack`, extracted under
  * bench-corpus/src/<name> and committed (fixed author and date) into the git repository
  * bench-corpus/repo as packages/<name>/..., which the real git-based pipeline indexes.
+ * The large corpus (`--corpus large`, corpus-large.ts) lives the same way under
+ * bench-corpus/large/, sharing the tarballs folder.
  * Idempotent: tarballs, extractions and the repository are reused when already there.
  */
 import { execFile } from "node:child_process";
@@ -13,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { isBinary, isLikelyGenerated, isVendoredPath } from "../../server/src/indexing/languages/language-detect.js";
+import { LARGE_EXTRA_PACKAGES } from "./corpus-large.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -22,6 +25,13 @@ export interface CorpusPackage {
   version: string;
   /** Why it is in the corpus (languages, shape). */
   note: string;
+  /** Its folder under packages/ (and src/); the package name when not given. */
+  dir?: string;
+}
+
+/** A package's folder under packages/ (and src/). */
+export function packageDir(p: CorpusPackage): string {
+  return p.dir ?? p.name;
 }
 
 /**
@@ -67,6 +77,17 @@ export const PACKAGES: readonly CorpusPackage[] = [
   { name: "rxjs", version: "7.8.1", note: "TypeScript sources (src/)" },
 ];
 
+/** The large corpus (`--corpus large`): the small corpus' packages and corpus-large.ts' (about ten times the indexed source). */
+export const LARGE_PACKAGES: readonly CorpusPackage[] = [...PACKAGES, ...LARGE_EXTRA_PACKAGES];
+
+/** The corpora a full run can use (`--corpus <name>`). */
+export const CORPUS_NAMES = ["small", "large"] as const;
+/** One of CORPUS_NAMES. */
+export type CorpusName = (typeof CORPUS_NAMES)[number];
+
+/** Large corpus text must reach this many bytes (binary files not counted). */
+export const LARGE_MIN_TEXT_BYTES = 3 * 1000 * 1000 * 1000;
+
 /** The checkout's root (the folder holding package.json and node_modules). */
 const CHECKOUT = path.resolve(import.meta.dirname, "../..");
 
@@ -83,12 +104,12 @@ export const SMOKE_PACKAGES: readonly CorpusPackage[] = ["react", "pino", "pg"].
 }));
 
 /**
- * The folder a benchmark keeps its corpus and results in: bench-corpus/ for a full run; for
- * `--smoke` a new temporary folder, removed when the process exits, so smoke runs (the test
- * suite starts them side by side) never share one.
+ * The folder a benchmark keeps its corpus and results in: bench-corpus/ for a full run
+ * (bench-corpus/large/ for the large corpus); for `--smoke` a new temporary folder, removed
+ * when the process exits, so smoke runs (the test suite starts them side by side) never share one.
  */
-export async function corpusRoot(smoke: boolean): Promise<string> {
-  if (!smoke) return path.join(CHECKOUT, "bench-corpus");
+export async function corpusRoot(smoke: boolean, corpus: CorpusName = "small"): Promise<string> {
+  if (!smoke) return corpus === "large" ? path.join(CHECKOUT, "bench-corpus", "large") : path.join(CHECKOUT, "bench-corpus");
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-bench-smoke-"));
   process.on("exit", () => rmSync(root, { recursive: true, force: true }));
   return root;
@@ -96,6 +117,13 @@ export async function corpusRoot(smoke: boolean): Promise<string> {
 
 /** `prepareCorpus`'s options for the smoke corpus. */
 export const SMOKE_CORPUS = { packages: SMOKE_PACKAGES, minTextBytes: 0, installed: true } as const;
+
+/** `prepareCorpus`'s options for the large corpus: its packages, and the small corpus' tarballs folder (the versions are pinned, so the files are the same). */
+export const LARGE_CORPUS = {
+  packages: LARGE_PACKAGES,
+  minTextBytes: LARGE_MIN_TEXT_BYTES,
+  tarballs: path.join(CHECKOUT, "bench-corpus", "tarballs"),
+} as const;
 
 /** Corpus text must reach this many bytes (binary files not counted). */
 export const MIN_TEXT_BYTES = 300 * 1000 * 1000;
@@ -119,6 +147,8 @@ export interface CorpusStats {
   expectedIndexable: { files: number; bytes: number };
   perPackage: { name: string; version: string; files: number; bytes: number; textBytes: number; expectedIndexableBytes: number }[];
   commit: string;
+  /** Wall time of each step of this preparation (a step already done takes about nothing). */
+  prepareSeconds: { fetch: number; measure: number; repo: number };
 }
 
 /** The layout under `root`. */
@@ -142,26 +172,38 @@ async function run(cmd: string, args: string[], options: { cwd?: string; env?: N
   return stdout;
 }
 
+/** Runs `npm pack` for every tarball that is not there yet, four at a time; names every package that failed. */
+async function downloadTarballs(paths: CorpusPaths, packages: readonly CorpusPackage[], log: (line: string) => void): Promise<void> {
+  const missing: CorpusPackage[] = [];
+  for (const p of packages) if (!(await exists(path.join(paths.tarballs, tarballName(p))))) missing.push(p);
+  const failed: string[] = [];
+  const worker = async () => {
+    for (let p = missing.shift(); p; p = missing.shift()) {
+      log(`npm pack ${p.name}@${p.version}`);
+      await run("npm", ["pack", `${p.name}@${p.version}`, "--pack-destination", paths.tarballs, "--silent"]).catch(() => "");
+      if (!(await exists(path.join(paths.tarballs, tarballName(p))))) failed.push(`${p.name}@${p.version}`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  if (failed.length > 0) throw new Error(`npm pack failed for ${failed.join(", ")}`);
+}
+
 /** Downloads and extracts every package that is not there yet (`installed`: copies it from node_modules). */
 async function fetchPackages(paths: CorpusPaths, packages: readonly CorpusPackage[], log: (line: string) => void, installed = false): Promise<void> {
   await fs.mkdir(paths.tarballs, { recursive: true });
   await fs.mkdir(paths.state, { recursive: true });
+  if (!installed) await downloadTarballs(paths, packages, log);
   for (const p of packages) {
     if (installed) {
       const from = path.join(CHECKOUT, "node_modules", p.name);
       // The package's own files, not the dependencies npm nested inside it.
       const own = (file: string) => !path.relative(from, file).split(path.sep).includes("node_modules");
-      await fs.cp(from, path.join(paths.src, p.name), { recursive: true, filter: own });
+      await fs.cp(from, path.join(paths.src, packageDir(p)), { recursive: true, filter: own });
       continue;
     }
     const tarball = path.join(paths.tarballs, tarballName(p));
-    if (!(await exists(tarball))) {
-      log(`npm pack ${p.name}@${p.version}`);
-      await run("npm", ["pack", `${p.name}@${p.version}`, "--pack-destination", paths.tarballs, "--silent"]);
-      if (!(await exists(tarball))) throw new Error(`npm pack did not produce ${tarball}`);
-    }
     const marker = path.join(paths.state, `${tarballName(p)}.extracted`);
-    const dest = path.join(paths.src, p.name);
+    const dest = path.join(paths.src, packageDir(p));
     if ((await exists(marker)) && (await exists(dest))) continue;
     log(`extract ${p.name}@${p.version}`);
     await fs.rm(dest, { recursive: true, force: true });
@@ -174,15 +216,22 @@ async function fetchPackages(paths: CorpusPaths, packages: readonly CorpusPackag
 }
 
 /** Walks the extracted packages: sizes, text bytes and what the indexer should keep. */
-async function measure(paths: CorpusPaths, packages: readonly CorpusPackage[]): Promise<Omit<CorpusStats, "commit">> {
-  const stats: Omit<CorpusStats, "commit"> = { files: 0, bytes: 0, textFiles: 0, textBytes: 0, expectedIndexable: { files: 0, bytes: 0 }, perPackage: [] };
+async function measure(paths: CorpusPaths, packages: readonly CorpusPackage[]): Promise<Omit<CorpusStats, "commit" | "prepareSeconds">> {
+  const stats: Omit<CorpusStats, "commit" | "prepareSeconds"> = {
+    files: 0,
+    bytes: 0,
+    textFiles: 0,
+    textBytes: 0,
+    expectedIndexable: { files: 0, bytes: 0 },
+    perPackage: [],
+  };
   for (const p of packages) {
-    const dir = path.join(paths.src, p.name);
+    const dir = path.join(paths.src, packageDir(p));
     const row = { name: p.name, version: p.version, files: 0, bytes: 0, textBytes: 0, expectedIndexableBytes: 0 };
     for (const e of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
       if (!e.isFile()) continue;
       const full = path.join(e.parentPath, e.name);
-      const rel = `packages/${p.name}/${path.relative(dir, full)}`;
+      const rel = `packages/${packageDir(p)}/${path.relative(dir, full)}`;
       const content = await fs.readFile(full);
       row.files++;
       row.bytes += content.length;
@@ -242,12 +291,18 @@ async function buildRepo(paths: CorpusPaths, packages: readonly CorpusPackage[],
       return base;
     }
   }
-  log("building the git repository (one commit; a few minutes)");
+  log("building the git repository (one commit; a few minutes, half an hour for the large corpus)");
   await fs.rm(paths.repo, { recursive: true, force: true });
   await fs.mkdir(paths.repo, { recursive: true });
   await git("init", "-q", "-b", "main");
   // Hard links: no second copy of the corpus. Git replaces files on checkout, never edits them.
-  await run("cp", ["-al", paths.src, path.join(paths.repo, "packages")]);
+  // Package by package, so that src/ may hold folders of packages no longer listed.
+  for (const p of packages) {
+    const dest = path.join(paths.repo, "packages", packageDir(p));
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    await run("cp", ["-al", path.join(paths.src, packageDir(p)), dest]);
+  }
+  log("git add and commit");
   await git("add", "--all", "--force", ".");
   await git("commit", "-q", "--no-verify", "-m", `bench corpus: ${packages.length} npm packages`);
   await git("tag", BASE_TAG);
@@ -261,7 +316,7 @@ async function buildRepo(paths: CorpusPaths, packages: readonly CorpusPackage[],
 
 /**
  * Makes sure the corpus is there (download, extract, repository) and returns its statistics.
- * `options` select a smaller corpus (the --smoke run of run.ts).
+ * `options` select another corpus (SMOKE_CORPUS for --smoke, LARGE_CORPUS for --corpus large).
  * @throws when the corpus text is under `minTextBytes` (default MIN_TEXT_BYTES).
  */
 export async function prepareCorpus(
@@ -272,11 +327,15 @@ export async function prepareCorpus(
   const paths = corpusPaths(root, options.tarballs);
   const packages = options.packages ?? PACKAGES;
   const minTextBytes = options.minTextBytes ?? MIN_TEXT_BYTES;
+  const t0 = Date.now();
   await fetchPackages(paths, packages, log, options.installed);
+  const t1 = Date.now();
   const measured = await measure(paths, packages);
   if (measured.textBytes < minTextBytes) {
-    throw new Error(`corpus text is ${measured.textBytes} bytes, under ${minTextBytes}: add packages to PACKAGES`);
+    throw new Error(`corpus text is ${measured.textBytes} bytes, under ${minTextBytes}: add packages to the corpus' list`);
   }
+  const t2 = Date.now();
   const commit = await buildRepo(paths, packages, log);
-  return { paths, stats: { ...measured, commit } };
+  const prepareSeconds = { fetch: (t1 - t0) / 1000, measure: (t2 - t1) / 1000, repo: (Date.now() - t2) / 1000 };
+  return { paths, stats: { ...measured, commit, prepareSeconds } };
 }

@@ -5,7 +5,8 @@
  * 2. Pipeline: embedded Postgres, `ctxpipe serve` as a child; a user, an organisation, an API
  *    key and the repository through the REST API; time to ready, throughput, peak RSS, CPU,
  *    index size (pipeline.ts).
- * 3. Queries: each through REST and through ripgrep over the same files (queries.ts).
+ * 3. Queries: each through REST, through ripgrep over the same files (queries.ts) and through
+ *    csearch over a codesearch index of those files (csearch.ts, csearch-query.ts).
  * 4. Incremental: one changed file, POST reindex, time until search finds the new string.
  * Results go to bench-corpus/results/ (JSON and Markdown) and stdout.
  *
@@ -21,13 +22,16 @@
  * with the other content index and run them again, rg included: both in one run, in
  * results/content-index-<time>.json; only with --content-index postings, whose server writes the
  * lists while indexing).
+ * --corpus small|large (large: about ten times the indexed source, bench-corpus/large/, corpus-large.ts).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { BASE_TAG, corpusRoot, gitCommitEnv, prepareCorpus, SMOKE_CORPUS } from "./corpus.js";
+import { BASE_TAG, CORPUS_NAMES, type CorpusName, corpusRoot, gitCommitEnv, LARGE_CORPUS, prepareCorpus, SMOKE_CORPUS } from "./corpus.js";
+import { buildCsearchIndex, codesearchInstalled, csearchOnce } from "./csearch.js";
+import { csearchCommand, translateToCsearch } from "./csearch-query.js";
 import {
   ApiClient,
   cpuOf,
@@ -45,7 +49,16 @@ import {
 import { postingModelMarkdown, runPostingModel } from "./posting-model.js";
 import { explainSearch, profileIndex, summariseCpuProfile } from "./profile.js";
 import { QUERIES, rgOnce, searchOnce, summarise, type RgSpec } from "./queries.js";
-import { describeMachine, targets, toMarkdown, type BenchResults, type QueryResult } from "./report.js";
+import {
+  type BenchResults,
+  type CorpusComparison,
+  type CsearchBaseline,
+  type CsearchQueryResult,
+  describeMachine,
+  type QueryResult,
+  targets,
+  toMarkdown,
+} from "./report.js";
 
 const execFileAsync = promisify(execFile);
 const { values: opts } = parseArgs({
@@ -62,6 +75,7 @@ const { values: opts } = parseArgs({
     "content-index": { type: "string", default: "pg_trgm" },
     "drop-trgm": { type: "boolean", default: false },
     "compare-content-index": { type: "boolean", default: false },
+    corpus: { type: "string", default: "small" },
   },
 });
 if (!["pg_trgm", "postings"].includes(opts["content-index"]!)) throw new Error("--content-index is pg_trgm or postings");
@@ -70,9 +84,11 @@ if (opts["drop-trgm"] && opts["compare-content-index"]) throw new Error("--compa
 // The lists are written only by a server set to `postings` (content-writer.ts): a comparison indexes with it.
 if (opts["compare-content-index"] && opts["content-index"] !== "postings")
   throw new Error("--compare-content-index indexes with the lists: use it with --content-index postings");
+if (!(CORPUS_NAMES as readonly string[]).includes(opts.corpus)) throw new Error(`--corpus takes ${CORPUS_NAMES.join(" or ")}, not ${opts.corpus}`);
+const CORPUS_NAME = opts.corpus as CorpusName;
 const RUNS = Math.max(1, Number.parseInt(opts.runs ?? (opts.smoke ? "1" : "10"), 10) || 10);
 const SLUG = "bench";
-const CORPUS = await corpusRoot(opts.smoke);
+const CORPUS = await corpusRoot(opts.smoke, CORPUS_NAME);
 const RESULTS = path.join(CORPUS, "results");
 const INCREMENTAL_FILE = opts.smoke ? "packages/pino/pino.js" : "packages/lodash/chunk.js";
 
@@ -155,11 +171,12 @@ async function graphCounts(db: BenchDatabase): Promise<{ sources: number; facts:
   return rows[0]!;
 }
 
-/** Hard links of exactly the indexed files, for ripgrep. */
-async function mirrorIndexedFiles(db: BenchDatabase, repoDir: string, dest: string): Promise<number> {
+/** Hard links of exactly the indexed files, for ripgrep and cindex; answers their paths and sizes. */
+async function mirrorIndexedFiles(db: BenchDatabase, repoDir: string, dest: string): Promise<{ path: string; bytes: number }[]> {
   await fs.rm(dest, { recursive: true, force: true });
   const { rows } = await db.pool.query<{ path: string }>("select path from index_files where valid_to is null order by path");
   const dirs = new Set<string>();
+  const files: { path: string; bytes: number }[] = [];
   for (const { path: p } of rows) {
     const target = path.join(dest, p);
     const dir = path.dirname(target);
@@ -168,8 +185,48 @@ async function mirrorIndexedFiles(db: BenchDatabase, repoDir: string, dest: stri
       dirs.add(dir);
     }
     await fs.link(path.join(repoDir, p), target);
+    files.push({ path: p, bytes: (await fs.stat(target)).size });
   }
-  return rows.length;
+  return files;
+}
+
+/** csearch's index of the mirrored files (in the run's work folder), or why there is none. */
+async function csearchBaseline(
+  mirror: string,
+  files: { path: string; bytes: number }[],
+  workDir: string,
+): Promise<{ baseline: CsearchBaseline; indexFile: string | null }> {
+  const installed = codesearchInstalled();
+  if (!installed.installed) {
+    log(`csearch baseline skipped: ${installed.reason}`);
+    return { baseline: { missing: installed.reason }, indexFile: null };
+  }
+  const dir = path.join(workDir, "csearch");
+  await fs.mkdir(path.join(dir, "tmp"), { recursive: true });
+  log(`cindex over the ${files.length} mirrored files`);
+  const { file, ...index } = await buildCsearchIndex(mirror, path.join(dir, "index"), path.join(dir, "tmp"), files);
+  log(
+    `  cindex ${index.seconds.toFixed(1)} s, index ${(index.bytes / 1e6).toFixed(1)} MB; ${index.files} files indexed, ${index.skipped.byName + index.skipped.byContent} left out (${index.skipped.byName} by name)`,
+  );
+  return { baseline: { version: installed.version, ...index }, indexFile: file };
+}
+
+/** Each run of a query through csearch (1 warm-up + RUNS), or why it has no translation. */
+async function csearchQuery(q: string, mirror: string, indexFile: string, rg: { files: number; lines: number }): Promise<CsearchQueryResult> {
+  const translated = translateToCsearch(q, mirror);
+  if ("na" in translated) return translated;
+  await csearchOnce(translated.plan, indexFile);
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) samples.push(await csearchOnce(translated.plan, indexFile));
+  const last = samples.at(-1)!;
+  return {
+    command: csearchCommand(translated.plan, mirror),
+    ...summarise(samples.map((s) => s.ms)),
+    files: last.files,
+    lines: last.lines,
+    agreesWithRg: last.files === rg.files && last.lines === rg.lines,
+    notes: translated.plan.notes,
+  };
 }
 
 async function jobSeconds(db: BenchDatabase): Promise<number | null> {
@@ -183,11 +240,17 @@ async function jobSeconds(db: BenchDatabase): Promise<number | null> {
   }
 }
 
-/** Each query through REST and through rg over hard links to the indexed files. */
-async function runQueries(api: ApiClient, db: BenchDatabase, repoDir: string): Promise<{ queries: QueryResult[]; overall: BenchResults["overall"] }> {
+/** Each query through REST, through rg over hard links to the indexed files, and through csearch over an index of them. */
+async function runQueries(
+  api: ApiClient,
+  db: BenchDatabase,
+  repoDir: string,
+  workDir: string,
+): Promise<{ queries: QueryResult[]; overall: BenchResults["overall"]; csearch: CsearchBaseline }> {
   const mirror = path.join(CORPUS, "indexed");
   const mirrored = await mirrorIndexedFiles(db, repoDir, mirror);
-  log(`mirrored ${mirrored} indexed files for rg; running ${QUERIES.length} queries × (1 + ${RUNS})`);
+  const cs = await csearchBaseline(mirror, mirrored, workDir);
+  log(`mirrored ${mirrored.length} indexed files for rg and cindex; running ${QUERIES.length} queries × (1 + ${RUNS})`);
   const queries: QueryResult[] = [];
   const pooled: number[] = [];
   for (const query of QUERIES) {
@@ -201,6 +264,9 @@ async function runQueries(api: ApiClient, db: BenchDatabase, repoDir: string): P
     const g = summarise(rgSamples.map((s) => s.ms));
     pooled.push(...samples.map((s) => s.ms));
     const last = samples.at(-1)!;
+    const rgLast = rgSamples.at(-1)!;
+    const csearch = cs.indexFile ? await csearchQuery(query.q, mirror, cs.indexFile, rgLast) : null;
+    const csearchRatio = csearch && !("na" in csearch) ? csearch.median / c.median : null;
     queries.push({
       id: query.id,
       what: query.what,
@@ -213,15 +279,22 @@ async function runQueries(api: ApiClient, db: BenchDatabase, repoDir: string): P
         returned: last.returned,
         partial: last.partial ? (last.partialReason ?? "yes") : null,
       },
-      rg: { ...g, files: rgSamples.at(-1)!.files, lines: rgSamples.at(-1)!.lines },
+      rg: { ...g, files: rgLast.files, lines: rgLast.lines },
       speedup: g.median / c.median,
+      csearch,
+      csearchRatio,
     });
+    const csText = !csearch
+      ? ""
+      : "na" in csearch
+        ? ", csearch n/a"
+        : `, csearch ${csearch.median.toFixed(1)} ms ×${csearchRatio!.toFixed(2)} (files ${csearch.files}${csearch.agreesWithRg ? "" : ` ≠ rg's; lines ${csearch.lines} / ${rgLast.lines}`})`;
     log(
-      `  ${query.id.padEnd(13)} ctxpipe ${c.median.toFixed(1)} ms (p95 ${c.p95.toFixed(1)}), rg ${g.median.toFixed(1)} ms, ×${(g.median / c.median).toFixed(2)}, files ${last.matchedFiles}${last.partial ? ` partial:${last.partialReason}` : ""} / ${rgSamples.at(-1)!.files}`,
+      `  ${query.id.padEnd(13)} ctxpipe ${c.median.toFixed(1)} ms (p95 ${c.p95.toFixed(1)}), rg ${g.median.toFixed(1)} ms, ×${(g.median / c.median).toFixed(2)}${csText}, files ${last.matchedFiles}${last.partial ? ` partial:${last.partialReason}` : ""} / ${rgLast.files}`,
     );
   }
   const overall = summarise(pooled);
-  return { queries, overall: { p50: overall.median, p95: overall.p95, samples: overall.n } };
+  return { queries, overall: { p50: overall.median, p95: overall.p95, samples: overall.n }, csearch: cs.baseline };
 }
 
 /** One changed file, POST reindex, and how long until search finds the new string. */
@@ -268,15 +341,43 @@ async function runIncremental(api: ApiClient, repoId: string, repoDir: string, s
   return incremental;
 }
 
+/** The large corpus' p50 against the small one's: this run and the other corpus' latest results. */
+async function compareCorpora(results: BenchResults): Promise<CorpusComparison | null> {
+  const other: CorpusName = CORPUS_NAME === "large" ? "small" : "large";
+  const file = path.join(await corpusRoot(false, other), "results", "latest.json");
+  let previous: BenchResults;
+  try {
+    previous = JSON.parse(await fs.readFile(file, "utf8")) as BenchResults;
+  } catch {
+    return null; // that corpus has not run here yet
+  }
+  if ((previous.corpusName ?? "small") !== other || !(previous.overall?.p50 > 0)) return null;
+  const side = (r: BenchResults) => ({ p50: r.overall.p50, p95: r.overall.p95, startedAt: r.startedAt, indexedBytes: r.indexing.indexedBytes });
+  const [small, large] = other === "small" ? [side(previous), side(results)] : [side(results), side(previous)];
+  return { small, large, p50Ratio: large.p50 / small.p50 };
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const machine = await describeMachine();
   log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}`);
-  const { paths, stats } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : {});
+  const installed = codesearchInstalled();
+  machine.codesearch = installed.installed ? installed.version : `not installed (${installed.reason})`;
+  const { paths, stats } = await prepareCorpus(CORPUS, log, opts.smoke ? SMOKE_CORPUS : CORPUS_NAME === "large" ? LARGE_CORPUS : {});
   log(
-    `corpus: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB (${(stats.textBytes / 1e6).toFixed(1)} MB text; ~${(stats.expectedIndexable.bytes / 1e6).toFixed(1)} MB indexable)`,
+    `corpus ${CORPUS_NAME}: ${stats.files} files, ${(stats.bytes / 1e6).toFixed(1)} MB (${(stats.textBytes / 1e6).toFixed(1)} MB text; ~${(stats.expectedIndexable.bytes / 1e6).toFixed(1)} MB indexable); prepared in ${Object.entries(
+      stats.prepareSeconds,
+    )
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(", ")}`,
   );
-  if (opts["corpus-only"]) return;
+  if (opts["corpus-only"]) {
+    for (const p of stats.perPackage)
+      log(
+        `  ${`${p.name}@${p.version}`.padEnd(48)} ${(p.bytes / 1e6).toFixed(1).padStart(7)} MB, ~${(p.expectedIndexableBytes / 1e6).toFixed(1).padStart(6)} MB indexable`,
+      );
+    return;
+  }
 
   await fs.mkdir(RESULTS, { recursive: true });
   const stamp = startedAt.replace(/[:.]/g, "-");
@@ -300,7 +401,11 @@ async function main(): Promise<void> {
       localRepositoriesRoot: CORPUS,
       logFile: path.join(RESULTS, `serve-${stamp}.log`),
       nodeArgs: opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : undefined,
-      env: { CTXPIPE_SEARCH_CONTENT_INDEX: opts["content-index"]! },
+      env: {
+        CTXPIPE_SEARCH_CONTENT_INDEX: opts["content-index"]!,
+        // The large corpus' clone is over the default limit of 4 GiB.
+        ...(CORPUS_NAME === "large" ? { CTXPIPE_MAX_REPOSITORY_BYTES: String(64 * 1024 ** 3) } : {}),
+      },
     });
     if (opts["drop-trgm"]) await db.pool.query("drop index index_chunks_content_trgm_idx");
     log(`content index: ${opts["content-index"]}${opts["drop-trgm"] ? " (pg_trgm index over chunks dropped)" : ""}`);
@@ -336,8 +441,9 @@ async function main(): Promise<void> {
     let overall = { p50: Number.NaN, p95: Number.NaN, samples: 0 };
     let explain: BenchResults["explain"];
     let incremental: BenchResults["incremental"] = null;
+    let csearch: CsearchBaseline | undefined;
     if (!opts["index-only"]) {
-      ({ queries, overall } = await runQueries(api, db, paths.repo));
+      ({ queries, overall, csearch } = await runQueries(api, db, paths.repo, workDir));
       if (opts["compare-content-index"]) {
         const first = opts["content-index"]!;
         const other = first === "postings" ? "pg_trgm" : "postings";
@@ -347,13 +453,16 @@ async function main(): Promise<void> {
           dataDir: path.join(workDir, "data"),
           localRepositoriesRoot: CORPUS,
           logFile: path.join(RESULTS, `serve-${stamp}-${other}.log`),
-          env: { CTXPIPE_SEARCH_CONTENT_INDEX: other },
+          env: {
+            CTXPIPE_SEARCH_CONTENT_INDEX: other,
+            ...(CORPUS_NAME === "large" ? { CTXPIPE_MAX_REPOSITORY_BYTES: String(64 * 1024 ** 3) } : {}),
+          },
         });
         const key = api.key;
         api = new ApiClient(serve.baseUrl);
         api.useKey(key);
         log(`the queries again, content index ${other}`);
-        const again = await runQueries(api, db, paths.repo);
+        const again = await runQueries(api, db, paths.repo, workDir);
         await fs.writeFile(
           path.join(RESULTS, `content-index-${stamp}.json`),
           `${JSON.stringify({ [first]: { queries, overall }, [other]: again }, null, 2)}\n`,
@@ -379,6 +488,7 @@ async function main(): Promise<void> {
       startedAt,
       durationSeconds: seconds(t0, Date.now()),
       machine,
+      corpusName: CORPUS_NAME,
       corpus: {
         packages: stats.perPackage,
         files: stats.files,
@@ -386,6 +496,7 @@ async function main(): Promise<void> {
         textFiles: stats.textFiles,
         textBytes: stats.textBytes,
         commit: stats.commit,
+        prepareSeconds: stats.prepareSeconds,
       },
       indexing: {
         indexedFiles: run.repo.fileCount,
@@ -418,10 +529,13 @@ async function main(): Promise<void> {
       indexSize: { afterRun, afterVacuum, ratio: afterVacuum.total / run.repo.byteCount, ratioAfterRun: afterRun.total / run.repo.byteCount },
       queries,
       overall,
+      csearch,
+      comparison: null,
       incremental,
       explain,
       cpuProfile,
     };
+    if (!opts.smoke && !opts["index-only"]) results.comparison = await compareCorpora(results);
     const save = async () => {
       await fs.writeFile(path.join(RESULTS, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
       await fs.writeFile(path.join(RESULTS, `${stamp}.md`), `${toMarkdown(results)}\n`);

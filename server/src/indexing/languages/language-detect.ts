@@ -237,6 +237,18 @@ export function languageFromName(name: string): string | undefined {
   return LANGUAGE_ALIASES.get(n) ?? EXTENSIONS.get(n);
 }
 
+/**
+ * The file names and extensions (lower case, without the dot) that `detectLanguage` maps to
+ * `language` without reading the file (the shebang is not one of them; `Dockerfile.*` is not
+ * listed). The code-search benchmark turns them into a path regex for its baselines.
+ */
+export function languageFileNames(language: string): { names: string[]; extensions: string[] } {
+  return {
+    names: [...FILE_NAMES].filter(([, id]) => id === language).map(([name]) => name),
+    extensions: [...EXTENSIONS].filter(([, id]) => id === language).map(([ext]) => ext),
+  };
+}
+
 /** Up to three known names close to `name` (edit distance 2 or less, or a shared prefix), for hints. */
 export function closeNames(name: string, known: Iterable<string>): string[] {
   const n = name.toLowerCase();

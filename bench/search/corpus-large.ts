@@ -1,0 +1,95 @@
+/**
+ * The large corpus of `npm run bench:search -- --corpus large` (issue #30): about ten times the
+ * small corpus' indexed source. It is the small corpus' packages plus these, pinned: more
+ * packages, and older major versions of the big ones (each in its own folder,
+ * `packages/<name>@<version>/`, so the versions sit side by side as in an organisation that
+ * keeps several generations of a product). npm registry only, like the small corpus.
+ */
+import type { CorpusPackage } from "./corpus.js";
+
+/** One entry per version; a version after the small corpus' own goes to `<name>@<version>`. */
+function versions(name: string, note: string, ...pinned: string[]): CorpusPackage[] {
+  return pinned.map((version) => ({ name, version, note, dir: `${name}@${version}` }));
+}
+
+/** Packages of the large corpus that the small one does not have, in a fixed order. */
+export const LARGE_EXTRA_PACKAGES: readonly CorpusPackage[] = [
+  // Older majors of the small corpus' biggest packages.
+  ...versions("aws-sdk", "JS + .d.ts clients (older)", "2.1500.0", "2.1200.0", "2.900.0", "2.600.0"),
+  ...versions("@elastic/eui", "React components (older)", "90.0.0", "80.0.0", "70.0.0", "60.0.0"),
+  ...versions("devextreme", "JS widgets (older)", "23.1.15", "22.2.15", "21.2.9"),
+  ...versions("highcharts", "JS (older)", "10.3.3", "9.3.3", "8.2.2"),
+  ...versions("monaco-editor", "VS Code editor, esm JS (older)", "0.45.0", "0.40.0", "0.34.1", "0.30.1"),
+  ...versions("@angular/core", "fesm JS, .d.ts (older)", "17.3.12", "16.2.12", "15.2.10", "14.3.0", "13.4.0"),
+  ...versions("@angular/compiler", "fesm JS (older)", "17.3.12", "16.2.12", "15.2.10"),
+  ...versions("@angular/material", "JS, .d.ts, SCSS (older)", "17.3.10", "16.2.14", "15.2.9"),
+  ...versions("@fluentui/react", "JS, .d.ts (older)", "8.110.8"),
+  ...versions("three", "JS sources and examples (older)", "0.160.0", "0.150.0", "0.140.0", "0.130.0", "0.120.0"),
+  ...versions("@cesium/engine", "JS sources, GLSL (older)", "8.0.0", "4.0.0"),
+  ...versions("@mui/material", "React components (v5)", "5.16.7"),
+  ...versions("@mui/icons-material", "tiny JS/.d.ts files (v5)", "5.16.7"),
+  ...versions("date-fns", "small JS/.d.ts files (older)", "3.6.0", "2.30.0"),
+  ...versions("typeorm", "JS, .d.ts (older)", "0.2.45"),
+  ...versions("rxjs", "TypeScript and JS (v6)", "6.6.7"),
+  ...versions("eslint", "JS (older)", "8.57.0"),
+  ...versions("webpack", "JS (v4)", "4.47.0"),
+  ...versions("react-dom", "JS (older)", "17.0.2", "16.14.0"),
+  ...versions("node-gyp", "Python (gyp, older)", "9.4.1", "8.4.1"),
+  ...versions("playwright-core", "JS (older)", "1.40.0"),
+  ...versions("@aws-sdk/client-ec2", "TS client (older)", "3.400.0"),
+  // More packages.
+  { name: "@angular/cdk", version: "18.2.10", note: "fesm JS, .d.ts, SCSS" },
+  { name: "office-ui-fabric-react", version: "7.204.1", note: "JS (lib, lib-commonjs, lib-amd), .d.ts (Fluent UI v7)" },
+  { name: "@material-ui/icons", version: "4.11.3", note: "tiny JS/.d.ts files (v4)" },
+  { name: "antd", version: "5.21.6", note: "React components (es, lib)" },
+  ...versions("antd", "React components (v4)", "4.24.16"),
+  { name: "@ant-design/icons", version: "5.5.1", note: "tiny JS/.d.ts files" },
+  { name: "twilio", version: "5.3.5", note: "REST client: JS, .d.ts" },
+  ...versions("twilio", "REST client (older)", "4.23.0", "3.84.1"),
+  { name: "@babylonjs/core", version: "7.31.1", note: "3D engine: ES modules, .d.ts" },
+  ...versions("@babylonjs/core", "3D engine (older)", "6.49.0", "5.57.1"),
+  { name: "@syncfusion/ej2-documenteditor", version: "27.1.55", note: "JS (src, es), .d.ts" },
+  { name: "@syncfusion/ej2-grids", version: "27.1.55", note: "JS (src, es), .d.ts" },
+  { name: "@syncfusion/ej2-charts", version: "27.1.57", note: "JS (src, es), .d.ts" },
+  { name: "@syncfusion/ej2-diagrams", version: "27.1.55", note: "JS (src, es), .d.ts" },
+  { name: "@syncfusion/ej2-spreadsheet", version: "27.1.55", note: "JS (src, es), .d.ts" },
+  { name: "@amcharts/amcharts4", version: "4.10.39", note: "charts: JS, .d.ts" },
+  { name: "@amcharts/amcharts5", version: "5.10.5", note: "charts: JS, .d.ts" },
+  { name: "duckdb", version: "1.1.3", note: "C++ (DuckDB sources)" },
+  { name: "grpc", version: "1.24.11", note: "C and C++ (gRPC core)" },
+  { name: "mathjax-full", version: "3.2.2", note: "TypeScript and JS" },
+  { name: "handsontable", version: "14.6.1", note: "JS (es, cjs), .d.ts" },
+  { name: "tinymce", version: "7.5.0", note: "JS plugins and themes" },
+  ...versions("tinymce", "JS plugins and themes (older)", "6.8.4", "5.10.9"),
+  { name: "ol", version: "10.2.1", note: "OpenLayers: JS, .d.ts" },
+  ...versions("ol", "OpenLayers (older)", "9.2.4", "8.2.0", "7.5.2"),
+  { name: "phaser", version: "3.80.1", note: "game engine: JS sources" },
+  ...versions("phaser", "game engine (older)", "3.60.0"),
+  { name: "echarts", version: "5.5.1", note: "charts: JS (lib), .d.ts" },
+  ...versions("echarts", "charts (v4)", "4.9.0"),
+  { name: "plotly.js", version: "2.35.2", note: "charts: JS sources" },
+  { name: "@aws-sdk/client-sagemaker", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-iot", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-glue", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-rds", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-s3", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-ssm", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-quicksight", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-connect", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-securityhub", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-cognito-identity-provider", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-dynamodb", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-iam", version: "3.687.0", note: "TS client" },
+  { name: "@aws-sdk/client-lambda", version: "3.687.0", note: "TS client" },
+  { name: "mongodb", version: "6.10.0", note: "JS, TypeScript sources" },
+  ...versions("mongodb", "driver (v4)", "4.17.2"),
+  { name: "@elastic/elasticsearch", version: "8.15.0", note: "JS, .d.ts" },
+  { name: "stripe", version: "17.3.0", note: "JS, .d.ts" },
+  { name: "ethers", version: "6.13.4", note: "TypeScript sources, JS" },
+  ...versions("ethers", "v5", "5.7.2"),
+  { name: "@blueprintjs/core", version: "5.13.0", note: "React components" },
+  { name: "highlight.js", version: "11.10.0", note: "JS language definitions" },
+  { name: "@types/node", version: "22.9.0", note: ".d.ts" },
+  { name: "@pulumi/aws", version: "6.66.1", note: "infrastructure SDK: JS, .d.ts" },
+  { name: "@pulumi/gcp", version: "8.6.0", note: "infrastructure SDK: JS, .d.ts" },
+];
