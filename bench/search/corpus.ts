@@ -304,7 +304,8 @@ async function buildRepo(paths: CorpusPaths, packages: readonly CorpusPackage[],
   }
   log("git add and commit");
   await git("add", "--all", "--force", ".");
-  await git("commit", "-q", "--no-verify", "-m", `bench corpus: ${packages.length} npm packages`);
+  // No background `gc --auto` after the commit: it would pack the same objects beside the repack below.
+  await git("-c", "gc.auto=0", "commit", "-q", "--no-verify", "-m", `bench corpus: ${packages.length} npm packages`);
   await git("tag", BASE_TAG);
   // A served repository is packed; an unpacked one would make every clone compress it again.
   log("packing the repository");
