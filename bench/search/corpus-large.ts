@@ -92,4 +92,15 @@ export const LARGE_EXTRA_PACKAGES: readonly CorpusPackage[] = [
   { name: "@types/node", version: "22.9.0", note: ".d.ts" },
   { name: "@pulumi/aws", version: "6.66.1", note: "infrastructure SDK: JS, .d.ts" },
   { name: "@pulumi/gcp", version: "8.6.0", note: "infrastructure SDK: JS, .d.ts" },
+  // More generations of the biggest (20–70 MB indexable each, measured): the first list came to
+  // ~1.7 GB indexable, these bring it to ~3.1 GB.
+  ...versions("aws-sdk", "JS + .d.ts clients (older)", "2.1600.0", "2.1400.0", "2.1300.0", "2.1100.0", "2.1000.0", "2.800.0", "2.700.0", "2.500.0"),
+  ...versions("@elastic/eui", "React components (older)", "95.0.0", "92.0.0", "88.0.0", "85.0.0", "83.0.0", "75.0.0", "72.0.0", "68.0.0", "65.0.0", "63.0.0"),
+  ...versions("devextreme", "JS widgets (older)", "23.2.15", "22.1.15", "21.1.12", "20.2.13", "20.1.17", "19.2.15"),
+  ...versions("highcharts", "JS (older)", "11.2.0", "11.0.1", "10.1.0", "9.1.2", "8.0.4", "7.2.2"),
+  ...versions("monaco-editor", "VS Code editor, esm JS (older)", "0.50.0", "0.48.0", "0.43.0", "0.38.0", "0.36.1", "0.33.0", "0.27.0", "0.22.3"),
+  ...versions("@pulumi/aws", "infrastructure SDK (older)", "6.40.0", "6.21.0", "6.0.0", "5.40.0"),
+  ...versions("@pulumi/gcp", "infrastructure SDK (older)", "7.38.0", "7.20.0", "7.0.0"),
+  ...versions("@syncfusion/ej2-spreadsheet", "JS (src, es), .d.ts (older)", "26.2.12", "25.2.7", "24.2.9", "23.2.7"),
+  ...versions("@babylonjs/core", "3D engine (older)", "6.0.0", "5.30.0", "5.0.4", "4.2.2"),
 ];
