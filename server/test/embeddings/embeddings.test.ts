@@ -20,7 +20,7 @@ import { eventually } from "../harness/eventually.js";
 import { type FakeEmbeddings, startFakeEmbeddings } from "../harness/fake-embeddings.js";
 import { commitFiles, createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
-import { waitForRepository } from "../harness/repositories.js";
+import { reindexTo, waitForRepository } from "../harness/repositories.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
 const KEY = "embedding-test-key";
@@ -71,16 +71,7 @@ describe("chunk embeddings", () => {
   /** Commits, re-indexes and waits until `head` is published. */
   const commitAndIndex = async (changes: Record<string, string | null>) => {
     const head = await commitFiles(repoDir, changes, "change");
-    const res = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories/${repositoryId}/reindex`, { as: owner });
-    assert.equal(res.status, 202, res.text);
-    const repo = await waitForRepository(
-      app,
-      owner,
-      org.slug,
-      repositoryId,
-      (r) => r.status === "failed" || (r.indexedCommit === head && r.status === "ready"),
-    );
-    assert.equal(repo.status, "ready", JSON.stringify(repo));
+    await reindexTo(app, owner, org.slug, repositoryId, head);
   };
 
   before(async () => {

@@ -47,3 +47,23 @@ export async function waitForRepository(
     { timeoutMs, intervalMs: 150, message: "repository did not settle" },
   );
 }
+
+/**
+ * Requests a re-index of the repository and waits until `head` is published.
+ * @returns the repository's view then.
+ * @throws AssertionError when the request is refused or the run fails.
+ */
+export async function reindexTo(app: TestApp, as: As, orgSlug: string, repositoryId: string, head: string, timeoutMs = 60_000): Promise<any> {
+  const res = await call(app, "POST", `/api/v1/orgs/${orgSlug}/repositories/${repositoryId}/reindex`, { as });
+  assert.equal(res.status, 202, res.text);
+  const repo = await waitForRepository(
+    app,
+    as,
+    orgSlug,
+    repositoryId,
+    (r) => r.status === "failed" || (r.indexedCommit === head && r.status === "ready"),
+    timeoutMs,
+  );
+  assert.equal(repo.status, "ready", JSON.stringify(repo));
+  return repo;
+}

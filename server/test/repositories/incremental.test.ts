@@ -12,7 +12,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { commitFiles, createTestRepo, gitIn, rewriteHistory } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
-import { waitForRepository } from "../harness/repositories.js";
+import { reindexTo, waitForRepository } from "../harness/repositories.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
 /** A small TypeScript module whose content (and so blob) is unique to `i` and `version`. */
@@ -71,17 +71,7 @@ describe("incremental index runs", () => {
   const paths = async (q: string) => (await search(q)).results.map((r) => r.path);
   /** Requests a re-index and waits until `head` is published. */
   const reindex = async (head: string) => {
-    const res = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories/${repositoryId}/reindex`, { as: owner });
-    assert.equal(res.status, 202, res.text);
-    const repo = await waitForRepository(
-      app,
-      owner,
-      org.slug,
-      repositoryId,
-      (r) => r.status === "failed" || (r.indexedCommit === head && r.status === "ready"),
-      120_000,
-    );
-    assert.equal(repo.status, "ready", JSON.stringify(repo));
+    const repo = await reindexTo(app, owner, org.slug, repositoryId, head, 120_000);
     return repo;
   };
   /** Commits `changes` to the test repository and mirrors them in `tree`. */

@@ -20,7 +20,7 @@ import { patternTrigrams } from "../../src/search/trigram-query.js";
 import { eventually } from "../harness/eventually.js";
 import { commitFiles, createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
-import { waitForRepository } from "../harness/repositories.js";
+import { reindexTo, waitForRepository } from "../harness/repositories.js";
 import { startTestApp, type TestApp } from "../harness/test-app.js";
 
 const GOLDEN = fileURLToPath(new URL("../repositories/golden/corpus/", import.meta.url));
@@ -241,16 +241,7 @@ describe("trigram posting lists", () => {
       { "text/crlf.txt": "Replaced with freshTokenAlpha\n", "text/new.ts": "export const freshTokenBeta = 1;\n" },
       "change two files",
     );
-    const res = await call(app, "POST", `/api/v1/orgs/${org.slug}/repositories/${repositoryId}/reindex`, { as: owner });
-    assert.equal(res.status, 202, res.text);
-    const repo = await waitForRepository(
-      app,
-      owner,
-      org.slug,
-      repositoryId,
-      (r) => r.status === "failed" || (r.indexedCommit === head && r.status === "ready"),
-    );
-    assert.equal(repo.status, "ready", JSON.stringify(repo));
+    await reindexTo(app, owner, org.slug, repositoryId, head);
     assert.equal((await found("freshTokenAlpha")).length, 1);
     assert.equal((await found("freshTokenBeta")).length, 1);
     assert.deepEqual(await found("Value=0; DONE"), [], "the old blob's chunks are collected");
