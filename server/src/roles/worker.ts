@@ -56,23 +56,35 @@ export async function startWorkerRole(
     });
     platform.lifecycle.onStop("backup-schedule", () => schedule.stop());
   }
+  /** Start-up work that queues index runs: logged, never fatal, awaited on stop. */
+  const queueInBackground = (name: string, work: Promise<number>, queued: string | undefined, failed: string) => {
+    const done = work
+      .then((n) => queued !== undefined && n > 0 && platform.logger.info({ repositories: n }, queued))
+      .catch((err: unknown) => platform.logger.warn({ err }, failed));
+    platform.lifecycle.onStop(name, () => done.then(() => undefined));
+  };
   // Repositories marked for a run whose job is not in the queue (after a restore, or a crash
   // between marking and queueing) get it now; a run already queued absorbs the duplicate.
-  const waiting = capabilities.repositories
-    .requeueWaiting()
-    .then((n) => n > 0 && platform.logger.info({ repositories: n }, "queued index runs for repositories waiting for one"))
-    .catch((err: unknown) => platform.logger.warn({ err }, "could not queue the waiting repositories' index runs"));
-  platform.lifecycle.onStop("requeue-waiting", () => waiting.then(() => undefined));
+  queueInBackground(
+    "requeue-waiting",
+    capabilities.repositories.requeueWaiting(),
+    "queued index runs for repositories waiting for one",
+    "could not queue the waiting repositories' index runs",
+  );
   // After an upgrade that changes the index (INDEX_RULES_VERSION), every repository is rebuilt
   // by itself, its previous index served until the new one is published.
-  const outdated = capabilities.repositories
-    .requeueOutdated()
-    .then((n) => n > 0 && platform.logger.info({ repositories: n }, "queued index runs for repositories indexed by older rules"))
-    .catch((err: unknown) => platform.logger.warn({ err }, "could not queue the outdated repositories' index runs"));
-  platform.lifecycle.onStop("requeue-outdated", () => outdated.then(() => undefined));
+  queueInBackground(
+    "requeue-outdated",
+    capabilities.repositories.requeueOutdated(),
+    "queued index runs for repositories indexed by older rules",
+    "could not queue the outdated repositories' index runs",
+  );
   // After an upgrade with new extraction rules, repositories nobody pushes to get their graph too.
-  const backfill = capabilities.graph
-    .backfill((payload) => capabilities.repositories.requestIndexRun(payload))
-    .catch((err: unknown) => platform.logger.warn({ err }, "could not queue the knowledge graph's backfill"));
-  platform.lifecycle.onStop("graph-backfill", () => backfill.then(() => undefined));
+  queueInBackground(
+    "graph-backfill",
+    capabilities.graph.backfill((payload) => capabilities.repositories.requestIndexRun(payload)),
+    undefined, // the graph logs its own
+
+    "could not queue the knowledge graph's backfill",
+  );
 }
