@@ -174,6 +174,7 @@ async function readSource(
   let problem: string | null = null;
   for (const candidate of candidates) {
     try {
+      await candidate.load?.();
       const facts = candidate.extract(input);
       found ??= { extractor: candidate.name, facts };
       if (facts.length > 0) {

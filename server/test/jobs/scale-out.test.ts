@@ -17,7 +17,7 @@ import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp, type TestUser } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
 import { eventually } from "../harness/eventually.js";
-import { startTestApp, TEST_JOB_TIMINGS_ENV, type TestApp } from "../harness/test-app.js";
+import { startTestApp, FAST_SUPERVISION_ENV, type TestApp } from "../harness/test-app.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
 const REPOSITORIES = 6;
@@ -50,7 +50,7 @@ describe("scale-out: two codesearch processes on one database", () => {
           CTXPIPE_LOCAL_REPOSITORIES_ROOT: os.tmpdir(),
           DATABASE_POOL_SIZE: "3",
           LOG_LEVEL: "warn",
-          ...TEST_JOB_TIMINGS_ENV,
+          ...FAST_SUPERVISION_ENV,
         },
         stdio: ["ignore", "ignore", "inherit"],
       });

@@ -5,7 +5,7 @@
  * the dead run through its missed heartbeats (repository.sync: heartbeatSeconds 10, pg-boss'
  * minimum), retries it, and the repository becomes ready with a complete index.
  *
- * Both processes run with the harness's short queue timings (TEST_JOB_TIMINGS_ENV): the
+ * Both processes run with the harness's short queue timings (FAST_SUPERVISION_ENV): the
  * supervisor passes every second and the retry waits a second, so the pick-up takes about the
  * run's 10 s heartbeat after the kill (production: up to 10 s more, then a 10-20 s retry delay).
  */
@@ -22,7 +22,7 @@ import { createTestRepo } from "../harness/git-http-server.js";
 import { call, createOrgAs, signUp } from "../harness/http-client.js";
 import { waitForRepository } from "../harness/repositories.js";
 import { eventually } from "../harness/eventually.js";
-import { startTestApp, TEST_JOB_TIMINGS_ENV, type TestApp } from "../harness/test-app.js";
+import { startTestApp, FAST_SUPERVISION_ENV, type TestApp } from "../harness/test-app.js";
 import { createTestDatabase, type TestDatabase } from "../harness/test-database.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ctxpipe.js", import.meta.url));
@@ -96,7 +96,7 @@ describe("interrupted index run", () => {
         HOST: "127.0.0.1",
         LOG_LEVEL: "info",
         // The job it sends carries the short retry delay.
-        ...TEST_JOB_TIMINGS_ENV,
+        ...FAST_SUPERVISION_ENV,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -163,7 +163,7 @@ describe("interrupted index run", () => {
       await client.end();
     }
 
-    app = await startTestApp({ db, env: { CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" } });
+    app = await startTestApp({ db, env: { ...FAST_SUPERVISION_ENV, CTXPIPE_ALLOW_LOCAL_REPOSITORIES: "true" } });
     // Wait, noting when the queue declares the run dead and when it starts the retry.
     const since = () => `${((Date.now() - killedAt) / 1000).toFixed(1)} s`;
     const timeline: string[] = [`roles started in-process at ${since()}`];

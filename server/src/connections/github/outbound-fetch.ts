@@ -4,11 +4,12 @@
  * DNS answer cannot send a request to an internal address (rebinding). IP literals are checked
  * before the request (no lookup happens for them). Redirects are not followed (a 3xx is an answer), and every request
  * has a deadline. Hosts in the allow-list (CTXPIPE_GIT_ALLOWED_HOSTS) skip the address check:
- * an Enterprise Server on a private network, or a local fake in tests.
+ * an Enterprise Server on a private network, or a local fake in tests. undici (about 110
+ * modules) is imported with the first request, not when the process starts.
  */
 import dns from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
-import { Agent, fetch as undiciFetch } from "undici";
+import type { Agent } from "undici";
 import { isForbiddenAddress, isHostAllowListed } from "../../repositories/index.js";
 
 /** What the guard lets through. */
@@ -46,16 +47,23 @@ function guardedLookup(policy: OutboundPolicy): LookupFunction {
  * @throws ForbiddenAddressError (also as the cause of a TypeError from undici).
  */
 export function createOutboundFetch(policy: OutboundPolicy): typeof fetch {
-  const agent = new Agent({
-    connect: { lookup: guardedLookup(policy), timeout: policy.timeoutMs },
-    headersTimeout: policy.timeoutMs,
-    bodyTimeout: policy.timeoutMs,
-  });
+  let client: Promise<{ agent: Agent; undiciFetch: typeof import("undici").fetch }> | undefined;
+  const connect = async () => {
+    const undici = await import("undici");
+    const agent = new undici.Agent({
+      connect: { lookup: guardedLookup(policy), timeout: policy.timeoutMs },
+      headersTimeout: policy.timeoutMs,
+      bodyTimeout: policy.timeoutMs,
+    });
+    return { agent, undiciFetch: undici.fetch };
+  };
   return (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : input);
     const host = url.hostname.replace(/^\[|\]$/g, "");
     if (isIP(host) && !isHostAllowListed(host, policy.allowedHosts) && isForbiddenAddress(host)) throw new ForbiddenAddressError(host);
     const signal = AbortSignal.any([AbortSignal.timeout(policy.timeoutMs), ...(init?.signal ? [init.signal] : [])]);
+    client ??= connect();
+    const { agent, undiciFetch } = await client;
     return undiciFetch(url, { ...(init as object), redirect: "manual", signal, dispatcher: agent } as never);
   }) as typeof fetch;
 }

@@ -34,6 +34,11 @@ export interface Extractor {
   /** Whether the file at `path` is one this extractor reads (no I/O, path only). */
   matches(path: string): boolean;
   /**
+   * Imports what `extract` needs that the process should not load at start (a parser few
+   * repositories use); awaited before the first `extract`.
+   */
+  load?(): Promise<void>;
+  /**
    * The file's facts.
    * @throws ExtractionProblem when the file cannot be read as its format (recorded on the source, no facts).
    */

@@ -2,9 +2,10 @@
  * GraphQL schemas (`*.graphql`, `*.graphqls`, `*.gql`): the root types' fields (Query,
  * Mutation, Subscription, or the names a `schema { … }` gives, `extend type` included) as
  * `operation` facts of one API node per file. Parsed with graphql-js; a file that holds only
- * client operations (no type definitions) gives no facts.
+ * client operations (no type definitions) gives no facts. graphql-js (170 modules) is imported
+ * when the first schema is read (`load`), not when the process starts.
  */
-import { type DocumentNode, Kind, parse } from "graphql";
+import type { DocumentNode } from "graphql";
 import { baseName, dirName, type Extractor, ExtractionProblem, type Fact } from "./extractor.js";
 import { localKey } from "./graph-keys.js";
 
@@ -12,14 +13,21 @@ import { localKey } from "./graph-keys.js";
 const MAX_TOKENS = 100_000;
 const MAX_OPERATIONS = 300;
 
+let graphql: typeof import("graphql") | undefined;
+
 /** The extractor. */
 export const graphqlExtractor: Extractor = {
   name: "graphql",
   matches: (path) => /\.(graphqls?|gql)$/.test(path),
+  async load() {
+    graphql ??= await import("graphql");
+  },
   extract({ repositoryId, path, text }) {
+    if (!graphql) throw new Error("graphqlExtractor.load() was not awaited");
+    const { Kind } = graphql;
     let doc: DocumentNode;
     try {
-      doc = parse(text, { maxTokens: MAX_TOKENS });
+      doc = graphql.parse(text, { maxTokens: MAX_TOKENS });
     } catch (err) {
       throw new ExtractionProblem(`not valid GraphQL: ${(err as Error).message.split("\n")[0]}`);
     }

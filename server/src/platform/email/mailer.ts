@@ -2,9 +2,9 @@
  * Outgoing e-mail over SMTP (nodemailer). When SMTP is not configured the mailer is disabled:
  * callers check `enabled` and degrade (invitation links are shown to the inviter instead,
  * password reset reports itself unavailable). Message bodies are never logged: they carry
- * one-time links.
+ * one-time links. nodemailer is imported with the first message, not at start.
  */
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Logger } from "../logging.js";
 
 /** One message. */
@@ -34,15 +34,16 @@ export function createMailer(settings: { smtpUrl: string; from: string } | undef
       close() {},
     };
   }
-  const transport = nodemailer.createTransport(settings.smtpUrl, { from: settings.from });
+  let transport: Promise<Transporter> | undefined;
   const log = logger.child({ module: "email" });
   return {
     enabled: true,
     async send(message) {
-      const info = await transport.sendMail({ from: settings.from, ...message });
+      transport ??= import("nodemailer").then(({ default: nodemailer }) => nodemailer.createTransport(settings.smtpUrl, { from: settings.from }));
+      const info = await (await transport).sendMail({ from: settings.from, ...message });
       // Neither recipient nor subject: they carry personal data (names, addresses).
       log.info({ messageId: info.messageId }, "e-mail sent");
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((t) => t.close()),
   };
 }

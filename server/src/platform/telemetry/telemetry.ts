@@ -6,23 +6,13 @@
  * (CTXPIPE_METRICS_PORT), never on the public origin. Both are off when unset: the API's
  * no-op tracer and meter then cost next to nothing. One setup per process, shared by every
  * role it runs; spans are made by our own code (HTTP, SQL, git, jobs, MCP tools: see spans.ts).
+ * The SDK's packages (about 200 modules) are imported only when one of the two is configured:
+ * every process that runs without telemetry, `ctxpipe` commands and test processes included,
+ * starts without them.
  */
 import { context, metrics, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from "@opentelemetry/sdk-trace";
+import type { Sampler, TracerProvider } from "@opentelemetry/sdk-trace";
+import type { MeterProvider } from "@opentelemetry/sdk-metrics";
 import type { Logger } from "../logging.js";
 import { VERSION } from "../version.js";
 import { resetInstruments } from "./spans.js";
@@ -58,14 +48,28 @@ export interface Telemetry {
 
 let started: { telemetry: Telemetry; users: number } | undefined;
 
+/** The SDK's parts telemetry uses, imported when it is first configured. */
+async function loadSdk() {
+  const [asyncHooks, core, otlp, prometheus, resources, sdkMetrics, sdkTrace] = await Promise.all([
+    import("@opentelemetry/context-async-hooks"),
+    import("@opentelemetry/core"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/exporter-prometheus"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-metrics"),
+    import("@opentelemetry/sdk-trace"),
+  ]);
+  return { ...asyncHooks, ...core, ...otlp, ...prometheus, ...resources, ...sdkMetrics, ...sdkTrace };
+}
+
 /** The sampler OTEL_TRACES_SAMPLER names; the parent-based ones follow an incoming traceparent's decision. */
-function samplerOf(config: TelemetryConfig): Sampler {
+function samplerOf(config: TelemetryConfig, sdk: Awaited<ReturnType<typeof loadSdk>>): Sampler {
   const root = config.sampler.endsWith("always_on")
-    ? new AlwaysOnSampler()
+    ? new sdk.AlwaysOnSampler()
     : config.sampler.endsWith("always_off")
-      ? new AlwaysOffSampler()
-      : new TraceIdRatioBasedSampler(config.samplerRatio);
-  return config.sampler.startsWith("parentbased_") ? new ParentBasedSampler({ root }) : root;
+      ? new sdk.AlwaysOffSampler()
+      : new sdk.TraceIdRatioBasedSampler(config.samplerRatio);
+  return config.sampler.startsWith("parentbased_") ? new sdk.ParentBasedSampler({ root }) : root;
 }
 
 /**
@@ -78,18 +82,20 @@ export async function startTelemetry(config: TelemetryConfig, logger: Logger): P
     return share(started.telemetry, false);
   }
   // Instruments made before (against the no-op meter) are made again against this provider.
-  resetInstruments(Boolean(config.tracesUrl) || config.metricsPort !== undefined);
-  const resource = resourceFromAttributes({ "service.name": config.serviceName, "service.version": VERSION });
+  const enabled = Boolean(config.tracesUrl) || config.metricsPort !== undefined;
+  resetInstruments(enabled);
+  const sdk = enabled ? await loadSdk() : undefined;
+  const resource = sdk?.resourceFromAttributes({ "service.name": config.serviceName, "service.version": VERSION });
   let tracerProvider: TracerProvider | undefined;
-  if (config.tracesUrl) {
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
-    tracerProvider = new TracerProvider({
+  if (sdk && config.tracesUrl) {
+    context.setGlobalContextManager(new sdk.AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new sdk.CompositePropagator({ propagators: [new sdk.W3CTraceContextPropagator(), new sdk.W3CBaggagePropagator()] }));
+    tracerProvider = new sdk.TracerProvider({
       resource,
-      sampler: samplerOf(config),
+      sampler: samplerOf(config, sdk),
       spanProcessors: [
-        new BatchSpanProcessor({
-          exporter: new OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers }),
+        new sdk.BatchSpanProcessor({
+          exporter: new sdk.OTLPTraceExporter({ url: config.tracesUrl, headers: config.headers }),
           scheduledDelayMillis: config.batchDelayMs,
         }),
       ],
@@ -98,12 +104,12 @@ export async function startTelemetry(config: TelemetryConfig, logger: Logger): P
   }
   let meterProvider: MeterProvider | undefined;
   let metricsUrl: string | undefined;
-  if (config.metricsPort !== undefined) {
-    const exporter = new PrometheusExporter({ host: config.metricsHost, port: config.metricsPort, preventServerStart: true });
+  if (sdk && config.metricsPort !== undefined) {
+    const exporter = new sdk.PrometheusExporter({ host: config.metricsHost, port: config.metricsPort, preventServerStart: true });
     await exporter.startServer().catch((err: unknown) => {
       throw new Error(`Cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (CTXPIPE_METRICS_PORT): ${(err as Error).message}`);
     });
-    meterProvider = new MeterProvider({ resource, readers: [exporter] });
+    meterProvider = new sdk.MeterProvider({ resource, readers: [exporter] });
     metrics.setGlobalMeterProvider(meterProvider);
     metricsUrl = `http://${config.metricsHost}:${config.metricsPort}/metrics`;
   }
