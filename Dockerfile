@@ -12,11 +12,14 @@ COPY cli/package.json cli/package.json
 RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
-# Compiles the server's TypeScript (server/bin/ts-hooks.js) and fills V8's code cache for every
-# module `serve` loads, into node_modules/.cache/ctxpipe: the unprivileged runtime user cannot
-# write there, and without this would compile the sources again at every start.
+# Compiles the server's TypeScript (server/bin/ts-hooks.js), fills V8's code cache for every
+# module `serve` loads and builds the bundle `ctxpipe` starts from (server/bin/bundle.js), into
+# node_modules/.cache/ctxpipe: the unprivileged runtime user cannot write there, and without
+# this would run the sources, compiling them again at every start.
 RUN node --import ./server/bin/ts-hooks.js -e 'await import("./server/src/roles/run.ts")' \
-  && test -n "$(ls node_modules/.cache/ctxpipe/ts)"
+  && test -n "$(ls node_modules/.cache/ctxpipe/ts)" \
+  && node server/bin/ctxpipe.js --version \
+  && test -f node_modules/.cache/ctxpipe/bundle/manifest.json
 
 FROM node:22-bookworm-slim AS runtime
 RUN apt-get update \

@@ -258,6 +258,10 @@ async function main(): Promise<number> {
   const queue = batches(files, (f) => known[key(f)] ?? UNKNOWN_FILE_MS);
 
   const started = Date.now();
+  // The `ctxpipe` processes tests and benchmarks spawn start from the bundle (bin/bundle.js):
+  // built here once when the sources changed, not by the first few children at once.
+  const bundle = pathToFileURL(path.join(serverDir, "bin", "bundle.js")).href;
+  await ((await import(bundle)) as { bundledCli(): Promise<string | undefined> }).bundledCli();
   scratch = await scratchDirectory();
   // Every temporary directory of the run (ours, the test files', their children's) goes there.
   process.env.TMPDIR = scratch;

@@ -92,3 +92,77 @@ describe("ts-hooks", () => {
     assert.match(run.stdout, /^ctxpipe .* context platform for AI coding agents/);
   });
 });
+
+/**
+ * server/bin/bundle.js, which `ctxpipe` starts from: a small program in a temp directory
+ * bundled as the command's code is, run through a launcher that does what bin/ctxpipe.js does.
+ */
+describe("the ctxpipe bundle", () => {
+  const BUNDLE = new URL("../../bin/bundle.js", import.meta.url).href;
+  let dir: string;
+  before(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "bundle-"));
+    await fs.mkdir(path.join(dir, "src", "data"), { recursive: true });
+    await fs.writeFile(
+      path.join(dir, "launch.mjs"),
+      [
+        'import { setSourceMapsSupport } from "node:module";',
+        `const { bundledCli } = await import(${JSON.stringify(BUNDLE)});`,
+        `const url = await bundledCli({ entry: ${JSON.stringify(path.join(dir, "src", "main.ts"))}, dir: ${JSON.stringify(path.join(dir, "out"))} });`,
+        "if (!url) { console.log('no bundle'); process.exit(0); }",
+        "setSourceMapsSupport(true, { nodeModules: true, generatedCode: false });",
+        "console.log(url.split('/').pop());",
+        "await import(url);",
+      ].join("\n"),
+    );
+  });
+  after(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function write(name: string, text: string): Promise<void> {
+    await fs.writeFile(path.join(dir, "src", name), text);
+  }
+
+  it("keeps each module's own location, rebuilds after an edit, and maps errors to the .ts line", async () => {
+    await write("data/greeting.txt", "hello from beside reader.ts\n");
+    await write(
+      "reader.ts",
+      'import fs from "node:fs";\nexport const greeting = (): string => fs.readFileSync(new URL("./data/greeting.txt", import.meta.url), "utf8").trim();\n',
+    );
+    await write("main.ts", 'import { greeting } from "./reader.js";\nconst n: number = 1;\nconsole.log(greeting(), n);\n');
+    const first = await node(["launch.mjs"], dir);
+    assert.equal(first.stderr, "");
+    const [bundle, output] = first.stdout.trim().split("\n");
+    assert.match(bundle ?? "", /^cli-.*\.mjs$/);
+    // import.meta.url is reader.ts's own, not the bundle's in out/.
+    assert.equal(output, "hello from beside reader.ts 1");
+
+    const again = await node(["launch.mjs"], dir);
+    assert.equal(again.stdout.split("\n")[0], bundle, "an unchanged tree reuses its bundle");
+
+    await write(
+      "main.ts",
+      'import { greeting } from "./reader.js";\ninterface Unused {\n  a: string;\n}\n\nconsole.log(greeting());\nthrow new Error("planted");\n',
+    );
+    const edited = await node(["launch.mjs"], dir);
+    assert.notEqual(edited.stdout.split("\n")[0], bundle, "an edited input is bundled again");
+    assert.match(edited.stdout, /hello from beside reader.ts\n$/);
+    assert.match(edited.stderr, /Error: planted/);
+    assert.ok(edited.stderr.includes(`${path.join(dir, "src", "main.ts")}:7:`), edited.stderr);
+  });
+
+  it("runs the sources instead when CTXPIPE_BUNDLE=0", async () => {
+    const run = await new Promise<Run>((resolve) =>
+      execFile(process.execPath, [BIN, "--version"], { cwd: dir, env: { ...process.env, CTXPIPE_BUNDLE: "0" } }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^\d+\.\d+\.\d+/);
+    const launched = await new Promise<string>((resolve) =>
+      execFile(process.execPath, ["launch.mjs"], { cwd: dir, env: { ...process.env, CTXPIPE_BUNDLE: "0" } }, (_err, stdout) => resolve(stdout)),
+    );
+    assert.equal(launched, "no bundle\n");
+  });
+});

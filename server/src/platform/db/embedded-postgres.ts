@@ -23,7 +23,7 @@
  * that died is adopted by the next process.
  */
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -210,6 +210,7 @@ async function needsInitialising(clusterDir: string, bins: Binaries, runAs: RunA
     if (!kind) continue;
     const dir = path.join(parent, name);
     logger.warn({ dir }, LEFTOVER[kind]);
+    await stopSingleUser(dir);
     if (isRunning(bins, dir, runAs)) await pgCtl(bins, runAs, ["stop", "-D", dir, "-m", "immediate", "-w", "-t", "30"]);
     await fs.rm(dir, { recursive: true, force: true });
   }
@@ -317,6 +318,30 @@ async function pgCtl(bins: Binaries, runAs: RunAs, args: string[]): Promise<void
     const detail = (e.stderr || e.stdout || e.message).trim().split("\n").slice(-3).join(" ");
     throw new Error(`pg_ctl ${args[0]} failed: ${detail}`);
   }
+}
+
+/**
+ * Ends the single-user backend a killed initdb left in a throwaway directory (pg_ctl cannot
+ * stop one): it exits by itself once it reads the end of its killed parent's pipe, which can
+ * take a moment; one still there after 10 s is killed. Its pid (negative in postmaster.pid for
+ * single-user mode) is only signalled while that process is still a Postgres.
+ */
+async function stopSingleUser(dir: string): Promise<void> {
+  const first = (await fs.readFile(path.join(dir, "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0] ?? "";
+  const pid = -Number.parseInt(first, 10);
+  if (!(pid > 0)) return;
+  // Linux's /proc; elsewhere the backend is not waited for.
+  const alive = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("postgres");
+    } catch {
+      return false;
+    }
+  };
+  for (const deadline = Date.now() + 10_000; alive() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+  if (!alive()) return;
+  process.kill(pid, "SIGKILL");
+  for (const deadline = Date.now() + 10_000; alive() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
 }
 
 function isRunning(bins: Binaries, clusterDir: string, runAs: RunAs): boolean {
