@@ -2,8 +2,9 @@
  * Chunk scans through the byte-trigram lists (indexing/trigram-postings.ts, migration
  * 20261208020000): the org's lists of a pattern's trigrams are read by key (equality is
  * leakproof, so the app role reads them by index under row-level security) and intersected
- * here, per segment; the candidate chunks are then read by id, in id order (the order they
- * were written in), in slices sized to what a fetch needs, and rechecked with the pattern in
+ * here, per segment, a segment at a time as the scan needs candidates (a first page of a
+ * common pattern reads one segment's lists, not the org's); the candidate chunks are then read
+ * by id, in id order (the order they were written in), in slices sized to what a fetch needs, and rechecked with the pattern in
  * Postgres exactly like the pg_trgm scan (scan.sql.ts). Every statement runs in the caller's
  * org-scoped transaction and names the org explicitly too.
  */
@@ -18,88 +19,126 @@ const OPERATOR = { like: "like", ilike: "ilike", regex: "~", iregex: "~*" } as c
 const MIN_SLICE = 64;
 const MAX_SLICE = 8192;
 
-/** What the lists gave for one pattern. */
+/** What the lists gave for one pattern (so far, for a scan: it reads segments as it goes). */
 export interface PostingCandidates {
   /** Candidate chunk ids, ascending. */
   ids: number[];
-  /** Segments and rows read, and their bytes. */
+  /** Segments whose lists were read, and the rows and bytes read. */
   segments: number;
   rows: number;
   bytes: number;
 }
 
+/** Trigrams always intersected in a segment (its rarest), whatever their lists weigh. */
+const MIN_CODES = 3;
+/** A segment's further trigrams are read while their lists stay this light in all... */
+const SEGMENT_LIST_BUDGET_BYTES = 64 * 1024;
+/** ...and each is at most this many times as heavy as the segment's lightest. */
+const RARITY_FACTOR = 4;
+/** The assumed weight of a list kept in a bucket row (at most BUCKET_LIST_BYTES). */
+const BUCKETED_LIST_BYTES = 48;
+
+/** One segment of the org and the weights of a pattern's lists in it. */
+interface SegmentPlan {
+  segment: number;
+  /** The trigrams to intersect here, the rarest first; empty: the segment has no candidate. */
+  codes: number[];
+}
+
 /**
- * The chunks of the org that hold the rarest trigrams of `allCodes` (rarestCodes): each
- * segment's lists intersected (a segment missing one of them has no candidate), ascending by id.
+ * Which lists to read in each segment of the org, in chunk-id order: one statement reading
+ * only the rows' sizes (an index probe and a TOAST pointer each). A segment where one of the
+ * pattern's trigrams has neither a row nor a bucket has no candidate and is skipped unread.
+ * In the others, the rarest MIN_CODES trigrams, and further ones while they are about as rare
+ * (RARITY_FACTOR) and their lists light (SEGMENT_LIST_BUDGET_BYTES): a common trigram's list
+ * is long and filters little; reading it costs its whole list.
  */
-export async function candidateChunks(tx: Queryable, allCodes: number[]): Promise<PostingCandidates> {
-  const codes = await rarestCodes(tx, allCodes);
+async function planSegments(tx: Queryable, codes: number[]): Promise<SegmentPlan[]> {
   const keys = [...new Set([...codes, ...codes.map(bucketKey)])];
-  const { rows } = await tx.query<{ segment_id: string; key: number; postings: Buffer }>(
-    `select p.segment_id, p.key, p.postings
+  // Segment by segment, so every Postgres from 15 on reads each segment's keys through the
+  // primary key (without a skip scan, `key = any(…)` alone would read all the org's entries).
+  const { rows } = await tx.query<{ segment_id: string; key: number; bytes: number }>(
+    `select p.segment_id, p.key, octet_length(p.postings) as bytes
      from index_trigram_segments s
      join index_trigram_postings p on p.org_id = s.org_id and p.segment_id = s.segment_id and p.key = any($1::int[])
-     where s.org_id = ctxpipe_current_org()`,
+     where s.org_id = ctxpipe_current_org()
+     order by p.segment_id`,
     [keys],
   );
+  const sizes = new Map<number, Map<number, number>>();
+  for (const r of rows) {
+    const segment = Number(r.segment_id);
+    (sizes.get(segment) ?? sizes.set(segment, new Map()).get(segment)!).set(r.key, r.bytes);
+  }
+  const plans: SegmentPlan[] = [];
+  for (const [segment, own] of [...sizes].sort((a, b) => a[0] - b[0])) {
+    const weight = (code: number) => own.get(code) ?? (own.has(bucketKey(code)) ? BUCKETED_LIST_BYTES : undefined);
+    if (codes.some((c) => weight(c) === undefined)) continue;
+    const sorted = [...codes].sort((a, b) => weight(a)! - weight(b)! || a - b);
+    const lightest = weight(sorted[0]!)!;
+    const chosen: number[] = [];
+    let bytes = 0;
+    for (const code of sorted) {
+      const w = weight(code)!;
+      if (chosen.length >= MIN_CODES && (bytes + w > SEGMENT_LIST_BUDGET_BYTES || w > lightest * RARITY_FACTOR)) break;
+      chosen.push(code);
+      bytes += w;
+    }
+    plans.push({ segment, codes: chosen });
+  }
+  return plans;
+}
+
+/** Reads the planned lists of `plans` (one statement) and intersects them per segment; candidate ids ascending. */
+async function readSegments(tx: Queryable, plans: SegmentPlan[], into: PostingCandidates): Promise<number[]> {
+  if (plans.length === 0) return [];
+  const segments: number[] = [];
+  const keys: number[] = [];
+  for (const plan of plans) {
+    for (const key of new Set([...plan.codes, ...plan.codes.map(bucketKey)])) {
+      segments.push(plan.segment);
+      keys.push(key);
+    }
+  }
+  const { rows } = await tx.query<{ segment_id: string; key: number; postings: Buffer }>(
+    `select p.segment_id, p.key, p.postings
+     from unnest($1::bigint[], $2::int[]) as w(segment_id, key)
+     join index_trigram_postings p on p.org_id = ctxpipe_current_org() and p.segment_id = w.segment_id and p.key = w.key`,
+    [segments, keys],
+  );
   const bySegment = new Map<number, PostingRow[]>();
-  let bytes = 0;
   for (const r of rows) {
     const segment = Number(r.segment_id);
     (bySegment.get(segment) ?? bySegment.set(segment, []).get(segment)!).push({ key: r.key, postings: r.postings });
-    bytes += r.postings.length;
+    into.bytes += r.postings.length;
   }
+  into.rows += rows.length;
+  into.segments += plans.length;
   const ids: number[] = [];
-  for (const segment of [...bySegment.keys()].sort((a, b) => a - b)) {
-    const segmentRows = bySegment.get(segment)!;
+  for (const plan of plans) {
+    const segmentRows = bySegment.get(plan.segment) ?? [];
     const lists: number[][] = [];
-    for (const code of codes) {
+    for (const code of plan.codes) {
       const list = segmentRows.map((row) => listOf(code, row)).find((l) => l !== undefined);
       if (!list) break;
       lists.push(list);
     }
-    if (lists.length < codes.length) continue;
-    for (const ord of intersectLists(lists)) ids.push(segment + ord);
+    if (lists.length < plan.codes.length) continue;
+    for (const ord of intersectLists(lists)) ids.push(plan.segment + ord);
   }
-  return { ids, segments: bySegment.size, rows: rows.length, bytes };
+  into.ids.push(...ids);
+  return ids;
 }
 
-/** Bytes of lists a scan reads at most beyond its MIN_CODES rarest trigrams. */
-const LIST_BUDGET_BYTES = 256 * 1024;
-/** Trigrams always intersected (the rarest), whatever their lists weigh. */
-const MIN_CODES = 3;
-
 /**
- * The trigrams worth reading: the rarest first (by the bytes of their lists over all segments;
- * a list kept in a bucket is short), all of them while their lists stay within
- * LIST_BUDGET_BYTES. A common trigram's list is long and filters little: leaving it out costs a
- * few more candidates, reading it costs its whole list.
+ * Every candidate chunk of the org for trigrams `allCodes`: each segment's planned lists
+ * intersected (planSegments), ascending by id. A scan reads them segment by segment instead
+ * (openPostingScan).
  */
-async function rarestCodes(tx: Queryable, codes: number[]): Promise<number[]> {
-  if (codes.length <= MIN_CODES) return codes;
-  // Segment by segment, so every Postgres from 15 on reads each segment's keys through the
-  // primary key (without a skip scan, `key = any(…)` alone would read all the org's entries).
-  // octet_length of a value kept in TOAST reads only its pointer.
-  const { rows } = await tx.query<{ key: number; bytes: string }>(
-    `select p.key, sum(octet_length(p.postings)) as bytes
-     from index_trigram_segments s
-     join index_trigram_postings p on p.org_id = s.org_id and p.segment_id = s.segment_id and p.key = any($1::int[])
-     where s.org_id = ctxpipe_current_org()
-     group by p.key`,
-    [codes],
-  );
-  const own = new Map(rows.map((r) => [r.key, Number(r.bytes)]));
-  // Without a row of its own, a trigram's lists are in buckets: at most a bucket list per segment.
-  const weight = (code: number) => own.get(code) ?? 0;
-  const sorted = [...codes].sort((a, b) => weight(a) - weight(b) || a - b);
-  const chosen: number[] = [];
-  let bytes = 0;
-  for (const code of sorted) {
-    if (chosen.length >= MIN_CODES && bytes + weight(code) > LIST_BUDGET_BYTES) break;
-    chosen.push(code);
-    bytes += weight(code);
-  }
-  return chosen.sort((a, b) => a - b);
+export async function candidateChunks(tx: Queryable, allCodes: number[]): Promise<PostingCandidates> {
+  const found: PostingCandidates = { ids: [], segments: 0, rows: 0, bytes: 0 };
+  await readSegments(tx, await planSegments(tx, allCodes), found);
+  return found;
 }
 
 /** A chunk scan through the trigram lists, and how many candidates it holds. */
@@ -116,7 +155,8 @@ export interface PostingScan extends ChunkScan {
  * `scope.visibleIn`, only chunks of blobs visible in those repositories.
  */
 export async function openPostingScan(tx: Queryable, pattern: Pattern, caseSensitive: boolean, codes: number[], scope: ScanScope = {}): Promise<PostingScan> {
-  const candidates = await candidateChunks(tx, codes);
+  const plans = await planSegments(tx, codes);
+  const candidates: PostingCandidates = { ids: [], segments: 0, rows: 0, bytes: 0 };
   const { mode, value } = searchMode(pattern, caseSensitive);
   const op = OPERATOR[mode];
   // The blob filters (file:/lang: blobs, repo: visibility) are decided before the chunk text
@@ -147,6 +187,20 @@ export async function openPostingScan(tx: Queryable, pattern: Pattern, caseSensi
     where ${condition}
     order by k.ord`;
   const ids = candidates.ids;
+  // Segments are read as the scan needs candidates: one first (a common pattern's first page
+  // is usually there), then as many as should hold the candidates still needed at the rate
+  // seen so far (a rare pattern's few candidates: all the rest at once), at least twice as
+  // many as the last time.
+  let planned = 0;
+  let round = 1;
+  const readMore = async (needed: number) => {
+    const perSegment = planned === 0 ? Number.POSITIVE_INFINITY : ids.length / planned;
+    const count = Math.max(round, Math.ceil(needed / Math.max(perSegment, 1)));
+    const batch = plans.slice(planned, planned + count);
+    planned += batch.length;
+    round = count * 2;
+    await readSegments(tx, batch, candidates);
+  };
   const buffer: ChunkRow[] = [];
   let next = 0;
   let matched = 0;
@@ -158,9 +212,13 @@ export async function openPostingScan(tx: Queryable, pattern: Pattern, caseSensi
     },
     async fetch(count) {
       const wanted = Math.max(1, Math.floor(count));
-      while (buffer.length < wanted && next < ids.length) {
+      while (buffer.length < wanted && (next < ids.length || planned < plans.length)) {
         // Slices sized by the share of candidates that matched so far (a quarter more).
         const rate = checked === 0 ? 0.5 : Math.max(matched / checked, 0.01);
+        if (next >= ids.length) {
+          await readMore(((wanted - buffer.length) / rate) * 1.25);
+          continue;
+        }
         const size = Math.min(Math.max(Math.ceil(((wanted - buffer.length) / rate) * 1.25), MIN_SLICE), MAX_SLICE);
         const slice = ids.slice(next, next + size);
         const params: unknown[] = [slice, ...fixed];
@@ -175,6 +233,7 @@ export async function openPostingScan(tx: Queryable, pattern: Pattern, caseSensi
       return buffer.splice(0, wanted);
     },
     async close() {
+      planned = plans.length;
       next = ids.length;
       buffer.length = 0;
     },
