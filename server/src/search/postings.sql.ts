@@ -32,9 +32,15 @@ export interface PostingCandidates {
 /** Trigrams always intersected in a segment (its rarest), whatever their lists weigh. */
 const MIN_CODES = 3;
 /** A segment's further trigrams are read while their lists stay this light in all... */
-const SEGMENT_LIST_BUDGET_BYTES = 64 * 1024;
-/** ...and each is at most this many times as heavy as the segment's lightest. */
+const SEGMENT_LIST_BUDGET_BYTES = 256 * 1024;
+/**
+ * ...and, when the rarest list is short (few candidates left to remove), while each is at
+ * most RARITY_FACTOR times as heavy as it.
+ */
+const SHORT_LIST_BYTES = 2048;
 const RARITY_FACTOR = 4;
+/** About how many candidates a scan's first read of lists aims at (see openPostingScan). */
+const FIRST_READ_CANDIDATES = 1000;
 /** The assumed weight of a list kept in a bucket row (at most BUCKET_LIST_BYTES). */
 const BUCKETED_LIST_BYTES = 48;
 
@@ -43,15 +49,19 @@ interface SegmentPlan {
   segment: number;
   /** The trigrams to intersect here, the rarest first; empty: the segment has no candidate. */
   codes: number[];
+  /** Bytes of the rarest list: about the most candidates the segment can give (a gap is a byte or two). */
+  lightest: number;
 }
 
 /**
  * Which lists to read in each segment of the org, in chunk-id order: one statement reading
  * only the rows' sizes (an index probe and a TOAST pointer each). A segment where one of the
  * pattern's trigrams has neither a row nor a bucket has no candidate and is skipped unread.
- * In the others, the rarest MIN_CODES trigrams, and further ones while they are about as rare
- * (RARITY_FACTOR) and their lists light (SEGMENT_LIST_BUDGET_BYTES): a common trigram's list
- * is long and filters little; reading it costs its whole list.
+ * In the others, the rarest MIN_CODES trigrams, and further ones while their lists stay within
+ * SEGMENT_LIST_BUDGET_BYTES (a scan reads few segments for a common pattern, so a generous
+ * budget costs it little, and every candidate a list removes saves a recheck: a regex's
+ * cost); when the rarest list is short, only lists about as short (a long one costs more to
+ * read than the few rechecks it could save).
  */
 async function planSegments(tx: Queryable, codes: number[]): Promise<SegmentPlan[]> {
   const keys = [...new Set([...codes, ...codes.map(bucketKey)])];
@@ -80,11 +90,11 @@ async function planSegments(tx: Queryable, codes: number[]): Promise<SegmentPlan
     let bytes = 0;
     for (const code of sorted) {
       const w = weight(code)!;
-      if (chosen.length >= MIN_CODES && (bytes + w > SEGMENT_LIST_BUDGET_BYTES || w > lightest * RARITY_FACTOR)) break;
+      if (chosen.length >= MIN_CODES && (bytes + w > SEGMENT_LIST_BUDGET_BYTES || (lightest < SHORT_LIST_BYTES && w > lightest * RARITY_FACTOR))) break;
       chosen.push(code);
       bytes += w;
     }
-    plans.push({ segment, codes: chosen });
+    plans.push({ segment, codes: chosen, lightest });
   }
   return plans;
 }
@@ -187,12 +197,16 @@ export async function openPostingScan(tx: Queryable, pattern: Pattern, caseSensi
     where ${condition}
     order by k.ord`;
   const ids = candidates.ids;
-  // Segments are read as the scan needs candidates: one first (a common pattern's first page
-  // is usually there), then as many as should hold the candidates still needed at the rate
-  // seen so far (a rare pattern's few candidates: all the rest at once), at least twice as
-  // many as the last time.
+  // Segments are read as the scan needs candidates: first as many as FIRST_READ_CANDIDATES
+  // calls for, then as many as should hold the candidates still needed at the rate seen so
+  // far, at least twice as many as the last time.
   let planned = 0;
-  let round = 1;
+  // The first read takes the segments whose rarest lists add up to FIRST_READ_CANDIDATES
+  // (an upper bound of their candidates): a rare pattern's whole org at once, a common one's
+  // first segment.
+  let round = 0;
+  for (let bound = 0; round < plans.length && bound < FIRST_READ_CANDIDATES; round++) bound += plans[round]!.lightest;
+  round = Math.max(round, 1);
   const readMore = async (needed: number) => {
     const perSegment = planned === 0 ? Number.POSITIVE_INFINITY : ids.length / planned;
     const count = Math.max(round, Math.ceil(needed / Math.max(perSegment, 1)));

@@ -247,6 +247,34 @@ describe("trigram posting lists", () => {
     assert.deepEqual(await found("Value=0; DONE"), [], "the old blob's chunks are collected");
   });
 
+  it("finds matches across segments, and skips the segments without one of a pattern's trigrams", async () => {
+    // Two more incremental runs: three or more segments, the last two small.
+    for (const [name, token] of [
+      ["more/a.ts", "segmentTokenGamma"],
+      ["more/b.ts", "segmentTokenDelta"],
+    ] as const) {
+      const head = await commitFiles(repoDir, { [name]: `export function ${token}() {\n  return function inner() {};\n}\n` }, `add ${name}`);
+      await reindexTo(app, owner, org.slug, repositoryId, head);
+    }
+    await inOrg(org.id, async (tx) => {
+      const segments = (await tx.query<{ n: number }>("select count(*)::int as n from index_trigram_segments")).rows[0]!.n;
+      assert.ok(segments >= 3, `${segments} segments`);
+      const scanOf = (value: string) => {
+        const pattern: Pattern = { kind: "literal", value, negated: false };
+        return openPostingScan(tx, pattern, false, patternTrigrams(pattern, false)!);
+      };
+      // Every segment's matches, as pg_trgm finds them.
+      for (const value of ["function", "segmentTokenGamma", "segmentTokenDelta", "return function inner"]) {
+        const pattern: Pattern = { kind: "literal", value, negated: false };
+        assert.deepEqual(await drain(await scanOf(value)), await drain(await openChunkScan(tx, pattern, false)), value);
+      }
+      // A token only the last run wrote: the segments without its trigrams are not read.
+      const rare = await scanOf("segmentTokenDelta");
+      assert.equal((await rare.fetch(10)).length, 1);
+      assert.ok(rare.candidates.segments < segments, `${rare.candidates.segments} of ${segments} segments read`);
+    });
+  });
+
   it("deletes a repository's segments and lists with its blobs", async () => {
     const count = () =>
       inOrg(org.id, async (tx) => {
