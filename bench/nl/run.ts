@@ -39,7 +39,17 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { envSchema } from "../../server/src/platform/config/config.schema.js";
 import { corpusPaths, corpusRoot, gitCommitEnv } from "../search/corpus.js";
-import { ApiClient, makeWorkDir, REPO_ROOT, sleep, startDatabase, startServe, type BenchDatabase, type ServeProcess } from "../search/pipeline.js";
+import {
+  ApiClient,
+  makeWorkDir,
+  REPO_ROOT,
+  sleep,
+  startDatabase,
+  startServe,
+  type BenchDatabase,
+  type ServeProcess,
+  waitDatabaseQuiet,
+} from "../search/pipeline.js";
 import { describeMachine } from "../search/report.js";
 import { checkQuestions, DEFAULT_MIRRORS, mirrorDir } from "./check.js";
 import { startFakeEmbeddings, type FakeEmbeddings } from "../../server/test/harness/fake-embeddings.js";
@@ -426,28 +436,6 @@ async function waitIndexed(api: ApiClient, ids: string[]): Promise<void> {
     }
     if (pending.size > 0) await sleep(2000);
   }
-}
-
-/**
- * Waits until the database has settled after indexing: no autovacuum worker and no other active
- * query for 5 s in a row (at most 10 min), so the first method measured does not share the
- * machine with the index run's aftermath. Answers the seconds waited.
- */
-async function waitDatabaseQuiet(db: BenchDatabase): Promise<number> {
-  const started = Date.now();
-  let quietSince = 0;
-  while (Date.now() - started < 10 * 60_000) {
-    const { rows } = await db.pool.query<{ busy: number }>(
-      `select count(*)::int as busy from pg_stat_activity
-        where pid <> pg_backend_pid() and (backend_type = 'autovacuum worker' or (backend_type = 'client backend' and state = 'active'))`,
-    );
-    if (rows[0]!.busy === 0) {
-      quietSince ||= Date.now();
-      if (Date.now() - quietSince >= 5_000) break;
-    } else quietSince = 0;
-    await sleep(500);
-  }
-  return (Date.now() - started) / 1000;
 }
 
 async function connectMcp(serve: ServeProcess, api: ApiClient): Promise<Client> {

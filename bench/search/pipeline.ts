@@ -403,3 +403,28 @@ export async function indexSize(pool: pg.Pool): Promise<IndexSize> {
 export async function makeWorkDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), "ctxpipe-bench-"));
 }
+
+/**
+ * Waits until the database has settled after indexing: a CHECKPOINT (the index run's dirty
+ * pages written now, not under the first queries), then no autovacuum worker and no other
+ * active query for 5 s in a row (at most 10 min), so the first method or content index
+ * measured does not share the machine with the index run's aftermath. Answers the seconds
+ * waited.
+ */
+export async function waitDatabaseQuiet(db: Pick<BenchDatabase, "pool">): Promise<number> {
+  const started = Date.now();
+  await db.pool.query("checkpoint");
+  let quietSince = 0;
+  while (Date.now() - started < 10 * 60_000) {
+    const { rows } = await db.pool.query<{ busy: number }>(
+      `select count(*)::int as busy from pg_stat_activity
+        where pid <> pg_backend_pid() and (backend_type = 'autovacuum worker' or (backend_type = 'client backend' and state = 'active'))`,
+    );
+    if (rows[0]!.busy === 0) {
+      quietSince ||= Date.now();
+      if (Date.now() - quietSince >= 5_000) break;
+    } else quietSince = 0;
+    await sleep(500);
+  }
+  return (Date.now() - started) / 1000;
+}

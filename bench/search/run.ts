@@ -45,6 +45,7 @@ import {
   startServe,
   type BenchDatabase,
   type ServeProcess,
+  waitDatabaseQuiet,
 } from "./pipeline.js";
 import { postingModelMarkdown, runPostingModel } from "./posting-model.js";
 import { explainSearch, profileIndex, summariseCpuProfile } from "./profile.js";
@@ -443,6 +444,7 @@ async function main(): Promise<void> {
     let incremental: BenchResults["incremental"] = null;
     let csearch: CsearchBaseline | undefined;
     if (!opts["index-only"]) {
+      if (!opts.smoke) log(`database quiet after ${(await waitDatabaseQuiet(db)).toFixed(0)} s`);
       ({ queries, overall, csearch } = await runQueries(api, db, paths.repo, workDir));
       if (opts["compare-content-index"]) {
         const first = opts["content-index"]!;
@@ -461,7 +463,8 @@ async function main(): Promise<void> {
         const key = api.key;
         api = new ApiClient(serve.baseUrl);
         api.useKey(key);
-        log(`the queries again, content index ${other}`);
+        // The same settling as before the first half: a comparison, not the order, decides.
+        log(`database quiet after ${(await waitDatabaseQuiet(db)).toFixed(0)} s; the queries again, content index ${other}`);
         const again = await runQueries(api, db, paths.repo, workDir);
         await fs.writeFile(
           path.join(RESULTS, `content-index-${stamp}.json`),
