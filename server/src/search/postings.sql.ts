@@ -47,7 +47,7 @@ const BUCKETED_LIST_BYTES = 48;
 /** One segment of the org and the weights of a pattern's lists in it. */
 interface SegmentPlan {
   segment: number;
-  /** The trigrams to intersect here, the rarest first; empty: the segment has no candidate. */
+  /** The trigrams to intersect here, the rarest first (a segment that cannot match has no plan). */
   codes: number[];
   /** Bytes of the rarest list: about the most candidates the segment can give (a gap is a byte or two). */
   lightest: number;
@@ -81,7 +81,8 @@ async function planSegments(tx: Queryable, codes: number[]): Promise<SegmentPlan
     (sizes.get(segment) ?? sizes.set(segment, new Map()).get(segment)!).set(r.key, r.bytes);
   }
   const plans: SegmentPlan[] = [];
-  for (const [segment, own] of [...sizes].sort((a, b) => a[0] - b[0])) {
+  // In segment order: the rows came ordered so, and a Map keeps insertion order.
+  for (const [segment, own] of sizes) {
     const weight = (code: number) => own.get(code) ?? (own.has(bucketKey(code)) ? BUCKETED_LIST_BYTES : undefined);
     if (codes.some((c) => weight(c) === undefined)) continue;
     const sorted = [...codes].sort((a, b) => weight(a)! - weight(b)! || a - b);
@@ -99,9 +100,9 @@ async function planSegments(tx: Queryable, codes: number[]): Promise<SegmentPlan
   return plans;
 }
 
-/** Reads the planned lists of `plans` (one statement) and intersects them per segment; candidate ids ascending. */
-async function readSegments(tx: Queryable, plans: SegmentPlan[], into: PostingCandidates): Promise<number[]> {
-  if (plans.length === 0) return [];
+/** Reads the planned lists of `plans` (one statement), intersects them per segment and adds the candidate ids, ascending, to `into`. */
+async function readSegments(tx: Queryable, plans: SegmentPlan[], into: PostingCandidates): Promise<void> {
+  if (plans.length === 0) return;
   const segments: number[] = [];
   const keys: number[] = [];
   for (const plan of plans) {
@@ -124,7 +125,6 @@ async function readSegments(tx: Queryable, plans: SegmentPlan[], into: PostingCa
   }
   into.rows += rows.length;
   into.segments += plans.length;
-  const ids: number[] = [];
   for (const plan of plans) {
     const segmentRows = bySegment.get(plan.segment) ?? [];
     const lists: number[][] = [];
@@ -134,10 +134,8 @@ async function readSegments(tx: Queryable, plans: SegmentPlan[], into: PostingCa
       lists.push(list);
     }
     if (lists.length < plan.codes.length) continue;
-    for (const ord of intersectLists(lists)) ids.push(plan.segment + ord);
+    for (const ord of intersectLists(lists)) into.ids.push(plan.segment + ord);
   }
-  into.ids.push(...ids);
-  return ids;
 }
 
 /**

@@ -44,6 +44,7 @@ export function createMailer(settings: { smtpUrl: string; from: string } | undef
       // Neither recipient nor subject: they carry personal data (names, addresses).
       log.info({ messageId: info.messageId }, "e-mail sent");
     },
-    close: () => void transport?.then((t) => t.close()),
+    // A transport that never loaded has nothing to close.
+    close: () => void transport?.then((t) => t.close()).catch(() => {}),
   };
 }
